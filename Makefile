@@ -1,0 +1,28 @@
+# Fieldgate. Two commands do all set-up on a fresh Debian 12 machine with the Swift toolchain:
+#   make demo   the gateway against the simulator, out of the box
+#   make test   every test
+SWIFT ?= swift
+export PATH := /opt/swift/usr/bin:$(PATH)
+
+.PHONY: deps build test demo bench clean
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+demo: deps
+	$(SWIFT) build
+	@bash scripts/demo.sh
+
+bench: deps
+	$(SWIFT) build -c release
+	.build/release/fieldbench all
+
+clean:
+	rm -rf .build

@@ -1,0 +1,48 @@
+// swift-tools-version: 6.0
+// Fieldgate: firmware for Linux gateway boards in city field equipment, and its simulator.
+// No Swift package dependencies: Foundation(Essentials) plus Debian's C libraries through
+// systemLibrary shims.
+import PackageDescription
+
+let package = Package(
+    name: "Fieldgate",
+    products: [
+        .executable(name: "fieldgate", targets: ["fieldgate"]),
+        .executable(name: "fieldsim", targets: ["fieldsim"]),
+        .executable(name: "fieldbench", targets: ["fieldbench"]),
+    ],
+    targets: [
+        // C libraries from Debian: a module map and a one-line header each, nothing else.
+        .systemLibrary(name: "CModbus", pkgConfig: "libmodbus", providers: [.apt(["libmodbus-dev"])]),
+        .systemLibrary(name: "CGPIOD", pkgConfig: "libgpiod", providers: [.apt(["libgpiod-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
+        .systemLibrary(name: "CCrypt", pkgConfig: "libcrypt", providers: [.apt(["libcrypt-dev"])]),
+        // Plain C loops over libmodbus: the yardstick the benchmarks compare the Swift layers with.
+        .target(name: "CModbusBaseline", dependencies: ["CModbus"]),
+
+        // Firmware modules (FoundationEssentials only).
+        .target(name: "FieldCore"),
+        .target(name: "FieldHAL", dependencies: ["FieldCore", "CModbus", "CGPIOD"]),
+        .target(name: "FieldDevices", dependencies: ["FieldCore", "FieldHAL"]),
+        .target(name: "FieldApps", dependencies: ["FieldCore", "FieldDevices"]),
+        .target(name: "FieldRuntime", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldApps", "CSQLite", "CMosquitto"]),
+        .target(name: "FieldConsole", dependencies: ["FieldCore", "FieldRuntime", "CCrypt"]),
+        .executableTarget(name: "fieldgate", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldRuntime", "FieldConsole"]),
+
+        // Host-side tools (may use full Foundation).
+        .target(name: "FieldSim", dependencies: ["FieldCore", "FieldHAL", "FieldDevices"]),
+        .executableTarget(name: "fieldsim", dependencies: ["FieldCore", "FieldSim"]),
+        .executableTarget(name: "fieldbench", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldSim", "FieldRuntime", "CModbusBaseline"]),
+
+        .testTarget(name: "FieldCoreTests", dependencies: ["FieldCore"]),
+        .testTarget(name: "FieldHALTests", dependencies: ["FieldHAL", "FieldCore", "CModbus"]),
+        .testTarget(name: "FieldDevicesTests", dependencies: ["FieldDevices", "FieldCore", "FieldHAL"]),
+        .testTarget(name: "FieldAppsTests", dependencies: ["FieldApps", "FieldCore", "FieldDevices"]),
+        .testTarget(name: "FieldRuntimeTests", dependencies: ["FieldRuntime", "FieldCore", "FieldHAL", "FieldDevices", "FieldSim"]),
+        .testTarget(name: "FieldConsoleTests", dependencies: ["FieldConsole", "FieldCore", "FieldRuntime"]),
+        .testTarget(name: "FieldSimTests", dependencies: ["FieldSim", "FieldCore", "FieldHAL", "FieldDevices"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["FieldCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

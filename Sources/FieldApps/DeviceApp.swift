@@ -1,0 +1,110 @@
+import FieldCore
+
+/// What a device's app knows about where it runs: its device, its points, the site.
+public struct AppContext: Sendable {
+    public var deviceID: String
+    public var profileID: String
+    /// The device's points (registers and GPIO signals alike) by name.
+    public var points: [String: AppPointInfo]
+    public var site: SiteInfo
+
+    public init(deviceID: String, profileID: String, points: [String: AppPointInfo], site: SiteInfo) {
+        self.deviceID = deviceID
+        self.profileID = profileID
+        self.points = points
+        self.site = site
+    }
+
+    public func ref(_ point: String) -> PointRef { PointRef(device: deviceID, point: point) }
+}
+
+/// One point of the device as an app sees it.
+public struct AppPointInfo: Sendable, Hashable {
+    public var unit: String
+    public var writable: Bool
+    /// True for a GPIO signal, false for a Modbus point.
+    public var isSignal: Bool
+
+    public init(unit: String = "", writable: Bool = false, isSignal: Bool = false) {
+        self.unit = unit
+        self.writable = writable
+        self.isSignal = isSignal
+    }
+}
+
+/// The site as apps need it: where it is (astronomical clock) and its local time.
+public struct SiteInfo: Sendable, Hashable {
+    public var id: String
+    public var latitude: Double?
+    public var longitude: Double?
+    /// Local time's offset east of UTC (China: +480, no daylight saving).
+    public var utcOffsetMinutes: Int
+
+    public init(id: String, latitude: Double? = nil, longitude: Double? = nil, utcOffsetMinutes: Int = 480) {
+        self.id = id
+        self.latitude = latitude
+        self.longitude = longitude
+        self.utcOffsetMinutes = utcOffsetMinutes
+    }
+}
+
+/// What the runtime hands an app.
+public enum AppInput: Sendable, Hashable {
+    /// A new reading of a point the app subscribed to (its own or another device's).
+    case reading(PointRef, Reading)
+    /// Time passed (the runtime ticks every app about once a second, and at least every 5 s).
+    case tick
+    /// A command from the console or the platform (DESIGN rule 7: one command path).
+    case command(AppCommand)
+}
+
+/// A typed command for an app: `lamp` (on/off/dim/auto, with an expiry), `maintenance`
+/// (start/end), `silence`, `set-threshold`, … Each app documents the commands it takes.
+public struct AppCommand: Sendable, Hashable {
+    public var name: String
+    public var arguments: JSONValue
+    /// Who asked: a console user name or "platform".
+    public var by: String
+
+    public init(name: String, arguments: JSONValue = .object([:]), by: String) {
+        self.name = name
+        self.arguments = arguments
+        self.by = by
+    }
+}
+
+/// Something an app wants done. Apps never do I/O: the runtime carries out effects.
+public enum AppEffect: Sendable, Hashable {
+    /// Raise or clear an alarm (the runtime's alarm table makes events of real changes only).
+    case alarm(AlarmID, Severity, AlarmSignal)
+    /// Write a value to a writable point: a Modbus register/coil or a GPIO output.
+    case write(PointRef, PointValue)
+    /// A derived value (daily kWh, a rolling average, the lift's floor), published and shown like
+    /// a point of the app's device.
+    case derived(name: String, Reading, unit: String)
+    /// The answer to the command being handled.
+    case reply(Result<JSONValue, AppError>)
+}
+
+/// A command the app refused, with the reason an operator can act on.
+public struct AppError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// A device's domain logic: a pure state machine over readings, commands and time
+/// (DESIGN rule 1). `(state, input, now) -> (state, [effect])`.
+public protocol DeviceApp: Sendable {
+    /// Every point whose readings the app needs, including other devices' points.
+    var subscriptions: Set<PointRef> { get }
+    mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect]
+}
+
+/// Makes an app from its device's context and the device's `settings` object in the site file.
+/// Settings errors are reported through the reader with their JSON path, like every config error.
+public protocol DeviceAppFactory: Sendable {
+    /// The app's name, as a profile's `app` field names it ("lamp-head", "pressure", "lift", …).
+    var name: String { get }
+    func make(context: AppContext, settings: JSONObjectReader?) -> (any DeviceApp)?
+}

@@ -1,0 +1,2 @@
+/// The technician console.
+public enum FieldConsole {}

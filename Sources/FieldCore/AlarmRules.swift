@@ -1,0 +1,221 @@
+/// A condition that must hold for `onDelay` before it counts, and be gone for `offDelay` before it
+/// stops counting. The building block of every alarm rule and of input debouncing.
+///
+/// Feed it the raw condition on every reading or tick; `isActive` is the delayed state.
+public struct DelayedCondition: Hashable, Sendable {
+    public var onDelay: Duration
+    public var offDelay: Duration
+    public private(set) var isActive = false
+    private var pendingSince: Timestamp?
+
+    public init(onDelay: Duration = .zero, offDelay: Duration = .zero) {
+        self.onDelay = onDelay
+        self.offDelay = offDelay
+    }
+
+    /// Updates with the raw condition at `now`; returns true when `isActive` changed.
+    public mutating func update(_ condition: Bool, now: Timestamp) -> Bool {
+        guard condition != isActive else {
+            pendingSince = nil
+            return false
+        }
+        let since = pendingSince ?? now
+        pendingSince = since
+        if now - since >= (condition ? onDelay : offDelay) {
+            isActive = condition
+            pendingSince = nil
+            return true
+        }
+        return false
+    }
+
+    /// When the pending change (if any) will take effect, for schedulers that want to wake up.
+    public var pendingUntil: Timestamp? {
+        pendingSince.map { $0 + (isActive ? offDelay : onDelay) }
+    }
+
+    /// Forgets a pending change (e.g. when the input's quality went bad).
+    public mutating func hold() { pendingSince = nil }
+}
+
+/// Which side of a limit is the alarm side.
+public enum LimitDirection: String, Codable, Sendable {
+    case high, low
+}
+
+/// A high or low limit with hysteresis and on/off delays, on good-quality numbers only.
+///
+/// Raises when the value is beyond `limit` for `onDelay`; clears when it is back inside by
+/// `hysteresis` for `offDelay`. A reading of bad quality neither raises nor clears: that is the
+/// job of `QualityRule` and `StaleRule`.
+public struct ThresholdRule: Hashable, Sendable {
+    public var direction: LimitDirection
+    public var limit: Double
+    public var hysteresis: Double
+    public var unit: String
+    public var name: String
+    private var condition: DelayedCondition
+
+    /// - Parameters:
+    ///   - name: what is measured, for the message ("pressure").
+    ///   - unit: the value's unit, for the message ("MPa").
+    public init(_ direction: LimitDirection, limit: Double, hysteresis: Double = 0, onDelay: Duration = .zero,
+                offDelay: Duration = .zero, name: String = "value", unit: String = "") {
+        self.direction = direction
+        self.limit = limit
+        self.hysteresis = abs(hysteresis)
+        self.name = name
+        self.unit = unit
+        condition = DelayedCondition(onDelay: onDelay, offDelay: offDelay)
+    }
+
+    public var isActive: Bool { condition.isActive }
+
+    /// Evaluates a reading; returns a signal only when the alarm state changes.
+    public mutating func evaluate(_ reading: Reading, now: Timestamp) -> AlarmSignal? {
+        guard let v = reading.goodNumber else {
+            condition.hold()
+            return nil
+        }
+        let beyond: Bool
+        switch direction {
+        case .high: beyond = condition.isActive ? v > limit - hysteresis : v > limit
+        case .low: beyond = condition.isActive ? v < limit + hysteresis : v < limit
+        }
+        guard condition.update(beyond, now: now) else { return nil }
+        if condition.isActive {
+            let u = unit.isEmpty ? "" : " " + unit
+            let word = direction == .high ? "above" : "below"
+            return .raise(value: .number(v), message: "\(name) \(formatNumber(v, decimals: 3))\(u) \(word) \(formatNumber(limit, decimals: 3))\(u)")
+        }
+        return .clear(value: .number(v))
+    }
+}
+
+/// A fast change: the value moved by at least `change` within `window` (e.g. a pressure drop of
+/// 0.05 MPa in 10 s: a burst or an opened hydrant). Good-quality numbers only.
+public struct RateOfChangeRule: Hashable, Sendable {
+    public var direction: LimitDirection
+    public var change: Double
+    public var window: Duration
+    public var unit: String
+    public var name: String
+    private var samples: [Sample] = []
+    private var condition: DelayedCondition
+
+    private struct Sample: Hashable, Sendable {
+        var time: Timestamp
+        var value: Double
+    }
+
+    /// - Parameters:
+    ///   - direction: `.low` for a drop, `.high` for a rise.
+    ///   - change: the size of the change (positive) that counts as fast within `window`.
+    ///   - offDelay: how long the value must be steady before the alarm clears.
+    public init(_ direction: LimitDirection, change: Double, window: Duration, offDelay: Duration = .seconds(60),
+                name: String = "value", unit: String = "") {
+        self.direction = direction
+        self.change = abs(change)
+        self.window = window
+        self.name = name
+        self.unit = unit
+        condition = DelayedCondition(onDelay: .zero, offDelay: offDelay)
+    }
+
+    public var isActive: Bool { condition.isActive }
+
+    public mutating func evaluate(_ reading: Reading, now: Timestamp) -> AlarmSignal? {
+        guard let v = reading.goodNumber else {
+            return nil
+        }
+        samples.removeAll { now - $0.time > window }
+        samples.append(Sample(time: now, value: v))
+        if samples.count > 4096 { samples.removeFirst(samples.count - 4096) }
+        let moved: Double
+        switch direction {
+        case .low: moved = (samples.map(\.value).max() ?? v) - v
+        case .high: moved = v - (samples.map(\.value).min() ?? v)
+        }
+        guard condition.update(moved >= change, now: now) else { return nil }
+        if condition.isActive {
+            let u = unit.isEmpty ? "" : " " + unit
+            let word = direction == .low ? "fell" : "rose"
+            return .raise(value: .number(v), message: "\(name) \(word) \(formatNumber(moved, decimals: 3))\(u) within \(formatNumber(window.inSeconds)) s")
+        }
+        return .clear(value: .number(v))
+    }
+}
+
+/// A digital input in its alarm state for `debounce` (e.g. a signal valve closed, a cabinet door
+/// open). Good-quality states only.
+public struct DigitalRule: Hashable, Sendable {
+    public var alarmWhen: Bool
+    public var message: String
+    private var condition: DelayedCondition
+
+    public init(alarmWhen: Bool = true, debounce: Duration = .zero, offDelay: Duration = .zero, message: String) {
+        self.alarmWhen = alarmWhen
+        self.message = message
+        condition = DelayedCondition(onDelay: debounce, offDelay: offDelay)
+    }
+
+    public var isActive: Bool { condition.isActive }
+
+    public mutating func evaluate(_ reading: Reading, now: Timestamp) -> AlarmSignal? {
+        guard let b = reading.goodBool else {
+            condition.hold()
+            return nil
+        }
+        guard condition.update(b == alarmWhen, now: now) else { return nil }
+        return condition.isActive ? .raise(value: .bool(b), message: message) : .clear(value: .bool(b))
+    }
+}
+
+/// A point whose quality has been one of `qualities` for `onDelay`: a sensor fault, or
+/// communication lost. Clears when a good reading has been seen for `offDelay`.
+public struct QualityRule: Hashable, Sendable {
+    public var qualities: Set<Quality>
+    public var message: String
+    private var condition: DelayedCondition
+
+    public init(_ qualities: Set<Quality>, onDelay: Duration = .zero, offDelay: Duration = .zero, message: String) {
+        self.qualities = qualities
+        self.message = message
+        condition = DelayedCondition(onDelay: onDelay, offDelay: offDelay)
+    }
+
+    public static func sensorFault(onDelay: Duration = .seconds(5), message: String = "sensor fault") -> QualityRule {
+        QualityRule([.sensorFault], onDelay: onDelay, message: message)
+    }
+
+    public static func commLost(onDelay: Duration = .zero, message: String = "communication lost") -> QualityRule {
+        QualityRule([.commError], onDelay: onDelay, message: message)
+    }
+
+    public var isActive: Bool { condition.isActive }
+
+    public mutating func evaluate(_ reading: Reading, now: Timestamp) -> AlarmSignal? {
+        guard condition.update(qualities.contains(reading.quality), now: now) else { return nil }
+        return condition.isActive ? .raise(value: reading.value, message: message) : .clear(value: reading.value)
+    }
+}
+
+/// No fresh reading for `maxAge`: call `evaluate(lastUpdate:now:)` on every tick.
+public struct StaleRule: Hashable, Sendable {
+    public var maxAge: Duration
+    public var message: String
+    public private(set) var isActive = false
+
+    public init(maxAge: Duration, message: String = "no fresh reading") {
+        self.maxAge = maxAge
+        self.message = message
+    }
+
+    /// - Parameter lastUpdate: when the point last had a good reading (nil if never).
+    public mutating func evaluate(lastUpdate: Timestamp?, startedAt: Timestamp, now: Timestamp) -> AlarmSignal? {
+        let stale = now - (lastUpdate ?? startedAt) > maxAge
+        guard stale != isActive else { return nil }
+        isActive = stale
+        return stale ? .raise(value: nil, message: "\(message) for more than \(formatNumber(maxAge.inSeconds)) s") : .clear(value: nil)
+    }
+}

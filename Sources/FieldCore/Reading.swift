@@ -1,0 +1,167 @@
+/// How far a reading can be trusted (DESIGN rule 5). Apps never alarm on a value whose quality is
+/// not `good` as if it were real.
+public enum Quality: String, Codable, Sendable, CaseIterable {
+    /// A fresh value from a healthy sensor.
+    case good
+    /// The last value, older than its point's poll interval allows.
+    case stale
+    /// The device did not answer (timeout, CRC error, exception, connection lost).
+    case commError = "comm-error"
+    /// The sensor reports a fault (4–20 mA loop open or shorted, a status bit).
+    case sensorFault = "sensor-fault"
+    /// The value is outside the sensor's measuring range.
+    case outOfRange = "out-of-range"
+    /// The sensor is still warming up after power-on.
+    case warmingUp = "warming-up"
+
+    public var isGood: Bool { self == .good }
+}
+
+/// The value of a point: a number, a state, or (rarely) text such as a serial number.
+public enum PointValue: Hashable, Sendable {
+    case number(Double)
+    case bool(Bool)
+    case text(String)
+
+    /// The value as a number; a state is 1 or 0.
+    public var number: Double? {
+        switch self {
+        case .number(let v): v
+        case .bool(let b): b ? 1 : 0
+        case .text: nil
+        }
+    }
+
+    /// The value as a state; a number is true when not zero.
+    public var bool: Bool? {
+        switch self {
+        case .number(let v): v != 0
+        case .bool(let b): b
+        case .text: nil
+        }
+    }
+}
+
+extension PointValue: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .number(let v): formatNumber(v)
+        case .bool(let b): b ? "true" : "false"
+        case .text(let s): s
+        }
+    }
+}
+
+extension PointValue: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let b = try? c.decode(Bool.self) {
+            self = .bool(b)
+        } else if let d = try? c.decode(Double.self) {
+            self = .number(d)
+        } else {
+            self = .text(try c.decode(String.self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .number(let v): try c.encode(v)
+        case .bool(let b): try c.encode(b)
+        case .text(let s): try c.encode(s)
+        }
+    }
+}
+
+/// One observation of a point: its value (nil when none was ever read), quality and time.
+public struct Reading: Hashable, Sendable, Codable {
+    public var value: PointValue?
+    public var quality: Quality
+    public var time: Timestamp
+
+    public init(_ value: PointValue?, quality: Quality = .good, at time: Timestamp) {
+        self.value = value
+        self.quality = quality
+        self.time = time
+    }
+
+    public static func number(_ v: Double, quality: Quality = .good, at time: Timestamp) -> Reading {
+        Reading(.number(v), quality: quality, at: time)
+    }
+
+    public static func bool(_ v: Bool, quality: Quality = .good, at time: Timestamp) -> Reading {
+        Reading(.bool(v), quality: quality, at: time)
+    }
+
+    /// The number, only when the quality is good.
+    public var goodNumber: Double? { quality.isGood ? value?.number : nil }
+
+    /// The state, only when the quality is good.
+    public var goodBool: Bool? { quality.isGood ? value?.bool : nil }
+}
+
+/// A point of a device, written `device.point` (e.g. `hydrant-main.pressure`).
+public struct PointRef: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var device: String
+    public var point: String
+
+    public init(device: String, point: String) {
+        self.device = device
+        self.point = point
+    }
+
+    /// Parses `device.point`; nil unless both parts are valid identifiers.
+    public init?(_ text: String) {
+        guard let dot = text.firstIndex(of: ".") else { return nil }
+        let d = String(text[..<dot]), p = String(text[text.index(after: dot)...])
+        guard isIdentifier(d), isIdentifier(p) else { return nil }
+        self.init(device: d, point: p)
+    }
+
+    public var description: String { "\(device).\(point)" }
+
+    public static func < (a: PointRef, b: PointRef) -> Bool { (a.device, a.point) < (b.device, b.point) }
+}
+
+extension PointRef: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        let s = try c.decode(String.self)
+        guard let r = PointRef(s) else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "expected device.point, got \"\(s)\"")
+        }
+        self = r
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
+    }
+}
+
+/// True for ids of devices, points, buses and signals: 1–64 of `A–Z a–z 0–9 _ -`, starting with a
+/// letter or digit.
+public func isIdentifier(_ s: String) -> Bool {
+    guard (1...64).contains(s.utf8.count), let first = s.utf8.first, isAlnum(first) else { return false }
+    return s.utf8.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+}
+
+private func isAlnum(_ c: UInt8) -> Bool {
+    (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
+}
+
+/// A number as people read it: integers without a fraction, others with up to 6 significant
+/// decimals and no trailing zeros.
+public func formatNumber(_ v: Double, decimals: Int = 6) -> String {
+    guard v.isFinite else { return v.isNaN ? "nan" : (v < 0 ? "-inf" : "inf") }
+    if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
+    var scale = 1.0
+    for _ in 0..<decimals { scale *= 10 }
+    let r = (v * scale).rounded() / scale
+    var s = String(r)
+    if s.contains("e") { return s }
+    while s.hasSuffix("0") { s.removeLast() }
+    if s.hasSuffix(".") { s.removeLast() }
+    return s
+}

@@ -1,0 +1,2 @@
+/// The gateway runtime: site config, bus workers, point table, alarms, outbox, uplink, supervisor.
+public enum FieldRuntime {}

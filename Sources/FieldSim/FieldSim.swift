@@ -1,0 +1,2 @@
+/// The simulator: device models, Modbus servers, GPIO server, scenarios.
+public enum FieldSim {}

@@ -1,0 +1,3 @@
+import FieldCore
+
+print("fieldbench \(FieldgateVersion.string): no benchmarks yet")
