@@ -8,6 +8,10 @@ extension DeviceProfile {
             r.report(paths.root, "a profile needs at least one point or signal")
         }
         checkNames(paths, r)
+        let limits = modbus.readLimits
+        for (i, p) in points.enumerated() where !p.table.isBitTable && p.count > limits.maxRegisters {
+            r.report(paths.point(i, "type"), "a \(p.type.rawValue) needs \(p.count) registers, more than modbus.maxRegisters (\(limits.maxRegisters)) allows in one read")
+        }
         checkOverlaps(paths, r)
         for (i, p) in points.enumerated() {
             if let s = p.statusFrom { checkStatusSource(s, of: i, paths, r) }
