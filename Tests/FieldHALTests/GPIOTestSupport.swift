@@ -47,3 +47,15 @@ struct TemporaryDirectory {
         try? FileManager.default.removeItem(atPath: path)
     }
 }
+
+/// Waits until `condition` holds, checking every millisecond, for at most `timeout`. For state
+/// another thread changes that has no readiness signal of its own (a server noticing a client left).
+func eventually(timeout: Duration = .seconds(5), _ condition: () throws -> Bool) rethrows -> Bool {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while clock.now < deadline {
+        if try condition() { return true }
+        usleep(1000)
+    }
+    return try condition()
+}
