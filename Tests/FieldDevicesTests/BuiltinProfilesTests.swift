@@ -73,6 +73,28 @@ private let contracts: [Contract] = [
         #expect(Dictionary(uniqueKeysWithValues: p.signals.map { ($0.name, $0.direction) }) == c.signals)
     }
 
+    /// The requests of one poll cycle of each built-in Modbus profile (docs/register-maps.md quotes them).
+    @Test func everyBuiltinPollsInTheseRequests() {
+        let expected: [String: [String]] = [
+            "fg-slc": ["input 0x0000+11!", "coil 0x0000+1", "holding 0x0000+3"],
+            "fg-pole-env": ["input 0x0000+9"],
+            "fg-tilt": ["input 0x0000+3!"],
+            "fg-pressure-tx": ["input 0x0000+3!", "holding 0x0000+3"],
+            "fg-ai4": ["input 0x0000+4"],
+            "fg-level": ["input 0x0000+2"],
+            "fg-air-terminal": ["input 0x0000+8"],
+            "senseair-s8": ["holding 0x0001+1", "holding 0x001F+1", "input 0x0000+4"],
+            "fg-pm-tx": ["holding 0x0000+2"],
+            "fg-th-tx": ["holding 0x0000+2"],
+            "fg-lift-ctl": ["holding 0x0000+4"],
+        ]
+        let modbus = BuiltinProfiles.all.filter(\.usesModbus)
+        #expect(Set(modbus.map(\.id)) == Set(expected.keys))
+        for p in modbus {
+            #expect(ReadPlan(profile: p).requests.map(\.description) == expected[p.id], "\(p.id)")
+        }
+    }
+
     @Test func theBuiltinsCoverTheContractAndNothingElse() {
         #expect(BuiltinProfiles.all.map(\.id) == contracts.map(\.id))
         #expect(BuiltinProfiles["nope"] == nil)
