@@ -3,10 +3,10 @@ import FieldCore
 /// One lamp head (app `lamp-head`): on a single-lamp controller (`fg-slc`, Modbus: switch, dim,
 /// measurements) or on a relay (`fg-lamp-relay`, GPIO: on/off only).
 ///
-/// Every input runs the same evaluation: the light sensor, the manual override or the schedule
-/// decide a level; the outputs follow it (re-written when the read-back disagrees); the
-/// controller's measurements are judged against what was commanded; the day's energy and
-/// burning time accumulate.
+/// A reading only updates the app's picture; ticks and commands run the evaluation: the light
+/// sensor, the manual override or the schedule decide a level; the outputs follow it (re-written
+/// when the read-back disagrees); the controller's measurements are judged against what was
+/// commanded; the day's energy and burning time accumulate.
 public struct LampHeadApp: DeviceApp {
     /// How the lamp is switched.
     public enum Output: String, Hashable, Sendable {
@@ -115,6 +115,7 @@ public struct LampHeadApp: DeviceApp {
         case .reading(let ref, let reading):
             if ref == settings.lightSensor { lightReading = reading }
             if ref.device == deviceID { record(ref.point, reading) }
+            return []
         case .command(let command):
             reply = apply(command, now: now)
         case .tick:
@@ -203,17 +204,18 @@ public struct LampHeadApp: DeviceApp {
             write("fallback-timeout", .number(settings.fallbackTimeout.inSeconds), now: now, into: &effects)
         }
         if level != commandedLevel {
+            let previous = commandedLevel
             commandedLevel = level
             commandedAt = now
             lampFailure.hold()
             dayBurner.hold()
-            writeLevel(level, now: now, into: &effects)
+            writeLevel(level, switching: previous.map { ($0 > 0) != (level > 0) } ?? true, now: now, into: &effects)
             return
         }
         switch output {
         case .controller:
             if contradicts("switch", .bool(level > 0), now: now) || (level > 0 && contradicts("dim", .number(Double(level)), now: now)) {
-                writeLevel(level, now: now, into: &effects)
+                writeLevel(level, switching: true, now: now, into: &effects)
             }
             if contradicts("default-dim", .number(Double(settings.defaultDim)), now: now) {
                 write("default-dim", .number(Double(settings.defaultDim)), now: now, into: &effects)
@@ -222,16 +224,17 @@ public struct LampHeadApp: DeviceApp {
                 write("fallback-timeout", .number(settings.fallbackTimeout.inSeconds), now: now, into: &effects)
             }
         case .relay:
-            if contradicts("relay", .bool(level > 0), now: now) { writeLevel(level, now: now, into: &effects) }
+            if contradicts("relay", .bool(level > 0), now: now) { writeLevel(level, switching: true, now: now, into: &effects) }
         }
     }
 
-    private mutating func writeLevel(_ level: Int, now: Timestamp, into effects: inout [AppEffect]) {
+    /// - Parameter switching: the on/off state changes (or must be re-sent), not only the level.
+    private mutating func writeLevel(_ level: Int, switching: Bool, now: Timestamp, into effects: inout [AppEffect]) {
         switch output {
         case .controller:
             // Dim first, so the lamp does not flash at its old level when it switches on.
             if level > 0 { write("dim", .number(Double(level)), now: now, into: &effects) }
-            write("switch", .bool(level > 0), now: now, into: &effects)
+            if switching { write("switch", .bool(level > 0), now: now, into: &effects) }
         case .relay:
             write("relay", .bool(level > 0), now: now, into: &effects)
         }
@@ -369,7 +372,7 @@ public struct LampHeadApp: DeviceApp {
             let level = o.percent("level")
             let duration = o.duration("for", range: .minutes(1) ... .hours(24))
             guard let action else { return nil }
-            if action == "dim", level == nil { o.reader.report(o.path.key("level"), "required with action \"dim\"") }
+            if action == "dim", !o.has("level") { o.reader.report(o.path.key("level"), "required with action \"dim\"") }
             if action == "off" || action == "auto", level != nil { o.reader.report(o.path.key("level"), "not allowed with action \"\(action)\"") }
             if action == "auto", duration != nil { o.reader.report(o.path.key("for"), "not allowed with action \"auto\"") }
             return (action, level, duration)

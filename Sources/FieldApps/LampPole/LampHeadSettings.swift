@@ -103,11 +103,13 @@ public struct LampHeadSettings: Hashable, Sendable {
             guard let level, let at else { return nil }
             return DimmingProfile.Step(minuteOfDay: at, level: level)
         }) else { return nil }
-        let times = steps.map(\.minuteOfDay)
-        if steps.isEmpty {
+        if s.value(key)?.arrayValue?.isEmpty == true {
             s.reader.report(s.path.key(key), "needs at least one step")
             return nil
         }
+        // Steps with errors were reported where they are.
+        guard !steps.isEmpty else { return nil }
+        let times = steps.map(\.minuteOfDay)
         if Set(times).count != times.count {
             s.reader.report(s.path.key(key), "two steps at the same time")
             return nil
