@@ -69,7 +69,8 @@ public struct PoleCabinetApp: DeviceApp {
         if let m = maintenance, now >= m.until { endMaintenance() }
         evaluateContacts(now: now, into: &effects)
         publishMaintenance(now: now, into: &effects)
-        effects += totals.publish(now: now)
+        // Lamp values arrive in bursts; the sums go out on ticks, once per burst.
+        if input == .tick { effects += totals.publish(now: now) }
         if let reply { effects.append(reply) }
         return effects
     }
