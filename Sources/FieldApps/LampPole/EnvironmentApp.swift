@@ -8,28 +8,28 @@ public struct EnvironmentApp: DeviceApp {
     public let subscriptions: Set<PointRef>
     private var commLost: StaleRule
     private var startedAt: Timestamp?
-    private var lastGoodReadingAt: Timestamp?
+    private var lastAnswerAt: Timestamp?
 
-    /// - Parameter offlineDelay: no good reading for this long raises `comm-lost`.
+    /// - Parameter offlineDelay: no answer for this long raises `comm-lost`.
     public init(context: AppContext, offlineDelay: Duration = .seconds(300)) {
         deviceID = context.deviceID
         subscriptions = Set(context.points.keys.map(context.ref))
-        commLost = StaleRule(maxAge: offlineDelay, message: "no good reading from the environment station")
+        commLost = StaleRule(maxAge: offlineDelay, message: "no answer from the environment station")
     }
 
     public mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
         if startedAt == nil { startedAt = now }
         var effects: [AppEffect] = []
         switch input {
-        case .reading(let ref, let reading) where ref.device == deviceID && reading.quality.isGood:
-            lastGoodReadingAt = reading.time
+        case .reading(let ref, let reading) where ref.device == deviceID && reading.quality.isDeviceAnswer:
+            lastAnswerAt = reading.time
         case .command(let c):
             effects.append(.reply(.failure(AppError("environment station \(deviceID) takes no commands (got \"\(c.name)\")"))))
         default:
             break
         }
         appendAlarm(&effects, AlarmID(device: deviceID, type: "comm-lost"), .minor,
-                    commLost.evaluate(lastUpdate: lastGoodReadingAt, startedAt: startedAt ?? now, now: now))
+                    commLost.evaluate(lastUpdate: lastAnswerAt, startedAt: startedAt ?? now, now: now))
         return effects
     }
 }

@@ -35,7 +35,7 @@ public struct LampHeadApp: DeviceApp {
     private var override: Override?
     private var readings: [String: Reading] = [:]
     private var startedAt: Timestamp?
-    private var lastGoodReadingAt: Timestamp?
+    private var lastAnswerAt: Timestamp?
 
     private var decision = LightingDecision(level: 0, mode: .schedule)
     private var commandedLevel: Int?
@@ -105,7 +105,7 @@ public struct LampHeadApp: DeviceApp {
         overVoltage = ThresholdRule(.high, limit: settings.voltageHigh, hysteresis: 2, onDelay: delay, offDelay: .seconds(60), name: "supply voltage", unit: "V")
         underVoltage = ThresholdRule(.low, limit: settings.voltageLow, hysteresis: 2, onDelay: delay, offDelay: .seconds(60), name: "supply voltage", unit: "V")
         leakage = ThresholdRule(.high, limit: settings.leakageLimit, hysteresis: 5, offDelay: .seconds(60), name: "leakage current", unit: "mA")
-        offline = StaleRule(maxAge: settings.offlineDelay, message: "no good reading from the lamp controller")
+        offline = StaleRule(maxAge: settings.offlineDelay, message: "no answer from the lamp controller")
     }
 
     public mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
@@ -135,7 +135,7 @@ public struct LampHeadApp: DeviceApp {
 
     private mutating func record(_ point: String, _ reading: Reading) {
         readings[point] = reading
-        if reading.quality.isGood { lastGoodReadingAt = reading.time }
+        if reading.quality.isDeviceAnswer { lastAnswerAt = reading.time }
         if point == "energy", let wh = reading.goodNumber { energy.counter(wh) }
     }
 
@@ -323,7 +323,7 @@ public struct LampHeadApp: DeviceApp {
             appendAlarm(&effects, alarmID("driver-failure"), .major, driverFailure.evaluate(r, now: now))
         }
         appendAlarm(&effects, alarmID("controller-offline"), .major,
-                    offline.evaluate(lastUpdate: lastGoodReadingAt, startedAt: startedAt ?? now, now: now))
+                    offline.evaluate(lastUpdate: lastAnswerAt, startedAt: startedAt ?? now, now: now))
     }
 
     // MARK: - Energy

@@ -46,7 +46,7 @@ public struct LampHeadSettings: Hashable, Sendable {
     public var leakageLimit = 30.0
     /// On-delay of power, power-factor and voltage faults.
     public var faultDelay: Duration = .minutes(5)
-    /// No good reading from the controller for this long: controller offline.
+    /// No answer from the controller for this long: controller offline.
     public var offlineDelay: Duration = .seconds(120)
 
     public init() {}

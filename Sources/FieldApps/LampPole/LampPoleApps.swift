@@ -53,13 +53,3 @@ public struct EnvironmentAppFactory: DeviceAppFactory {
         }
     }
 }
-
-/// Runs `make` on the settings, reports unknown keys, and returns nil when anything was wrong:
-/// a half-understood setting must not run a device.
-func madeChecked(_ settings: JSONObjectReader?, _ make: (JSONObjectReader?) -> (any DeviceApp)?) -> (any DeviceApp)? {
-    let before = settings?.reader.issues.count ?? 0
-    let app = make(settings)
-    settings?.finish()
-    guard (settings?.reader.issues.count ?? 0) == before else { return nil }
-    return app
-}

@@ -71,7 +71,22 @@ extension AppCommand {
     }
 }
 
+extension Quality {
+    /// The device answered (even to say its sensor is faulty): not a comm error, not stale.
+    var isDeviceAnswer: Bool { self != .commError && self != .stale }
+}
+
 /// Collects an alarm rule's signal as an effect, when there is one.
 func appendAlarm(_ effects: inout [AppEffect], _ id: AlarmID, _ severity: Severity, _ signal: AlarmSignal?) {
     if let signal { effects.append(.alarm(id, severity, signal)) }
+}
+
+/// Runs `make` on the settings, reports unknown keys, and returns nil when anything was wrong:
+/// a half-understood setting must not run a device.
+func madeChecked(_ settings: JSONObjectReader?, _ make: (JSONObjectReader?) -> (any DeviceApp)?) -> (any DeviceApp)? {
+    let before = settings?.reader.issues.count ?? 0
+    let app = make(settings)
+    settings?.finish()
+    guard (settings?.reader.issues.count ?? 0) == before else { return nil }
+    return app
 }

@@ -15,7 +15,7 @@ public struct TiltApp: DeviceApp {
     private var rule: ThresholdRule
     private var commLost: StaleRule
     private var startedAt: Timestamp?
-    private var lastGoodReadingAt: Timestamp?
+    private var lastAnswerAt: Timestamp?
     private var published: (value: Double, at: Timestamp)?
 
     /// The deviation is re-published when it moved this much (°), or after `republishAfter`.
@@ -28,7 +28,7 @@ public struct TiltApp: DeviceApp {
         subscriptions = Set(["tilt-x", "tilt-y", "tilt"].filter { context.points[$0] != nil }.map(context.ref))
         rule = ThresholdRule(.high, limit: settings.limit, hysteresis: settings.hysteresis, onDelay: settings.delay,
                              offDelay: settings.delay, name: "pole tilt from its baseline", unit: "°")
-        commLost = StaleRule(maxAge: settings.offlineDelay, message: "no good reading from the tilt sensor")
+        commLost = StaleRule(maxAge: settings.offlineDelay, message: "no answer from the tilt sensor")
     }
 
     /// Degrees from the baseline: from both axes when they are good, else from the single
@@ -46,7 +46,7 @@ public struct TiltApp: DeviceApp {
         switch input {
         case .reading(let ref, let reading) where ref.device == deviceID:
             readings[ref.point] = reading
-            if reading.quality.isGood { lastGoodReadingAt = reading.time }
+            if reading.quality.isDeviceAnswer { lastAnswerAt = reading.time }
         case .command(let c):
             effects.append(.reply(.failure(AppError("tilt sensor \(deviceID) takes no commands (got \"\(c.name)\")"))))
         default:
@@ -63,7 +63,7 @@ public struct TiltApp: DeviceApp {
             rule.hold()
         }
         appendAlarm(&effects, AlarmID(device: deviceID, type: "comm-lost"), .minor,
-                    commLost.evaluate(lastUpdate: lastGoodReadingAt, startedAt: startedAt ?? now, now: now))
+                    commLost.evaluate(lastUpdate: lastAnswerAt, startedAt: startedAt ?? now, now: now))
         return effects
     }
 }
