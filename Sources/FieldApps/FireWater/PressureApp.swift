@@ -80,9 +80,10 @@ public struct PressureApp: DeviceApp {
             if reading.quality.isDeviceAnswer { lastAnswerAt = reading.time }
             if ref.point == "sensor-fault", hasFaultBit {
                 faultBit = reading
-            } else if watches[ref.point] != nil {
-                watches[ref.point]!.reading = reading
-                appendAlarm(&effects, id(ref.point, "rapid-drop"), .major, watches[ref.point]!.rapidDrop?.evaluate(reading, now: now))
+            } else if var w = watches[ref.point] {
+                w.reading = reading
+                appendAlarm(&effects, id(ref.point, "rapid-drop"), .major, w.rapidDrop?.evaluate(trusted(reading), now: now))
+                watches[ref.point] = w
             }
             return effects
         case .reading:
@@ -101,12 +102,20 @@ public struct PressureApp: DeviceApp {
         AlarmID(point: PointRef(device: deviceID, point: point), type: type)
     }
 
+    /// The reading with the transmitter's fault bit applied: a value the transmitter itself
+    /// disowns is a sensor fault, not a pressure.
+    private func trusted(_ reading: Reading) -> Reading {
+        guard hasFaultBit, faultBit?.goodBool == true, reading.quality == .good else { return reading }
+        var r = reading
+        r.quality = .sensorFault
+        return r
+    }
+
     private mutating func evaluate(now: Timestamp) -> [AppEffect] {
         var effects: [AppEffect] = []
-        let bitSaysFault = hasFaultBit && faultBit?.goodBool == true
         for name in watches.keys.sorted() {
-            guard var w = watches[name], var reading = w.reading else { continue }
-            if bitSaysFault, reading.quality == .good { reading.quality = .sensorFault }
+            guard var w = watches[name], let raw = w.reading else { continue }
+            let reading = trusted(raw)
             appendAlarm(&effects, id(name, "sensor-fault"), .major, w.sensorFault.evaluate(reading, now: now))
             if var rule = w.low {
                 appendAlarm(&effects, id(name, "low-pressure"), .major, rule.evaluate(reading, now: now))

@@ -41,8 +41,10 @@ public struct PumpRoomApp: DeviceApp {
         var effects: [AppEffect] = []
         switch input {
         case .reading(let ref, let reading):
+            // Readings update the picture; ticks (at least every 5 s) and commands judge it.
             if ref == settings.pressurePoint { pressure = reading }
             if ref.device == deviceID { inputs[ref.point] = reading }
+            return []
         case .command(let c):
             effects.append(.reply(.failure(AppError("pump room \(deviceID) takes no commands (got \"\(c.name)\")"))))
         case .tick:

@@ -56,11 +56,13 @@ public struct PoleCabinetApp: DeviceApp {
         var reply: AppEffect?
         switch input {
         case .reading(let ref, let reading):
+            // Readings update the picture; ticks (at least every 5 s) and commands judge it.
             if ref.device == deviceID, let i = contacts.firstIndex(where: { $0.signal == ref.point }) {
                 contacts[i].reading = reading
             } else {
                 totals.record(ref, reading, now: now)
             }
+            return []
         case .command(let command):
             reply = .reply(apply(command, now: now))
         case .tick:
@@ -69,7 +71,6 @@ public struct PoleCabinetApp: DeviceApp {
         if let m = maintenance, now >= m.until { endMaintenance() }
         evaluateContacts(now: now, into: &effects)
         publishMaintenance(now: now, into: &effects)
-        // Lamp values arrive in bursts; the sums go out on ticks, once per burst.
         if input == .tick { effects += totals.publish(now: now) }
         if let reply { effects.append(reply) }
         return effects

@@ -44,9 +44,12 @@ public struct TiltApp: DeviceApp {
         if startedAt == nil { startedAt = now }
         var effects: [AppEffect] = []
         switch input {
-        case .reading(let ref, let reading) where ref.device == deviceID:
+        case .reading(let ref, let reading):
+            // Readings update the picture; ticks (at least every 5 s) judge it.
+            guard ref.device == deviceID else { return [] }
             readings[ref.point] = reading
             if reading.quality.isDeviceAnswer { lastAnswerAt = reading.time }
+            return []
         case .command(let c):
             effects.append(.reply(.failure(AppError("tilt sensor \(deviceID) takes no commands (got \"\(c.name)\")"))))
         default:
