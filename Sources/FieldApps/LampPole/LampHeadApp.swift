@@ -20,7 +20,6 @@ public struct LampHeadApp: DeviceApp {
     struct Override: Hashable, Sendable {
         var level: Int
         var until: Timestamp
-        var by: String
     }
 
     public let deviceID: String
@@ -390,7 +389,7 @@ public struct LampHeadApp: DeviceApp {
                 return .failure(AppError("lamp: lamp head \(deviceID) is switched by a relay and cannot dim; use on or off"))
             }
             let until = now + (a.duration ?? settings.overrideDuration)
-            override = Override(level: level, until: until, by: command.by)
+            override = Override(level: level, until: until)
             return .success(["until": .string(until.iso8601(offsetMinutes: utcOffsetMinutes)), "by": .string(command.by)])
         }
     }
