@@ -426,7 +426,7 @@ public struct LineEditor {
             let last = i % perRow == perRow - 1 || i == shown.count - 1
             text += last ? c + "\r\n" : c + String(repeating: " ", count: columnWidth - displayWidth(c))
         }
-        if candidates.count > shown.count { text += "… and \(candidates.count - shown.count) more\r\n" }
+        if candidates.count > shown.count { text += "... and \(candidates.count - shown.count) more\r\n" }
         out += Array(text.utf8)
         out += redraw()
     }
