@@ -35,7 +35,8 @@ final class CommandContext {
 
     /// Asks a yes/no question; true only when the user types `yes`.
     func confirm(_ question: String) throws -> Bool {
-        let answer = try session.ask(question + " type yes to go on: ")
+        try print(question)
+        let answer = try session.ask("type yes to go on: ")
         return answer.trimmingCharacters(in: " ").lowercased() == "yes"
     }
 

@@ -255,7 +255,9 @@ public final class ConsoleSession {
         let context = CommandContext(session: self, backend: backend, user: user, channel: settings.line, mode: mode, width: editor.width,
                                      asciiOnly: settings.asciiOnly, utcOffsetMinutes: status.utcOffsetMinutes, registry: registry)
         editor.completer = CommandCompleter(registry: registry, role: user.role, backend: backend)
-        let prompt = sanitized("\(user.name)@\(status.site)> ")
+        // A long site name would leave no room to type: then the user name alone.
+        let full = sanitized("\(user.name)@\(status.site)> ")
+        let prompt = displayWidth(full) <= editor.width / 2 ? full : sanitized("\(user.name)> ")
         try write("logged in as \(user.name) (\(user.role.rawValue)); help lists the commands\r\n")
         lastActivity = clock.now()
         while true {

@@ -37,7 +37,7 @@ public final class FileDescriptorTerminal: ConsoleTerminal {
         if ready == 0 { return .timeout }
         if p.revents & Int16(POLLIN) == 0 && p.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 { return .closed }
         while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            let n = buffer.withUnsafeMutableBytes { systemRead(descriptor, $0.baseAddress, $0.count) }
             if n > 0 { return .bytes(n) }
             if n == 0 { return .closed }
             switch errno {
@@ -59,7 +59,7 @@ public final class FileDescriptorTerminal: ConsoleTerminal {
                     if sent >= 0 || errno != ENOTSOCK { return sent }
                     isSocket = false
                 }
-                return Glibc.write(descriptor, chunk.baseAddress, chunk.count)
+                return systemWrite(descriptor, chunk.baseAddress, chunk.count)
             }
             if n > 0 {
                 offset += n
@@ -75,6 +75,10 @@ public final class FileDescriptorTerminal: ConsoleTerminal {
         }
     }
 }
+
+// File-scope wrappers: inside the class, `read` and `write` name its own methods.
+private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int { read(fd, buffer, count) }
+private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int { write(fd, buffer, count) }
 
 /// `strerror` text for an errno value.
 func errnoDescription(_ code: Int32) -> String {

@@ -71,7 +71,7 @@ public enum PasswdTool {
         var sawAny = false
         var tooLong = false
         while true {
-            let n = Glibc.read(fd, &byte, 1)
+            let n = read(fd, &byte, 1)
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
             sawAny = true
@@ -90,7 +90,7 @@ public enum PasswdTool {
         let bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { return }
             offset += n
