@@ -21,6 +21,13 @@ import Testing
         #expect(PasswordHasher.verify(SecretBytes(Array("Hello world!".utf8)), against: hash))
     }
 
+    @Test func weakMethodsAreRefusedEvenWithTheRightPassword() {
+        // MD5 crypt of "plaintext" (openssl passwd -1 -salt abcdefgh plaintext) and DES crypt.
+        #expect(!PasswordHasher.verify(SecretBytes(Array("plaintext".utf8)), against: "$1$abcdefgh$VaW7QAVmdWoVEHw9TedSA1"))
+        #expect(!PasswordHasher.isUsableHash("$1$abcdefgh$VaW7QAVmdWoVEHw9TedSA1"))
+        #expect(!PasswordHasher.isUsableHash("abJnggxhB/yWI"))
+    }
+
     @Test func malformedHashesNeverMatch() {
         for bad in ["", "*", "!", "$y$", "plaintext", "$6$salt$", "$1$x$y"] {
             #expect(!PasswordHasher.verify(SecretBytes(Array("".utf8)), against: bad), "hash \(bad)")
