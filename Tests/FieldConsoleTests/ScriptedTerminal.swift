@@ -12,7 +12,7 @@ final class ScriptedTerminal: ConsoleTerminal {
     private var steps: [Step]
     private let clock: ManualClock
     private(set) var output: [UInt8] = []
-    /// Largest read the session asked for, to check its buffer stays small.
+    /// Reads answered with bytes or silence.
     private(set) var readsServed = 0
 
     init(clock: ManualClock, _ steps: [Step]) {
