@@ -67,6 +67,9 @@ public final class ModbusClient: ModbusTransport {
 
     public var bus: String { settings.bus }
 
+    /// The libmodbus the process runs with, e.g. `3.1.6` (for `version` output and benchmarks).
+    public static var libraryVersion: String { ModbusContext.libraryVersion }
+
     /// Whether the serial port is open or the TCP connection is up (as far as the client knows).
     public var isConnected: Bool { context.isOpen }
 
@@ -116,13 +119,13 @@ public final class ModbusClient: ModbusTransport {
 
     private func readRegisters(_ request: ModbusRequest) throws(ModbusError) -> [UInt16] {
         try request.check(bus: bus, units: units)
-        var values = [UInt16](repeating: 0, count: request.count)
-        try perform(request) { (c) throws(ModbusContext.Failure) in
-            try values.withUnsafeMutableBufferPointer { (b) throws(ModbusContext.Failure) in
+        return try [UInt16](unsafeUninitializedCapacity: request.count) { (buffer, initialized) throws(ModbusError) in
+            let b = buffer
+            try perform(request) { (c) throws(ModbusContext.Failure) in
                 try c.readRegisters(request.function, address: request.address, into: b)
             }
+            initialized = request.count
         }
-        return values
     }
 
     private func readBits(_ request: ModbusRequest) throws(ModbusError) -> [Bool] {
