@@ -18,7 +18,10 @@ import Musl
 ///   closes the connection and the next request reconnects. A read that finds the connection lost
 ///   reconnects and is sent once more; a write is not repeated (the caller decides).
 /// - RTU: after any failed request the port is flushed, so a late or garbled answer is not taken
-///   for the next one; frames are kept at least t3.5 (`ModbusRTUSettings.frameGap`) apart.
+///   for the next one; frames are kept at least t3.5 (`ModbusRTUSettings.frameGap`) apart. A
+///   serial device that went away (a USB adapter unplugged) is reopened by the next request.
+/// - Both: after a timeout the link is flushed; if an answer still arrives later, the next
+///   request sees an invalid frame and (on TCP) reconnects.
 /// - Writes to unit 0 are broadcasts: sent without waiting for an answer; the next request waits
 ///   `ModbusTimeouts.broadcastTurnaround` so every device has acted on it, and on TCP discards any
 ///   answer a gateway sent anyway.
@@ -276,12 +279,11 @@ public final class ModbusClient: ModbusTransport {
         switch error.kind {
         case .connectionLost, .cannotConnect, .system:
             closeAfterFailure()
-        case .badCRC, .invalidFrame:
-            if isRTU { context.flush() } else { closeAfterFailure() }
-        case .timeout:
+        case .badCRC where !isRTU, .invalidFrame where !isRTU:
+            // The TCP byte stream is out of step with the transaction ids: start a fresh one.
+            closeAfterFailure()
+        case .timeout, .badCRC, .invalidFrame, .exception, .overLimit, .invalidArgument:
             context.flush()
-        case .exception, .overLimit, .invalidArgument:
-            break
         }
         if isRTU { quietUntil = monotonicNanoseconds() + frameGap }
         return error

@@ -97,7 +97,10 @@ import Testing
     }
 
     @Test func reconnectsAfterTheServerRestarts() throws {
+        // Each server is stopped in the test and again by its `defer` if the test fails early
+        // (stopping twice is harmless).
         let first = try ModbusTestServer.tcp(registerBase: 1000)
+        defer { first.stop() }
         let port = first.port
         let client = try Self.client(port: port)
         #expect(try client.readHoldingRegisters(unit: 1, address: 0, count: 2) == [1000, 1001])
