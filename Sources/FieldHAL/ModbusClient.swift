@@ -41,6 +41,10 @@ public final class ModbusClient: ModbusTransport {
     private var quietUntil: UInt64 = 0  // monotonic ns before which the next frame may not start
     private var drainBeforeNext = false
     private var lost = false
+    /// The storage of the last registers read. A poll loop drops each answer before the next
+    /// read, so the next read fills the same storage instead of allocating; an answer the caller
+    /// keeps is left alone (copy-on-write) and the next read allocates afresh.
+    private var registers: [UInt16] = []
 
     /// Creates the libmodbus context; does not open the port or connect yet.
     ///
@@ -122,24 +126,30 @@ public final class ModbusClient: ModbusTransport {
 
     private func readRegisters(_ request: ModbusRequest) throws(ModbusError) -> [UInt16] {
         try request.check(bus: bus, units: units)
-        return try [UInt16](unsafeUninitializedCapacity: request.count) { (buffer, initialized) throws(ModbusError) in
-            let b = buffer
-            try perform(request) { (c) throws(ModbusContext.Failure) in
+        var answer = registers
+        registers = []
+        if answer.count != request.count {
+            answer.removeAll(keepingCapacity: true)
+            answer.append(contentsOf: repeatElement(0, count: request.count))
+        }
+        // Writing in place copies first if the caller still holds the last answer.
+        try perform(request) { (c) throws(ModbusContext.Failure) in
+            try answer.withUnsafeMutableBufferPointer { (b) throws(ModbusContext.Failure) in
                 try c.readRegisters(request.function, address: request.address, into: b)
             }
-            initialized = request.count
         }
+        registers = answer
+        return answer
     }
 
     private func readBits(_ request: ModbusRequest) throws(ModbusError) -> [Bool] {
         try request.check(bus: bus, units: units)
-        var raw = [UInt8](repeating: 0, count: request.count)
-        try perform(request) { (c) throws(ModbusContext.Failure) in
-            try raw.withUnsafeMutableBufferPointer { (b) throws(ModbusContext.Failure) in
-                try c.readBits(request.function, address: request.address, into: b)
+        return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: request.count) { (raw) throws(ModbusError) in
+            try perform(request) { (c) throws(ModbusContext.Failure) in
+                try c.readBits(request.function, address: request.address, into: raw)
             }
+            return raw.map { $0 != 0 }
         }
-        return raw.map { $0 != 0 }
     }
 
     // MARK: writes

@@ -37,6 +37,21 @@ import Testing
         #expect(server.requestsReceived == 15)
     }
 
+    @Test func answersKeptByTheCallerStayIntact() throws {
+        let server = try ModbusTestServer.tcp()
+        defer { server.stop() }
+        let client = try Self.client(port: server.port)
+        let first = try client.readHoldingRegisters(unit: 1, address: 0, count: 3)
+        let second = try client.readHoldingRegisters(unit: 1, address: 10, count: 3)
+        var third = try client.readInputRegisters(unit: 1, address: 0, count: 2)
+        third[0] = 1
+        let fourth = try client.readInputRegisters(unit: 1, address: 5, count: 2)
+        #expect(first == [1000, 1001, 1002])
+        #expect(second == [1010, 1011, 1012])
+        #expect(third == [1, 2001])
+        #expect(fourth == [2005, 2006])
+    }
+
     @Test func bitTableAskedForRegistersIsRefused() throws {
         let client = try Self.client(port: try closedLoopbackPort())
         let error = #expect(throws: ModbusError.self) { try client.readRegisters(.coils, unit: 1, address: 0, count: 1) }
