@@ -36,7 +36,7 @@ extension PointSpec {
                     type = .bool
                 } else if let bits {
                     type = bits.width == 1 ? .bool : .u16
-                } else {
+                } else if !o.has("bit") {
                     r.report(o.path.key("type"), "missing (required for a register: one of \(ValueType.allCases.map(\.rawValue).joined(separator: ", ")))")
                 }
             }

@@ -155,6 +155,8 @@ extension Site {
         } else {
             o.allow("points")
         }
+        let pointNames = Set((profile?.points.map(\.name) ?? []) + (profile?.signals.map(\.name) ?? []))
+        let alarms = o.objects("alarms") { AlarmSpec.read($0, points: pointNames) } ?? []
         let settings = o.value("settings")
         if let settings, settings.objectValue == nil {
             r.report(o.path.key("settings"), "expected an object, got \(settings.kindDescription)")
@@ -180,7 +182,7 @@ extension Site {
         }
         guard r.issues.count == before, let id, let profile else { return nil }
         return DeviceConfig(id: id, name: name, family: profile.family, profile: profile, bus: busName, address: address,
-                            poll: poll, signals: signals, settings: settings, settingsPath: o.path.key("settings"), enabled: enabled)
+                            poll: poll, signals: signals, alarms: alarms, settings: settings, settingsPath: o.path.key("settings"), enabled: enabled)
     }
 
     private static func readStorage(_ o: JSONObjectReader) -> StorageConfig {

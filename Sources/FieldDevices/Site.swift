@@ -96,6 +96,8 @@ public struct DeviceConfig: Sendable {
     public var poll: Duration
     /// Profile signal name → board line name.
     public var signals: [String: String]
+    /// Generic alarm rules on the device's points.
+    public var alarms: [AlarmSpec]
     /// The app's settings object, validated by the app when the runtime builds it.
     public var settings: JSONValue?
     /// Where `settings` is in the site file, for error messages.
