@@ -28,9 +28,9 @@ public final class SystemdNotifier: Sendable {
     /// How often systemd expects `WATCHDOG=1` (`WATCHDOG_USEC`), or `nil` when it expects none or
     /// the setting is meant for another process (`WATCHDOG_PID`).
     public static func watchdogInterval(
-        environment: [String: String] = ProcessInfo.processInfo.environment, processID: pid_t = getpid()
+        environment: [String: String] = ProcessInfo.processInfo.environment, processID: Int32 = getpid()
     ) -> Duration? {
-        if let pid = environment["WATCHDOG_PID"], pid_t(pid) != processID { return nil }
+        if let pid = environment["WATCHDOG_PID"], Int32(pid) != processID { return nil }
         guard let text = environment["WATCHDOG_USEC"], let usec = Int64(text), usec > 0 else { return nil }
         return .microseconds(usec)
     }
