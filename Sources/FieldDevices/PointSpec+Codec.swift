@@ -166,3 +166,31 @@ func hex(_ v: Int) -> String {
 }
 
 func hex(_ v: UInt16) -> String { hex(Int(v)) }
+
+extension PointSpec {
+    /// Stores a value (in `unit`) into a block of registers that starts at register `base`, as a
+    /// device (or the simulator) holds them: a bit field changes only its bits.
+    /// - Throws: `CodecError` when the value does not fit, or the point lies outside the block.
+    public func store(_ value: PointValue, in registers: inout [UInt16], base: Int = 0) throws(CodecError) {
+        let start = address - base
+        guard !table.isBitTable, start >= 0, start + count <= registers.count else {
+            throw error(.wrongLength(expected: start + count, got: registers.count))
+        }
+        switch try encode(value) {
+        case .registers(let words):
+            for (i, w) in words.enumerated() { registers[start + i] = w }
+        case let field:
+            registers[start] = field.merged(into: registers[start])
+        }
+    }
+
+    /// Stores a state into a block of coils or discrete inputs that starts at `base`.
+    /// - Throws: `CodecError` when the point is not a coil or discrete input of the block.
+    public func store(_ value: Bool, in bits: inout [Bool], base: Int = 0) throws(CodecError) {
+        let i = address - base
+        guard table.isBitTable, i >= 0, i < bits.count else {
+            throw error(.wrongLength(expected: i + 1, got: bits.count))
+        }
+        bits[i] = value
+    }
+}

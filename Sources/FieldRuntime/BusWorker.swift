@@ -88,6 +88,9 @@ public final class BusWorker: Sendable {
     /// watchdog only while every worker's heartbeat is fresh.
     public var heartbeat: Int64 { heartbeatMillis.load(ordering: .relaxed) }
 
+    /// True for an RS-485 bus, false for a Modbus TCP endpoint.
+    public var isRTU: Bool { config.isRTU }
+
     public var statistics: BusStatistics {
         var s = stats.withLock { $0 }
         s.queuedJobs = jobs.count

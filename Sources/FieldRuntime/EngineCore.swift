@@ -38,37 +38,19 @@ struct EngineCore: Sendable {
         let mono = monotonicMilliseconds()
         nextTelemetry = mono + max(1, telemetryInterval.milliseconds)
         nextFullTelemetry = mono + EngineCore.fullTelemetryInterval
-        let siteInfo = SiteInfo(id: site.info.id, latitude: site.info.latitude, longitude: site.info.longitude,
-                                utcOffsetMinutes: site.info.utcOffsetMinutes)
         for (index, d) in site.devices.enumerated() where d.enabled {
-            var pointInfo: [String: AppPointInfo] = [:]
             var units: [String: String] = [:]
             for p in d.profile.points {
                 points.declare(PointRef(device: d.id, point: p.name),
                                PointInfo(unit: p.engineeringUnit, source: .modbus, writable: p.isWritable, deadband: p.deadband,
                                          description: p.description))
-                pointInfo[p.name] = AppPointInfo(unit: p.engineeringUnit, writable: p.isWritable)
                 units[p.name] = p.engineeringUnit
             }
             for s in d.profile.signals where d.signals[s.name] != nil {
                 points.declare(PointRef(device: d.id, point: s.name),
                                PointInfo(source: .signal, writable: s.direction == .output, description: s.description))
-                pointInfo[s.name] = AppPointInfo(writable: s.direction == .output, isSignal: true)
             }
-            var app: (any DeviceApp)?
-            if let name = d.profile.app {
-                if let factory = factories[name] {
-                    let context = AppContext(deviceID: d.id, profileID: d.profile.id, points: pointInfo, site: siteInfo)
-                    let settingsReader = d.settings.flatMap { issues.object($0, at: d.settingsPath) }
-                    app = factory.make(context: context, settings: settingsReader)
-                    settingsReader?.finish()
-                } else {
-                    issues.report(JSONPath.root.key("devices").index(index).key("profile"),
-                                  "profile \(d.profile.id) names app \"\(name)\", which this firmware does not have")
-                }
-            } else if d.settings != nil {
-                issues.report(d.settingsPath, "profile \(d.profile.id) has no app, so the device takes no settings")
-            }
+            let app = d.makeApp(factories: factories, site: site.info, index: index, issues: issues)
             if let app {
                 for ref in app.subscriptions { subscribers[ref, default: []].append(d.id) }
             }

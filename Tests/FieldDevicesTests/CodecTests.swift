@@ -152,6 +152,23 @@ private func registers(_ e: EncodedValue) -> [UInt16]? {
         }
     }
 
+    @Test func aSimulatedDeviceStoresPointsInItsRegisterBlock() throws {
+        let slc = try #require(BuiltinProfiles["fg-slc"])
+        let span = try #require(slc.span(of: .input))
+        #expect(span == 0..<11 && slc.span(of: .coil) == 0..<1 && slc.span(of: .discrete) == nil)
+        var input = [UInt16](repeating: 0, count: span.count)
+        try slc.point("voltage")?.store(.number(230.5), in: &input)
+        try slc.point("energy")?.store(.number(70_000), in: &input)
+        try slc.point("fault-flags")?.store(.number(0b1001), in: &input)
+        try slc.point("relay-failure")?.store(.bool(true), in: &input)
+        #expect(input == [2305, 0, 0, 0, 0x0001, 0x1170, 0, 0, 0, 0, 0b1011])
+        #expect(slc.point("relay-failure")?.decode(input, at: 10) == .bool(true))
+        var coils = [false]
+        try slc.point("switch")?.store(true, in: &coils)
+        #expect(coils == [true])
+        #expect(throws: CodecError.self) { try slc.point("voltage")?.store(.number(1), in: &input, base: 5) }
+    }
+
     /// The Modbus Application Protocol's read-coils example: coils 20–38 answer CD 6B 05.
     @Test func packedBitsFollowTheModbusLayout() {
         let bytes: [UInt8] = [0xCD, 0x6B, 0x05]
