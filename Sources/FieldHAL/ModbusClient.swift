@@ -16,7 +16,7 @@ import Musl
 /// sent. After a failure the client puts the link back in a known state:
 /// - TCP: a lost connection, or an answer that leaves the byte stream out of step (invalid frame),
 ///   closes the connection and the next request reconnects. A read that finds the connection lost
-///   reconnects and is sent once more; a write is not repeated (the caller decides).
+///   reconnects and is sent once more; a write (0x17 included) is not repeated (the caller decides).
 /// - RTU: after any failed request the port is flushed, so a late or garbled answer is not taken
 ///   for the next one; frames are kept at least t3.5 (`ModbusRTUSettings.frameGap`) apart. A
 ///   serial device that went away (a USB adapter unplugged) is reopened by the next request.

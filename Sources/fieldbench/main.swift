@@ -40,8 +40,9 @@ do {
     case "version", "--version":
         print("fieldbench \(FieldgateVersion.string)")
     case "all":
+        guard args.count == 1 else { throw UsageError("all takes no options: it runs every benchmark with its defaults") }
         for b in benchmarks {
-            try b.run(Array(args.dropFirst()))
+            try b.run([])
             print("")
         }
     case let name?:

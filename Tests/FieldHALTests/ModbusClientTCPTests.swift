@@ -139,6 +139,22 @@ import Testing
         #expect(client.reconnects == 2)
     }
 
+    @Test func writeAndReadIsNotRepeatedAfterConnectionLoss() throws {
+        let first = try ModbusTestServer.tcp()
+        defer { first.stop() }
+        let client = try Self.client(port: first.port)
+        try client.connect()
+        first.stop()
+        let second = try ModbusTestServer.tcp(port: first.port)
+        defer { second.stop() }
+        let error = #expect(throws: ModbusError.self) {
+            try client.writeAndReadRegisters(unit: 1, writeAddress: 0, values: [5], readAddress: 0, readCount: 1)
+        }
+        #expect(error?.kind == .connectionLost)
+        #expect(second.requestsReceived == 0)
+        #expect(try client.writeAndReadRegisters(unit: 1, writeAddress: 0, values: [5], readAddress: 0, readCount: 1) == [5])
+    }
+
     @Test func refusedConnection() throws {
         let port = try closedLoopbackPort()
         let client = try Self.client(port: port)

@@ -66,6 +66,8 @@ import Testing
         #expect(ModbusTable.allCases.map(\.maximumReadCount) == [2000, 2000, 125, 125])
         #expect(ModbusTable(rawValue: "holding-registers") == .holdingRegisters)
         #expect(ModbusFunction.allCases.map(\.rawValue) == [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x0F, 0x10, 0x17])
+        #expect(ModbusFunction.allCases.filter(\.writes).map(\.rawValue) == [0x05, 0x06, 0x0F, 0x10, 0x17])
+        #expect(ModbusFunction.allCases.filter(\.reads).map(\.rawValue) == [0x01, 0x02, 0x03, 0x04, 0x17])
         #expect(ModbusFunction.writeMultipleCoils.description == "0x0F write multiple coils")
         #expect(ModbusExceptionCode.gatewayPathUnavailable.description == "exception 0x0A gateway path unavailable")
         #expect(ModbusExceptionCode(rawValue: 0x42).name == "undefined exception")

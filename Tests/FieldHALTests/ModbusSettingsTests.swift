@@ -73,7 +73,7 @@ import Testing
 }
 
 extension Duration {
-    var inMicroseconds: Int64 {
+    fileprivate var inMicroseconds: Int64 {
         let c = components
         return c.seconds * 1_000_000 + c.attoseconds / 1_000_000_000_000
     }

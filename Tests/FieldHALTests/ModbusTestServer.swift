@@ -265,7 +265,7 @@ func modbusCRC16(_ bytes: [UInt8]) -> UInt16 {
 }
 
 extension Duration {
-    var inSecondsForTests: Double {
+    fileprivate var inSecondsForTests: Double {
         let c = components
         return Double(c.seconds) + Double(c.attoseconds) / 1e18
     }
