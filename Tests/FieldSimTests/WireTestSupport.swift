@@ -45,3 +45,55 @@ final class RawTCPClient {
 
     func close() { Glibc.close(fd) }
 }
+
+/// A serial port opened raw, for bytes the Modbus client never sends (bad CRCs, noise).
+final class RawTTY {
+    let fd: CInt
+
+    init(path: String) throws {
+        fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK)
+        guard fd >= 0 else { throw SystemError.current("open", subject: path) }
+        var t = termios()
+        tcgetattr(fd, &t)
+        cfmakeraw(&t)
+        tcsetattr(fd, TCSANOW, &t)
+        tcflush(fd, TCIOFLUSH)
+    }
+
+    func write(_ bytes: [UInt8]) throws {
+        let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        guard n == bytes.count else { throw SystemError.current("write") }
+    }
+
+    /// Reads until `count` bytes came or `within` passed; returns what came.
+    func read(count: Int, within: Duration) throws -> [UInt8] {
+        let deadline = ContinuousClock.now + within
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 512)
+        while out.count < count {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { break }
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ms = CInt(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1)
+            guard poll(&p, 1, ms) > 0 else { continue }
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, min($0.count, count - out.count)) }
+            if n > 0 { out += buffer[0..<n] }
+        }
+        return out
+    }
+
+    func close() { Glibc.close(fd) }
+}
+
+/// A fresh directory under the system's temporary directory, removed with everything in it
+/// when the value goes away.
+final class TemporaryDirectory {
+    let path: String
+
+    init() throws {
+        path = NSTemporaryDirectory() + "fieldsim-wire-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
