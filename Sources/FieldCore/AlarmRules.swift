@@ -133,6 +133,10 @@ public struct ThresholdRule: Hashable, Sendable {
         }
         return .clear(value: .number(v))
     }
+
+    /// Forgets a pending raise or clear, keeping the alarm state, for a rule that does not apply
+    /// for a while (a lamp's power check while the lamp is off).
+    public mutating func hold() { condition.hold() }
 }
 
 /// A fast change: the value moved by at least `change` within `window` (e.g. a pressure drop of
@@ -154,15 +158,17 @@ public struct RateOfChangeRule: Hashable, Sendable {
     /// - Parameters:
     ///   - direction: `.low` for a drop, `.high` for a rise.
     ///   - change: the size of the change (positive) that counts as fast within `window`.
+    ///   - onDelay: how long the change must persist before it counts, so that a pressure wave
+    ///     (a dip that recovers within a second or two) does not raise. Keep it below `window`.
     ///   - offDelay: how long the value must be steady before the alarm clears.
-    public init(_ direction: LimitDirection, change: Double, window: Duration, offDelay: Duration = .seconds(60),
-                name: String = "value", unit: String = "") {
+    public init(_ direction: LimitDirection, change: Double, window: Duration, onDelay: Duration = .zero,
+                offDelay: Duration = .seconds(60), name: String = "value", unit: String = "") {
         self.direction = direction
         self.change = abs(change)
         self.window = window
         self.name = name
         self.unit = unit
-        condition = DelayedCondition(onDelay: .zero, offDelay: offDelay)
+        condition = DelayedCondition(onDelay: onDelay, offDelay: offDelay)
     }
 
     public var isActive: Bool { condition.isActive }
