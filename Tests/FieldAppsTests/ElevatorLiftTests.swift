@@ -178,7 +178,9 @@ import FieldCore
             return
         }
         #expect(message == "controller fault code 17")
-        rig.setNumber("status", 2)
+        // The service mode is bits 8–11 of the status word: 2 = fire return (the low bits are the
+        // controller's own direction, zone, door and occupancy flags).
+        rig.setNumber("status", Double(2 << 8 | 0b1100))
         rig.wait(.seconds(1))
         #expect(rig.effects.derived("mode")?.value == .text("fire-return"))
         // The controller says which floor the stopped car is at: the counter follows it.
@@ -186,7 +188,7 @@ import FieldCore
     }
 
     @Test func settingsErrorsNameTheirPath() throws {
-        let (_, issues) = try makeLift("""
+        let (app, issues) = try liftFactoryResult("""
             {"floors": 1, "debounce": {"door-zone": "fast"}, "delays": {"trapped": "90s", "overspeed": "5s"},
              "disabled": ["smoke"], "status-codes": {"x": "normal", "5": "parked"}, "bottom": 1}
             """)
@@ -195,10 +197,11 @@ import FieldCore
         #expect(text.contains("debounce.door-zone: expected a duration such as \"500ms\", \"30s\", \"10m\" or \"2h\", got \"fast\""))
         #expect(text.contains { $0.hasPrefix("delays.trapped: unknown key") })
         #expect(text.contains { $0.hasPrefix("disabled[0]: expected an alarm type") })
-        #expect(text.contains("status-codes.x: expected a status register value (a whole number ≥ 0) as the key"))
+        #expect(text.contains("status-codes.x: expected a service-mode code (0–15) as the key"))
         #expect(text.contains { $0.hasPrefix("status-codes.5: unknown value \"parked\"") })
         #expect(text.contains { $0.hasPrefix("bottom: unknown key") })
         #expect(issues.count == 7)
+        #expect(app == nil)
         let (ok, none) = try makeLift(#"{"floors": 12, "delays": {"stopped-outside-door-zone": "45s"}, "status-codes": {"0": "normal", "9": "out-of-service"}}"#)
         #expect(none.isEmpty)
         #expect(ok.settings.delays[.stoppedOutsideDoorZone] == .seconds(45))

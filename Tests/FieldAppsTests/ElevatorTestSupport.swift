@@ -17,11 +17,18 @@ let liftControllerPoints: [String: AppPointInfo] = liftPoints.merging([
 let liftDayStart = CivilTime(year: 2026, month: 3, day: 2).timestamp(offsetMinutes: 480)
 
 func makeLift(_ settings: String, points: [String: AppPointInfo] = liftPoints) throws -> (app: LiftApp, issues: [ConfigIssue]) {
+    let (app, issues) = try liftFactoryResult(settings, points: points)
+    return (try #require(app, "\(issues)"), issues)
+}
+
+/// What the factory makes of `settings`: an app only when they had no error.
+func liftFactoryResult(_ settings: String, points: [String: AppPointInfo] = liftPoints) throws -> (app: LiftApp?, issues: [ConfigIssue]) {
     let reader = JSONReader()
     let object = reader.object(try JSONValue.parse(settings))
     let context = AppContext(deviceID: "lift-1", profileID: "fg-lift", points: points, site: SiteInfo(id: "tower"))
     let app = LiftFactory().make(context: context, settings: object)
-    return (try #require(app as? LiftApp), reader.issues)
+    object?.finish()
+    return (app as? LiftApp, reader.issues)
 }
 
 /// A lift on the bench: the test sets contacts and lets time pass (ticks every second, as the

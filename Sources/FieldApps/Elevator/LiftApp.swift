@@ -9,7 +9,8 @@ public struct LiftApp: DeviceApp {
     let settings: LiftSettings
     var contacts: LiftContacts
     var counter: FloorCounter?
-    /// The controller's registers (profile `fg-lift-ctl`), good readings only.
+    /// The controller's registers (profile `fg-lift-ctl`: floor number, status word, speed in m/s,
+    /// fault code), good readings only.
     var controllerFloor: Int?
     var controllerMode: LiftMode?
     var controllerSpeed: Double?
@@ -99,7 +100,9 @@ public struct LiftApp: DeviceApp {
                counter?.landing != index {
                 counter?.set(landing: index)
             }
-        case "status": controllerMode = n.flatMap { settings.statusCodes[Int($0)] }
+        case "status":
+            // fg-lift-ctl's status word: the service mode in bits 8–11.
+            controllerMode = n.flatMap { settings.statusCodes[(Int($0) >> 8) & 0x0F] }
         case "speed": controllerSpeed = n.map(abs)
         case "fault-code": controllerFaultCode = n.map { Int($0) }
         default: break

@@ -20,7 +20,7 @@ struct LiftSettings: Sendable {
     var debounce: [LiftSignal: Duration] = Dictionary(uniqueKeysWithValues: LiftSignal.allCases.map { ($0, $0.defaultDebounce) })
     var delays: [LiftFault: Duration] = Dictionary(uniqueKeysWithValues: LiftFault.allCases.map { ($0, $0.defaultDelay) })
     var disabled: Set<LiftFault> = []
-    /// The controller's `status` register values and the modes they mean.
+    /// The service-mode codes of the controller's `status` word (bits 8–11) and the modes they mean.
     var statusCodes: [Int: LiftMode] = [0: .normal, 1: .inspection, 2: .fireReturn, 3: .firefighter, 4: .outOfService]
 
     /// Rated speed, m/s: one floor height per travel time.
@@ -68,8 +68,8 @@ struct LiftSettings: Sendable {
         if let o = s.object("status-codes") {
             var codes: [Int: LiftMode] = [:]
             for key in o.fields.keys.sorted() {
-                guard let code = Int(key), code >= 0 else {
-                    s.reader.report(o.path.key(key), "expected a status register value (a whole number ≥ 0) as the key")
+                guard let code = Int(key), (0...15).contains(code) else {
+                    s.reader.report(o.path.key(key), "expected a service-mode code (0–15) as the key")
                     o.allow(key)
                     continue
                 }
