@@ -3,7 +3,7 @@ import FieldCore
 /// A pollutant the air terminal averages and judges, with the averaging period and limit of
 /// GB/T 18883-2022 (indoor air quality standard) as defaults. Every default is configurable per
 /// device; the ones not confirmed from the standard's text are marked so in docs/indoor-air.md.
-public enum AirPollutant: String, CaseIterable, Sendable, Comparable {
+public enum AirPollutant: String, CaseIterable, Sendable {
     case hcho, co2, tvoc, pm25, pm10
 
     /// As people write it in a message ("PM2.5").
@@ -112,10 +112,6 @@ public enum AirPollutant: String, CaseIterable, Sendable, Comparable {
         case .co2, .pm10: .minor
         }
     }
-
-    public static func < (a: AirPollutant, b: AirPollutant) -> Bool {
-        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
-    }
 }
 
 /// A unit an air sensor reports in.
@@ -142,11 +138,16 @@ public enum AirUnit: String, CaseIterable, Sendable {
     }
 }
 
-/// Formaldehyde's molar mass over the molar volume at 25 °C and 101.325 kPa (30.03 / 24.45):
-/// 1 ppm ≈ 1.228 mg/m³.
-public let formaldehydeMilligramsPerPPM = 30.03 / 24.45
-
 extension AirPollutant {
+    /// Formaldehyde's molar mass over the molar volume at 25 °C and 101.325 kPa (30.03 / 24.45):
+    /// 1 ppm ≈ 1.228 mg/m³.
+    public static let formaldehydeMilligramsPerPPM = 30.03 / 24.45
+
+    /// Formaldehyde in mg/m³ as ppb at 25 °C.
+    public static func formaldehydePPB(milligramsPerCubicMetre mg: Double) -> Double {
+        mg / formaldehydeMilligramsPerPPM * 1000
+    }
+
     /// `value` in `from` converted to this pollutant's working unit; nil when the unit does not
     /// apply (ppm of particles).
     public func convert(_ value: Double, from: AirUnit) -> Double? {
@@ -155,17 +156,12 @@ extension AirPollutant {
         case (let a, let b) where a == b: return value
         case (.microgramsPerCubicMetre, .milligramsPerCubicMetre): return value / 1000
         case (.milligramsPerCubicMetre, .microgramsPerCubicMetre): return value * 1000
-        case (.ppm, .milligramsPerCubicMetre) where self == .hcho: return value * formaldehydeMilligramsPerPPM
-        case (.ppb, .milligramsPerCubicMetre) where self == .hcho: return value / 1000 * formaldehydeMilligramsPerPPM
+        case (.ppm, .milligramsPerCubicMetre) where self == .hcho: return value * Self.formaldehydeMilligramsPerPPM
+        case (.ppb, .milligramsPerCubicMetre) where self == .hcho: return value / 1000 * Self.formaldehydeMilligramsPerPPM
         case (.percent, .ppm): return value * 10_000
         default: return nil
         }
     }
-}
-
-/// Formaldehyde in mg/m³ as ppb at 25 °C.
-public func formaldehydePPB(milligramsPerCubicMetre mg: Double) -> Double {
-    mg / formaldehydeMilligramsPerPPM * 1000
 }
 
 extension String {
