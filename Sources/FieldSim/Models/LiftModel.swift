@@ -98,6 +98,7 @@ final class LiftModel: DeviceModel {
             ActionInfo(name: "call", synopsis: "FLOOR", summary: "call the car to a floor (a landing call without a passenger)"),
             ActionInfo(name: "ride", synopsis: "FROM TO", summary: "a passenger at FROM calls the car, boards and rides to TO"),
             ActionInfo(name: "press", synopsis: "[DURATION]", summary: "press the car's alarm button (default 3s)"),
+            ActionInfo(name: "occupancy", synopsis: "N", summary: "N people in the car, riding without a destination"),
         ]
     }
 
@@ -149,8 +150,13 @@ final class LiftModel: DeviceModel {
             let d = try ActionArguments.optionalDuration(arguments, 0, action: "press") ?? .seconds(3)
             alarmUntil = time.now + d
             return ["alarm-button": "pressed", "for": .string(formatDuration(d))]
+        case "occupancy":
+            let n = try ActionArguments.number(arguments, 0, "N", action: "occupancy")
+            guard n >= 0, n <= 50 else { throw ControlError("occupancy: N must be 0…50") }
+            passengerCount = n
+            return ["passengers": .number(passengerCount)]
         default:
-            throw ControlError("\(id) has no action \"\(action)\" (actions: call, ride, press)")
+            throw ControlError("\(id) has no action \"\(action)\" (actions: call, ride, press, occupancy)")
         }
     }
 

@@ -25,7 +25,7 @@ final class Room: SimSystem {
     var fanFilter = 0.9
     var hchoSource = 2.0
     var hchoHalfLife = 10.0
-    var tvocSource = 20.0
+    var tvocSource = 10.0
     var pmSource = 0.0
     var temperatureSetPoint = 24.0
     var humiditySetPoint = 45.0
@@ -39,6 +39,8 @@ final class Room: SimSystem {
     private(set) var temperature = 24.0
     private(set) var humidity = 45.0
 
+    /// VOCs a person gives off (mg/h).
+    static let tvocPerPerson = 2.0
     static let outdoorCO2 = 420.0
     static let outdoorHCHO = 0.005
     static let outdoorTVOC = 0.05
@@ -64,7 +66,7 @@ final class Room: SimSystem {
             .number("fan-filter", of: self, \.fanFilter, range: 0...1, "share of outdoor particles the fan's filter stops"),
             .number("hcho-source", of: self, \.hchoSource, unit: "mg/h", range: 0...10_000, "formaldehyde emission now (new furniture: 20–60)"),
             .number("hcho-half-life", of: self, \.hchoHalfLife, unit: "d", range: 0...10_000, "days for the emission to halve (0: constant)"),
-            .number("tvoc-source", of: self, \.tvocSource, unit: "mg/h", range: 0...100_000, "VOC emission besides furniture (which adds 4× its HCHO)"),
+            .number("tvoc-source", of: self, \.tvocSource, unit: "mg/h", range: 0...100_000, "VOC emission besides furniture (which adds 4× its HCHO) and people (2 mg/h each)"),
             .number("pm-source", of: self, \.pmSource, unit: "µg/h", range: 0...1e9, "indoor particle emission (chalk, cooking)"),
             .number("temperature-set-point", of: self, \.temperatureSetPoint, unit: "°C", range: -20...50, "what the heating or cooling holds"),
             .number("humidity-set-point", of: self, \.humiditySetPoint, unit: "%RH", range: 0...100, "the room's humidity without people"),
@@ -74,6 +76,18 @@ final class Room: SimSystem {
             .number("room-hcho", of: self, \.hcho, unit: "mg/m³", range: 0...10, "formaldehyde now"),
             .number("room-tvoc", of: self, \.tvoc, unit: "mg/m³", range: 0...50, "TVOC now"),
         ]
+    }
+
+    var actions: [ActionInfo] {
+        [ActionInfo(name: "occupancy", synopsis: "N", summary: "N people in the room")]
+    }
+
+    func perform(_ action: String, _ arguments: [String], at time: StepTime) throws(ControlError) -> JSONValue {
+        guard action == "occupancy" else { throw ControlError("\(id) has no action \"\(action)\" (actions: occupancy)") }
+        let n = try ActionArguments.number(arguments, 0, "N", action: "occupancy")
+        guard n >= 0, n <= 1000 else { throw ControlError("occupancy: N must be 0…1000") }
+        occupancy = n.rounded()
+        return ["occupancy": .number(occupancy)]
     }
 
     func step(_ time: StepTime) {
@@ -94,7 +108,7 @@ final class Room: SimSystem {
         if hchoHalfLife > 0 { hchoSource *= pow(0.5, dt / (hchoHalfLife * 86_400)) }
         let hchoRate = (emitting + hchoSource) / 2
         hcho = fresh(Self.outdoorHCHO, hchoRate / volume, hcho, 0, 1, false)
-        tvoc = fresh(Self.outdoorTVOC, (tvocSource + 4 * hchoRate + occupancy * 5) / volume, tvoc, 0, 1, false)
+        tvoc = fresh(Self.outdoorTVOC, (tvocSource + 4 * hchoRate + occupancy * Self.tvocPerPerson) / volume, tvoc, 0, 1, false)
         pm25 = fresh(weather.pm25, pmSource / volume, pm25, Self.pm25Deposition, Self.pm25Penetration, true)
         pm10 = fresh(weather.pm10, pmSource * 1.3 / volume, pm10, Self.pm10Deposition, Self.pm10Penetration, true)
         let outdoorPull = 0.02 * exchange

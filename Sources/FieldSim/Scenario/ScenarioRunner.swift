@@ -85,7 +85,10 @@ public struct ScenarioRunner: Sendable {
             guard let c = try? GatewayClient(stateDirectory: directory) else { return nil }
             do {
                 let devices = try c.call(["op": "devices"]).arrayValue ?? []
-                let offline = devices.filter { $0["online"] == .bool(false) }.compactMap { $0["id"]?.stringValue }
+                // The bus worker's statistics say whether a device answers; the device's own
+                // "online" flag only turns true after the device was once offline.
+                let offline = devices.filter { $0["online"] != nil && $0["online"] != .bool(true) && $0["stats"]?["online"] != .bool(true) }
+                    .compactMap { $0["id"]?.stringValue }
                 if offline.isEmpty { return c }
                 lastProblem = "devices still offline: \(offline.joined(separator: ", "))"
             } catch {
