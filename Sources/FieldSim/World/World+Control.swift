@@ -156,7 +156,7 @@ extension World {
             let names = d.profile.points.map(\.name).filter { d.point($0).map { applies(fault, to: $0) } ?? false }
                 + d.lines.keys.sorted().filter { d.signal($0).map { applies(fault, to: $0) } ?? false }
             guard !names.isEmpty else { throw ControlError("\(target) has no point or contact a \(fault) fault applies to") }
-            for n in names { d.faults[n] = SimulatedDevice.ValueFault(fault: fault, since: now) }
+            for n in names { d.faults[n] = valueFault(fault, on: d, n, now: now) }
             return ["target": .string(target), "fault": .string(fault.description), "points": .array(names.map { .string($0) })]
         }
         if let bus = buses[target] {
@@ -171,14 +171,23 @@ extension World {
         switch try resolve(target) {
         case .point(let d, let spec):
             guard applies(fault, to: spec) else { throw ControlError("a \(fault) fault does not apply to \(target)\(spec.loop == nil && (fault == .loopOpen || fault == .loopShort) ? " (no 4–20 mA loop: the site gives a point a loop range)" : "")") }
-            d.faults[spec.name] = SimulatedDevice.ValueFault(fault: fault, since: now)
+            d.faults[spec.name] = valueFault(fault, on: d, spec.name, now: now)
         case .signal(let d, let s):
             guard applies(fault, to: s) else { throw ControlError("a \(fault) fault does not apply to \(target)") }
-            d.faults[s.name] = SimulatedDevice.ValueFault(fault: fault, since: now)
+            d.faults[s.name] = valueFault(fault, on: d, s.name, now: now)
         case .knob:
             throw ControlError("\(target) is a knob: set it")
         }
         return ["target": .string(target), "fault": .string(fault.description)]
+    }
+
+    /// A stuck value holds what the point or contact reports at the moment of the fault.
+    private func valueFault(_ fault: SimFault, on d: SimulatedDevice, _ name: String, now: Timestamp) -> SimulatedDevice.ValueFault {
+        var f = SimulatedDevice.ValueFault(fault: fault, since: now)
+        if case .stuck = fault {
+            f.held = d.point(name) != nil ? try? d.bank?.get(name) : d.contacts[name].map { .bool($0) }
+        }
+        return f
     }
 
     private func applies(_ fault: SimFault, to spec: PointSpec) -> Bool {
