@@ -16,7 +16,7 @@ commands:
                           when ready (DIR default $FIELDSIM_DIR, else /tmp/fieldsim)
   ctl [--state-dir DIR] COMMAND [ARGS...]
                           control a running simulator (fieldsim ctl help lists the commands)
-  scenario FILE... [--gateway PATH] [--keep]
+  scenario FILE... [--gateway PATH] [--jobs N] [--keep]
                           run scenarios against a real fieldgate (default: the one next to fieldsim);
                           exit 0 when every one passes
   version                 print the version
@@ -140,12 +140,14 @@ case "ctl":
     }
 
 case "scenario":
-    let a = parse(Array(arguments.dropFirst()), valued: ["gateway"], flags: ["keep"])
+    let a = parse(Array(arguments.dropFirst()), valued: ["gateway", "jobs"], flags: ["keep"])
     guard !a.positionals.isEmpty else { fail("scenario needs a scenario file\n\n\(usage)") }
     let gateway = a.options["gateway"] ?? ScenarioRunner.gatewayNextToExecutable
     guard FileManager.default.isExecutableFile(atPath: gateway) else {
         fail("no fieldgate at \(gateway): build it (swift build) or give --gateway PATH")
     }
+    let jobs = a.options["jobs"].map { Int($0) ?? 0 } ?? 1
+    guard jobs >= 1 else { fail("--jobs: expected a number of scenarios to run at once, 1 or more") }
     // Ctrl-C must not leave a gateway running: a watcher thread kills the children and exits.
     let waitForSignal = blockTerminationSignals()
     Thread.detachNewThread {
@@ -155,25 +157,12 @@ case "scenario":
         exit(130)
     }
     let runner = ScenarioRunner(gatewayPath: gateway, keepFiles: a.flags.contains("keep"))
-    var failed: [String] = []
-    for path in a.positionals {
-        let scenario: Scenario
-        do {
-            scenario = try Scenario.load(path: path)
-        } catch {
-            say(error.description)
-            failed.append(path)
-            continue
-        }
-        let result = runner.run(scenario)
-        say(result.report)
-        say("")
-        if !result.passed { failed.append(scenario.name) }
-    }
+    let outcome = ScenarioBatch(paths: a.positionals).run(runner, jobs: jobs) { say($0 + "\n") }
     if a.positionals.count > 1 {
-        say(failed.isEmpty ? "all \(a.positionals.count) scenarios passed" : "\(failed.count) of \(a.positionals.count) failed: \(failed.joined(separator: ", "))")
+        say(outcome.failed.isEmpty ? "all \(a.positionals.count) scenarios passed"
+            : "\(outcome.failed.count) of \(a.positionals.count) failed: \(outcome.failed.joined(separator: ", "))")
     }
-    exit(failed.isEmpty ? 0 : 1)
+    exit(outcome.failed.isEmpty ? 0 : 1)
 
 default:
     fail("unknown command \"\(arguments[0])\"\n\n\(usage)")
