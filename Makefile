@@ -1,10 +1,11 @@
 # Fieldgate. Two commands do all set-up on a fresh Debian 12 machine with the Swift toolchain:
 #   make demo   the gateway against the simulator, out of the box
 #   make test   every test
+#   make scenarios   every simulator scenario against the real gateway
 SWIFT ?= swift
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: deps build test demo bench clean
+.PHONY: deps build test scenarios demo bench clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -15,6 +16,10 @@ build: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+scenarios: deps
+	$(SWIFT) build
+	.build/debug/fieldsim scenario --jobs 4 simulator/scenarios/*.json
 
 demo: deps
 	$(SWIFT) build
