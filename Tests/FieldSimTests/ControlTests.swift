@@ -72,7 +72,8 @@ struct ControlTests {
        {"id": "ai-1", "profile": "fg-ai4", "bus": "bus", "address": 2,
         "points": {"ch1": {"loop": {"range": [0, 1.6], "unit": "MPa"}}}},
        {"id": "lamp-1", "profile": "fg-slc", "bus": "bus", "address": 3},
-       {"id": "cabinet-1", "profile": "fg-pole-cabinet", "signals": {"door": "DI1", "water": "DI2", "cable-loop": "DI3", "manhole": "DI4"}}
+       {"id": "cabinet-1", "profile": "fg-pole-cabinet", "signals": {"door": "DI1", "water": "DI2", "cable-loop": "DI3", "manhole": "DI4"}},
+       {"id": "pump-room", "profile": "fg-pump-room", "signals": {"valve-open": "DI5", "jockey-run": "DI6", "fire-pump-run": "DI7", "fire-pump-fault": "DI8"}}
      ]}
     """
 
@@ -198,7 +199,7 @@ struct ControlTests {
         let system = try world.execute(.show(target: "fire-water"), now: noonInChina)
         #expect(system["knobs"]?["hydrant"] == .bool(true))
         let all = try world.execute(.show(target: nil), now: noonInChina)
-        #expect(all["devices"]?.arrayValue?.count == 4)
+        #expect(all["devices"]?.arrayValue?.count == 5)
     }
 
     @Test("the control socket answers requests and refusals, one JSON line each")
@@ -220,5 +221,51 @@ struct ControlTests {
         #expect(throws: ControlError.self) { try client.call(.set(target: "nobody.x", value: 1)) }
         #expect(throws: ControlError.self) { try client.call(["op": "teleport"]) }
         #expect(try client.call(.show(target: "main-pt"))["forced"]?["pressure"] == "hold 0.5", "the connection stays usable after a refusal")
+    }
+}
+
+/// Contacts on the simulated chip: forced, stuck and bouncing, as the gateway's GPIO worker sees
+/// them (raw edges with their times).
+@Suite("Contacts and their faults")
+struct ContactFaultTests {
+    @Test("a bounce fault makes every change of a contact bounce; stuck freezes it; forcing overrides the model")
+    func contactFaults() throws {
+        let site = try SimTest.site(ControlTests.site)
+        let board = try SimTest.board()
+        let gpio = try GPIOWorld(board: board, socketPath: "/tmp/unused.sock")
+        let world = World(site: site, board: board, gpio: gpio)
+        let lines = try gpio.chip.request([.input("DI1", chip: "fieldsim", offset: 0), .input("DI3", chip: "fieldsim", offset: 2)])
+        defer { lines.close() }
+        var t = world.run(from: noonInChina, for: .seconds(1), step: .milliseconds(100))
+        #expect(try lines.value(of: "DI1") == false && lines.value(of: "DI3") == true)
+        _ = try lines.readEvents()
+
+        _ = try world.execute(.fault(target: "cabinet-1.door", .bounce(toggles: 4, interval: .milliseconds(2))), now: t)
+        _ = try world.execute(.action(target: "cabinet-1", action: "door", arguments: ["open"]), now: t)
+        t = world.run(from: t, for: .milliseconds(200), step: .milliseconds(100))
+        let bounced = try lines.readEvents().filter { $0.line == "DI1" }
+        #expect(bounced.count == 5, "four toggles and the settling edge: \(bounced)")
+        #expect(try lines.value(of: "DI1") == true)
+
+        _ = try world.execute(.fault(target: "cabinet-1.cable-loop", .stuck), now: t)
+        (world.device("cabinet-1")?.model as? PoleCabinetModel)?.cableIntact = false
+        t = world.run(from: t, for: .milliseconds(300), step: .milliseconds(100))
+        #expect(try lines.value(of: "DI3") == true, "a stuck contact does not follow the cut")
+        _ = try world.execute(.clear(target: "cabinet-1"), now: t)
+        t = world.run(from: t, for: .milliseconds(300), step: .milliseconds(100))
+        #expect(try lines.value(of: "DI3") == false)
+
+        // A contact without a knob of its name is forced; releasing it gives the model's level back.
+        let valve = try gpio.chip.request([.input("DI5", chip: "fieldsim", offset: 4)])
+        defer { valve.close() }
+        _ = try world.execute(.set(target: "pump-room.valve-open", value: false), now: t)
+        t = world.run(from: t, for: .milliseconds(300), step: .milliseconds(100))
+        #expect(try valve.value(of: "DI5") == false, "forced closed")
+        _ = try world.execute(.release(target: "pump-room.valve-open"), now: t)
+        _ = try world.execute(.bounce(target: "cabinet-1.door", toggles: 2, interval: .milliseconds(1)), now: t)
+        t = world.run(from: t, for: .milliseconds(300), step: .milliseconds(100))
+        #expect(try valve.value(of: "DI5") == true, "released: the valve is open")
+        #expect(try lines.value(of: "DI1") == true, "a glitch settles where the contact was")
+        #expect(throws: ControlError.self) { try world.execute(.set(target: "cabinet-1.door", value: "ajar"), now: t) }
     }
 }
