@@ -325,3 +325,78 @@ struct ModelPhysicsTests {
         #expect(lift.state()["position"] != "between floors 2 and 3")
     }
 }
+
+/// Faults of the lift and the outputs the gateway drives, through the world and its GPIO chip.
+@Suite("Lift faults and gateway outputs")
+struct LiftAndOutputTests {
+    func lift() throws -> LiftModel {
+        LiftModel(device: try #require(try SimTest.site(ModelPhysicsTests.lift).device("lift-1")))
+    }
+
+    func run(_ lift: LiftModel, seconds: Double, from t: inout Timestamp) -> DeviceIO {
+        var io = DeviceIO()
+        for _ in 0..<Int(seconds * 100) {
+            t = t + .milliseconds(10)
+            io = DeviceIO()
+            lift.step(StepTime(now: t, dt: .milliseconds(10), wall: t.milliseconds), io: &io)
+        }
+        return io
+    }
+
+    @Test("an overrun leaves the car beyond the top landing, out of the door zone; cleared, it comes back")
+    func overrun() throws {
+        let lift = try lift()
+        var t = noonInChina
+        lift.overrun = true
+        _ = try lift.perform("call", ["8"], at: StepTime(now: t, dt: .zero, wall: 0))
+        var io = run(lift, seconds: 20, from: &t)
+        #expect(lift.state()["position"] == "above the top landing")
+        #expect(io.contacts["door-zone"] == false && io.contacts["up"] == false)
+        lift.overrun = false
+        io = run(lift, seconds: 6, from: &t)
+        #expect(lift.state()["position"] == "at floor 8")
+        #expect(io.contacts["door-zone"] == true)
+    }
+
+    @Test("losing mains stops the car, opens the safety chain's contact and silences the controller")
+    func powerLoss() throws {
+        let lift = try lift()
+        var t = noonInChina
+        _ = try lift.perform("ride", ["1", "8"], at: StepTime(now: t, dt: .zero, wall: 0))
+        _ = run(lift, seconds: 10, from: &t)
+        lift.mains = false
+        let io = run(lift, seconds: 2, from: &t)
+        #expect(io.contacts["mains"] == false && io.contacts["safety-circuit"] == false)
+        #expect(io.contacts["up"] == false && io.contacts["occupancy"] == true)
+        #expect(!io.powered)
+    }
+
+    @Test("the fan output the gateway drives runs the room's fan; the lamp relay lights its lamp")
+    func outputsDriveTheModels() throws {
+        let site = try SimTest.site("""
+        {"site": {"id": "out"}, "board": "sim",
+         "buses": [{"name": "bus", "type": "rtu", "port": "rs485-1"}],
+         "devices": [
+           {"id": "class-1", "profile": "fg-air-terminal", "bus": "bus", "address": 1,
+            "signals": {"led-green": "DO5", "led-yellow": "DO6", "led-red": "DO7", "buzzer": "DO8", "fan": "DO9"}},
+           {"id": "lamp-3", "profile": "fg-lamp-relay", "signals": {"relay": "DO1"}}
+         ]}
+        """)
+        let board = try SimTest.board()
+        let gpio = try GPIOWorld(board: board, socketPath: "/tmp/unused.sock")
+        let world = World(site: site, board: board, gpio: gpio)
+        let outputs = try gpio.chip.request([.output("DO9", chip: "fieldsim", offset: 40), .output("DO1", chip: "fieldsim", offset: 32),
+                                             .output("DO7", chip: "fieldsim", offset: 38)])
+        defer { outputs.close() }
+        let room = try #require(world.system("class-1") as? Room)
+        var t = world.run(from: noonInChina, for: .seconds(1), step: .milliseconds(100))
+        #expect(!room.fanOn)
+        try outputs.set("DO9", to: true)
+        try outputs.set("DO1", to: true)
+        try outputs.set("DO7", to: true)
+        t = world.run(from: t, for: .seconds(1), step: .milliseconds(100))
+        #expect(room.fanOn)
+        #expect((world.device("lamp-3")?.model as? LampRelayModel)?.lit == true)
+        #expect(try world.execute(.show(target: "class-1"), now: t)["state"]?["led"] == "red")
+    }
+}
