@@ -43,7 +43,14 @@ enum GatewayDaemon {
             return 1
         }
         log.notice("fieldgate \(FieldgateVersion.string) running; local API \(stateDirectory)/fieldgate.sock")
-        let exit = Supervisor.run(restart: restart) {}
+        // A worker is hung when it has not gone round its loop for 20 s (a poll of a silent
+        // device ends after one response timeout; every loop turns at least once a second).
+        let feeder = WatchdogFeeder(board: configuration.board.watchdog, environment: ProcessInfo.processInfo.environment) {
+            gateway.staleWorker(maxAge: 20_000)
+        }
+        feeder.ready(status: "site \(configuration.site.info.id): \(configuration.site.devices.count) devices")
+        let exit = Supervisor.run(restart: restart) { feeder.tick() }
+        feeder.stop()
         switch exit {
         case .signal(let s): log.notice("stopping on signal \(s)")
         case .restart: log.notice("restarting on request")
