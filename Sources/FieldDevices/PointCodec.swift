@@ -86,16 +86,17 @@ struct LoopLimits: Sendable {
 }
 
 /// The less trustworthy of two qualities (comm-error > warming-up > sensor-fault > out-of-range
-/// > stale > good).
+/// > insufficient-data > stale > good).
 func worse(_ a: Quality, _ b: Quality) -> Quality {
     func rank(_ q: Quality) -> Int {
         switch q {
         case .good: 0
         case .stale: 1
-        case .outOfRange: 2
-        case .sensorFault: 3
-        case .warmingUp: 4
-        case .commError: 5
+        case .insufficientData: 2
+        case .outOfRange: 3
+        case .sensorFault: 4
+        case .warmingUp: 5
+        case .commError: 6
         }
     }
     return rank(a) >= rank(b) ? a : b
