@@ -88,7 +88,8 @@ public struct CodecError: Error, Sendable, Hashable, CustomStringConvertible {
 extension PointSpec {
     /// The point's value from its registers: `count` registers from `start`, the first being the
     /// register at `address`. The value is in `unit` (`raw × scale + offset`); loop, range and
-    /// status are the read plan's business.
+    /// status are the read plan's business. `registers` must hold them (a precondition, as for
+    /// an array subscript); `decode(registers:)` checks the length instead.
     public func decode(_ registers: [UInt16], at start: Int = 0) -> PointValue {
         PointCodec(self).value(registers, at: start)
     }
