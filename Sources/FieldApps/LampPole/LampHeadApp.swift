@@ -152,14 +152,15 @@ public struct LampHeadApp: DeviceApp {
         }
         if let o = override, now >= o.until { override = nil }
         decision = override.map { LightingDecision(level: $0.level, mode: .manual) } ?? schedule.decide(at: now, sensorDark: sensorDark)
-        reportSchedule(now: now, into: &effects)
+        publishState(now: now, into: &effects)
         drive(now: now, into: &effects)
         if output == .controller { judgeController(now: now, into: &effects) }
         account(now: now, into: &effects)
         return effects
     }
 
-    private mutating func reportSchedule(now: Timestamp, into effects: inout [AppEffect]) {
+    /// The schedule-unavailable alarm, the control mode and level, and today's sunrise and sunset.
+    private mutating func publishState(now: Timestamp, into effects: inout [AppEffect]) {
         let problem = schedule.problem(at: now)
         if (problem != nil) != scheduleUnavailable {
             scheduleUnavailable = problem != nil
