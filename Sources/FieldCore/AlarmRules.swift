@@ -13,20 +13,63 @@ public struct DelayedCondition: Hashable, Sendable {
         self.offDelay = offDelay
     }
 
+    /// Starts in `isActive` (e.g. a contact's first reading, taken as it is without waiting).
+    public init(onDelay: Duration = .zero, offDelay: Duration = .zero, isActive: Bool) {
+        self.init(onDelay: onDelay, offDelay: offDelay)
+        self.isActive = isActive
+    }
+
+    /// One change of `isActive` and the moment it took effect.
+    public struct Change: Hashable, Sendable {
+        public var isActive: Bool
+        public var at: Timestamp
+
+        public init(isActive: Bool, at: Timestamp) {
+            self.isActive = isActive
+            self.at = at
+        }
+    }
+
     /// Updates with the raw condition at `now`; returns true when `isActive` changed.
     public mutating func update(_ condition: Bool, now: Timestamp) -> Bool {
+        let before = isActive
+        _ = changes(condition, now: now)
+        return isActive != before
+    }
+
+    /// Updates with the raw condition at `now` and returns every change of `isActive`, in time order,
+    /// with the moment each took effect.
+    ///
+    /// The raw condition is taken to have held since the previous update, so a pending change whose
+    /// delay ran out between two updates takes effect at `pendingUntil`, even when the condition
+    /// seen now has already gone back: a 150 ms door-zone pulse reported only by its two edges still
+    /// passes a 50 ms debounce (two changes), where a 20 ms glitch does not (none).
+    public mutating func changes(_ condition: Bool, now: Timestamp) -> [Change] {
+        var result: [Change] = []
+        if let due = pendingUntil, due <= now {
+            isActive.toggle()
+            pendingSince = nil
+            result.append(Change(isActive: isActive, at: due))
+        }
         guard condition != isActive else {
             pendingSince = nil
-            return false
+            return result
         }
         let since = pendingSince ?? now
         pendingSince = since
         if now - since >= (condition ? onDelay : offDelay) {
             isActive = condition
             pendingSince = nil
-            return true
+            result.append(Change(isActive: condition, at: now))
         }
-        return false
+        return result
+    }
+
+    /// Takes `active` as the state now, forgetting any pending change (a contact read again after a
+    /// communication loss: there is nothing to debounce against).
+    public mutating func reset(to active: Bool) {
+        isActive = active
+        pendingSince = nil
     }
 
     /// When the pending change (if any) will take effect, for schedulers that want to wake up.

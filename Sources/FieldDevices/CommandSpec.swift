@@ -1,0 +1,147 @@
+import FieldCore
+
+/// A profile-defined operation the console and the platform's RPC may run on a device: a fixed
+/// sequence of register writes, some taking a parameter (set the unit address, set the baud rate,
+/// zero a pressure transmitter, start a CO2 background calibration).
+public struct CommandSpec: Sendable, Hashable {
+    /// The command's name within its profile (`set-address`), an identifier.
+    public var name: String
+    /// What it does and what the technician must do first ("vent the transmitter to air").
+    public var description: String
+    public var parameters: [CommandParameter]
+    /// The writes, run in this order on the device's bus worker.
+    public var writes: [CommandWrite]
+
+    public init(name: String, description: String = "", parameters: [CommandParameter] = [], writes: [CommandWrite]) {
+        self.name = name
+        self.description = description
+        self.parameters = parameters
+        self.writes = writes
+    }
+
+    public func parameter(_ name: String) -> CommandParameter? { parameters.first { $0.name == name } }
+}
+
+/// A value the operator gives a command.
+public struct CommandParameter: Sendable, Hashable {
+    public var name: String
+    public var description: String
+    public var unit: String
+    /// Allowed values (ignored when `choices` are given).
+    public var range: ClosedRange<Double>?
+    /// Only whole numbers are allowed.
+    public var integer: Bool
+    /// The values the operator may give and the code written for each (baud 9600 → code 2).
+    public var choices: [CommandChoice]
+
+    public init(name: String, description: String = "", unit: String = "", range: ClosedRange<Double>? = nil,
+                integer: Bool = true, choices: [CommandChoice] = []) {
+        self.name = name
+        self.description = description
+        self.unit = unit
+        self.range = range
+        self.integer = integer
+        self.choices = choices
+    }
+
+    /// The value to write for an operator's argument, or why it is refused.
+    public func resolve(_ argument: Double) -> Result<Double, CommandSpecError> {
+        if !choices.isEmpty {
+            guard let c = choices.first(where: { $0.value == argument }) else {
+                let allowed = choices.map { formatNumber($0.value) }.joined(separator: ", ")
+                return .failure(.badArgument(parameter: name, "\(formatNumber(argument)) is not one of \(allowed)"))
+            }
+            return .success(c.code)
+        }
+        guard argument.isFinite else { return .failure(.badArgument(parameter: name, "expected a number")) }
+        if integer, argument != argument.rounded() {
+            return .failure(.badArgument(parameter: name, "\(formatNumber(argument)) is not a whole number"))
+        }
+        if let range, !range.contains(argument) {
+            return .failure(.badArgument(parameter: name, "\(formatNumber(argument)) is out of range (expected \(formatNumber(range.lowerBound))…\(formatNumber(range.upperBound)))"))
+        }
+        return .success(argument)
+    }
+}
+
+/// One allowed value of a parameter and the code the device wants for it.
+public struct CommandChoice: Sendable, Hashable {
+    public var value: Double
+    public var code: Double
+
+    public init(value: Double, code: Double) {
+        self.value = value
+        self.code = code
+    }
+}
+
+/// One write of a command: a point (named, or a bare register given in the command) and the value.
+public struct CommandWrite: Sendable, Hashable {
+    public enum Value: Sendable, Hashable {
+        case fixed(PointValue)
+        /// The (resolved) value of the named parameter.
+        case parameter(String)
+    }
+
+    /// The register or coil written, with its codec (type, word order, scale). A bare register's
+    /// spec is named `table@address`.
+    public var target: PointSpec
+    /// True when `target` is one of the profile's points.
+    public var isProfilePoint: Bool
+    public var value: Value
+
+    public init(target: PointSpec, isProfilePoint: Bool, value: Value) {
+        self.target = target
+        self.isProfilePoint = isProfilePoint
+        self.value = value
+    }
+}
+
+/// A command the device cannot be given as asked.
+public enum CommandSpecError: Error, Sendable, Hashable, CustomStringConvertible {
+    case missingArgument(parameter: String)
+    case unknownArgument(String)
+    case badArgument(parameter: String, String)
+    case encoding(CodecError)
+
+    public var description: String {
+        switch self {
+        case .missingArgument(let p): "missing argument \"\(p)\""
+        case .unknownArgument(let a): "unknown argument \"\(a)\""
+        case .badArgument(let p, let why): "\(p): \(why)"
+        case .encoding(let e): e.description
+        }
+    }
+}
+
+extension CommandSpec {
+    /// The register writes that carry out the command with these arguments, encoded with each
+    /// target's codec (word order, scale), in order.
+    /// - Throws: `CommandSpecError` for a missing, unknown or refused argument, or a value the target
+    ///   cannot hold.
+    public func writes(arguments: [String: Double]) throws(CommandSpecError) -> [PointWrite] {
+        for key in arguments.keys.sorted() where parameter(key) == nil {
+            throw .unknownArgument(key)
+        }
+        var resolved: [String: Double] = [:]
+        for p in parameters {
+            guard let a = arguments[p.name] else { throw .missingArgument(parameter: p.name) }
+            resolved[p.name] = try p.resolve(a).get()
+        }
+        var out: [PointWrite] = []
+        out.reserveCapacity(writes.count)
+        for w in writes {
+            let value: PointValue
+            switch w.value {
+            case .fixed(let v): value = v
+            case .parameter(let p): value = .number(resolved[p] ?? 0)
+            }
+            do {
+                out.append(try w.target.write(value))
+            } catch {
+                throw .encoding(error)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,68 @@
+/// A 4–20 mA loop: the point's value is the loop current in mA, mapped linearly to an engineering
+/// range, with quality from the NAMUR NE43 bands (limits configurable per input):
+///
+/// | current (default limits)  | band                    | reading                               |
+/// |---------------------------|-------------------------|---------------------------------------|
+/// | < 3.6 mA or > 21 mA       | failure (open / short)  | no value, quality sensor-fault         |
+/// | 3.6–3.8 or 20.5–21 mA     | ambiguous               | last value kept, quality out-of-range  |
+/// | 3.8–4.0 or 20.0–20.5 mA   | saturated (valid)       | the range end, quality good            |
+/// | 4–20 mA                   | measurement             | linear value, quality good             |
+public struct CurrentLoop: Sendable, Hashable {
+    /// The engineering value at 4 mA.
+    public var low: Double
+    /// The engineering value at 20 mA (may be below `low` for a reversed transmitter).
+    public var high: Double
+    /// The engineering unit ("MPa", "m").
+    public var unit: String
+    /// Below this current (mA) the loop is open or the transmitter failed.
+    public var faultBelow: Double
+    /// From this current (mA) up the measurement is valid (saturated below 4 mA).
+    public var validFrom: Double
+    /// Up to this current (mA) the measurement is valid (saturated above 20 mA).
+    public var validTo: Double
+    /// Above this current (mA) the loop is shorted or the transmitter failed.
+    public var faultAbove: Double
+
+    public static let spanLow = 4.0
+    public static let spanHigh = 20.0
+
+    public init(low: Double, high: Double, unit: String, faultBelow: Double = 3.6, validFrom: Double = 3.8,
+                validTo: Double = 20.5, faultAbove: Double = 21) {
+        self.low = low
+        self.high = high
+        self.unit = unit
+        self.faultBelow = faultBelow
+        self.validFrom = validFrom
+        self.validTo = validTo
+        self.faultAbove = faultAbove
+    }
+
+    /// Where a loop current lies among the NE43 bands.
+    public enum Band: Sendable, Hashable {
+        case failure
+        case ambiguous
+        case saturatedLow
+        case measurement
+        case saturatedHigh
+    }
+
+    public func band(ofCurrent mA: Double) -> Band {
+        if !mA.isFinite || mA < faultBelow || mA > faultAbove { return .failure }
+        if mA < validFrom || mA > validTo { return .ambiguous }
+        if mA < Self.spanLow { return .saturatedLow }
+        if mA > Self.spanHigh { return .saturatedHigh }
+        return .measurement
+    }
+
+    /// The engineering value of a loop current, held at the range ends outside 4–20 mA.
+    public func value(ofCurrent mA: Double) -> Double {
+        let clamped = min(max(mA, Self.spanLow), Self.spanHigh)
+        return low + (clamped - Self.spanLow) / (Self.spanHigh - Self.spanLow) * (high - low)
+    }
+
+    /// The loop current (mA) that stands for an engineering value: what a transmitter drives (the
+    /// simulator's side of the loop). Not clamped: values beyond the range give currents beyond 4–20.
+    public func current(for value: Double) -> Double {
+        Self.spanLow + (value - low) / (high - low) * (Self.spanHigh - Self.spanLow)
+    }
+}

@@ -1,0 +1,69 @@
+import FieldCore
+import FieldDevices
+
+/// A command from the console or the platform (DESIGN rule 7: one command path). MQTT RPC and
+/// console lines are both turned into a `GatewayCommand`, validated the same way, executed by the
+/// runtime on the right worker, and audited.
+public enum GatewayCommand: Sendable, Hashable {
+    /// A command for a device's app: `lamp` (on/off/dim/auto with an expiry), `maintenance`
+    /// (start/end), `silence`, `fan`, `set-threshold`, `stats`, … as each app documents.
+    case app(device: String, command: String, arguments: JSONValue)
+    /// Acknowledge an alarm.
+    case acknowledge(AlarmID)
+    /// Write a value to a writable point: a register, a coil or a GPIO output. Read back after.
+    case writePoint(PointRef, PointValue)
+    /// Read raw registers or bits through the bus's worker, between polls.
+    case readRegisters(bus: String, unit: Int, table: RegisterTable, address: Int, count: Int)
+    /// Write raw registers (`table` holding) or coils (`table` coil, values 0/1) through the
+    /// bus's worker, between polls.
+    case writeRegisters(bus: String, unit: Int, table: RegisterTable, address: Int, values: [UInt16])
+    /// Drive a GPIO output line; with `revertAfter` it goes back to its previous level by itself.
+    case setOutput(line: String, value: Bool, revertAfter: Duration?)
+    /// Restart the gateway process (outputs to their safe state first).
+    case restart
+}
+
+/// Who asked for a command, for permission checks and the audit log.
+public struct CommandOrigin: Sendable, Hashable {
+    public enum Channel: String, Sendable, Hashable {
+        case console, platform, local
+    }
+
+    public var user: String
+    public var role: ConsoleUser.Role
+    public var channel: Channel
+
+    public init(user: String, role: ConsoleUser.Role, channel: Channel) {
+        self.user = user
+        self.role = role
+        self.channel = channel
+    }
+
+    public static let platform = CommandOrigin(user: "platform", role: .technician, channel: .platform)
+}
+
+/// Why a command was refused or failed, in words an operator can act on.
+public struct CommandError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Code: String, Sendable, Hashable {
+        /// The command or its arguments are malformed or out of range. Nothing changed.
+        case invalidArgument = "invalid-argument"
+        /// No such device, point, line, bus or alarm.
+        case notFound = "not-found"
+        /// The caller's role or the site's settings do not allow it.
+        case forbidden
+        /// The device or bus answered with an error (timeout, exception).
+        case deviceError = "device-error"
+        /// The gateway cannot do it now (shutting down, queue full).
+        case unavailable
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,160 @@
+import FieldCore
+import Synchronization
+
+/// Where a point's readings come from.
+public enum PointSource: String, Sendable, Hashable, Codable {
+    /// A register or bit read over Modbus.
+    case modbus
+    /// A GPIO line.
+    case signal
+    /// A value an app derives (daily kWh, a rolling average, the lift's floor).
+    case derived
+}
+
+/// What the table knows about a point besides its reading.
+public struct PointInfo: Sendable, Hashable {
+    public var unit: String
+    public var source: PointSource
+    public var writable: Bool
+    /// Changes smaller than this are not sent as telemetry.
+    public var deadband: Double
+    public var description: String
+
+    public init(unit: String = "", source: PointSource, writable: Bool = false, deadband: Double = 0, description: String = "") {
+        self.unit = unit
+        self.source = source
+        self.writable = writable
+        self.deadband = deadband
+        self.description = description
+    }
+}
+
+/// One row of the point table, as the console, `fieldgate points` and the tests see it.
+public struct PointSnapshot: Sendable, Hashable {
+    public var ref: PointRef
+    public var info: PointInfo
+    public var reading: Reading?
+}
+
+/// The latest reading of every point with its quality and time (issue 4). Written by the
+/// runtime's engine thread; read by the console, the local API and the uplink from theirs.
+public final class PointTable: Sendable {
+    private struct Entry {
+        var info: PointInfo
+        var reading: Reading?
+        /// The value last handed out as telemetry, for deadband change detection.
+        var lastSent: PointValue?
+        var lastSentQuality: Quality?
+        var dirty = false
+    }
+
+    private struct State {
+        var entries: [PointRef: Entry] = [:]
+        var version: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// Declares a point (once, at start or when an app derives a new value).
+    public func declare(_ ref: PointRef, _ info: PointInfo) {
+        state.withLock { s in
+            if s.entries[ref] == nil {
+                s.entries[ref] = Entry(info: info)
+            } else {
+                s.entries[ref]!.info = info
+            }
+        }
+    }
+
+    /// Stores a reading; returns true when it differs from the last telemetry beyond the
+    /// point's deadband (or its quality changed), i.e. when it should be sent.
+    @discardableResult
+    public func update(_ ref: PointRef, _ reading: Reading) -> Bool {
+        state.withLock { s in
+            guard var e = s.entries[ref] else { return false }
+            e.reading = reading
+            let changed = e.lastSentQuality != reading.quality || exceedsDeadband(e.lastSent, reading.value, e.info.deadband)
+            if changed { e.dirty = true }
+            s.entries[ref] = e
+            s.version &+= 1
+            return changed
+        }
+    }
+
+    /// Sets the quality of every point of `device` from `source` (e.g. comm-error when the
+    /// device goes offline), keeping the last value.
+    public func setQuality(device: String, source: PointSource, _ quality: Quality, at time: Timestamp) {
+        state.withLock { s in
+            for (ref, var e) in s.entries where ref.device == device && e.info.source == source {
+                let old = e.reading
+                guard old?.quality != quality else { continue }
+                e.reading = Reading(old?.value, quality: quality, at: old?.time ?? time)
+                if e.lastSentQuality != quality { e.dirty = true }
+                s.entries[ref] = e
+            }
+            s.version &+= 1
+        }
+    }
+
+    /// Every point whose reading should be sent since the last call, and marks them sent.
+    public func takeChanged() -> [(PointRef, Reading)] {
+        state.withLock { s in
+            var out: [(PointRef, Reading)] = []
+            for (ref, var e) in s.entries where e.dirty {
+                e.dirty = false
+                if let r = e.reading {
+                    e.lastSent = r.value
+                    e.lastSentQuality = r.quality
+                    out.append((ref, r))
+                }
+                s.entries[ref] = e
+            }
+            return out.sorted { $0.0 < $1.0 }
+        }
+    }
+
+    /// Every point's reading, to resend the whole state (after a reconnect, periodically).
+    public func takeAll() -> [(PointRef, Reading)] {
+        state.withLock { s in
+            var out: [(PointRef, Reading)] = []
+            for (ref, var e) in s.entries {
+                e.dirty = false
+                if let r = e.reading {
+                    e.lastSent = r.value
+                    e.lastSentQuality = r.quality
+                    out.append((ref, r))
+                }
+                s.entries[ref] = e
+            }
+            return out.sorted { $0.0 < $1.0 }
+        }
+    }
+
+    public func reading(_ ref: PointRef) -> Reading? { state.withLock { $0.entries[ref]?.reading } }
+
+    public func point(_ ref: PointRef) -> PointSnapshot? {
+        state.withLock { s in s.entries[ref].map { PointSnapshot(ref: ref, info: $0.info, reading: $0.reading) } }
+    }
+
+    /// All points (or one device's), sorted by device then point.
+    public func snapshot(device: String? = nil) -> [PointSnapshot] {
+        state.withLock { s in
+            s.entries.compactMap { ref, e in
+                device == nil || ref.device == device ? PointSnapshot(ref: ref, info: e.info, reading: e.reading) : nil
+            }
+        }.sorted { $0.ref < $1.ref }
+    }
+
+    /// Increases whenever any reading changes: `watch` polls it cheaply.
+    public var version: UInt64 { state.withLock { $0.version } }
+}
+
+func exceedsDeadband(_ old: PointValue?, _ new: PointValue?, _ deadband: Double) -> Bool {
+    switch (old, new) {
+    case (nil, nil): return false
+    case (.number(let a)?, .number(let b)?): return deadband > 0 ? abs(a - b) >= deadband : a != b
+    default: return old != new
+    }
+}
