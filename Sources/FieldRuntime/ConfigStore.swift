@@ -220,20 +220,3 @@ public protocol LiveConfigTarget: AnyObject, Sendable {
 }
 
 func show(_ v: JSONValue?) -> String { v.map { $0.serialized() } ?? "(unset)" }
-
-/// Levenshtein distance, for "did you mean" suggestions.
-func editDistance(_ a: String, _ b: String) -> Int {
-    let x = Array(a.unicodeScalars), y = Array(b.unicodeScalars)
-    if x.isEmpty { return y.count }
-    var row = Array(0...y.count)
-    for i in 1...x.count {
-        var previous = row[0]
-        row[0] = i
-        for j in stride(from: 1, through: y.count, by: 1) {
-            let current = row[j]
-            row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (x[i - 1] == y[j - 1] ? 0 : 1))
-            previous = current
-        }
-    }
-    return row[y.count]
-}
