@@ -194,6 +194,7 @@ public final class BusWorker: Sendable {
         }
         let now = clock.now()
         let answered = firstError == nil || responses.contains { if case .failed = $0 { false } else { true } }
+        let firstAnswer = answered && s.onlineSince == nil
         if answered, s.offline || s.onlineSince == nil {
             s.onlineSince = now
         }
@@ -213,6 +214,9 @@ public final class BusWorker: Sendable {
             if s.offline {
                 s.offline = false
                 log.notice("\(s.device.id) (unit \(s.device.unit)) answers again")
+                sink(.online(device: s.device.id, true, reason: "answering"))
+            } else if firstAnswer {
+                // The engine counts a device offline until told otherwise.
                 sink(.online(device: s.device.id, true, reason: "answering"))
             }
             setOnline(s.device.id, true)
