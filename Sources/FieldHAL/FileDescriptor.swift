@@ -55,10 +55,10 @@ public struct FileDescriptor: RawRepresentable, Hashable, Sendable, CustomString
     ///   - permissions: mode bits for a file that `.create` makes (default 0644).
     /// - Throws: `SystemError` from `open`, with `path` as its subject.
     public static func open(
-        _ path: String, _ mode: AccessMode, options: OpenOptions = [.closeOnExec], permissions: mode_t = 0o644
+        _ path: String, _ mode: AccessMode, options: OpenOptions = [.closeOnExec], permissions: UInt32 = 0o644
     ) throws(SystemError) -> FileDescriptor {
         let fd = try systemCall("open", subject: path) {
-            Glibc.open(path, mode.flags | options.rawValue, permissions)
+            Glibc.open(path, mode.flags | options.rawValue, mode_t(permissions))
         }
         return FileDescriptor(rawValue: fd)
     }

@@ -16,9 +16,12 @@ import Musl
 /// sent. After a failure the client puts the link back in a known state:
 /// - TCP: a lost connection, or an answer that leaves the byte stream out of step (invalid frame),
 ///   closes the connection and the next request reconnects. A read that finds the connection lost
-///   reconnects and is sent once more; a write is not repeated (the caller decides).
+///   reconnects and is sent once more; a write (0x17 included) is not repeated (the caller decides).
 /// - RTU: after any failed request the port is flushed, so a late or garbled answer is not taken
-///   for the next one; frames are kept at least t3.5 (`ModbusRTUSettings.frameGap`) apart.
+///   for the next one; frames are kept at least t3.5 (`ModbusRTUSettings.frameGap`) apart. A
+///   serial device that went away (a USB adapter unplugged) is reopened by the next request.
+/// - Both: after a timeout the link is flushed; if an answer still arrives later, the next
+///   request sees an invalid frame and (on TCP) reconnects.
 /// - Writes to unit 0 are broadcasts: sent without waiting for an answer; the next request waits
 ///   `ModbusTimeouts.broadcastTurnaround` so every device has acted on it, and on TCP discards any
 ///   answer a gateway sent anyway.
@@ -38,6 +41,10 @@ public final class ModbusClient: ModbusTransport {
     private var quietUntil: UInt64 = 0  // monotonic ns before which the next frame may not start
     private var drainBeforeNext = false
     private var lost = false
+    /// The storage of the last registers read. A poll loop drops each answer before the next
+    /// read, so the next read fills the same storage instead of allocating; an answer the caller
+    /// keeps is left alone (copy-on-write) and the next read allocates afresh.
+    private var registers: [UInt16] = []
 
     /// Creates the libmodbus context; does not open the port or connect yet.
     ///
@@ -66,6 +73,9 @@ public final class ModbusClient: ModbusTransport {
     }
 
     public var bus: String { settings.bus }
+
+    /// The libmodbus the process runs with, e.g. `3.1.6` (for `version` output and benchmarks).
+    public static var libraryVersion: String { ModbusContext.libraryVersion }
 
     /// Whether the serial port is open or the TCP connection is up (as far as the client knows).
     public var isConnected: Bool { context.isOpen }
@@ -116,24 +126,30 @@ public final class ModbusClient: ModbusTransport {
 
     private func readRegisters(_ request: ModbusRequest) throws(ModbusError) -> [UInt16] {
         try request.check(bus: bus, units: units)
-        var values = [UInt16](repeating: 0, count: request.count)
+        var answer = registers
+        registers = []
+        if answer.count != request.count {
+            answer.removeAll(keepingCapacity: true)
+            answer.append(contentsOf: repeatElement(0, count: request.count))
+        }
+        // Writing in place copies first if the caller still holds the last answer.
         try perform(request) { (c) throws(ModbusContext.Failure) in
-            try values.withUnsafeMutableBufferPointer { (b) throws(ModbusContext.Failure) in
+            try answer.withUnsafeMutableBufferPointer { (b) throws(ModbusContext.Failure) in
                 try c.readRegisters(request.function, address: request.address, into: b)
             }
         }
-        return values
+        registers = answer
+        return answer
     }
 
     private func readBits(_ request: ModbusRequest) throws(ModbusError) -> [Bool] {
         try request.check(bus: bus, units: units)
-        var raw = [UInt8](repeating: 0, count: request.count)
-        try perform(request) { (c) throws(ModbusContext.Failure) in
-            try raw.withUnsafeMutableBufferPointer { (b) throws(ModbusContext.Failure) in
-                try c.readBits(request.function, address: request.address, into: b)
+        return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: request.count) { (raw) throws(ModbusError) in
+            try perform(request) { (c) throws(ModbusContext.Failure) in
+                try c.readBits(request.function, address: request.address, into: raw)
             }
+            return raw.map { $0 != 0 }
         }
-        return raw.map { $0 != 0 }
     }
 
     // MARK: writes
@@ -273,12 +289,11 @@ public final class ModbusClient: ModbusTransport {
         switch error.kind {
         case .connectionLost, .cannotConnect, .system:
             closeAfterFailure()
-        case .badCRC, .invalidFrame:
-            if isRTU { context.flush() } else { closeAfterFailure() }
-        case .timeout:
+        case .badCRC where !isRTU, .invalidFrame where !isRTU:
+            // The TCP byte stream is out of step with the transaction ids: start a fresh one.
+            closeAfterFailure()
+        case .timeout, .badCRC, .invalidFrame, .exception, .overLimit, .invalidArgument:
             context.flush()
-        case .exception, .overLimit, .invalidArgument:
-            break
         }
         if isRTU { quietUntil = monotonicNanoseconds() + frameGap }
         return error

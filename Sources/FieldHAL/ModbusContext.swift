@@ -193,3 +193,8 @@ extension Duration {
         return (UInt32(clamping: us / 1_000_000), UInt32(us % 1_000_000))
     }
 }
+
+extension ModbusContext {
+    /// The libmodbus the process runs with, e.g. `3.1.6`.
+    static var libraryVersion: String { "\(libmodbus_version_major).\(libmodbus_version_minor).\(libmodbus_version_micro)" }
+}

@@ -34,11 +34,21 @@ public enum ModbusFunction: UInt8, Sendable, Hashable, CaseIterable, CustomStrin
         }
     }
 
-    /// Whether the function changes the device (and so may be broadcast to unit 0).
+    /// Whether the function changes the device (0x05, 0x06, 0x0F, 0x10, 0x17). A client does not
+    /// repeat such a request on its own.
     public var writes: Bool {
         switch self {
-        case .writeSingleCoil, .writeSingleRegister, .writeMultipleCoils, .writeMultipleRegisters: true
-        case .readCoils, .readDiscreteInputs, .readHoldingRegisters, .readInputRegisters, .writeAndReadRegisters: false
+        case .writeSingleCoil, .writeSingleRegister, .writeMultipleCoils, .writeMultipleRegisters, .writeAndReadRegisters: true
+        case .readCoils, .readDiscreteInputs, .readHoldingRegisters, .readInputRegisters: false
+        }
+    }
+
+    /// Whether the answer carries data (0x01–0x04, 0x17), so that it cannot go to the broadcast
+    /// address.
+    public var reads: Bool {
+        switch self {
+        case .readCoils, .readDiscreteInputs, .readHoldingRegisters, .readInputRegisters, .writeAndReadRegisters: true
+        case .writeSingleCoil, .writeSingleRegister, .writeMultipleCoils, .writeMultipleRegisters: false
         }
     }
 

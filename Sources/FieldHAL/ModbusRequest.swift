@@ -29,7 +29,7 @@ public struct ModbusRequest: Sendable, Hashable {
     }
 
     /// Whether unit 0 makes this a broadcast: a write that nobody answers.
-    public var isBroadcast: Bool { unit == ModbusLimits.broadcastUnit && function.writes }
+    public var isBroadcast: Bool { unit == ModbusLimits.broadcastUnit && !function.reads }
 
     /// Checks the request against the protocol's limits.
     ///
@@ -42,10 +42,10 @@ public struct ModbusRequest: Sendable, Hashable {
         guard units.contains(unit) else {
             throw error(.invalidArgument, bus: bus, detail: "unit \(unit) outside \(units.lowerBound)–\(units.upperBound)")
         }
-        if unit == ModbusLimits.broadcastUnit && !function.writes {
+        if unit == ModbusLimits.broadcastUnit && function.reads {
             throw error(.invalidArgument, bus: bus, detail: "unit 0 is the broadcast address: writes only, nobody answers a read")
         }
-        try checkRange(address: address, count: count, limit: readOrWriteLimit, verb: function.writes ? "write" : "read", bus: bus)
+        try checkRange(address: address, count: count, limit: readOrWriteLimit, verb: function.reads ? "read" : "write", bus: bus)
         if function == .writeAndReadRegisters {
             try checkRange(address: writeAddress ?? 0, count: writeCount ?? 0, limit: ModbusLimits.writeAndReadWriteRegisters,
                            verb: "write", bus: bus)

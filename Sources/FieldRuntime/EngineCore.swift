@@ -59,6 +59,7 @@ struct EngineCore: Sendable {
                                         generic: GenericAlarms(device: d.id, specs: d.alarms, units: units, startedAt: now),
                                         lastReading: mono)
         }
+        points.configureTrends()
     }
 
     mutating func handle(_ event: EngineEvent) {

@@ -1,3 +1,60 @@
 import FieldCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
-print("fieldbench \(FieldgateVersion.string): no benchmarks yet")
+/// One `fieldbench` command: a name, a line of help, and what it runs with the words after it.
+struct Benchmark {
+    let name: String
+    let summary: String
+    let run: ([String]) throws -> Void
+}
+
+/// Every benchmark, in the order `all` runs them.
+let benchmarks: [Benchmark] = [
+    Benchmark(name: "modbus", summary: "Swift ModbusClient vs a plain C libmodbus loop, read holding registers over TCP",
+              run: ModbusBenchmark.run),
+]
+
+let usage = """
+fieldbench \(FieldgateVersion.string): figures for docs/benchmarks.md (build with -c release)
+
+usage: fieldbench COMMAND [OPTIONS]
+
+commands:
+\(benchmarks.map { "  " + $0.name.padding(toLength: 10, withPad: " ", startingAt: 0) + $0.summary }.joined(separator: "\n"))
+  all       run every benchmark with its default options
+  version   print the version
+  help      show this help, or `fieldbench help COMMAND` for a command's options
+"""
+
+let args = Array(CommandLine.arguments.dropFirst())
+do {
+    switch args.first {
+    case nil, "help", "--help", "-h":
+        if args.count > 1, let b = benchmarks.first(where: { $0.name == args[1] }) {
+            try b.run(["--help"])
+        } else {
+            print(usage)
+        }
+    case "version", "--version":
+        print("fieldbench \(FieldgateVersion.string)")
+    case "all":
+        guard args.count == 1 else { throw UsageError("all takes no options: it runs every benchmark with its defaults") }
+        for b in benchmarks {
+            try b.run([])
+            print("")
+        }
+    case let name?:
+        guard let b = benchmarks.first(where: { $0.name == name }) else {
+            throw UsageError("unknown command \"\(name)\"\n\n\(usage)")
+        }
+        try b.run(Array(args.dropFirst()))
+    }
+} catch let error as UsageError {
+    writeStandardError("fieldbench: \(error)\n")
+    exit(2)
+} catch {
+    writeStandardError("fieldbench: \(error)\n")
+    exit(1)
+}

@@ -98,6 +98,7 @@ private let contracts: [Contract] = [
     @Test func theBuiltinsCoverTheContractAndNothingElse() {
         #expect(BuiltinProfiles.all.map(\.id) == contracts.map(\.id))
         #expect(BuiltinProfiles["nope"] == nil)
+        #expect(BuiltinProfiles.byID.count == contracts.count && BuiltinProfiles.byID["fg-slc"] == BuiltinProfiles.all[0])
     }
 
     @Test func pressureTransmitterUsesCDABAndItsCommandsEncodeInThatOrder() throws {
@@ -116,15 +117,15 @@ private let contracts: [Contract] = [
 
         let setBaud = try #require(p.command("set-baud"))
         #expect(try setBaud.writes(arguments: ["baud": 19200]) == [PointWrite(point: "baud-code", table: .holding, address: 1, value: .registers([3]))])
-        #expect(throws: CommandError.badArgument(parameter: "baud", "14400 is not one of 2400, 4800, 9600, 19200, 38400, 57600, 115200")) {
+        #expect(throws: CommandSpecError.badArgument(parameter: "baud", "14400 is not one of 2400, 4800, 9600, 19200, 38400, 57600, 115200")) {
             try setBaud.writes(arguments: ["baud": 14400])
         }
         let setAddress = try #require(p.command("set-address"))
-        #expect(throws: CommandError.badArgument(parameter: "address", "248 is out of range (expected 1…247)")) {
+        #expect(throws: CommandSpecError.badArgument(parameter: "address", "248 is out of range (expected 1…247)")) {
             try setAddress.writes(arguments: ["address": 248])
         }
-        #expect(throws: CommandError.missingArgument(parameter: "address")) { try setAddress.writes(arguments: [:]) }
-        #expect(throws: CommandError.unknownArgument("adress")) { try setAddress.writes(arguments: ["adress": 5, "address": 5]) }
+        #expect(throws: CommandSpecError.missingArgument(parameter: "address")) { try setAddress.writes(arguments: [:]) }
+        #expect(throws: CommandSpecError.unknownArgument("adress")) { try setAddress.writes(arguments: ["adress": 5, "address": 5]) }
         #expect(try p.command("zero")?.writes(arguments: [:]) == [PointWrite(point: "zero", table: .holding, address: 2, value: .registers([1]))])
     }
 

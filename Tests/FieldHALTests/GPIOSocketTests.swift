@@ -42,8 +42,10 @@ import FieldCore
             #expect(try chip.level(of: "buzzer") == false)
             #expect(try chip.level(of: "relay-1") == false)
             #expect(try lines.value(of: "buzzer") == true)
+            #expect(server.connectionCount == 1)
             lines.close()
-            #expect(try eventually { try chip.requestedDirection(of: "door") == nil })
+            #expect(eventually { server.connectionCount == 0 })
+            #expect(try chip.requestedDirection(of: "door") == nil)
         }
     }
 
