@@ -117,21 +117,6 @@ public final class PointTable: Sendable {
         }
     }
 
-    /// Sets the quality of every point of `device` from `source` (e.g. comm-error when the
-    /// device goes offline), keeping the last value.
-    public func setQuality(device: String, source: PointSource, _ quality: Quality, at time: Timestamp) {
-        state.withLock { s in
-            for (ref, var e) in s.entries where ref.device == device && e.info.source == source {
-                let old = e.reading
-                guard old?.quality != quality else { continue }
-                e.reading = Reading(old?.value, quality: quality, at: old?.time ?? time)
-                if e.lastSentQuality != quality { e.dirty = true }
-                s.entries[ref] = e
-            }
-            s.version &+= 1
-        }
-    }
-
     /// Every point whose reading should be sent since the last call, and marks them sent.
     public func takeChanged() -> [(PointRef, Reading)] {
         state.withLock { s in
