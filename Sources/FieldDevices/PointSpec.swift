@@ -124,7 +124,6 @@ public enum ValueType: String, Sendable, Hashable, CaseIterable {
     }
 
     public var isFloat: Bool { self == .f32 || self == .f64 }
-    public var isSigned: Bool { self == .i16 || self == .i32 || self == .i64 }
 }
 
 /// The order of a multi-register value's bytes on the wire, named by where the value's bytes

@@ -53,7 +53,7 @@ func loadConfiguration(sitePath: String, stateDirectory: String) throws(ConfigEr
     env["STATE_DIR"] = stateDirectory
     let dirs = GatewayConfiguration.defaultBoardDirectories(environment: env, executablePath: CommandLine.arguments[0])
     return try GatewayConfiguration.load(sitePath: sitePath, boardDirectories: dirs, environment: env,
-                                         builtins: Dictionary(BuiltinProfiles.all.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }),
+                                         builtins: BuiltinProfiles.byID,
                                          factories: BuiltinApps.factories)
 }
 

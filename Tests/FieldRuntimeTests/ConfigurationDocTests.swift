@@ -29,7 +29,7 @@ func jsonBlocks(inDocument path: String) throws -> [String] {
     return blocks
 }
 
-let builtinProfiles = Dictionary(BuiltinProfiles.all.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+let builtinProfiles = BuiltinProfiles.byID
 
 @Suite struct ConfigurationDocTests {
     @Test func theFullExampleInTheConfigurationGuideIsValid() throws {
