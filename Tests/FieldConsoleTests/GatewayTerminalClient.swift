@@ -28,7 +28,16 @@ final class GatewayTerminalClient {
         tcgetattr(fd, &t)
         cfmakeraw(&t)
         tcsetattr(fd, TCSANOW, &t)
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         self.fd = fd
+        self.answersCursorQueries = answersCursorQueries
+        self.columns = columns
+    }
+
+    /// Takes over an open descriptor (the master end of a pty a program's terminal is on).
+    init(descriptor: Int32, answersCursorQueries: Bool = true, columns: Int = 120) {
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
+        fd = descriptor
         self.answersCursorQueries = answersCursorQueries
         self.columns = columns
     }
@@ -48,6 +57,7 @@ final class GatewayTerminalClient {
             Glibc.close(fd)
             throw Failure.open(path, e)
         }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         self.fd = fd
         self.answersCursorQueries = answersCursorQueries
         self.columns = columns

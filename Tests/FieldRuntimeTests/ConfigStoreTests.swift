@@ -31,7 +31,7 @@ struct StoreFixture {
         {"id": "pump-room", "profile": "fg-pump-room",
          "signals": {"valve-open": "DI1", "jockey-run": "DI2", "fire-pump-run": "DI3", "fire-pump-fault": "DI4"}}
       ],
-      "console": {"users": [{"name": "li", "role": "technician", "hash": "$6$salt$x"}]}
+      "console": {"users": [{"name": "li", "role": "technician", "hash": "$y$j9T$F5Jx5fExrKuJdljLajF2B1$ZUMnchs7mVL6y1DsxG.gp0Kq3Xv9ZxGj5VF43YS6wL8"}]}
     }
     """
 
@@ -93,7 +93,7 @@ struct StoreFixture {
             _ = try f.store.set("devices[0].address", to: 300)
             Issue.record("300 is not a unit address")
         } catch {
-            guard case .invalid(let issues) = error else { return Issue.record("\(error)") }
+            guard case .invalid(let issues) = error else { Issue.record("\(error)"); return }
             #expect(issues.contains { $0.path.description == "devices[0].address" })
         }
         do {
@@ -174,7 +174,7 @@ struct StoreFixture {
             _ = try f.store.save()
             Issue.record("the save cannot succeed")
         } catch {
-            guard case .io(let e) = error else { return Issue.record("\(error)") }
+            guard case .io(let e) = error else { Issue.record("\(error)"); return }
             #expect(e.function == "rename")
         }
         #expect(f.fileText == original)
@@ -202,7 +202,7 @@ struct StoreFixture {
         #expect(throws: (any Error).self) { try f.store.resetToFactory() }
         #expect(f.fileText == original)
 
-        let factory = #"{"site": {"id": "factory"}, "board": "sim", "console": {"users": [{"name": "admin", "role": "admin", "hash": "$6$s$h"}]}}"#
+        let factory = #"{"site": {"id": "factory"}, "board": "sim", "console": {"users": [{"name": "admin", "role": "admin", "hash": "$y$j9T$F5Jx5fExrKuJdljLajF2B1$ZUMnchs7mVL6y1DsxG.gp0Kq3Xv9ZxGj5VF43YS6wL8"}]}}"#
         try factory.write(toFile: f.sitePath + ".factory", atomically: false, encoding: .utf8)
         #expect(try f.store.resetToFactory() == f.sitePath + ".prev")
         #expect(try JSONValue.parse(f.fileText) == JSONValue.parse(factory))
