@@ -65,8 +65,9 @@ extension ConsoleService {
 }
 
 extension FileDescriptor {
-    /// Wakes whoever reads or writes the connection: reads return end of file.
-    func shutdownBoth() {
-        shutdown(rawValue, Int32(SHUT_RDWR))
+    /// Wakes whoever waits to read the connection (reads return end of file); writing still
+    /// works, so the session can say why it ends.
+    func shutdownReading() {
+        shutdown(rawValue, Int32(SHUT_RD))
     }
 }

@@ -98,7 +98,7 @@ public final class ConsoleService: Sendable {
     public func stop() {
         guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
         wakeUp.signal()
-        for fd in connections.withLock({ Array($0.values) }) { fd.shutdownBoth() }
+        for fd in connections.withLock({ Array($0.values) }) { fd.shutdownReading() }
         while let (id, thread) = threads.withLock({ t in t.first.map { ($0.key, t.removeValue(forKey: $0.key)!) } }) {
             thread.join()
             finished.withLock { $0.removeAll { $0 == id } }

@@ -60,7 +60,7 @@ extension GatewayBackend {
             case .success(.registers(let r)) where !r.isEmpty:
                 hit = ScanHit(unit: u, answer: "holding 0 = 0x\(hex(Int(r[0]), digits: 4))")
             case .failure(let e):
-                if let code = e.exceptionCode { hit = ScanHit(unit: u, answer: "exception \(code.rawValue) \(code)") }
+                if let code = e.exceptionCode { hit = ScanHit(unit: u, answer: code.description) }
             default:
                 break
             }

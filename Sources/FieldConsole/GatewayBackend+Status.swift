@@ -61,7 +61,7 @@ extension GatewayBackend {
         } else {
             state = .online
         }
-        let lastSeen = own.compactMap { p in p.reading.flatMap { $0.quality.isGood ? $0.time : nil } }.max()
+        let lastSeen = own.compactMap(\.lastGood).max()
         let unit = worker?.unit(of: d.id).map(Int.init) ?? d.address
         return DeviceSummary(id: d.id, profile: d.profile.id, bus: d.bus, address: unit, state: state,
                              activeAlarms: alarms.filter { $0.id.device == d.id }.count, lastSeen: lastSeen)

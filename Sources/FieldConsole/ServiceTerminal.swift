@@ -34,7 +34,8 @@ final class ServiceTerminal: ConsoleTerminal {
 
     func read(into buffer: inout [UInt8], timeout: Duration) throws(ConsoleIOError) -> TerminalRead {
         if isStopping { return .closed }
-        return try reader.read(into: &buffer, timeout: timeout)
+        let result = try reader.read(into: &buffer, timeout: timeout)
+        return isStopping ? .closed : result
     }
 
     func write(_ bytes: [UInt8]) throws(ConsoleIOError) {

@@ -139,10 +139,10 @@ final class GatewayRig {
         return c
     }
 
-    /// Logs `user` in on `c` and waits for the prompt.
+    /// Logs `user` in on `c` at the first login prompt after `start`, and waits for the prompt.
     @discardableResult
-    func login(_ c: GatewayTerminalClient, as user: String) -> Bool {
-        guard c.waitFor("login: ") else { return false }
+    func login(_ c: GatewayTerminalClient, as user: String, from start: Int = 0) -> Bool {
+        guard c.waitFor("login: ", from: start) else { return false }
         let mark = c.mark
         c.type(user + "\r")
         guard c.waitFor("password: ", from: mark) else { return false }
