@@ -21,7 +21,9 @@ import Testing
 
         func write() {
             guard let dir = ProcessInfo.processInfo.environment["FIELDGATE_TRANSCRIPTS"] else { return }
-            let rows = client.screen(from: start)
+            // The transcript starts on the prompt the first command was typed at.
+            var rows = client.screen(from: start)
+            if !rows.isEmpty { rows[0] = "tech@pump-room-7> " + rows[0] }
             try? (rows.joined(separator: "\n") + "\n").write(toFile: dir + "/\(name).txt", atomically: true, encoding: .utf8)
         }
     }
