@@ -6,7 +6,7 @@ extension GatewayBackend {
 
     public func configGet(_ key: String) throws(BackendError) -> JSONValue {
         do {
-            return try store.value(at: key)
+            return redacted(try store.value(at: key), at: key)
         } catch {
             throw BackendError(error)
         }
@@ -16,14 +16,19 @@ extension GatewayBackend {
     public func configSet(_ key: String, to value: JSONValue, by actor: String) throws(BackendError) -> ConfigChange {
         do {
             let edit = try store.set(key, to: value == .null ? nil : value)
-            return ConfigChange(key: edit.key, old: edit.old, new: edit.new, effect: ConfigChange.Effect(edit.effect))
+            return ConfigChange(key: edit.key, old: edit.old.map { redacted($0, at: edit.key) }, new: edit.new.map { redacted($0, at: edit.key) },
+                                effect: ConfigChange.Effect(edit.effect))
         } catch {
             throw BackendError(error)
         }
     }
 
     public func configDiff() -> [ConfigDifference] {
-        store.differences().map { ConfigDifference(key: $0.key, saved: $0.saved, running: $0.running) }
+        store.differences().map(difference)
+    }
+
+    private func difference(_ d: ConfigDelta) -> ConfigDifference {
+        ConfigDifference(key: d.key, saved: d.saved.map { redacted($0, at: d.key) }, running: d.running.map { redacted($0, at: d.key) })
     }
 
     public func configSave(by actor: String) throws(BackendError) -> ConfigSaveResult {
@@ -37,10 +42,25 @@ extension GatewayBackend {
 
     public func configRevert(by actor: String) throws(BackendError) -> [ConfigDifference] {
         do {
-            return try store.revert().map { ConfigDifference(key: $0.key, saved: $0.saved, running: $0.running) }
+            return try store.revert().map(difference)
         } catch {
             throw BackendError(error)
         }
+    }
+}
+
+/// What the console shows of a value: password hashes are replaced by a marker, so nobody can
+/// copy a user's hash off the screen (or out of the audit trail) to crack it elsewhere.
+func redacted(_ value: JSONValue, at key: String) -> JSONValue {
+    let marker: JSONValue = "(crypt hash)"
+    if key.hasSuffix(".hash") { return value == .null ? value : marker }
+    switch value {
+    case .object(let o):
+        return .object(Dictionary(uniqueKeysWithValues: o.map { k, v in (k, redacted(v, at: key + "." + k)) }))
+    case .array(let a):
+        return .array(a.enumerated().map { i, v in redacted(v, at: key + "[\(i)]") })
+    default:
+        return value
     }
 }
 

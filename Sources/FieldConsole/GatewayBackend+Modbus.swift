@@ -80,7 +80,7 @@ extension GatewayBackend {
     }
 
     public func deviceActions(_ device: String) throws(BackendError) -> [DeviceAction] {
-        actions(of: try modbusDevice(device))
+        actions(of: try siteDevice(device))
     }
 
     func actions(of d: DeviceConfig) -> [DeviceAction] {
@@ -95,7 +95,7 @@ extension GatewayBackend {
     }
 
     public func runDeviceAction(_ request: DeviceActionRequest, by actor: String) throws(BackendError) -> DeviceActionResult {
-        let d = try modbusDevice(request.device)
+        let d = try siteDevice(request.device)
         guard let spec = d.profile.command(request.action) else {
             throw .rejected("the profile \(d.profile.id) of \(d.id) defines no \(request.action)")
         }
@@ -152,8 +152,8 @@ extension GatewayBackend {
         }
     }
 
-    /// A device of the site that is on a Modbus bus.
-    private func modbusDevice(_ id: String) throws(BackendError) -> DeviceConfig {
+    /// A device of the site, or `.notFound` with close names.
+    private func siteDevice(_ id: String) throws(BackendError) -> DeviceConfig {
         guard let d = started.site.device(id) else {
             throw .notFound(kind: "device", name: id, suggestions: closest(id, among: started.site.devices.map(\.id)))
         }

@@ -79,9 +79,7 @@ extension ConfigStore {
         for (i, d) in next.site.devices.enumerated() where i < current.site.devices.count {
             let before = current.site.devices[i]
             if d.address != before.address, let unit = d.address, whyNotLive(device: i, in: next, field: "address") == nil {
-                if target.readdress(device: d.id, unit: unit) {
-                    log.notice("\(d.id) polled at unit \(unit) from now on")
-                }
+                _ = target.readdress(device: d.id, unit: unit)
             }
             let appPart = { (doc: JSONValue) in ["name", "settings", "alarms"].map { doc.value(at: [.key("devices"), .index(i), .key($0)]) } }
             if appPart(next.document) != appPart(current.document), whyNotLive(device: i, in: next, field: "settings") == nil {

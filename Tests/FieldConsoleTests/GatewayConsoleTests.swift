@@ -54,6 +54,23 @@ import Testing
         #expect(scan.contains("  unit 6: exception 0x02 illegal data address  (roof-tank)"))
         #expect(scan.contains("2 units answered: 3 6"))
 
+        // Live values update in place until a key; history as a sparkline; apps through the engine.
+        let watchMark = c.mark
+        c.type("watch hydrant-main.pressure --every 200ms\r")
+        #expect(c.waitFor("press any key to stop", from: watchMark))
+        #expect(c.waitFor("\u{1B}[K", from: watchMark), "an ANSI terminal gets the value updated in place")
+        c.type("q")
+        #expect(c.waitFor("tech@pump-room-7> ", from: watchMark))
+        let trend = rig.run(c, "trend hydrant-main.pressure 10m").joined(separator: "\n")
+        #expect(trend.contains("hydrant-main.pressure over the last 10m"), "\(trend)")
+        #expect(trend.contains("readings"))
+        let lamp = rig.run(c, "lamp lamp-1 dim 40 --for 30m").joined(separator: "\n")
+        #expect(lamp.contains("lamp-1: on, dim 40%, manual until"), "\(lamp)")
+        #expect(rig.run(c, "lift status").contains("no lifts on this site"))
+        let version = rig.run(c, "version").joined(separator: "\n")
+        #expect(version.contains("libmodbus 3.") && version.contains("sqlite 3."), "\(version)")
+        #expect(rig.run(c, "date").joined().contains("source "))
+
         // Keys: arrows edit in the middle of the line; Ctrl-C drops a half-typed write.
         var mark = c.mark
         c.type("sttus\u{1B}[D\u{1B}[D\u{1B}[Da\r")
@@ -102,6 +119,7 @@ import Testing
         #expect(hasRow(audit, "tech", "config set", "site.name", #""Pump room 7" -> "Pump room 7 east""#))
         #expect(hasRow(audit, "tech", "gpio set", "DO5", "off -> on for 2s"))
         #expect(hasRow(audit, "tech", "login"))
+        #expect(hasRow(audit, "tech", "lamp", "lamp-1", "- -> dim 40 for 30m"))
         #expect(!audit.joined().contains("modbus write"), "the cancelled write was neither sent nor audited")
 
         mark = c.mark
@@ -131,6 +149,8 @@ import Testing
         #expect(rig.run(c, "whoami", as: "viewer").joined().contains("viewer (viewer) on socket"))
         let denied = rig.run(c, "config set site.name x", as: "viewer").joined(separator: "\n")
         #expect(denied.contains("config set needs the technician role; viewer is viewer"), "\(denied)")
+        let user = rig.run(c, "config get console.users[1]", as: "viewer").joined(separator: "\n")
+        #expect(user.contains(#""hash" : "(crypt hash)""#) && !user.contains("$y$"), "nobody reads a password hash off the console: \(user)")
         c.type("\u{04}")
         #expect(c.waitFor("logged out"))
         let deadline = Date().addingTimeInterval(10)
