@@ -150,11 +150,18 @@ final class GatewayRig {
         return c.waitFor("\(user)@pump-room-7> ", from: mark)
     }
 
-    /// Runs one command line and returns the screen rows it printed, up to the next prompt.
+    /// Runs one command line at the prompt and returns the screen rows from the command line to
+    /// the next prompt. It first waits for the console to sit at a prompt, so output still on its
+    /// way from an earlier command is not taken for this one's.
     func run(_ c: GatewayTerminalClient, _ line: String, as user: String = "tech", timeout: Double = 30) -> [String] {
+        let prompt = "\(user)@pump-room-7>"
+        c.waitUntil { c.currentRow == prompt }
         let mark = c.mark
         c.type(line + "\r")
-        _ = c.waitFor("\(user)@pump-room-7> ", from: mark, timeout: timeout)
+        c.waitUntil(timeout: timeout) {
+            let rows = c.screen(from: mark)
+            return rows.count > 1 && rows.last == prompt
+        }
         return c.screen(from: mark)
     }
 

@@ -104,6 +104,20 @@ final class GatewayTerminalClient {
         return false
     }
 
+    /// Reads until `done` holds; false after `timeout` seconds or when the line closes first.
+    @discardableResult
+    func waitUntil(timeout: Double = 30, _ done: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if done() { return true }
+            guard drain(timeout: 100) else { return done() }
+        }
+        return done()
+    }
+
+    /// The row the cursor is on now, as a terminal shows it.
+    var currentRow: String { ScreenModel(Array(received.suffix(400))).currentLine }
+
     /// Reads for `seconds`, whatever comes.
     func settle(_ seconds: Double) {
         let deadline = Date().addingTimeInterval(seconds)
