@@ -53,33 +53,53 @@ extension ConsoleService {
 
     /// The line's thread: waits for a key, runs a session, and again, until the service stops.
     /// Waiting for a key first means the terminal probe happens when someone is there to answer.
-    func serveLine(_ line: Line, _ opened: OpenedLine) {
+    /// A UART that goes away (a USB adapter unplugged) is opened again every 2 s until it is back.
+    func serveLine(_ line: Line, _ first: OpenedLine) {
+        var opened: OpenedLine? = first
+        var lastFailure: String?
+        while !isStopping {
+            guard let current = opened else {
+                pause(.seconds(2))
+                do {
+                    opened = try openLine(line)
+                    lastFailure = nil
+                } catch {
+                    if lastFailure != error.description { log.error("\(error); trying again every 2 s") }
+                    lastFailure = error.description
+                }
+                continue
+            }
+            guard serveSessions(on: current) == .closed else { return }
+            if case .serial = line {
+                log.warning("console line \(current.name) closed; opening it again")
+                opened = nil
+            } else {
+                pause(.seconds(1))
+            }
+        }
+    }
+
+    /// Sessions on one open line, each after a key press, until the line closes or the service
+    /// stops.
+    private func serveSessions(on opened: OpenedLine) -> Wait {
         let onStall: @Sendable () -> Bool = { [self] in
             // Nobody reads the pty: drop what is waiting rather than block the session.
-            guard let p = pty.withLock({ $0 }) else { return true }
-            p.discardUnread()
+            pty.withLock { $0 }?.discardUnread()
             return true
         }
         let terminal = ServiceTerminal(descriptor: opened.descriptor, name: opened.name, stopping: { [self] in isStopping }, onStall: onStall)
-        var banner = true
-        while !stopping.load(ordering: .relaxed) {
-            if banner {
-                try? terminal.write(Array("\r\nFieldgate console on \(opened.name): press Enter to log in\r\n".utf8))
-                banner = false
-            }
-            switch waitForKey(terminal) {
-            case .key:
-                let session = ConsoleSession(backend: backend, terminal: terminal, clock: clock, loginGuard: loginGuard,
-                                             settings: sessionSettings(line: opened.name))
-                let end = session.run()
-                log.info("session on \(opened.name) ended: \(end)")
-                banner = true
-                if case .failed = end { pause(.seconds(1)) }
-            case .stopped:
-                return
-            case .closed:
-                // A UART that hung up: try again shortly rather than spin.
-                pause(.seconds(1))
+        while true {
+            try? terminal.write(Array("\r\nFieldgate console on \(opened.name): press Enter to log in\r\n".utf8))
+            let wait = waitForKey(terminal)
+            guard wait == .key else { return wait }
+            let session = ConsoleSession(backend: backend, terminal: terminal, clock: clock, loginGuard: loginGuard,
+                                         settings: sessionSettings(line: opened.name))
+            let end = session.run()
+            log.info("session on \(opened.name) ended: \(end)")
+            switch end {
+            case .logout, .idle: continue
+            case .closed: return isStopping ? .stopped : .closed
+            case .failed: pause(.seconds(1))
             }
         }
     }

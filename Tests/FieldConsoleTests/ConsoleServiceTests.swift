@@ -85,6 +85,49 @@ import Testing
         #expect(again.waitFor("tech (technician) on pty"))
     }
 
+    @Test func aUARTThatGoesAwayIsOpenedAgain() throws {
+        // A "USB serial adapter": a pty whose slave the service opens by a stable link, as
+        // /dev/serial/by-id/… would be; unplugging it is closing the master.
+        let directory = NSTemporaryDirectory() + "console-uart-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let link = directory + "/ttyUSB0"
+        func plugIn() throws -> Int32 {
+            var master: Int32 = -1, slave: Int32 = -1
+            var name = [CChar](repeating: 0, count: 128)
+            guard openpty(&master, &slave, &name, nil, nil) == 0 else { throw POSIXError(.EIO) }
+            close(slave)
+            unlink(link)
+            symlink(String(cString: name), link)
+            return master
+        }
+        let first = try plugIn()
+        let backend = MemoryBackend(clock: ManualClock(), users: Fixture.users)
+        let service = try ConsoleService(backend: backend, line: .serial(device: link, baud: 115_200), socketPath: nil,
+                                         settings: { ConsoleConfig(serial: true, baud: nil, terminal: .plain, users: [], idleLogout: .minutes(10)) })
+        defer { service.stop() }
+        try service.startLine()
+        let laptop = GatewayTerminalClient(descriptor: first)
+        laptop.type("\r")
+        login(laptop, "viewer")
+        laptop.type("whoami\r")
+        #expect(laptop.waitFor("viewer (viewer) on ttyUSB0"))
+        laptop.close()
+
+        let second = try plugIn()
+        let again = GatewayTerminalClient(descriptor: second)
+        // Until the service opens it, the master sees a hang-up: keep pressing Enter.
+        let deadline = Date().addingTimeInterval(20)
+        var back = false
+        while !back, Date() < deadline {
+            again.type("\r")
+            back = again.waitFor("login: ", timeout: 1)
+            if !back { Thread.sleep(forTimeInterval: 0.3) }
+        }
+        #expect(back, "the console comes back on the adapter plugged in again")
+        #expect(backend.auditEntries.map(\.action) == ["login", "logout"])
+    }
+
     @Test func manySocketSessionsAtOnceUpToTheLimit() throws {
         let rig = try Rig(line: false, maxSocketSessions: 3)
         let users = ["viewer", "tech", "admin"]

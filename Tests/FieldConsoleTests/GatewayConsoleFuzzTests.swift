@@ -81,6 +81,7 @@ import Testing
         #expect(rig.run(c, "config diff").contains("no pending changes"))
         let after = try #require(Self.residentKilobytes(rig.pid))
         #expect(after - before < 8 * 1024, "RSS went from \(before) kB to \(after) kB")
+        print("console fuzz: gateway RSS \(before) kB before, \(after) kB after 60 kB of noise and a 20 kB line")
 
         // With Enter in the noise, whole lines of garbage run and fail harmlessly.
         for _ in 0..<30 {
