@@ -38,7 +38,8 @@ enum SimBenchmark {
     }
 
     static func run(_ arguments: [String]) throws {
-        let parsed = try ParsedArguments(arguments, valued: ["devices", "threads", "rounds", "seconds", "rtu-seconds", "registers", "serve-devices"],
+        let parsed = try ParsedArguments(arguments, valued: ["devices", "threads", "rounds", "seconds", "rtu-seconds", "registers",
+                                                             "serve-devices", "serve-baseline"],
                                          flags: ["help"])
         if parsed.flags.contains("help") {
             print(help)
@@ -47,6 +48,9 @@ enum SimBenchmark {
         guard parsed.positionals.isEmpty else { throw UsageError("unexpected \"\(parsed.positionals[0])\"\n\n\(help)") }
         if let devices = parsed.options["serve-devices"] {
             return try serve(devices: try ModbusBenchmark.positive(devices, "--serve-devices"))
+        }
+        if let connections = parsed.options["serve-baseline"] {
+            return try serveBaseline(connections: try ModbusBenchmark.positive(connections, "--serve-baseline"))
         }
         let devices = try ModbusBenchmark.positive(parsed.options["devices"] ?? "10127", "--devices")
         let threads = try ModbusBenchmark.positive(parsed.options["threads"] ?? "4", "--threads")
@@ -68,28 +72,24 @@ enum SimBenchmark {
     // MARK: TCP scale
 
     static func tcpScale(devices: Int, threads: Int, rounds: Int, seconds: Double) throws {
-        let simulator = try SimulatorProcess(devices: devices)
+        let simulator = try ServerProcess(["sim", "--serve-devices", String(devices)])
         defer { simulator.stop() }
-        guard let cServer = mb_baseline_server_new("127.0.0.1", 0, Int32(simulator.ports.count + 8), 16) else {
-            throw Failure(description: "cannot start the C server: \(String(cString: strerror(errno)))")
-        }
-        defer { mb_baseline_server_free(cServer) }
-        guard mb_baseline_server_start(cServer) == 0 else {
-            throw Failure(description: "cannot start the C server thread: \(String(cString: strerror(errno)))")
-        }
-        defer { mb_baseline_server_stop(cServer) }
-        let cPorts = Array(repeating: Int(mb_baseline_server_port(cServer)), count: simulator.ports.count)
+        let connections = simulator.ports.count
+        let baseline = try ServerProcess(["sim", "--serve-baseline", String(connections)])
+        defer { baseline.stop() }
+        let cPorts = Array(repeating: baseline.ports[0], count: connections)
 
         print("fieldbench sim: one simulator process serving \(ModbusBenchmark.grouped(Double(devices))) Modbus TCP devices "
-              + "(fg-pressure-tx, \(simulator.ports.count) listeners × up to \(unitsPerListener) units), libmodbus \(ModbusClient.libraryVersion)")
-        print("load: \(threads) client threads, \(simulator.ports.count) libmodbus TCP connections (one per listener), "
+              + "(fg-pressure-tx, \(connections) listeners × up to \(unitsPerListener) units), libmodbus \(ModbusClient.libraryVersion)")
+        print("load: \(threads) client threads, \(connections) libmodbus TCP connections (one per listener), "
               + "each read of \(tcpRegisters) input registers to the next unit in turn; \(rounds) rounds × \(seconds) s per server, alternating")
-        print("C server: CModbusBaseline mb_baseline_server (poll loop, one libmodbus mapping for every unit), the same \(cPorts.count) connections")
-        let sim = { try load(simulator.ports, units: simulator.units, threads: threads, seconds: seconds) }
-        let c = { try load(cPorts, units: unitsPerListener, threads: threads, seconds: seconds) }
+        print("C server: CModbusBaseline mb_baseline_server (poll loop, one libmodbus mapping for every unit) in a process of its own, "
+              + "the same \(connections) connections")
+        let sim = { try Round(simulator) { try load(simulator.ports, units: simulator.units, threads: threads, seconds: seconds) } }
+        let c = { try Round(baseline) { try load(cPorts, units: unitsPerListener, threads: threads, seconds: seconds) } }
         _ = try sim()
         _ = try c()
-        var simRounds: [sim_load_result] = [], cRounds: [sim_load_result] = []
+        var simRounds: [Round] = [], cRounds: [Round] = []
         for round in 0..<rounds {
             if round % 2 == 0 {
                 simRounds.append(try sim())
@@ -99,17 +99,41 @@ enum SimBenchmark {
                 simRounds.append(try sim())
             }
         }
-        let ratio = ModbusBenchmark.median(zip(simRounds, cRounds).map { $0.transactions_per_second / $1.transactions_per_second })
+        let ratio = ModbusBenchmark.median(zip(simRounds, cRounds).map { $0.perSecond / $1.perSecond })
         let failures = (simRounds + cRounds).map(\.failures).reduce(0, +)
         let memory = try simulator.memory()
+        func row(_ name: String, _ rounds: [Round]) -> String {
+            let cpu = Double(rounds.map(\.cpuMicroseconds).reduce(0, +)) / Double(rounds.map(\.transactions).reduce(0, +))
+            return name + ModbusBenchmark.pad(ModbusBenchmark.grouped(ModbusBenchmark.median(rounds.map(\.perSecond))), 12)
+                + ModbusBenchmark.pad(String(format: "%.2f", cpu), 21)
+        }
         print("")
-        print("C libmodbus server   " + ModbusBenchmark.pad(ModbusBenchmark.grouped(ModbusBenchmark.median(cRounds.map(\.transactions_per_second))), 9) + " tx/s")
-        print("fieldsim             " + ModbusBenchmark.pad(ModbusBenchmark.grouped(ModbusBenchmark.median(simRounds.map(\.transactions_per_second))), 9) + " tx/s")
-        print("fieldsim / C         " + ModbusBenchmark.pad(String(format: "%.3f", ratio), 9) + "      (median of the rounds' ratios; target ≥ 0.80)")
-        print("fieldsim RSS         " + ModbusBenchmark.pad(String(format: "%.1f MB", memory.rss / 1024), 9)
-              + String(format: "      (%.1f MB before the devices were made, peak %.1f MB; %.2f kB per device)",
+        print("server                    tx/s   server CPU µs/tx")
+        print(row("C libmodbus server", cRounds))
+        print(row("fieldsim          ", simRounds))
+        print("fieldsim / C        " + ModbusBenchmark.pad(String(format: "%.3f", ratio), 10) + "   (median of the rounds' ratios; target ≥ 0.80)")
+        print("fieldsim RSS        " + ModbusBenchmark.pad(String(format: "%.1f MB", memory.rss / 1024), 10)
+              + String(format: "   (%.1f MB before the devices were made, peak %.1f MB: %.2f kB per device)",
                        simulator.rssBeforeDevices / 1024, memory.peak / 1024, (memory.rss - simulator.rssBeforeDevices) / Double(devices)))
-        print("failed reads         " + ModbusBenchmark.pad(String(failures), 9))
+        print("failed reads        " + ModbusBenchmark.pad(String(failures), 10))
+    }
+
+    /// One round of the load against one server: the clients' rate, and the server process's CPU
+    /// time, which other load on the machine does not disturb.
+    struct Round {
+        var perSecond: Double
+        var transactions: Int
+        var failures: Int
+        var cpuMicroseconds: Int
+
+        init(_ server: ServerProcess, _ body: () throws -> sim_load_result) throws {
+            let before = try server.cpuMicroseconds()
+            let result = try body()
+            cpuMicroseconds = try server.cpuMicroseconds() - before
+            perSecond = result.transactions_per_second
+            transactions = result.transactions
+            failures = result.failures
+        }
     }
 
     static func load(_ ports: [Int], units: Int, threads: Int, seconds: Double) throws -> sim_load_result {
@@ -126,7 +150,7 @@ enum SimBenchmark {
         return result
     }
 
-    /// The child process's side: make the devices, print `ready`, serve until stdin closes.
+    /// The simulator process's side: make the devices, say `ready`, serve until stdin closes.
     static func serve(devices: Int) throws {
         let before = try ProcessMemory.read(pid: getpid()).rss
         guard let profile = BuiltinProfiles["fg-pressure-tx"] else { throw Failure(description: "no built-in fg-pressure-tx profile") }
@@ -145,26 +169,40 @@ enum SimBenchmark {
             }
         }
         try server.start()
-        let ready = "ready \(before) \(min(devices, unitsPerListener)) \(ports.map(String.init).joined(separator: ","))\n"
-        FileHandle.standardOutput.write(Data(ready.utf8))
+        ServerProcess.sayReady(rss: before, units: min(devices, unitsPerListener), ports: ports)
         _ = FileHandle.standardInput.readDataToEndOfFile()
         server.stop()
     }
 
-    /// The simulator as a child process, so that its RSS is its own.
-    final class SimulatorProcess {
+    /// The C server process's side: one `mb_baseline_server` answering any unit id.
+    static func serveBaseline(connections: Int) throws {
+        guard let server = mb_baseline_server_new("127.0.0.1", 0, Int32(connections + 8), 16) else {
+            throw Failure(description: "cannot start the C server: \(String(cString: strerror(errno)))")
+        }
+        defer { mb_baseline_server_free(server) }
+        guard mb_baseline_server_start(server) == 0 else {
+            throw Failure(description: "cannot start the C server thread: \(String(cString: strerror(errno)))")
+        }
+        ServerProcess.sayReady(rss: try ProcessMemory.read(pid: getpid()).rss, units: unitsPerListener, ports: [Int(mb_baseline_server_port(server))])
+        _ = FileHandle.standardInput.readDataToEndOfFile()
+        mb_baseline_server_stop(server)
+    }
+
+    /// A server in a child process (this binary with a `--serve-…` option), so that its RSS and
+    /// CPU time are its own. It says `ready RSS UNITS PORT,PORT,…` and serves until its stdin closes.
+    final class ServerProcess {
         let process = Process()
         private let input = Pipe()
         let ports: [Int]
-        /// Unit ids 1…units on every listener.
+        /// Unit ids 1…units answer on every port.
         let units: Int
-        /// kB, before any device was made.
+        /// kB, before the server made anything.
         let rssBeforeDevices: Double
 
-        init(devices: Int) throws {
+        init(_ arguments: [String]) throws {
             let output = Pipe()
             process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            process.arguments = ["sim", "--serve-devices", String(devices)]
+            process.arguments = arguments
             process.standardInput = input
             process.standardOutput = output
             try process.run()
@@ -175,14 +213,30 @@ enum SimBenchmark {
             let words = String(decoding: line, as: UTF8.self).split(separator: " ")
             guard words.count == 4, words[0] == "ready", let rss = Double(words[1]), let units = Int(words[2]) else {
                 process.terminate()
-                throw Failure(description: "the simulator process did not start: \"\(String(decoding: line, as: UTF8.self))\"")
+                throw Failure(description: "\(arguments.joined(separator: " ")) did not start: \"\(String(decoding: line, as: UTF8.self))\"")
             }
             rssBeforeDevices = rss
             self.units = units
             ports = words[3].split(separator: ",").compactMap { Int($0) }
         }
 
+        static func sayReady(rss: Double, units: Int, ports: [Int]) {
+            FileHandle.standardOutput.write(Data("ready \(rss) \(units) \(ports.map(String.init).joined(separator: ","))\n".utf8))
+        }
+
         func memory() throws -> ProcessMemory { try ProcessMemory.read(pid: process.processIdentifier) }
+
+        /// User + system CPU time of the whole process so far (µs, in clock ticks of 10 ms).
+        func cpuMicroseconds() throws -> Int {
+            let stat = try String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8)
+            // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+            guard let close = stat.lastIndex(of: ")") else { throw Failure(description: "unreadable /proc/\(process.processIdentifier)/stat") }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else {
+                throw Failure(description: "unreadable /proc/\(process.processIdentifier)/stat")
+            }
+            return (user + system) * 1_000_000 / sysconf(Int32(_SC_CLK_TCK))
+        }
 
         func stop() {
             try? input.fileHandleForWriting.close()

@@ -8,12 +8,13 @@ import FieldHAL
 import Synchronization
 
 /// Modbus TCP for the simulator: any number of listeners (`listen`), each with its devices by unit
-/// id, and any number of concurrent connections, served by one `poll(2)` loop on a thread the
-/// server owns.
+/// id, and any number of concurrent connections. Two threads the server owns do the work: one
+/// accepts connections on every listener, one answers requests on every connection in a `poll(2)`
+/// loop (so the busy loop polls only connections, however many listeners there are).
 ///
 /// Readiness: `listen` returns once the socket is bound and listening, so a master may connect
 /// at once (the kernel queues the connection); `start` begins answering. `stop` closes every
-/// connection and listener and joins the thread.
+/// connection and listener and joins the threads.
 ///
 /// Requests on one connection are answered in order, pipelined ones included; a slow-response
 /// fault delays that connection's later answers too, never another connection's.
@@ -24,15 +25,36 @@ public final class ModbusTCPServer: Sendable {
     private let registry = Mutex<[ModbusTCPListener]>([])
     private let state = Mutex<LoopState>(.idle)
     let counters = WireCounters()
+    /// Accepted connections on their way from the accepting thread to the answering one.
+    let handoff = Mutex<[(fd: CInt, listener: ModbusTCPListener)]>([])
+    let openConnections = Atomic<Int>(0)
 
     private enum LoopState {
         case idle
-        case running(thread: WireThread, wake: FileDescriptor.WakeUp, stopping: StopFlag)
+        case running(Threads)
         case stopped
+    }
+
+    /// The two threads, the wake-ups that interrupt their polls, and the flag that ends them.
+    struct Threads: Sendable {
+        var acceptor: WireThread?
+        var answerer: WireThread?
+        let acceptorWake: FileDescriptor.WakeUp
+        let answererWake: FileDescriptor.WakeUp
+        let stopping = StopFlag()
+
+        func stop() {
+            stopping.raised.store(true, ordering: .releasing)
+            acceptorWake.signal()
+            answererWake.signal()
+            acceptor?.join()
+            answerer?.join()
+        }
     }
 
     final class StopFlag: Sendable {
         let raised = Atomic<Bool>(false)
+        var isRaised: Bool { raised.load(ordering: .acquiring) }
     }
 
     public init(name: String = "modbus-tcp", maxConnections: Int = 4096) {
@@ -55,7 +77,7 @@ public final class ModbusTCPServer: Sendable {
         let listener = ModbusTCPListener(host: host, socket: socket, absentUnit: absentUnit)
         registry.withLock { $0.append(listener) }
         state.withLock { s in
-            if case .running(_, let wake, _) = s { wake.signal() }
+            if case .running(let threads) = s { threads.acceptorWake.signal() }
         }
         return listener
     }
@@ -65,10 +87,10 @@ public final class ModbusTCPServer: Sendable {
     /// What the server has seen since it was made.
     public var statistics: WireStatistics { counters.snapshot }
 
-    /// Starts answering on the server's thread; calling it again while it runs does nothing.
-    /// A stopped server cannot be started again.
+    /// Starts accepting and answering on the server's threads; calling it again while it runs
+    /// does nothing. A stopped server cannot be started again.
     ///
-    /// - Throws: `.system` when the thread or its wake-up pipe cannot be made.
+    /// - Throws: `.system` when a thread or its wake-up pipe cannot be made.
     public func start() throws(SimWireError) {
         try state.withLock { (s: inout LoopState) throws(SimWireError) in
             switch s {
@@ -77,41 +99,72 @@ public final class ModbusTCPServer: Sendable {
             case .idle: break
             }
             do throws(SystemError) {
-                let wake = try FileDescriptor.WakeUp()
-                let stopping = StopFlag()
-                let thread = try WireThread(name: "sim-tcp") { [self] in
-                    TCPEventLoop(server: self, wake: wake, stopping: stopping).run()
+                var threads = Threads(acceptorWake: try FileDescriptor.WakeUp(), answererWake: try FileDescriptor.WakeUp())
+                let running = threads
+                do throws(SystemError) {
+                    threads.answerer = try WireThread(name: "sim-tcp") { [self] in
+                        TCPEventLoop(server: self, wake: running.answererWake, stopping: running.stopping).run()
+                    }
+                    threads.acceptor = try WireThread(name: "sim-tcp-accept") { [self] in
+                        acceptConnections(wake: running.acceptorWake, answerer: running.answererWake, stopping: running.stopping)
+                    }
+                } catch {
+                    threads.stop()
+                    throw error
                 }
-                s = .running(thread: thread, wake: wake, stopping: stopping)
+                s = .running(threads)
             } catch {
                 throw .system(bus: name, error)
             }
         }
     }
 
-    /// Stops answering: closes every connection and listener and waits for the thread to end.
+    /// Stops answering: closes every connection and listener and waits for the threads to end.
     /// Calling it again does nothing.
     public func stop() {
         let previous = state.withLock { s in
             defer { s = .stopped }
             return s
         }
-        if case .running(let thread, let wake, let stopping) = previous {
-            stopping.raised.store(true, ordering: .releasing)
-            wake.signal()
-            thread.join()
-        }
+        if case .running(let threads) = previous { threads.stop() }
         for listener in registry.withLock({ $0 }) { listener.close() }
+        for waiting in handoff.withLock({ h in defer { h = [] }; return h }) { close(waiting.fd) }
+    }
+
+    /// The accepting thread: waits on every listener and hands new connections over.
+    private func acceptConnections(wake: FileDescriptor.WakeUp, answerer: FileDescriptor.WakeUp, stopping: StopFlag) {
+        var fds: [pollfd] = []
+        while !stopping.isRaised {
+            let listeners = self.listeners
+            fds.removeAll(keepingCapacity: true)
+            fds.append(pollfd(fd: wake.descriptor.rawValue, events: Int16(POLLIN), revents: 0))
+            for l in listeners { fds.append(pollfd(fd: l.socket.fd, events: Int16(POLLIN), revents: 0)) }
+            guard fds.withUnsafeMutableBufferPointer({ poll($0.baseAddress, nfds_t($0.count), -1) }) >= 0 || errno == EINTR else { return }
+            if fds[0].revents != 0 { wake.drain() }
+            var accepted = false
+            for (i, l) in listeners.enumerated() where fds[1 + i].revents & Int16(POLLIN) != 0 {
+                while let fd = l.socket.accept() {
+                    counters.connections.bump()
+                    guard openConnections.load(ordering: .relaxed) < maxConnections else {
+                        close(fd)
+                        continue
+                    }
+                    openConnections.add(1, ordering: .relaxed)
+                    handoff.withLock { $0.append((fd, l)) }
+                    accepted = true
+                }
+            }
+            if accepted { answerer.signal() }
+        }
     }
 }
 
-/// The server's loop, made on the server's thread and used only there.
+/// The answering thread's loop, made on that thread and used only there.
 private final class TCPEventLoop {
     private let server: ModbusTCPServer
     private let wake: FileDescriptor.WakeUp
     private let stopping: ModbusTCPServer.StopFlag
     private let counters: WireCounters
-    private var listeners: [ModbusTCPListener] = []
     private var connections: [TCPConnection] = []
     private var pollSet: [pollfd] = []
     private var scratch = [UInt8](repeating: 0, count: 65_536)
@@ -126,60 +179,58 @@ private final class TCPEventLoop {
     }
 
     func run() {
-        listeners = server.listeners
-        while !stopping.raised.load(ordering: .acquiring) {
+        while !stopping.isRaised {
             buildPollSet()
-            let now = monotonicNanoseconds()
-            let timeout = pollTimeout(until: connections.compactMap(\.nextDue).min(), now: now)
+            let timeout = pollTimeout(until: nextDue(), now: monotonicNanoseconds())
             let ready = pollSet.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), timeout) }
             if ready < 0 {
                 if errno == EINTR { continue }
                 break
             }
+            serveReady()
             if pollSet[0].revents != 0 {
                 wake.drain()
-                listeners = server.listeners
+                for new in server.handoff.withLock({ h in defer { h.removeAll() }; return h }) {
+                    connections.append(TCPConnection(fd: new.fd, listener: new.listener))
+                }
             }
-            serveReady()
-            let later = monotonicNanoseconds()
-            for c in connections where !c.closed { c.sendDue(now: later) }
-            if connections.contains(where: \.closed) { connections.removeAll { $0.closed } }
+            let now = monotonicNanoseconds()
+            for c in connections where c.nextDue != nil { c.sendDue(now: now) }
+            let closed = connections.reduce(0) { $0 + ($1.closed ? 1 : 0) }
+            if closed > 0 {
+                connections.removeAll { $0.closed }
+                server.openConnections.subtract(closed, ordering: .relaxed)
+            }
         }
         for c in connections { c.close() }
+        server.openConnections.subtract(connections.count, ordering: .relaxed)
         connections = []
+    }
+
+    /// The earliest held answer's due time, nil when none is held.
+    private func nextDue() -> UInt64? {
+        var earliest: UInt64?
+        for c in connections {
+            if let due = c.nextDue, due < earliest ?? .max { earliest = due }
+        }
+        return earliest
     }
 
     private func buildPollSet() {
         pollSet.removeAll(keepingCapacity: true)
         pollSet.append(pollfd(fd: wake.descriptor.rawValue, events: Int16(POLLIN), revents: 0))
-        for l in listeners { pollSet.append(pollfd(fd: l.socket.fd, events: Int16(POLLIN), revents: 0)) }
         for c in connections {
             pollSet.append(pollfd(fd: c.fd, events: Int16(c.wantsToWrite ? POLLIN | POLLOUT : POLLIN), revents: 0))
         }
     }
 
     private func serveReady() {
-        let firstConnection = 1 + listeners.count
-        for (i, l) in listeners.enumerated() where pollSet[1 + i].revents & Int16(POLLIN) != 0 {
-            accept(on: l)
-        }
-        for i in 0..<(pollSet.count - firstConnection) {
-            let events = pollSet[firstConnection + i].revents
+        for i in connections.indices {
+            let events = pollSet[1 + i].revents
             guard events != 0 else { continue }
             let c = connections[i]
             if events & Int16(POLLOUT) != 0 { c.flush() }
             if events & Int16(POLLIN | POLLHUP | POLLERR) != 0 { receive(on: c) }
-        }
-    }
-
-    private func accept(on listener: ModbusTCPListener) {
-        while let fd = listener.socket.accept() {
-            counters.connections.bump()
-            guard connections.count < server.maxConnections else {
-                close(fd)
-                continue
-            }
-            connections.append(TCPConnection(fd: fd, listener: listener))
         }
     }
 
@@ -202,7 +253,11 @@ private final class TCPEventLoop {
     private func answer(_ frame: MBAPFrameDecoder.Frame, on c: TCPConnection) {
         counters.requests.bump()
         reply.removeAll(keepingCapacity: true)
-        reply.append(contentsOf: [UInt8(frame.transaction >> 8), UInt8(frame.transaction & 0xFF), 0, 0, 0, 0, frame.unit])
+        // MBAP header: transaction id, protocol 0, length (filled in below), unit id.
+        reply.append(UInt8(frame.transaction >> 8))
+        reply.append(UInt8(frame.transaction & 0xFF))
+        for _ in 0..<4 { reply.append(0) }
+        reply.append(frame.unit)
         let plan = c.decoder.bytes.withUnsafeBufferPointer { all in
             c.listener.route(unit: frame.unit, UnsafeBufferPointer(rebasing: all[frame.pdu]), into: &reply)
         }
