@@ -254,6 +254,10 @@ public final class BusAccess: @unchecked Sendable {
     private var windowBusyNanos: Int64 = 0
     private var nextConnectAttempt: Int64 = 0
     private var lastConnectError: String?
+    private var silentInARow = 0
+    /// Timeouts in a row after which a TCP connection is dropped and made again: a Modbus TCP
+    /// gateway that stopped answering on a connection that still looks open.
+    static let silentLimit = 8
 
     init(worker: BusWorker) {
         self.worker = worker
@@ -359,6 +363,16 @@ public final class BusAccess: @unchecked Sendable {
         if unit == 0 { lastEndNanos += UInt64(max(0, worker.busConfig.turnaround.nanoseconds)) }
         let micros = Int64((end - start) / 1000)
         worker.record(device: device, error: result.failure, micros: micros)
+        if case .failure(let e) = result, e.kind == .timeout {
+            silentInARow += 1
+            if silentInARow >= BusAccess.silentLimit, !worker.isRTU {
+                worker.logger.warning("\(silentInARow) timeouts in a row: reconnecting")
+                t.close()
+                silentInARow = 0
+            }
+        } else {
+            silentInARow = 0
+        }
         windowTransactions += 1
         windowBusyNanos += wire.map { $0.nanos(characters: characters) } ?? Int64(end - start)
         return result

@@ -59,6 +59,7 @@ struct EngineCore: Sendable {
                                         generic: GenericAlarms(device: d.id, specs: d.alarms, units: units, startedAt: now),
                                         lastReading: mono)
         }
+        points.configureTrends()
     }
 
     mutating func handle(_ event: EngineEvent) {
@@ -74,7 +75,13 @@ struct EngineCore: Sendable {
             let id = AlarmID(device: device, type: "comm-lost")
             let signal: AlarmSignal = isOnline ? .clear(value: nil) : .raise(value: nil, message: "\(device) does not answer (\(reason))")
             apply(.alarm(id, .major, signal), from: nil, now: now, reply: nil)
-            if !isOnline { points.setQuality(device: device, source: .modbus, .commError, at: now) }
+            if !isOnline {
+                // Apps and rules see the device go silent as comm-error readings (DESIGN rule 5),
+                // not as their last good values.
+                for p in points.snapshot(device: device) where p.info.source == .modbus && p.reading?.quality != .commError {
+                    accept(p.ref, Reading(p.reading?.value, quality: .commError, at: now), now: now)
+                }
+            }
         case .command(let command, let origin, let reply):
             execute(command, origin: origin, now: now) { [sink] result in
                 sink.audit(command, origin: origin, result: result)
@@ -215,10 +222,12 @@ struct EngineCore: Sendable {
             // A device whose bus worker stopped delivering (a hung bus) goes stale rather than
             // showing old values as good.
             let poll = entry.config.poll.milliseconds
-            if entry.config.profile.usesModbus, online[id] == true, mono - entry.lastReading > 3 * poll + 2000 {
-                points.setQuality(device: id, source: .modbus, .stale, at: now)
-            }
             devices[id] = entry
+            if entry.config.profile.usesModbus, online[id] == true, mono - entry.lastReading > 3 * poll + 2000 {
+                for p in points.snapshot(device: id) where p.info.source == .modbus && p.reading?.quality == .good {
+                    accept(p.ref, Reading(p.reading?.value, quality: .stale, at: p.reading?.time ?? now), now: now)
+                }
+            }
             for (alarm, severity, signal) in changes { raiseOrClear(alarm, severity, signal, now: now) }
             feed(id, .tick, now: now, reply: nil)
         }

@@ -51,17 +51,50 @@ public final class PointTable: Sendable {
     private struct State {
         var entries: [PointRef: Entry] = [:]
         var version: UInt64 = 0
+        var trends: [PointRef: Trend] = [:]
+        var trendResolution: Duration = .seconds(5)
+        var trendCapacity = 0
     }
 
     private let state = Mutex(State())
 
     public init() {}
 
+    /// Gives every numeric point a trend (the console's `trend`) within one RAM budget: the
+    /// longer span of `targetSpan` at 5 s resolution, or a coarser resolution when there are
+    /// many points. Call after the points are declared; points declared later get the same.
+    public func configureTrends(budgetBytes: Int = 2 << 20, targetSpan: Duration = .hours(4)) {
+        state.withLock { s in
+            let numeric = s.entries.filter { $0.value.info.source != .signal }.count
+            guard numeric > 0 else { return }
+            let buckets = max(60, budgetBytes / Trend.bytesPerBucket / numeric)
+            let resolution = max(Duration.seconds(5), .milliseconds(targetSpan.milliseconds / Int64(buckets)))
+            s.trendResolution = resolution
+            s.trendCapacity = min(buckets, Int(targetSpan.milliseconds / resolution.milliseconds) + 1)
+            for (ref, e) in s.entries where e.info.source != .signal {
+                s.trends[ref] = Trend(resolution: resolution, capacity: s.trendCapacity)
+            }
+        }
+    }
+
+    /// The point's history at the trend's resolution, oldest first (min/max/mean per bucket).
+    public func history(_ ref: PointRef, last span: Duration, endingAt end: Timestamp, slots: Int) -> [TrendBucket?]? {
+        state.withLock { $0.trends[ref]?.series(last: span, endingAt: end, slots: slots) }
+    }
+
+    /// How far back trends reach and at which resolution.
+    public var trendShape: (span: Duration, resolution: Duration) {
+        state.withLock { ($0.trendResolution * $0.trendCapacity, $0.trendResolution) }
+    }
+
     /// Declares a point (once, at start or when an app derives a new value).
     public func declare(_ ref: PointRef, _ info: PointInfo) {
         state.withLock { s in
             if s.entries[ref] == nil {
                 s.entries[ref] = Entry(info: info)
+                if s.trendCapacity > 0, info.source != .signal {
+                    s.trends[ref] = Trend(resolution: s.trendResolution, capacity: s.trendCapacity)
+                }
             } else {
                 s.entries[ref]!.info = info
             }
@@ -75,6 +108,7 @@ public final class PointTable: Sendable {
         state.withLock { s in
             guard var e = s.entries[ref] else { return false }
             e.reading = reading
+            s.trends[ref]?.record(reading)
             let changed = e.lastSentQuality != reading.quality || exceedsDeadband(e.lastSent, reading.value, e.info.deadband)
             if changed { e.dirty = true }
             s.entries[ref] = e
@@ -83,43 +117,16 @@ public final class PointTable: Sendable {
         }
     }
 
-    /// Sets the quality of every point of `device` from `source` (e.g. comm-error when the
-    /// device goes offline), keeping the last value.
-    public func setQuality(device: String, source: PointSource, _ quality: Quality, at time: Timestamp) {
-        state.withLock { s in
-            for (ref, var e) in s.entries where ref.device == device && e.info.source == source {
-                let old = e.reading
-                guard old?.quality != quality else { continue }
-                e.reading = Reading(old?.value, quality: quality, at: old?.time ?? time)
-                if e.lastSentQuality != quality { e.dirty = true }
-                s.entries[ref] = e
-            }
-            s.version &+= 1
-        }
-    }
-
     /// Every point whose reading should be sent since the last call, and marks them sent.
-    public func takeChanged() -> [(PointRef, Reading)] {
-        state.withLock { s in
-            var out: [(PointRef, Reading)] = []
-            for (ref, var e) in s.entries where e.dirty {
-                e.dirty = false
-                if let r = e.reading {
-                    e.lastSent = r.value
-                    e.lastSentQuality = r.quality
-                    out.append((ref, r))
-                }
-                s.entries[ref] = e
-            }
-            return out.sorted { $0.0 < $1.0 }
-        }
-    }
+    public func takeChanged() -> [(PointRef, Reading)] { take { $0.dirty } }
 
     /// Every point's reading, to resend the whole state (after a reconnect, periodically).
-    public func takeAll() -> [(PointRef, Reading)] {
+    public func takeAll() -> [(PointRef, Reading)] { take { _ in true } }
+
+    private func take(_ wanted: (Entry) -> Bool) -> [(PointRef, Reading)] {
         state.withLock { s in
             var out: [(PointRef, Reading)] = []
-            for (ref, var e) in s.entries {
+            for (ref, var e) in s.entries where wanted(e) {
                 e.dirty = false
                 if let r = e.reading {
                     e.lastSent = r.value

@@ -177,7 +177,7 @@ import FieldCore
     }
 
     @Test func settingsErrorsNameTheirPath() throws {
-        let (_, issues) = try makeAirTerminal("""
+        let (app, issues) = try airTerminalFactoryResult("""
             {"hcho": {"unit": "ppq", "fan-on": 0.03, "fan-off": 0.05}, "co2": "s8 1.co2", "pm25": 3,
              "fan": {"driven-by": ["co2", "radon"], "min-onn": "5m"}, "colour": "blue"}
             """)
@@ -190,6 +190,7 @@ import FieldCore
         #expect(text.contains("fan.min-onn: unknown key (did you mean \"min-on\"?)"))
         #expect(text.contains { $0.hasPrefix("colour: unknown key") })
         #expect(issues.count == 7)
+        #expect(app == nil)
     }
 
     @Test func aProfileWithoutAPointHasNoSuchPollutantOrOutput() throws {
@@ -201,7 +202,7 @@ import FieldCore
         #expect(app.monitors.map(\.pollutant) == [.hcho, .co2, .pm25, .pm10])
         let effects = app.handle(.command(AppCommand(name: "fan", arguments: "on", by: "tech")), now: t0)
         #expect(effects.writes("fan").isEmpty)
-        let (_, missing) = try makeAirTerminal(#"{"tvoc": {"limit": 0.5}}"#, points: points)
+        let (_, missing) = try airTerminalFactoryResult(#"{"tvoc": {"limit": 0.5}}"#, points: points)
         #expect(missing.map(\.description) == ["tvoc: no source: the device's profile has no \"tvoc\" point; name one with \"source\": \"device.point\""])
     }
 }

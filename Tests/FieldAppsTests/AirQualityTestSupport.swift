@@ -16,11 +16,19 @@ let airDayStart = CivilTime(year: 2026, month: 3, day: 2).timestamp(offsetMinute
 
 /// Makes an air terminal through its factory, as the runtime does; returns the settings issues too.
 func makeAirTerminal(_ settings: String = "{}", device: String = "air-1", points: [String: AppPointInfo] = airTerminalPoints) throws -> (app: AirTerminalApp, issues: [ConfigIssue]) {
+    let (app, issues) = try airTerminalFactoryResult(settings, device: device, points: points)
+    return (try #require(app, "\(issues)"), issues)
+}
+
+/// What the factory makes of `settings`: an app only when they had no error.
+func airTerminalFactoryResult(_ settings: String, device: String = "air-1", points: [String: AppPointInfo] = airTerminalPoints) throws -> (app: AirTerminalApp?, issues: [ConfigIssue]) {
     let reader = JSONReader()
     let object = reader.object(try JSONValue.parse(settings))
     let context = AppContext(deviceID: device, profileID: "fg-air-terminal", points: points, site: SiteInfo(id: "school"))
     let app = AirTerminalFactory().make(context: context, settings: object)
-    return (try #require(app as? AirTerminalApp), reader.issues)
+    // The runtime finishes the settings object too: its unknown keys are reported once.
+    object?.finish()
+    return (app as? AirTerminalApp, reader.issues)
 }
 
 import Testing

@@ -142,11 +142,16 @@ public enum AirUnit: String, CaseIterable, Sendable {
     }
 }
 
-/// Formaldehyde's molar mass over the molar volume at 25 °C and 101.325 kPa (30.03 / 24.45):
-/// 1 ppm ≈ 1.228 mg/m³.
-public let formaldehydeMilligramsPerPPM = 30.03 / 24.45
-
 extension AirPollutant {
+    /// Formaldehyde's molar mass over the molar volume at 25 °C and 101.325 kPa (30.03 / 24.45):
+    /// 1 ppm ≈ 1.228 mg/m³.
+    public static let formaldehydeMilligramsPerPPM = 30.03 / 24.45
+
+    /// Formaldehyde in mg/m³ as ppb at 25 °C.
+    public static func formaldehydePPB(milligramsPerCubicMetre mg: Double) -> Double {
+        mg / formaldehydeMilligramsPerPPM * 1000
+    }
+
     /// `value` in `from` converted to this pollutant's working unit; nil when the unit does not
     /// apply (ppm of particles).
     public func convert(_ value: Double, from: AirUnit) -> Double? {
@@ -155,17 +160,12 @@ extension AirPollutant {
         case (let a, let b) where a == b: return value
         case (.microgramsPerCubicMetre, .milligramsPerCubicMetre): return value / 1000
         case (.milligramsPerCubicMetre, .microgramsPerCubicMetre): return value * 1000
-        case (.ppm, .milligramsPerCubicMetre) where self == .hcho: return value * formaldehydeMilligramsPerPPM
-        case (.ppb, .milligramsPerCubicMetre) where self == .hcho: return value / 1000 * formaldehydeMilligramsPerPPM
+        case (.ppm, .milligramsPerCubicMetre) where self == .hcho: return value * Self.formaldehydeMilligramsPerPPM
+        case (.ppb, .milligramsPerCubicMetre) where self == .hcho: return value / 1000 * Self.formaldehydeMilligramsPerPPM
         case (.percent, .ppm): return value * 10_000
         default: return nil
         }
     }
-}
-
-/// Formaldehyde in mg/m³ as ppb at 25 °C.
-public func formaldehydePPB(milligramsPerCubicMetre mg: Double) -> Double {
-    mg / formaldehydeMilligramsPerPPM * 1000
 }
 
 extension String {

@@ -11,9 +11,12 @@ public struct AirTerminalFactory: DeviceAppFactory {
 
     public init() {}
 
+    /// Returns nil when the settings had any error: a half-understood setting must not run a device.
     public func make(context: AppContext, settings: JSONObjectReader?) -> (any DeviceApp)? {
+        let before = settings?.reader.issues.count ?? 0
         let s = AirTerminalSettings(context: context, settings: settings)
         settings?.finish()
+        guard (settings?.reader.issues.count ?? 0) == before else { return nil }
         return AirTerminalApp(context: context, settings: s)
     }
 }

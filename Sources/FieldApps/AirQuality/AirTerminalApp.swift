@@ -131,7 +131,7 @@ public struct AirTerminalApp: DeviceApp {
             effects.append(.derived(name: m.averageName, avg, unit: unit))
             effects.append(.derived(name: m.averageName + "-coverage", .number((coverage * 1000).rounded() / 10, at: now), unit: "%"))
             if m.pollutant == .hcho {
-                let ppb = Reading(avg.value?.number.map { .number(formaldehydePPB(milligramsPerCubicMetre: $0)) }, quality: avg.quality, at: now)
+                let ppb = Reading(avg.value?.number.map { .number(AirPollutant.formaldehydePPB(milligramsPerCubicMetre: $0)) }, quality: avg.quality, at: now)
                 effects.append(.derived(name: m.averageName + "-ppb", ppb, unit: AirUnit.ppb.rawValue))
             }
             effects.append(.derived(name: m.shortName, m.shortReading(at: now, minCoverage: settings.indicatorMinCoverage).reading, unit: unit))
@@ -144,7 +144,7 @@ public struct AirTerminalApp: DeviceApp {
         let mg = latest.value?.number
         return [
             .derived(name: "hcho-mgm3", Reading(mg.map { .number($0) }, quality: latest.quality, at: latest.time), unit: AirUnit.milligramsPerCubicMetre.rawValue),
-            .derived(name: "hcho-ppb", Reading(mg.map { .number(formaldehydePPB(milligramsPerCubicMetre: $0)) }, quality: latest.quality, at: latest.time), unit: AirUnit.ppb.rawValue),
+            .derived(name: "hcho-ppb", Reading(mg.map { .number(AirPollutant.formaldehydePPB(milligramsPerCubicMetre: $0)) }, quality: latest.quality, at: latest.time), unit: AirUnit.ppb.rawValue),
         ]
     }
 }

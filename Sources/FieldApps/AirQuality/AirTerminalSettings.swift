@@ -139,7 +139,7 @@ struct AirTerminalSettings: Sendable {
         let poorAbove = object?.double("poor-above", range: 0...1_000_000) ?? limit
         let moderateAbove = object?.double("moderate-above", range: 0...1_000_000) ?? min(p.defaultModerateAbove, poorAbove)
         let fanOn = object?.double("fan-on", range: 0...1_000_000) ?? moderateAbove
-        let fanOff = object?.double("fan-off", range: 0...1_000_000) ?? min(p.defaultFanOff, fanOn * 0.8)
+        let fanOff = object?.double("fan-off", range: 0...1_000_000) ?? (p.defaultFanOff < fanOn ? p.defaultFanOff : fanOn * 0.8)
         if let object {
             if moderateAbove > poorAbove {
                 object.reader.report(object.path.key("moderate-above"), "\(formatNumber(moderateAbove)) is above poor-above \(formatNumber(poorAbove))")
