@@ -23,8 +23,8 @@ enum SimBenchmark {
 
       --devices N      simulated TCP devices (default 10127: 41 listeners × 247 units)
       --threads T      client threads of the load (default 4)
-      --rounds R       rounds per server, alternating (default 7)
-      --seconds S      length of one round (default 1)
+      --rounds R       rounds per server, alternating (default 21)
+      --seconds S      length of one round (default 0.5)
       --rtu-seconds S  how long each RTU register count is read (default 4; 0 skips the RTU part)
       --registers LIST registers per RTU read (default 2,10,60)
     """
@@ -54,8 +54,8 @@ enum SimBenchmark {
         }
         let devices = try ModbusBenchmark.positive(parsed.options["devices"] ?? "10127", "--devices")
         let threads = try ModbusBenchmark.positive(parsed.options["threads"] ?? "4", "--threads")
-        let rounds = try ModbusBenchmark.positive(parsed.options["rounds"] ?? "7", "--rounds")
-        let seconds = try number(parsed.options["seconds"] ?? "1", "--seconds")
+        let rounds = try ModbusBenchmark.positive(parsed.options["rounds"] ?? "21", "--rounds")
+        let seconds = try number(parsed.options["seconds"] ?? "0.5", "--seconds")
         let rtuSeconds = try number(parsed.options["rtu-seconds"] ?? "4", "--rtu-seconds", allowZero: true)
         let registers = try (parsed.options["registers"] ?? "2,10,60").split(separator: ",").map { word in
             let n = try ModbusBenchmark.positive(String(word), "--registers")

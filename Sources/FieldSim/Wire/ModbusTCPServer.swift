@@ -44,17 +44,12 @@ public final class ModbusTCPServer: Sendable {
         let stopping = StopFlag()
 
         func stop() {
-            stopping.raised.store(true, ordering: .releasing)
+            stopping.raise()
             acceptorWake.signal()
             answererWake.signal()
             acceptor?.join()
             answerer?.join()
         }
-    }
-
-    final class StopFlag: Sendable {
-        let raised = Atomic<Bool>(false)
-        var isRaised: Bool { raised.load(ordering: .acquiring) }
     }
 
     public init(name: String = "modbus-tcp", maxConnections: Int = 4096) {
@@ -163,14 +158,16 @@ public final class ModbusTCPServer: Sendable {
 private final class TCPEventLoop {
     private let server: ModbusTCPServer
     private let wake: FileDescriptor.WakeUp
-    private let stopping: ModbusTCPServer.StopFlag
+    private let stopping: StopFlag
     private let counters: WireCounters
     private var connections: [TCPConnection] = []
     private var pollSet: [pollfd] = []
     private var scratch = [UInt8](repeating: 0, count: 65_536)
     private var reply: [UInt8] = []
+    /// Some connection may hold answers back (a slow-response fault).
+    private var holding = false
 
-    init(server: ModbusTCPServer, wake: FileDescriptor.WakeUp, stopping: ModbusTCPServer.StopFlag) {
+    init(server: ModbusTCPServer, wake: FileDescriptor.WakeUp, stopping: StopFlag) {
         self.server = server
         self.wake = wake
         self.stopping = stopping
@@ -179,40 +176,53 @@ private final class TCPEventLoop {
     }
 
     func run() {
+        buildPollSet()
         while !stopping.isRaised {
-            buildPollSet()
             let timeout = pollTimeout(until: nextDue(), now: monotonicNanoseconds())
             let ready = pollSet.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), timeout) }
             if ready < 0 {
                 if errno == EINTR { continue }
                 break
             }
-            serveReady()
+            var changed = serveReady()
             if pollSet[0].revents != 0 {
                 wake.drain()
                 for new in server.handoff.withLock({ h in defer { h.removeAll() }; return h }) {
                     connections.append(TCPConnection(fd: new.fd, listener: new.listener))
+                    changed = true
                 }
             }
-            let now = monotonicNanoseconds()
-            for c in connections where c.nextDue != nil { c.sendDue(now: now) }
-            let closed = connections.reduce(0) { $0 + ($1.closed ? 1 : 0) }
-            if closed > 0 {
-                connections.removeAll { $0.closed }
-                server.openConnections.subtract(closed, ordering: .relaxed)
+            if holding {
+                let now = monotonicNanoseconds()
+                for c in connections where c.nextDue != nil { c.sendDue(now: now) }
+                changed = true
             }
+            if changed { tidy() }
         }
         for c in connections { c.close() }
         server.openConnections.subtract(connections.count, ordering: .relaxed)
         connections = []
     }
 
+    /// Drops closed connections and rebuilds the poll set (which descriptors, and which want to
+    /// write).
+    private func tidy() {
+        let closed = connections.reduce(0) { $0 + ($1.closed ? 1 : 0) }
+        if closed > 0 {
+            connections.removeAll { $0.closed }
+            server.openConnections.subtract(closed, ordering: .relaxed)
+        }
+        buildPollSet()
+    }
+
     /// The earliest held answer's due time, nil when none is held.
     private func nextDue() -> UInt64? {
+        guard holding else { return nil }
         var earliest: UInt64?
         for c in connections {
             if let due = c.nextDue, due < earliest ?? .max { earliest = due }
         }
+        if earliest == nil { holding = false }
         return earliest
     }
 
@@ -224,14 +234,22 @@ private final class TCPEventLoop {
         }
     }
 
-    private func serveReady() {
+    /// Serves every connection `poll` found ready.
+    ///
+    /// - Returns: whether the poll set must be rebuilt (a connection closed, or started or
+    ///   stopped waiting to write).
+    private func serveReady() -> Bool {
+        var changed = false
         for i in connections.indices {
             let events = pollSet[1 + i].revents
             guard events != 0 else { continue }
             let c = connections[i]
+            let wantedToWrite = c.wantsToWrite
             if events & Int16(POLLOUT) != 0 { c.flush() }
             if events & Int16(POLLIN | POLLHUP | POLLERR) != 0 { receive(on: c) }
+            if c.closed || c.wantsToWrite != wantedToWrite { changed = true }
         }
+        return changed
     }
 
     private func receive(on c: TCPConnection) {
@@ -268,6 +286,7 @@ private final class TCPEventLoop {
         if plan.corrupt { reply[7] ^= 0x40 }
         counters.replies.bump()
         c.enqueue(reply, delay: plan.delay)
+        if c.nextDue != nil { holding = true }
     }
 }
 

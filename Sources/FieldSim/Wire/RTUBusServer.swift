@@ -36,10 +36,6 @@ public final class RTUBusServer: SimulatedBus {
         case stopped
     }
 
-    final class StopFlag: Sendable {
-        let raised = Atomic<Bool>(false)
-    }
-
     /// - Parameters:
     ///   - linkPath: a stable path the gateway opens (a symlink to the pty is made there on
     ///     `start`, replacing a stale one); nil for none (use `devicePath`).
@@ -128,7 +124,7 @@ public final class RTUBusServer: SimulatedBus {
             return s
         }
         guard case .running(let pty, let thread, let wake, let stopping) = previous else { return }
-        stopping.raised.store(true, ordering: .releasing)
+        stopping.raise()
         wake.signal()
         thread.join()
         pty.close()
@@ -140,7 +136,7 @@ private final class RTUBusLoop {
     private let bus: RTUBusServer
     private let master: FileDescriptor
     private let wake: FileDescriptor.WakeUp
-    private let stopping: RTUBusServer.StopFlag
+    private let stopping: StopFlag
     private let characterTime: UInt64
     private let frameGap: UInt64
     private var decoder = RTURequestDecoder()
@@ -151,7 +147,7 @@ private final class RTUBusLoop {
     private var lineFree: UInt64 = 0
     private var input = [UInt8](repeating: 0, count: 512)
 
-    init(bus: RTUBusServer, master: FileDescriptor, wake: FileDescriptor.WakeUp, stopping: RTUBusServer.StopFlag) {
+    init(bus: RTUBusServer, master: FileDescriptor, wake: FileDescriptor.WakeUp, stopping: StopFlag) {
         self.bus = bus
         self.master = master
         self.wake = wake
@@ -160,7 +156,7 @@ private final class RTUBusLoop {
         frameGap = nanoseconds(bus.link.frameGap)
     }
 
-    private var isStopping: Bool { stopping.raised.load(ordering: .acquiring) }
+    private var isStopping: Bool { stopping.isRaised }
 
     func run() {
         while !isStopping {
