@@ -136,9 +136,13 @@ public final class ModbusTCPServer: Sendable {
             for l in listeners { fds.append(pollfd(fd: l.socket.fd, events: Int16(POLLIN), revents: 0)) }
             guard fds.withUnsafeMutableBufferPointer({ poll($0.baseAddress, nfds_t($0.count), -1) }) >= 0 || errno == EINTR else { return }
             if fds[0].revents != 0 { wake.drain() }
-            var accepted = false
+            var accepted = false, failed = false
             for (i, l) in listeners.enumerated() where fds[1 + i].revents & Int16(POLLIN) != 0 {
-                while let fd = l.socket.accept() {
+                while let result = l.socket.accept() {
+                    guard case .success(let fd) = result else {
+                        failed = true
+                        break
+                    }
                     counters.connections.bump()
                     guard openConnections.load(ordering: .relaxed) < maxConnections else {
                         close(fd)
@@ -150,6 +154,12 @@ public final class ModbusTCPServer: Sendable {
                 }
             }
             if accepted { answerer.signal() }
+            if failed {
+                // Out of descriptors: the connection stays queued and the listener readable, so
+                // wait a little (or for stop) instead of spinning.
+                var pause = pollfd(fd: wake.descriptor.rawValue, events: Int16(POLLIN), revents: 0)
+                _ = poll(&pause, 1, 100)
+            }
         }
     }
 }
