@@ -90,7 +90,6 @@ public final class JSONObjectReader {
     public let path: JSONPath
     public let fields: [String: JSONValue]
     private var known: Set<String> = []
-    private var finished = false
 
     init(reader: JSONReader, path: JSONPath, fields: [String: JSONValue]) {
         self.reader = reader
@@ -104,11 +103,12 @@ public final class JSONObjectReader {
     public func allow(_ keys: String...) { known.formUnion(keys) }
 
     /// Reports every key that was neither read nor allowed, with a suggestion for near misses.
-    /// Reporting twice (an app's factory and the runtime both finishing) reports once.
+    /// Each key is reported once, however often `finish()` is called (an app's factory and the
+    /// runtime both call it).
     public func finish() {
-        guard !finished else { return }
-        finished = true
-        for key in fields.keys.sorted() where !known.contains(key) {
+        let unknown = fields.keys.sorted().filter { !known.contains($0) }
+        defer { known.formUnion(unknown) }
+        for key in unknown {
             var message = "unknown key"
             if let near = known.min(by: { editDistance($0, key) < editDistance($1, key) }), editDistance(near, key) <= 2 {
                 message += " (did you mean \"\(near)\"?)"

@@ -18,8 +18,11 @@ public enum BuiltinProfiles {
         }
     }()
 
+    /// Every built-in profile by id (what `Site.read` takes as `builtins`).
+    public static let byID: [String: DeviceProfile] = Dictionary(uniqueKeysWithValues: all.map { ($0.id, $0) })
+
     /// The built-in profile with this id.
-    public static subscript(_ id: String) -> DeviceProfile? { all.first { $0.id == id } }
+    public static subscript(_ id: String) -> DeviceProfile? { byID[id] }
 
     /// Reads every built-in profile.
     /// - Throws: `ConfigError` naming the profile and every problem in it.

@@ -89,7 +89,7 @@ extension DeviceProfile {
     }
 
     /// This profile with a site's changes to some of its points: `o` maps point names to objects
-    /// of `PointSpec.overridableKeys` (e.g. a 4–20 mA input given its `loop` range). Validated
+    /// of point keys a site may change (see `PointSpec.read(_:base:)`; e.g. a 4–20 mA input given its `loop` range). Validated
     /// like the profile itself; problems are reported at their paths under `o`.
     public func overriding(_ o: JSONObjectReader) -> DeviceProfile? {
         let r = o.reader

@@ -88,14 +88,10 @@ public struct CodecError: Error, Sendable, Hashable, CustomStringConvertible {
 extension PointSpec {
     /// The point's value from its registers: `count` registers from `start`, the first being the
     /// register at `address`. The value is in `unit` (`raw × scale + offset`); loop, range and
-    /// status are the read plan's business.
+    /// status are the read plan's business. `registers` must hold them (a precondition, as for
+    /// an array subscript); `decode(registers:)` checks the length instead.
     public func decode(_ registers: [UInt16], at start: Int = 0) -> PointValue {
-        if let bits {
-            let field = (registers[start] & bits.mask) >> UInt16(bits.lowest)
-            return type == .bool ? .bool(field != 0) : .number(Double(field) * scale + offset)
-        }
-        let pattern = RegisterCodec.pattern(registers, at: start, count: type.registerCount, order: wordOrder)
-        return type == .bool ? .bool(pattern != 0) : .number(RegisterCodec.number(pattern, as: type) * scale + offset)
+        PointCodec(self).value(registers, at: start)
     }
 
     /// The point's value from exactly its registers.

@@ -33,79 +33,46 @@ extension ReadPlan {
                        into readings: inout [Reading?]) {
         if readings.count < points.count { readings.append(contentsOf: repeatElement(nil, count: points.count - readings.count)) }
         for r in requests.indices {
-            let request = requests[r]
-            let response = r < responses.count ? responses[r] : .failed
-            for s in slotStart[r]..<slotStart[r + 1] {
-                let slot = slots[s]
-                let p = points[slot.point]
-                let previous = readings[slot.point]
-                let value: PointValue?
-                switch response {
-                case .registers(let regs) where !request.table.isBitTable && regs.count >= slot.offset + p.count:
-                    value = p.decode(regs, at: slot.offset)
-                case .bits(let bits) where request.table.isBitTable && bits.count > slot.offset:
-                    value = .bool(bits[slot.offset])
-                default:
-                    value = nil
+            let isBitTable = requests[r].table.isBitTable
+            switch r < responses.count ? responses[r] : .failed {
+            case .registers(let regs) where !isBitTable:
+                for s in slotStart[r]..<slotStart[r + 1] {
+                    let slot = slots[s]
+                    if regs.count >= slot.offset + slot.codec.count {
+                        store(slot.codec.value(regs, at: slot.offset), slot, now, onlineSince, &readings)
+                    } else {
+                        markFailed(slot.point, now, &readings)
+                    }
                 }
-                guard let value else {
-                    readings[slot.point] = Reading(previous?.value, quality: .commError, at: now)
-                    continue
+            case .bits(let bits) where isBitTable:
+                for s in slotStart[r]..<slotStart[r + 1] {
+                    let slot = slots[s]
+                    if bits.count > slot.offset {
+                        store(.bool(bits[slot.offset]), slot, now, onlineSince, &readings)
+                    } else {
+                        markFailed(slot.point, now, &readings)
+                    }
                 }
-                readings[slot.point] = p.judge(value, previous: previous, now: now, onlineSince: onlineSince)
+            default:
+                for s in slotStart[r]..<slotStart[r + 1] { markFailed(slots[s].point, now, &readings) }
             }
         }
         for link in statusLinks {
             guard let status = readings[link.status], status.quality == .good, status.time == now,
                   let raw = status.value?.number, let word = UInt64(exactly: raw),
                   let reading = readings[link.point], reading.time == now,
-                  let flagged = link.source.quality(status: word) else { continue }
+                  let flagged = link.masks.quality(status: word) else { continue }
             readings[link.point]?.quality = worse(reading.quality, flagged)
         }
     }
-}
 
-extension PointSpec {
-    /// A freshly read value (in `unit`) as a reading with its quality: loop, non-finite numbers,
-    /// range, warm-up. Status bits are applied by the plan afterwards.
-    func judge(_ value: PointValue, previous: Reading?, now: Timestamp, onlineSince: Timestamp?) -> Reading {
-        var reading = Reading(value, at: now)
-        if case .number(var n) = value {
-            if !n.isFinite {
-                reading = Reading(nil, quality: .sensorFault, at: now)
-            } else if let loop {
-                switch loop.band(ofCurrent: n) {
-                case .failure:
-                    reading = Reading(nil, quality: .sensorFault, at: now)
-                case .ambiguous:
-                    reading = Reading(previous?.value, quality: .outOfRange, at: now)
-                case .saturatedLow, .measurement, .saturatedHigh:
-                    n = loop.value(ofCurrent: n)
-                    reading = Reading(.number(n), at: now)
-                }
-            }
-            if reading.quality == .good, let range, !range.contains(n) { reading.quality = .outOfRange }
-        }
-        if let warmUp, let onlineSince, now - onlineSince < warmUp {
-            reading.quality = worse(reading.quality, .warmingUp)
-        }
-        return reading
+    private func store(_ value: PointValue, _ slot: Slot, _ now: Timestamp, _ onlineSince: Timestamp?,
+                       _ readings: inout [Reading?]) {
+        readings[slot.point] = slot.codec.judge(value, previous: readings[slot.point], now: now, onlineSince: onlineSince)
     }
-}
 
-/// The less trustworthy of two qualities (comm-error > warming-up > sensor-fault > out-of-range
-/// > insufficient-data > stale > good).
-func worse(_ a: Quality, _ b: Quality) -> Quality {
-    func rank(_ q: Quality) -> Int {
-        switch q {
-        case .good: 0
-        case .stale: 1
-        case .insufficientData: 2
-        case .outOfRange: 3
-        case .sensorFault: 4
-        case .warmingUp: 5
-        case .commError: 6
-        }
+    /// A comm-error reading that keeps the last value.
+    private func markFailed(_ point: Int, _ now: Timestamp, _ readings: inout [Reading?]) {
+        readings[point] = Reading(readings[point]?.value, quality: .commError, at: now)
     }
-    return rank(a) >= rank(b) ? a : b
 }

@@ -33,17 +33,18 @@ public struct ReadPlan: Sendable {
     public let points: [PointSpec]
     public let requests: [ReadRequest]
 
-    /// A point's place in a request's answer.
+    /// A point's place in a request's answer, and how to decode it.
     struct Slot: Sendable {
         var point: Int
         var offset: Int
+        var codec: PointCodec
     }
 
     /// A point whose quality follows a status point.
     struct StatusLink: Sendable {
         var point: Int
         var status: Int
-        var source: StatusSource
+        var masks: StatusMasks
     }
 
     /// The slots of request `i` are `slots[slotStart[i]..<slotStart[i + 1]]`.
@@ -75,14 +76,14 @@ public struct ReadPlan: Sendable {
                     if p.address - end <= maxGap, newEnd - c.request.address <= maxCount {
                         c.request.count = newEnd - c.request.address
                         c.request.critical = c.request.critical || p.priority == .critical
-                        c.slots.append(Slot(point: i, offset: p.address - c.request.address))
+                        c.slots.append(Slot(point: i, offset: p.address - c.request.address, codec: PointCodec(p)))
                         current = c
                         continue
                     }
                     blocks.append(c)
                 }
                 current = (ReadRequest(table: table, address: p.address, count: p.count, critical: p.priority == .critical),
-                           [Slot(point: i, offset: 0)])
+                           [Slot(point: i, offset: 0, codec: PointCodec(p))])
             }
             if let current { blocks.append(current) }
         }
@@ -94,7 +95,7 @@ public struct ReadPlan: Sendable {
         slotStart = start
         statusLinks = points.indices.compactMap { i in
             guard let s = points[i].statusFrom, let status = points.firstIndex(where: { $0.name == s.point }) else { return nil }
-            return StatusLink(point: i, status: status, source: s)
+            return StatusLink(point: i, status: status, masks: StatusMasks(s))
         }
     }
 

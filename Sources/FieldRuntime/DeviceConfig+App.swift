@@ -28,7 +28,8 @@ extension DeviceConfig {
         }
         let info = SiteInfo(id: site.id, latitude: site.latitude, longitude: site.longitude, utcOffsetMinutes: site.utcOffsetMinutes)
         let context = AppContext(deviceID: id, profileID: profile.id, points: appPoints, site: info)
-        let reader = settings.flatMap { issues.object($0, at: settingsPath) }
+        // No settings is an empty object, so an app's required settings are reported as missing.
+        let reader = issues.object(settings ?? .object([:]), at: settingsPath)
         defer { reader?.finish() }
         return factory.make(context: context, settings: reader)
     }

@@ -34,6 +34,8 @@ public struct PointSnapshot: Sendable, Hashable {
     public var ref: PointRef
     public var info: PointInfo
     public var reading: Reading?
+    /// When a reading of good quality last came in (the reading itself may be a comm error now).
+    public var lastGood: Timestamp?
 }
 
 /// The latest reading of every point with its quality and time (issue 4). Written by the
@@ -46,22 +48,56 @@ public final class PointTable: Sendable {
         var lastSent: PointValue?
         var lastSentQuality: Quality?
         var dirty = false
+        var lastGood: Timestamp?
     }
 
     private struct State {
         var entries: [PointRef: Entry] = [:]
         var version: UInt64 = 0
+        var trends: [PointRef: Trend] = [:]
+        var trendResolution: Duration = .seconds(5)
+        var trendCapacity = 0
     }
 
     private let state = Mutex(State())
 
     public init() {}
 
+    /// Gives every numeric point a trend (the console's `trend`) within one RAM budget: the
+    /// longer span of `targetSpan` at 5 s resolution, or a coarser resolution when there are
+    /// many points. Call after the points are declared; points declared later get the same.
+    public func configureTrends(budgetBytes: Int = 2 << 20, targetSpan: Duration = .hours(4)) {
+        state.withLock { s in
+            let numeric = s.entries.filter { $0.value.info.source != .signal }.count
+            guard numeric > 0 else { return }
+            let buckets = max(60, budgetBytes / Trend.bytesPerBucket / numeric)
+            let resolution = max(Duration.seconds(5), .milliseconds(targetSpan.milliseconds / Int64(buckets)))
+            s.trendResolution = resolution
+            s.trendCapacity = min(buckets, Int(targetSpan.milliseconds / resolution.milliseconds) + 1)
+            for (ref, e) in s.entries where e.info.source != .signal {
+                s.trends[ref] = Trend(resolution: resolution, capacity: s.trendCapacity)
+            }
+        }
+    }
+
+    /// The point's history at the trend's resolution, oldest first (min/max/mean per bucket).
+    public func history(_ ref: PointRef, last span: Duration, endingAt end: Timestamp, slots: Int) -> [TrendBucket?]? {
+        state.withLock { $0.trends[ref]?.series(last: span, endingAt: end, slots: slots) }
+    }
+
+    /// How far back trends reach and at which resolution.
+    public var trendShape: (span: Duration, resolution: Duration) {
+        state.withLock { ($0.trendResolution * $0.trendCapacity, $0.trendResolution) }
+    }
+
     /// Declares a point (once, at start or when an app derives a new value).
     public func declare(_ ref: PointRef, _ info: PointInfo) {
         state.withLock { s in
             if s.entries[ref] == nil {
                 s.entries[ref] = Entry(info: info)
+                if s.trendCapacity > 0, info.source != .signal {
+                    s.trends[ref] = Trend(resolution: s.trendResolution, capacity: s.trendCapacity)
+                }
             } else {
                 s.entries[ref]!.info = info
             }
@@ -75,6 +111,8 @@ public final class PointTable: Sendable {
         state.withLock { s in
             guard var e = s.entries[ref] else { return false }
             e.reading = reading
+            if reading.quality.isGood { e.lastGood = reading.time }
+            s.trends[ref]?.record(reading)
             let changed = e.lastSentQuality != reading.quality || exceedsDeadband(e.lastSent, reading.value, e.info.deadband)
             if changed { e.dirty = true }
             s.entries[ref] = e
@@ -83,43 +121,16 @@ public final class PointTable: Sendable {
         }
     }
 
-    /// Sets the quality of every point of `device` from `source` (e.g. comm-error when the
-    /// device goes offline), keeping the last value.
-    public func setQuality(device: String, source: PointSource, _ quality: Quality, at time: Timestamp) {
-        state.withLock { s in
-            for (ref, var e) in s.entries where ref.device == device && e.info.source == source {
-                let old = e.reading
-                guard old?.quality != quality else { continue }
-                e.reading = Reading(old?.value, quality: quality, at: old?.time ?? time)
-                if e.lastSentQuality != quality { e.dirty = true }
-                s.entries[ref] = e
-            }
-            s.version &+= 1
-        }
-    }
-
     /// Every point whose reading should be sent since the last call, and marks them sent.
-    public func takeChanged() -> [(PointRef, Reading)] {
-        state.withLock { s in
-            var out: [(PointRef, Reading)] = []
-            for (ref, var e) in s.entries where e.dirty {
-                e.dirty = false
-                if let r = e.reading {
-                    e.lastSent = r.value
-                    e.lastSentQuality = r.quality
-                    out.append((ref, r))
-                }
-                s.entries[ref] = e
-            }
-            return out.sorted { $0.0 < $1.0 }
-        }
-    }
+    public func takeChanged() -> [(PointRef, Reading)] { take { $0.dirty } }
 
     /// Every point's reading, to resend the whole state (after a reconnect, periodically).
-    public func takeAll() -> [(PointRef, Reading)] {
+    public func takeAll() -> [(PointRef, Reading)] { take { _ in true } }
+
+    private func take(_ wanted: (Entry) -> Bool) -> [(PointRef, Reading)] {
         state.withLock { s in
             var out: [(PointRef, Reading)] = []
-            for (ref, var e) in s.entries {
+            for (ref, var e) in s.entries where wanted(e) {
                 e.dirty = false
                 if let r = e.reading {
                     e.lastSent = r.value
@@ -135,14 +146,14 @@ public final class PointTable: Sendable {
     public func reading(_ ref: PointRef) -> Reading? { state.withLock { $0.entries[ref]?.reading } }
 
     public func point(_ ref: PointRef) -> PointSnapshot? {
-        state.withLock { s in s.entries[ref].map { PointSnapshot(ref: ref, info: $0.info, reading: $0.reading) } }
+        state.withLock { s in s.entries[ref].map { PointSnapshot(ref: ref, info: $0.info, reading: $0.reading, lastGood: $0.lastGood) } }
     }
 
     /// All points (or one device's), sorted by device then point.
     public func snapshot(device: String? = nil) -> [PointSnapshot] {
         state.withLock { s in
             s.entries.compactMap { ref, e in
-                device == nil || ref.device == device ? PointSnapshot(ref: ref, info: e.info, reading: e.reading) : nil
+                device == nil || ref.device == device ? PointSnapshot(ref: ref, info: e.info, reading: e.reading, lastGood: e.lastGood) : nil
             }
         }.sorted { $0.ref < $1.ref }
     }

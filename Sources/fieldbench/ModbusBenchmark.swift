@@ -8,15 +8,15 @@ import Foundation
 /// loopback, in one run.
 ///
 /// The machine may be busy with other work, so the two clients alternate in many short rounds
-/// (and take turns going first); Swift/C is the median of each round's ratio to the round next to
-/// it, and the client thread's CPU time per transaction is shown beside the rates because the
+/// (a few tens of milliseconds each, taking turns to go first); Swift/C is the median of each
+/// round's ratio to the round next to it, and the client thread's CPU time per transaction is shown beside the rates because the
 /// scheduler does not disturb it.
 enum ModbusBenchmark {
     static let help = """
     usage: fieldbench modbus [--transactions N] [--rounds R] [--registers 10,125]
 
-      --transactions N   transactions per client per round (default 4000)
-      --rounds R         rounds per register count (default 15)
+      --transactions N   transactions per client per round (default 500)
+      --rounds R         rounds per register count (default 101)
       --registers LIST   registers per read, 1–125 (default 10,125)
     """
 
@@ -37,8 +37,8 @@ enum ModbusBenchmark {
             return
         }
         guard parsed.positionals.isEmpty else { throw UsageError("unexpected \"\(parsed.positionals[0])\"\n\n\(help)") }
-        let transactions = try positive(parsed.options["transactions"] ?? "4000", "--transactions")
-        let rounds = try positive(parsed.options["rounds"] ?? "15", "--rounds")
+        let transactions = try positive(parsed.options["transactions"] ?? "500", "--transactions")
+        let rounds = try positive(parsed.options["rounds"] ?? "101", "--rounds")
         let counts = try (parsed.options["registers"] ?? "10,125").split(separator: ",").map { word in
             let n = try positive(String(word), "--registers")
             guard n <= ModbusLimits.readRegisters else { throw UsageError("--registers: \(n) is over 125") }

@@ -3,7 +3,7 @@ import FieldCore
 @testable import FieldApps
 
 /// Pressure points: GB 50974 category limits, hysteresis and delays against pressure waves,
-/// rapid drop, NE43 sensor faults, comm-lost, and `set-threshold`.
+/// rapid drop, NE43 sensor faults, silent devices, and `set-threshold`.
 @Suite struct FireWaterPressureTests {
     let t0 = beijingTime("2026-11-21T03:00")
 
@@ -93,7 +93,7 @@ import FieldCore
         #expect(rig.raises("high-pressure").first?.message == "pressure 0.56 MPa above 0.5 MPa")
     }
 
-    @Test func transmitterFaultBitAndCommLost() throws {
+    @Test func transmitterFaultBitAndSilence() throws {
         var rig = try transmitter(["category": "sprinkler"])
         run(&rig, seconds: 10) { _ in 0.3 }
         // The transmitter flags its own fault; its pressure value is not to be trusted.
@@ -108,13 +108,22 @@ import FieldCore
             r.reading(PointRef(device: "hydrant-main", point: "pressure"), .number(0.3))
         }
         #expect(!rig.isActive("sensor-fault"))
-        // The transmitter stops answering: comm-lost after 30 s, and no pressure alarm from it.
-        run(&rig, seconds: 29, quality: .commError) { _ in 0 }
-        #expect(!rig.isActive("comm-lost"))
-        run(&rig, seconds: 3, quality: .commError) { _ in 0 }
-        #expect(rig.isActive("comm-lost") && rig.severity("comm-lost") == .major)
-        #expect(rig.raises("comm-lost").first?.id.rawValue == "hydrant-main/comm-lost")
-        #expect(!rig.isActive("low-pressure") && !rig.isActive("rapid-drop"))
+        // Comm errors are not pressures (the runtime raises the device's comm-lost).
+        run(&rig, seconds: 60, quality: .commError) { _ in 0 }
+        #expect(rig.alarms.active.isEmpty)
+    }
+
+    @Test func aSilentTransmitterIsNotJudgedOnItsLastValue() throws {
+        var rig = try transmitter(["category": "municipal-hydrant", "delay": "90s", "stale-after": "60s"])
+        run(&rig, seconds: 30) { _ in 0.3 }
+        // One low reading, then silence: the runtime feeds the app nothing more. The reading
+        // goes stale after a minute, before the 90 s delay ends: no alarm on old data.
+        run(&rig, seconds: 1) { _ in 0.12 }
+        rig.run(for: .minutes(5))
+        #expect(rig.events.isEmpty)
+        // Answers again, still low: the delay starts afresh and the alarm follows.
+        run(&rig, seconds: 91) { _ in 0.12 }
+        #expect(rig.isActive("low-pressure"))
     }
 
     @Test func analogModuleChannelsWithACutLoop() throws {

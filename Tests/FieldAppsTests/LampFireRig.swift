@@ -98,5 +98,6 @@ func makeApp(_ factory: any DeviceAppFactory, _ context: AppContext, settings: J
     let reader = JSONReader()
     let object = settings.flatMap { reader.object($0, at: JSONPath.root.key("devices").index(0).key("settings")) }
     let app = factory.make(context: context, settings: object)
+    object?.finish()  // as the runtime does after the factory
     return (app, reader.issues.map(\.description))
 }

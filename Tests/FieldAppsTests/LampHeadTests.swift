@@ -18,6 +18,8 @@ struct FakeLampController {
     var energyWh = 15_000.0
     var ratedPower = 120.0
     var powerScale = 1.0
+    /// A silent controller answers nothing: the runtime feeds the app no readings (it raises the
+    /// device's comm-lost itself).
     var silent = false
     var seenWrites = 0
 
@@ -38,7 +40,7 @@ struct FakeLampController {
         }
         seenWrites = rig.writes.count
         energyWh += power * interval.inSeconds / 3600
-        let q: Quality = silent ? .commError : .good
+        guard !silent else { return }
         let values: [(String, PointValue)] = [
             ("switch", .bool(on)), ("dim", .number(dim)), ("default-dim", .number(defaultDim)),
             ("fallback-timeout", .number(fallbackTimeout)), ("voltage", .number(voltage)), ("current", .number(current)),
@@ -46,7 +48,7 @@ struct FakeLampController {
             ("leakage-current", .number(leakage)), ("relay-failure", .bool(false)), ("driver-failure", .bool(false)),
         ]
         for (point, value) in values {
-            rig.reading(PointRef(device: device, point: point), value, quality: q)
+            rig.reading(PointRef(device: device, point: point), value)
         }
     }
 
@@ -201,20 +203,20 @@ struct FakeLampController {
         #expect(!rig.isActive("power-high") && !rig.isActive("low-power-factor") && rig.isActive("power-low"))
     }
 
-    @Test func controllerOfflineAfterSilence() throws {
-        var rig = LampFireRig(try lamp(["offline-delay": "60s"]), at: beijingTime("2026-11-21T22:00"))
+    @Test func aSilentControllerIsNotJudgedOnItsLastValues() throws {
+        var rig = LampFireRig(try lamp(["fault-delay": "5m", "stale-after": "2m"]), at: beijingTime("2026-11-21T22:00"))
         var controller = FakeLampController(device: "lamp-1a")
-        rig.run(for: .minutes(2), step: .seconds(5)) { controller.poll(&$0, interval: .seconds(5)) }
+        controller.voltage = 241
+        rig.run(for: .minutes(1), step: .seconds(5)) { controller.poll(&$0, interval: .seconds(5)) }
+        // The controller falls silent with an over-voltage pending: after two minutes its last
+        // reading is stale, and five minutes pass without an alarm raised on old data.
         controller.silent = true
-        rig.run(for: .seconds(55), step: .seconds(5)) { controller.poll(&$0, interval: .seconds(5)) }
-        #expect(!rig.isActive("controller-offline"))
-        rig.run(for: .seconds(10), step: .seconds(5)) { controller.poll(&$0, interval: .seconds(5)) }
-        #expect(rig.isActive("controller-offline"))
-        // Silence is not a lamp failure: bad readings are not judged.
-        #expect(!rig.isActive("lamp-failure"))
+        rig.run(for: .minutes(10), step: .seconds(5)) { controller.poll(&$0, interval: .seconds(5)) }
+        #expect(rig.events.isEmpty)
+        // It answers again, still at 241 V: now the over-voltage counts, after its own delay.
         controller.silent = false
-        rig.run(for: .seconds(5), step: .seconds(5)) { controller.poll(&$0, interval: .seconds(5)) }
-        #expect(!rig.isActive("controller-offline"))
+        rig.run(for: .minutes(6), step: .seconds(5)) { controller.poll(&$0, interval: .seconds(5)) }
+        #expect(rig.isActive("over-voltage"))
     }
 
     @Test func controllerFallbackIsWrittenAndKept() throws {

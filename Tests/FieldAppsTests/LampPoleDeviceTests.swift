@@ -163,25 +163,40 @@ import FieldCore
         #expect(rig.isActive("pole-tilt"))
         #expect(rig.raises("pole-tilt").first?.message == "pole tilt from its baseline 2.5 ° above 2 °")
         #expect(rig.derived["tilt-deviation"]?.value == .number(2.5))
-        // The sensor goes silent: comm-lost after the delay, and no judgement of the lean.
-        rig.run(for: .minutes(4), step: .seconds(5)) { r in
-            r.reading(PointRef(device: "tilt-7", point: "tilt-x"), .number(0), quality: .commError)
-        }
-        #expect(rig.isActive("comm-lost") && rig.isActive("pole-tilt"))
+        // The sensor goes silent: its last angles grow stale and are no longer judged; the lean
+        // stays reported (the runtime raises the device's comm-lost).
+        rig.run(for: .minutes(10), step: .seconds(5))
+        #expect(rig.isActive("pole-tilt"))
+        #expect(rig.app.deviation(at: rig.now) == nil)
     }
 
-    @Test func environmentStationOnlyReportsSilence() throws {
+    @Test func environmentStationReportsAFailedSensor() throws {
         let points = ["pm25": AppPointInfo(unit: "µg/m³"), "illuminance": AppPointInfo(unit: "lx")]
-        let made = makeApp(EnvironmentAppFactory(), appContext("env-7", profile: "fg-pole-env", points: points), settings: ["offline-delay": "2m"])
+        let made = makeApp(EnvironmentAppFactory(), appContext("env-7", profile: "fg-pole-env", points: points), settings: ["sensor-fault-delay": "5m"])
         var rig = LampFireRig(try #require(made.app as? EnvironmentApp), at: t0)
-        rig.run(for: .minutes(10), step: .seconds(10)) { $0.reading(PointRef(device: "env-7", point: "pm25"), .number(180)) }
-        // Heavy smog is the environment's business, not an alarm of the station.
+        var pm25 = Reading.number(180, at: t0)
+        func poll(_ r: inout LampFireRig<EnvironmentApp>) {
+            pm25.time = r.now
+            r.send(.reading(PointRef(device: "env-7", point: "pm25"), pm25))
+            r.reading(PointRef(device: "env-7", point: "illuminance"), .number(12_000))
+        }
+        rig.run(for: .minutes(10), step: .seconds(10), each: poll)
+        // Heavy smog is the environment's business, not a fault of the station; a minute of
+        // nonsense (dust on the optics) is not a fault either.
+        pm25.quality = .outOfRange
+        rig.run(for: .minutes(1), step: .seconds(10), each: poll)
+        pm25.quality = .good
+        rig.run(for: .minutes(1), step: .seconds(10), each: poll)
         #expect(rig.events.isEmpty)
-        rig.run(for: .minutes(3), step: .seconds(10)) { $0.reading(PointRef(device: "env-7", point: "pm25"), nil, quality: .commError) }
-        #expect(rig.isActive("comm-lost") && rig.severity("comm-lost") == .minor)
-        rig.run(for: .seconds(10), step: .seconds(10)) { $0.reading(PointRef(device: "env-7", point: "pm25"), .number(35)) }
-        #expect(!rig.isActive("comm-lost"))
-        let bad = makeApp(EnvironmentAppFactory(), appContext("env-7", profile: "fg-pole-env", points: points), settings: ["ofline-delay": "2m"])
-        #expect(bad.app == nil && bad.issues == ["devices[0].settings.ofline-delay: unknown key (did you mean \"offline-delay\"?)"])
+        pm25.quality = .outOfRange
+        rig.run(for: .minutes(6), step: .seconds(10), each: poll)
+        #expect(rig.alarms.active.map(\.id.rawValue) == ["env-7.pm25/sensor-fault"])
+        #expect(rig.severity("sensor-fault") == .minor)
+        #expect(rig.raises("sensor-fault").first?.message == "pm25 sensor faulty or reading outside its range")
+        pm25.quality = .good
+        rig.run(for: .seconds(10), step: .seconds(10), each: poll)
+        #expect(rig.alarms.active.isEmpty)
+        let bad = makeApp(EnvironmentAppFactory(), appContext("env-7", profile: "fg-pole-env", points: points), settings: ["sensor-fault-dealy": "2m"])
+        #expect(bad.issues == ["devices[0].settings.sensor-fault-dealy: unknown key (did you mean \"sensor-fault-delay\"?)"])
     }
 }

@@ -120,4 +120,21 @@ import FieldCore
         #expect(e.message == "lamp: lamp head lamp-2 is switched by a relay and cannot dim; use on or off")
         #expect(rig.alarms.all.isEmpty)
     }
+
+    @Test func dailyEnergyFromACounterThatGetsReplaced() {
+        var day = DailyEnergy()
+        #expect(day.roll(to: 100) == nil)
+        day.counter(15_000)
+        day.counter(15_500)
+        // The controller was replaced: its counter starts near zero. No negative energy.
+        day.counter(20)
+        day.counter(120)
+        day.add(burning: .hours(2))
+        #expect(day.today == DailyEnergy.Totals(energyKWh: 0.6, burningHours: 2))
+        #expect(day.roll(to: 100) == nil)
+        #expect(day.roll(to: 101) == DailyEnergy.Totals(energyKWh: 0.6, burningHours: 2))
+        #expect(day.today == DailyEnergy.Totals(energyKWh: 0, burningHours: 0))
+        day.counter(220)
+        #expect(day.today.energyKWh == 0.1)
+    }
 }

@@ -98,6 +98,7 @@ private let contracts: [Contract] = [
     @Test func theBuiltinsCoverTheContractAndNothingElse() {
         #expect(BuiltinProfiles.all.map(\.id) == contracts.map(\.id))
         #expect(BuiltinProfiles["nope"] == nil)
+        #expect(BuiltinProfiles.byID.count == contracts.count && BuiltinProfiles.byID["fg-slc"] == BuiltinProfiles.all[0])
     }
 
     @Test func pressureTransmitterUsesCDABAndItsCommandsEncodeInThatOrder() throws {

@@ -152,6 +152,42 @@ private func plan(_ points: [PointSpec], _ limits: ReadLimits = ReadLimits()) ->
         #expect(read(status: 0, co2: 650, t: warm, online: t0 - .seconds(120)) == [.good, .good, .good])
     }
 
+    /// Short, long, mistyped and missing answers never crash the decoder: a request answered in
+    /// full gives no comm-error, one not answered (or with the other table kind) gives only comm-errors.
+    @Test func malformedAnswersAreCommErrorsNotCrashes() {
+        var rng = SystemRandomNumberGenerator()
+        for profile in BuiltinProfiles.all where profile.usesModbus {
+            let plan = ReadPlan(profile: profile)
+            for _ in 0..<50 {
+                let answers: [ReadResponse] = plan.requests.map { request in
+                    let n = Int.random(in: 0...(request.count + 2), using: &rng)
+                    switch Int.random(in: 0..<3, using: &rng) {
+                    case 0: return .registers((0..<n).map { _ in UInt16.random(in: 0...UInt16.max, using: &rng) })
+                    case 1: return .bits((0..<n).map { _ in Bool.random(using: &rng) })
+                    default: return .failed
+                    }
+                }
+                let given = Array(answers.prefix(Int.random(in: 0...answers.count, using: &rng)))
+                var readings: [Reading?] = []
+                plan.decode(given, now: t0, onlineSince: nil, into: &readings)
+                #expect(readings.count == plan.points.count)
+                for (r, request) in plan.requests.enumerated() {
+                    let qualities = plan.pointIndices(ofRequest: r).map { readings[$0]?.quality }
+                    switch r < given.count ? given[r] : .failed {
+                    case .registers(let regs) where !request.table.isBitTable && regs.count >= request.count:
+                        #expect(!qualities.contains(.commError), "\(profile.id) \(request)")
+                    case .bits(let bits) where request.table.isBitTable && bits.count >= request.count:
+                        #expect(!qualities.contains(.commError), "\(profile.id) \(request)")
+                    case .registers(let regs) where !request.table.isBitTable && !regs.isEmpty:
+                        continue
+                    default:
+                        #expect(qualities.allSatisfy { $0 == .commError }, "\(profile.id) \(request)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func changesRespectTheDeadband() {
         let p = PointSpec(name: "p", table: .input, address: 0, type: .u16, deadband: 0.5)
         let old = Reading.number(10, at: t0)

@@ -154,6 +154,36 @@ struct WireTCPTests {
         #expect(server.statistics.badFrames == 1)
     }
 
+    @Test("IPv6 listeners; listen errors name the address and the failing call")
+    func listenAddresses() throws {
+        let server = ModbusTCPServer(name: "plc-tcp")
+        defer { server.stop() }
+        let v6 = try server.listen(host: "::1")
+        #expect(v6.name == "[::1]:\(v6.port)")
+        try v6.attach(RegisterBank(profile: WireTestProfiles.pressure), unit: 1)
+        try server.start()
+        let client = try ModbusClient(ModbusSettings(bus: "v6", link: .tcp(ModbusTCPSettings(host: "::1", port: v6.port))))
+        #expect(try client.readHoldingRegisters(unit: 1, address: 0, count: 1) == [0])
+
+        #expect(throws: SimWireError.badAddress(bus: "plc-tcp", host: "127.0.0.1", port: 70_000, detail: "port outside 0–65535")) {
+            try server.listen(port: 70_000)
+        }
+        let taken = try server.listen()
+        do {
+            _ = try server.listen(port: taken.port)
+            Issue.record("port \(taken.port) was bound twice")
+        } catch {
+            guard case .system(let bus, let e) = error else {
+                Issue.record("expected a system error, got \(error)")
+                return
+            }
+            #expect(bus == "plc-tcp")
+            #expect(e.code == EADDRINUSE)
+            #expect(e.function == "bind")
+            #expect(e.subject == "127.0.0.1:\(taken.port)")
+        }
+    }
+
     @Test("a listener opened after start is served; stop closes the ports")
     func lateListenerAndStop() throws {
         let server = ModbusTCPServer()

@@ -2,7 +2,8 @@ import FieldCore
 
 /// Fire-water pressure (app `pressure`): a pressure transmitter (`fg-pressure-tx`) or the
 /// 4–20 mA channels of an analog-input module (`fg-ai4`), each point with low and high limits
-/// from its GB 50974 category, rapid drop, and sensor fault; comm-lost for the device.
+/// from its GB 50974 category, rapid drop, and sensor fault. A device that stops answering is the
+/// runtime's `comm-lost` alarm; its last values are not judged.
 ///
 /// Readings feed the rapid-drop rule (it needs every sample); ticks and commands judge the
 /// limits and the faults on the latest reading, so a delay runs out even between polls.
@@ -57,9 +58,6 @@ public struct PressureApp: DeviceApp {
     /// The transmitter's own fault bit (`fg-pressure-tx`'s `sensor-fault`), when it has one.
     private var faultBit: Reading?
     private let hasFaultBit: Bool
-    private var commLost: StaleRule
-    private var startedAt: Timestamp?
-    private var lastAnswerAt: Timestamp?
 
     public init(context: AppContext, settings: PressureSettings) {
         deviceID = context.deviceID
@@ -69,15 +67,12 @@ public struct PressureApp: DeviceApp {
         var subs = Set(settings.points.keys.map(context.ref))
         if hasFaultBit { subs.insert(context.ref("sensor-fault")) }
         subscriptions = subs
-        commLost = StaleRule(maxAge: settings.commLostDelay, message: "no answer from the pressure device")
     }
 
     public mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
-        if startedAt == nil { startedAt = now }
         var effects: [AppEffect] = []
         switch input {
         case .reading(let ref, let reading) where ref.device == deviceID:
-            if reading.quality.isDeviceAnswer { lastAnswerAt = reading.time }
             if ref.point == "sensor-fault", hasFaultBit {
                 faultBit = reading
             } else if var w = watches[ref.point] {
@@ -115,8 +110,11 @@ public struct PressureApp: DeviceApp {
         var effects: [AppEffect] = []
         for name in watches.keys.sorted() {
             guard var w = watches[name], let raw = w.reading else { continue }
-            let reading = trusted(raw)
-            appendAlarm(&effects, id(name, "sensor-fault"), .major, w.sensorFault.evaluate(reading, now: now))
+            let reading = trusted(raw.aged(settings.staleAfter, now: now))
+            // A stale reading says nothing about the sensor: the fault alarm keeps its state.
+            if reading.quality != .stale {
+                appendAlarm(&effects, id(name, "sensor-fault"), .major, w.sensorFault.evaluate(reading, now: now))
+            }
             if var rule = w.low {
                 appendAlarm(&effects, id(name, "low-pressure"), .major, rule.evaluate(reading, now: now))
                 w.low = rule
@@ -127,8 +125,6 @@ public struct PressureApp: DeviceApp {
             }
             watches[name] = w
         }
-        appendAlarm(&effects, AlarmID(device: deviceID, type: "comm-lost"), .major,
-                    commLost.evaluate(lastUpdate: lastAnswerAt, startedAt: startedAt ?? now, now: now))
         return effects
     }
 

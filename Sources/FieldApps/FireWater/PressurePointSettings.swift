@@ -62,8 +62,9 @@ public struct PressureSettings: Hashable, Sendable {
     public var points: [String: PressurePointSettings]
     /// A sensor fault (NE43 loop fault or the transmitter's fault bit) must last this long.
     public var sensorFaultDelay: Duration = .seconds(5)
-    /// No answer from the device for this long: comm-lost.
-    public var commLostDelay: Duration = .seconds(30)
+    /// A reading older than this is not judged: the device stopped answering, which the runtime
+    /// reports as `comm-lost`.
+    public var staleAfter: Duration = .seconds(60)
 
     public init(points: [String: PressurePointSettings]) {
         self.points = points
@@ -94,7 +95,7 @@ public struct PressureSettings: Hashable, Sendable {
         var x = PressureSettings(points: points)
         if let s {
             if let v = s.duration("sensor-fault-delay", range: .zero ... .hours(1)) { x.sensorFaultDelay = v }
-            if let v = s.duration("comm-lost-delay", range: .seconds(1) ... .hours(1)) { x.commLostDelay = v }
+            if let v = s.duration("stale-after", range: .seconds(1) ... .hours(1)) { x.staleAfter = v }
         }
         let unlimited = points.filter { !$0.value.hasLimit }.keys.sorted()
         if points.isEmpty || !unlimited.isEmpty {

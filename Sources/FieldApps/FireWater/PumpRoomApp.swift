@@ -87,7 +87,7 @@ public struct PumpRoomApp: DeviceApp {
     /// The main's pressure is below the fire pump's start set-point and the pump has not run
     /// for the start delay.
     private mutating func judgePumpStart(now: Timestamp, into effects: inout [AppEffect]) {
-        guard var rule = demand, let p = pressure else { return }
+        guard var rule = demand, let p = pressure?.aged(settings.staleAfter, now: now) else { return }
         _ = rule.evaluate(p, now: now)
         demand = rule
         guard failedToStart.update(rule.isActive && !fireRunning.isActive, now: now) else { return }
@@ -114,6 +114,8 @@ public struct PumpRoomSettings: Hashable, Sendable {
     /// The fire pump's start set-point (MPa): pressure below it is a demand the pump must answer.
     public var startPressure: Double?
     public var startHysteresis = 0.02
+    /// A pressure reading older than this is not judged (its transmitter stopped answering).
+    public var staleAfter: Duration = .seconds(60)
     /// The pump must be running this long after the demand began. GB 50974 gives 2 min from
     /// the start signal to normal running.
     public var startDelay: Duration = .minutes(2)
@@ -135,6 +137,7 @@ public struct PumpRoomSettings: Hashable, Sendable {
         }
         if let v = s.double("start-hysteresis", range: 0...10) { x.startHysteresis = v }
         if let v = s.duration("start-delay", range: .seconds(1) ... .minutes(30)) { x.startDelay = v }
+        if let v = s.duration("stale-after", range: .seconds(1) ... .hours(1)) { x.staleAfter = v }
         if let v = s.int("jockey-starts-limit", range: 1...1000) { x.jockeyStartsLimit = v }
         if let v = s.duration("jockey-window", range: .minutes(5) ... .hours(24)) { x.jockeyWindow = v }
         return x

@@ -1,7 +1,8 @@
 import FieldCore
 
 /// A fire-water tank or reservoir level (app `tank-level`, profile `fg-level`): low level (the
-/// fire reserve is no longer whole), high level (overflow), sensor fault, comm-lost.
+/// fire reserve is no longer whole), high level (overflow), sensor fault. A transmitter that stops
+/// answering is the runtime's `comm-lost` alarm; its last value is not judged.
 public struct TankLevelApp: DeviceApp {
     public let deviceID: String
     public private(set) var settings: TankLevelSettings
@@ -9,12 +10,9 @@ public struct TankLevelApp: DeviceApp {
     private var low: ThresholdRule
     private var high: ThresholdRule?
     private var sensorFault: QualityRule
-    private var commLost: StaleRule
     private var level: Reading?
     private var faultBit: Reading?
     private let hasFaultBit: Bool
-    private var startedAt: Timestamp?
-    private var lastAnswerAt: Timestamp?
 
     public init(context: AppContext, settings: TankLevelSettings) {
         deviceID = context.deviceID
@@ -27,16 +25,13 @@ public struct TankLevelApp: DeviceApp {
             ThresholdRule(.high, limit: $0, hysteresis: settings.hysteresis, onDelay: settings.delay, offDelay: settings.delay, name: "level", unit: "m")
         }
         sensorFault = QualityRule.sensorFault(onDelay: settings.sensorFaultDelay, message: "level sensor fault")
-        commLost = StaleRule(maxAge: settings.commLostDelay, message: "no answer from the level transmitter")
     }
 
     public mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
-        if startedAt == nil { startedAt = now }
         var reply: Result<JSONValue, AppError>?
         switch input {
         case .reading(let ref, let reading):
             guard ref.device == deviceID else { return [] }
-            if reading.quality.isDeviceAnswer { lastAnswerAt = reading.time }
             if ref.point == "level" { level = reading } else if ref.point == "sensor-fault" { faultBit = reading }
             return []
         case .command(let command):
@@ -45,22 +40,22 @@ public struct TankLevelApp: DeviceApp {
             break
         }
         var effects: [AppEffect] = []
-        if var r = level {
+        if var r = level?.aged(settings.staleAfter, now: now) {
             if hasFaultBit, faultBit?.goodBool == true, r.quality == .good { r.quality = .sensorFault }
-            appendAlarm(&effects, id("sensor-fault"), .major, sensorFault.evaluate(r, now: now))
+            // A stale reading says nothing about the sensor: the fault alarm keeps its state.
+            if r.quality != .stale { appendAlarm(&effects, id("sensor-fault"), .major, sensorFault.evaluate(r, now: now)) }
             appendAlarm(&effects, id("low-level"), .major, low.evaluate(r, now: now))
             if var h = high {
                 appendAlarm(&effects, id("high-level"), .minor, h.evaluate(r, now: now))
                 high = h
             }
         }
-        appendAlarm(&effects, id("comm-lost"), .major, commLost.evaluate(lastUpdate: lastAnswerAt, startedAt: startedAt ?? now, now: now))
         if let reply { effects.append(.reply(reply)) }
         return effects
     }
 
     private func id(_ type: String) -> AlarmID {
-        type == "comm-lost" ? AlarmID(device: deviceID, type: type) : AlarmID(point: PointRef(device: deviceID, point: "level"), type: type)
+        AlarmID(point: PointRef(device: deviceID, point: "level"), type: type)
     }
 
     /// `set-threshold {"low": 2.5, "high": 4.8}` (m), until the gateway restarts.
@@ -110,7 +105,8 @@ public struct TankLevelSettings: Hashable, Sendable {
     /// Sloshing and pump starts move the surface for tens of seconds.
     public var delay: Duration = .seconds(30)
     public var sensorFaultDelay: Duration = .seconds(5)
-    public var commLostDelay: Duration = .seconds(30)
+    /// A reading older than this is not judged (the runtime reports the silence as `comm-lost`).
+    public var staleAfter: Duration = .seconds(60)
 
     public init(low: Double, high: Double? = nil) {
         self.low = low
@@ -123,7 +119,7 @@ public struct TankLevelSettings: Hashable, Sendable {
         if let v = s.double("hysteresis", range: 0...100) { x.hysteresis = v }
         if let v = s.duration("delay", range: .zero ... .hours(1)) { x.delay = v }
         if let v = s.duration("sensor-fault-delay", range: .zero ... .hours(1)) { x.sensorFaultDelay = v }
-        if let v = s.duration("comm-lost-delay", range: .seconds(1) ... .hours(1)) { x.commLostDelay = v }
+        if let v = s.duration("stale-after", range: .seconds(1) ... .hours(1)) { x.staleAfter = v }
         if let h = x.high, let low, low >= h {
             s.reader.report(s.path.key("low"), "\(formatNumber(low)) m must be below high (\(formatNumber(h)) m)")
         }

@@ -7,14 +7,13 @@ import FieldCore
 /// the first reading (the counter's own value is kept by the controller).
 struct DailyEnergy: Hashable, Sendable {
     /// Local date (days since the epoch) the running totals belong to.
-    private(set) var day: Int?
-    private(set) var energyWh = 0.0
-    private(set) var burningSeconds = 0.0
+    private var day: Int?
+    private var energyWh = 0.0
+    private var burningSeconds = 0.0
     private var lastCounter: Double?
 
     /// A day's totals.
     struct Totals: Hashable, Sendable {
-        var day: Int
         var energyKWh: Double
         var burningHours: Double
     }
@@ -34,7 +33,7 @@ struct DailyEnergy: Hashable, Sendable {
     }
 
     var today: Totals {
-        Totals(day: day ?? 0, energyKWh: energyWh / 1000, burningHours: burningSeconds / 3600)
+        Totals(energyKWh: energyWh / 1000, burningHours: burningSeconds / 3600)
     }
 
     /// A reading of the controller's cumulative energy counter (Wh). A counter that went

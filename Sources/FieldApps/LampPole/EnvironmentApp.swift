@@ -1,35 +1,42 @@
 import FieldCore
 
 /// The pole's environment station (app `environment`, profile `fg-pole-env`). Its readings need no
-/// logic: the runtime publishes them with their quality and units like every point. The app
-/// only says when the station has gone silent, so a dead station is not mistaken for calm air.
+/// logic: the runtime publishes them with their quality and units like every point (and raises
+/// `comm-lost` when the station stops answering). The app only says when one of its sensors has
+/// failed — a reading that stays a sensor fault or outside the sensor's range — so a broken
+/// particle counter gets a visit instead of quietly reporting nonsense.
 public struct EnvironmentApp: DeviceApp {
     public let deviceID: String
     public let subscriptions: Set<PointRef>
-    private var commLost: StaleRule
-    private var startedAt: Timestamp?
-    private var lastAnswerAt: Timestamp?
+    private var sensors: [String: (rule: QualityRule, reading: Reading?)]
 
-    /// - Parameter offlineDelay: no answer for this long raises `comm-lost`.
-    public init(context: AppContext, offlineDelay: Duration = .seconds(300)) {
+    /// - Parameter faultDelay: how long a sensor must stay faulty (dust on a particle counter's
+    ///   optics or a gust on the anemometer make brief nonsense).
+    public init(context: AppContext, faultDelay: Duration = .minutes(5)) {
         deviceID = context.deviceID
         subscriptions = Set(context.points.keys.map(context.ref))
-        commLost = StaleRule(maxAge: offlineDelay, message: "no answer from the environment station")
+        sensors = [:]
+        for name in context.points.keys {
+            sensors[name] = (QualityRule([.sensorFault, .outOfRange], onDelay: faultDelay, message: "\(name) sensor faulty or reading outside its range"), nil)
+        }
     }
 
     public mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
-        if startedAt == nil { startedAt = now }
-        var effects: [AppEffect] = []
         switch input {
-        case .reading(let ref, let reading) where ref.device == deviceID && reading.quality.isDeviceAnswer:
-            lastAnswerAt = reading.time
+        case .reading(let ref, let reading):
+            if ref.device == deviceID, sensors[ref.point] != nil { sensors[ref.point]!.reading = reading }
+            return []
         case .command(let c):
-            effects.append(.reply(.failure(AppError("environment station \(deviceID) takes no commands (got \"\(c.name)\")"))))
-        default:
-            break
+            return [.reply(.failure(AppError("environment station \(deviceID) takes no commands (got \"\(c.name)\")")))]
+        case .tick:
+            var effects: [AppEffect] = []
+            for name in sensors.keys.sorted() {
+                guard var s = sensors[name], let reading = s.reading else { continue }
+                appendAlarm(&effects, AlarmID(point: PointRef(device: deviceID, point: name), type: "sensor-fault"), .minor,
+                            s.rule.evaluate(reading, now: now))
+                sensors[name] = s
+            }
+            return effects
         }
-        appendAlarm(&effects, AlarmID(device: deviceID, type: "comm-lost"), .minor,
-                    commLost.evaluate(lastUpdate: lastAnswerAt, startedAt: startedAt ?? now, now: now))
-        return effects
     }
 }

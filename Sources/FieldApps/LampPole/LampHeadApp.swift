@@ -33,8 +33,6 @@ public struct LampHeadApp: DeviceApp {
     private var lightReading: Reading?
     private var override: Override?
     private var readings: [String: Reading] = [:]
-    private var startedAt: Timestamp?
-    private var lastAnswerAt: Timestamp?
 
     private var decision = LightingDecision(level: 0, mode: .schedule)
     private var commandedLevel: Int?
@@ -54,7 +52,6 @@ public struct LampHeadApp: DeviceApp {
     private var leakage: ThresholdRule
     private var relayFailure = DigitalRule(message: "the controller reports a relay failure")
     private var driverFailure = DigitalRule(message: "the controller reports a driver failure")
-    private var offline: StaleRule
 
     private var energy = DailyEnergy()
     private var lastBurnCheck: Timestamp?
@@ -104,11 +101,9 @@ public struct LampHeadApp: DeviceApp {
         overVoltage = ThresholdRule(.high, limit: settings.voltageHigh, hysteresis: 2, onDelay: delay, offDelay: .seconds(60), name: "supply voltage", unit: "V")
         underVoltage = ThresholdRule(.low, limit: settings.voltageLow, hysteresis: 2, onDelay: delay, offDelay: .seconds(60), name: "supply voltage", unit: "V")
         leakage = ThresholdRule(.high, limit: settings.leakageLimit, hysteresis: 5, offDelay: .seconds(60), name: "leakage current", unit: "mA")
-        offline = StaleRule(maxAge: settings.offlineDelay, message: "no answer from the lamp controller")
     }
 
     public mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
-        if startedAt == nil { startedAt = now }
         var reply: Result<JSONValue, AppError>?
         switch input {
         case .reading(let ref, let reading):
@@ -134,8 +129,12 @@ public struct LampHeadApp: DeviceApp {
 
     private mutating func record(_ point: String, _ reading: Reading) {
         readings[point] = reading
-        if reading.quality.isDeviceAnswer { lastAnswerAt = reading.time }
         if point == "energy", let wh = reading.goodNumber { energy.counter(wh) }
+    }
+
+    /// The latest reading of an own point, marked stale when it is too old to judge.
+    private func reading(_ point: String, now: Timestamp) -> Reading? {
+        readings[point]?.aged(settings.staleAfter, now: now)
     }
 
     private func alarmID(_ type: String) -> AlarmID { AlarmID(device: deviceID, type: type) }
@@ -146,20 +145,21 @@ public struct LampHeadApp: DeviceApp {
     private mutating func evaluate(now: Timestamp) -> [AppEffect] {
         var effects: [AppEffect] = []
         var sensorDark: Bool?
-        if let r = lightReading, r.quality.isGood {
+        if let r = lightReading?.aged(settings.staleAfter, now: now), r.quality.isGood {
             _ = lightSensor.evaluate(r, now: now)
             sensorDark = lightSensor.isActive
         }
         if let o = override, now >= o.until { override = nil }
         decision = override.map { LightingDecision(level: $0.level, mode: .manual) } ?? schedule.decide(at: now, sensorDark: sensorDark)
-        reportSchedule(now: now, into: &effects)
+        publishState(now: now, into: &effects)
         drive(now: now, into: &effects)
         if output == .controller { judgeController(now: now, into: &effects) }
         account(now: now, into: &effects)
         return effects
     }
 
-    private mutating func reportSchedule(now: Timestamp, into effects: inout [AppEffect]) {
+    /// The schedule-unavailable alarm, the control mode and level, and today's sunrise and sunset.
+    private mutating func publishState(now: Timestamp, into effects: inout [AppEffect]) {
         let problem = schedule.problem(at: now)
         if (problem != nil) != scheduleUnavailable {
             scheduleUnavailable = problem != nil
@@ -263,7 +263,7 @@ public struct LampHeadApp: DeviceApp {
         let level = decision.level
         let on = level > 0
         let settled = now - commandedAt >= settings.settleTime
-        let current = readings["current"]?.goodNumber
+        let current = reading("current", now: now)?.goodNumber
 
         if let current, on {
             if lampFailure.update(current < settings.lampFailureCurrent, now: now) {
@@ -285,7 +285,7 @@ public struct LampHeadApp: DeviceApp {
         }
 
         let burning = (current ?? 0) >= settings.lampFailureCurrent && !lampFailure.isActive
-        if let rated = settings.ratedPower, let power = readings["power"], on, settled {
+        if let rated = settings.ratedPower, let power = reading("power", now: now), on, settled {
             let expected = rated * Double(level) / 100
             let tolerance = settings.powerTolerance / 100
             powerHigh.limit = expected * (1 + tolerance)
@@ -303,26 +303,24 @@ public struct LampHeadApp: DeviceApp {
             powerLow.hold()
         }
         // Drivers' power factor falls when dimmed deep: judge it near full output only.
-        if let pf = readings["power-factor"], on, level >= 50, settled, burning {
+        if let pf = reading("power-factor", now: now), on, level >= 50, settled, burning {
             appendAlarm(&effects, alarmID("low-power-factor"), .warning, powerFactor.evaluate(pf, now: now))
         } else {
             powerFactor.hold()
         }
-        if let v = readings["voltage"] {
+        if let v = reading("voltage", now: now) {
             appendAlarm(&effects, alarmID("over-voltage"), .minor, overVoltage.evaluate(v, now: now))
             appendAlarm(&effects, alarmID("under-voltage"), .minor, underVoltage.evaluate(v, now: now))
         }
-        if let r = readings["leakage-current"] {
+        if let r = reading("leakage-current", now: now) {
             appendAlarm(&effects, alarmID("leakage-current"), .critical, leakage.evaluate(r, now: now))
         }
-        if let r = readings["relay-failure"] {
+        if let r = reading("relay-failure", now: now) {
             appendAlarm(&effects, alarmID("relay-failure"), .major, relayFailure.evaluate(r, now: now))
         }
-        if let r = readings["driver-failure"] {
+        if let r = reading("driver-failure", now: now) {
             appendAlarm(&effects, alarmID("driver-failure"), .major, driverFailure.evaluate(r, now: now))
         }
-        appendAlarm(&effects, alarmID("controller-offline"), .major,
-                    offline.evaluate(lastUpdate: lastAnswerAt, startedAt: startedAt ?? now, now: now))
     }
 
     // MARK: - Energy
@@ -341,7 +339,7 @@ public struct LampHeadApp: DeviceApp {
         }
         lastBurnCheck = now
         switch output {
-        case .controller: wasBurning = (readings["current"]?.goodNumber ?? 0) >= settings.lampFailureCurrent
+        case .controller: wasBurning = (reading("current", now: now)?.goodNumber ?? 0) >= settings.lampFailureCurrent
         case .relay: wasBurning = decision.level > 0
         }
         if lastEnergyPublish.map({ now - $0 >= Self.energyInterval }) ?? true {

@@ -46,8 +46,9 @@ public struct LampHeadSettings: Hashable, Sendable {
     public var leakageLimit = 30.0
     /// On-delay of power, power-factor and voltage faults.
     public var faultDelay: Duration = .minutes(5)
-    /// No answer from the controller for this long: controller offline.
-    public var offlineDelay: Duration = .seconds(120)
+    /// A measurement (or the light sensor's reading) older than this is not judged: the
+    /// controller stopped answering, which the runtime reports as `comm-lost`.
+    public var staleAfter: Duration = .seconds(180)
 
     public init() {}
 
@@ -84,7 +85,7 @@ public struct LampHeadSettings: Hashable, Sendable {
         }
         if let v = s.double("leakage-limit", range: 1...1000) { x.leakageLimit = v }
         if let v = s.duration("fault-delay", range: .zero ... .hours(1)) { x.faultDelay = v }
-        if let v = s.duration("offline-delay", range: .seconds(10) ... .hours(1)) { x.offlineDelay = v }
+        if let v = s.duration("stale-after", range: .seconds(10) ... .hours(1)) { x.staleAfter = v }
         return x
     }
 

@@ -48,8 +48,8 @@ public struct EnvironmentAppFactory: DeviceAppFactory {
 
     public func make(context: AppContext, settings: JSONObjectReader?) -> (any DeviceApp)? {
         madeChecked(settings) { s in
-            let delay = s?.duration("offline-delay", range: .seconds(10) ... .hours(1)) ?? .seconds(300)
-            return EnvironmentApp(context: context, offlineDelay: delay)
+            let delay = s?.duration("sensor-fault-delay", range: .zero ... .hours(24)) ?? .minutes(5)
+            return EnvironmentApp(context: context, faultDelay: delay)
         }
     }
 }

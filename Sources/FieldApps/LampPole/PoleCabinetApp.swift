@@ -80,9 +80,9 @@ public struct PoleCabinetApp: DeviceApp {
         for i in contacts.indices {
             guard let reading = contacts[i].reading else { continue }
             let signal = contacts[i].rule.evaluate(reading, now: now)
-            let id = AlarmID(device: deviceID, type: contacts[i].alarmType)
-            if contacts[i].signal == "door" { continue }
-            appendAlarm(&effects, id, contacts[i].severity, signal)
+            // The door's alarm also depends on the maintenance window: below.
+            guard contacts[i].signal != "door" else { continue }
+            appendAlarm(&effects, AlarmID(device: deviceID, type: contacts[i].alarmType), contacts[i].severity, signal)
         }
         guard let door = contacts.first(where: { $0.signal == "door" }) else { return }
         // The door alarm is what the rule says, except inside an authorised window.
@@ -92,10 +92,10 @@ public struct PoleCabinetApp: DeviceApp {
         let id = AlarmID(device: deviceID, type: "door-open")
         if report {
             let message = windowEndedWithDoorOpen ? "cabinet door still open after the maintenance window ended" : "cabinet door open"
-            effects.append(.alarm(id, .major, .raise(value: .bool(true), message: message)))
+            effects.append(.alarm(id, door.severity, .raise(value: .bool(true), message: message)))
         } else {
             windowEndedWithDoorOpen = false
-            effects.append(.alarm(id, .major, .clear(value: door.reading?.value)))
+            effects.append(.alarm(id, door.severity, .clear(value: door.reading?.value)))
         }
     }
 

@@ -71,9 +71,14 @@ extension AppCommand {
     }
 }
 
-extension Quality {
-    /// The device answered (even to say its sensor is faulty): not a comm error, not stale.
-    var isDeviceAnswer: Bool { self != .commError && self != .stale }
+extension Reading {
+    /// This reading, or its value marked stale when it is older than `maxAge` at `now`. The
+    /// runtime stops feeding a device that stopped answering (and raises its comm-lost alarm);
+    /// the app must not go on judging the last value it saw.
+    func aged(_ maxAge: Duration, now: Timestamp) -> Reading {
+        guard now - time > maxAge, quality == .good else { return self }
+        return Reading(value, quality: .stale, at: time)
+    }
 }
 
 /// Collects an alarm rule's signal as an effect, when there is one.

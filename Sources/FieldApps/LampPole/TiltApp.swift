@@ -13,9 +13,6 @@ public struct TiltApp: DeviceApp {
     public let subscriptions: Set<PointRef>
     private var readings: [String: Reading] = [:]
     private var rule: ThresholdRule
-    private var commLost: StaleRule
-    private var startedAt: Timestamp?
-    private var lastAnswerAt: Timestamp?
     private var published: (value: Double, at: Timestamp)?
 
     /// The deviation is re-published when it moved this much (°), or after `republishAfter`.
@@ -28,34 +25,31 @@ public struct TiltApp: DeviceApp {
         subscriptions = Set(["tilt-x", "tilt-y", "tilt"].filter { context.points[$0] != nil }.map(context.ref))
         rule = ThresholdRule(.high, limit: settings.limit, hysteresis: settings.hysteresis, onDelay: settings.delay,
                              offDelay: settings.delay, name: "pole tilt from its baseline", unit: "°")
-        commLost = StaleRule(maxAge: settings.offlineDelay, message: "no answer from the tilt sensor")
     }
 
-    /// Degrees from the baseline: from both axes when they are good, else from the single
-    /// `tilt` angle.
-    public var deviation: Double? {
-        if let x = readings["tilt-x"]?.goodNumber, let y = readings["tilt-y"]?.goodNumber {
+    /// Degrees from the baseline at `now`: from both axes when they are good and fresh, else from
+    /// the single `tilt` angle.
+    public func deviation(at now: Timestamp) -> Double? {
+        func angle(_ point: String) -> Double? { readings[point]?.aged(settings.staleAfter, now: now).goodNumber }
+        if let x = angle("tilt-x"), let y = angle("tilt-y") {
             return hypot(x - settings.baselineX, y - settings.baselineY)
         }
-        return readings["tilt"]?.goodNumber.map { abs($0 - settings.baseline) }
+        return angle("tilt").map { abs($0 - settings.baseline) }
     }
 
     public mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
-        if startedAt == nil { startedAt = now }
         var effects: [AppEffect] = []
         switch input {
         case .reading(let ref, let reading):
             // Readings update the picture; ticks (at least every 5 s) judge it.
-            guard ref.device == deviceID else { return [] }
-            readings[ref.point] = reading
-            if reading.quality.isDeviceAnswer { lastAnswerAt = reading.time }
+            if ref.device == deviceID { readings[ref.point] = reading }
             return []
         case .command(let c):
             effects.append(.reply(.failure(AppError("tilt sensor \(deviceID) takes no commands (got \"\(c.name)\")"))))
         default:
             break
         }
-        if let d = deviation {
+        if let d = deviation(at: now) {
             let id = AlarmID(device: deviceID, type: "pole-tilt")
             appendAlarm(&effects, id, .major, rule.evaluate(.number(d, at: now), now: now))
             if published.map({ abs($0.value - d) >= Self.publishStep || now - $0.at >= Self.republishAfter }) ?? true {
@@ -65,8 +59,6 @@ public struct TiltApp: DeviceApp {
         } else {
             rule.hold()
         }
-        appendAlarm(&effects, AlarmID(device: deviceID, type: "comm-lost"), .minor,
-                    commLost.evaluate(lastUpdate: lastAnswerAt, startedAt: startedAt ?? now, now: now))
         return effects
     }
 }
@@ -84,7 +76,8 @@ public struct TiltSettings: Hashable, Sendable {
     public var baselineX = 0.0
     public var baselineY = 0.0
     public var baseline = 0.0
-    public var offlineDelay: Duration = .seconds(180)
+    /// A reading older than this is not judged (the runtime reports the silence as `comm-lost`).
+    public var staleAfter: Duration = .seconds(180)
 
     public init() {}
 
@@ -97,7 +90,7 @@ public struct TiltSettings: Hashable, Sendable {
         if let v = s.double("baseline-x", range: -90...90) { x.baselineX = v }
         if let v = s.double("baseline-y", range: -90...90) { x.baselineY = v }
         if let v = s.double("baseline", range: -90...90) { x.baseline = v }
-        if let v = s.duration("offline-delay", range: .seconds(10) ... .hours(1)) { x.offlineDelay = v }
+        if let v = s.duration("stale-after", range: .seconds(10) ... .hours(1)) { x.staleAfter = v }
         return x
     }
 }

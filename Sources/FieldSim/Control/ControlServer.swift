@@ -47,17 +47,12 @@ final class ControlServer: Sendable {
     /// Disconnects every client, closes the socket and removes its file.
     func stop() {
         guard let t = thread.withLock({ t -> WireThread? in defer { t = nil }; return t }) else { return }
-        stopping.raised.store(true, ordering: .releasing)
+        stopping.raise()
         wake.signal()
         t.join()
         try? listener.close()
         unlink(path)
     }
-}
-
-/// Raised once to end the server's loop.
-final class StopFlag: Sendable {
-    let raised = Atomic<Bool>(false)
 }
 
 /// The control server's loop, on its thread.
@@ -76,7 +71,7 @@ private final class ControlServerLoop {
     }
 
     func run() {
-        while !stopping.raised.load(ordering: .acquiring) {
+        while !stopping.isRaised {
             var set = [FileDescriptor.PollRequest(wake.descriptor), FileDescriptor.PollRequest(listener)]
             set += clients.map { FileDescriptor.PollRequest($0.fd) }
             guard (try? FileDescriptor.poll(&set, timeout: .seconds(1))) != nil else { continue }

@@ -69,17 +69,25 @@ struct TCPListenSocket {
         }
     }
 
-    /// Accepts one waiting connection, non-blocking with `TCP_NODELAY` (answers go out at once);
-    /// nil when none is waiting or it failed (the client will see its connection drop).
-    func accept() -> CInt? {
+    /// Accepts one waiting connection, non-blocking with `TCP_NODELAY` (answers go out at once).
+    ///
+    /// - Returns: nil when none is waiting; a failure when accepting failed (e.g. `EMFILE`: out
+    ///   of descriptors, the connection stays queued).
+    func accept() -> Result<CInt, SystemError>? {
         let fd = Glibc.accept(self.fd, nil, nil)
-        guard fd >= 0 else { return nil }
+        guard fd >= 0 else {
+            let e = SystemError.current("accept")
+            return e.isWouldBlock || e.code == EINTR || e.code == ECONNABORTED ? nil : .failure(e)
+        }
         var on: CInt = 1
         setsockopt(fd, CInt(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<CInt>.size))
-        guard fcntl(fd, F_SETFD, FD_CLOEXEC) == 0, (try? setNonBlocking(fd, subject: "accept")) != nil else {
+        do throws(SystemError) {
+            _ = try systemCall("fcntl(F_SETFD)", subject: "accept") { fcntl(fd, F_SETFD, FD_CLOEXEC) }
+            try setNonBlocking(fd, subject: "accept")
+            return .success(fd)
+        } catch {
             close(fd)
-            return nil
+            return .failure(error)
         }
-        return fd
     }
 }

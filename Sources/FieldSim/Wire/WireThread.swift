@@ -5,6 +5,7 @@ import Musl
 #endif
 import FieldHAL
 import Foundation
+import Synchronization
 
 /// A thread the simulator owns for a blocking loop (poll, pty I/O), never the Swift concurrency
 /// pool; joined on stop.
@@ -41,4 +42,12 @@ final class WireThread: Sendable {
     func join() {
         pthread_join(handle, nil)
     }
+}
+
+/// Tells a server's threads to end their loops (set once, by `stop`).
+final class StopFlag: Sendable {
+    private let raised = Atomic<Bool>(false)
+
+    func raise() { raised.store(true, ordering: .releasing) }
+    var isRaised: Bool { raised.load(ordering: .acquiring) }
 }
