@@ -53,7 +53,8 @@ public final class BusWorker: Sendable {
     /// - Parameters:
     ///   - makeTransport: creates the bus's transport on the worker's thread (a `ModbusClient`
     ///     on real buses).
-    ///   - sink: receives readings and online changes, on the worker's thread: keep it short.
+    ///   - sink: receives readings and online changes in order, on the worker's thread: keep it
+    ///     short. The events of polls that run back to back come together, after the last of them.
     public init(config: BusConfig, devices: [PolledDevice], clock: any FieldClock,
                 makeTransport: @escaping @Sendable () throws(ModbusError) -> any ModbusTransport,
                 sink: @escaping @Sendable (BusEvent) -> Void) {
@@ -129,33 +130,64 @@ public final class BusWorker: Sendable {
         var readings: [Reading?] = []
     }
 
-    private func run() {
-        var schedules = devices.enumerated().map { i, d in
-            // Spread the first polls over the first interval so devices do not all start at once.
-            Schedule(device: d, nextDue: monotonicMilliseconds() + d.interval.milliseconds * Int64(i) / Int64(max(1, devices.count)))
+    /// Readings of polls run back to back, held so that the engine is woken once for them: the
+    /// worker hands them over before it waits, before a job (a write's read-back must come
+    /// after them), and once they are `holdLimit` old.
+    private struct PendingEvents {
+        var events: [BusEvent] = []
+        var since: UInt64 = 0
+
+        /// Longest a reading waits for the polls after it, 10 ms in ns (an RTU poll takes longer,
+        /// so there every poll's readings go at once).
+        static let holdLimit: UInt64 = 10_000_000
+
+        mutating func add(_ event: BusEvent) {
+            if events.isEmpty { since = monotonicNanoseconds() }
+            events.append(event)
         }
+
+        mutating func flush(to sink: (BusEvent) -> Void) {
+            for e in events { sink(e) }
+            events.removeAll(keepingCapacity: true)
+        }
+
+        var isOld: Bool { !events.isEmpty && monotonicNanoseconds() - since >= PendingEvents.holdLimit }
+    }
+
+    private func run() {
+        // Devices start together, so those with the same interval share each wake-up of the
+        // worker and of the engine (on a bus their polls follow one another anyway).
+        let start = monotonicMilliseconds()
+        var schedules = devices.map { Schedule(device: $0, nextDue: start) }
         let access = BusAccess(worker: self)
+        var pending = PendingEvents()
         while running.load(ordering: .relaxed) {
             let now = monotonicMilliseconds()
             heartbeatMillis.store(now, ordering: .relaxed)
             access.ensureConnected()
             takeNewAddresses(&schedules, now: now)
-            for job in jobs.drain() {
+            let jobsDue = jobs.drain()
+            if !jobsDue.isEmpty { pending.flush(to: sink) }
+            for job in jobsDue {
                 job.body(access)
             }
             guard let next = schedules.indices.min(by: { schedules[$0].nextDue < schedules[$1].nextDue }) else {
+                pending.flush(to: sink)
                 if let job = jobs.pop(until: now + 1000) { job.body(access) }
                 continue
             }
             if schedules[next].nextDue > now {
                 // Sleep until the next poll is due, waking early for a job (at least every second
                 // so the heartbeat stays fresh).
+                pending.flush(to: sink)
                 if let job = jobs.pop(until: min(schedules[next].nextDue, now + 1000)) { job.body(access) }
                 continue
             }
-            poll(&schedules[next], access)
+            poll(&schedules[next], access, &pending)
             access.accountWindow()
+            if pending.isOld { pending.flush(to: sink) }
         }
+        pending.flush(to: sink)
         access.close()
         for job in jobs.drain() { job.body(access) }
     }
@@ -173,7 +205,7 @@ public final class BusWorker: Sendable {
         }
     }
 
-    private func poll(_ s: inout Schedule, _ access: BusAccess) {
+    private func poll(_ s: inout Schedule, _ access: BusAccess, _ pending: inout PendingEvents) {
         let plan = s.device.plan
         var responses: [ReadResponse] = []
         responses.reserveCapacity(plan.requests.count)
@@ -204,7 +236,7 @@ public final class BusWorker: Sendable {
         for (i, p) in plan.points.enumerated() where p.isReadable {
             if let r = s.readings[i] { out.append((p.name, r)) }
         }
-        sink(.readings(device: s.device.id, out))
+        pending.add(.readings(device: s.device.id, out))
 
         let interval = s.device.interval.milliseconds
         let nowMono = monotonicMilliseconds()
@@ -214,10 +246,10 @@ public final class BusWorker: Sendable {
             if s.offline {
                 s.offline = false
                 log.notice("\(s.device.id) (unit \(s.device.unit)) answers again")
-                sink(.online(device: s.device.id, true, reason: "answering"))
+                pending.add(.online(device: s.device.id, true, reason: "answering"))
             } else if firstAnswer {
                 // The engine counts a device offline until told otherwise.
-                sink(.online(device: s.device.id, true, reason: "answering"))
+                pending.add(.online(device: s.device.id, true, reason: "answering"))
             }
             setOnline(s.device.id, true)
             // Steady tick: the next poll is one interval after the last due time, skipping
@@ -230,7 +262,7 @@ public final class BusWorker: Sendable {
             if !s.offline, s.failures >= config.offlineAfter {
                 s.offline = true
                 log.warning("\(s.device.id) (unit \(s.device.unit)) offline after \(s.failures) failed polls: \(firstError.map { "\($0)" } ?? reason)")
-                sink(.online(device: s.device.id, false, reason: reason))
+                pending.add(.online(device: s.device.id, false, reason: reason))
                 setOnline(s.device.id, false)
             }
             if s.offline {

@@ -34,7 +34,7 @@ public final class Engine: Sendable {
     private let queue = BlockingQueue<EngineEvent>()
     private let core: Mutex<EngineCore>
     private let alarmSnapshot = Mutex<[AlarmRecord]>([])
-    private let onlineSnapshot = Mutex<[String: Bool]>([:])
+    private let onlineSnapshot: Mutex<[String: Bool]>
     private let thread: Mutex<WorkerThread?> = Mutex(nil)
     private let running = Atomic<Bool>(true)
     private let heartbeatMillis = Atomic<Int64>(0)
@@ -48,8 +48,9 @@ public final class Engine: Sendable {
                 clock: any FieldClock, points: PointTable = PointTable(), issues: JSONReader) {
         self.points = points
         self.clock = clock
-        core = Mutex(EngineCore(site: site, factories: factories, routes: routes, sink: sink, clock: clock,
-                                points: points, issues: issues))
+        let core = EngineCore(site: site, factories: factories, routes: routes, sink: sink, clock: clock, points: points, issues: issues)
+        onlineSnapshot = Mutex(core.online)
+        self.core = Mutex(core)
     }
 
     /// Starts the engine's thread (ticks once a second).
@@ -99,12 +100,16 @@ public final class Engine: Sendable {
     }
 
     private func handle(_ event: EngineEvent) {
-        let (alarms, online) = core.withLock { c in
+        // Most events are readings that change no alarm: the snapshots other threads read are
+        // rebuilt (sorted) only when something in them changed.
+        let changed = core.withLock { c -> (alarms: [AlarmRecord], online: [String: Bool])? in
+            let before = c.revision
             c.handle(event)
-            return (c.alarmTable.all, c.online)
+            return c.revision == before ? nil : (c.alarmTable.all, c.online)
         }
-        alarmSnapshot.withLock { $0 = alarms }
-        onlineSnapshot.withLock { $0 = online }
+        guard let changed else { return }
+        alarmSnapshot.withLock { $0 = changed.alarms }
+        onlineSnapshot.withLock { $0 = changed.online }
     }
 }
 

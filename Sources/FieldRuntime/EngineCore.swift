@@ -12,12 +12,20 @@ struct EngineCore: Sendable {
     }
 
     private var devices: [String: DeviceEntry] = [:]
+    /// The devices' ids in order, for a tick that runs the same way every time.
+    private let deviceIDs: [String]
     private var subscribers: [PointRef: [String]] = [:]
+    /// Devices with a point some app subscribes to: only their readings are looked up in
+    /// `subscribers`.
+    private var watchedDevices: Set<String> = []
     /// The alarms each device's app and generic rules have raised, to clear when they are rebuilt.
     private var raisedBy: [String: Set<AlarmID>] = [:]
     private let factories: [String: any DeviceAppFactory]
     private(set) var alarmTable = AlarmTable()
     private(set) var online: [String: Bool] = [:]
+    /// Goes up whenever the alarm table or `online` changes (the engine then refreshes what
+    /// other threads read).
+    private(set) var revision: UInt64 = 0
     private let routes: EngineRoutes
     private let sink: any EngineSink
     private let clock: any FieldClock
@@ -63,6 +71,8 @@ struct EngineCore: Sendable {
                                         generic: GenericAlarms(device: d.id, specs: d.alarms, units: units, startedAt: now),
                                         lastReading: mono)
         }
+        deviceIDs = devices.keys.sorted()
+        watchedDevices = Set(subscribers.keys.map(\.device))
         points.configureTrends()
     }
 
@@ -70,12 +80,10 @@ struct EngineCore: Sendable {
         let now = clock.now()
         switch event {
         case .readings(let device, let readings):
-            devices[device]?.lastReading = monotonicMilliseconds()
-            for (point, reading) in readings {
-                accept(PointRef(device: device, point: point), reading, now: now)
-            }
+            accept(device: device, readings, now: now)
         case .online(let device, let isOnline, let reason):
             online[device] = isOnline
+            revision &+= 1
             let id = AlarmID(device: device, type: "comm-lost")
             let signal: AlarmSignal = isOnline ? .clear(value: nil) : .raise(value: nil, message: "\(device) does not answer (\(reason))")
             apply(.alarm(id, .major, signal), from: nil, now: now, reply: nil)
@@ -108,6 +116,7 @@ struct EngineCore: Sendable {
         }
         raisedBy[config.id] = nil
         for ref in subscribers.keys { subscribers[ref]?.removeAll { $0 == config.id } }
+        defer { watchedDevices = Set(subscribers.filter { !$0.value.isEmpty }.keys.map(\.device)) }
         let issues = JSONReader()
         let app = config.makeApp(factories: factories, site: site, index: index, issues: issues)
         for issue in issues.issues { log.error("\(config.id): \(issue)") }
@@ -125,11 +134,29 @@ struct EngineCore: Sendable {
         feed(config.id, .tick, now: now, reply: nil)
     }
 
+    /// One poll's readings of a device: into the point table under one lock, then through the
+    /// device's generic rules and to the apps that subscribe, reading by reading. Devices without
+    /// rules or subscribers cost no more than the table.
+    private mutating func accept(device: String, _ readings: [(String, Reading)], now: Timestamp) {
+        devices[device]?.lastReading = monotonicMilliseconds()
+        points.update(device: device, readings)
+        let ruled = devices[device]?.generic.isEmpty == false
+        let watched = watchedDevices.contains(device)
+        guard ruled || watched else { return }
+        for (point, reading) in readings {
+            if ruled, let changes = devices[device]?.generic.evaluate(point: point, reading, now: now) {
+                for (id, severity, signal) in changes { raiseOrClear(id, severity, signal, now: now, by: device) }
+            }
+            if watched {
+                let ref = PointRef(device: device, point: point)
+                for subscriber in subscribers[ref] ?? [] { feed(subscriber, .reading(ref, reading), now: now, reply: nil) }
+            }
+        }
+    }
+
     private mutating func accept(_ ref: PointRef, _ reading: Reading, now: Timestamp) {
         points.update(ref, reading)
-        if var entry = devices[ref.device] {
-            let changes = entry.generic.evaluate(point: ref.point, reading, now: now)
-            devices[ref.device] = entry
+        if let changes = devices[ref.device]?.generic.evaluate(point: ref.point, reading, now: now) {
             for (id, severity, signal) in changes { raiseOrClear(id, severity, signal, now: now, by: ref.device) }
         }
         for device in subscribers[ref] ?? [] {
@@ -139,10 +166,9 @@ struct EngineCore: Sendable {
 
     private mutating func feed(_ device: String, _ input: AppInput, now: Timestamp,
                                reply: (@Sendable (Result<JSONValue, CommandError>) -> Void)?) {
-        guard var entry = devices[device], var app = entry.app else { return }
-        let effects = app.handle(input, now: now)
-        entry.app = app
-        devices[device] = entry
+        // In place: a copy of the device's entry (and its app) per input would cost more than
+        // most apps' own work.
+        guard let effects = devices[device]?.app?.handle(input, now: now) else { return }
         var replied = false
         for effect in effects {
             if case .reply = effect { replied = true }
@@ -172,6 +198,7 @@ struct EngineCore: Sendable {
 
     private mutating func raiseOrClear(_ id: AlarmID, _ severity: Severity, _ signal: AlarmSignal, now: Timestamp, by device: String? = nil) {
         guard let event = alarmTable.apply(signal, id: id, severity: severity, now: now) else { return }
+        revision &+= 1
         if let device, event.kind == .raise { raisedBy[device, default: []].insert(id) }
         log.notice("alarm \(event.kind.rawValue) \(id) [\(severity.rawValue)]: \(event.message)")
         sink.alarm(event)
@@ -230,6 +257,7 @@ struct EngineCore: Sendable {
                 return
             }
             if let event = alarmTable.acknowledge(id, by: origin.user, now: now) {
+                revision &+= 1
                 log.notice("alarm acknowledged \(id) by \(origin.user)")
                 sink.alarm(event)
                 reply(.success(.string(id.rawValue)))
@@ -250,14 +278,13 @@ struct EngineCore: Sendable {
 
     private mutating func tick(now: Timestamp) {
         let mono = monotonicMilliseconds()
-        for id in devices.keys.sorted() {
-            guard var entry = devices[id] else { continue }
-            let changes = entry.generic.tick(now: now) { points.reading(PointRef(device: id, point: $0)) }
+        let points = self.points
+        for id in deviceIDs {
+            guard let changes = devices[id]?.generic.tick(now: now, latest: { points.reading(PointRef(device: id, point: $0)) }),
+                  let config = devices[id]?.config, let lastReading = devices[id]?.lastReading else { continue }
             // A device whose bus worker stopped delivering (a hung bus) goes stale rather than
             // showing old values as good.
-            let poll = entry.config.poll.milliseconds
-            devices[id] = entry
-            if entry.config.profile.usesModbus, online[id] == true, mono - entry.lastReading > 3 * poll + 2000 {
+            if config.profile.usesModbus, online[id] == true, mono - lastReading > 3 * config.poll.milliseconds + 2000 {
                 for p in points.snapshot(device: id) where p.info.source == .modbus && p.reading?.quality == .good {
                     accept(p.ref, Reading(p.reading?.value, quality: .stale, at: p.reading?.time ?? now), now: now)
                 }

@@ -53,6 +53,9 @@ public struct GenericAlarms: Sendable {
     /// The points the rules watch.
     public var points: Set<String> { Set(entries.map(\.spec.point)) }
 
+    /// No rules: readings need not be fed.
+    public var isEmpty: Bool { entries.isEmpty }
+
     /// Feeds a reading of `point`; returns the alarm changes.
     public mutating func evaluate(point: String, _ reading: Reading, now: Timestamp) -> [(AlarmID, Severity, AlarmSignal)] {
         entries.indices.filter { entries[$0].spec.point == point }.compactMap { evaluate(entry: $0, reading, now: now) }

@@ -49,14 +49,35 @@ public final class PointTable: Sendable {
         var lastSentQuality: Quality?
         var dirty = false
         var lastGood: Timestamp?
+        /// Kept in the entry, so that a reading costs one lookup; nil for signals.
+        var trend: Trend?
+
+        /// Stores a reading; true when it should be sent (see `update`).
+        mutating func store(_ r: Reading) -> Bool {
+            reading = r
+            if r.quality.isGood { lastGood = r.time }
+            trend?.record(r)
+            let changed = lastSentQuality != r.quality || exceedsDeadband(lastSent, r.value, info.deadband)
+            if changed { dirty = true }
+            return changed
+        }
     }
 
     private struct State {
         var entries: [PointRef: Entry] = [:]
         var version: UInt64 = 0
-        var trends: [PointRef: Trend] = [:]
         var trendResolution: Duration = .seconds(5)
         var trendCapacity = 0
+
+        /// Visits every entry in place (walking indices: iterating `entries` while changing it
+        /// would copy the whole table).
+        mutating func forEachEntry(_ body: (PointRef, inout Entry) -> Void) {
+            var i = entries.startIndex
+            while i != entries.endIndex {
+                body(entries.keys[i], &entries.values[i])
+                entries.formIndex(after: &i)
+            }
+        }
     }
 
     private let state = Mutex(State())
@@ -74,15 +95,16 @@ public final class PointTable: Sendable {
             let resolution = max(Duration.seconds(5), .milliseconds(targetSpan.milliseconds / Int64(buckets)))
             s.trendResolution = resolution
             s.trendCapacity = min(buckets, Int(targetSpan.milliseconds / resolution.milliseconds) + 1)
-            for (ref, e) in s.entries where e.info.source != .signal {
-                s.trends[ref] = Trend(resolution: resolution, capacity: s.trendCapacity)
+            let capacity = s.trendCapacity
+            s.forEachEntry { _, e in
+                if e.info.source != .signal { e.trend = Trend(resolution: resolution, capacity: capacity) }
             }
         }
     }
 
     /// The point's history at the trend's resolution, oldest first (min/max/mean per bucket).
     public func history(_ ref: PointRef, last span: Duration, endingAt end: Timestamp, slots: Int) -> [TrendBucket?]? {
-        state.withLock { $0.trends[ref]?.series(last: span, endingAt: end, slots: slots) }
+        state.withLock { $0.entries[ref]?.trend?.series(last: span, endingAt: end, slots: slots) }
     }
 
     /// How far back trends reach and at which resolution.
@@ -94,10 +116,11 @@ public final class PointTable: Sendable {
     public func declare(_ ref: PointRef, _ info: PointInfo) {
         state.withLock { s in
             if s.entries[ref] == nil {
-                s.entries[ref] = Entry(info: info)
+                var e = Entry(info: info)
                 if s.trendCapacity > 0, info.source != .signal {
-                    s.trends[ref] = Trend(resolution: s.trendResolution, capacity: s.trendCapacity)
+                    e.trend = Trend(resolution: s.trendResolution, capacity: s.trendCapacity)
                 }
+                s.entries[ref] = e
             } else {
                 s.entries[ref]!.info = info
             }
@@ -109,15 +132,20 @@ public final class PointTable: Sendable {
     @discardableResult
     public func update(_ ref: PointRef, _ reading: Reading) -> Bool {
         state.withLock { s in
-            guard var e = s.entries[ref] else { return false }
-            e.reading = reading
-            if reading.quality.isGood { e.lastGood = reading.time }
-            s.trends[ref]?.record(reading)
-            let changed = e.lastSentQuality != reading.quality || exceedsDeadband(e.lastSent, reading.value, e.info.deadband)
-            if changed { e.dirty = true }
-            s.entries[ref] = e
+            // In place: copying the entry out and back would hash the key twice and copy its trend.
+            guard let changed = s.entries[ref]?.store(reading) else { return false }
             s.version &+= 1
             return changed
+        }
+    }
+
+    /// Stores one poll's readings of a device's points under one lock (the bus workers' path).
+    public func update(device: String, _ readings: [(String, Reading)]) {
+        state.withLock { s in
+            for (point, reading) in readings {
+                _ = s.entries[PointRef(device: device, point: point)]?.store(reading)
+            }
+            s.version &+= 1
         }
     }
 
@@ -130,14 +158,14 @@ public final class PointTable: Sendable {
     private func take(_ wanted: (Entry) -> Bool) -> [(PointRef, Reading)] {
         state.withLock { s in
             var out: [(PointRef, Reading)] = []
-            for (ref, var e) in s.entries where wanted(e) {
+            s.forEachEntry { ref, e in
+                guard wanted(e) else { return }
                 e.dirty = false
                 if let r = e.reading {
                     e.lastSent = r.value
                     e.lastSentQuality = r.quality
                     out.append((ref, r))
                 }
-                s.entries[ref] = e
             }
             return out.sorted { $0.0 < $1.0 }
         }

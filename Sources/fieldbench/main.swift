@@ -16,6 +16,8 @@ let benchmarks: [Benchmark] = [
               run: ModbusBenchmark.run),
     Benchmark(name: "sim", summary: "simulator: ≥ 10,000 TCP devices vs a plain C libmodbus server; a paced 9600-baud RTU bus vs its limit",
               run: SimBenchmark.run),
+    Benchmark(name: "runtime", summary: "fieldgate run: CPU and RSS at 100 TCP devices, a saturated RTU bus's utilisation, coalesced requests",
+              run: RuntimeBenchmark.run),
 ]
 
 let usage = """
