@@ -233,8 +233,8 @@ public final class BusWorker: Sendable {
         plan.decode(responses, now: now, onlineSince: s.onlineSince, into: &s.readings)
         var out: [(String, Reading)] = []
         out.reserveCapacity(plan.points.count)
-        for (i, p) in plan.points.enumerated() where p.isReadable {
-            if let r = s.readings[i] { out.append((p.name, r)) }
+        for i in plan.points.indices where plan.points[i].isReadable {
+            if let r = s.readings[i] { out.append((plan.points[i].name, r)) }
         }
         pending.add(.readings(device: s.device.id, out))
 
@@ -277,12 +277,18 @@ public final class BusWorker: Sendable {
     }
 
     private func setOnline(_ device: String, _ online: Bool) {
-        stats.withLock { $0.devices[device]?.online = online }
+        stats.withLock { _ = $0.devices.withValue(forKey: device) { $0.online = online } }
     }
 
     fileprivate func record(device: String?, error: ModbusError?, micros: Int64) {
         guard let device else { return }
-        stats.withLock { $0.devices[device, default: DeviceStatistics()].record(error, micros: micros) }
+        stats.withLock { s in
+            if s.devices.withValue(forKey: device, { $0.record(error, micros: micros) }) == nil {
+                var d = DeviceStatistics()
+                d.record(error, micros: micros)
+                s.devices[device] = d
+            }
+        }
     }
 
     fileprivate func updateRates(transactionsPerSecond: Double, utilisation: Double) {

@@ -138,13 +138,15 @@ struct EngineCore: Sendable {
     /// device's generic rules and to the apps that subscribe, reading by reading. Devices without
     /// rules or subscribers cost no more than the table.
     private mutating func accept(device: String, _ readings: [(String, Reading)], now: Timestamp) {
-        devices[device]?.lastReading = monotonicMilliseconds()
+        let ruled = devices.withValue(forKey: device) { e in
+            e.lastReading = monotonicMilliseconds()
+            return !e.generic.isEmpty
+        } ?? false
         points.update(device: device, readings)
-        let ruled = devices[device]?.generic.isEmpty == false
         let watched = watchedDevices.contains(device)
         guard ruled || watched else { return }
         for (point, reading) in readings {
-            if ruled, let changes = devices[device]?.generic.evaluate(point: point, reading, now: now) {
+            if ruled, let changes = devices.withValue(forKey: device, { $0.generic.evaluate(point: point, reading, now: now) }) {
                 for (id, severity, signal) in changes { raiseOrClear(id, severity, signal, now: now, by: device) }
             }
             if watched {
@@ -156,7 +158,7 @@ struct EngineCore: Sendable {
 
     private mutating func accept(_ ref: PointRef, _ reading: Reading, now: Timestamp) {
         points.update(ref, reading)
-        if let changes = devices[ref.device]?.generic.evaluate(point: ref.point, reading, now: now) {
+        if let changes = devices.withValue(forKey: ref.device, { $0.generic.evaluate(point: ref.point, reading, now: now) }) {
             for (id, severity, signal) in changes { raiseOrClear(id, severity, signal, now: now, by: ref.device) }
         }
         for device in subscribers[ref] ?? [] {
@@ -168,7 +170,7 @@ struct EngineCore: Sendable {
                                reply: (@Sendable (Result<JSONValue, CommandError>) -> Void)?) {
         // In place: a copy of the device's entry (and its app) per input would cost more than
         // most apps' own work.
-        guard let effects = devices[device]?.app?.handle(input, now: now) else { return }
+        guard let effects = devices.withValue(forKey: device, { $0.app?.handle(input, now: now) }) ?? nil else { return }
         var replied = false
         for effect in effects {
             if case .reply = effect { replied = true }
@@ -280,11 +282,13 @@ struct EngineCore: Sendable {
         let mono = monotonicMilliseconds()
         let points = self.points
         for id in deviceIDs {
-            guard let changes = devices[id]?.generic.tick(now: now, latest: { points.reading(PointRef(device: id, point: $0)) }),
-                  let config = devices[id]?.config, let lastReading = devices[id]?.lastReading else { continue }
+            guard let (changes, poll, polled, lastReading) = devices.withValue(forKey: id, { e in
+                (e.generic.tick(now: now, latest: { points.reading(PointRef(device: id, point: $0)) }),
+                 e.config.poll.milliseconds, e.config.profile.usesModbus, e.lastReading)
+            }) else { continue }
             // A device whose bus worker stopped delivering (a hung bus) goes stale rather than
             // showing old values as good.
-            if config.profile.usesModbus, online[id] == true, mono - lastReading > 3 * config.poll.milliseconds + 2000 {
+            if polled, online[id] == true, mono - lastReading > 3 * poll + 2000 {
                 for p in points.snapshot(device: id) where p.info.source == .modbus && p.reading?.quality == .good {
                     accept(p.ref, Reading(p.reading?.value, quality: .stale, at: p.reading?.time ?? now), now: now)
                 }

@@ -132,8 +132,7 @@ public final class PointTable: Sendable {
     @discardableResult
     public func update(_ ref: PointRef, _ reading: Reading) -> Bool {
         state.withLock { s in
-            // In place: copying the entry out and back would hash the key twice and copy its trend.
-            guard let changed = s.entries[ref]?.store(reading) else { return false }
+            guard let changed = s.entries.withValue(forKey: ref, { $0.store(reading) }) else { return false }
             s.version &+= 1
             return changed
         }
@@ -143,7 +142,7 @@ public final class PointTable: Sendable {
     public func update(device: String, _ readings: [(String, Reading)]) {
         state.withLock { s in
             for (point, reading) in readings {
-                _ = s.entries[PointRef(device: device, point: point)]?.store(reading)
+                _ = s.entries.withValue(forKey: PointRef(device: device, point: point)) { $0.store(reading) }
             }
             s.version &+= 1
         }
