@@ -9,6 +9,15 @@ import Testing
 /// one; and `fieldgate run` refuses a bad file without starting anything.
 @Suite("fieldgate check-config")
 struct CheckConfigTests {
+    /// A bad site file and what check-config must say about it: each error's JSON path and
+    /// words of its message.
+    struct BadSite: Sendable, CustomTestStringConvertible {
+        var name: String
+        var text: String
+        var errors: [(path: String, says: String)]
+        var testDescription: String { name }
+    }
+
     /// A site with a mistake in nearly every section; all are found by reading the file.
     static let badFile = """
         {"site": {"id": "bad site"},
@@ -92,14 +101,15 @@ struct CheckConfigTests {
     }
 
     @Test("bad sites: exit 1 and every error at once, each with its JSON path", arguments: [
-        ("bad", CheckConfigTests.badFile, CheckConfigTests.badFileErrors),
-        ("wrong-for-the-board", CheckConfigTests.wrongForTheBoard, CheckConfigTests.wrongForTheBoardErrors),
+        BadSite(name: "a mistake in every section", text: CheckConfigTests.badFile, errors: CheckConfigTests.badFileErrors),
+        BadSite(name: "wrong for its board", text: CheckConfigTests.wrongForTheBoard, errors: CheckConfigTests.wrongForTheBoardErrors),
     ])
-    func badSites(name: String, text: String, errors: [(path: String, says: String)]) throws {
+    func badSites(_ site: BadSite) throws {
         let dir = try Waiting.temporaryDirectory(prefix: "fieldgate-check")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let path = dir + "/\(name).json"
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let path = dir + "/site.json"
+        let errors = site.errors
+        try site.text.write(toFile: path, atomically: true, encoding: .utf8)
         let (status, output) = try Self.fieldgate(["check-config", path], in: dir)
         #expect(status == 1, "\(output)")
         #expect(output.contains("\(path): \(errors.count) errors"), "\(output)")

@@ -50,14 +50,14 @@ struct DemoSiteCommandTests {
         }
         #expect(shown.isEmpty, "\(shown)")
 
-        let log = rig.gateway
-        let status = log.stop()
-        #expect(status == 0, "fieldgate run exits 0 on SIGTERM:\n\(log.logTail())")
+        let gateway = rig.gateway
+        let status = gateway.stop()
+        #expect(status == 0, "fieldgate run exits 0 on SIGTERM:\n\(gateway.logTail())")
         for (line, safe) in Self.safeStates.sorted(by: { $0.key < $1.key }) {
             #expect(rig.field.level(line) == safe, "\(line) after the stop: \(String(describing: rig.field.level(line))), safe state \(safe)")
         }
-        let text = log.log
-        #expect(text.contains("stopping on signal 15") && text.contains("stopped"), "\(log.logTail())")
-        #expect(!FileManager.default.fileExists(atPath: log.apiSocket), "the local API socket is removed")
+        let log = gateway.log
+        #expect(log.contains("stopping on signal 15") && log.contains("stopped"), "\(gateway.logTail())")
+        #expect(!FileManager.default.fileExists(atPath: gateway.apiSocket), "the local API socket is removed")
     }
 }
