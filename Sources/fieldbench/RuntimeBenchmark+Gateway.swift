@@ -82,14 +82,14 @@ extension RuntimeBenchmark {
             return (user * tick, system * tick, String(text[text.index(after: open)..<close]))
         }
 
-        /// VmRSS, VmHWM (kB) and the thread count from /proc/PID/status.
-        func memory() throws -> (rss: Double, peak: Double, threads: Int) {
+        /// VmRSS, VmHWM, RssAnon, RssFile (kB) and the thread count from /proc/PID/status.
+        func memory() throws -> (rss: Double, peak: Double, anonymous: Double, file: Double, threads: Int) {
             let status = try String(contentsOfFile: "/proc/\(process.pid)/status", encoding: .utf8)
             func field(_ name: String) -> Double {
                 let line = status.split(separator: "\n").first { $0.hasPrefix(name + ":") }
                 return line.flatMap { Double($0.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "") } ?? 0
             }
-            return (field("VmRSS"), field("VmHWM"), Int(field("Threads")))
+            return (field("VmRSS"), field("VmHWM"), field("RssAnon"), field("RssFile"), Int(field("Threads")))
         }
     }
 

@@ -93,6 +93,8 @@ extension RuntimeBenchmark {
         print(String(format: "CPU per poll        %.1f µs", (user + system) / Double(max(1, answered))))
         print(String(format: "RSS                 %.1f MB now, %.1f MB highest in the window, %.1f MB peak since start (VmHWM; target ≤ 12 MB)",
                      memory.rss / 1024, rssMax / 1024, memory.peak / 1024))
+        print(String(format: "                    %.1f MB of it the gateway's own (RssAnon), %.1f MB pages of the binary and C libraries (RssFile: shared, clean)",
+                     memory.anonymous / 1024, memory.file / 1024))
         print(String(format: "                    %.1f MB when every device had answered; %d threads", startup.rss / 1024, memory.threads))
         print("CPU by thread (ms in the window): " + after.threads.map { name, us in (name, us - (before.threads[name] ?? 0)) }
             .filter { $0.1 > 0 }.sorted { $0.1 > $1.1 }.map { "\($0.0) \($0.1 / 1000)" }.joined(separator: ", "))
