@@ -28,8 +28,8 @@ struct EndToEndSimulatorGatewayTests {
 
         let api = try #require(Waiting.until(timeout: .seconds(30), interval: .milliseconds(200)) { () -> GatewayClient? in
             guard let c = try? GatewayClient(stateDirectory: gatewayDir), let devices = try? c.call(["op": "devices"]).arrayValue else { return nil }
-            let polled = devices.filter { $0["stats"] != nil }
-            return polled.count == 10 && polled.allSatisfy({ $0["stats"]?["online"] == .bool(true) }) ? c : nil
+            let polled = devices.filter { $0["online"] != nil }
+            return polled.count == 10 && polled.allSatisfy({ $0["online"] == .bool(true) }) ? c : nil
         }, "the gateway did not get every Modbus device online:\n\(gateway.logTail())")
         let control = try ControlClient(path: simDir + "/control.sock")
 
@@ -60,7 +60,7 @@ struct EndToEndSimulatorGatewayTests {
         }
         #expect(lost != nil, "no comm-lost for lamp-2:\n\(gateway.logTail())")
         let devices = try api.call(["op": "devices"]).arrayValue ?? []
-        #expect(devices.first { $0["id"] == "lamp-2" }?["stats"]?["online"] == .bool(false))
+        #expect(devices.first { $0["id"] == "lamp-2" }?["online"] == .bool(false))
         var seen: [String: Set<Timestamp>] = [:]
         let watchUntil = monotonicMilliseconds() + 5000
         while monotonicMilliseconds() < watchUntil {
@@ -84,6 +84,7 @@ struct EndToEndSimulatorGatewayTests {
             return alarms.contains { $0.id == "lamp-2/comm-lost" && !$0.active } ? true : nil
         }
         #expect(back == true, "lamp-2 did not come back:\n\(gateway.logTail())")
+        #expect((try api.call(["op": "devices"]).arrayValue ?? []).first { $0["id"] == "lamp-2" }?["online"] == .bool(true))
         #expect(try api.points()["lamp-2.voltage"]?.quality == "good")
     }
 }

@@ -36,6 +36,20 @@ struct ScenarioTests {
         }
     }
 
+    @Test("every site in simulator/sites passes fieldgate check-config (app settings included)")
+    func sitesPassCheckConfig() throws {
+        let gateway = try SimTest.executable("fieldgate")
+        let sites = try FileManager.default.contentsOfDirectory(atPath: SimTest.repositoryRoot + "/simulator/sites").filter { $0.hasSuffix(".json") }
+        #expect(sites.count >= 5)
+        let dir = try ScratchDirectory()
+        for site in sites.sorted() {
+            let check = try ChildProcess(executable: gateway, arguments: ["check-config", SimTest.repositoryRoot + "/simulator/sites/" + site],
+                                         environment: SimTest.environment.merging(["FIELDSIM_DIR": dir.path]) { _, b in b },
+                                         logPath: dir.path + "/\(site).log")
+            #expect(check.waitForExit(timeout: .seconds(20)) == 0, "\(site):\n\(check.logTail())")
+        }
+    }
+
     @Test("a bad scenario gets every problem with its JSON path")
     func badScenario() throws {
         let doc = try JSONValue.parse("""

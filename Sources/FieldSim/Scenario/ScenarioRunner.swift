@@ -80,27 +80,29 @@ public struct ScenarioRunner: Sendable {
     private func waitUntilReady(_ gateway: ChildProcess, _ directory: String, _ timeout: Duration,
                                 _ report: inout ScenarioReport) -> GatewayClient? {
         var lastProblem = "the gateway's local API did not appear"
-        let client = Waiting.until(timeout: timeout, interval: .milliseconds(100)) { () -> GatewayClient? in
-            guard gateway.isRunning else { return nil }
+        var exited = false
+        let client = Waiting.until(timeout: timeout, interval: .milliseconds(100)) { () -> GatewayClient?? in
+            guard gateway.isRunning else {
+                exited = true
+                return .some(nil)
+            }
             guard let c = try? GatewayClient(stateDirectory: directory) else { return nil }
             do {
                 let devices = try c.call(["op": "devices"]).arrayValue ?? []
-                // The bus worker's statistics say whether a device answers; the device's own
-                // "online" flag only turns true after the device was once offline.
-                let offline = devices.filter { $0["online"] != nil && $0["online"] != .bool(true) && $0["stats"]?["online"] != .bool(true) }
-                    .compactMap { $0["id"]?.stringValue }
-                if offline.isEmpty { return c }
+                let offline = devices.filter { $0["online"] != nil && $0["online"] != .bool(true) }.compactMap { $0["id"]?.stringValue }
+                if offline.isEmpty { return .some(c) }
                 lastProblem = "devices still offline: \(offline.joined(separator: ", "))"
             } catch {
                 lastProblem = "the gateway's local API: \(error)"
             }
             return nil
         }
-        if client == nil {
-            report.problem(gateway.isRunning ? "the gateway was not ready within \(formatDuration(timeout)): \(lastProblem)"
-                                             : "the gateway exited with status \(gateway.exitStatus ?? -1) before it was ready")
+        guard let ready = client ?? nil else {
+            report.problem(exited ? "the gateway exited with status \(gateway.waitForExit(timeout: .seconds(1)) ?? -1) before it was ready"
+                                  : "the gateway was not ready within \(formatDuration(timeout)): \(lastProblem)")
+            return nil
         }
-        return client
+        return ready
     }
 
     private func execute(_ scenario: Scenario, client: GatewayClient, gateway: ChildProcess, simulator: Simulator,
