@@ -134,10 +134,7 @@ public struct UplinkRPC: Sendable {
         guard let o = reader.object(params, at: JSONPath.root.key("params")) else { return .failure(invalid(reader)) }
         var target = device
         if atGateway, method != "restart", ["setLamp", "setThreshold"].contains(method) || o.has("device") {
-            guard let name = o.string("device", required: true) else {
-                o.finish()
-                return .failure(invalid(reader))
-            }
+            guard let name = o.string("device", required: true) else { return .failure(invalid(reader)) }
             guard let d = devices[name] ?? identity.deviceID(name).flatMap({ devices[$0] }) else {
                 return .failure(CommandError(.notFound, "params.device: no device \"\(name)\" on gateway \(identity.gateway)"))
             }

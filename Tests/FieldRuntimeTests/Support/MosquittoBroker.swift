@@ -19,6 +19,9 @@ final class MosquittoBroker: @unchecked Sendable {
         /// User name → password; when not empty, anonymous clients are refused.
         var users: [String: String] = [:]
         var tls: TLS?
+        /// Keep sessions and queued messages across a stop and start (an observer with a
+        /// persistent session then misses nothing published while it reconnects).
+        var persistent = false
     }
 
     enum Failure: Error, CustomStringConvertible {
@@ -100,7 +103,7 @@ final class MosquittoBroker: @unchecked Sendable {
             // As root, mosquitto would switch to the `mosquitto` user, who cannot read the
             // test's files; as anyone else this line is ignored.
             "user \(NSUserName())",
-            "persistence false",
+            options.persistent ? "persistence true\npersistence_location \(directory.path)/\nmax_queued_messages 0" : "persistence false",
             "log_dest stderr",
             "log_type error",
             "log_type warning",

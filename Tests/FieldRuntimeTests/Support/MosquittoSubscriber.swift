@@ -21,14 +21,17 @@ final class MosquittoSubscriber: @unchecked Sendable {
     private var output = ""
     private var pendingLine = Data()
 
-    /// - Parameter extra: more `mosquitto_sub` options (TLS files, user name and password).
-    init(port: Int, filter: String = "#", extra: [String] = []) throws {
+    /// - Parameters:
+    ///   - persistent: a persistent session (`-c`): with a persistent broker, messages published
+    ///     while the observer reconnects after an outage are kept for it.
+    ///   - extra: more `mosquitto_sub` options (TLS files, user name and password).
+    init(port: Int, filter: String = "#", persistent: Bool = false, extra: [String] = []) throws {
         guard let sub = MosquittoBroker.executable("mosquitto_sub") else { throw MosquittoBroker.Failure.notInstalled }
         // Line-buffered stdout: mosquitto_sub flushes after each message but not after its
         // SUBACK line, which says the subscription is in place.
         binary = "/usr/bin/stdbuf"
         arguments = ["-oL", sub, "-h", "127.0.0.1", "-p", "\(port)", "-t", filter, "-q", "1", "-d", "-F", "%j",
-                     "-i", "observer-\(UUID().uuidString.prefix(8))"] + extra
+                     "-i", "observer-\(UUID().uuidString.prefix(8))"] + (persistent ? ["-c"] : []) + extra
     }
 
     deinit {

@@ -39,3 +39,11 @@ let repositoryRoot: String = {
     }
     return FileManager.default.currentDirectoryPath
 }()
+
+/// The path of an executable this package builds (`fieldbench`, `fieldgate`, `fieldsim`): next
+/// to the test bundle in the build directory. `swift build --build-tests` builds them all.
+func builtProduct(_ name: String) -> String? {
+    let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    let path = here.appendingPathComponent(name).path
+    return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+}
