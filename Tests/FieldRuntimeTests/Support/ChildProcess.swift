@@ -26,6 +26,15 @@ final class ChildProcess: @unchecked Sendable {
     private let lock = NSLock()
     private var status: Int32?
     private var reader: Thread?
+    private let outputEnd = OutputEnd()
+
+    /// Set by the reader thread, which must not hold the process (its deinit kills the child).
+    private final class OutputEnd: @unchecked Sendable {
+        private let lock = NSLock()
+        private var ended = false
+        func mark() { lock.withLock { ended = true } }
+        var isEnded: Bool { lock.withLock { ended } }
+    }
 
     init(_ path: String, _ arguments: [String], output: Output = .inherit, environment: [String: String]? = nil) throws {
         self.path = path
@@ -77,6 +86,7 @@ final class ChildProcess: @unchecked Sendable {
         pid = child
         if case .pipe(let handler) = output {
             let fd = readEnd
+            let end = outputEnd
             let thread = Thread {
                 var buffer = [UInt8](repeating: 0, count: 65536)
                 while true {
@@ -86,6 +96,7 @@ final class ChildProcess: @unchecked Sendable {
                     handler(Data(buffer[0..<n]))
                 }
                 close(fd)
+                end.mark()
             }
             thread.start()
             reader = thread
@@ -109,6 +120,9 @@ final class ChildProcess: @unchecked Sendable {
             return r == 0
         }
     }
+
+    /// True once a `.pipe` output reached its end (the process and its children closed it).
+    var outputClosed: Bool { outputEnd.isEnded }
 
     func send(_ signal: Int32) {
         if isRunning { kill(pid, signal) }
