@@ -140,20 +140,24 @@ final class ChildProcess: @unchecked Sendable {
         }
     }
 
-    /// SIGTERM, then SIGKILL if it has not exited after `grace`.
+    /// SIGTERM, then SIGKILL if it has not exited after `grace` (to its process group too:
+    /// `timeout` leads one, and its command must not outlive it).
     func terminate(grace: Duration = .seconds(5)) {
         guard isRunning else { return }
         kill(pid, SIGTERM)
         let deadline = ContinuousClock.now + grace
         while isRunning && ContinuousClock.now < deadline { usleep(5000) }
-        if isRunning { kill(pid, SIGKILL) }
+        if isRunning {
+            kill(-pid, SIGKILL)
+            kill(pid, SIGKILL)
+        }
         wait()
     }
 
     /// Starts `path` under coreutils' `timeout` (when installed), so that a test runner that
     /// crashes cannot leave it running for more than `limit`. Signals sent to the returned
-    /// process reach the command; SIGKILL would not, so use this only for helpers the test
-    /// stops with SIGTERM (brokers, subscribers), never for a process under test.
+    /// process reach the command; SIGKILL would not (`terminate()` kills the group), so use this
+    /// only for helpers the test stops with `terminate()` (brokers), never for a process under test.
     static func withSafetyTimeout(_ path: String, _ arguments: [String], limit: Duration = .seconds(1800), output: Output = .inherit) throws -> ChildProcess {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/timeout") else { return try ChildProcess(path, arguments, output: output) }
         return try ChildProcess("/usr/bin/timeout", ["\(limit.components.seconds)", path] + arguments, output: output)

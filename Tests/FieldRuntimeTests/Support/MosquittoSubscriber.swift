@@ -30,7 +30,8 @@ final class MosquittoSubscriber: @unchecked Sendable {
         // Line-buffered stdout: mosquitto_sub flushes after each message but not after its
         // SUBACK line, which says the subscription is in place.
         binary = "/usr/bin/stdbuf"
-        arguments = ["-oL", sub, "-h", "127.0.0.1", "-p", "\(port)", "-t", filter, "-q", "1", "-d", "-F", "%j",
+        // -W: it ends itself after 30 minutes should a crashed test runner leave it behind.
+        arguments = ["-oL", sub, "-W", "1800", "-h", "127.0.0.1", "-p", "\(port)", "-t", filter, "-q", "1", "-d", "-F", "%j",
                      "-i", "observer-\(UUID().uuidString.prefix(8))"] + (persistent ? ["-c"] : []) + extra
     }
 
@@ -40,13 +41,15 @@ final class MosquittoSubscriber: @unchecked Sendable {
 
     /// Starts `mosquitto_sub` and waits for its SUBACK (up to 10 s).
     func start() async throws {
-        process = try ChildProcess.withSafetyTimeout(binary, arguments, output: .pipe { [weak self] data in self?.consume(data) })
+        process = try ChildProcess(binary, arguments, output: .pipe { [weak self] data in self?.consume(data) })
         let ok = await eventually { lock.withLock { subscribed } }
         guard ok else { throw MosquittoBroker.Failure.tool("mosquitto_sub did not subscribe:\n\(transcript)") }
     }
 
+    /// Kills it: mosquitto_sub's SIGTERM handler can hang while it reconnects to a stopped broker.
     func stop() {
-        process?.terminate()
+        process?.send(SIGKILL)
+        process?.wait()
     }
 
     /// Every message so far, in arrival order.
