@@ -57,7 +57,10 @@ extension MosquittoSubscriber.Message {
 
     func uplink(_ broker: MosquittoBroker, outbox: Outbox, commands: any GatewayCommandHandler = RecordingCommands(),
                 allowRegisterRPC: Bool = false, tls: TLSConfig? = nil, clock: any FieldClock = SystemClock()) throws -> Uplink {
-        let settings = UplinkSettings(url: MQTTURL(broker.url)!, keepalive: .seconds(5), tls: tls, allowRegisterRPC: allowRegisterRPC,
+        // A client id of its own: tests run in parallel, and a broker drops a client when another
+        // connects with the same id.
+        let settings = UplinkSettings(url: MQTTURL(broker.url)!, clientID: "uplink-test-\(UUID().uuidString.prefix(8))",
+                                      keepalive: .seconds(5), tls: tls, allowRegisterRPC: allowRegisterRPC,
                                       reconnectDelay: .milliseconds(50) ... .milliseconds(400))
         return try Uplink(settings: settings, identity: UplinkDocTests.identity, devices: UplinkTests.devices, outbox: outbox,
                           commands: commands, clock: clock)

@@ -66,8 +66,9 @@ final class MosquittoBroker: @unchecked Sendable {
         var retries = everStarted ? 0 : 3
         while true {
             try writeConfig()
+            let logStart = log.utf8.count
             let p = try launch()
-            if await MosquittoBroker.waitForListener(port: port, process: p) {
+            if await waitForListener(process: p, logStart: logStart) {
                 everStarted = true
                 return
             }
@@ -128,11 +129,14 @@ final class MosquittoBroker: @unchecked Sendable {
         try (lines.joined(separator: "\n") + "\n").write(toFile: directory.file("mosquitto.conf"), atomically: true, encoding: .utf8)
     }
 
-    /// Waits until `port` accepts a TCP connection, or the process dies, or 10 s pass.
-    private static func waitForListener(port: Int, process: ChildProcess) async -> Bool {
+    /// Waits until this launch says it is running and the port accepts a connection, or the
+    /// process dies, or 10 s pass. The log matters: another test's broker may have won the
+    /// race for the same port and be the one accepting.
+    private func waitForListener(process: ChildProcess, logStart: Int) async -> Bool {
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
-            if canConnect(port: port) { return true }
+            let mine = String(decoding: log.utf8.dropFirst(logStart), as: UTF8.self)
+            if mine.contains(" running"), process.isRunning, MosquittoBroker.canConnect(port: port) { return true }
             if !process.isRunning { return false }
             try? await Task.sleep(for: .milliseconds(10))
         }
