@@ -169,6 +169,15 @@ public final class MQTTClient: Sendable {
 
 private let success = Int32(MOSQ_ERR_SUCCESS.rawValue)
 
+extension MQTTError {
+    /// True when libmosquitto can never send the message, whatever the connection: an invalid
+    /// topic, bad UTF-8, or a payload over the protocol's or the broker's limit.
+    public var isUnsendable: Bool {
+        [MOSQ_ERR_INVAL, MOSQ_ERR_MALFORMED_UTF8, MOSQ_ERR_PAYLOAD_SIZE, MOSQ_ERR_OVERSIZE_PACKET].contains { code == Int32($0.rawValue) }
+            && refusal == nil
+    }
+}
+
 /// `mosquitto_lib_init` once per process. The same place ignores SIGPIPE: a write to a broker
 /// that has just gone away must be an error on the socket, not the end of the gateway.
 private let libraryInitialised: Bool = {

@@ -170,12 +170,7 @@ final class UplinkCore: OutboxCourier {
         do {
             return .sent(tag: try client.publish(topic: record.message.topic, payload: record.message.payload, qos: 1))
         } catch {
-            switch error.code {
-            case 3, 9, 18, 25:  // MOSQ_ERR_INVAL, _PAYLOAD_SIZE, _MALFORMED_UTF8, _OVERSIZE_PACKET: never sendable
-                return .rejected(reason: error.description)
-            default:
-                return .notNow
-            }
+            return error.isUnsendable ? .rejected(reason: error.description) : .notNow
         }
     }
 

@@ -148,6 +148,17 @@ import Testing
         #expect(ContinuousClock.now - started < .seconds(2), "the backoff sleep is interrupted by stop")
     }
 
+    @Test func aTopicNoBrokerAcceptsIsRefusedAsUnsendable() throws {
+        let client = try MQTTClient(.test(port: 1)) { _ in }
+        #expect {
+            try client.publish(topic: "alarms/#", payload: [])
+        } throws: { error in
+            let e = error as! MQTTError
+            return e.isUnsendable && e.subject == "alarms/#" && e.function == "mosquitto_publish"
+        }
+        #expect(throws: MQTTError.self) { try client.subscribe("rpc/+") }
+    }
+
     @Test func reconnectDelaysDoubleWithJitterUpToTheLimit() {
         let range = Duration.seconds(1) ... Duration.seconds(60)
         for attempt in 0..<12 {
