@@ -111,6 +111,8 @@ final class MosquittoBroker: @unchecked Sendable {
             "log_type notice",
             "log_type information",
             "listener \(port) 127.0.0.1",
+            // Latency figures should be the gateway's, not Nagle's on the broker's side.
+            "set_tcp_nodelay true",
         ]
         if options.users.isEmpty {
             lines.append("allow_anonymous true")
