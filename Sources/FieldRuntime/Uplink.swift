@@ -72,8 +72,8 @@ public final class Uplink: Sendable {
 
     /// Queues one telemetry message with `samples` (a poll cycle's readings). Never blocks.
     public func publish(telemetry samples: [TelemetrySample]) {
-        guard !samples.isEmpty else { return }
-        outbox.post([encoder.telemetry(samples)], as: .telemetry)
+        guard let message = encoder.telemetry(samples) else { return }
+        outbox.post([message], as: .telemetry)
     }
 
     /// Stores an alarm event (and its telemetry mirror) durably; returns once it is on disk, so

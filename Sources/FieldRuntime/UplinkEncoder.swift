@@ -14,13 +14,15 @@ public struct UplinkEncoder: Sendable {
     // MARK: - Devices behind the gateway
 
     /// Readings of devices behind the gateway, one message: `{"<device>": [{"ts": …, "values": {…}}]}`.
-    public func telemetry(_ samples: [TelemetrySample]) -> OutboxMessage {
+    /// Nil when no sample has a value to send.
+    public func telemetry(_ samples: [TelemetrySample]) -> OutboxMessage? {
         var byDevice: [String: [JSONValue]] = [:]
         for s in samples.sorted(by: { $0.time < $1.time }) {
             let values = s.values.compactMapValues(json)
             guard !values.isEmpty else { continue }
             byDevice[identity.platformName(s.device), default: []].append(["ts": .number(Double(s.time.milliseconds)), "values": .object(values)])
         }
+        guard !byDevice.isEmpty else { return nil }
         return message(topics.telemetry, .object(byDevice.mapValues(JSONValue.array)))
     }
 
