@@ -26,6 +26,8 @@ let package = Package(
         .target(name: "FieldHAL", dependencies: ["FieldCore", "CModbus", "CGPIOD"]),
         .target(name: "FieldDevices", dependencies: ["FieldCore", "FieldHAL"]),
         .target(name: "FieldApps", dependencies: ["FieldCore", "FieldDevices"]),
+        // Optional uplink to a fire alarm operations centre: GB 26875.3 frames (not yet wired in).
+        .target(name: "GB26875", dependencies: ["FieldCore"]),
         .target(name: "FieldRuntime", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldApps", "CSQLite", "CMosquitto"]),
         .target(name: "FieldConsole", dependencies: ["FieldCore", "FieldRuntime", "CCrypt"]),
         .executableTarget(name: "fieldgate", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldRuntime", "FieldConsole"]),
@@ -37,8 +39,9 @@ let package = Package(
 
         .testTarget(name: "FieldCoreTests", dependencies: ["FieldCore"]),
         .testTarget(name: "FieldHALTests", dependencies: ["FieldHAL", "FieldCore", "CModbus"]),
-        .testTarget(name: "FieldDevicesTests", dependencies: ["FieldDevices", "FieldCore", "FieldHAL"]),
+        .testTarget(name: "FieldDevicesTests", dependencies: ["FieldDevices", "FieldCore", "FieldHAL", "CModbus"]),
         .testTarget(name: "FieldAppsTests", dependencies: ["FieldApps", "FieldCore", "FieldDevices"]),
+        .testTarget(name: "GB26875Tests", dependencies: ["GB26875", "FieldCore"]),
         .testTarget(name: "FieldRuntimeTests", dependencies: ["FieldRuntime", "FieldCore", "FieldHAL", "FieldDevices", "FieldSim"]),
         .testTarget(name: "FieldConsoleTests", dependencies: ["FieldConsole", "FieldCore", "FieldRuntime"]),
         .testTarget(name: "FieldSimTests", dependencies: ["FieldSim", "FieldCore", "FieldHAL", "FieldDevices"]),

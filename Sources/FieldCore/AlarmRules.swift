@@ -13,20 +13,63 @@ public struct DelayedCondition: Hashable, Sendable {
         self.offDelay = offDelay
     }
 
+    /// Starts in `isActive` (e.g. a contact's first reading, taken as it is without waiting).
+    public init(onDelay: Duration = .zero, offDelay: Duration = .zero, isActive: Bool) {
+        self.init(onDelay: onDelay, offDelay: offDelay)
+        self.isActive = isActive
+    }
+
+    /// One change of `isActive` and the moment it took effect.
+    public struct Change: Hashable, Sendable {
+        public var isActive: Bool
+        public var at: Timestamp
+
+        public init(isActive: Bool, at: Timestamp) {
+            self.isActive = isActive
+            self.at = at
+        }
+    }
+
     /// Updates with the raw condition at `now`; returns true when `isActive` changed.
     public mutating func update(_ condition: Bool, now: Timestamp) -> Bool {
+        let before = isActive
+        _ = changes(condition, now: now)
+        return isActive != before
+    }
+
+    /// Updates with the raw condition at `now` and returns every change of `isActive`, in time order,
+    /// with the moment each took effect.
+    ///
+    /// The raw condition is taken to have held since the previous update, so a pending change whose
+    /// delay ran out between two updates takes effect at `pendingUntil`, even when the condition
+    /// seen now has already gone back: a 150 ms door-zone pulse reported only by its two edges still
+    /// passes a 50 ms debounce (two changes), where a 20 ms glitch does not (none).
+    public mutating func changes(_ condition: Bool, now: Timestamp) -> [Change] {
+        var result: [Change] = []
+        if let due = pendingUntil, due <= now {
+            isActive.toggle()
+            pendingSince = nil
+            result.append(Change(isActive: isActive, at: due))
+        }
         guard condition != isActive else {
             pendingSince = nil
-            return false
+            return result
         }
         let since = pendingSince ?? now
         pendingSince = since
         if now - since >= (condition ? onDelay : offDelay) {
             isActive = condition
             pendingSince = nil
-            return true
+            result.append(Change(isActive: condition, at: now))
         }
-        return false
+        return result
+    }
+
+    /// Takes `active` as the state now, forgetting any pending change (a contact read again after a
+    /// communication loss: there is nothing to debounce against).
+    public mutating func reset(to active: Bool) {
+        isActive = active
+        pendingSince = nil
     }
 
     /// When the pending change (if any) will take effect, for schedulers that want to wake up.
@@ -90,6 +133,10 @@ public struct ThresholdRule: Hashable, Sendable {
         }
         return .clear(value: .number(v))
     }
+
+    /// Forgets a pending raise or clear, keeping the alarm state, for a rule that does not apply
+    /// for a while (a lamp's power check while the lamp is off).
+    public mutating func hold() { condition.hold() }
 }
 
 /// A fast change: the value moved by at least `change` within `window` (e.g. a pressure drop of
@@ -111,15 +158,17 @@ public struct RateOfChangeRule: Hashable, Sendable {
     /// - Parameters:
     ///   - direction: `.low` for a drop, `.high` for a rise.
     ///   - change: the size of the change (positive) that counts as fast within `window`.
+    ///   - onDelay: how long the change must persist before it counts, so that a pressure wave
+    ///     (a dip that recovers within a second or two) does not raise. Keep it below `window`.
     ///   - offDelay: how long the value must be steady before the alarm clears.
-    public init(_ direction: LimitDirection, change: Double, window: Duration, offDelay: Duration = .seconds(60),
-                name: String = "value", unit: String = "") {
+    public init(_ direction: LimitDirection, change: Double, window: Duration, onDelay: Duration = .zero,
+                offDelay: Duration = .seconds(60), name: String = "value", unit: String = "") {
         self.direction = direction
         self.change = abs(change)
         self.window = window
         self.name = name
         self.unit = unit
-        condition = DelayedCondition(onDelay: .zero, offDelay: offDelay)
+        condition = DelayedCondition(onDelay: onDelay, offDelay: offDelay)
     }
 
     public var isActive: Bool { condition.isActive }

@@ -103,8 +103,12 @@ public final class JSONObjectReader {
     public func allow(_ keys: String...) { known.formUnion(keys) }
 
     /// Reports every key that was neither read nor allowed, with a suggestion for near misses.
+    /// Each key is reported once, however often `finish()` is called (an app's factory and the
+    /// runtime both call it).
     public func finish() {
-        for key in fields.keys.sorted() where !known.contains(key) {
+        let unknown = fields.keys.sorted().filter { !known.contains($0) }
+        defer { known.formUnion(unknown) }
+        for key in unknown {
             var message = "unknown key"
             if let near = known.min(by: { editDistance($0, key) < editDistance($1, key) }), editDistance(near, key) <= 2 {
                 message += " (did you mean \"\(near)\"?)"

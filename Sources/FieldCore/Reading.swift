@@ -13,6 +13,9 @@ public enum Quality: String, Codable, Sendable, CaseIterable {
     case outOfRange = "out-of-range"
     /// The sensor is still warming up after power-on.
     case warmingUp = "warming-up"
+    /// Too few valid samples to give a value: a rolling average whose window is not covered well
+    /// enough, a lift floor count that has not yet been synchronised. The value is absent.
+    case insufficientData = "insufficient-data"
 
     public var isGood: Bool { self == .good }
 }

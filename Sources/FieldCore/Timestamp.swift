@@ -153,6 +153,12 @@ extension Duration {
         return c.seconds * 1000 + c.attoseconds / 1_000_000_000_000_000
     }
 
+    /// This duration in whole nanoseconds (truncated toward zero).
+    public var nanoseconds: Int64 {
+        let c = components
+        return c.seconds * 1_000_000_000 + c.attoseconds / 1_000_000_000
+    }
+
     /// This duration in seconds as a floating-point number.
     public var inSeconds: Double {
         let c = components

@@ -89,6 +89,11 @@ public enum BoardConsole: Sendable, Hashable {
 public struct BoardWatchdog: Sendable, Hashable {
     public var device: String
     public var timeout: Duration
+
+    public init(device: String, timeout: Duration) {
+        self.device = device
+        self.timeout = timeout
+    }
 }
 
 /// A status LED on an output line.

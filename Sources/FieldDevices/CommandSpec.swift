@@ -45,7 +45,7 @@ public struct CommandParameter: Sendable, Hashable {
     }
 
     /// The value to write for an operator's argument, or why it is refused.
-    public func resolve(_ argument: Double) -> Result<Double, CommandError> {
+    public func resolve(_ argument: Double) -> Result<Double, CommandSpecError> {
         if !choices.isEmpty {
             guard let c = choices.first(where: { $0.value == argument }) else {
                 let allowed = choices.map { formatNumber($0.value) }.joined(separator: ", ")
@@ -98,7 +98,7 @@ public struct CommandWrite: Sendable, Hashable {
 }
 
 /// A command the device cannot be given as asked.
-public enum CommandError: Error, Sendable, Hashable, CustomStringConvertible {
+public enum CommandSpecError: Error, Sendable, Hashable, CustomStringConvertible {
     case missingArgument(parameter: String)
     case unknownArgument(String)
     case badArgument(parameter: String, String)
@@ -117,9 +117,9 @@ public enum CommandError: Error, Sendable, Hashable, CustomStringConvertible {
 extension CommandSpec {
     /// The register writes that carry out the command with these arguments, encoded with each
     /// target's codec (word order, scale), in order.
-    /// - Throws: `CommandError` for a missing, unknown or refused argument, or a value the target
+    /// - Throws: `CommandSpecError` for a missing, unknown or refused argument, or a value the target
     ///   cannot hold.
-    public func writes(arguments: [String: Double]) throws(CommandError) -> [PointWrite] {
+    public func writes(arguments: [String: Double]) throws(CommandSpecError) -> [PointWrite] {
         for key in arguments.keys.sorted() where parameter(key) == nil {
             throw .unknownArgument(key)
         }

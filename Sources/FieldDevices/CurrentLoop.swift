@@ -46,19 +46,10 @@ public struct CurrentLoop: Sendable, Hashable {
         case saturatedHigh
     }
 
-    public func band(ofCurrent mA: Double) -> Band {
-        if !mA.isFinite || mA < faultBelow || mA > faultAbove { return .failure }
-        if mA < validFrom || mA > validTo { return .ambiguous }
-        if mA < Self.spanLow { return .saturatedLow }
-        if mA > Self.spanHigh { return .saturatedHigh }
-        return .measurement
-    }
+    public func band(ofCurrent mA: Double) -> Band { LoopLimits(self).band(ofCurrent: mA) }
 
     /// The engineering value of a loop current, held at the range ends outside 4–20 mA.
-    public func value(ofCurrent mA: Double) -> Double {
-        let clamped = min(max(mA, Self.spanLow), Self.spanHigh)
-        return low + (clamped - Self.spanLow) / (Self.spanHigh - Self.spanLow) * (high - low)
-    }
+    public func value(ofCurrent mA: Double) -> Double { LoopLimits(self).value(ofCurrent: mA) }
 
     /// The loop current (mA) that stands for an engineering value: what a transmitter drives (the
     /// simulator's side of the loop). Not clamped: values beyond the range give currents beyond 4–20.

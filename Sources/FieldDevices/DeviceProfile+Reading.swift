@@ -26,7 +26,7 @@ extension DeviceProfile {
             defer { po.finish() }
             if let name = po.fields["name"]?.stringValue { paths.declared.insert(name) }
             let point = PointSpec.read(po)
-            if let point { paths.points[point.name] = p }
+            if point != nil { paths.points.append(p) }
             return point
         } ?? []
         let signals = o.array("signals") { v, p -> SignalSpec? in
@@ -34,7 +34,7 @@ extension DeviceProfile {
             defer { so.finish() }
             if let name = so.fields["name"]?.stringValue { paths.declared.insert(name) }
             let signal = SignalSpec.read(so)
-            if let signal { paths.signals[signal.name] = p }
+            if signal != nil { paths.signals.append(p) }
             return signal
         } ?? []
         let commands = o.array("commands") { v, p -> CommandSpec? in
@@ -46,9 +46,10 @@ extension DeviceProfile {
         } ?? []
         o.finish()
 
-        guard let id, let family else { return nil }
-        let profile = DeviceProfile(id: id, family: family, app: app, description: description, vendor: vendor, model: model,
-                                    modbus: modbus, points: points, signals: signals, commands: commands)
+        // Cross-checks run even without an id or family, so one pass reports everything.
+        let profile = DeviceProfile(id: id ?? "", family: family ?? .generic, app: app, description: description,
+                                    vendor: vendor, model: model, modbus: modbus, points: points, signals: signals,
+                                    commands: commands)
         profile.check(paths, reader: r)
         return r.issues.count == before ? profile : nil
     }
@@ -88,15 +89,15 @@ extension DeviceProfile {
     }
 
     /// This profile with a site's changes to some of its points: `o` maps point names to objects
-    /// of `PointSpec.overridableKeys` (e.g. a 4–20 mA input given its `loop` range). Validated
+    /// of point keys a site may change (see `PointSpec.read(_:base:)`; e.g. a 4–20 mA input given its `loop` range). Validated
     /// like the profile itself; problems are reported at their paths under `o`.
     public func overriding(_ o: JSONObjectReader) -> DeviceProfile? {
         let r = o.reader
         let before = r.issues.count
         var result = self
         var paths = ProfilePaths(root: o.path)
-        for p in points { paths.points[p.name] = o.path }
-        for s in signals { paths.signals[s.name] = o.path }
+        paths.points = points.map { _ in o.path }
+        paths.signals = signals.map { _ in o.path }
         for name in o.fields.keys.sorted() {
             o.allow(name)
             guard let index = pointIndex(name) else {
@@ -107,7 +108,7 @@ extension DeviceProfile {
             defer { po.finish() }
             if let changed = PointSpec.read(po, base: points[index]) {
                 result.points[index] = changed
-                paths.points[name] = po.path
+                paths.points[index] = po.path
             }
         }
         result.check(paths, reader: r)
@@ -118,16 +119,17 @@ extension DeviceProfile {
 /// Where each part of a profile came from, so cross-checks report at the right JSON path.
 struct ProfilePaths {
     var root: JSONPath
-    var points: [String: JSONPath] = [:]
-    var signals: [String: JSONPath] = [:]
+    /// The path of each point and signal, in the profile's order.
+    var points: [JSONPath] = []
+    var signals: [JSONPath] = []
     var commands: [(String, JSONPath)] = []
     /// Names declared in the JSON, including those of points that failed to read.
     var declared: Set<String> = []
 
     init(root: JSONPath) { self.root = root }
 
-    func point(_ name: String, _ key: String? = nil) -> JSONPath {
-        let p = points[name] ?? root.key("points")
+    func point(_ index: Int, _ key: String? = nil) -> JSONPath {
+        let p = index < points.count ? points[index] : root.key("points")
         return key.map { p.key($0) } ?? p
     }
 }

@@ -8,9 +8,13 @@ extension DeviceProfile {
             r.report(paths.root, "a profile needs at least one point or signal")
         }
         checkNames(paths, r)
+        let limits = modbus.readLimits
+        for (i, p) in points.enumerated() where !p.table.isBitTable && p.count > limits.maxRegisters {
+            r.report(paths.point(i, "type"), "a \(p.type.rawValue) needs \(p.count) registers, more than modbus.maxRegisters (\(limits.maxRegisters)) allows in one read")
+        }
         checkOverlaps(paths, r)
-        for p in points {
-            if let s = p.statusFrom { checkStatusSource(s, of: p, paths, r) }
+        for (i, p) in points.enumerated() {
+            if let s = p.statusFrom { checkStatusSource(s, of: i, paths, r) }
         }
         var commandSeen: [String: JSONPath] = [:]
         for (name, path) in paths.commands {
@@ -23,8 +27,8 @@ extension DeviceProfile {
 
     private func checkNames(_ paths: ProfilePaths, _ r: JSONReader) {
         var seen: [String: JSONPath] = [:]
-        let named = points.map { ($0.name, paths.points[$0.name]) } + signals.map { ($0.name, paths.signals[$0.name]) }
-        for case let (name, path?) in named {
+        let named = Array(zip(points.map(\.name), paths.points)) + Array(zip(signals.map(\.name), paths.signals))
+        for (name, path) in named {
             if let first = seen[name] {
                 r.report(path.key("name"), "duplicate name \"\(name)\" (also \(first)): points and signals share one namespace per device")
             } else {
@@ -53,16 +57,17 @@ extension DeviceProfile {
                     }
                     let (lo, hi) = (max(p.address, q.address), min(p.span.upperBound, q.span.upperBound) - 1)
                     let shared = lo == hi ? "\(table) \(lo)" : "\(table) \(lo)…\(hi)"
-                    r.report(paths.point(p.name, "address"),
-                             "\"\(p.name)\" overlaps \"\(q.name)\" (\(paths.point(q.name))) at \(shared); mark one \"alias\": true if both views are meant")
+                    r.report(paths.point(i, "address"),
+                             "\"\(p.name)\" overlaps \"\(q.name)\" (\(paths.point(j))) at \(shared); mark one \"alias\": true if both views are meant")
                 }
                 open.append(i)
             }
         }
     }
 
-    private func checkStatusSource(_ s: StatusSource, of p: PointSpec, _ paths: ProfilePaths, _ r: JSONReader) {
-        let at = paths.point(p.name, "statusFrom").key("point")
+    private func checkStatusSource(_ s: StatusSource, of index: Int, _ paths: ProfilePaths, _ r: JSONReader) {
+        let p = points[index]
+        let at = paths.point(index, "statusFrom").key("point")
         guard let status = point(s.point) else {
             if !paths.declared.contains(s.point) {
                 r.report(at, "no point named \"\(s.point)\" in this profile")
@@ -87,7 +92,7 @@ extension DeviceProfile {
         let width = status.type == .bool ? 1 : (status.bits?.width ?? status.type.registerCount * 16)
         let all = s.sensorFault | s.outOfRange | s.warmingUp
         if width < 64, all >> UInt64(width) != 0 {
-            r.report(paths.point(p.name, "statusFrom"), "\"\(status.name)\" has \(width) bit\(width == 1 ? "" : "s") (0…\(width - 1)); a bit above that can never be set")
+            r.report(paths.point(index, "statusFrom"), "\"\(status.name)\" has \(width) bit\(width == 1 ? "" : "s") (0…\(width - 1)); a bit above that can never be set")
         }
     }
 }

@@ -109,3 +109,13 @@ public struct ReadLimits: Sendable, Hashable {
         self.maxBitGap = maxBitGap
     }
 }
+
+extension DeviceProfile {
+    /// The addresses of `table` the profile's points occupy, first to last (nil when none):
+    /// the block a simulated device must hold.
+    public func span(of table: RegisterTable) -> Range<Int>? {
+        let inTable = points.filter { $0.table == table }
+        guard let lo = inTable.map(\.address).min(), let hi = inTable.map(\.span.upperBound).max() else { return nil }
+        return lo..<hi
+    }
+}

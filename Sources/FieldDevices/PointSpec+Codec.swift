@@ -88,14 +88,10 @@ public struct CodecError: Error, Sendable, Hashable, CustomStringConvertible {
 extension PointSpec {
     /// The point's value from its registers: `count` registers from `start`, the first being the
     /// register at `address`. The value is in `unit` (`raw × scale + offset`); loop, range and
-    /// status are the read plan's business.
+    /// status are the read plan's business. `registers` must hold them (a precondition, as for
+    /// an array subscript); `decode(registers:)` checks the length instead.
     public func decode(_ registers: [UInt16], at start: Int = 0) -> PointValue {
-        if let bits {
-            let field = (registers[start] & bits.mask) >> UInt16(bits.lowest)
-            return type == .bool ? .bool(field != 0) : .number(Double(field) * scale + offset)
-        }
-        let pattern = RegisterCodec.pattern(registers, at: start, count: type.registerCount, order: wordOrder)
-        return type == .bool ? .bool(pattern != 0) : .number(RegisterCodec.number(pattern, as: type) * scale + offset)
+        PointCodec(self).value(registers, at: start)
     }
 
     /// The point's value from exactly its registers.
@@ -166,3 +162,31 @@ func hex(_ v: Int) -> String {
 }
 
 func hex(_ v: UInt16) -> String { hex(Int(v)) }
+
+extension PointSpec {
+    /// Stores a value (in `unit`) into a block of registers that starts at register `base`, as a
+    /// device (or the simulator) holds them: a bit field changes only its bits.
+    /// - Throws: `CodecError` when the value does not fit, or the point lies outside the block.
+    public func store(_ value: PointValue, in registers: inout [UInt16], base: Int = 0) throws(CodecError) {
+        let start = address - base
+        guard !table.isBitTable, start >= 0, start + count <= registers.count else {
+            throw error(.wrongLength(expected: start + count, got: registers.count))
+        }
+        switch try encode(value) {
+        case .registers(let words):
+            for (i, w) in words.enumerated() { registers[start + i] = w }
+        case let field:
+            registers[start] = field.merged(into: registers[start])
+        }
+    }
+
+    /// Stores a state into a block of coils or discrete inputs that starts at `base`.
+    /// - Throws: `CodecError` when the point is not a coil or discrete input of the block.
+    public func store(_ value: Bool, in bits: inout [Bool], base: Int = 0) throws(CodecError) {
+        let i = address - base
+        guard table.isBitTable, i >= 0, i < bits.count else {
+            throw error(.wrongLength(expected: i + 1, got: bits.count))
+        }
+        bits[i] = value
+    }
+}

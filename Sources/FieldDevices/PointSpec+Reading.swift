@@ -1,14 +1,11 @@
 import FieldCore
 
 extension PointSpec {
-    /// Keys a site may change on a built-in profile's point (`points` overrides of a device):
-    /// how the value is scaled and judged, never where it lives.
-    public static let overridableKeys = ["description", "wordOrder", "scale", "offset", "unit", "range", "deadband",
-                                         "priority", "loop", "statusFrom", "warmUp"]
-
     /// Reads one point of a profile's `points`, reporting every problem with its JSON path.
-    /// With `base`, reads an override of that point: only `overridableKeys` are allowed and
-    /// everything else comes from `base`. Unknown keys are reported by the caller's `finish()`.
+    /// With `base`, reads a site's override of that point: only how the value is scaled and
+    /// judged may change (`description`, `wordOrder`, `scale`, `offset`, `unit`, `range`,
+    /// `deadband`, `priority`, `loop`, `statusFrom`, `warmUp`), never where it lives; the rest
+    /// comes from `base`. Unknown keys are reported by the caller's `finish()`.
     /// References to other points (`statusFrom`) are checked by the profile.
     static func read(_ o: JSONObjectReader, base: PointSpec? = nil) -> PointSpec? {
         let r = o.reader
@@ -36,7 +33,7 @@ extension PointSpec {
                     type = .bool
                 } else if let bits {
                     type = bits.width == 1 ? .bool : .u16
-                } else {
+                } else if !o.has("bit") {
                     r.report(o.path.key("type"), "missing (required for a register: one of \(ValueType.allCases.map(\.rawValue).joined(separator: ", ")))")
                 }
             }

@@ -124,7 +124,6 @@ public enum ValueType: String, Sendable, Hashable, CaseIterable {
     }
 
     public var isFloat: Bool { self == .f32 || self == .f64 }
-    public var isSigned: Bool { self == .i16 || self == .i32 || self == .i64 }
 }
 
 /// The order of a multi-register value's bytes on the wire, named by where the value's bytes
@@ -197,6 +196,17 @@ public struct StatusSource: Sendable, Hashable {
     /// The quality the status word gives, or nil when it flags nothing. Warming-up wins over a
     /// fault: sensors raise fault bits while they warm up, and that is not an alarm.
     public func quality(status: UInt64) -> Quality? {
+        StatusMasks(self).quality(status: status)
+    }
+}
+
+/// A `StatusSource`'s bits without the point's name, for the read plan's per-cycle work.
+struct StatusMasks: Sendable {
+    var sensorFault, outOfRange, warmingUp: UInt64
+
+    init(_ s: StatusSource) { (sensorFault, outOfRange, warmingUp) = (s.sensorFault, s.outOfRange, s.warmingUp) }
+
+    func quality(status: UInt64) -> Quality? {
         if status & warmingUp != 0 { return .warmingUp }
         if status & sensorFault != 0 { return .sensorFault }
         if status & outOfRange != 0 { return .outOfRange }

@@ -22,9 +22,12 @@ extension Site {
             }
             profiles[p.id] = p
         }
+        // Ids of the site's profiles that failed to read: their errors are already reported, so
+        // devices using them are not told the profile is unknown.
+        let broken = Set((o.fields["profiles"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue }).subtracting(profiles.keys)
         let buses = o.objects("buses") { readBus($0) } ?? []
         let busNames = Dictionary(buses.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let devices = o.objects("devices") { readDevice($0, profiles: profiles, buses: busNames) } ?? []
+        let devices = o.objects("devices") { readDevice($0, profiles: profiles, broken: broken, buses: busNames) } ?? []
         let storage = o.object("storage").map(readStorage) ?? StorageConfig(path: nil, maxBytes: 32 << 20, telemetryInterval: .seconds(5))
         let uplink = o.object("uplink").flatMap(readUplink)
         let console = o.object("console").flatMap(readConsole)
@@ -110,7 +113,8 @@ extension Site {
                          maxBackoff: maxBackoff)
     }
 
-    private static func readDevice(_ o: JSONObjectReader, profiles: [String: DeviceProfile], buses: [String: BusConfig]) -> DeviceConfig? {
+    private static func readDevice(_ o: JSONObjectReader, profiles: [String: DeviceProfile], broken: Set<String>,
+                                   buses: [String: BusConfig]) -> DeviceConfig? {
         let r = o.reader
         let before = r.issues.count
         let id = o.identifier("id", required: true)
@@ -120,7 +124,9 @@ extension Site {
         var profile: DeviceProfile?
         if let profileID {
             profile = profiles[profileID]
-            if profile == nil {
+            if profile == nil, broken.contains(profileID) {
+                r.report(o.path.key("profile"), "profile \"\(profileID)\" has errors (above)")
+            } else if profile == nil {
                 let near = profiles.keys.min { editDistance($0, profileID) < editDistance($1, profileID) }
                 let hint = near.map { editDistance($0, profileID) <= 3 ? " (did you mean \"\($0)\"?)" : "" } ?? ""
                 r.report(o.path.key("profile"), "unknown profile \"\(profileID)\"\(hint)")
@@ -155,6 +161,8 @@ extension Site {
         } else {
             o.allow("points")
         }
+        let pointNames = Set((profile?.points.map(\.name) ?? []) + (profile?.signals.map(\.name) ?? []))
+        let alarms = o.objects("alarms") { AlarmSpec.read($0, points: pointNames) } ?? []
         let settings = o.value("settings")
         if let settings, settings.objectValue == nil {
             r.report(o.path.key("settings"), "expected an object, got \(settings.kindDescription)")
@@ -180,7 +188,7 @@ extension Site {
         }
         guard r.issues.count == before, let id, let profile else { return nil }
         return DeviceConfig(id: id, name: name, family: profile.family, profile: profile, bus: busName, address: address,
-                            poll: poll, signals: signals, settings: settings, settingsPath: o.path.key("settings"), enabled: enabled)
+                            poll: poll, signals: signals, alarms: alarms, settings: settings, settingsPath: o.path.key("settings"), enabled: enabled)
     }
 
     private static func readStorage(_ o: JSONObjectReader) -> StorageConfig {

@@ -68,6 +68,14 @@ public struct RTULink: Sendable, Hashable {
     public var dataBits: Int
     public var stopBits: Int
 
+    public init(port: String, baud: Int = 9600, parity: Parity = .none, dataBits: Int = 8, stopBits: Int = 1) {
+        self.port = port
+        self.baud = baud
+        self.parity = parity
+        self.dataBits = dataBits
+        self.stopBits = stopBits
+    }
+
     /// Bits on the wire per character: start + data + parity + stop.
     public var bitsPerCharacter: Int { 1 + dataBits + (parity == .none ? 0 : 1) + stopBits }
 
@@ -96,6 +104,8 @@ public struct DeviceConfig: Sendable {
     public var poll: Duration
     /// Profile signal name → board line name.
     public var signals: [String: String]
+    /// Generic alarm rules on the device's points.
+    public var alarms: [AlarmSpec]
     /// The app's settings object, validated by the app when the runtime builds it.
     public var settings: JSONValue?
     /// Where `settings` is in the site file, for error messages.

@@ -3,23 +3,64 @@ import FieldCore
 import Glibc
 #endif
 
+/// One `fieldbench` command: a name, a line of help, and what it runs with the words after it.
+struct Benchmark {
+    let name: String
+    let summary: String
+    let run: ([String]) throws -> Void
+}
+
+/// Every benchmark, in the order `all` runs them.
+let benchmarks: [Benchmark] = [
+    Benchmark(name: "modbus", summary: "Swift ModbusClient vs a plain C libmodbus loop, read holding registers over TCP",
+              run: ModbusBenchmark.run),
+    Benchmark(name: "sim", summary: "simulator: ≥ 10,000 TCP devices vs a plain C libmodbus server; a paced 9600-baud RTU bus vs its limit",
+              run: SimBenchmark.run),
+    Benchmark(name: "uplink", summary: "outbox backlog drain to a local mosquitto after an outage; live alarm store and PUBACK latency",
+              run: UplinkBenchmark.run),
+]
+
 let usage = """
 fieldbench \(FieldgateVersion.string): figures for docs/benchmarks.md (build with -c release)
 
 usage: fieldbench COMMAND [OPTIONS]
 
 commands:
-  uplink         backlog drain rate from the outbox to a local mosquitto after an outage
-  outbox-writer  (for tests) append alarms to an outbox until killed
+\(benchmarks.map { "  " + $0.name.padding(toLength: 10, withPad: " ", startingAt: 0) + $0.summary }.joined(separator: "\n"))
+  all       run every benchmark with its default options
+  version   print the version
+  help      show this help, or `fieldbench help COMMAND` for a command's options
 """
 
 let args = Array(CommandLine.arguments.dropFirst())
 do {
     switch args.first {
-    case "uplink": try UplinkBenchmark.run(Array(args.dropFirst()))
-    case "outbox-writer": try OutboxWriter.run(Array(args.dropFirst()))
-    default: print(usage)
+    case nil, "help", "--help", "-h":
+        if args.count > 1, let b = benchmarks.first(where: { $0.name == args[1] }) {
+            try b.run(["--help"])
+        } else {
+            print(usage)
+        }
+    case "version", "--version":
+        print("fieldbench \(FieldgateVersion.string)")
+    case "all":
+        guard args.count == 1 else { throw UsageError("all takes no options: it runs every benchmark with its defaults") }
+        for b in benchmarks {
+            try b.run([])
+            print("")
+        }
+    case "outbox-writer":
+        // Not a benchmark: the child process the outbox's kill -9 and the uplink's last-will tests run.
+        try OutboxWriter.run(Array(args.dropFirst()))
+    case let name?:
+        guard let b = benchmarks.first(where: { $0.name == name }) else {
+            throw UsageError("unknown command \"\(name)\"\n\n\(usage)")
+        }
+        try b.run(Array(args.dropFirst()))
     }
+} catch let error as UsageError {
+    writeStandardError("fieldbench: \(error)\n")
+    exit(2)
 } catch {
     writeStandardError("fieldbench: \(error)\n")
     exit(1)

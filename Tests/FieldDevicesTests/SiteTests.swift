@@ -142,3 +142,36 @@ import Testing
         }
     }
 }
+
+@Suite struct AlarmSpecTests {
+    @Test func genericAlarmsReadWithDefaultsAndErrors() throws {
+        let doc = try JSONValue.parse("""
+        {"site": {"id": "x"}, "board": "sim", "buses": [{"name": "b", "type": "tcp", "host": "h"}],
+         "profiles": [{"id": "p", "family": "generic", "points": [{"name": "temp", "table": "input", "address": 0, "type": "i16", "scale": 0.1}]}],
+         "devices": [{"id": "d", "profile": "p", "bus": "b", "address": 1,
+                      "alarms": [{"point": "temp", "when": "above", "limit": 60, "hysteresis": 2, "onDelay": "10s", "severity": "major"},
+                                 {"point": "temp", "when": "stale", "maxAge": "5m"}]}]}
+        """)
+        let site = try Site.parse(doc, source: "s.json", builtins: [:])
+        let alarms = try #require(site.device("d")?.alarms)
+        #expect(alarms.map(\.type) == ["high-temp", "temp-stale"])
+        #expect(alarms[0].kind == .high(limit: 60, hysteresis: 2) && alarms[0].severity == .major && alarms[0].onDelay == .seconds(10))
+
+        let bad = try JSONValue.parse("""
+        {"site": {"id": "x"}, "board": "sim", "buses": [{"name": "b", "type": "tcp", "host": "h"}],
+         "profiles": [{"id": "p", "family": "generic", "points": [{"name": "temp", "table": "input", "address": 0, "type": "i16"}]}],
+         "devices": [{"id": "d", "profile": "p", "bus": "b", "address": 1,
+                      "alarms": [{"point": "tmp", "when": "over", "limit": "60"}, {"point": "temp", "when": "drop"}]}]}
+        """)
+        do {
+            _ = try Site.parse(bad, source: "s.json", builtins: [:])
+            Issue.record("expected errors")
+        } catch {
+            let found = error.issues.map(\.description)
+            #expect(found.contains("devices[0].alarms[0].point: the device has no point \"tmp\" (points: temp)"))
+            #expect(found.contains { $0.hasPrefix("devices[0].alarms[0].when: \"over\" is not allowed") })
+            #expect(found.contains("devices[0].alarms[1].change: missing (required)"))
+            #expect(found.contains("devices[0].alarms[1].window: missing (required)"))
+        }
+    }
+}

@@ -1,0 +1,174 @@
+import FieldCore
+
+/// Fire-water pressure (app `pressure`): a pressure transmitter (`fg-pressure-tx`) or the
+/// 4–20 mA channels of an analog-input module (`fg-ai4`), each point with low and high limits
+/// from its GB 50974 category, rapid drop, and sensor fault. A device that stops answering is the
+/// runtime's `comm-lost` alarm; its last values are not judged.
+///
+/// Readings feed the rapid-drop rule (it needs every sample); ticks and commands judge the
+/// limits and the faults on the latest reading, so a delay runs out even between polls.
+public struct PressureApp: DeviceApp {
+    /// One monitored point and its rules.
+    struct Watch: Sendable {
+        var settings: PressurePointSettings
+        var low: ThresholdRule?
+        var high: ThresholdRule?
+        var rapidDrop: RateOfChangeRule?
+        var sensorFault: QualityRule
+        var reading: Reading?
+
+        init(_ s: PressurePointSettings, sensorFaultDelay: Duration) {
+            settings = s
+            sensorFault = QualityRule.sensorFault(onDelay: sensorFaultDelay, message: "pressure sensor fault (transmitter or 4–20 mA loop)")
+            configure()
+        }
+
+        /// (Re)builds the rules from the settings, keeping the state of the ones that stay.
+        mutating func configure() {
+            let s = settings
+            // Delays are fixed when a rule is made; a new limit keeps the rule and its state.
+            low = s.low.map { limit in
+                var r = low ?? ThresholdRule(.low, limit: limit, hysteresis: s.hysteresis, onDelay: s.delay,
+                                             offDelay: s.clearDelay, name: "pressure", unit: "MPa")
+                r.limit = limit
+                return r
+            }
+            high = s.high.map { limit in
+                var r = high ?? ThresholdRule(.high, limit: limit, hysteresis: s.hysteresis, onDelay: s.delay,
+                                              offDelay: s.clearDelay, name: "pressure", unit: "MPa")
+                r.limit = limit
+                return r
+            }
+            if s.rapidDrop > 0 {
+                if rapidDrop == nil || rapidDrop!.change != s.rapidDrop || rapidDrop!.window != s.rapidDropWindow {
+                    rapidDrop = RateOfChangeRule(.low, change: s.rapidDrop, window: s.rapidDropWindow, onDelay: s.rapidDropConfirm,
+                                                 offDelay: .seconds(60), name: "pressure", unit: "MPa")
+                }
+            } else {
+                rapidDrop = nil
+            }
+        }
+
+    }
+
+    public let deviceID: String
+    public private(set) var settings: PressureSettings
+    public let subscriptions: Set<PointRef>
+    private var watches: [String: Watch]
+    /// The transmitter's own fault bit (`fg-pressure-tx`'s `sensor-fault`), when it has one.
+    private var faultBit: Reading?
+    private let hasFaultBit: Bool
+
+    public init(context: AppContext, settings: PressureSettings) {
+        deviceID = context.deviceID
+        self.settings = settings
+        hasFaultBit = context.points["sensor-fault"] != nil && settings.points["sensor-fault"] == nil
+        watches = settings.points.mapValues { Watch($0, sensorFaultDelay: settings.sensorFaultDelay) }
+        var subs = Set(settings.points.keys.map(context.ref))
+        if hasFaultBit { subs.insert(context.ref("sensor-fault")) }
+        subscriptions = subs
+    }
+
+    public mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
+        var effects: [AppEffect] = []
+        switch input {
+        case .reading(let ref, let reading) where ref.device == deviceID:
+            if ref.point == "sensor-fault", hasFaultBit {
+                faultBit = reading
+            } else if var w = watches[ref.point] {
+                w.reading = reading
+                appendAlarm(&effects, id(ref.point, "rapid-drop"), .major, w.rapidDrop?.evaluate(trusted(reading), now: now))
+                watches[ref.point] = w
+            }
+            return effects
+        case .reading:
+            return effects
+        case .command(let command):
+            let reply = apply(command)
+            effects = evaluate(now: now)
+            effects.append(.reply(reply))
+            return effects
+        case .tick:
+            return evaluate(now: now)
+        }
+    }
+
+    private func id(_ point: String, _ type: String) -> AlarmID {
+        AlarmID(point: PointRef(device: deviceID, point: point), type: type)
+    }
+
+    /// The reading with the transmitter's fault bit applied: a value the transmitter itself
+    /// disowns is a sensor fault, not a pressure.
+    private func trusted(_ reading: Reading) -> Reading {
+        guard hasFaultBit, faultBit?.goodBool == true, reading.quality == .good else { return reading }
+        var r = reading
+        r.quality = .sensorFault
+        return r
+    }
+
+    private mutating func evaluate(now: Timestamp) -> [AppEffect] {
+        var effects: [AppEffect] = []
+        for name in watches.keys.sorted() {
+            guard var w = watches[name], let raw = w.reading else { continue }
+            let reading = trusted(raw.aged(settings.staleAfter, now: now))
+            // A stale reading says nothing about the sensor: the fault alarm keeps its state.
+            if reading.quality != .stale {
+                appendAlarm(&effects, id(name, "sensor-fault"), .major, w.sensorFault.evaluate(reading, now: now))
+            }
+            if var rule = w.low {
+                appendAlarm(&effects, id(name, "low-pressure"), .major, rule.evaluate(reading, now: now))
+                w.low = rule
+            }
+            if var rule = w.high {
+                appendAlarm(&effects, id(name, "high-pressure"), .minor, rule.evaluate(reading, now: now))
+                w.high = rule
+            }
+            watches[name] = w
+        }
+        return effects
+    }
+
+    /// `set-threshold {"point": "ch1", "low": 0.12, "high": 0.6, "rapid-drop": 0.05}`: changes
+    /// limits until the gateway restarts (the site file keeps the lasting ones).
+    private mutating func apply(_ command: AppCommand) -> Result<JSONValue, AppError> {
+        guard command.name == "set-threshold" else {
+            return .failure(AppError("pressure device \(deviceID) does not know the command \"\(command.name)\" (it takes: set-threshold)"))
+        }
+        let names = watches.keys.sorted()
+        let parsed = command.readArguments { o -> (String, Double?, Double?, Double?)? in
+            let point = o.string("point", oneOf: names) ?? (names.count == 1 && !o.has("point") ? names[0] : nil)
+            let low = o.double("low", range: 0...100)
+            let high = o.double("high", range: 0...100)
+            let drop = o.double("rapid-drop", range: 0...100)
+            if point == nil, !o.has("point") {
+                o.reader.report(o.path.key("point"), "required: this device watches \(names.joined(separator: ", "))")
+            }
+            if low == nil, high == nil, drop == nil, !o.has("low"), !o.has("high"), !o.has("rapid-drop") {
+                o.reader.report(o.path, "give at least one of low, high, rapid-drop")
+            }
+            guard let point else { return nil }
+            let s = watches[point]!.settings
+            if let l = low ?? s.low, let h = high ?? s.high, l >= h {
+                o.reader.report(o.path.key(low != nil ? "low" : "high"), "low \(formatNumber(l)) MPa must be below high \(formatNumber(h)) MPa")
+            }
+            return (point, low, high, drop)
+        }
+        switch parsed {
+        case .failure(let e):
+            return .failure(e)
+        case .success(let (point, low, high, drop)):
+            var w = watches[point]!
+            if let low { w.settings.low = low }
+            if let high { w.settings.high = high }
+            if let drop { w.settings.rapidDrop = drop }
+            w.configure()
+            watches[point] = w
+            settings.points[point] = w.settings
+            var answer: [String: JSONValue] = ["point": .string(point), "persistent": false,
+                                               "rapid-drop": .number(w.settings.rapidDrop)]
+            answer["low"] = w.settings.low.map(JSONValue.number) ?? .null
+            answer["high"] = w.settings.high.map(JSONValue.number) ?? .null
+            return .success(.object(answer))
+        }
+    }
+}

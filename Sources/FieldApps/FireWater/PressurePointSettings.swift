@@ -1,0 +1,109 @@
+import FieldCore
+
+/// The alarm settings of one pressure point. Top-level keys of a pressure device's `settings`
+/// apply to all its points; `points.NAME` overrides them for one point.
+public struct PressurePointSettings: Hashable, Sendable {
+    public var category: PressureCategory = .custom
+    /// Low-pressure limit (MPa); nil: not checked.
+    public var low: Double?
+    /// High-pressure limit (MPa); nil: not checked.
+    public var high: Double?
+    /// The value must come back past the limit by this much to clear (MPa).
+    public var hysteresis = 0.01
+    /// Low or high must last this long: a pressure wave passes in a second or two.
+    public var delay: Duration = .seconds(10)
+    /// Back inside for this long to clear.
+    public var clearDelay: Duration = .seconds(10)
+    /// A fall of this much (MPa) within `rapidDropWindow` is a rapid drop; 0 switches it off.
+    public var rapidDrop = 0.05
+    public var rapidDropWindow: Duration = .seconds(10)
+    /// The fall must persist this long (shorter than the window).
+    public var rapidDropConfirm: Duration = .seconds(3)
+
+    public init(category: PressureCategory = .custom) {
+        self.category = category
+        low = category.low
+        high = category.high
+    }
+
+    /// Reads the keys present in `s` over `base`; a category resets low and high to its own
+    /// unless they are given too.
+    static func read(_ s: JSONObjectReader, over base: PressurePointSettings) -> PressurePointSettings {
+        var x = base
+        if let c = s.enumeration("category", PressureCategory.self) {
+            x.category = c
+            x.low = c.low
+            x.high = c.high
+        }
+        if let v = s.double("low", range: 0...100) { x.low = v }
+        if let v = s.double("high", range: 0...100) { x.high = v }
+        if let v = s.double("hysteresis", range: 0...10) { x.hysteresis = v }
+        if let v = s.duration("delay", range: .zero ... .hours(1)) { x.delay = v }
+        if let v = s.duration("clear-delay", range: .zero ... .hours(1)) { x.clearDelay = v }
+        if let v = s.double("rapid-drop", range: 0...100) { x.rapidDrop = v }
+        if let v = s.duration("rapid-drop-window", range: .seconds(1) ... .minutes(10)) { x.rapidDropWindow = v }
+        if let v = s.duration("rapid-drop-confirm", range: .zero ... .minutes(10)) { x.rapidDropConfirm = v }
+        if let low = x.low, let high = x.high, low >= high {
+            s.reader.report(s.path.key("low"), "\(formatNumber(low)) MPa must be below high (\(formatNumber(high)) MPa)")
+        }
+        if x.rapidDrop > 0, x.rapidDropConfirm >= x.rapidDropWindow {
+            s.reader.report(s.path.key("rapid-drop-confirm"), "must be shorter than rapid-drop-window (\(formatDuration(x.rapidDropWindow)))")
+        }
+        return x
+    }
+
+    /// True when the point has something to check beyond faults.
+    var hasLimit: Bool { low != nil || high != nil }
+}
+
+/// A pressure device's `settings`.
+public struct PressureSettings: Hashable, Sendable {
+    /// Settings per monitored point name.
+    public var points: [String: PressurePointSettings]
+    /// A sensor fault (NE43 loop fault or the transmitter's fault bit) must last this long.
+    public var sensorFaultDelay: Duration = .seconds(5)
+    /// A reading older than this is not judged: the device stopped answering, which the runtime
+    /// reports as `comm-lost`.
+    public var staleAfter: Duration = .seconds(60)
+
+    public init(points: [String: PressurePointSettings]) {
+        self.points = points
+    }
+
+    /// Reads settings for a device with `context`'s points. Monitored points: the keys of
+    /// `points` if given; else `pressure` if the device has it; else every point in MPa.
+    public static func read(_ s: JSONObjectReader?, context: AppContext) -> PressureSettings? {
+        let base = s.map { PressurePointSettings.read($0, over: PressurePointSettings()) } ?? PressurePointSettings()
+        var points: [String: PressurePointSettings] = [:]
+        if let s, let overrides = s.object("points") {
+            for name in overrides.fields.keys.sorted() {
+                guard context.points[name] != nil else {
+                    s.reader.report(overrides.path.key(name), "device \(context.deviceID) has no point \"\(name)\" (it has: \(context.points.keys.sorted().joined(separator: ", ")))")
+                    overrides.allow(name)
+                    continue
+                }
+                guard let o = overrides.object(name) else { continue }
+                points[name] = PressurePointSettings.read(o, over: base)
+                o.finish()
+            }
+            overrides.finish()
+        } else if context.points["pressure"] != nil {
+            points["pressure"] = base
+        } else {
+            for (name, info) in context.points where info.unit == "MPa" { points[name] = base }
+        }
+        var x = PressureSettings(points: points)
+        if let s {
+            if let v = s.duration("sensor-fault-delay", range: .zero ... .hours(1)) { x.sensorFaultDelay = v }
+            if let v = s.duration("stale-after", range: .seconds(1) ... .hours(1)) { x.staleAfter = v }
+        }
+        let unlimited = points.filter { !$0.value.hasLimit }.keys.sorted()
+        if points.isEmpty || !unlimited.isEmpty {
+            let what = points.isEmpty ? "no pressure point to watch (name them in \"points\")"
+                : "no low or high limit for \(unlimited.joined(separator: ", ")): give a \"category\" (\(PressureCategory.allCases.map(\.rawValue).joined(separator: ", "))) or \"low\"/\"high\""
+            if let s { s.reader.report(s.path, what) }
+            return nil
+        }
+        return x
+    }
+}

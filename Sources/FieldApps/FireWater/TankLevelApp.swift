@@ -1,0 +1,128 @@
+import FieldCore
+
+/// A fire-water tank or reservoir level (app `tank-level`, profile `fg-level`): low level (the
+/// fire reserve is no longer whole), high level (overflow), sensor fault. A transmitter that stops
+/// answering is the runtime's `comm-lost` alarm; its last value is not judged.
+public struct TankLevelApp: DeviceApp {
+    public let deviceID: String
+    public private(set) var settings: TankLevelSettings
+    public let subscriptions: Set<PointRef>
+    private var low: ThresholdRule
+    private var high: ThresholdRule?
+    private var sensorFault: QualityRule
+    private var level: Reading?
+    private var faultBit: Reading?
+    private let hasFaultBit: Bool
+
+    public init(context: AppContext, settings: TankLevelSettings) {
+        deviceID = context.deviceID
+        self.settings = settings
+        hasFaultBit = context.points["sensor-fault"] != nil
+        subscriptions = Set((hasFaultBit ? ["level", "sensor-fault"] : ["level"]).map(context.ref))
+        low = ThresholdRule(.low, limit: settings.low, hysteresis: settings.hysteresis, onDelay: settings.delay,
+                            offDelay: settings.delay, name: "level", unit: "m")
+        high = settings.high.map {
+            ThresholdRule(.high, limit: $0, hysteresis: settings.hysteresis, onDelay: settings.delay, offDelay: settings.delay, name: "level", unit: "m")
+        }
+        sensorFault = QualityRule.sensorFault(onDelay: settings.sensorFaultDelay, message: "level sensor fault")
+    }
+
+    public mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
+        var reply: Result<JSONValue, AppError>?
+        switch input {
+        case .reading(let ref, let reading):
+            guard ref.device == deviceID else { return [] }
+            if ref.point == "level" { level = reading } else if ref.point == "sensor-fault" { faultBit = reading }
+            return []
+        case .command(let command):
+            reply = apply(command)
+        case .tick:
+            break
+        }
+        var effects: [AppEffect] = []
+        if var r = level?.aged(settings.staleAfter, now: now) {
+            if hasFaultBit, faultBit?.goodBool == true, r.quality == .good { r.quality = .sensorFault }
+            // A stale reading says nothing about the sensor: the fault alarm keeps its state.
+            if r.quality != .stale { appendAlarm(&effects, id("sensor-fault"), .major, sensorFault.evaluate(r, now: now)) }
+            appendAlarm(&effects, id("low-level"), .major, low.evaluate(r, now: now))
+            if var h = high {
+                appendAlarm(&effects, id("high-level"), .minor, h.evaluate(r, now: now))
+                high = h
+            }
+        }
+        if let reply { effects.append(.reply(reply)) }
+        return effects
+    }
+
+    private func id(_ type: String) -> AlarmID {
+        AlarmID(point: PointRef(device: deviceID, point: "level"), type: type)
+    }
+
+    /// `set-threshold {"low": 2.5, "high": 4.8}` (m), until the gateway restarts.
+    private mutating func apply(_ command: AppCommand) -> Result<JSONValue, AppError> {
+        guard command.name == "set-threshold" else {
+            return .failure(AppError("tank level \(deviceID) does not know the command \"\(command.name)\" (it takes: set-threshold)"))
+        }
+        let current = settings
+        let parsed = command.readArguments { o -> (Double?, Double?)? in
+            let low = o.double("low", range: 0...1000)
+            let high = o.double("high", range: 0...1000)
+            if !o.has("low"), !o.has("high") { o.reader.report(o.path, "give low and/or high (m)") }
+            if let h = high ?? current.high, (low ?? current.low) >= h {
+                o.reader.report(o.path.key(low != nil ? "low" : "high"), "low \(formatNumber(low ?? current.low)) m must be below high \(formatNumber(h)) m")
+            }
+            return (low, high)
+        }
+        switch parsed {
+        case .failure(let e):
+            return .failure(e)
+        case .success(let (newLow, newHigh)):
+            if let newLow {
+                settings.low = newLow
+                low.limit = newLow
+            }
+            if let newHigh {
+                settings.high = newHigh
+                if high == nil {
+                    high = ThresholdRule(.high, limit: newHigh, hysteresis: settings.hysteresis, onDelay: settings.delay,
+                                         offDelay: settings.delay, name: "level", unit: "m")
+                }
+                high?.limit = newHigh
+            }
+            return .success(["low": .number(settings.low), "high": settings.high.map(JSONValue.number) ?? .null, "persistent": false])
+        }
+    }
+}
+
+/// A tank level's `settings`: `low` is required (the level that holds the fire reserve depends
+/// on the tank; GB 50974 sets the volume, not a level).
+public struct TankLevelSettings: Hashable, Sendable {
+    /// Low-level alarm below this (m).
+    public var low: Double
+    /// High-level (overflow) alarm above this (m); nil: not checked.
+    public var high: Double?
+    public var hysteresis = 0.05
+    /// Sloshing and pump starts move the surface for tens of seconds.
+    public var delay: Duration = .seconds(30)
+    public var sensorFaultDelay: Duration = .seconds(5)
+    /// A reading older than this is not judged (the runtime reports the silence as `comm-lost`).
+    public var staleAfter: Duration = .seconds(60)
+
+    public init(low: Double, high: Double? = nil) {
+        self.low = low
+        self.high = high
+    }
+
+    public static func read(_ s: JSONObjectReader) -> TankLevelSettings? {
+        let low = s.double("low", required: true, range: 0...1000)
+        var x = TankLevelSettings(low: low ?? 0, high: s.double("high", range: 0...1000))
+        if let v = s.double("hysteresis", range: 0...100) { x.hysteresis = v }
+        if let v = s.duration("delay", range: .zero ... .hours(1)) { x.delay = v }
+        if let v = s.duration("sensor-fault-delay", range: .zero ... .hours(1)) { x.sensorFaultDelay = v }
+        if let v = s.duration("stale-after", range: .seconds(1) ... .hours(1)) { x.staleAfter = v }
+        if let h = x.high, let low, low >= h {
+            s.reader.report(s.path.key("low"), "\(formatNumber(low)) m must be below high (\(formatNumber(h)) m)")
+        }
+        return low == nil ? nil : x
+    }
+}

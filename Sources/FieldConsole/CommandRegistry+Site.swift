@@ -1,0 +1,105 @@
+import FieldCore
+
+extension CommandRegistry {
+    /// gpio, lamp, lift, maintenance.
+    mutating func addSiteCommands() {
+        group("gpio", "board lines: read inputs, test outputs")
+        add(CommandSpec(
+            name: "gpio get", synopsis: "[LINE]", summary: "a board line's state (all lines without LINE)",
+            details: "LINE is a name from the board file (relay-1, door-1, ...). States are logical: an active-low line that is\npulled low reads active.",
+            examples: ["gpio get", "gpio get door-1"], role: .viewer, arguments: 0...1, completions: [.gpioLine], run: { i, c in
+                if let line = i[0] { return try c.print(describe(try c.backend.gpioGet(line), c)) }
+                var t = TextTable(["line", "direction", "location", "state"])
+                for l in c.backend.gpioLines() {
+                    let state = (try? c.backend.gpioGet(l.name)).map { $0.active ? "active" : "inactive" } ?? "?"
+                    t.add([l.name, l.isOutput ? "output" : "input", l.location, state])
+                }
+                for l in t.lines { try c.print(l) }
+            }))
+        add(CommandSpec(
+            name: "gpio set", synopsis: "LINE on|off [--for 10s]", summary: "test an output; it reverts by itself",
+            details: "Drives an output line for --for (default 10s, at most 1h), then the gateway puts it back to what the\napps want or its safe state. Use it to test a relay or a pump-run contact from the cabinet.",
+            examples: ["gpio set relay-1 on", "gpio set buzzer on --for 3s"], role: .technician, arguments: 2...2, valued: ["for"],
+            completions: [.gpioLine, .words(["on", "off"])], run: { i, c in
+                let active = try onOff(i[1]!, "VALUE")
+                let d = try i.duration("for", in: .milliseconds(100)...(.hours(1))) ?? .seconds(10)
+                let before = try? c.backend.gpioGet(i[0]!)
+                let s = try c.backend.gpioSet(i[0]!, active: active, revertAfter: d, by: c.user.name)
+                c.audit("gpio set", i[0]!, old: before.map { $0.active ? "on" : "off" }, new: "\(active ? "on" : "off") for \(formatDuration(d))")
+                try c.print(describe(s, c))
+            }))
+        add(CommandSpec(
+            name: "lamp", synopsis: "HEAD on|off|dim N|auto [--for 2h]", summary: "switch or dim a lamp head by hand",
+            details: "A manual override of the lamp head's schedule; --for sets when it ends (otherwise the app's default).\nauto hands the head back to the astronomical clock and dimming profile. N is 0-100 percent.",
+            examples: ["lamp pole-7-a on --for 30m", "lamp pole-7-a dim 50", "lamp pole-7-a auto"], role: .technician, arguments: 2...3,
+            valued: ["for"], completions: [.device, .words(["on", "off", "dim", "auto"])], run: { i, c in
+                let command: LampCommand
+                switch i[1]!.lowercased() {
+                case "on": command = .on
+                case "off": command = .off
+                case "auto": command = .auto
+                case "dim":
+                    guard i[2] != nil else { throw CommandError("dim needs a level N, 0-100") }
+                    command = .dim(try i.int(2, "N", in: 0...100))
+                default: throw CommandError("\"\(i[1]!)\" is not on, off, dim N or auto")
+                }
+                if case .dim = command {} else if i[2] != nil { throw CommandError("only dim takes a level") }
+                let d = try i.duration("for", in: .minutes(1)...(.hours(24 * 7)))
+                let s = try c.backend.lamp(i[0]!, command, for: d, by: c.user.name)
+                c.audit("lamp", i[0]!, new: i.positionals.dropFirst().joined(separator: " ") + (d.map { " for \(formatDuration($0))" } ?? ""))
+                var line = "\(s.head): " + (s.on.map { $0 ? "on" : "off" } ?? "?")
+                if let dim = s.dim { line += ", dim \(dim)%" }
+                line += s.manualUntil.map { ", manual until \(c.local($0))" } ?? ", on schedule"
+                try c.print(line)
+            }))
+        group("lift", "elevator safety gateway state")
+        add(CommandSpec(
+            name: "lift status", synopsis: "[DEVICE]", summary: "floor, direction, doors, occupancy, mode and alarms of lifts",
+            details: "", examples: ["lift status", "lift status lift-1"], role: .viewer, arguments: 0...1, completions: [.device],
+            run: { i, c in
+                let lifts = try c.backend.liftStatus(i[0])
+                guard !lifts.isEmpty else { return try c.print("no lifts on this site") }
+                var t = TextTable(["lift", "floor", "moving", "door zone", "doors", "occupied", "mode", "safety", "mains", "alarms"])
+                for l in lifts {
+                    t.add([l.device, l.floor.map(String.init) ?? "?", l.direction?.rawValue ?? "?", yesNo(l.inDoorZone),
+                           l.doorsClosed.map { $0 ? "closed" : "open" } ?? "?", yesNo(l.occupied), l.mode ?? "?",
+                           l.safetyCircuitClosed.map { $0 ? "closed" : "OPEN" } ?? "?", l.mainsPresent.map { $0 ? "ok" : "LOST" } ?? "?",
+                           l.activeAlarms.isEmpty ? "-" : l.activeAlarms.map { $0.type }.joined(separator: ",")])
+                }
+                for l in t.lines { try c.print(l) }
+            }))
+        group("maintenance", "maintenance windows: door alarms suppressed, the platform told")
+        add(CommandSpec(
+            name: "maintenance start", synopsis: "[DEVICE] [--for 2h]", summary: "open a maintenance window (whole site without DEVICE)",
+            details: "While open, door and cabinet alarms of the scope are suppressed and the platform shows the site in\nmaintenance. --for closes it by itself (1m to 24h); otherwise maintenance end does.",
+            examples: ["maintenance start --for 2h", "maintenance start lift-1"], role: .technician, arguments: 0...1, valued: ["for"],
+            completions: [.device], run: { i, c in
+                let d = try i.duration("for", in: .minutes(1)...(.hours(24)))
+                let windows = try c.backend.maintenance(.start(scope: i[0], duration: d), by: c.user.name)
+                c.audit("maintenance start", i[0] ?? "site", new: d.map { "for \(formatDuration($0))" } ?? "until ended")
+                for w in windows { try c.print("maintenance: " + describe(w, c)) }
+            }))
+        add(CommandSpec(
+            name: "maintenance end", synopsis: "[DEVICE]", summary: "close a maintenance window",
+            details: "", examples: ["maintenance end", "maintenance end lift-1"], role: .technician, arguments: 0...1,
+            completions: [.device], run: { i, c in
+                let windows = try c.backend.maintenance(.end(scope: i[0]), by: c.user.name)
+                c.audit("maintenance end", i[0] ?? "site")
+                try c.print(windows.isEmpty ? "no maintenance window open" : "still open: " + windows.map { describe($0, c) }.joined(separator: "; "))
+            }))
+    }
+}
+
+private func onOff(_ text: String, _ name: String) throws -> Bool {
+    switch text.lowercased() {
+    case "on", "1", "true", "active": return true
+    case "off", "0", "false", "inactive": return false
+    default: throw CommandError("\(name) \"\(text)\" must be on or off")
+    }
+}
+
+private func yesNo(_ b: Bool?) -> String { b.map { $0 ? "yes" : "no" } ?? "?" }
+
+private func describe(_ s: GPIOLineState, _ c: CommandContext) -> String {
+    "\(s.name) (\(s.isOutput ? "output" : "input")): \(s.active ? "active" : "inactive")" + (s.revertsAt.map { ", reverts at \(c.localTime($0))" } ?? "")
+}

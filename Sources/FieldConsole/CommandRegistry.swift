@@ -1,0 +1,108 @@
+import FieldCore
+
+/// Every console command, found by its first one or two words.
+struct CommandRegistry {
+    private(set) var specs: [CommandSpec] = []
+    /// Group summaries (`modbus`: "raw Modbus access …") for `help`.
+    private(set) var groups: [String: String] = [:]
+    /// Other names for commands (`exit` → `logout`).
+    private(set) var aliases: [String: String] = [:]
+
+    mutating func add(_ spec: CommandSpec) { specs.append(spec) }
+    mutating func group(_ name: String, _ summary: String) { groups[name] = summary }
+    mutating func alias(_ name: String, for target: String) { aliases[name] = target }
+
+    /// What a line's words resolve to.
+    enum Resolution {
+        case command(CommandSpec, arguments: [String])
+        case unknown(String)
+    }
+
+    func resolve(_ words: [String]) -> Resolution {
+        guard var first = words.first else { return .unknown("empty line") }
+        first = aliases[first] ?? first
+        if groups[first] != nil {
+            let subs = subcommands(of: first)
+            if words.count >= 2, let spec = subs.first(where: { $0.words[1] == words[1] }) {
+                return .command(spec, arguments: Array(words.dropFirst(2)))
+            }
+            // A group may also be a command of its own (`date` and `date set`).
+            if let spec = specs.first(where: { $0.name == first }) {
+                return .command(spec, arguments: Array(words.dropFirst()))
+            }
+            guard words.count >= 2 else {
+                return .unknown("\(first) needs a subcommand: \(subs.map { $0.words[1] }.joined(separator: ", "))")
+            }
+            let close = suggestion(words[1], among: subs.map { $0.words[1] })
+            return .unknown("\(first) has no subcommand \"\(words[1])\"\(close); it has: \(subs.map { $0.words[1] }.joined(separator: ", "))")
+        }
+        if let spec = specs.first(where: { $0.name == first }) {
+            return .command(spec, arguments: Array(words.dropFirst()))
+        }
+        return .unknown("unknown command \"\(first)\"\(suggestion(first, among: topLevelNames)); type help for the list")
+    }
+
+    /// Top-level words: single commands and group names.
+    var topLevelNames: [String] {
+        Array(Set(specs.map { $0.words[0] })).sorted()
+    }
+
+    func subcommands(of group: String) -> [CommandSpec] {
+        specs.filter { $0.words.count == 2 && $0.words[0] == group }
+    }
+
+    func spec(named name: String) -> CommandSpec? { specs.first { $0.name == name } }
+
+    private func suggestion(_ word: String, among names: [String]) -> String {
+        let close = names.filter { editDistance($0, word) <= max(1, word.count / 3) || $0.hasPrefix(word) }
+        return close.isEmpty ? "" : " (did you mean \(close.prefix(3).map { "\"\($0)\"" }.joined(separator: ", "))?)"
+    }
+
+    // MARK: Help
+
+    /// `help`: the commands `role` may run, by group.
+    func overview(for role: Role) -> [String] {
+        var lines = ["commands (help COMMAND for details and examples):"]
+        var hidden = 0
+        for name in topLevelNames {
+            if let summary = groups[name] {
+                let subs = specs.filter { $0.name == name } + subcommands(of: name)
+                let allowed = subs.filter { $0.role <= role }
+                hidden += subs.count - allowed.count
+                guard !allowed.isEmpty else { continue }
+                lines.append("  " + padded(name, 16) + summary)
+                for s in allowed { lines.append("    " + padded(s.usage, 40) + s.summary) }
+            } else if let s = spec(named: name) {
+                guard s.role <= role else {
+                    hidden += 1
+                    continue
+                }
+                lines.append("  " + padded(s.usage, 42) + s.summary)
+            }
+        }
+        if hidden > 0 { lines.append("(\(hidden) more need a higher role than \(role.rawValue))") }
+        return lines
+    }
+
+    /// `help COMMAND`: usage, role, details and examples; nil when there is no such command.
+    func help(for words: [String]) -> [String]? {
+        guard let first = words.first.map({ aliases[$0] ?? $0 }) else { return nil }
+        if groups[first] != nil && words.count == 1 {
+            var lines = ["\(first): \(groups[first] ?? "")"]
+            for s in specs.filter({ $0.name == first }) + subcommands(of: first) { lines.append("  " + padded(s.usage, 40) + "\(s.summary) [\(s.role.rawValue)]") }
+            lines.append("help \(first) SUBCOMMAND for details")
+            return lines
+        }
+        guard case .command(let s, _) = resolve(Array(words.prefix(2))) else { return nil }
+        var lines = ["usage: \(s.usage)", s.summary, "role: \(s.role.rawValue) or above"]
+        if !s.details.isEmpty { lines += [""] + s.details.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
+        if !s.examples.isEmpty { lines += ["", "examples:"] + s.examples.map { "  " + $0 } }
+        return lines
+    }
+}
+
+/// `s` padded with spaces to `width` columns (at least one space after it).
+func padded(_ s: String, _ width: Int) -> String {
+    let w = displayWidth(s)
+    return s + String(repeating: " ", count: max(1, width - w))
+}

@@ -1,0 +1,98 @@
+/// A command line that cannot be split into words.
+public struct TokenizeError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var message: String
+    /// 1-based character column where the problem starts.
+    public var column: Int
+
+    public var description: String { "\(message) (column \(column))" }
+}
+
+/// Splits a command line into words like a small shell: blanks separate words; `'single'`
+/// quotes keep everything literally; `"double"` quotes allow `\"` and `\\`; outside quotes a
+/// backslash keeps the next character literally. Quoted parts next to each other form one word
+/// (`a"b c"` is `ab c`); `""` is an empty word.
+public enum CommandTokenizer {
+    /// The words of `line`.
+    /// - Throws: an unterminated quote or a backslash at the end, with the column.
+    public static func split(_ line: String) throws(TokenizeError) -> [String] {
+        let scan = scan(line)
+        if let error = scan.error { throw error }
+        return scan.words + (scan.inWord ? [scan.current] : [])
+    }
+
+    /// For tab completion: the complete words before the cursor and the word being typed (empty
+    /// when the cursor follows a blank). Unterminated quotes count as the word being typed.
+    public static func splitForCompletion(_ textBeforeCursor: String) -> (words: [String], partial: String) {
+        let scan = scan(textBeforeCursor)
+        return (scan.words, scan.inWord ? scan.current : "")
+    }
+
+    /// Quotes a word so that `split` gives it back unchanged.
+    public static func quote(_ word: String) -> String {
+        let special: Set<Character> = [" ", "\t", "'", "\"", "\\"]
+        guard word.isEmpty || word.contains(where: special.contains) else { return word }
+        var s = "\""
+        for c in word {
+            if c == "\"" || c == "\\" { s.append("\\") }
+            s.append(c)
+        }
+        return s + "\""
+    }
+
+    private struct Scan {
+        var words: [String] = []
+        var current = ""
+        var inWord = false
+        var error: TokenizeError?
+    }
+
+    private static func scan(_ line: String) -> Scan {
+        enum Quote { case none, single, double }
+        var s = Scan()
+        var quote = Quote.none
+        var quoteColumn = 0
+        var escaped = false
+        var column = 0
+        for c in line {
+            column += 1
+            if escaped {
+                if quote == .double && c != "\"" && c != "\\" { s.current.append("\\") }
+                s.current.append(c)
+                escaped = false
+                continue
+            }
+            switch quote {
+            case .single:
+                if c == "'" { quote = .none } else { s.current.append(c) }
+            case .double:
+                if c == "\"" { quote = .none } else if c == "\\" { escaped = true } else { s.current.append(c) }
+            case .none:
+                switch c {
+                case " ", "\t":
+                    if s.inWord {
+                        s.words.append(s.current)
+                        s.current = ""
+                        s.inWord = false
+                    }
+                case "'", "\"":
+                    quote = c == "'" ? .single : .double
+                    quoteColumn = column
+                    s.inWord = true
+                case "\\":
+                    escaped = true
+                    s.inWord = true
+                default:
+                    s.current.append(c)
+                    s.inWord = true
+                }
+            }
+        }
+        if escaped && quote == .none {
+            s.error = TokenizeError(message: "a backslash at the end of the line escapes nothing", column: column)
+        } else if quote != .none {
+            let name = quote == .single ? "single quote (')" : "double quote (\")"
+            s.error = TokenizeError(message: "unterminated \(name)", column: quoteColumn)
+        }
+        return s
+    }
+}

@@ -1,2 +1,0 @@
-/// The technician console.
-public enum FieldConsole {}

@@ -1,0 +1,105 @@
+import FieldCore
+
+/// The gateway at a glance, as `status` shows it.
+public struct GatewayStatus: Hashable, Sendable {
+    public var site: String
+    public var board: String
+    public var time: Timestamp
+    /// Local time's offset east of UTC, in minutes.
+    public var utcOffsetMinutes: Int
+    public var uptime: Duration
+    public var buses: [BusStatus]
+    public var uplink: UplinkStatus
+    public var outbox: OutboxStatus
+    public var devicesOnline: Int
+    public var devicesTotal: Int
+    /// Active alarms by severity.
+    public var activeAlarms: [Severity: Int]
+    /// Alarms (active or cleared) not yet acknowledged.
+    public var unacknowledgedAlarms: Int
+    public var maintenance: [MaintenanceWindow]
+
+    public init(site: String, board: String, time: Timestamp, utcOffsetMinutes: Int, uptime: Duration, buses: [BusStatus],
+                uplink: UplinkStatus, outbox: OutboxStatus, devicesOnline: Int, devicesTotal: Int,
+                activeAlarms: [Severity: Int], unacknowledgedAlarms: Int, maintenance: [MaintenanceWindow]) {
+        (self.site, self.board, self.time, self.utcOffsetMinutes, self.uptime) = (site, board, time, utcOffsetMinutes, uptime)
+        (self.buses, self.uplink, self.outbox) = (buses, uplink, outbox)
+        (self.devicesOnline, self.devicesTotal) = (devicesOnline, devicesTotal)
+        (self.activeAlarms, self.unacknowledgedAlarms, self.maintenance) = (activeAlarms, unacknowledgedAlarms, maintenance)
+    }
+}
+
+/// One field bus (RS-485 line or Modbus TCP endpoint) and how it is doing.
+public struct BusStatus: Hashable, Sendable {
+    public var name: String
+    /// Where it goes: `/dev/ttyS1 9600 8N1` or `10.0.0.7:502`.
+    public var endpoint: String
+    public var devices: Int
+    public var devicesOnline: Int
+    /// Transactions per second over the last minute.
+    public var transactionsPerSecond: Double
+    /// Failed transactions since start.
+    public var errors: Int
+    public var lastError: String?
+
+    public init(name: String, endpoint: String, devices: Int, devicesOnline: Int, transactionsPerSecond: Double = 0,
+                errors: Int = 0, lastError: String? = nil) {
+        (self.name, self.endpoint, self.devices, self.devicesOnline) = (name, endpoint, devices, devicesOnline)
+        (self.transactionsPerSecond, self.errors, self.lastError) = (transactionsPerSecond, errors, lastError)
+    }
+}
+
+/// The MQTT uplink to the platform.
+public struct UplinkStatus: Hashable, Sendable {
+    public enum State: String, Sendable {
+        case connected, connecting, disconnected, disabled
+    }
+
+    public var state: State
+    /// `host:port` of the broker.
+    public var broker: String
+    /// Since when the state holds.
+    public var since: Timestamp?
+    public var lastError: String?
+
+    public init(state: State, broker: String, since: Timestamp? = nil, lastError: String? = nil) {
+        (self.state, self.broker, self.since, self.lastError) = (state, broker, since, lastError)
+    }
+}
+
+/// Messages waiting in the outbox for the uplink.
+public struct OutboxStatus: Hashable, Sendable {
+    public var pending: Int
+    public var oldest: Timestamp?
+
+    public init(pending: Int, oldest: Timestamp? = nil) {
+        self.pending = pending
+        self.oldest = oldest
+    }
+}
+
+/// Firmware, board and library versions.
+public struct VersionInfo: Hashable, Sendable {
+    public var firmware: String
+    public var board: String
+    /// Library name → version (`libmodbus` → `3.1.10`), shown sorted by name.
+    public var components: [String: String]
+
+    public init(firmware: String = FieldgateVersion.string, board: String, components: [String: String] = [:]) {
+        (self.firmware, self.board, self.components) = (firmware, board, components)
+    }
+}
+
+/// The wall clock as the gateway sees it.
+public struct SystemTime: Hashable, Sendable {
+    public var now: Timestamp
+    /// Local time's offset east of UTC, in minutes.
+    public var utcOffsetMinutes: Int
+    /// Where the time comes from: `rtc`, `ntp`, `platform`, `manual`, or `unset` (a board without
+    /// RTC after power-up).
+    public var source: String
+
+    public init(now: Timestamp, utcOffsetMinutes: Int, source: String) {
+        (self.now, self.utcOffsetMinutes, self.source) = (now, utcOffsetMinutes, source)
+    }
+}

@@ -1,0 +1,122 @@
+import FieldCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// `fieldgate passwd`: reads a new password twice without echo and prints its crypt(3) hash for
+/// the site config's `console.users[].password-hash`. The password is never stored or printed.
+public enum PasswdTool {
+    public static let usage = """
+    usage: fieldgate passwd [--sha512]
+      Reads a password twice without echo and prints its hash (yescrypt; SHA-512 crypt with --sha512)
+      for the "password-hash" of a console user in the site config.
+    """
+
+    /// Runs the tool on standard input, output and error; returns the exit status.
+    public static func run(arguments: [String]) -> Int32 {
+        run(arguments: arguments, input: 0, output: 1, messages: 2)
+    }
+
+    /// Runs the tool on the given descriptors: prompts and errors go to `messages`, the hash to
+    /// `output`. When `input` is a terminal its echo is off while the passwords are typed.
+    /// - Returns: 0 with a hash printed, 1 when the passwords differ or hashing failed, 2 for a
+    ///   usage error.
+    public static func run(arguments: [String], input: Int32, output: Int32, messages: Int32) -> Int32 {
+        let method: PasswordMethod
+        do {
+            let parsed = try ParsedArguments(arguments, valued: [], flags: ["sha512"])
+            guard parsed.positionals.isEmpty else { throw UsageError("unexpected argument \"\(parsed.positionals[0])\"") }
+            method = parsed.flags.contains("sha512") ? .sha512 : .yescrypt
+        } catch {
+            put("fieldgate passwd: \(error)\n\(usage)\n", to: messages)
+            return 2
+        }
+        let echoOff = EchoSuppression(input)
+        defer { echoOff.restore() }
+        put("new password: ", to: messages)
+        guard let first = readSecretLine(input) else {
+            put("\nfieldgate passwd: no password given\n", to: messages)
+            return 1
+        }
+        put("\nnew password again: ", to: messages)
+        guard let second = readSecretLine(input) else {
+            put("\nfieldgate passwd: no password given\n", to: messages)
+            return 1
+        }
+        put("\n", to: messages)
+        guard first.matches(second) else {
+            put("fieldgate passwd: the two passwords differ\n", to: messages)
+            return 1
+        }
+        guard first.count >= minimumPasswordBytes else {
+            put("fieldgate passwd: a password needs at least \(minimumPasswordBytes) characters\n", to: messages)
+            return 1
+        }
+        do {
+            put(try PasswordHasher.hash(first, method: method) + "\n", to: output)
+            return 0
+        } catch {
+            put("fieldgate passwd: \(error)\n", to: messages)
+            return 1
+        }
+    }
+
+    /// Reads up to a newline into wiped memory; nil at end of input before any byte or when the
+    /// line is longer than libcrypt accepts.
+    private static func readSecretLine(_ fd: Int32) -> SecretBytes? {
+        let secret = SecretBytes(capacity: 512)
+        var byte: UInt8 = 0
+        var sawAny = false
+        var tooLong = false
+        while true {
+            let n = read(fd, &byte, 1)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            sawAny = true
+            if byte == 0x0A || byte == 0x0D { break }
+            if !secret.append(byte) { tooLong = true }
+        }
+        byte = 0
+        guard sawAny, !tooLong else {
+            secret.wipe()
+            return nil
+        }
+        return secret
+    }
+
+    private static func put(_ text: String, to fd: Int32) {
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return }
+            offset += n
+        }
+    }
+}
+
+/// Turns a terminal's echo off until `restore()`; does nothing for a pipe or file.
+private struct EchoSuppression {
+    private let fd: Int32
+    private let saved: termios?
+
+    init(_ fd: Int32) {
+        self.fd = fd
+        var t = termios()
+        guard isatty(fd) == 1, tcgetattr(fd, &t) == 0 else {
+            saved = nil
+            return
+        }
+        saved = t
+        t.c_lflag &= ~tcflag_t(ECHO)
+        _ = tcsetattr(fd, TCSAFLUSH, &t)
+    }
+
+    func restore() {
+        guard var t = saved else { return }
+        _ = tcsetattr(fd, TCSAFLUSH, &t)
+    }
+}

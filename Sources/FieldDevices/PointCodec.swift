@@ -1,0 +1,103 @@
+import FieldCore
+
+/// Everything needed to decode and judge one point, with no references inside: the read plan
+/// keeps one per slot so a poll cycle copies no strings and retains nothing.
+struct PointCodec: Sendable {
+    var type: ValueType
+    var order: WordOrder
+    var count: Int
+    /// For a bit field: its mask and lowest bit.
+    var field: (mask: UInt16, shift: UInt16)?
+    var scale: Double
+    var offset: Double
+    var range: ClosedRange<Double>?
+    var loop: LoopLimits?
+    var warmUpMilliseconds: Int64?
+
+    init(_ p: PointSpec) {
+        type = p.type
+        order = p.wordOrder
+        count = p.count
+        field = p.bits.map { ($0.mask, UInt16($0.lowest)) }
+        scale = p.scale
+        offset = p.offset
+        range = p.range
+        loop = p.loop.map(LoopLimits.init)
+        warmUpMilliseconds = p.warmUp?.milliseconds
+    }
+
+    /// The value (in the point's `unit`) held by registers from `start`.
+    func value(_ registers: [UInt16], at start: Int) -> PointValue {
+        if let field {
+            let bits = (registers[start] & field.mask) >> field.shift
+            return type == .bool ? .bool(bits != 0) : .number(Double(bits) * scale + offset)
+        }
+        let pattern = RegisterCodec.pattern(registers, at: start, count: type.registerCount, order: order)
+        return type == .bool ? .bool(pattern != 0) : .number(RegisterCodec.number(pattern, as: type) * scale + offset)
+    }
+
+    /// A freshly read value as a reading with its quality: loop bands, non-finite numbers, range,
+    /// warm-up. Status bits are the plan's business.
+    func judge(_ value: PointValue, previous: Reading?, now: Timestamp, onlineSince: Timestamp?) -> Reading {
+        var reading = Reading(value, at: now)
+        if case .number(var n) = value {
+            if !n.isFinite {
+                reading = Reading(nil, quality: .sensorFault, at: now)
+            } else if let loop {
+                switch loop.band(ofCurrent: n) {
+                case .failure:
+                    reading = Reading(nil, quality: .sensorFault, at: now)
+                case .ambiguous:
+                    reading = Reading(previous?.value, quality: .outOfRange, at: now)
+                case .saturatedLow, .measurement, .saturatedHigh:
+                    n = loop.value(ofCurrent: n)
+                    reading = Reading(.number(n), at: now)
+                }
+            }
+            if reading.quality == .good, let range, !range.contains(n) { reading.quality = .outOfRange }
+        }
+        if let warmUpMilliseconds, let onlineSince, now.milliseconds - onlineSince.milliseconds < warmUpMilliseconds {
+            reading.quality = worse(reading.quality, .warmingUp)
+        }
+        return reading
+    }
+}
+
+/// The numbers of a `CurrentLoop` (its unit left out) and the NE43 arithmetic on them.
+struct LoopLimits: Sendable {
+    var low, high, faultBelow, validFrom, validTo, faultAbove: Double
+
+    init(_ l: CurrentLoop) {
+        (low, high, faultBelow, validFrom, validTo, faultAbove) = (l.low, l.high, l.faultBelow, l.validFrom, l.validTo, l.faultAbove)
+    }
+
+    func band(ofCurrent mA: Double) -> CurrentLoop.Band {
+        if !mA.isFinite || mA < faultBelow || mA > faultAbove { return .failure }
+        if mA < validFrom || mA > validTo { return .ambiguous }
+        if mA < CurrentLoop.spanLow { return .saturatedLow }
+        if mA > CurrentLoop.spanHigh { return .saturatedHigh }
+        return .measurement
+    }
+
+    func value(ofCurrent mA: Double) -> Double {
+        let clamped = min(max(mA, CurrentLoop.spanLow), CurrentLoop.spanHigh)
+        return low + (clamped - CurrentLoop.spanLow) / (CurrentLoop.spanHigh - CurrentLoop.spanLow) * (high - low)
+    }
+}
+
+/// The less trustworthy of two qualities (comm-error > warming-up > sensor-fault > out-of-range
+/// > insufficient-data > stale > good).
+func worse(_ a: Quality, _ b: Quality) -> Quality {
+    func rank(_ q: Quality) -> Int {
+        switch q {
+        case .good: 0
+        case .stale: 1
+        case .insufficientData: 2
+        case .outOfRange: 3
+        case .sensorFault: 4
+        case .warmingUp: 5
+        case .commError: 6
+        }
+    }
+    return rank(a) >= rank(b) ? a : b
+}

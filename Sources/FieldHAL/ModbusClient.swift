@@ -1,0 +1,351 @@
+import FieldCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A Modbus master on one bus over libmodbus: RTU on a serial port, or TCP to a device or a
+/// TCP-to-RTU gateway.
+///
+/// A client owns one libmodbus context and is used by **one thread at a time**: the bus's worker,
+/// which runs polls and queued writes strictly in turn (a bus is half-duplex). It is deliberately
+/// not `Sendable`; the worker builds it on its own thread from `ModbusSettings`, which is.
+///
+/// Every request names its unit and is checked against the protocol limits before anything is
+/// sent. After a failure the client puts the link back in a known state:
+/// - TCP: a lost connection, or an answer that leaves the byte stream out of step (invalid frame),
+///   closes the connection and the next request reconnects. A read that finds the connection lost
+///   reconnects and is sent once more; a write (0x17 included) is not repeated (the caller decides).
+/// - RTU: after any failed request the port is flushed, so a late or garbled answer is not taken
+///   for the next one; frames are kept at least t3.5 (`ModbusRTUSettings.frameGap`) apart. A
+///   serial device that went away (a USB adapter unplugged) is reopened by the next request.
+/// - Both: after a timeout the link is flushed; if an answer still arrives later, the next
+///   request sees an invalid frame and (on TCP) reconnects.
+/// - Writes to unit 0 are broadcasts: sent without waiting for an answer; the next request waits
+///   `ModbusTimeouts.broadcastTurnaround` so every device has acted on it, and on TCP discards any
+///   answer a gateway sent anyway.
+public final class ModbusClient: ModbusTransport {
+    public let settings: ModbusSettings
+    /// The timeouts in force; change them with `setTimeouts(_:)` (a bus scan shortens them).
+    public private(set) var timeouts: ModbusTimeouts
+    /// How many times the client reopened a link that a failure had closed.
+    public private(set) var reconnects = 0
+
+    private let context: ModbusContext
+    private let units: ClosedRange<UInt8>
+    private let isRTU: Bool
+    private let frameGap: UInt64  // ns; 0 on TCP
+    private let characterTime: UInt64  // ns; 0 on TCP
+    private var currentUnit: UInt8?
+    private var quietUntil: UInt64 = 0  // monotonic ns before which the next frame may not start
+    private var drainBeforeNext = false
+    private var lost = false
+    /// The storage of the last registers read. A poll loop drops each answer before the next
+    /// read, so the next read fills the same storage instead of allocating; an answer the caller
+    /// keeps is left alone (copy-on-write) and the next read allocates afresh.
+    private var registers: [UInt16] = []
+
+    /// Creates the libmodbus context; does not open the port or connect yet.
+    ///
+    /// - Throws: `.invalidArgument` naming a bad setting.
+    public init(_ settings: ModbusSettings) throws(ModbusError) {
+        try settings.check()
+        self.settings = settings
+        timeouts = settings.timeouts
+        units = settings.units
+        switch settings.link {
+        case .rtu(let rtu):
+            isRTU = true
+            frameGap = UInt64(rtu.frameGap.nanoseconds)
+            characterTime = UInt64(rtu.characterTime.nanoseconds)
+        case .tcp:
+            isRTU = false
+            frameGap = 0
+            characterTime = 0
+        }
+        do {
+            context = try ModbusContext(link: settings.link)
+            try context.setTimeouts(settings.timeouts)
+        } catch {
+            throw Self.error(error, settings: settings, timeouts: settings.timeouts, request: nil)
+        }
+    }
+
+    public var bus: String { settings.bus }
+
+    /// The libmodbus the process runs with, e.g. `3.1.6` (for `version` output and benchmarks).
+    public static var libraryVersion: String { ModbusContext.libraryVersion }
+
+    /// Whether the serial port is open or the TCP connection is up (as far as the client knows).
+    public var isConnected: Bool { context.isOpen }
+
+    public func connect() throws(ModbusError) {
+        do {
+            try open()
+        } catch {
+            throw Self.error(error, settings: settings, timeouts: timeouts, request: nil)
+        }
+    }
+
+    public func close() {
+        context.close()
+        lost = false
+    }
+
+    /// Changes the response, byte and broadcast timeouts for the following requests.
+    ///
+    /// - Throws: `.invalidArgument` for a timeout out of range.
+    public func setTimeouts(_ new: ModbusTimeouts) throws(ModbusError) {
+        if let problem = new.problem { throw ModbusError(.invalidArgument, bus: bus, detail: problem) }
+        do {
+            try context.setTimeouts(new)
+        } catch {
+            throw Self.error(error, settings: settings, timeouts: new, request: nil)
+        }
+        timeouts = new
+    }
+
+    // MARK: reads
+
+    public func readCoils(unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [Bool] {
+        try readBits(ModbusRequest(.readCoils, unit: unit, address: address, count: count))
+    }
+
+    public func readDiscreteInputs(unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [Bool] {
+        try readBits(ModbusRequest(.readDiscreteInputs, unit: unit, address: address, count: count))
+    }
+
+    public func readHoldingRegisters(unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [UInt16] {
+        try readRegisters(ModbusRequest(.readHoldingRegisters, unit: unit, address: address, count: count))
+    }
+
+    public func readInputRegisters(unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [UInt16] {
+        try readRegisters(ModbusRequest(.readInputRegisters, unit: unit, address: address, count: count))
+    }
+
+    private func readRegisters(_ request: ModbusRequest) throws(ModbusError) -> [UInt16] {
+        try request.check(bus: bus, units: units)
+        var answer = registers
+        registers = []
+        if answer.count != request.count {
+            answer.removeAll(keepingCapacity: true)
+            answer.append(contentsOf: repeatElement(0, count: request.count))
+        }
+        // Writing in place copies first if the caller still holds the last answer.
+        try perform(request) { (c) throws(ModbusContext.Failure) in
+            try answer.withUnsafeMutableBufferPointer { (b) throws(ModbusContext.Failure) in
+                try c.readRegisters(request.function, address: request.address, into: b)
+            }
+        }
+        registers = answer
+        return answer
+    }
+
+    private func readBits(_ request: ModbusRequest) throws(ModbusError) -> [Bool] {
+        try request.check(bus: bus, units: units)
+        return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: request.count) { (raw) throws(ModbusError) in
+            try perform(request) { (c) throws(ModbusContext.Failure) in
+                try c.readBits(request.function, address: request.address, into: raw)
+            }
+            return raw.map { $0 != 0 }
+        }
+    }
+
+    // MARK: writes
+
+    public func writeCoil(unit: UInt8, address: UInt16, value: Bool) throws(ModbusError) {
+        let request = ModbusRequest(.writeSingleCoil, unit: unit, address: address, count: 1)
+        try request.check(bus: bus, units: units)
+        if request.isBroadcast {
+            return try broadcast(request, pdu: [unit, request.function.rawValue] + address.bigEndianBytes + [value ? 0xFF : 0x00, 0x00])
+        }
+        try perform(request) { (c) throws(ModbusContext.Failure) in try c.writeBit(address: address, value: value) }
+    }
+
+    public func writeRegister(unit: UInt8, address: UInt16, value: UInt16) throws(ModbusError) {
+        let request = ModbusRequest(.writeSingleRegister, unit: unit, address: address, count: 1)
+        try request.check(bus: bus, units: units)
+        if request.isBroadcast {
+            return try broadcast(request, pdu: [unit, request.function.rawValue] + address.bigEndianBytes + value.bigEndianBytes)
+        }
+        try perform(request) { (c) throws(ModbusContext.Failure) in try c.writeRegister(address: address, value: value) }
+    }
+
+    public func writeCoils(unit: UInt8, address: UInt16, values: [Bool]) throws(ModbusError) {
+        let request = ModbusRequest(.writeMultipleCoils, unit: unit, address: address, count: values.count)
+        try request.check(bus: bus, units: units)
+        if request.isBroadcast {
+            var packed = [UInt8](repeating: 0, count: (values.count + 7) / 8)
+            for (i, on) in values.enumerated() where on { packed[i / 8] |= 1 << UInt8(i % 8) }
+            let head = [unit, request.function.rawValue] + address.bigEndianBytes + UInt16(values.count).bigEndianBytes
+            return try broadcast(request, pdu: head + [UInt8(packed.count)] + packed)
+        }
+        let raw = values.map { UInt8($0 ? 1 : 0) }
+        try perform(request) { (c) throws(ModbusContext.Failure) in
+            try raw.withUnsafeBufferPointer { (b) throws(ModbusContext.Failure) in try c.writeBits(address: address, b) }
+        }
+    }
+
+    public func writeRegisters(unit: UInt8, address: UInt16, values: [UInt16]) throws(ModbusError) {
+        let request = ModbusRequest(.writeMultipleRegisters, unit: unit, address: address, count: values.count)
+        try request.check(bus: bus, units: units)
+        if request.isBroadcast {
+            let head = [unit, request.function.rawValue] + address.bigEndianBytes + UInt16(values.count).bigEndianBytes
+            return try broadcast(request, pdu: head + [UInt8(values.count * 2)] + values.flatMap(\.bigEndianBytes))
+        }
+        try perform(request) { (c) throws(ModbusContext.Failure) in
+            try values.withUnsafeBufferPointer { (b) throws(ModbusContext.Failure) in try c.writeRegisters(address: address, b) }
+        }
+    }
+
+    public func writeAndReadRegisters(unit: UInt8, writeAddress: UInt16, values: [UInt16],
+                                      readAddress: UInt16, readCount: Int) throws(ModbusError) -> [UInt16] {
+        let request = ModbusRequest(.writeAndReadRegisters, unit: unit, address: readAddress, count: readCount,
+                                    writeAddress: writeAddress, writeCount: values.count)
+        try request.check(bus: bus, units: units)
+        var read = [UInt16](repeating: 0, count: readCount)
+        try perform(request) { (c) throws(ModbusContext.Failure) in
+            try values.withUnsafeBufferPointer { (w) throws(ModbusContext.Failure) in
+                try read.withUnsafeMutableBufferPointer { (r) throws(ModbusContext.Failure) in
+                    try c.writeAndReadRegisters(writeAddress: writeAddress, w, readAddress: readAddress, into: r)
+                }
+            }
+        }
+        return read
+    }
+
+    // MARK: the transaction cycle
+
+    /// Runs one checked request: opens the link if needed, keeps the frame gap, selects the unit,
+    /// calls libmodbus, and on failure recovers the link and throws the error in context.
+    @inline(__always)
+    private func perform(_ request: ModbusRequest, _ call: (ModbusContext) throws(ModbusContext.Failure) -> Void) throws(ModbusError) {
+        var resent = false
+        while true {
+            do {
+                try prepare()
+                if currentUnit != request.unit {
+                    try context.setUnit(request.unit)
+                    currentUnit = request.unit
+                }
+                try call(context)
+                if isRTU { quietUntil = monotonicNanoseconds() + frameGap }
+                return
+            } catch {
+                let failure = recover(from: error, request: request)
+                if failure.kind == .connectionLost && !request.function.writes && !resent {
+                    resent = true
+                    continue
+                }
+                throw failure
+            }
+        }
+    }
+
+    /// Sends a unit-0 write and does not wait for an answer, which nobody sends on a serial line.
+    private func broadcast(_ request: ModbusRequest, pdu: [UInt8]) throws(ModbusError) {
+        do {
+            try prepare()
+            try context.send(unitAndPDU: pdu)
+        } catch {
+            throw recover(from: error, request: request)
+        }
+        let onWire = UInt64(pdu.count + 2) * characterTime  // + CRC; 0 on TCP
+        let turnaround = UInt64(timeouts.broadcastTurnaround.nanoseconds)
+        quietUntil = monotonicNanoseconds() + onWire + max(frameGap, turnaround)
+        drainBeforeNext = !isRTU
+    }
+
+    @inline(__always)
+    private func prepare() throws(ModbusContext.Failure) {
+        if !context.isOpen { try open() }
+        if quietUntil != 0 { waitUntilQuiet() }
+        if drainBeforeNext {
+            context.flush()
+            drainBeforeNext = false
+        }
+    }
+
+    private func open() throws(ModbusContext.Failure) {
+        try context.open()
+        if lost {
+            reconnects += 1
+            lost = false
+        }
+    }
+
+    private func waitUntilQuiet() {
+        let now = monotonicNanoseconds()
+        guard now < quietUntil else { return }
+        let wait = quietUntil - now
+        var request = timespec(tv_sec: Int(wait / 1_000_000_000), tv_nsec: Int(wait % 1_000_000_000))
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) == -1 && errno == EINTR { request = remaining }
+    }
+
+    private func recover(from failure: ModbusContext.Failure, request: ModbusRequest) -> ModbusError {
+        let error = Self.error(failure, settings: settings, timeouts: timeouts, request: request)
+        switch error.kind {
+        case .connectionLost, .cannotConnect, .system:
+            closeAfterFailure()
+        case .badCRC where !isRTU, .invalidFrame where !isRTU:
+            // The TCP byte stream is out of step with the transaction ids: start a fresh one.
+            closeAfterFailure()
+        case .timeout, .badCRC, .invalidFrame, .exception, .overLimit, .invalidArgument:
+            context.flush()
+        }
+        if isRTU { quietUntil = monotonicNanoseconds() + frameGap }
+        return error
+    }
+
+    private func closeAfterFailure() {
+        if context.isOpen { lost = true }
+        context.close()
+    }
+
+    /// A libmodbus failure in the words of `ModbusError`, with the request's context.
+    private static func error(_ failure: ModbusContext.Failure, settings: ModbusSettings, timeouts: ModbusTimeouts,
+                              request: ModbusRequest?) -> ModbusError {
+        var (kind, text) = ModbusContext.classify(failure)
+        let opening = failure.call == "modbus_connect" || failure.call.hasPrefix("modbus_rtu_set")
+        if opening { kind = .cannotConnect }
+        let endpoint: String
+        switch settings.link {
+        case .rtu(let s): endpoint = s.device
+        case .tcp(let s): endpoint = s.description
+        }
+        let detail: String
+        switch kind {
+        case .timeout:
+            detail = "no answer within \(timeouts.response.milliseconds) ms"
+        case .badCRC:
+            detail = "answer corrupted: check termination, wiring, baud rate and parity"
+        case .exception:
+            detail = ""
+        case .invalidFrame:
+            detail = text
+        case .cannotConnect where failure.call == "modbus_rtu_set_serial_mode":
+            detail = "\(endpoint): the serial driver has no kernel RS-485 support (\(text)); use rs485 mode rts or none"
+        case .cannotConnect, .connectionLost:
+            detail = "\(endpoint): \(text)"
+        case .overLimit, .invalidArgument, .system:
+            detail = "\(text), errno \(failure.errno) in \(failure.call)"
+        }
+        if let request {
+            return request.error(kind, bus: settings.bus, errno: failure.errno, call: failure.call, detail: detail)
+        }
+        return ModbusError(kind, bus: settings.bus, errno: failure.errno, call: failure.call, detail: detail)
+    }
+}
+
+extension UInt16 {
+    fileprivate var bigEndianBytes: [UInt8] { [UInt8(self >> 8), UInt8(self & 0xFF)] }
+}
+
+extension Duration {
+    fileprivate var nanoseconds: Int64 {
+        let c = components
+        return c.seconds * 1_000_000_000 + c.attoseconds / 1_000_000_000
+    }
+}

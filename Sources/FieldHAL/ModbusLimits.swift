@@ -1,0 +1,20 @@
+/// Protocol limits per request (Modbus Application Protocol v1.1b, section 6). A request over a
+/// limit is refused before anything is sent.
+public enum ModbusLimits {
+    /// Registers per read (0x03, 0x04) and per 0x17 read: 125.
+    public static let readRegisters = 125
+    /// Registers per write (0x10): 123.
+    public static let writeRegisters = 123
+    /// Registers written by one 0x17 transaction: 121.
+    public static let writeAndReadWriteRegisters = 121
+    /// Bits per read (0x01, 0x02): 2000.
+    public static let readBits = 2000
+    /// Bits per write (0x0F): 1968.
+    public static let writeBits = 1968
+    /// The broadcast address: writes only, nobody answers.
+    public static let broadcastUnit: UInt8 = 0
+    /// Unit addresses on a serial line: 1–247, plus 0 for broadcast.
+    public static let serialUnits: ClosedRange<UInt8> = 0...247
+    /// Unit identifiers on Modbus TCP: 0–255 (255 is the TCP guide's "the server itself").
+    public static let tcpUnits: ClosedRange<UInt8> = 0...255
+}

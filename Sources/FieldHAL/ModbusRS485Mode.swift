@@ -1,0 +1,32 @@
+/// Who switches an RS-485 transceiver between sending and receiving.
+public enum ModbusRS485Mode: Sendable, Hashable, CustomStringConvertible {
+    /// Nobody: an RS-232 link, or a transceiver with automatic direction control.
+    case none
+    /// The kernel's serial driver drives DE/RE (`TIOCSRS485`, libmodbus's `MODBUS_RTU_RS485`
+    /// serial mode). Needs a UART driver with RS-485 support; others fail at connect.
+    case kernel
+    /// libmodbus raises or lowers RTS around each request (`modbus_rtu_set_rts`), for boards
+    /// that wire the transceiver's DE/RE to RTS without kernel support.
+    ///
+    /// - Parameters:
+    ///   - level: RTS's level while sending.
+    ///   - delay: how long RTS is held before and after the frame; `nil` for libmodbus's default,
+    ///     one character time.
+    case rts(RTSLevel, delay: Duration? = nil)
+
+    /// RTS's level while the gateway sends.
+    public enum RTSLevel: String, Sendable, Hashable {
+        /// RTS high while sending (`MODBUS_RTU_RTS_UP`).
+        case up
+        /// RTS low while sending (`MODBUS_RTU_RTS_DOWN`).
+        case down
+    }
+
+    public var description: String {
+        switch self {
+        case .none: "none"
+        case .kernel: "kernel"
+        case .rts(let level, let delay): "rts-\(level.rawValue)" + (delay.map { " \($0)" } ?? "")
+        }
+    }
+}

@@ -1,0 +1,37 @@
+/// Everything needed to open one Modbus bus: its name, the link (serial RTU or TCP) and the
+/// timeouts. Plain data, built from the board and site files at start-up.
+public struct ModbusSettings: Sendable, Hashable {
+    /// The bus name errors and logs carry, as the board or site file names it (`rs485-1`).
+    public var bus: String
+    public var link: ModbusLink
+    public var timeouts: ModbusTimeouts
+
+    public init(bus: String, link: ModbusLink, timeouts: ModbusTimeouts = ModbusTimeouts()) {
+        self.bus = bus
+        self.link = link
+        self.timeouts = timeouts
+    }
+
+    /// Checks every setting, so that a bad board or site file fails at start-up with a reason.
+    ///
+    /// - Throws: `ModbusError` of kind `.invalidArgument` naming the setting.
+    public func check() throws(ModbusError) {
+        func invalid(_ detail: String) -> ModbusError { ModbusError(.invalidArgument, bus: bus, detail: detail) }
+        guard !bus.isEmpty else { throw invalid("the bus needs a name") }
+        switch link {
+        case .rtu(let rtu):
+            if let problem = rtu.problem { throw invalid(problem) }
+        case .tcp(let tcp):
+            if let problem = tcp.problem { throw invalid(problem) }
+        }
+        if let problem = timeouts.problem { throw invalid(problem) }
+    }
+
+    /// The unit addresses requests on this link may use.
+    public var units: ClosedRange<UInt8> {
+        switch link {
+        case .rtu: ModbusLimits.serialUnits
+        case .tcp: ModbusLimits.tcpUnits
+        }
+    }
+}

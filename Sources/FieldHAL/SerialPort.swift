@@ -1,0 +1,124 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Synchronization
+
+/// An open serial port (a UART tty, a USB adapter, or a pty's slave end) in raw mode.
+///
+/// Opened exclusively (`TIOCEXCL`), so a second program cannot open the port and steal bytes
+/// from the console or a bus. Reads block per the settings' `VMIN`/`VTIME`; a reader thread that
+/// must stop on shutdown waits with `waitForInput(timeout:wakeUp:)` first. One thread may read
+/// while another writes.
+public final class SerialPort: Sendable {
+    public let path: String
+    /// The port's descriptor, for a worker's own `poll(2)` set. Valid until `close()`.
+    public let descriptor: FileDescriptor
+    private let closed = Atomic<Bool>(false)
+
+    /// Opens `path` and applies `settings`.
+    ///
+    /// The port is opened non-blocking, so a UART without carrier does not hang the open, and
+    /// made blocking once `CLOCAL` is set.
+    /// - Throws: `SystemError` naming the port (`open /dev/ttyS1: No such file or directory`).
+    public init(path: String, settings: SerialSettings = .console) throws(SystemError) {
+        self.path = path
+        descriptor = try FileDescriptor.open(path, .readWrite, options: [.noControllingTerminal, .closeOnExec, .nonBlocking])
+        do {
+            _ = try systemCall("ioctl(TIOCEXCL)", subject: path) { ioctl(descriptor.rawValue, UInt(TIOCEXCL)) }
+            try apply(settings)
+            try descriptor.setNonBlocking(false)
+        } catch {
+            close()
+            throw error.about(path)
+        }
+    }
+
+    deinit { close() }
+
+    /// Changes the line settings now.
+    public func apply(_ settings: SerialSettings) throws(SystemError) {
+        do {
+            try descriptor.applySerialSettings(settings)
+        } catch {
+            throw error.about(path)
+        }
+    }
+
+    /// The port's current settings, read back from the driver (`nil`: an unsupported rate).
+    public func currentSettings() throws(SystemError) -> SerialSettings? {
+        do {
+            return try descriptor.serialSettings()
+        } catch {
+            throw error.about(path)
+        }
+    }
+
+    /// Reads what is there, at most `count` bytes, waiting as `VMIN`/`VTIME` say.
+    public func read(upTo count: Int) throws(SystemError) -> [UInt8] {
+        do {
+            return try descriptor.read(upTo: count)
+        } catch {
+            throw error.about(path)
+        }
+    }
+
+    /// Writes all of `bytes`.
+    public func write(_ bytes: some Collection<UInt8>) throws(SystemError) {
+        do {
+            try descriptor.writeAll(bytes)
+        } catch {
+            throw error.about(path)
+        }
+    }
+
+    /// Waits until input is there, `timeout` passes or `wakeUp` is signalled.
+    ///
+    /// - Returns: whether input (or a hang-up) is waiting; `false` on timeout or wake-up (the
+    ///   wake-up signal is left for its owner to drain).
+    public func waitForInput(timeout: Duration?, wakeUp: FileDescriptor.WakeUp? = nil) throws(SystemError) -> Bool {
+        var set = [FileDescriptor.PollRequest(descriptor)]
+        if let wakeUp { set.append(FileDescriptor.PollRequest(wakeUp.descriptor)) }
+        do {
+            _ = try FileDescriptor.poll(&set, timeout: timeout)
+        } catch {
+            throw error.about(path)
+        }
+        return set[0].isReady
+    }
+
+    /// Which buffered data `discard` throws away.
+    public enum Queue: Sendable {
+        /// Received, not yet read (`TCIFLUSH`): after a Modbus error, the rest of a bad frame.
+        case input
+        /// Written, not yet sent (`TCOFLUSH`).
+        case output
+        case both
+
+        var selector: CInt {
+            switch self {
+            case .input: TCIFLUSH
+            case .output: TCOFLUSH
+            case .both: TCIOFLUSH
+            }
+        }
+    }
+
+    /// Throws buffered data away (`tcflush`).
+    public func discard(_ queue: Queue) throws(SystemError) {
+        _ = try systemCall("tcflush", subject: path) { tcflush(descriptor.rawValue, queue.selector) }
+    }
+
+    /// Waits until everything written has left the UART (`tcdrain`): before an RS-485
+    /// transceiver turns around.
+    public func drain() throws(SystemError) {
+        _ = try systemCall("tcdrain", subject: path) { tcdrain(descriptor.rawValue) }
+    }
+
+    /// Closes the port; calling it again does nothing.
+    public func close() {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        try? descriptor.close()
+    }
+}

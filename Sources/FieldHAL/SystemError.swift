@@ -1,0 +1,62 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A failed system call: the errno, the C function that failed and what it was working on.
+///
+/// `open /dev/watchdog: No such file or directory (errno 2)` tells a technician both what broke and
+/// where, which a bare errno does not.
+public struct SystemError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The errno value, e.g. `ENOENT` (2) or `EBUSY` (16).
+    public var code: CInt
+    /// The C function that failed, e.g. `open`, `poll`, `tcsetattr`, `ioctl(WDIOC_KEEPALIVE)`.
+    public var function: String
+    /// What the call was about: a device or socket path, a line name. `nil` when nothing useful.
+    public var subject: String?
+
+    public init(code: CInt, function: String, subject: String? = nil) {
+        self.code = code
+        self.function = function
+        self.subject = subject
+    }
+
+    /// The error the calling thread's `errno` holds right now.
+    public static func current(_ function: String, subject: String? = nil) -> SystemError {
+        SystemError(code: errno, function: function, subject: subject)
+    }
+
+    /// The C library's text for `code` (`strerror`).
+    public var message: String { String(cString: strerror(code)) }
+
+    /// `EAGAIN`/`EWOULDBLOCK`: a non-blocking descriptor has nothing to give right now.
+    public var isWouldBlock: Bool { code == EAGAIN || code == EWOULDBLOCK }
+
+    public var description: String {
+        let what = subject.map { "\(function) \($0)" } ?? function
+        return "\(what): \(message) (errno \(code))"
+    }
+
+    /// The same error about a different subject (a path known only to the caller).
+    func about(_ subject: String) -> SystemError {
+        SystemError(code: code, function: function, subject: subject)
+    }
+}
+
+/// Runs a C call that returns -1 and sets `errno` on failure, retrying `EINTR`.
+///
+/// Every libc call in FieldHAL goes through here, so an interrupted call is retried in exactly one
+/// place and every failure carries its errno and function.
+@inline(__always)
+func systemCall<Result: FixedWidthInteger>(
+    _ function: String, subject: String? = nil, _ body: () -> Result
+) throws(SystemError) -> Result {
+    while true {
+        let result = body()
+        if result != -1 { return result }
+        let code = errno
+        if code == EINTR { continue }
+        throw SystemError(code: code, function: function, subject: subject)
+    }
+}

@@ -1,0 +1,422 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import FieldCore
+import FieldDevices
+import FieldHAL
+import Synchronization
+
+/// A device polled by a bus worker: its unit address, its read plan and its interval.
+public struct PolledDevice: Sendable {
+    public var id: String
+    public var unit: UInt8
+    public var plan: ReadPlan
+    public var interval: Duration
+
+    public init(id: String, unit: UInt8, plan: ReadPlan, interval: Duration) {
+        self.id = id
+        self.unit = unit
+        self.plan = plan
+        self.interval = interval
+    }
+}
+
+/// What a bus worker tells the runtime.
+public enum BusEvent: Sendable {
+    /// A poll's readings of a device, by point name.
+    case readings(device: String, [(String, Reading)])
+    /// A device answered again after being offline, or stopped answering.
+    case online(device: String, Bool, reason: String)
+}
+
+/// One thread per Modbus bus or TCP endpoint (DESIGN rule 2). It owns the transport, polls its
+/// devices on a steady tick with t3.5 pacing, runs queued jobs (writes, console requests)
+/// between polls, keeps a dead device from eating the bus, and counts everything.
+public final class BusWorker: Sendable {
+    public let name: String
+    private let jobs = BlockingQueue<BusJob>()
+    private let running = Atomic<Bool>(true)
+    private let heartbeatMillis = Atomic<Int64>(0)
+    private let stats: Mutex<BusStatistics>
+    private let thread: Mutex<WorkerThread?> = Mutex(nil)
+    private let config: BusConfig
+    private let devices: [PolledDevice]
+    private let makeTransport: @Sendable () throws(ModbusError) -> any ModbusTransport
+    private let clock: any FieldClock
+    private let sink: @Sendable (BusEvent) -> Void
+    private let log: Logger
+
+    /// - Parameters:
+    ///   - makeTransport: creates the bus's transport on the worker's thread (a `ModbusClient`
+    ///     on real buses).
+    ///   - sink: receives readings and online changes, on the worker's thread: keep it short.
+    public init(config: BusConfig, devices: [PolledDevice], clock: any FieldClock,
+                makeTransport: @escaping @Sendable () throws(ModbusError) -> any ModbusTransport,
+                sink: @escaping @Sendable (BusEvent) -> Void) {
+        name = config.name
+        self.config = config
+        self.devices = devices
+        self.makeTransport = makeTransport
+        self.clock = clock
+        self.sink = sink
+        log = Logger("bus \(config.name)")
+        var s = BusStatistics(name: config.name)
+        for d in devices { s.devices[d.id] = DeviceStatistics() }
+        stats = Mutex(s)
+    }
+
+    public func start() throws(WorkerThreadError) {
+        heartbeatMillis.store(monotonicMilliseconds(), ordering: .relaxed)
+        let t = try WorkerThread(name: "bus-\(name)") { [self] in run() }
+        thread.withLock { $0 = t }
+    }
+
+    /// Stops after the current transaction and waits for the thread.
+    public func stop() {
+        running.store(false, ordering: .relaxed)
+        jobs.close()
+        thread.withLock { $0 }?.join()
+    }
+
+    /// Queues work to run on the bus between polls; false when the worker is stopping.
+    @discardableResult
+    public func submit(_ job: BusJob) -> Bool { jobs.push(job) }
+
+    /// When the worker last went round its loop (monotonic ms): the supervisor feeds the
+    /// watchdog only while every worker's heartbeat is fresh.
+    public var heartbeat: Int64 { heartbeatMillis.load(ordering: .relaxed) }
+
+    /// True for an RS-485 bus, false for a Modbus TCP endpoint.
+    public var isRTU: Bool { config.isRTU }
+
+    public var statistics: BusStatistics {
+        var s = stats.withLock { $0 }
+        s.queuedJobs = jobs.count
+        return s
+    }
+
+    // MARK: - The worker's thread
+
+    private struct Schedule {
+        var device: PolledDevice
+        var nextDue: Int64
+        var failures = 0
+        var offline = false
+        var backoff = 0
+        var onlineSince: Timestamp?
+        var readings: [Reading?] = []
+    }
+
+    private func run() {
+        var schedules = devices.enumerated().map { i, d in
+            // Spread the first polls over the first interval so devices do not all start at once.
+            Schedule(device: d, nextDue: monotonicMilliseconds() + d.interval.milliseconds * Int64(i) / Int64(max(1, devices.count)))
+        }
+        let access = BusAccess(worker: self)
+        while running.load(ordering: .relaxed) {
+            let now = monotonicMilliseconds()
+            heartbeatMillis.store(now, ordering: .relaxed)
+            access.ensureConnected()
+            for job in jobs.drain() {
+                job.body(access)
+            }
+            guard let next = schedules.indices.min(by: { schedules[$0].nextDue < schedules[$1].nextDue }) else {
+                if let job = jobs.pop(until: now + 1000) { job.body(access) }
+                continue
+            }
+            if schedules[next].nextDue > now {
+                // Sleep until the next poll is due, waking early for a job (at least every second
+                // so the heartbeat stays fresh).
+                if let job = jobs.pop(until: min(schedules[next].nextDue, now + 1000)) { job.body(access) }
+                continue
+            }
+            poll(&schedules[next], access)
+            access.accountWindow()
+        }
+        access.close()
+        for job in jobs.drain() { job.body(access) }
+    }
+
+    private func poll(_ s: inout Schedule, _ access: BusAccess) {
+        let plan = s.device.plan
+        var responses: [ReadResponse] = []
+        responses.reserveCapacity(plan.requests.count)
+        var firstError: ModbusError?
+        for request in plan.requests {
+            // A device that does not answer one request will not answer the next: don't spend
+            // the bus's time on it (its bus-mates keep their rate).
+            if let e = firstError, e.isSilence {
+                responses.append(.failed)
+                continue
+            }
+            switch access.read(request, unit: s.device.unit, device: s.device.id) {
+            case .success(let r): responses.append(r)
+            case .failure(let e):
+                responses.append(.failed)
+                if firstError == nil { firstError = e }
+            }
+        }
+        let now = clock.now()
+        let answered = firstError == nil || responses.contains { if case .failed = $0 { false } else { true } }
+        if answered, s.offline || s.onlineSince == nil {
+            s.onlineSince = now
+        }
+        plan.decode(responses, now: now, onlineSince: s.onlineSince, into: &s.readings)
+        var out: [(String, Reading)] = []
+        out.reserveCapacity(plan.points.count)
+        for (i, p) in plan.points.enumerated() where p.isReadable {
+            if let r = s.readings[i] { out.append((p.name, r)) }
+        }
+        sink(.readings(device: s.device.id, out))
+
+        let interval = s.device.interval.milliseconds
+        let nowMono = monotonicMilliseconds()
+        if answered {
+            s.failures = 0
+            s.backoff = 0
+            if s.offline {
+                s.offline = false
+                log.notice("\(s.device.id) (unit \(s.device.unit)) answers again")
+                sink(.online(device: s.device.id, true, reason: "answering"))
+            }
+            setOnline(s.device.id, true)
+            // Steady tick: the next poll is one interval after the last due time, skipping
+            // ticks missed while the bus was busy rather than bunching them up (no drift).
+            s.nextDue += interval
+            if s.nextDue <= nowMono { s.nextDue += ((nowMono - s.nextDue) / interval + 1) * interval }
+        } else {
+            s.failures += 1
+            let reason = firstError?.kind.summary ?? "no answer"
+            if !s.offline, s.failures >= config.offlineAfter {
+                s.offline = true
+                log.warning("\(s.device.id) (unit \(s.device.unit)) offline after \(s.failures) failed polls: \(firstError.map { "\($0)" } ?? reason)")
+                sink(.online(device: s.device.id, false, reason: reason))
+                setOnline(s.device.id, false)
+            }
+            if s.offline {
+                // Retry with backoff: 2, 4, 8… intervals up to maxBackoff.
+                s.backoff = min(s.backoff + 1, 16)
+                let wait = min(interval << s.backoff, config.maxBackoff.milliseconds)
+                s.nextDue = nowMono + max(wait, interval)
+            } else {
+                s.nextDue = nowMono + interval
+            }
+        }
+    }
+
+    private func setOnline(_ device: String, _ online: Bool) {
+        stats.withLock { $0.devices[device]?.online = online }
+    }
+
+    fileprivate func record(device: String?, error: ModbusError?, micros: Int64) {
+        guard let device else { return }
+        stats.withLock { $0.devices[device, default: DeviceStatistics()].record(error, micros: micros) }
+    }
+
+    fileprivate func updateRates(transactionsPerSecond: Double, utilisation: Double) {
+        stats.withLock {
+            $0.transactionsPerSecond = transactionsPerSecond
+            $0.utilisation = utilisation
+        }
+    }
+
+    fileprivate var busConfig: BusConfig { config }
+    fileprivate var logger: Logger { log }
+    fileprivate func transport() throws(ModbusError) -> any ModbusTransport { try makeTransport() }
+}
+
+/// Work for a bus worker, run on its thread with access to the bus.
+public struct BusJob: Sendable {
+    public var label: String
+    public var body: @Sendable (BusAccess) -> Void
+
+    public init(_ label: String, _ body: @escaping @Sendable (BusAccess) -> Void) {
+        self.label = label
+        self.body = body
+    }
+}
+
+/// The bus as a job sees it: every transaction is paced (t3.5 or the configured inter-frame
+/// delay, turnaround after broadcasts) and counted. Valid only on the worker's thread, during
+/// the job.
+public final class BusAccess: @unchecked Sendable {
+    // Used only on the bus worker's thread (jobs run there); @unchecked because the transport
+    // and counters are thread-confined, not shared.
+    private unowned let worker: BusWorker
+    private var link: (any ModbusTransport)?
+    private var lastEndNanos: UInt64 = 0
+    private var gapNanos: UInt64
+    private let wire: RTUWireTime?
+    private var windowStart = monotonicNanoseconds()
+    private var windowTransactions = 0
+    private var windowBusyNanos: Int64 = 0
+    private var nextConnectAttempt: Int64 = 0
+    private var lastConnectError: String?
+    private var silentInARow = 0
+    /// Timeouts in a row after which a TCP connection is dropped and made again: a Modbus TCP
+    /// gateway that stopped answering on a connection that still looks open.
+    static let silentLimit = 8
+
+    init(worker: BusWorker) {
+        self.worker = worker
+        let config = worker.busConfig
+        switch config.link {
+        case .rtu(let rtu):
+            wire = RTUWireTime(baud: rtu.baud, bitsPerCharacter: rtu.bitsPerCharacter)
+            gapNanos = UInt64(max(0, (config.interFrameDelay ?? rtu.frameGap).nanoseconds))
+        case .tcp:
+            wire = nil
+            gapNanos = UInt64(max(0, (config.interFrameDelay ?? .zero).nanoseconds))
+        }
+    }
+
+    public var bus: String { worker.name }
+
+    /// Opens the transport if it is not open, retrying at most every 2 s.
+    func ensureConnected() {
+        guard link == nil, monotonicMilliseconds() >= nextConnectAttempt else { return }
+        do throws(ModbusError) {
+            let t = try worker.transport()
+            try t.connect()
+            link = t
+            if lastConnectError != nil { worker.logger.notice("connected") }
+            lastConnectError = nil
+        } catch {
+            nextConnectAttempt = monotonicMilliseconds() + 2000
+            if lastConnectError != error.kind.summary { worker.logger.error("cannot open the bus: \(error)") }
+            lastConnectError = error.kind.summary
+        }
+    }
+
+    func close() {
+        link?.close()
+        link = nil
+    }
+
+    /// Reads one planned request.
+    public func read(_ request: ReadRequest, unit: UInt8, device: String?) -> Result<ReadResponse, ModbusError> {
+        let count = request.count
+        let chars = RTUWireTime.readCharacters(count: count, bits: request.table.isBitTable)
+        return transact(device: device, unit: unit, characters: chars) { t throws(ModbusError) in
+            let address = UInt16(request.address)
+            switch request.table {
+            case .coil: return .bits(try t.readCoils(unit: unit, address: address, count: count))
+            case .discrete: return .bits(try t.readDiscreteInputs(unit: unit, address: address, count: count))
+            case .holding: return .registers(try t.readHoldingRegisters(unit: unit, address: address, count: count))
+            case .input: return .registers(try t.readInputRegisters(unit: unit, address: address, count: count))
+            }
+        }
+    }
+
+    /// Writes one point's encoded value (read-modify-write for a bit field).
+    public func write(_ w: PointWrite, unit: UInt8, device: String?) -> Result<Void, ModbusError> {
+        let address = UInt16(w.address)
+        switch w.value {
+        case .coil(let b):
+            return transact(device: device, unit: unit, characters: RTUWireTime.writeCharacters(count: 1, bits: true)) { t throws(ModbusError) in
+                try t.writeCoil(unit: unit, address: address, value: b)
+            }
+        case .registers(let regs):
+            return transact(device: device, unit: unit, characters: RTUWireTime.writeCharacters(count: regs.count, bits: false)) { t throws(ModbusError) in
+                if regs.count == 1 {
+                    try t.writeRegister(unit: unit, address: address, value: regs[0])
+                } else {
+                    try t.writeRegisters(unit: unit, address: address, values: regs)
+                }
+            }
+        case .field:
+            let current = transact(device: device, unit: unit, characters: RTUWireTime.readCharacters(count: 1, bits: false)) { t throws(ModbusError) in
+                try t.readHoldingRegisters(unit: unit, address: address, count: 1)
+            }
+            switch current {
+            case .failure(let e): return .failure(e)
+            case .success(let regs):
+                let merged = w.value.merged(into: regs.first ?? 0)
+                return transact(device: device, unit: unit, characters: RTUWireTime.writeCharacters(count: 1, bits: false)) { t throws(ModbusError) in
+                    try t.writeRegister(unit: unit, address: address, value: merged)
+                }
+            }
+        }
+    }
+
+    /// Runs any transaction on the bus with pacing and accounting.
+    /// - Parameter characters: its request + response size, for the RTU wire-time statistics.
+    public func transact<T>(device: String?, unit: UInt8, characters: Int,
+                            _ body: (any ModbusTransport) throws(ModbusError) -> T) -> Result<T, ModbusError> {
+        guard let t = link else {
+            let e = ModbusError(.cannotConnect, bus: bus, unit: unit, detail: lastConnectError ?? "the bus is not open")
+            worker.record(device: device, error: e, micros: 0)
+            return .failure(e)
+        }
+        pace()
+        let start = monotonicNanoseconds()
+        let result: Result<T, ModbusError>
+        do throws(ModbusError) {
+            result = .success(try body(t))
+        } catch {
+            result = .failure(error)
+        }
+        let end = monotonicNanoseconds()
+        lastEndNanos = end
+        if unit == 0 { lastEndNanos += UInt64(max(0, worker.busConfig.turnaround.nanoseconds)) }
+        let micros = Int64((end - start) / 1000)
+        worker.record(device: device, error: result.failure, micros: micros)
+        if case .failure(let e) = result, e.kind == .timeout {
+            silentInARow += 1
+            if silentInARow >= BusAccess.silentLimit, !worker.isRTU {
+                worker.logger.warning("\(silentInARow) timeouts in a row: reconnecting")
+                t.close()
+                silentInARow = 0
+            }
+        } else {
+            silentInARow = 0
+        }
+        windowTransactions += 1
+        windowBusyNanos += wire.map { $0.nanos(characters: characters) } ?? Int64(end - start)
+        return result
+    }
+
+    private func pace() {
+        guard lastEndNanos > 0 else { return }
+        let due = lastEndNanos + gapNanos
+        var now = monotonicNanoseconds()
+        while now < due {
+            let wait = due - now
+            var ts = timespec(tv_sec: Int(wait / 1_000_000_000), tv_nsec: Int(wait % 1_000_000_000))
+            nanosleep(&ts, nil)
+            now = monotonicNanoseconds()
+        }
+    }
+
+    /// Publishes rates over windows of about 5 s.
+    func accountWindow() {
+        let now = monotonicNanoseconds()
+        let elapsed = now - windowStart
+        guard elapsed >= 5_000_000_000 else { return }
+        let seconds = Double(elapsed) / 1e9
+        worker.updateRates(transactionsPerSecond: Double(windowTransactions) / seconds,
+                           utilisation: min(1, Double(windowBusyNanos) / Double(elapsed)))
+        windowStart = now
+        windowTransactions = 0
+        windowBusyNanos = 0
+    }
+}
+
+extension ModbusError {
+    /// The device is not there (as opposed to answering badly).
+    var isSilence: Bool {
+        switch kind {
+        case .timeout, .cannotConnect, .connectionLost: true
+        default: false
+        }
+    }
+}
+
+extension Result {
+    var failure: Failure? {
+        if case .failure(let e) = self { return e }
+        return nil
+    }
+}

@@ -1,0 +1,132 @@
+import FieldApps
+import FieldCore
+import FieldDevices
+import Synchronization
+
+/// Where the engine's results go: the outbox and uplink in the gateway, a recorder in tests.
+public protocol EngineSink: Sendable {
+    /// An alarm event. Returns once the event is durable (DESIGN rule 6): the engine only then
+    /// counts the alarm as accepted.
+    func alarm(_ event: AlarmEvent)
+    /// The points that changed beyond their deadband during a telemetry period.
+    func telemetry(_ readings: [(PointRef, Reading)])
+    /// A command that was carried out or refused, for the audit log.
+    func audit(_ command: GatewayCommand, origin: CommandOrigin, result: Result<JSONValue, CommandError>)
+}
+
+/// Something for the engine's thread to do.
+public enum EngineEvent: Sendable {
+    case readings(device: String, [(String, Reading)])
+    case online(device: String, Bool, reason: String)
+    case command(GatewayCommand, CommandOrigin, reply: @Sendable (Result<JSONValue, CommandError>) -> Void)
+    /// Time passed (the engine ticks itself every second; tests send ticks by hand).
+    case tick
+}
+
+/// The gateway's logic thread: it owns the apps, the generic alarm rules and the alarm table,
+/// updates the point table, and carries out what apps ask (DESIGN rules 1, 6, 7). Everything it
+/// changes happens on its one thread, in the order events arrived.
+public final class Engine: Sendable {
+    public let points: PointTable
+    private let queue = BlockingQueue<EngineEvent>()
+    private let core: Mutex<EngineCore>
+    private let alarmSnapshot = Mutex<[AlarmRecord]>([])
+    private let onlineSnapshot = Mutex<[String: Bool]>([:])
+    private let thread: Mutex<WorkerThread?> = Mutex(nil)
+    private let running = Atomic<Bool>(true)
+    private let heartbeatMillis = Atomic<Int64>(0)
+    private let clock: any FieldClock
+
+    /// - Parameters:
+    ///   - routes: where writes and bus commands go (bus workers, the GPIO worker).
+    ///   - factories: the apps by name, as profiles name them.
+    ///   - issues: app settings errors are reported here, with their JSON paths.
+    public init(site: Site, factories: [String: any DeviceAppFactory], routes: EngineRoutes, sink: any EngineSink,
+                clock: any FieldClock, points: PointTable = PointTable(), issues: JSONReader) {
+        self.points = points
+        self.clock = clock
+        core = Mutex(EngineCore(site: site, factories: factories, routes: routes, sink: sink, clock: clock,
+                                points: points, issues: issues))
+    }
+
+    /// Starts the engine's thread (ticks once a second).
+    public func start() throws(WorkerThreadError) {
+        heartbeatMillis.store(monotonicMilliseconds(), ordering: .relaxed)
+        let t = try WorkerThread(name: "engine") { [self] in run() }
+        thread.withLock { $0 = t }
+    }
+
+    public func stop() {
+        running.store(false, ordering: .relaxed)
+        queue.close()
+        thread.withLock { $0 }?.join()
+    }
+
+    /// Queues an event; safe from any thread.
+    public func post(_ event: EngineEvent) { queue.push(event) }
+
+    /// Runs every queued event now, on the caller's thread (tests drive the engine this way,
+    /// with a manual clock, instead of starting its thread).
+    public func processPending() {
+        for e in queue.drain() { handle(e) }
+    }
+
+    public var heartbeat: Int64 { heartbeatMillis.load(ordering: .relaxed) }
+
+    /// Active alarms and cleared-unacknowledged ones, most severe first.
+    public var alarms: [AlarmRecord] { alarmSnapshot.withLock { $0 } }
+
+    /// Whether each Modbus device answers, by id.
+    public var online: [String: Bool] { onlineSnapshot.withLock { $0 } }
+
+    private func run() {
+        var nextTick = monotonicMilliseconds() + 1000
+        while running.load(ordering: .relaxed) {
+            let now = monotonicMilliseconds()
+            heartbeatMillis.store(now, ordering: .relaxed)
+            if now >= nextTick {
+                handle(.tick)
+                nextTick += 1000
+                if nextTick <= now { nextTick = now + 1000 }
+                continue
+            }
+            if let e = queue.pop(until: nextTick) { handle(e) }
+        }
+        for e in queue.drain() { handle(e) }
+    }
+
+    private func handle(_ event: EngineEvent) {
+        let (alarms, online) = core.withLock { c in
+            c.handle(event)
+            return (c.alarmTable.all, c.online)
+        }
+        alarmSnapshot.withLock { $0 = alarms }
+        onlineSnapshot.withLock { $0 = online }
+    }
+}
+
+/// Where the engine sends writes and bus requests.
+public struct EngineRoutes: Sendable {
+    /// Writes a Modbus point of a device (encode, write, read back) and answers.
+    public var writeModbus: @Sendable (_ device: String, _ point: String, PointValue, _ reply: @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) -> Void
+    /// Writes a GPIO output signal of a device.
+    public var writeSignal: @Sendable (_ device: String, _ signal: String, Bool) -> Result<Void, CommandError>
+    /// Raw register reads and writes through a bus's worker.
+    public var bus: @Sendable (GatewayCommand, _ reply: @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) -> Void
+    /// Drives a board output line.
+    public var setOutput: @Sendable (_ line: String, Bool, _ revertAfter: Duration?) -> Result<Void, CommandError>
+    /// Restarts the gateway (the supervisor puts outputs into their safe state first).
+    public var restart: @Sendable () -> Void
+
+    public init(writeModbus: @escaping @Sendable (String, String, PointValue, @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) -> Void,
+                writeSignal: @escaping @Sendable (String, String, Bool) -> Result<Void, CommandError>,
+                bus: @escaping @Sendable (GatewayCommand, @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) -> Void,
+                setOutput: @escaping @Sendable (String, Bool, Duration?) -> Result<Void, CommandError>,
+                restart: @escaping @Sendable () -> Void) {
+        self.writeModbus = writeModbus
+        self.writeSignal = writeSignal
+        self.bus = bus
+        self.setOutput = setOutput
+        self.restart = restart
+    }
+}

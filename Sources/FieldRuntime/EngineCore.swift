@@ -1,0 +1,244 @@
+import FieldApps
+import FieldCore
+import FieldDevices
+
+/// The engine's state and logic, confined to the engine's thread (or a test's).
+struct EngineCore: Sendable {
+    private struct DeviceEntry: Sendable {
+        var config: DeviceConfig
+        var app: (any DeviceApp)?
+        var generic: GenericAlarms
+        var lastReading: Int64
+    }
+
+    private var devices: [String: DeviceEntry] = [:]
+    private var subscribers: [PointRef: [String]] = [:]
+    private(set) var alarmTable = AlarmTable()
+    private(set) var online: [String: Bool] = [:]
+    private let routes: EngineRoutes
+    private let sink: any EngineSink
+    private let clock: any FieldClock
+    private let points: PointTable
+    private let telemetryInterval: Duration
+    private var nextTelemetry: Int64
+    private var nextFullTelemetry: Int64
+    private let log = Logger("engine")
+
+    /// How often every point is sent whether it changed or not.
+    static let fullTelemetryInterval: Int64 = 600_000
+
+    init(site: Site, factories: [String: any DeviceAppFactory], routes: EngineRoutes, sink: any EngineSink,
+         clock: any FieldClock, points: PointTable, issues: JSONReader) {
+        self.routes = routes
+        self.sink = sink
+        self.clock = clock
+        self.points = points
+        telemetryInterval = site.storage.telemetryInterval
+        let now = clock.now()
+        let mono = monotonicMilliseconds()
+        nextTelemetry = mono + max(1, telemetryInterval.milliseconds)
+        nextFullTelemetry = mono + EngineCore.fullTelemetryInterval
+        for (index, d) in site.devices.enumerated() where d.enabled {
+            var units: [String: String] = [:]
+            for p in d.profile.points {
+                points.declare(PointRef(device: d.id, point: p.name),
+                               PointInfo(unit: p.engineeringUnit, source: .modbus, writable: p.isWritable, deadband: p.deadband,
+                                         description: p.description))
+                units[p.name] = p.engineeringUnit
+            }
+            for s in d.profile.signals where d.signals[s.name] != nil {
+                points.declare(PointRef(device: d.id, point: s.name),
+                               PointInfo(source: .signal, writable: s.direction == .output, description: s.description))
+            }
+            let app = d.makeApp(factories: factories, site: site.info, index: index, issues: issues)
+            if let app {
+                for ref in app.subscriptions { subscribers[ref, default: []].append(d.id) }
+            }
+            if d.profile.usesModbus { online[d.id] = false }
+            devices[d.id] = DeviceEntry(config: d, app: app,
+                                        generic: GenericAlarms(device: d.id, specs: d.alarms, units: units, startedAt: now),
+                                        lastReading: mono)
+        }
+        points.configureTrends()
+    }
+
+    mutating func handle(_ event: EngineEvent) {
+        let now = clock.now()
+        switch event {
+        case .readings(let device, let readings):
+            devices[device]?.lastReading = monotonicMilliseconds()
+            for (point, reading) in readings {
+                accept(PointRef(device: device, point: point), reading, now: now)
+            }
+        case .online(let device, let isOnline, let reason):
+            online[device] = isOnline
+            let id = AlarmID(device: device, type: "comm-lost")
+            let signal: AlarmSignal = isOnline ? .clear(value: nil) : .raise(value: nil, message: "\(device) does not answer (\(reason))")
+            apply(.alarm(id, .major, signal), from: nil, now: now, reply: nil)
+            if !isOnline {
+                // Apps and rules see the device go silent as comm-error readings (DESIGN rule 5),
+                // not as their last good values.
+                for p in points.snapshot(device: device) where p.info.source == .modbus && p.reading?.quality != .commError {
+                    accept(p.ref, Reading(p.reading?.value, quality: .commError, at: now), now: now)
+                }
+            }
+        case .command(let command, let origin, let reply):
+            execute(command, origin: origin, now: now) { [sink] result in
+                sink.audit(command, origin: origin, result: result)
+                reply(result)
+            }
+        case .tick:
+            tick(now: now)
+        }
+    }
+
+    private mutating func accept(_ ref: PointRef, _ reading: Reading, now: Timestamp) {
+        points.update(ref, reading)
+        if var entry = devices[ref.device] {
+            let changes = entry.generic.evaluate(point: ref.point, reading, now: now)
+            devices[ref.device] = entry
+            for (id, severity, signal) in changes { raiseOrClear(id, severity, signal, now: now) }
+        }
+        for device in subscribers[ref] ?? [] {
+            feed(device, .reading(ref, reading), now: now, reply: nil)
+        }
+    }
+
+    private mutating func feed(_ device: String, _ input: AppInput, now: Timestamp,
+                               reply: (@Sendable (Result<JSONValue, CommandError>) -> Void)?) {
+        guard var entry = devices[device], var app = entry.app else { return }
+        let effects = app.handle(input, now: now)
+        entry.app = app
+        devices[device] = entry
+        var replied = false
+        for effect in effects {
+            if case .reply = effect { replied = true }
+            apply(effect, from: device, now: now, reply: reply)
+        }
+        if let reply, !replied { reply(.success(.null)) }
+    }
+
+    private mutating func apply(_ effect: AppEffect, from device: String?, now: Timestamp,
+                                reply: (@Sendable (Result<JSONValue, CommandError>) -> Void)?) {
+        switch effect {
+        case .alarm(let id, let severity, let signal):
+            raiseOrClear(id, severity, signal, now: now)
+        case .write(let ref, let value):
+            write(ref, value) { [log] result in
+                if case .failure(let e) = result { log.warning("\(device ?? "engine") could not write \(ref): \(e)") }
+            }
+        case .derived(let name, let reading, let unit):
+            guard let device else { return }
+            let ref = PointRef(device: device, point: name)
+            if points.point(ref) == nil { points.declare(ref, PointInfo(unit: unit, source: .derived)) }
+            accept(ref, reading, now: now)
+        case .reply(let result):
+            reply?(result.mapError { CommandError(.invalidArgument, $0.message) })
+        }
+    }
+
+    private mutating func raiseOrClear(_ id: AlarmID, _ severity: Severity, _ signal: AlarmSignal, now: Timestamp) {
+        guard let event = alarmTable.apply(signal, id: id, severity: severity, now: now) else { return }
+        log.notice("alarm \(event.kind.rawValue) \(id) [\(severity.rawValue)]: \(event.message)")
+        sink.alarm(event)
+    }
+
+    private func write(_ ref: PointRef, _ value: PointValue, reply: @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) {
+        guard let d = devices[ref.device]?.config else {
+            reply(.failure(CommandError(.notFound, "no device \(ref.device)")))
+            return
+        }
+        if let s = d.profile.signal(ref.point) {
+            guard s.direction == .output else {
+                reply(.failure(CommandError(.invalidArgument, "\(ref) is an input signal; it cannot be written")))
+                return
+            }
+            guard let b = value.bool else {
+                reply(.failure(CommandError(.invalidArgument, "\(ref) takes true or false")))
+                return
+            }
+            reply(routes.writeSignal(ref.device, ref.point, b).map { .bool(b) })
+        } else if let p = d.profile.point(ref.point) {
+            guard p.isWritable else {
+                reply(.failure(CommandError(.invalidArgument, "\(ref) is read-only")))
+                return
+            }
+            routes.writeModbus(ref.device, ref.point, value, reply)
+        } else {
+            reply(.failure(CommandError(.notFound, "device \(ref.device) has no point \(ref.point)")))
+        }
+    }
+
+    private mutating func execute(_ command: GatewayCommand, origin: CommandOrigin, now: Timestamp,
+                                  reply: @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) {
+        let needed: ConsoleUser.Role = {
+            if case .acknowledge = command { return .viewer }
+            return .technician
+        }()
+        guard origin.role >= needed else {
+            reply(.failure(CommandError(.forbidden, "\(origin.user) (\(origin.role.rawValue)) may not do this; it needs the \(needed.rawValue) role")))
+            return
+        }
+        switch command {
+        case .app(let device, let name, let arguments):
+            guard let entry = devices[device] else {
+                reply(.failure(CommandError(.notFound, "no device \(device)")))
+                return
+            }
+            guard entry.app != nil else {
+                reply(.failure(CommandError(.invalidArgument, "device \(device) (profile \(entry.config.profile.id)) has no app to take \"\(name)\"")))
+                return
+            }
+            feed(device, .command(AppCommand(name: name, arguments: arguments, by: origin.user)), now: now, reply: reply)
+        case .acknowledge(let id):
+            guard alarmTable.records[id] != nil else {
+                reply(.failure(CommandError(.notFound, "no alarm \(id) to acknowledge")))
+                return
+            }
+            if let event = alarmTable.acknowledge(id, by: origin.user, now: now) {
+                log.notice("alarm acknowledged \(id) by \(origin.user)")
+                sink.alarm(event)
+                reply(.success(.string(id.rawValue)))
+            } else {
+                reply(.failure(CommandError(.invalidArgument, "alarm \(id) is already acknowledged")))
+            }
+        case .writePoint(let ref, let value):
+            write(ref, value, reply: reply)
+        case .readRegisters, .writeRegisters:
+            routes.bus(command, reply)
+        case .setOutput(let line, let value, let revert):
+            reply(routes.setOutput(line, value, revert).map { .bool(value) })
+        case .restart:
+            reply(.success(.string("restarting")))
+            routes.restart()
+        }
+    }
+
+    private mutating func tick(now: Timestamp) {
+        let mono = monotonicMilliseconds()
+        for id in devices.keys.sorted() {
+            guard var entry = devices[id] else { continue }
+            let changes = entry.generic.tick(now: now) { points.reading(PointRef(device: id, point: $0)) }
+            // A device whose bus worker stopped delivering (a hung bus) goes stale rather than
+            // showing old values as good.
+            let poll = entry.config.poll.milliseconds
+            devices[id] = entry
+            if entry.config.profile.usesModbus, online[id] == true, mono - entry.lastReading > 3 * poll + 2000 {
+                for p in points.snapshot(device: id) where p.info.source == .modbus && p.reading?.quality == .good {
+                    accept(p.ref, Reading(p.reading?.value, quality: .stale, at: p.reading?.time ?? now), now: now)
+                }
+            }
+            for (alarm, severity, signal) in changes { raiseOrClear(alarm, severity, signal, now: now) }
+            feed(id, .tick, now: now, reply: nil)
+        }
+        if mono >= nextFullTelemetry {
+            nextFullTelemetry = mono + EngineCore.fullTelemetryInterval
+            nextTelemetry = mono + max(1, telemetryInterval.milliseconds)
+            sink.telemetry(points.takeAll())
+        } else if mono >= nextTelemetry {
+            nextTelemetry = mono + max(1, telemetryInterval.milliseconds)
+            let changed = points.takeChanged()
+            if !changed.isEmpty { sink.telemetry(changed) }
+        }
+    }
+}

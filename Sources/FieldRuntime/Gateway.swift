@@ -1,0 +1,292 @@
+import FieldApps
+import FieldCore
+import FieldDevices
+import FieldHAL
+import Synchronization
+
+/// A running gateway: the engine, one worker per bus, the GPIO worker and the local API, built
+/// from a validated configuration. Start it, stop it; nothing else is global.
+public final class Gateway: Sendable {
+    public let configuration: GatewayConfiguration
+    public let engine: Engine
+    public let buses: [String: BusWorker]
+    public let gpio: GPIOWorker?
+    public let stateDirectory: String
+    public let startedAt: Timestamp
+    private let api: Mutex<LocalAPIServer?> = Mutex(nil)
+    private let restartHook = RestartHook()
+    private let clock: any FieldClock
+    private let log = Logger("gateway")
+
+    /// - Parameters:
+    ///   - sink: where alarm events, telemetry and the audit go (the outbox and uplink).
+    public init(configuration: GatewayConfiguration, stateDirectory: String, factories: [String: any DeviceAppFactory],
+                sink: any EngineSink, clock: any FieldClock = SystemClock()) throws {
+        self.configuration = configuration
+        self.stateDirectory = stateDirectory
+        self.clock = clock
+        startedAt = clock.now()
+        let site = configuration.site
+        let board = configuration.board
+
+        // The engine's routes need the workers, and the workers post to the engine: the box is
+        // filled once everything exists, before anything starts.
+        let engineBox = EngineBox()
+        var buses: [String: BusWorker] = [:]
+        for bus in site.buses {
+            let polled = site.devices.filter { $0.enabled && $0.bus == bus.name && $0.profile.usesModbus }.map { d in
+                var limits = d.profile.modbus.readLimits
+                limits.maxGap = min(limits.maxGap, bus.maxGap)
+                return PolledDevice(id: d.id, unit: UInt8(d.address ?? 1), plan: ReadPlan(profile: d.profile, limits: limits), interval: d.poll)
+            }
+            let settings = try Gateway.modbusSettings(bus, board: board)
+            buses[bus.name] = BusWorker(config: bus, devices: polled, clock: clock,
+                                        makeTransport: { () throws(ModbusError) -> any ModbusTransport in try ModbusClient(settings) },
+                                        sink: { event in
+                switch event {
+                case .readings(let device, let readings): engineBox.engine?.post(.readings(device: device, readings))
+                case .online(let device, let up, let reason): engineBox.engine?.post(.online(device: device, up, reason: reason))
+                }
+            })
+        }
+        self.buses = buses
+        let workers = buses
+
+        var bindings: [SignalBinding] = []
+        for d in site.devices where d.enabled {
+            for s in d.profile.signals {
+                guard let lineName = d.signals[s.name], let line = board.line(lineName) else { continue }
+                bindings.append(SignalBinding(device: d.id, signal: s.name, line: line, debounce: s.debounce))
+            }
+        }
+        let hasOutputs = board.lines.contains { $0.direction == .output }
+        if bindings.isEmpty && !hasOutputs {
+            gpio = nil
+        } else {
+            let backend: any GPIOBackend
+            switch board.gpio {
+            case .gpiod: backend = GPIOLibgpiodBackend(clock: clock)
+            case .simulator(let socket): backend = GPIOSocketBackend(socketPath: socket, clock: clock)
+            }
+            gpio = try GPIOWorker(board: board, bindings: bindings, backend: backend, clock: clock) { device, readings in
+                engineBox.engine?.post(.readings(device: device, readings))
+            }
+        }
+
+        let issues = JSONReader()
+        let gpioWorker = gpio
+        let restart = restartHook
+        let routes = EngineRoutes(
+            writeModbus: { device, point, value, reply in
+                Gateway.writeModbus(site: site, buses: workers, device: device, point: point, value: value, engine: engineBox, reply: reply)
+            },
+            writeSignal: { device, signal, value in
+                gpioWorker?.write(device: device, signal: signal, value) ?? .failure(CommandError(.unavailable, "this gateway has no GPIO"))
+            },
+            bus: { command, reply in Gateway.raw(command, buses: workers, reply: reply) },
+            setOutput: { line, value, revert in
+                gpioWorker?.set(line: line, to: value, revertAfter: revert) ?? .failure(CommandError(.unavailable, "this gateway has no GPIO"))
+            },
+            restart: { restart.fire() })
+        engine = Engine(site: site, factories: factories, routes: routes, sink: sink, clock: clock, issues: issues)
+        engineBox.engine = engine
+        try issues.check(source: configuration.sitePath)
+    }
+
+    /// Starts the workers (outputs into their safe state first), the engine and the local API.
+    public func start() throws {
+        try gpio?.start()
+        try engine.start()
+        for name in buses.keys.sorted() { try buses[name]!.start() }
+        let server = try LocalAPIServer(path: stateDirectory + "/fieldgate.sock") { [self] request, reply in
+            handleAPI(request, reply: reply)
+        }
+        try server.start()
+        api.withLock { $0 = server }
+        log.notice("started: site \(configuration.site.info.id), board \(configuration.board.id), \(buses.count) buses, \(configuration.site.devices.count) devices")
+    }
+
+    /// Stops taking requests, drains the workers and puts every output into its safe state.
+    public func stop() {
+        api.withLock { $0 }?.stop()
+        for w in buses.values { w.stop() }
+        gpio?.stop()
+        engine.stop()
+        log.notice("stopped")
+    }
+
+    /// What `restart` (console or RPC) calls; the daemon exits so its supervisor starts it again.
+    public func onRestart(_ hook: @escaping @Sendable () -> Void) { restartHook.set(hook) }
+
+    /// Every worker's heartbeat is younger than `maxAge` (the watchdog is fed only then).
+    public func workersAlive(maxAge: Int64, now: Int64 = monotonicMilliseconds()) -> Bool {
+        var beats = [engine.heartbeat] + buses.values.map(\.heartbeat)
+        if let gpio { beats.append(gpio.heartbeat) }
+        return beats.allSatisfy { now - $0 <= maxAge }
+    }
+
+    /// The name of the first worker whose heartbeat is older than `maxAge`, for the log.
+    public func staleWorker(maxAge: Int64, now: Int64 = monotonicMilliseconds()) -> String? {
+        if now - engine.heartbeat > maxAge { return "engine" }
+        for (name, w) in buses where now - w.heartbeat > maxAge { return "bus \(name)" }
+        if let gpio, now - gpio.heartbeat > maxAge { return "gpio" }
+        return nil
+    }
+
+    /// Runs a command through the engine (DESIGN rule 7) and answers on `reply`.
+    public func execute(_ command: GatewayCommand, origin: CommandOrigin, reply: @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) {
+        engine.post(.command(command, origin, reply: reply))
+    }
+
+    // MARK: - Building
+
+    static func modbusSettings(_ bus: BusConfig, board: Board) throws -> ModbusSettings {
+        let timeouts = ModbusTimeouts(response: bus.responseTimeout, byte: bus.byteTimeout, broadcastTurnaround: bus.turnaround)
+        switch bus.link {
+        case .tcp(let host, let port):
+            return ModbusSettings(bus: bus.name, link: .tcp(ModbusTCPSettings(host: host, port: port)), timeouts: timeouts)
+        case .rtu(let rtu):
+            guard let port = board.serialPort(rtu.port) else {
+                throw ConfigError(source: "board \(board.id)", issues: [ConfigIssue(path: .root, message: "no serial port \(rtu.port)")])
+            }
+            let mode: ModbusRS485Mode
+            switch port.direction {
+            case .automatic: mode = .none
+            case .kernel: mode = .kernel
+            case .rts: mode = .rts(.up)
+            case .gpio(let line):
+                throw ConfigError(source: "board \(board.id)", issues: [ConfigIssue(
+                    path: .root, message: "\(port.name): RS-485 direction on a GPIO line (\(line)) is not supported yet; wire the transceiver for automatic direction or use the kernel's RS-485 mode")])
+            }
+            let parity: ModbusRTUSettings.Parity = switch rtu.parity {
+            case .none: .none
+            case .even: .even
+            case .odd: .odd
+            }
+            let settings = ModbusRTUSettings(device: port.device, baud: rtu.baud, parity: parity, dataBits: rtu.dataBits,
+                                             stopBits: rtu.stopBits, rs485: mode)
+            return ModbusSettings(bus: bus.name, link: .rtu(settings), timeouts: timeouts)
+        }
+    }
+
+    // MARK: - Routes
+
+    private static func writeModbus(site: Site, buses: [String: BusWorker], device: String, point: String, value: PointValue,
+                                    engine: EngineBox, reply: @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) {
+        guard let d = site.device(device), let busName = d.bus, let worker = buses[busName], let spec = d.profile.point(point) else {
+            reply(.failure(CommandError(.notFound, "\(device).\(point) is not a Modbus point of this site")))
+            return
+        }
+        let write: PointWrite
+        do throws(CodecError) {
+            write = try spec.write(value)
+        } catch {
+            reply(.failure(CommandError(.invalidArgument, "\(device).\(point): \(error)")))
+            return
+        }
+        let unit = UInt8(d.address ?? 1)
+        let accepted = worker.submit(BusJob("write \(device).\(point)") { access in
+            switch access.write(write, unit: unit, device: device) {
+            case .failure(let e):
+                reply(.failure(CommandError(.deviceError, "\(e)")))
+            case .success:
+                // Read the point back so the point table shows what the device now holds.
+                guard spec.isReadable else {
+                    reply(.success(value.jsonValue))
+                    return
+                }
+                let plan = ReadPlan(points: [spec])
+                let responses = plan.requests.map { request in
+                    (try? access.read(request, unit: unit, device: device).get()) ?? .failed
+                }
+                var readings: [Reading?] = []
+                plan.decode(responses, now: SystemClock().now(), onlineSince: nil, into: &readings)
+                if let r = readings.first ?? nil {
+                    engine.engine?.post(.readings(device: device, [(point, r)]))
+                    reply(.success(r.value?.jsonValue ?? .null))
+                } else {
+                    reply(.success(value.jsonValue))
+                }
+            }
+        })
+        if !accepted { reply(.failure(CommandError(.unavailable, "bus \(busName) is stopping"))) }
+    }
+
+    private static func raw(_ command: GatewayCommand, buses: [String: BusWorker],
+                            reply: @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) {
+        switch command {
+        case .readRegisters(let bus, let unit, let table, let address, let count):
+            guard let worker = buses[bus] else { return reply(.failure(CommandError(.notFound, "no bus \(bus)"))) }
+            guard (0...(worker.isRTU ? 247 : 255)).contains(unit) else {
+                return reply(.failure(CommandError(.invalidArgument, "unit \(unit) is not a Modbus unit address")))
+            }
+            guard (1...table.protocolReadLimit).contains(count), address >= 0, address + count <= 65536 else {
+                return reply(.failure(CommandError(.invalidArgument, "read \(count) at \(address): at most \(table.protocolReadLimit) \(table.isBitTable ? "bits" : "registers") within 0…65535")))
+            }
+            let request = ReadRequest(table: table, address: address, count: count)
+            let accepted = worker.submit(BusJob("read \(bus) \(unit) \(request)") { access in
+                switch access.read(request, unit: UInt8(unit), device: nil) {
+                case .success(.registers(let regs)): reply(.success(.array(regs.map { .number(Double($0)) })))
+                case .success(.bits(let bits)): reply(.success(.array(bits.map { .bool($0) })))
+                case .success(.failed): reply(.failure(CommandError(.deviceError, "no answer")))
+                case .failure(let e): reply(.failure(CommandError(.deviceError, "\(e)")))
+                }
+            })
+            if !accepted { reply(.failure(CommandError(.unavailable, "bus \(bus) is stopping"))) }
+        case .writeRegisters(let bus, let unit, let table, let address, let values):
+            guard let worker = buses[bus] else { return reply(.failure(CommandError(.notFound, "no bus \(bus)"))) }
+            guard table.isWritable else { return reply(.failure(CommandError(.invalidArgument, "\(table) registers cannot be written"))) }
+            let limit = table.isBitTable ? 1968 : 123
+            guard (1...limit).contains(values.count), address >= 0, address + values.count <= 65536, (0...(worker.isRTU ? 247 : 255)).contains(unit) else {
+                return reply(.failure(CommandError(.invalidArgument, "write \(values.count) at \(address): 1…\(limit) values within 0…65535")))
+            }
+            let value: EncodedValue = table.isBitTable
+                ? (values.count == 1 ? .coil(values[0] != 0) : .registers(values))
+                : .registers(values)
+            let accepted = worker.submit(BusJob("write \(bus) \(unit) \(table) \(address)") { access in
+                let result: Result<Void, ModbusError>
+                if table.isBitTable, values.count > 1 {
+                    result = access.transact(device: nil, unit: UInt8(unit), characters: RTUWireTime.writeCharacters(count: values.count, bits: true)) { t throws(ModbusError) in
+                        try t.writeCoils(unit: UInt8(unit), address: UInt16(address), values: values.map { $0 != 0 })
+                    }
+                } else {
+                    result = access.write(PointWrite(point: "\(table)@\(address)", table: table, address: address, value: value), unit: UInt8(unit), device: nil)
+                }
+                switch result {
+                case .success: reply(.success(.number(Double(values.count))))
+                case .failure(let e): reply(.failure(CommandError(.deviceError, "\(e)")))
+                }
+            })
+            if !accepted { reply(.failure(CommandError(.unavailable, "bus \(bus) is stopping"))) }
+        default:
+            reply(.failure(CommandError(.invalidArgument, "not a bus command")))
+        }
+    }
+}
+
+/// What a `restart` command calls, set by the daemon after the gateway is built.
+final class RestartHook: Sendable {
+    private let hook = Mutex<(@Sendable () -> Void)?>(nil)
+    func set(_ h: @escaping @Sendable () -> Void) { hook.withLock { $0 = h } }
+    func fire() { hook.withLock { $0 }?() }
+}
+
+/// Lets the workers' callbacks reach the engine that is created after them.
+final class EngineBox: Sendable {
+    private let slot = Mutex<Engine?>(nil)
+    var engine: Engine? {
+        get { slot.withLock { $0 } }
+        set { slot.withLock { $0 = newValue } }
+    }
+}
+
+extension PointValue {
+    /// The value as JSON (numbers, booleans, strings).
+    public var jsonValue: JSONValue {
+        switch self {
+        case .number(let v): .number(v)
+        case .bool(let b): .bool(b)
+        case .text(let s): .string(s)
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import FieldApps
+import FieldCore
+import FieldDevices
+import FoundationEssentials
+
+/// A site file with its board, loaded and validated together: what `fieldgate check-config`
+/// checks and what `fieldgate run` starts from. A bad file never half-starts the gateway.
+public struct GatewayConfiguration: Sendable {
+    public var sitePath: String
+    public var site: Site
+    public var board: Board
+    /// The site document as read (the console's `config get/set/diff` work on it).
+    public var document: JSONValue
+    public var environment: [String: String]
+
+    /// Loads the site and its board, and checks everything at once: the site's JSON, its
+    /// profiles, the board, the site against the board, and every device's app settings.
+    ///
+    /// - Parameters:
+    ///   - boardDirectories: where to look for `<board>.json` when the site names a board id.
+    ///   - environment: for `${NAME}` in board files (`FIELDSIM_DIR`, `STATE_DIR`).
+    public static func load(sitePath: String, boardDirectories: [String], environment: [String: String],
+                            builtins: [String: DeviceProfile], factories: [String: any DeviceAppFactory]) throws(ConfigError) -> GatewayConfiguration {
+        let document: JSONValue
+        do {
+            document = try loadJSONDocument(path: sitePath)
+        } catch let e as ConfigError {
+            throw e
+        } catch {
+            throw ConfigError(source: sitePath, issues: [ConfigIssue(path: .root, message: "\(error)")])
+        }
+        return try validate(document: document, sitePath: sitePath, boardDirectories: boardDirectories,
+                            environment: environment, builtins: builtins, factories: factories)
+    }
+
+    /// Validates a site document (from a file, or edited by the console) with its board.
+    public static func validate(document: JSONValue, sitePath: String, boardDirectories: [String], environment: [String: String],
+                                builtins: [String: DeviceProfile], factories: [String: any DeviceAppFactory]) throws(ConfigError) -> GatewayConfiguration {
+        let site = try Site.parse(document, source: sitePath, builtins: builtins)
+        let boardPath = locateBoard(site.board, sitePath: sitePath, directories: boardDirectories)
+        let board: Board
+        do {
+            board = try Board.load(path: boardPath, environment: environment)
+        } catch let e as ConfigError {
+            var issues = [ConfigIssue(path: JSONPath.root.key("board"), message: "board \"\(site.board)\" (\(boardPath)) is not usable")]
+            issues += e.issues.map { ConfigIssue(path: $0.path, message: "in \(boardPath): \($0.message)") }
+            throw ConfigError(source: sitePath, issues: issues)
+        } catch {
+            throw ConfigError(source: sitePath, issues: [ConfigIssue(path: JSONPath.root.key("board"), message: "\(error)")])
+        }
+        var issues = site.check(against: board)
+        issues += checkApps(site, factories: factories)
+        if !issues.isEmpty { throw ConfigError(source: sitePath, issues: issues) }
+        return GatewayConfiguration(sitePath: sitePath, site: site, board: board, document: document, environment: environment)
+    }
+
+    /// Builds every device's app once, to report settings errors with their JSON paths.
+    static func checkApps(_ site: Site, factories: [String: any DeviceAppFactory]) -> [ConfigIssue] {
+        let r = JSONReader()
+        for (i, d) in site.devices.enumerated() {
+            _ = d.makeApp(factories: factories, site: site.info, index: i, issues: r)
+        }
+        return r.issues
+    }
+
+    /// A board id is looked up as `<id>.json` in `directories`; a path (with `/` or `.json`) is
+    /// taken relative to the site file.
+    public static func locateBoard(_ board: String, sitePath: String, directories: [String]) -> String {
+        let siteDirectory = sitePath.contains("/") ? String(sitePath[..<sitePath.lastIndex(of: "/")!]) : "."
+        if board.contains("/") || board.hasSuffix(".json") {
+            return board.hasPrefix("/") ? board : siteDirectory + "/" + board
+        }
+        for dir in directories {
+            let candidate = dir + "/" + board + ".json"
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+        }
+        return (directories.first ?? siteDirectory) + "/" + board + ".json"
+    }
+
+    /// Where board files are looked for: `$FIELDGATE_BOARDS`, the boards installed next to the
+    /// binary (`../share/fieldgate/boards`), a source checkout's `boards/`, `/etc/fieldgate/boards`
+    /// and `/usr/share/fieldgate/boards`.
+    public static func defaultBoardDirectories(environment: [String: String], executablePath: String) -> [String] {
+        var dirs: [String] = []
+        if let env = environment["FIELDGATE_BOARDS"], !env.isEmpty { dirs += env.split(separator: ":").map(String.init) }
+        let exeDir = executablePath.contains("/") ? String(executablePath[..<executablePath.lastIndex(of: "/")!]) : "."
+        dirs.append(exeDir + "/../share/fieldgate/boards")
+        dirs.append(exeDir + "/../../boards")
+        dirs.append(exeDir + "/../../../boards")
+        dirs.append("/etc/fieldgate/boards")
+        dirs.append("/usr/share/fieldgate/boards")
+        dirs.append("boards")
+        return dirs
+    }
+}

@@ -1,0 +1,136 @@
+import FieldCore
+
+/// A frame of GB 26875.3 (the remote-monitoring protocol between a building's fire-safety
+/// facilities and a fire alarm operations centre), as an extra uplink for fire-water sites.
+///
+/// Layout (DOMAIN.md, reported from open-source codecs, not from the standard's text: verify
+/// with the centre before relying on it): `@@`, serial number (2 bytes, little-endian),
+/// protocol version (2 bytes), time (6 bytes: second, minute, hour, day, month, year − 2000),
+/// source address (6), destination address (6), data length (2, little-endian), command (1),
+/// data, checksum (1: sum mod 256 of the bytes from the serial number to the end of the data),
+/// `##`.
+public struct GB26875Frame: Hashable, Sendable {
+    /// The command byte.
+    public enum Command: UInt8, Sendable, CaseIterable {
+        case control = 1
+        case sendData = 2
+        case confirm = 3
+        case request = 4
+        case response = 5
+        case deny = 6
+    }
+
+    public var serial: UInt16
+    public var versionMajor: UInt8
+    public var versionMinor: UInt8
+    /// The sender's local time.
+    public var time: CivilTime
+    public var source: GB26875Address
+    public var destination: GB26875Address
+    public var command: Command
+    /// The application data: data units, or nothing for a confirmation.
+    public var data: [UInt8]
+
+    public init(serial: UInt16, versionMajor: UInt8 = 1, versionMinor: UInt8 = 0, time: CivilTime,
+                source: GB26875Address, destination: GB26875Address, command: Command, data: [UInt8] = []) {
+        (self.serial, self.versionMajor, self.versionMinor, self.time) = (serial, versionMajor, versionMinor, time)
+        (self.source, self.destination, self.command, self.data) = (source, destination, command, data)
+    }
+
+    /// Start and end markers.
+    public static let start: [UInt8] = [0x40, 0x40]
+    public static let end: [UInt8] = [0x23, 0x23]
+    /// Bytes around the data: markers, header, command and checksum.
+    public static let overhead = 2 + 2 + 2 + 6 + 6 + 6 + 2 + 1 + 1 + 2
+
+    /// The frame's bytes.
+    /// - Throws: `GB26875Error` when the data or the time do not fit the frame's fields.
+    public func encoded() throws(GB26875Error) -> [UInt8] {
+        guard data.count <= Int(UInt16.max) else { throw .dataTooLong(data.count) }
+        guard (2000...2255).contains(time.year) else { throw .yearOutOfRange(time.year) }
+        var body: [UInt8] = []
+        body.reserveCapacity(Self.overhead + data.count)
+        body += [UInt8(serial & 0xFF), UInt8(serial >> 8), versionMajor, versionMinor]
+        body += [time.second, time.minute, time.hour, time.day, time.month].map { UInt8(clamping: $0) }
+        body.append(UInt8(time.year - 2000))
+        body += source.bytes + destination.bytes
+        body += [UInt8(data.count & 0xFF), UInt8(data.count >> 8), command.rawValue]
+        body += data
+        return Self.start + body + [Self.checksum(body)] + Self.end
+    }
+
+    /// Sum mod 256 of `bytes`.
+    public static func checksum(_ bytes: [UInt8]) -> UInt8 {
+        bytes.reduce(0) { $0 &+ $1 }
+    }
+}
+
+/// A 6-byte GB 26875.3 address (of a user information transmission device or a centre).
+public struct GB26875Address: Hashable, Sendable {
+    public let bytes: [UInt8]
+
+    /// - Returns: nil unless `bytes` has exactly 6 bytes.
+    public init?(bytes: [UInt8]) {
+        guard bytes.count == 6 else { return nil }
+        self.bytes = bytes
+    }
+
+    /// The low 48 bits of `value`, least significant byte first.
+    public init(_ value: UInt64) {
+        bytes = (0..<6).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
+    }
+}
+
+/// A data unit: type flag, object count, then the objects. The objects' own layouts (component
+/// status, analog values) are not in DOMAIN.md and are left to a caller that has verified them.
+public struct GB26875DataUnit: Hashable, Sendable {
+    /// Data-unit types from DOMAIN.md.
+    public enum Kind: UInt8, Sendable, CaseIterable {
+        case systemStatus = 1
+        case componentStatus = 2
+        /// Analog values: pressure in 0.1 MPa or 0.1 kPa, level in 0.01 m.
+        case analogValue = 3
+        case timeSync = 90
+        case rollCall = 91
+    }
+
+    /// Component type codes from DOMAIN.md.
+    public enum Component: UInt8, Sendable, CaseIterable {
+        case firePump = 91
+        case fireTank = 92
+        case sprinklerPump = 95
+        case flowIndicator = 96
+        case signalValve = 97
+        case alarmValve = 98
+        case pressureSwitch = 99
+    }
+
+    public var kind: Kind
+    public var objects: [[UInt8]]
+
+    public init(_ kind: Kind, objects: [[UInt8]]) {
+        self.kind = kind
+        self.objects = objects
+    }
+
+    /// - Throws: `GB26875Error.tooManyObjects` beyond 255 objects.
+    public func encoded() throws(GB26875Error) -> [UInt8] {
+        guard objects.count <= 255 else { throw .tooManyObjects(objects.count) }
+        return [kind.rawValue, UInt8(objects.count)] + objects.flatMap { $0 }
+    }
+}
+
+/// Why a frame or data unit cannot be encoded.
+public enum GB26875Error: Error, Hashable, Sendable, CustomStringConvertible {
+    case dataTooLong(Int)
+    case yearOutOfRange(Int)
+    case tooManyObjects(Int)
+
+    public var description: String {
+        switch self {
+        case .dataTooLong(let n): "GB 26875.3 frame: \(n) data bytes do not fit the 2-byte length field (max 65535)"
+        case .yearOutOfRange(let y): "GB 26875.3 frame: year \(y) does not fit the one-byte year field (2000…2255)"
+        case .tooManyObjects(let n): "GB 26875.3 data unit: \(n) objects do not fit the one-byte count (max 255)"
+        }
+    }
+}

@@ -1,0 +1,306 @@
+import Testing
+import FieldCore
+@testable import FieldApps
+
+/// Each fault: detected at its threshold, not before, and not in the normal operation next to it.
+@Suite struct ElevatorFaultTests {
+    func severity(_ rig: LiftRig, _ type: String) -> Severity? {
+        rig.effects.alarms.first { $0.type == type }?.severity
+    }
+
+    @Test func trappedInTheDoorZoneAfter90Seconds() throws {
+        var rig = try LiftRig()
+        rig.board()
+        rig.wait(.seconds(2))
+        rig.fidget()
+        rig.wait(.seconds(84))
+        #expect(rig.raised.isEmpty)
+        rig.wait(.seconds(6))
+        #expect(rig.raised == ["trapped-passenger"])
+        #expect(severity(rig, "trapped-passenger") == .critical)
+        // The passenger stands still: still trapped. The doors open in the zone: cleared.
+        rig.wait(.minutes(5))
+        #expect(rig.cleared.isEmpty)
+        rig.set(.doorsClosed, false)
+        rig.wait(.seconds(1))
+        #expect(rig.cleared == ["trapped-passenger"])
+    }
+
+    @Test func anEmptyParkedCarIsNotTrapped() throws {
+        var rig = try LiftRig()
+        // Someone walks out just before the doors close: the PIR is still held, but no motion
+        // starts after the doors closed, so the car is empty once the hold runs out.
+        rig.board()
+        rig.wait(.hours(2))
+        #expect(rig.raised.isEmpty)
+        #expect(rig.app.isOccupied == false)
+    }
+
+    @Test func trappedOutOfZoneAndStoppedOutsideAfter15Seconds() throws {
+        var rig = try LiftRig()
+        _ = rig.command("set-floor", ["floor": 1])
+        rig.board()
+        rig.wait(.seconds(1))
+        rig.fidget()
+        rig.run(.up, floors: 2, stopShort: true)
+        rig.wait(.seconds(13))
+        #expect(rig.raised.isEmpty)
+        rig.wait(.seconds(3))
+        #expect(Set(rig.raised) == ["trapped-passenger-out-of-zone", "stopped-outside-door-zone"])
+        #expect(severity(rig, "trapped-passenger-out-of-zone") == .critical)
+        #expect(severity(rig, "stopped-outside-door-zone") == .major)
+        guard case .alarm(_, _, .raise(_, let message))? = rig.effects.first(where: {
+            if case .alarm(let id, _, _) = $0 { id.type == "stopped-outside-door-zone" } else { false }
+        }) else {
+            Issue.record("no message")
+            return
+        }
+        #expect(message == "car stopped outside a door zone between floors 2 and 3 for 15s")
+        // Rescue: the car is brought to the next landing; the passenger is free when the doors open.
+        rig.forget()
+        rig.wait(.minutes(3))
+        rig.run(.up, floors: 1)
+        #expect(rig.cleared == ["stopped-outside-door-zone"])
+        rig.wait(.seconds(5))
+        rig.set(.doorsClosed, false)
+        rig.wait(.seconds(1))
+        #expect(rig.cleared == ["stopped-outside-door-zone", "trapped-passenger-out-of-zone"])
+    }
+
+    @Test func alarmButtonIsCriticalAndIgnoresATouch() throws {
+        var rig = try LiftRig()
+        rig.set(.alarmButton, true)
+        rig.wait(.milliseconds(200))
+        rig.set(.alarmButton, false)
+        rig.wait(.seconds(5))
+        #expect(rig.raised.isEmpty)
+        rig.set(.alarmButton, true)
+        rig.wait(.seconds(1))
+        #expect(rig.raised == ["alarm-button"])
+        #expect(severity(rig, "alarm-button") == .critical)
+        rig.set(.alarmButton, false)
+        rig.wait(.seconds(29))
+        #expect(rig.cleared.isEmpty)
+        rig.wait(.seconds(3))
+        #expect(rig.cleared == ["alarm-button"])
+    }
+
+    @Test func movingWithDoorsOpenButNotReLevelling() throws {
+        var rig = try LiftRig()
+        rig.set(.doorsClosed, false)
+        rig.wait(.seconds(2))
+        // Re-levelling with the doors open, inside the zone: normal.
+        rig.set(.up, true)
+        rig.wait(.milliseconds(1500))
+        rig.set(.up, false)
+        rig.wait(.seconds(5))
+        #expect(rig.raised.isEmpty)
+        // The car leaves the zone with the doors open.
+        rig.set(.up, true)
+        rig.wait(.seconds(1))
+        rig.set(.doorZone, false)
+        rig.wait(.milliseconds(500))
+        #expect(rig.raised.isEmpty)
+        rig.wait(.seconds(2))
+        #expect(rig.raised == ["moving-with-doors-open"])
+    }
+
+    @Test func doorsOpenedWhileRunningButNotForAChatteringLock() throws {
+        var rig = try LiftRig()
+        rig.set(.up, true)
+        rig.wait(.seconds(1))
+        rig.set(.doorZone, false)
+        rig.wait(.seconds(1))
+        // A poorly fitted lock contact chatters for 100 ms: the contact's debounce absorbs it.
+        rig.set(.doorsClosed, false)
+        rig.wait(.milliseconds(100))
+        rig.set(.doorsClosed, true)
+        rig.wait(.seconds(3))
+        #expect(rig.raised.isEmpty)
+        rig.set(.doorsClosed, false)
+        rig.wait(.seconds(1))
+        #expect(rig.raised == ["doors-opened-while-running"])
+    }
+
+    @Test func overrunAtTheTopAndTheBottom() throws {
+        var rig = try LiftRig()
+        _ = rig.command("set-floor", ["floor": 10])
+        rig.run(.up, floors: 1, stopShort: true)
+        rig.wait(.seconds(1))
+        #expect(rig.raised.isEmpty)
+        rig.wait(.seconds(2))
+        #expect(rig.raised == ["overrun-top"])
+        #expect(rig.app.statusReport(now: rig.t)["position"] == "above the top landing")
+
+        var bottom = try LiftRig()
+        _ = bottom.command("set-floor", ["floor": 1])
+        bottom.run(.down, floors: 1, stopShort: true)
+        bottom.wait(.seconds(3))
+        #expect(bottom.raised == ["overrun-bottom"])
+    }
+
+    @Test func overspeedFromFloorTiming() throws {
+        var rig = try LiftRig()
+        _ = rig.command("set-floor", ["floor": 1])
+        // Rated 1 m/s (3 m in 3 s): a floor every 2.4 s is 1.25 m/s, above 115 %.
+        rig.run(.up, floors: 6, secondsPerFloor: 2.4)
+        rig.wait(.seconds(1))
+        #expect(rig.raised == ["overspeed"])
+        #expect(rig.effects.derived("car-speed")?.value == .number(0))
+        // At the rated speed: nothing.
+        var normal = try LiftRig()
+        _ = normal.command("set-floor", ["floor": 1])
+        normal.run(.up, floors: 9)
+        normal.wait(.seconds(5))
+        #expect(normal.raised.isEmpty)
+    }
+
+    @Test func runTimeLimitFromTheTravel() throws {
+        // 10 floors at 3 s: the full travel takes 27 s, so the limit is 37 s.
+        var rig = try LiftRig()
+        rig.set(.up, true)
+        rig.wait(.seconds(36))
+        #expect(rig.raised.isEmpty)
+        rig.wait(.seconds(2))
+        #expect(rig.raised == ["run-time-limit"])
+        rig.set(.up, false)
+        rig.wait(.seconds(1))
+        #expect(rig.cleared == ["run-time-limit"])
+        #expect(try LiftRig(#"{"floors": 30, "travel-time-per-floor": "2s"}"#).app.settings.delays[.runTimeLimit] == .seconds(45))
+        #expect(try LiftRig(#"{"floors": 2}"#).app.settings.delays[.runTimeLimit] == .seconds(20))
+    }
+
+    @Test func powerLossAndNotTheSafetyCircuitWithIt() throws {
+        var rig = try LiftRig()
+        rig.set(.mains, false)
+        rig.set(.safetyCircuit, false)
+        rig.wait(.seconds(5))
+        #expect(rig.raised.isEmpty)
+        rig.wait(.seconds(2))
+        #expect(rig.raised == ["power-loss"])
+        #expect(rig.effects.derived("mode")?.value == .text("out-of-service"))
+        rig.set(.mains, true)
+        rig.set(.safetyCircuit, true)
+        rig.wait(.seconds(2))
+        #expect(rig.cleared == ["power-loss"])
+        #expect(rig.effects.derived("mode")?.value == .text("normal"))
+    }
+
+    @Test func safetyCircuitOpenExceptOnInspection() throws {
+        var rig = try LiftRig()
+        rig.set(.safetyCircuit, false)
+        rig.wait(.seconds(2))
+        #expect(rig.raised.isEmpty)
+        rig.wait(.seconds(2))
+        #expect(rig.raised == ["safety-circuit-open"])
+        rig.set(.safetyCircuit, true)
+        rig.wait(.seconds(1))
+        rig.forget()
+        rig.set(.inspection, true)
+        rig.wait(.seconds(2))
+        #expect(rig.effects.derived("mode")?.value == .text("inspection"))
+        rig.set(.safetyCircuit, false)
+        rig.wait(.minutes(1))
+        #expect(rig.raised.isEmpty)
+    }
+
+    @Test func doorsFailToOpenWithAPassengerButAnEmptyCarMayPark() throws {
+        var rig = try LiftRig()
+        _ = rig.command("set-floor", ["floor": 1])
+        rig.board()
+        rig.wait(.seconds(1))
+        rig.fidget()
+        rig.run(.up, floors: 2)
+        rig.wait(.seconds(9))
+        #expect(rig.raised.isEmpty)
+        rig.wait(.seconds(2))
+        #expect(rig.raised == ["door-fails-to-open"])
+
+        var empty = try LiftRig()
+        empty.run(.up, floors: 2)
+        empty.wait(.minutes(10))
+        #expect(empty.raised.isEmpty)
+    }
+
+    @Test func doorsFailToCloseAndLongDoorOpen() throws {
+        var rig = try LiftRig()
+        rig.set(.doorsClosed, false)
+        for _ in 0..<14 {
+            rig.fidget()
+            rig.wait(.seconds(4))
+        }
+        #expect(rig.raised == ["door-fails-to-close"])
+        // Nobody moves any more; the doors stay open.
+        rig.wait(.minutes(2))
+        #expect(rig.raised == ["door-fails-to-close", "long-door-open"])
+        #expect(severity(rig, "long-door-open") == .minor)
+
+        var parking = try LiftRig(#"{"floors": 10, "disabled": ["long-door-open"]}"#)
+        parking.set(.doorsClosed, false)
+        parking.wait(.hours(1))
+        #expect(parking.raised.isEmpty)
+    }
+
+    @Test func repeatedReopeningAtOneStop() throws {
+        var rig = try LiftRig()
+        rig.set(.doorsClosed, false)
+        rig.wait(.seconds(5))
+        for _ in 0..<4 {
+            rig.set(.doorsClosed, true)
+            rig.wait(.seconds(2))
+            rig.set(.doorsClosed, false)
+            rig.wait(.seconds(6))
+        }
+        #expect(rig.raised.isEmpty)
+        rig.set(.doorsClosed, true)
+        rig.wait(.seconds(2))
+        rig.set(.doorsClosed, false)
+        rig.wait(.seconds(1))
+        #expect(rig.raised == ["repeated-door-reopening"])
+        #expect(severity(rig, "repeated-door-reopening") == .minor)
+        // The doors finally close and the car leaves: cleared.
+        rig.set(.doorsClosed, true)
+        rig.wait(.seconds(2))
+        rig.run(.up, floors: 1)
+        #expect(rig.cleared == ["repeated-door-reopening"])
+    }
+
+    @Test func floorPositionLostWhenTheCountContradictsItself() throws {
+        var rig = try LiftRig()
+        // The technician says floor 9, but the car is at 8: going up two floors it enters a zone
+        // above the top landing, which cannot be.
+        _ = rig.command("set-floor", ["floor": 9])
+        rig.run(.up, floors: 2)
+        #expect(rig.raised == ["floor-position-lost"])
+        #expect(severity(rig, "floor-position-lost") == .minor)
+        #expect(rig.app.carFloor == 10)
+        // Five runs that end in a zone with a consistent count clear it.
+        for i in 0..<5 {
+            #expect(rig.cleared.isEmpty)
+            rig.wait(.seconds(10))
+            rig.run(i % 2 == 0 ? .down : .up, floors: 1)
+        }
+        rig.wait(.seconds(1))
+        #expect(rig.cleared == ["floor-position-lost"])
+    }
+
+    @Test func maintenanceWindowSuppressesDoorFaults() throws {
+        var rig = try LiftRig()
+        guard case .success(let reply)? = rig.command("maintenance", ["action": "start", "for": "1h"]) else {
+            Issue.record("maintenance refused")
+            return
+        }
+        #expect(reply["maintenance"] == true)
+        rig.wait(.seconds(1))
+        #expect(rig.effects.derived("mode")?.value == .text("out-of-service"))
+        rig.set(.doorsClosed, false)
+        rig.set(.mains, false)
+        rig.wait(.minutes(10))
+        #expect(rig.raised.isEmpty)
+        _ = rig.command("maintenance", "end")
+        rig.wait(.seconds(6))
+        #expect(rig.raised == ["power-loss"])
+        rig.wait(.minutes(3))
+        #expect(rig.raised == ["power-loss", "long-door-open"])
+    }
+}

@@ -1,0 +1,192 @@
+import Testing
+import FieldCore
+@testable import FieldApps
+
+/// Pressure points: GB 50974 category limits, hysteresis and delays against pressure waves,
+/// rapid drop, NE43 sensor faults, silent devices, and `set-threshold`.
+@Suite struct FireWaterPressureTests {
+    let t0 = beijingTime("2026-11-21T03:00")
+
+    static let transmitter: [String: AppPointInfo] = [
+        "pressure": AppPointInfo(unit: "MPa"), "sensor-fault": AppPointInfo(),
+        "address": AppPointInfo(writable: true), "baud-code": AppPointInfo(writable: true), "zero": AppPointInfo(writable: true),
+    ]
+
+    func transmitter(_ settings: JSONValue?) throws -> LampFireRig<PressureApp> {
+        let made = makeApp(PressureAppFactory(), appContext("hydrant-main", profile: "fg-pressure-tx", points: Self.transmitter), settings: settings)
+        #expect(made.issues.isEmpty, "\(made.issues)")
+        return LampFireRig(try #require(made.app as? PressureApp), at: t0)
+    }
+
+    /// Polls `pressure` once a second with `value(second)`.
+    func run(_ rig: inout LampFireRig<PressureApp>, seconds: Int, point: String = "pressure", quality: Quality = .good, _ value: (Int) -> Double) {
+        var i = 0
+        rig.run(for: .seconds(seconds)) { r in
+            r.reading(PointRef(device: r.app.deviceID, point: point), .number(value(i)), quality: quality)
+            i += 1
+        }
+    }
+
+    @Test func municipalHydrantLowPressureWithHysteresis() throws {
+        var rig = try transmitter(["category": "municipal-hydrant"])
+        run(&rig, seconds: 60) { _ in 0.25 }
+        #expect(rig.events.isEmpty)
+        run(&rig, seconds: 9) { _ in 0.12 }
+        #expect(!rig.isActive("low-pressure"))
+        run(&rig, seconds: 2) { _ in 0.12 }
+        #expect(rig.isActive("low-pressure") && rig.severity("low-pressure") == .major)
+        #expect(rig.raises("low-pressure").first?.message == "pressure 0.12 MPa below 0.14 MPa")
+        #expect(rig.raises("low-pressure").first?.id.rawValue == "hydrant-main.pressure/low-pressure")
+        // 0.145 is above the limit but inside the 0.01 MPa hysteresis: still low.
+        run(&rig, seconds: 60) { _ in 0.145 }
+        #expect(rig.isActive("low-pressure"))
+        run(&rig, seconds: 12) { _ in 0.16 }
+        #expect(!rig.isActive("low-pressure"))
+    }
+
+    @Test func pressureWavesDoNotChatter() throws {
+        var rig = try transmitter(["category": "municipal-hydrant"])
+        // An hour of water hammer: every 30 s the pressure dips to 0.08 MPa for two seconds and
+        // rings back, as when a pump starts or a valve shuts quickly.
+        run(&rig, seconds: 3600) { i in
+            switch i % 30 {
+            case 10: 0.08
+            case 11: 0.11
+            case 12: 0.31
+            default: 0.26
+            }
+        }
+        #expect(rig.events.isEmpty, "\(rig.events.map(\.message))")
+        // A pressure hovering at the limit (0.135/0.145 alternating) raises nothing.
+        var hovering = try transmitter(["category": "municipal-hydrant"])
+        run(&hovering, seconds: 600) { i in i % 2 == 0 ? 0.135 : 0.145 }
+        #expect(hovering.events.isEmpty)
+    }
+
+    @Test func aBurstRaisesRapidDropThenLowPressure() throws {
+        var rig = try transmitter(["category": "municipal-hydrant"])
+        run(&rig, seconds: 30) { _ in 0.40 }
+        let burst = [0.40, 0.31, 0.22, 0.15, 0.10, 0.08]
+        run(&rig, seconds: 60) { i in burst[min(i, burst.count - 1)] }
+        #expect(rig.isActive("rapid-drop") && rig.isActive("low-pressure"))
+        let rapid = try #require(rig.raises("rapid-drop").first)
+        let low = try #require(rig.raises("low-pressure").first)
+        #expect(rapid.time < low.time)
+        #expect(rapid.message.hasPrefix("pressure fell"))
+        // Repaired: the pressure comes back and stays; the rapid drop clears after a quiet minute.
+        run(&rig, seconds: 90) { _ in 0.40 }
+        #expect(!rig.isActive("rapid-drop") && !rig.isActive("low-pressure"))
+    }
+
+    @Test func aSlowLeakIsNotARapidDrop() throws {
+        var rig = try transmitter(["category": "municipal-hydrant"])
+        run(&rig, seconds: 3600) { i in 0.40 - Double(i) * 0.00002 }
+        #expect(rig.raises("rapid-drop").isEmpty)
+        #expect(rig.raises("low-pressure").isEmpty)
+    }
+
+    @Test func indoorHydrantHighPressure() throws {
+        var rig = try transmitter(["category": "indoor-hydrant"])
+        run(&rig, seconds: 30) { _ in 0.42 }
+        run(&rig, seconds: 15) { _ in 0.56 }
+        #expect(rig.isActive("high-pressure") && rig.severity("high-pressure") == .minor)
+        #expect(rig.raises("high-pressure").first?.message == "pressure 0.56 MPa above 0.5 MPa")
+    }
+
+    @Test func transmitterFaultBitAndSilence() throws {
+        var rig = try transmitter(["category": "sprinkler"])
+        run(&rig, seconds: 10) { _ in 0.3 }
+        // The transmitter flags its own fault; its pressure value is not to be trusted.
+        rig.run(for: .seconds(6)) { r in
+            r.reading(PointRef(device: "hydrant-main", point: "sensor-fault"), .bool(true))
+            r.reading(PointRef(device: "hydrant-main", point: "pressure"), .number(0.0))
+        }
+        #expect(rig.isActive("sensor-fault") && !rig.isActive("low-pressure"))
+        #expect(rig.raises("sensor-fault").first?.id.rawValue == "hydrant-main.pressure/sensor-fault")
+        rig.run(for: .seconds(2)) { r in
+            r.reading(PointRef(device: "hydrant-main", point: "sensor-fault"), .bool(false))
+            r.reading(PointRef(device: "hydrant-main", point: "pressure"), .number(0.3))
+        }
+        #expect(!rig.isActive("sensor-fault"))
+        // Comm errors are not pressures (the runtime raises the device's comm-lost).
+        run(&rig, seconds: 60, quality: .commError) { _ in 0 }
+        #expect(rig.alarms.active.isEmpty)
+    }
+
+    @Test func aSilentTransmitterIsNotJudgedOnItsLastValue() throws {
+        var rig = try transmitter(["category": "municipal-hydrant", "delay": "90s", "stale-after": "60s"])
+        run(&rig, seconds: 30) { _ in 0.3 }
+        // One low reading, then silence: the runtime feeds the app nothing more. The reading
+        // goes stale after a minute, before the 90 s delay ends: no alarm on old data.
+        run(&rig, seconds: 1) { _ in 0.12 }
+        rig.run(for: .minutes(5))
+        #expect(rig.events.isEmpty)
+        // Answers again, still low: the delay starts afresh and the alarm follows.
+        run(&rig, seconds: 91) { _ in 0.12 }
+        #expect(rig.isActive("low-pressure"))
+    }
+
+    @Test func analogModuleChannelsWithACutLoop() throws {
+        let points = ["ch1": AppPointInfo(unit: "MPa"), "ch2": AppPointInfo(unit: "MPa"), "ch3": AppPointInfo(unit: "mA"), "ch4": AppPointInfo(unit: "mA")]
+        let made = makeApp(PressureAppFactory(), appContext("pump-room-ai", profile: "fg-ai4", points: points), settings: [
+            "points": ["ch1": ["category": "sprinkler"], "ch2": ["category": "indoor-hydrant-high", "delay": "20s"]],
+        ])
+        #expect(made.issues.isEmpty, "\(made.issues)")
+        let app = try #require(made.app as? PressureApp)
+        #expect(app.subscriptions == [PointRef(device: "pump-room-ai", point: "ch1"), PointRef(device: "pump-room-ai", point: "ch2")])
+        #expect(app.settings.points["ch2"]?.low == 0.35 && app.settings.points["ch2"]?.delay == .seconds(20))
+        var rig = LampFireRig(app, at: t0)
+        var ch2Quality = Quality.good
+        func poll(_ r: inout LampFireRig<PressureApp>) {
+            r.reading(PointRef(device: "pump-room-ai", point: "ch1"), .number(0.32))
+            // NE43: below 3.6 mA the runtime marks the channel sensor-fault and keeps the last value.
+            r.reading(PointRef(device: "pump-room-ai", point: "ch2"), .number(0.45), quality: ch2Quality)
+        }
+        rig.run(for: .minutes(1), each: poll)
+        ch2Quality = .sensorFault
+        rig.run(for: .seconds(6), each: poll)
+        #expect(rig.alarms.active.map(\.id.rawValue) == ["pump-room-ai.ch2/sensor-fault"])
+        #expect(rig.alarms.active.first?.message == "pressure sensor fault (transmitter or 4–20 mA loop)")
+        ch2Quality = .good
+        rig.run(for: .seconds(2), each: poll)
+        #expect(rig.alarms.active.isEmpty)
+    }
+
+    @Test func setThresholdChangesALimitUntilRestart() throws {
+        var rig = try transmitter(["category": "municipal-hydrant"])
+        run(&rig, seconds: 30) { _ in 0.18 }
+        let reply = rig.command("set-threshold", ["low": 0.2])
+        #expect((try? reply?.get()) == ["point": "pressure", "low": 0.2, "high": nil, "rapid-drop": 0.05, "persistent": false])
+        run(&rig, seconds: 11) { _ in 0.18 }
+        #expect(rig.isActive("low-pressure"))
+        #expect(rig.raises("low-pressure").first?.message == "pressure 0.18 MPa below 0.2 MPa")
+        func message(_ r: Result<JSONValue, AppError>?) -> String? {
+            if case .failure(let e) = r { return e.message }
+            return nil
+        }
+        #expect(message(rig.command("set-threshold", [:])) == "set-threshold: (top level): give at least one of low, high, rapid-drop")
+        #expect(message(rig.command("set-threshold", ["point": "ch9", "low": 0.1]))
+                == "set-threshold: point: \"ch9\" is not allowed (expected one of: pressure)")
+        #expect(message(rig.command("set-threshold", ["low": 0.3, "high": 0.25])) == "set-threshold: low: low 0.3 MPa must be below high 0.25 MPa")
+        #expect(message(rig.command("set-threshold", ["low": "high"])) == "set-threshold: low: expected a number, got a string")
+    }
+
+    @Test func settingsNeedALimitAndNameRealPoints() {
+        let context = appContext("hydrant-main", profile: "fg-pressure-tx", points: Self.transmitter)
+        let none = makeApp(PressureAppFactory(), context, settings: [:])
+        #expect(none.app == nil)
+        #expect(none.issues == ["devices[0].settings: no low or high limit for pressure: give a \"category\" (municipal-hydrant, roof-tank-residential, roof-tank-public, roof-tank-over-100m, sprinkler, indoor-hydrant, indoor-hydrant-high, custom) or \"low\"/\"high\""])
+        #expect(makeApp(PressureAppFactory(), context, settings: nil).app == nil)
+        let bad = makeApp(PressureAppFactory(), context, settings: [
+            "category": "hydrant", "points": ["presure": ["low": 0.2]], "low": 0.6, "high": 0.5, "rapid-drop-confirm": "20s",
+        ])
+        #expect(bad.app == nil)
+        #expect(bad.issues.contains("devices[0].settings.category: unknown value \"hydrant\" (expected one of: municipal-hydrant, roof-tank-residential, roof-tank-public, roof-tank-over-100m, sprinkler, indoor-hydrant, indoor-hydrant-high, custom)"))
+        #expect(bad.issues.contains("devices[0].settings.low: 0.6 MPa must be below high (0.5 MPa)"))
+        #expect(bad.issues.contains("devices[0].settings.rapid-drop-confirm: must be shorter than rapid-drop-window (10s)"))
+        #expect(bad.issues.contains { $0.hasPrefix("devices[0].settings.points.presure: device hydrant-main has no point \"presure\"") })
+        let custom = makeApp(PressureAppFactory(), context, settings: ["category": "custom", "low": 0.3, "rapid-drop": 0])
+        #expect(custom.issues.isEmpty)
+        #expect((custom.app as? PressureApp)?.settings.points["pressure"]?.rapidDrop == 0)
+    }
+}

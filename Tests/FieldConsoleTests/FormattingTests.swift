@@ -1,0 +1,41 @@
+import FieldCore
+import Testing
+@testable import FieldConsole
+
+@Suite struct FormattingTests {
+    @Test func wordOrdersOfOneFloat() {
+        // 1.5f is 0x3FC00000: stored ABCD as 3FC0 0000, CDAB as 0000 3FC0, BADC as C03F 0000, DCBA as 0000 C03F.
+        #expect(WordOrder.abcd.combine(0x3FC0, 0x0000) == 0x3FC0_0000)
+        #expect(WordOrder.cdab.combine(0x0000, 0x3FC0) == 0x3FC0_0000)
+        #expect(WordOrder.badc.combine(0xC03F, 0x0000) == 0x3FC0_0000)
+        #expect(WordOrder.dcba.combine(0x0000, 0xC03F) == 0x3FC0_0000)
+        let table = WordOrder.table(0x0000, 0x3FC0)
+        #expect(table[0].hasPrefix("order"))
+        #expect(table.contains { $0.hasPrefix("CDAB") && $0.contains(" 1.5 ") && $0.contains("1069547520") })
+        #expect(table.contains { $0.hasPrefix("ABCD") && $0.contains("00 00 3F C0") && $0.contains("16320") })
+    }
+
+    @Test func sparklineBucketsGoodReadingsAndShowsGaps() {
+        let start = Timestamp(seconds: 0)
+        var readings: [Reading] = []
+        for s in 0..<60 where !(20..<30).contains(s) { readings.append(.number(Double(s), at: start + .seconds(s))) }
+        readings.append(.number(1000, quality: .commError, at: start + .seconds(25)))
+        let buckets = Sparkline.buckets(readings, from: start, to: start + .seconds(60), count: 6)
+        #expect(buckets == [4.5, 14.5, nil, 34.5, 44.5, 54.5])
+        #expect(Sparkline.render(buckets, ascii: false) == "▁▂ ▅▇█")
+        #expect(Sparkline.render(buckets, ascii: true) == "_. ~+#")
+        #expect(Sparkline.render([2, 2], ascii: true) == "~~")
+        #expect(Sparkline.render([nil, nil], ascii: false) == "  ")
+    }
+
+    @Test func tablesAlignByDisplayColumns() {
+        var t = TextTable(["a", "b"])
+        t.add(["泵房", "x"])
+        t.add(["pump-room", "y"])
+        #expect(t.lines == ["a          b", "泵房       x", "pump-room  y"])
+    }
+
+    @Test func deviceDataCannotDriveTheTerminal() {
+        #expect(sanitized("ok\u{1B}[2Jbad\u{9B}x\nnext") == "ok?[2Jbad?x\r\nnext")
+    }
+}

@@ -1,0 +1,163 @@
+import FieldApps
+import FieldCore
+import FieldDevices
+import Synchronization
+import Testing
+@testable import FieldRuntime
+
+/// Records what the engine hands on (an in-memory double for logic tests).
+final class RecordingSink: EngineSink {
+    let alarms = Mutex<[AlarmEvent]>([])
+    let batches = Mutex<[[(PointRef, Reading)]]>([])
+    let audits = Mutex<[String]>([])
+    func alarm(_ event: AlarmEvent) { alarms.withLock { $0.append(event) } }
+    func telemetry(_ readings: [(PointRef, Reading)]) { batches.withLock { $0.append(readings) } }
+    func audit(_ command: GatewayCommand, origin: CommandOrigin, result: Result<JSONValue, CommandError>) {
+        audits.withLock { $0.append("\(origin.user): \(command) → \(result)") }
+    }
+}
+
+/// A small app: doubles `level` into a derived value, raises `high` above 10, switches `pump`
+/// with the `pump` command.
+struct DoublerApp: DeviceApp {
+    let context: AppContext
+    var subscriptions: Set<PointRef> { [context.ref("level")] }
+    mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
+        switch input {
+        case .reading(_, let r):
+            guard let v = r.goodNumber else { return [] }
+            let id = AlarmID(device: context.deviceID, type: "high")
+            return [.derived(name: "double", .number(v * 2, at: now), unit: "m"),
+                    .alarm(id, .critical, v > 10 ? .raise(value: .number(v), message: "high") : .clear(value: .number(v)))]
+        case .command(let c) where c.name == "pump":
+            guard let on = c.arguments["on"]?.boolValue else { return [.reply(.failure(AppError("pump needs \"on\": true or false")))] }
+            return [.write(context.ref("pump"), .bool(on)), .reply(.success(.bool(on)))]
+        case .command(let c):
+            return [.reply(.failure(AppError("no command \(c.name)")))]
+        case .tick:
+            return []
+        }
+    }
+}
+
+final class WriteLog: Sendable {
+    let lines = Mutex<[String]>([])
+    func append(_ s: String) { lines.withLock { $0.append(s) } }
+    var all: [String] { lines.withLock { $0 } }
+}
+
+struct DoublerFactory: DeviceAppFactory {
+    var name: String { "doubler" }
+    func make(context: AppContext, settings: JSONObjectReader?) -> (any DeviceApp)? { DoublerApp(context: context) }
+}
+
+@Suite struct EngineTests {
+    let clock = ManualClock()
+    let sink = RecordingSink()
+    let writes = WriteLog()
+
+    func engine() throws -> Engine {
+        let doc = try JSONValue.parse("""
+        {"site": {"id": "t"}, "board": "sim", "buses": [{"name": "b", "type": "tcp", "host": "h"}],
+         "profiles": [{"id": "tank", "family": "generic", "app": "doubler",
+                       "points": [{"name": "level", "table": "input", "address": 0, "type": "u16", "unit": "m"}],
+                       "signals": [{"name": "pump", "direction": "out"}]}],
+         "devices": [{"id": "t1", "profile": "tank", "bus": "b", "address": 1, "signals": {"pump": "DO5"},
+                      "alarms": [{"point": "level", "when": "below", "limit": 2, "onDelay": "10s", "severity": "major"}]}]}
+        """)
+        let site = try Site.parse(doc, source: "test", builtins: [:])
+        let routes = EngineRoutes(
+            writeModbus: { d, p, v, reply in reply(.success(.null)) },
+            writeSignal: { [writes] d, s, v in writes.append("\(d).\(s)=\(v)"); return .success(()) },
+            bus: { _, reply in reply(.failure(CommandError(.unavailable, "no bus in this test"))) },
+            setOutput: { _, _, _ in .success(()) }, restart: {})
+        let issues = JSONReader()
+        let e = Engine(site: site, factories: ["doubler": DoublerFactory()], routes: routes, sink: sink, clock: clock, issues: issues)
+        #expect(issues.issues.isEmpty)
+        return e
+    }
+
+    @Test func readingsFeedPointsAppsAndAlarms() throws {
+        let e = try engine()
+        e.post(.readings(device: "t1", [("level", .number(12, at: clock.now()))]))
+        e.processPending()
+        #expect(e.points.reading(PointRef(device: "t1", point: "double"))?.value == .number(24))
+        #expect(e.points.point(PointRef(device: "t1", point: "double"))?.info.unit == "m")
+        #expect(e.alarms.map(\.id.rawValue) == ["t1/high"])
+        #expect(sink.alarms.withLock { $0.map(\.kind) } == [.raise])
+
+        // The generic low-level rule waits for its on-delay, in simulated time.
+        e.post(.readings(device: "t1", [("level", .number(1, at: clock.now()))]))
+        e.processPending()
+        #expect(!e.alarms.contains { $0.id.rawValue == "t1.level/low-level" && $0.active })
+        clock.advance(by: .seconds(10))
+        e.post(.tick)
+        e.processPending()
+        #expect(e.alarms.contains { $0.id.rawValue == "t1.level/low-level" && $0.active })
+    }
+
+    @Test func offlineDevicesRaiseCommLostAndMarkPoints() throws {
+        let e = try engine()
+        e.post(.readings(device: "t1", [("level", .number(5, at: clock.now()))]))
+        e.post(.online(device: "t1", false, reason: "timeout"))
+        e.processPending()
+        #expect(e.points.reading(PointRef(device: "t1", point: "level"))?.quality == .commError)
+        #expect(e.points.reading(PointRef(device: "t1", point: "level"))?.value == .number(5), "the last value is kept")
+        #expect(e.alarms.first?.id.rawValue == "t1/comm-lost")
+        e.post(.online(device: "t1", true, reason: "answering"))
+        e.processPending()
+        #expect(sink.alarms.withLock { $0.last?.kind } == .clear)
+    }
+
+    @Test func commandsGoThroughTheAppAndAreAudited() throws {
+        let e = try engine()
+        let results = Mutex<[Result<JSONValue, CommandError>]>([])
+        let reply: @Sendable (Result<JSONValue, CommandError>) -> Void = { r in results.withLock { $0.append(r) } }
+        let tech = CommandOrigin(user: "li", role: .technician, channel: .console)
+        e.post(.command(.app(device: "t1", command: "pump", arguments: ["on": true]), tech, reply: reply))
+        e.post(.command(.app(device: "t1", command: "pump", arguments: ["on": "yes"]), tech, reply: reply))
+        e.post(.command(.app(device: "nope", command: "pump", arguments: [:]), tech, reply: reply))
+        e.post(.command(.app(device: "t1", command: "pump", arguments: ["on": true]),
+                        CommandOrigin(user: "guest", role: .viewer, channel: .console), reply: reply))
+        e.processPending()
+        let r = results.withLock { $0 }
+        #expect(r.count == 4)
+        #expect(try r[0].get() == .bool(true))
+        #expect(writes.all == ["t1.pump=true"])
+        #expect(r[1] == .failure(CommandError(.invalidArgument, "pump needs \"on\": true or false")))
+        #expect((try? r[2].get()) == nil)
+        if case .failure(let e) = r[3] { #expect(e.code == .forbidden) } else { Issue.record("a viewer may not switch a pump") }
+        #expect(sink.audits.withLock { $0.count } == 4)
+    }
+
+    @Test func acknowledgeAnAlarm() throws {
+        let e = try engine()
+        e.post(.readings(device: "t1", [("level", .number(20, at: clock.now()))]))
+        e.processPending()
+        let done = Mutex<Result<JSONValue, CommandError>?>(nil)
+        e.post(.command(.acknowledge(AlarmID(rawValue: "t1/high")), CommandOrigin(user: "op", role: .viewer, channel: .platform),
+                        reply: { r in done.withLock { $0 = r } }))
+        e.processPending()
+        #expect(try done.withLock { $0 }?.get() == .string("t1/high"))
+        #expect(e.alarms.first?.acknowledgedBy == "op")
+        #expect(sink.alarms.withLock { $0.map(\.kind) } == [.raise, .acknowledge])
+    }
+
+    @Test func unknownAppsAndStraySettingsAreConfigErrors() throws {
+        let doc = try JSONValue.parse("""
+        {"site": {"id": "t"}, "board": "sim", "buses": [{"name": "b", "type": "tcp", "host": "h"}],
+         "profiles": [{"id": "p1", "family": "generic", "app": "warp-drive", "points": [{"name": "v", "table": "input", "address": 0, "type": "u16"}]},
+                      {"id": "p2", "family": "generic", "points": [{"name": "v", "table": "input", "address": 0, "type": "u16"}]}],
+         "devices": [{"id": "a", "profile": "p1", "bus": "b", "address": 1}, {"id": "b2", "profile": "p2", "bus": "b", "address": 2, "settings": {"x": 1}}]}
+        """)
+        let site = try Site.parse(doc, source: "test", builtins: [:])
+        let issues = JSONReader()
+        let routes = EngineRoutes(writeModbus: { _, _, _, r in r(.success(.null)) }, writeSignal: { _, _, _ in .success(()) },
+                                  bus: { _, r in r(.success(.null)) }, setOutput: { _, _, _ in .success(()) }, restart: {})
+        _ = Engine(site: site, factories: [:], routes: routes, sink: sink, clock: clock, issues: issues)
+        #expect(issues.issues.map(\.description) == [
+            "devices[0].profile: profile p1 names app \"warp-drive\", which this firmware does not have",
+            "devices[1].settings: profile p2 has no app, so the device takes no settings",
+        ])
+    }
+}
