@@ -263,54 +263,54 @@ private final class MQTTCallbacks: Sendable {
 }
 
 /// The loop thread's lifecycle: started once, asked to stop, sleeping between reconnects.
-private final class LoopControl: @unchecked Sendable {
-    private let condition = UplinkCondition()
-    // Guarded by `condition`.
-    private var thread: UplinkThread?
-    private var stopping = false
-    private var stopDeadline: Int64 = 0
+private final class LoopControl: Sendable {
+    private let thread = Mutex<WorkerThread?>(nil)
+    private let identity = UplinkThreadIdentity()
+    /// Closed by `requestStop`, which wakes a reconnect backoff at once.
+    private let stopSignal = BlockingQueue<Bool>()
+    private let stopDeadline = Mutex<Int64?>(nil)
 
     func start(name: String, _ body: @escaping @Sendable () -> Void) throws(MQTTError) {
-        try condition.withLock { () throws(MQTTError) in
-            guard thread == nil, !stopping else {
+        try thread.withLock { (t: inout WorkerThread?) throws(MQTTError) in
+            guard t == nil, !stopRequested else {
                 throw MQTTError(code: Int32(MOSQ_ERR_INVAL.rawValue), function: "MQTTClient.start", subject: name, message: "the client was already started or stopped")
             }
-            do throws(UplinkThread.StartError) {
-                thread = try UplinkThread(name: name, body)
+            let identity = self.identity
+            do throws(WorkerThreadError) {
+                t = try WorkerThread(name: name) {
+                    identity.claim()
+                    body()
+                }
             } catch {
-                throw MQTTError(code: Int32(MOSQ_ERR_ERRNO.rawValue), function: "pthread_create", subject: name, message: error.description, errno: error.code)
+                throw MQTTError(code: Int32(MOSQ_ERR_ERRNO.rawValue), function: "pthread_create", subject: name, message: error.description, errno: error.errno)
             }
         }
     }
 
     /// Marks the loop for stopping; false when it was already asked to.
     func requestStop() -> Bool {
-        condition.withLock {
-            guard !stopping else { return false }
-            stopping = true
+        let first = stopDeadline.withLock { deadline in
+            guard deadline == nil else { return false }
             // Time for a DISCONNECT already queued to reach the broker.
-            stopDeadline = monotonicMilliseconds() + 2000
-            condition.broadcast()
+            deadline = monotonicMilliseconds() + 2000
             return true
         }
+        if first { stopSignal.close() }
+        return first
     }
 
-    var stopRequested: Bool { condition.withLock { stopping } }
+    var stopRequested: Bool { stopDeadline.withLock { $0 != nil } }
 
-    var stopGraceExpired: Bool { condition.withLock { monotonicMilliseconds() >= stopDeadline } }
+    var stopGraceExpired: Bool { stopDeadline.withLock { $0.map { monotonicMilliseconds() >= $0 } ?? false } }
 
     /// Sleeps `milliseconds` unless asked to stop; false when stopping.
     func sleep(milliseconds: Int64) -> Bool {
-        let deadline = monotonicMilliseconds() + milliseconds
-        return condition.withLock {
-            while !stopping && monotonicMilliseconds() < deadline { condition.wait(untilMonotonicMilliseconds: deadline) }
-            return !stopping
-        }
+        _ = stopSignal.pop(until: monotonicMilliseconds() + milliseconds)
+        return !stopRequested
     }
 
     func join() {
-        let t = condition.withLock { thread }
-        if let t, !t.isCurrent { t.join() }
+        if !identity.isCurrent { thread.withLock { $0 }?.join() }
     }
 }
 

@@ -98,9 +98,9 @@ public final class Outbox: Sendable {
     /// Like `append`, for callers on their own threads (a bus worker): blocks until stored.
     public func appendAndWait(_ messages: [OutboxMessage], as kind: OutboxClass) throws(OutboxError) {
         precondition(!database.isCurrent, "Outbox.appendAndWait called from the outbox's own thread would wait for itself")
-        let handoff = UplinkHandoff<Result<Void, OutboxError>>()
-        enqueue(Append(kind: kind, messages: messages, durable: true) { handoff.put($0) })
-        try handoff.take().get()
+        let result = BlockingQueue<Result<Void, OutboxError>>()
+        enqueue(Append(kind: kind, messages: messages, durable: true) { result.push($0) })
+        try result.pop(until: .max)?.get()
     }
 
     /// Queues `messages` and returns at once; they are committed with the next group of writes,

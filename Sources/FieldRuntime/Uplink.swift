@@ -2,13 +2,6 @@ import FieldCore
 import FieldDevices
 import Synchronization
 
-/// Runs a platform command: the runtime's side of the RPC path (DESIGN rule 7). Called on the
-/// Swift concurrency pool, never on the MQTT thread, so it may wait for a bus worker; the answer
-/// goes back to the platform through the outbox.
-public protocol GatewayCommandHandler: Sendable {
-    func execute(_ command: GatewayCommand, origin: CommandOrigin) async -> Result<JSONValue, CommandError>
-}
-
 /// The gateway's link to the city IoT platform (docs/uplink.md): drains the outbox to the broker
 /// over MQTT, announces the devices, and turns platform commands into `GatewayCommand`s for the
 /// runtime, answering each with its result or a clear error.

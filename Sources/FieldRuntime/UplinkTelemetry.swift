@@ -20,14 +20,26 @@ public struct TelemetrySample: Sendable, Hashable {
     /// no value, since the value is not a measurement (DESIGN rule 5). Send
     /// `<point>.quality: "good"` yourself when a point recovers if the platform shows quality.
     public static func samples(device: String, readings: [String: Reading]) -> [TelemetrySample] {
-        var byTime: [Timestamp: [String: PointValue]] = [:]
-        for (point, r) in readings {
+        samples(readings.map { (PointRef(device: device, point: $0.key), $0.value) })
+    }
+
+    /// Samples for readings of any devices (the engine's telemetry period), one per device and
+    /// reading time, with the same quality rule.
+    public static func samples(_ readings: [(PointRef, Reading)]) -> [TelemetrySample] {
+        struct Key: Hashable {
+            var device: String
+            var time: Timestamp
+        }
+        var grouped: [Key: [String: PointValue]] = [:]
+        for (ref, r) in readings {
+            let key = Key(device: ref.device, time: r.time)
             if r.quality.isGood {
-                if let v = r.value { byTime[r.time, default: [:]][point] = v }
+                if let v = r.value { grouped[key, default: [:]][ref.point] = v }
             } else {
-                byTime[r.time, default: [:]]["\(point).quality"] = .text(r.quality.rawValue)
+                grouped[key, default: [:]]["\(ref.point).quality"] = .text(r.quality.rawValue)
             }
         }
-        return byTime.keys.sorted().map { TelemetrySample(device: device, time: $0, values: byTime[$0]!) }
+        return grouped.keys.sorted { ($0.time, $0.device) < ($1.time, $1.device) }
+            .map { TelemetrySample(device: $0.device, time: $0.time, values: grouped[$0]!) }
     }
 }

@@ -294,6 +294,27 @@ extension MosquittoSubscriber.Message {
         up.stop()
     }
 
+    @Test func aCallbackHandlerAnswersFromAnotherThread() async {
+        let handler = UplinkCommandHandler { command, origin, reply in
+            Thread { reply(command == .restart && origin == .platform ? .success(["restarting": true]) : .failure(CommandError(.notFound, "no"))) }.start()
+        }
+        #expect(await handler.execute(.restart, origin: .platform) == .success(["restarting": true]))
+        #expect(await handler.execute(.acknowledge(AlarmID(rawValue: "a/b")), origin: .platform) == .failure(CommandError(.notFound, "no")))
+    }
+
+    @Test func theEnginesTelemetryBecomesOneSamplePerDeviceAndTime() {
+        let t0 = UplinkDocTests.t0
+        let samples = TelemetrySample.samples([
+            (PointRef(device: "lamp-1", point: "power"), .number(61.5, at: t0)),
+            (PointRef(device: "hydrant-main", point: "pressure"), .number(0.31, at: t0 + .seconds(1))),
+            (PointRef(device: "lamp-1", point: "voltage"), Reading(nil, quality: .commError, at: t0)),
+            (PointRef(device: "hydrant-main", point: "pressure"), .number(0.32, at: t0)),
+        ])
+        #expect(samples == [TelemetrySample(device: "hydrant-main", time: t0, values: ["pressure": .number(0.32)]),
+                            TelemetrySample(device: "lamp-1", time: t0, values: ["power": .number(61.5), "voltage.quality": .text("comm-error")]),
+                            TelemetrySample(device: "hydrant-main", time: t0 + .seconds(1), values: ["pressure": .number(0.31)])])
+    }
+
     @Test func theMQTTOptionOverridesTheSitesBroker() throws {
         let site = UplinkConfig(url: MQTTURL("mqtts://gw7:s3cret@iot.example.cn:8883")!, clientID: "pole-7", topicPrefix: "city/zz",
                                 keepalive: .seconds(60), tls: TLSConfig(caFile: "/etc/fieldgate/ca.pem", certFile: nil, keyFile: nil),
