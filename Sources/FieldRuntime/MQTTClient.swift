@@ -35,7 +35,7 @@ public final class MQTTClient: Sendable {
             throw MQTTError(code: Int32(MOSQ_ERR_NOMEM.rawValue), function: "mosquitto_new", subject: options.clientID,
                             message: "cannot create a client (out of memory, or an empty client id with a persistent session)")
         }
-        handle = MosquittoHandle(raw)
+        handle = MosquittoHandle(raw, callbacks: callbacks)
         try configure(raw)
     }
 
@@ -192,17 +192,21 @@ private func mosquittoLibrary() {
 
 /// The `struct mosquitto *`, destroyed exactly once after the loop thread is gone. libmosquitto
 /// guards a handle with its own mutexes in threaded mode, so the loop thread and publishers may
-/// use it at the same time.
+/// use it at the same time. It keeps the callbacks its user-data pointer refers to alive.
 private final class MosquittoHandle: @unchecked Sendable {
     let raw: OpaquePointer
+    private let callbacks: MQTTCallbacks
 
-    init(_ raw: OpaquePointer) { self.raw = raw }
+    init(_ raw: OpaquePointer, callbacks: MQTTCallbacks) {
+        self.raw = raw
+        self.callbacks = callbacks
+    }
 
     deinit { mosquitto_destroy(raw) }
 }
 
 /// The Swift side of libmosquitto's callbacks, reached through the handle's user-data pointer.
-/// The client keeps it alive for as long as the handle exists; no pointer leaves this file.
+/// The handle keeps it alive for as long as it exists; no pointer leaves this file.
 private final class MQTTCallbacks: Sendable {
     struct State {
         var connected = false
@@ -220,7 +224,7 @@ private final class MQTTCallbacks: Sendable {
     }
 
     static func from(_ obj: UnsafeMutableRawPointer?) -> MQTTCallbacks {
-        // Set in mosquitto_new from the client's own instance, which outlives the handle.
+        // Set in mosquitto_new to the instance the handle keeps alive.
         Unmanaged<MQTTCallbacks>.fromOpaque(obj!).takeUnretainedValue()
     }
 
