@@ -56,7 +56,8 @@ struct ScenarioTests {
         {"site": "s.json", "acceleration": -1, "start": "yesterday",
          "steps": [{"at": "2s", "ctl": "set x"}, {"at": "soon", "op": "fault", "target": "a"}, {"at": "1s"}],
          "expect": [{"alarm": "a/b", "raised": true, "never": true}, {"point": "nodot", "above": 1},
-                    {"point": "a.b", "at": "5s", "by": "6s", "below": 2}, {"alarm": "a/b", "raised": true, "by": "1s", "after": "2s"}],
+                    {"point": "a.b", "at": "5s", "by": "6s", "below": 2}, {"alarm": "a/b", "raised": true, "by": "1s", "after": "2s"},
+                    {"mqtt": "a/#/b"}, {"nothing": 1}],
          "duration": "3s", "extra": 1}
         """)
         do {
@@ -67,10 +68,26 @@ struct ScenarioTests {
             for expected in ["acceleration:", "start: expected a time", "steps[0].ctl: usage: set TARGET VALUE",
                              "steps[1].at:", "steps[1].fault: missing", "steps[2]: a step needs", "expect[0]: an alarm expectation takes exactly one",
                              "expect[1].point: expected DEVICE.POINT", "expect[2].at: give either", "expect[3].by: is before",
+                             "expect[4].mqtt: expected a topic filter", "expect[5]: an expectation needs",
                              "duration: 3s ends before", "extra: unknown key"] {
                 #expect(found.contains { $0.hasPrefix(expected) }, "missing \(expected) in:\n\(found.joined(separator: "\n"))")
             }
         }
+    }
+
+    @Test("MQTT topic filters and JSON containment")
+    func mqttMatching() throws {
+        #expect(topicMatches("fieldgate/+/alarms", "fieldgate/demo/alarms"))
+        #expect(!topicMatches("fieldgate/+/alarms", "fieldgate/demo/status"))
+        #expect(topicMatches("v1/#", "v1/gateway/telemetry"))
+        #expect(!topicMatches("v1/gateway", "v1/gateway/telemetry"))
+        let telemetry = try JSONValue.parse("""
+        {"demo.lamp-1": [{"ts": 1, "values": {"switch": true, "dim": 50}}, {"ts": 2, "values": {"power": 75.5}}], "demo.env-1": []}
+        """)
+        #expect(jsonContains(telemetry, ["demo.lamp-1": [["values": ["dim": 50]]]]))
+        #expect(jsonContains(telemetry, ["demo.lamp-1": [["values": ["power": 75.5]], ["values": ["switch": true]]]]))
+        #expect(!jsonContains(telemetry, ["demo.lamp-1": [["values": ["dim": 60]]]]))
+        #expect(!jsonContains(telemetry, ["demo.lamp-2": []]))
     }
 
     @Test("alarm patterns")

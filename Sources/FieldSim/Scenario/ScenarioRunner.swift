@@ -55,10 +55,23 @@ public struct ScenarioRunner: Sendable {
             return
         }
         defer { simulator.stop() }
+        var broker: MQTTBroker?
+        if scenario.broker {
+            do {
+                let mqttDirectory = directory + "/mqtt"
+                try FileManager.default.createDirectory(atPath: mqttDirectory, withIntermediateDirectories: true)
+                broker = try MQTTBroker(directory: mqttDirectory)
+            } catch {
+                report.problem("the MQTT broker did not start: \(error)")
+                return
+            }
+        }
+        defer { broker?.stop() }
         let gateway: ChildProcess
         do {
             gateway = try ChildProcess(executable: gatewayPath,
-                                       arguments: ["run", "--site", scenario.sitePath, "--state-dir", gatewayDirectory],
+                                       arguments: ["run", "--site", scenario.sitePath, "--state-dir", gatewayDirectory]
+                                           + (broker.map { ["--mqtt", $0.url] } ?? []),
                                        environment: ["FIELDSIM_DIR": simDirectory], logPath: directory + "/fieldgate.log")
         } catch {
             report.problem("\(error)")
@@ -69,9 +82,9 @@ public struct ScenarioRunner: Sendable {
             report.gatewayLog(gateway.logTail())
             return
         }
-        report.note("gateway ready in \(seconds(Double(monotonicMilliseconds() - began) / 1000))")
+        report.note("gateway ready in \(seconds(Double(monotonicMilliseconds() - began) / 1000))\(broker.map { ", uplink to \($0.url)" } ?? "")")
         _ = simulator.execute(.accelerate(scenario.acceleration))
-        execute(scenario, client: client, gateway: gateway, simulator: simulator, startWall: SystemClock().now(),
+        execute(scenario, client: client, gateway: gateway, simulator: simulator, broker: broker, startWall: SystemClock().now(),
                 startMono: monotonicMilliseconds(), &report)
         if report.failed { report.gatewayLog(gateway.logTail()) }
     }
@@ -106,7 +119,7 @@ public struct ScenarioRunner: Sendable {
     }
 
     private func execute(_ scenario: Scenario, client: GatewayClient, gateway: ChildProcess, simulator: Simulator,
-                         startWall: Timestamp, startMono: Int64, _ report: inout ScenarioReport) {
+                         broker: MQTTBroker?, startWall: Timestamp, startMono: Int64, _ report: inout ScenarioReport) {
         var pendingSteps = scenario.steps[...]
         var checker = ExpectationChecker(scenario.expectations, duration: scenario.duration.inSeconds)
         var history = AlarmHistory()
@@ -120,6 +133,7 @@ public struct ScenarioRunner: Sendable {
                 report.problem("the gateway exited with status \(gateway.exitStatus ?? -1) at \(seconds(t))")
                 break
             }
+            if let broker { checker.receive(broker.newMessages(), at: t) }
             do {
                 history.observe(try client.alarms(), start: startWall, at: t)
                 checker.check(points: try client.points(), alarms: history, at: t)
