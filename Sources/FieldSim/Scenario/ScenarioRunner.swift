@@ -82,7 +82,7 @@ public struct ScenarioRunner: Sendable {
             report.gatewayLog(gateway.logTail())
             return
         }
-        report.note("gateway ready in \(seconds(Double(monotonicMilliseconds() - began) / 1000))\(broker.map { ", uplink to \($0.url)" } ?? "")")
+        report.note("gateway ready in \(seconds(Double(monotonicMilliseconds() - began) / 1000))\(broker.map { ", uplink to \($0.url)" } ?? ""); simulated time \(simulator.simulatedTime)")
         _ = simulator.execute(.accelerate(scenario.acceleration))
         execute(scenario, client: client, gateway: gateway, simulator: simulator, broker: broker, startWall: SystemClock().now(),
                 startMono: monotonicMilliseconds(), &report)
