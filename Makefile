@@ -1,7 +1,8 @@
 # Fieldgate. Two commands do all set-up on a fresh Debian 12 machine with the Swift toolchain:
 #   make demo   the gateway against the simulator, out of the box
-#   make test   every test
-#   make scenarios   every simulator scenario against the real gateway
+#   make test   every test: unit, wire and end-to-end tests, then every simulator scenario
+#               against the real gateway and a real mosquitto
+# (make scenarios runs the scenarios alone.)
 SWIFT ?= swift
 export PATH := /opt/swift/usr/bin:$(PATH)
 
@@ -16,6 +17,7 @@ build: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	.build/debug/fieldsim scenario --jobs 4 simulator/scenarios/*.json
 
 scenarios: deps
 	$(SWIFT) build
