@@ -16,7 +16,7 @@ build: deps
 
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	bash scripts/test.sh
 	.build/debug/fieldsim scenario --jobs 4 simulator/scenarios/*.json
 
 scenarios: deps
