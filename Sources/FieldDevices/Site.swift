@@ -68,6 +68,14 @@ public struct RTULink: Sendable, Hashable {
     public var dataBits: Int
     public var stopBits: Int
 
+    public init(port: String, baud: Int = 9600, parity: Parity = .none, dataBits: Int = 8, stopBits: Int = 1) {
+        self.port = port
+        self.baud = baud
+        self.parity = parity
+        self.dataBits = dataBits
+        self.stopBits = stopBits
+    }
+
     /// Bits on the wire per character: start + data + parity + stop.
     public var bitsPerCharacter: Int { 1 + dataBits + (parity == .none ? 0 : 1) + stopBits }
 

@@ -118,27 +118,15 @@ public final class PointTable: Sendable {
     }
 
     /// Every point whose reading should be sent since the last call, and marks them sent.
-    public func takeChanged() -> [(PointRef, Reading)] {
-        state.withLock { s in
-            var out: [(PointRef, Reading)] = []
-            for (ref, var e) in s.entries where e.dirty {
-                e.dirty = false
-                if let r = e.reading {
-                    e.lastSent = r.value
-                    e.lastSentQuality = r.quality
-                    out.append((ref, r))
-                }
-                s.entries[ref] = e
-            }
-            return out.sorted { $0.0 < $1.0 }
-        }
-    }
+    public func takeChanged() -> [(PointRef, Reading)] { take { $0.dirty } }
 
     /// Every point's reading, to resend the whole state (after a reconnect, periodically).
-    public func takeAll() -> [(PointRef, Reading)] {
+    public func takeAll() -> [(PointRef, Reading)] { take { _ in true } }
+
+    private func take(_ wanted: (Entry) -> Bool) -> [(PointRef, Reading)] {
         state.withLock { s in
             var out: [(PointRef, Reading)] = []
-            for (ref, var e) in s.entries {
+            for (ref, var e) in s.entries where wanted(e) {
                 e.dirty = false
                 if let r = e.reading {
                     e.lastSent = r.value

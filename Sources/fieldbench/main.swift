@@ -14,6 +14,8 @@ struct Benchmark {
 let benchmarks: [Benchmark] = [
     Benchmark(name: "modbus", summary: "Swift ModbusClient vs a plain C libmodbus loop, read holding registers over TCP",
               run: ModbusBenchmark.run),
+    Benchmark(name: "sim", summary: "simulator: ≥ 10,000 TCP devices vs a plain C libmodbus server; a paced 9600-baud RTU bus vs its limit",
+              run: SimBenchmark.run),
 ]
 
 let usage = """

@@ -4,9 +4,9 @@ import FieldCore
 
 /// The astronomical clock against published sunrise/sunset tables, within ±2 minutes.
 ///
-/// No published table was found for Xuchang, Wenzhou or Harbin (searches of timeanddate.com,
-/// NOAA and 中国气象局 pages turned up none in the reference corpus); those cities are checked for
-/// consistency below instead, never against invented numbers.
+/// For Xuchang, Wenzhou and Harbin no city table was found in the reference corpus; they are
+/// checked against a published table by latitude (sunrise in local mean time, below) and for
+/// consistency, never against invented numbers.
 @Suite struct AstronomicalClockTests {
     struct Published {
         var place: String
@@ -57,6 +57,36 @@ import FieldCore
                 "\(p.place) \(p.date) sunrise \(sunrise.iso8601(offsetMinutes: p.utcOffsetMinutes)) vs \(p.sunrise) (\(p.source))")
         #expect(abs((sunset - expectedSet).inSeconds) <= Self.tolerance.inSeconds,
                 "\(p.place) \(p.date) sunset \(sunset.iso8601(offsetMinutes: p.utcOffsetMinutes)) vs \(p.sunset) (\(p.source))")
+    }
+
+    /// Sunrise on 2002-01-01 by latitude, in local mean time (LMT), from "Table 1: Time of Sunrise
+    /// for Days and Latitudes", http://aa.quae.nl/en/antwoorden/zonpositie-tabel.html: +28° 6:51,
+    /// +34° 7:05, +44° 7:35, +46° 7:42. Beijing time is LMT + (120° − longitude) × 4 min; a
+    /// latitude between two columns is interpolated.
+    @Test(arguments: [
+        ("Wenzhou", 28.00, 120.65, [(28.0, 6 * 60 + 51)]),
+        ("Xuchang", 34.03, 113.85, [(34.0, 7 * 60 + 5)]),
+        ("Harbin", 45.75, 126.63, [(44.0, 7 * 60 + 35), (46.0, 7 * 60 + 42)]),
+    ])
+    func sunriseMatchesThePublishedTableByLatitude(_ place: String, _ latitude: Double, _ longitude: Double,
+                                                   _ columns: [(Double, Int)]) throws {
+        let lmt: Double
+        if columns.count == 2 {
+            let (l0, m0) = columns[0], (l1, m1) = columns[1]
+            lmt = Double(m0) + Double(m1 - m0) * (latitude - l0) / (l1 - l0)
+        } else {
+            lmt = Double(columns[0].1)
+        }
+        let beijingMinutes = lmt + (120 - longitude) * 4
+        let expected = CivilTime(year: 2002, month: 1, day: 1).timestamp(offsetMinutes: 480) + .milliseconds(Int64(beijingMinutes * 60_000))
+        let day = AstronomicalClock.solarDay(year: 2002, month: 1, day: 1,
+                                             at: GeoLocation(latitude: latitude, longitude: longitude, utcOffsetMinutes: 480))
+        guard case .risesAndSets(let sunrise, _) = day else {
+            Issue.record("\(place): expected a sunrise, got \(day)")
+            return
+        }
+        #expect(abs((sunrise - expected).inSeconds) <= Self.tolerance.inSeconds,
+                "\(place) sunrise \(sunrise.iso8601(offsetMinutes: 480)) vs \(expected.iso8601(offsetMinutes: 480)) from the table")
     }
 
     /// Murmansk had a 0-minute day on 2022-12-21 (Finnish Meteorological Institute data in

@@ -1,2 +1,0 @@
-/// The simulator: device models, Modbus servers, GPIO server, scenarios.
-public enum FieldSim {}
