@@ -208,7 +208,8 @@ check "dpkg says config-files" test "$(installed_state)" = "deinstall ok config-
 check "the binary, unit and udev rules are gone" test ! -e "$R/usr/bin/fieldgate" -a ! -e "$R$unit" -a ! -e "$R/lib/udev/rules.d/60-fieldgate.rules"
 check "site.json stays" test -f "$R/etc/fieldgate/site.json"
 check "the service is masked" test "$(readlink "$R/etc/systemd/system/fieldgate.service")" = /dev/null
-check "the user stays" in_root getent passwd fieldgate
+user_stays() { in_root getent passwd fieldgate >/dev/null; }
+check "the user stays" user_stays
 
 echo "# purge"
 in_root dpkg --purge fieldgate >"$base/dpkg.log" 2>&1 || { cat "$base/dpkg.log"; fail "dpkg --purge"; }
