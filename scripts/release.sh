@@ -24,7 +24,8 @@ flags=(-c release --static-swift-stdlib --product fieldgate --scratch-path "$scr
        -Xswiftc -Osize -Xlinker --no-export-dynamic -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now)
 [ -n "${SWIFT_SDK:-}" ] && flags+=(--swift-sdk "$SWIFT_SDK")
 
-swift build "${flags[@]}" 2>&1 | grep -v "the use of \`mktemp' is dangerous" || true
+# A linker warning from inside FoundationEssentials, not ours. pipefail keeps a failed build failed.
+swift build "${flags[@]}" 2>&1 | { grep -v "the use of \`mktemp' is dangerous" || true; }
 bin="$(swift build "${flags[@]}" --show-bin-path)/fieldgate"
 [ -x "$bin" ] || { echo "release: the build did not produce $bin" >&2; exit 1; }
 
