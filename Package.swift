@@ -29,7 +29,7 @@ let package = Package(
         // Optional uplink to a fire alarm operations centre: GB 26875.3 frames (not yet wired in).
         .target(name: "GB26875", dependencies: ["FieldCore"]),
         .target(name: "FieldRuntime", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldApps", "CSQLite", "CMosquitto"]),
-        .target(name: "FieldConsole", dependencies: ["FieldCore", "FieldRuntime", "CCrypt"]),
+        .target(name: "FieldConsole", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldRuntime", "CCrypt"]),
         .executableTarget(name: "fieldgate", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldRuntime", "FieldConsole"]),
 
         // Host-side tools (may use full Foundation).
@@ -43,7 +43,7 @@ let package = Package(
         .testTarget(name: "FieldAppsTests", dependencies: ["FieldApps", "FieldCore", "FieldDevices"]),
         .testTarget(name: "GB26875Tests", dependencies: ["GB26875", "FieldCore"]),
         .testTarget(name: "FieldRuntimeTests", dependencies: ["FieldRuntime", "FieldCore", "FieldHAL", "FieldDevices", "FieldSim"]),
-        .testTarget(name: "FieldConsoleTests", dependencies: ["FieldConsole", "FieldCore", "FieldRuntime"]),
+        .testTarget(name: "FieldConsoleTests", dependencies: ["FieldConsole", "FieldCore", "FieldHAL", "FieldDevices", "FieldRuntime", "FieldSim"]),
         .testTarget(name: "FieldSimTests", dependencies: ["FieldSim", "FieldCore", "FieldHAL", "FieldDevices"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FieldCore"]),
     ],

@@ -13,7 +13,7 @@ extension CommandRegistry {
             }))
         add(CommandSpec(
             name: "config set", synopsis: "KEY VALUE", summary: "change a value; applied at once where possible",
-            details: "VALUE is JSON when it parses as JSON (3, 0.14, true, null, \"text\", [1,2], {\"a\":1}), text otherwise;\nquote it for spaces: config set site.name \"Pump room 7\". Force text with '\"3\"'.\nThe change is validated exactly like the site file and takes effect at once where it can (the reply says\nwhen a restart is needed). It stays pending until config save; config revert drops it.",
+            details: "VALUE is JSON when it parses as JSON (3, 0.14, true, null, \"text\", [1,2], {\"a\":1}), text otherwise;\nquote it for spaces: config set site.name \"Pump room 7\". Force text with '\"3\"'. null removes the key\n(the setting goes back to its default). The change is validated exactly like the site file and takes\neffect at once where it can (the reply says when a restart is needed). It stays pending until config save;\nconfig revert drops it.",
             examples: ["config set devices[2].address 3", "config set site.name \"Pump room 7\"", "config set buses[0].baud 19200"],
             role: .technician, arguments: 2...2, completions: [.configKey, .free], run: { i, c in try configSet(i, c) }))
         add(CommandSpec(

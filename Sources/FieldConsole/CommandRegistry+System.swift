@@ -82,7 +82,7 @@ extension CommandRegistry {
             }))
         add(CommandSpec(
             name: "factory-reset", synopsis: "", summary: "erase the site config back to factory and restart (asks to confirm)",
-            details: "Removes the site config, users included: afterwards only the factory login works. Audited.",
+            details: "Puts the factory site file (site.json.factory beside the site file) in place of the site file, keeping\nthe current one as site.json.prev, and restarts: the users go back to the factory ones. The audit trail and\nthe outbox are kept. Audited.",
             examples: ["factory-reset"], role: .admin, arguments: 0...0, run: { _, c in
                 guard try c.confirm("ERASE the site config of \(c.backend.status().site) and restart?") else { return try c.print("nothing erased") }
                 c.audit("factory-reset", "site config")

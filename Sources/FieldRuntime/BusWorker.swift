@@ -40,6 +40,8 @@ public final class BusWorker: Sendable {
     private let running = Atomic<Bool>(true)
     private let heartbeatMillis = Atomic<Int64>(0)
     private let stats: Mutex<BusStatistics>
+    /// Each device's unit address now, and addresses changed since the thread last looked.
+    private let units: Mutex<(current: [String: UInt8], changed: [String: UInt8])>
     private let thread: Mutex<WorkerThread?> = Mutex(nil)
     private let config: BusConfig
     private let devices: [PolledDevice]
@@ -65,6 +67,7 @@ public final class BusWorker: Sendable {
         var s = BusStatistics(name: config.name)
         for d in devices { s.devices[d.id] = DeviceStatistics() }
         stats = Mutex(s)
+        units = Mutex((Dictionary(devices.map { ($0.id, $0.unit) }, uniquingKeysWith: { a, _ in a }), [:]))
     }
 
     public func start() throws(WorkerThreadError) {
@@ -83,6 +86,23 @@ public final class BusWorker: Sendable {
     /// Queues work to run on the bus between polls; false when the worker is stopping.
     @discardableResult
     public func submit(_ job: BusJob) -> Bool { jobs.push(job) }
+
+    /// Polls `device` at `unit` from now on (a sensor given a new address from the console);
+    /// its next poll is due at once. False when this worker does not poll the device.
+    @discardableResult
+    public func readdress(device: String, unit: UInt8) -> Bool {
+        let known = units.withLock { u -> Bool in
+            guard u.current[device] != nil else { return false }
+            u.current[device] = unit
+            u.changed[device] = unit
+            return true
+        }
+        if known { log.notice("\(device) is polled at unit \(unit) from now on") }
+        return known
+    }
+
+    /// The unit address `device` is polled at, nil when this worker does not poll it.
+    public func unit(of device: String) -> UInt8? { units.withLock { $0.current[device] } }
 
     /// When the worker last went round its loop (monotonic ms): the supervisor feeds the
     /// watchdog only while every worker's heartbeat is fresh.
@@ -119,6 +139,7 @@ public final class BusWorker: Sendable {
             let now = monotonicMilliseconds()
             heartbeatMillis.store(now, ordering: .relaxed)
             access.ensureConnected()
+            takeNewAddresses(&schedules, now: now)
             for job in jobs.drain() {
                 job.body(access)
             }
@@ -137,6 +158,19 @@ public final class BusWorker: Sendable {
         }
         access.close()
         for job in jobs.drain() { job.body(access) }
+    }
+
+    private func takeNewAddresses(_ schedules: inout [Schedule], now: Int64) {
+        let changed = units.withLock { u in
+            defer { u.changed = [:] }
+            return u.changed
+        }
+        for (device, unit) in changed {
+            guard let i = schedules.firstIndex(where: { $0.device.id == device }) else { continue }
+            schedules[i].device.unit = unit
+            schedules[i].nextDue = now
+            schedules[i].backoff = 0
+        }
     }
 
     private func poll(_ s: inout Schedule, _ access: BusAccess) {
@@ -160,6 +194,7 @@ public final class BusWorker: Sendable {
         }
         let now = clock.now()
         let answered = firstError == nil || responses.contains { if case .failed = $0 { false } else { true } }
+        let firstAnswer = answered && s.onlineSince == nil
         if answered, s.offline || s.onlineSince == nil {
             s.onlineSince = now
         }
@@ -179,6 +214,9 @@ public final class BusWorker: Sendable {
             if s.offline {
                 s.offline = false
                 log.notice("\(s.device.id) (unit \(s.device.unit)) answers again")
+                sink(.online(device: s.device.id, true, reason: "answering"))
+            } else if firstAnswer {
+                // The engine counts a device offline until told otherwise.
                 sink(.online(device: s.device.id, true, reason: "answering"))
             }
             setOnline(s.device.id, true)

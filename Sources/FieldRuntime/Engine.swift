@@ -21,6 +21,9 @@ public enum EngineEvent: Sendable {
     case command(GatewayCommand, CommandOrigin, reply: @Sendable (Result<JSONValue, CommandError>) -> Void)
     /// Time passed (the engine ticks itself every second; tests send ticks by hand).
     case tick
+    /// A device's name, settings or alarm rules changed (the console's `config set`): its app
+    /// and generic alarm rules are rebuilt; `index` is its place in the site's `devices`.
+    case reconfigure(DeviceConfig, index: Int, site: SiteDetails)
 }
 
 /// The gateway's logic thread: it owns the apps, the generic alarm rules and the alarm table,

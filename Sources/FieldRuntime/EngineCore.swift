@@ -13,6 +13,9 @@ struct EngineCore: Sendable {
 
     private var devices: [String: DeviceEntry] = [:]
     private var subscribers: [PointRef: [String]] = [:]
+    /// The alarms each device's app and generic rules have raised, to clear when they are rebuilt.
+    private var raisedBy: [String: Set<AlarmID>] = [:]
+    private let factories: [String: any DeviceAppFactory]
     private(set) var alarmTable = AlarmTable()
     private(set) var online: [String: Bool] = [:]
     private let routes: EngineRoutes
@@ -30,6 +33,7 @@ struct EngineCore: Sendable {
     init(site: Site, factories: [String: any DeviceAppFactory], routes: EngineRoutes, sink: any EngineSink,
          clock: any FieldClock, points: PointTable, issues: JSONReader) {
         self.routes = routes
+        self.factories = factories
         self.sink = sink
         self.clock = clock
         self.points = points
@@ -89,7 +93,36 @@ struct EngineCore: Sendable {
             }
         case .tick:
             tick(now: now)
+        case .reconfigure(let config, let index, let site):
+            reconfigure(config, index: index, site: site, now: now)
         }
+    }
+
+    /// Rebuilds a device's app and generic alarm rules. What the old ones raised is cleared (the
+    /// new ones raise it again, after their on-delays, if it still holds); the new app is given
+    /// the latest readings of what it subscribes to.
+    private mutating func reconfigure(_ config: DeviceConfig, index: Int, site: SiteDetails, now: Timestamp) {
+        guard var entry = devices[config.id] else { return }
+        for id in (raisedBy[config.id] ?? []).sorted() where alarmTable.records[id]?.active == true {
+            raiseOrClear(id, alarmTable.records[id]!.severity, .clear(value: nil), now: now)
+        }
+        raisedBy[config.id] = nil
+        for ref in subscribers.keys { subscribers[ref]?.removeAll { $0 == config.id } }
+        let issues = JSONReader()
+        let app = config.makeApp(factories: factories, site: site, index: index, issues: issues)
+        for issue in issues.issues { log.error("\(config.id): \(issue)") }
+        var units: [String: String] = [:]
+        for p in config.profile.points { units[p.name] = p.engineeringUnit }
+        entry.config = config
+        entry.app = app
+        entry.generic = GenericAlarms(device: config.id, specs: config.alarms, units: units, startedAt: now)
+        devices[config.id] = entry
+        guard let app else { return }
+        for ref in app.subscriptions.sorted() {
+            subscribers[ref, default: []].append(config.id)
+            if let r = points.reading(ref) { feed(config.id, .reading(ref, r), now: now, reply: nil) }
+        }
+        feed(config.id, .tick, now: now, reply: nil)
     }
 
     private mutating func accept(_ ref: PointRef, _ reading: Reading, now: Timestamp) {
@@ -97,7 +130,7 @@ struct EngineCore: Sendable {
         if var entry = devices[ref.device] {
             let changes = entry.generic.evaluate(point: ref.point, reading, now: now)
             devices[ref.device] = entry
-            for (id, severity, signal) in changes { raiseOrClear(id, severity, signal, now: now) }
+            for (id, severity, signal) in changes { raiseOrClear(id, severity, signal, now: now, by: ref.device) }
         }
         for device in subscribers[ref] ?? [] {
             feed(device, .reading(ref, reading), now: now, reply: nil)
@@ -122,7 +155,7 @@ struct EngineCore: Sendable {
                                 reply: (@Sendable (Result<JSONValue, CommandError>) -> Void)?) {
         switch effect {
         case .alarm(let id, let severity, let signal):
-            raiseOrClear(id, severity, signal, now: now)
+            raiseOrClear(id, severity, signal, now: now, by: device)
         case .write(let ref, let value):
             write(ref, value) { [log] result in
                 if case .failure(let e) = result { log.warning("\(device ?? "engine") could not write \(ref): \(e)") }
@@ -137,8 +170,9 @@ struct EngineCore: Sendable {
         }
     }
 
-    private mutating func raiseOrClear(_ id: AlarmID, _ severity: Severity, _ signal: AlarmSignal, now: Timestamp) {
+    private mutating func raiseOrClear(_ id: AlarmID, _ severity: Severity, _ signal: AlarmSignal, now: Timestamp, by device: String? = nil) {
         guard let event = alarmTable.apply(signal, id: id, severity: severity, now: now) else { return }
+        if let device, event.kind == .raise { raisedBy[device, default: []].insert(id) }
         log.notice("alarm \(event.kind.rawValue) \(id) [\(severity.rawValue)]: \(event.message)")
         sink.alarm(event)
     }
@@ -228,7 +262,7 @@ struct EngineCore: Sendable {
                     accept(p.ref, Reading(p.reading?.value, quality: .stale, at: p.reading?.time ?? now), now: now)
                 }
             }
-            for (alarm, severity, signal) in changes { raiseOrClear(alarm, severity, signal, now: now) }
+            for (alarm, severity, signal) in changes { raiseOrClear(alarm, severity, signal, now: now, by: id) }
             feed(id, .tick, now: now, reply: nil)
         }
         if mono >= nextFullTelemetry {

@@ -190,7 +190,8 @@ public final class Gateway: Sendable {
             reply(.failure(CommandError(.invalidArgument, "\(device).\(point): \(error)")))
             return
         }
-        let unit = UInt8(d.address ?? 1)
+        // The worker's address: a sensor readdressed from the console is written where it now answers.
+        let unit = worker.unit(of: device) ?? UInt8(d.address ?? 1)
         let accepted = worker.submit(BusJob("write \(device).\(point)") { access in
             switch access.write(write, unit: unit, device: device) {
             case .failure(let e):

@@ -34,6 +34,8 @@ public struct PointSnapshot: Sendable, Hashable {
     public var ref: PointRef
     public var info: PointInfo
     public var reading: Reading?
+    /// When a reading of good quality last came in (the reading itself may be a comm error now).
+    public var lastGood: Timestamp?
 }
 
 /// The latest reading of every point with its quality and time (issue 4). Written by the
@@ -46,6 +48,7 @@ public final class PointTable: Sendable {
         var lastSent: PointValue?
         var lastSentQuality: Quality?
         var dirty = false
+        var lastGood: Timestamp?
     }
 
     private struct State {
@@ -108,6 +111,7 @@ public final class PointTable: Sendable {
         state.withLock { s in
             guard var e = s.entries[ref] else { return false }
             e.reading = reading
+            if reading.quality.isGood { e.lastGood = reading.time }
             s.trends[ref]?.record(reading)
             let changed = e.lastSentQuality != reading.quality || exceedsDeadband(e.lastSent, reading.value, e.info.deadband)
             if changed { e.dirty = true }
@@ -142,14 +146,14 @@ public final class PointTable: Sendable {
     public func reading(_ ref: PointRef) -> Reading? { state.withLock { $0.entries[ref]?.reading } }
 
     public func point(_ ref: PointRef) -> PointSnapshot? {
-        state.withLock { s in s.entries[ref].map { PointSnapshot(ref: ref, info: $0.info, reading: $0.reading) } }
+        state.withLock { s in s.entries[ref].map { PointSnapshot(ref: ref, info: $0.info, reading: $0.reading, lastGood: $0.lastGood) } }
     }
 
     /// All points (or one device's), sorted by device then point.
     public func snapshot(device: String? = nil) -> [PointSnapshot] {
         state.withLock { s in
             s.entries.compactMap { ref, e in
-                device == nil || ref.device == device ? PointSnapshot(ref: ref, info: e.info, reading: e.reading) : nil
+                device == nil || ref.device == device ? PointSnapshot(ref: ref, info: e.info, reading: e.reading, lastGood: e.lastGood) : nil
             }
         }.sorted { $0.ref < $1.ref }
     }

@@ -57,6 +57,16 @@ func loadConfiguration(sitePath: String, stateDirectory: String) throws(ConfigEr
                                          factories: BuiltinApps.factories)
 }
 
+/// Validates an edited site document exactly like the file (the console's `config set`).
+func validateDocument(_ document: JSONValue, sitePath: String, stateDirectory: String) throws(ConfigError) -> GatewayConfiguration {
+    var env = environment
+    env["STATE_DIR"] = stateDirectory
+    let dirs = GatewayConfiguration.defaultBoardDirectories(environment: env, executablePath: CommandLine.arguments[0])
+    return try GatewayConfiguration.validate(document: document, sitePath: sitePath, boardDirectories: dirs, environment: env,
+                                             builtins: Dictionary(BuiltinProfiles.all.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }),
+                                             factories: BuiltinApps.factories)
+}
+
 func apiCall(_ request: JSONValue, stateDirectory: String) -> JSONValue {
     let path = stateDirectory + "/fieldgate.sock"
     do {
@@ -95,7 +105,10 @@ case "run":
         LogBook.shared.minimum = l
     }
     exit(GatewayDaemon.run(sitePath: sitePath, stateDirectory: stateDirectory, mqtt: a.options["mqtt"],
-                           loadConfiguration: loadConfiguration))
+                           loadConfiguration: loadConfiguration,
+                           validate: { document throws(ConfigError) in
+                               try validateDocument(document, sitePath: sitePath, stateDirectory: stateDirectory)
+                           }))
 
 case "points":
     let a = parse(Array(arguments.dropFirst()), valued: ["state-dir", "device"], flags: ["json"])

@@ -171,6 +171,8 @@ import FieldCore
         }
         #expect(status["air-quality"] == "good")
         #expect(status["pollutants"]?["co2"]?["window"] == "1h")
+        #expect(status["pollutants"]?["co2"]?["limit-source"] == "default, not confirmed from GB/T 18883-2022")
+        #expect(status["pollutants"]?["hcho"]?["limit-source"] == "GB/T 18883-2022")
         #expect(status["pollutants"]?["co2"]?["average-quality"] == "insufficient-data")
         #expect(status["pollutants"]?["tvoc"] == nil)
         #expect(status["fan"]?["mode"] == "auto")

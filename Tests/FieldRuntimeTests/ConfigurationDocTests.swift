@@ -5,12 +5,6 @@ import FoundationEssentials
 import Testing
 @testable import FieldRuntime
 
-let repositoryRoot: String = {
-    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(3)
-    return parts.joined(separator: "/")
-}()
-
 /// The JSON blocks of a Markdown file, in order.
 func jsonBlocks(inDocument path: String) throws -> [String] {
     let text = try String(contentsOfFile: path, encoding: .utf8)

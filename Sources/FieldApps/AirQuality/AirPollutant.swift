@@ -3,7 +3,7 @@ import FieldCore
 /// A pollutant the air terminal averages and judges, with the averaging period and limit of
 /// GB/T 18883-2022 (indoor air quality standard) as defaults. Every default is configurable per
 /// device; the ones not confirmed from the standard's text are marked so in docs/indoor-air.md.
-public enum AirPollutant: String, CaseIterable, Sendable, Comparable {
+public enum AirPollutant: String, CaseIterable, Sendable {
     case hcho, co2, tvoc, pm25, pm10
 
     /// As people write it in a message ("PM2.5").
@@ -111,10 +111,6 @@ public enum AirPollutant: String, CaseIterable, Sendable, Comparable {
         case .hcho, .tvoc, .pm25: .major
         case .co2, .pm10: .minor
         }
-    }
-
-    public static func < (a: AirPollutant, b: AirPollutant) -> Bool {
-        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
     }
 }
 

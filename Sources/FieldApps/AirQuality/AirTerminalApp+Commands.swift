@@ -54,6 +54,8 @@ extension AirTerminalApp {
                 "average-quality": .string(avg.quality.rawValue),
                 "coverage": .number((coverage * 1000).rounded() / 10),
                 "limit": .number(m.settings.limit),
+                "limit-source": .string(m.settings.limit == m.pollutant.defaultLimit
+                    ? (m.pollutant.limitConfirmed ? "GB/T 18883-2022" : "default, not confirmed from GB/T 18883-2022") : "site setting"),
                 "exceeded": .bool(m.exceedance.isActive),
                 "short-average": short.goodNumber.map { .number($0) } ?? .null,
                 "band": m.band.map { .string($0.rawValue) } ?? .null,

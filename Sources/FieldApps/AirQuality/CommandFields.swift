@@ -60,8 +60,6 @@ struct CommandFields {
         return b
     }
 
-    func object(_ key: String) -> [String: JSONValue]? { fields[key]?.objectValue }
-
     /// Refuses keys the command does not take.
     func only(_ keys: String...) throws(AppError) {
         for key in fields.keys.sorted() where !keys.contains(key) {

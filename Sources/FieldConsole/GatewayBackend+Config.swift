@@ -1,0 +1,74 @@
+import FieldCore
+import FieldRuntime
+
+extension GatewayBackend {
+    public func configKeys() -> [String] { store.keys() }
+
+    public func configGet(_ key: String) throws(BackendError) -> JSONValue {
+        do {
+            return redacted(try store.value(at: key), at: key)
+        } catch {
+            throw BackendError(error)
+        }
+    }
+
+    /// `null` removes the key, so an optional setting goes back to its default.
+    public func configSet(_ key: String, to value: JSONValue, by actor: String) throws(BackendError) -> ConfigChange {
+        do {
+            let edit = try store.set(key, to: value == .null ? nil : value)
+            return ConfigChange(key: edit.key, old: edit.old.map { redacted($0, at: edit.key) }, new: edit.new.map { redacted($0, at: edit.key) },
+                                effect: ConfigChange.Effect(edit.effect))
+        } catch {
+            throw BackendError(error)
+        }
+    }
+
+    public func configDiff() -> [ConfigDifference] {
+        store.differences().map(difference)
+    }
+
+    private func difference(_ d: ConfigDelta) -> ConfigDifference {
+        ConfigDifference(key: d.key, saved: d.saved.map { redacted($0, at: d.key) }, running: d.running.map { redacted($0, at: d.key) })
+    }
+
+    public func configSave(by actor: String) throws(BackendError) -> ConfigSaveResult {
+        do {
+            let previous = try store.save()
+            return ConfigSaveResult(file: store.sitePath, previous: previous)
+        } catch {
+            throw BackendError(error)
+        }
+    }
+
+    public func configRevert(by actor: String) throws(BackendError) -> [ConfigDifference] {
+        do {
+            return try store.revert().map(difference)
+        } catch {
+            throw BackendError(error)
+        }
+    }
+}
+
+/// What the console shows of a value: password hashes are replaced by a marker, so nobody can
+/// copy a user's hash off the screen (or out of the audit trail) to crack it elsewhere.
+func redacted(_ value: JSONValue, at key: String) -> JSONValue {
+    let marker: JSONValue = "(crypt hash)"
+    if key.hasSuffix(".hash") { return value == .null ? value : marker }
+    switch value {
+    case .object(let o):
+        return .object(Dictionary(uniqueKeysWithValues: o.map { k, v in (k, redacted(v, at: key + "." + k)) }))
+    case .array(let a):
+        return .array(a.enumerated().map { i, v in redacted(v, at: key + "[\(i)]") })
+    default:
+        return value
+    }
+}
+
+extension ConfigChange.Effect {
+    init(_ e: ConfigEffect) {
+        switch e {
+        case .immediate: self = .immediate
+        case .restartNeeded(let why): self = .restartNeeded(why)
+        }
+    }
+}

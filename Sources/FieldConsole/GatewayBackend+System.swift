@@ -1,0 +1,60 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import FieldCore
+import FieldRuntime
+
+/// The clock, restarts and the factory reset.
+///
+/// A board without a battery-backed RTC starts at the last time saved on disk (fake-hwclock) or
+/// at 1970 until NTP or a technician sets it; readings and alarms stamped before then carry that
+/// wrong time. `date set` sets the system clock (`clock_settime`, which needs CAP_SYS_TIME: the
+/// systemd unit grants it); scheduling runs on the monotonic clock, so polling and timeouts do
+/// not jump. On a board with an RTC the system time reaches the RTC when it is saved at shutdown
+/// (`hwclock --systohc` or the kernel's NTP sync), not at once.
+extension GatewayBackend {
+    public func systemTime() -> SystemTime {
+        SystemTime(now: clock.now(), utcOffsetMinutes: site.info.utcOffsetMinutes, source: clockSource())
+    }
+
+    /// Where the time comes from: set by hand since start, NTP (systemd-timesyncd has synced),
+    /// the RTC, or nothing (`unset`: a board without RTC after power-up).
+    private func clockSource() -> String {
+        if manualClock.withLock({ $0 }) != nil { return "manual" }
+        if access("/run/systemd/timesync/synchronized", F_OK) == 0 { return "ntp" }
+        if access("/dev/rtc0", F_OK) == 0 { return "rtc" }
+        return "unset"
+    }
+
+    public func setSystemTime(_ time: Timestamp, by actor: String) throws(BackendError) {
+        var ts = timespec(tv_sec: Int(time.milliseconds / 1000), tv_nsec: Int(time.milliseconds % 1000) * 1_000_000)
+        guard clock_settime(CLOCK_REALTIME, &ts) == 0 else {
+            let e = errno
+            if e == EPERM { throw .rejected("the gateway may not set the clock (clock_settime: it needs CAP_SYS_TIME, which the fieldgate service has)") }
+            throw .rejected("clock_settime failed: \(String(cString: strerror(e))) (errno \(e))")
+        }
+        manualClock.withLock { $0 = (actor, time) }
+        log.notice("\(actor) set the clock to \(time)")
+    }
+
+    public func restart(by actor: String) throws(BackendError) {
+        log.notice("\(actor) restarts the gateway from the console")
+        _ = try command(.restart, by: actor, "restart")
+    }
+
+    /// Puts the factory site file (`site.json.factory` beside the site file) in place of the
+    /// site file, keeping the current one as `site.json.prev`, and restarts. The audit trail and
+    /// the outbox are kept: the trail records who reset the gateway, and alarms not yet
+    /// delivered are still owed to the platform.
+    public func factoryReset(by actor: String) throws(BackendError) {
+        do {
+            _ = try store.resetToFactory()
+        } catch {
+            throw BackendError(error)
+        }
+        log.notice("\(actor) reset the site config to the factory one; restarting")
+        _ = try command(.restart, by: actor, "restart")
+    }
+}

@@ -1,0 +1,146 @@
+import FieldCore
+import FieldDevices
+import FieldRuntime
+import Synchronization
+
+/// The console's view of the running gateway (`ConsoleBackend`): everything goes through the
+/// gateway's own parts, never a second path to the hardware. Modbus requests, scans and profile
+/// actions are `BusJob`s on the bus's worker, between polls; lamps, maintenance windows, alarm
+/// acknowledgements and restarts are `GatewayCommand`s through the engine; outputs go through
+/// the GPIO worker; config edits through the `ConfigStore`; audit entries into the `AuditLog`.
+///
+/// Every method runs on the calling console session's thread and may block it while the bus
+/// worker or the engine does the work (never longer than `patience`).
+public final class GatewayBackend: ConsoleBackend {
+    public let gateway: Gateway
+    public let store: ConfigStore
+    public let audit: AuditLog?
+    let uplink: any UplinkMonitor
+    let clock: any FieldClock
+    /// The longest wait for a bus worker or the engine to answer one request.
+    let patience: Duration
+    let log = Logger("console")
+    /// Maintenance windows opened from the console, by scope (`""`: the whole site).
+    let windows = Mutex<[String: MaintenanceWindow]>([:])
+    /// When outputs set with `gpio set --for` go back, by line.
+    let reverts = Mutex<[String: Timestamp]>([:])
+    /// Who set the clock by hand since start, and when.
+    let manualClock = Mutex<(user: String, at: Timestamp)?>(nil)
+
+    /// - Parameters:
+    ///   - audit: where audit entries go; nil keeps them in the log only (the store did not open).
+    ///   - uplink: the uplink's and the outbox's state for `status`.
+    public init(gateway: Gateway, store: ConfigStore, audit: AuditLog?, uplink: any UplinkMonitor,
+                clock: any FieldClock = SystemClock(), patience: Duration = .seconds(30)) {
+        (self.gateway, self.store, self.audit, self.uplink) = (gateway, store, audit, uplink)
+        (self.clock, self.patience) = (clock, patience)
+    }
+
+    var site: Site { store.running.site }
+    /// The configuration the workers were built from.
+    var started: GatewayConfiguration { gateway.configuration }
+
+    // MARK: Users
+
+    public func consoleUsers() -> [ConsoleUser] {
+        site.console.users.compactMap { u in Role(rawValue: u.role.rawValue).map { ConsoleUser(name: u.name, role: $0, passwordHash: u.passwordHash) } }
+    }
+
+    public func setPasswordHash(user: String, hash: String, by actor: String) throws(BackendError) -> ConfigChange {
+        guard let i = site.console.users.firstIndex(where: { $0.name == user }) else {
+            throw .notFound(kind: "console user", name: user, suggestions: [])
+        }
+        return try configSet("console.users[\(i)].hash", to: .string(hash), by: actor)
+    }
+
+    /// The origin of a command a console user gives the engine (the role from the site config).
+    func origin(_ actor: String) -> CommandOrigin {
+        let role = site.console.users.first { $0.name == actor }?.role ?? .viewer
+        return CommandOrigin(user: actor, role: role, channel: .console)
+    }
+
+    // MARK: Audit
+
+    public func recordAudit(_ entry: AuditEntry) {
+        let record = AuditRecord(time: entry.time, user: entry.user, channel: entry.channel, action: entry.action, target: entry.target,
+                                 old: entry.old, new: entry.new)
+        log.info("audit: \(entry.user) (\(entry.channel)) \(entry.action) \(entry.target)" + (entry.old == nil && entry.new == nil ? "" : ": \(entry.old ?? "-") -> \(entry.new ?? "-")"))
+        guard let audit else { return }
+        do {
+            try audit.record(record)
+        } catch {
+            log.error("audit entry not stored: \(error)")
+        }
+    }
+
+    public func auditLog(limit: Int) -> [AuditEntry] {
+        guard let audit else { return [] }
+        do {
+            return try audit.recent(limit: limit).map {
+                AuditEntry(time: $0.time, user: $0.user, channel: $0.channel, action: $0.action, target: $0.target, old: $0.old, new: $0.new)
+            }
+        } catch {
+            log.error("audit trail not readable: \(error)")
+            return []
+        }
+    }
+
+    // MARK: Waiting for workers
+
+    /// Runs `submit` (which hands work to a worker and calls `done` from there) and waits for the
+    /// answer on this thread.
+    func wait<T: Sendable>(_ what: String, _ submit: (@escaping @Sendable (T) -> Void) -> Bool) throws(BackendError) -> T {
+        let answer = BlockingQueue<T>()
+        guard submit({ answer.push($0) }) else { throw .unavailable("\(what): the worker is stopping") }
+        guard let result = answer.pop(until: monotonicMilliseconds() + patience.milliseconds) else {
+            throw .unavailable("\(what): no answer within \(formatDuration(patience))")
+        }
+        return result
+    }
+
+    /// Runs a command through the engine and waits for its result.
+    func command(_ command: GatewayCommand, by actor: String, _ what: String) throws(BackendError) -> JSONValue {
+        let result: Result<JSONValue, FieldRuntime.CommandError> = try wait(what) { done in
+            gateway.execute(command, origin: origin(actor), reply: done)
+            return true
+        }
+        switch result {
+        case .success(let v): return v
+        case .failure(let e): throw BackendError(e)
+        }
+    }
+
+    /// A bus's worker, or `.notFound` with the buses there are.
+    func worker(_ bus: String) throws(BackendError) -> BusWorker {
+        guard let w = gateway.buses[bus] else {
+            throw .notFound(kind: "bus", name: bus, suggestions: closest(bus, among: gateway.buses.keys.sorted()))
+        }
+        return w
+    }
+}
+
+extension BackendError {
+    init(_ e: FieldRuntime.CommandError) {
+        switch e.code {
+        case .notFound, .invalidArgument, .forbidden: self = .rejected(e.message)
+        case .deviceError: self = .deviceError(e.message)
+        case .unavailable: self = .unavailable(e.message)
+        }
+    }
+
+    init(_ e: ConfigStoreError) {
+        switch e {
+        case .badKey, .noFactoryFile, .io: self = .rejected(e.description)
+        case .notFound(let key, let suggestions): self = .notFound(kind: "config key", name: key, suggestions: suggestions)
+        case .invalid(let issues): self = .invalid(issues)
+        }
+    }
+}
+
+/// Names close to `name` (a typo), closest first.
+func closest(_ name: String, among names: [String]) -> [String] {
+    names.map { ($0, editDistance($0.lowercased(), name.lowercased())) }
+        .filter { $0.1 <= max(2, name.count / 3) || $0.0.hasPrefix(name) }
+        .sorted { ($0.1, $0.0) < ($1.1, $1.0) }
+        .map(\.0)
+}

@@ -1,0 +1,68 @@
+import FieldCore
+
+/// What kind of message a record is. The raw value is the delivery priority (lower goes first)
+/// and the `class` column of the `outbox` table.
+public enum OutboxClass: Int, Sendable, Hashable, CaseIterable, Comparable, CustomStringConvertible {
+    /// Alarm events (raise, clear, acknowledge) and their telemetry mirrors: stored with fsync,
+    /// sent first, dropped last.
+    case alarm = 0
+    /// Answers to platform commands (RPC replies).
+    case command = 1
+    /// Telemetry batches and gateway health: sent after alarms and commands, dropped first.
+    case telemetry = 2
+
+    public var description: String {
+        switch self {
+        case .alarm: "alarm"
+        case .command: "command"
+        case .telemetry: "telemetry"
+        }
+    }
+
+    /// The order in which a full outbox gives up records: oldest telemetry first, alarms last.
+    static let evictionOrder: [OutboxClass] = [.telemetry, .command, .alarm]
+
+    public static func < (a: OutboxClass, b: OutboxClass) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// One MQTT message as the outbox keeps it: the full topic and the payload bytes.
+public struct OutboxMessage: Sendable, Hashable {
+    public var topic: String
+    public var payload: [UInt8]
+
+    public init(topic: String, payload: [UInt8]) {
+        self.topic = topic
+        self.payload = payload
+    }
+
+    public init(topic: String, payload: String) {
+        self.init(topic: topic, payload: Array(payload.utf8))
+    }
+
+    /// The payload as text (payloads are UTF-8 JSON).
+    public var text: String { String(decoding: payload, as: UTF8.self) }
+
+    /// What the record counts against the outbox's bound: topic and payload plus a fixed
+    /// allowance for the row, its index entry and page overhead.
+    var storedSize: Int { topic.utf8.count + payload.count + OutboxMessage.rowOverhead }
+
+    static let rowOverhead = 48
+}
+
+/// A stored message with its place in the outbox.
+public struct OutboxRecord: Sendable, Hashable {
+    /// Increases with every record ever stored in this file (SQLite AUTOINCREMENT), so it orders
+    /// records within a class and never repeats.
+    public var sequence: Int64
+    public var kind: OutboxClass
+    /// When the record was stored.
+    public var stored: Timestamp
+    public var message: OutboxMessage
+
+    public init(sequence: Int64, kind: OutboxClass, stored: Timestamp, message: OutboxMessage) {
+        self.sequence = sequence
+        self.kind = kind
+        self.stored = stored
+        self.message = message
+    }
+}

@@ -1,0 +1,88 @@
+import FieldCore
+
+/// The thread that owns one SQLite connection (DESIGN rule 2). Every statement on the file runs
+/// here, in the order it was submitted, never on the Swift concurrency pool; callers either
+/// submit and go on, wait on their own thread, or suspend (`run`).
+///
+/// The outbox and the console's audit log share `outbox.db` through one worker, so there is one
+/// writer and no lock contention inside SQLite.
+public final class SQLiteWorker: Sendable {
+    public typealias Job = @Sendable (SQLiteDatabase) -> Void
+
+    /// The database file.
+    public let path: String
+    private let jobs = BlockingQueue<Job>()
+    private let thread: WorkerThread
+    private let identity = UplinkThreadIdentity()
+
+    /// Opens `path` on a new thread named `name` and runs `setUp` there (schema, pragmas) before
+    /// any job.
+    /// - Throws: `SQLiteError` when the file cannot be opened or `setUp` fails; the thread is gone then.
+    public init(path: String, name: String = "sqlite", setUp: @escaping @Sendable (SQLiteDatabase) throws(SQLiteError) -> Void = { _ in }) throws(SQLiteError) {
+        self.path = path
+        let opened = BlockingQueue<Result<Void, SQLiteError>>()
+        let (jobs, identity) = (self.jobs, self.identity)
+        do {
+            thread = try WorkerThread(name: name) {
+                identity.claim()
+                let db: SQLiteDatabase
+                do throws(SQLiteError) {
+                    db = try SQLiteDatabase(path: path)
+                    try setUp(db)
+                } catch {
+                    jobs.close()
+                    opened.push(.failure(error))
+                    return
+                }
+                opened.push(.success(()))
+                while let job = jobs.pop(until: .max) { job(db) }
+            }
+        } catch {
+            throw SQLiteError(code: 1, message: error.description, path: path)
+        }
+        if case .failure(let e)? = opened.pop(until: .max) {
+            thread.join()
+            throw e
+        }
+    }
+
+    deinit {
+        close()
+    }
+
+    /// True on the worker's own thread (inside a job).
+    public var isCurrent: Bool { identity.isCurrent }
+
+    /// Queues `job`; false when the worker is closed (the job will not run).
+    @discardableResult
+    public func submit(_ job: @escaping Job) -> Bool {
+        jobs.push(job)
+    }
+
+    /// Runs `job` on the worker and waits for it, blocking the calling thread. For callers on
+    /// their own threads; from async code use `run`.
+    public func perform<T: Sendable>(_ job: @escaping @Sendable (SQLiteDatabase) throws(SQLiteError) -> T) throws(SQLiteError) -> T {
+        precondition(!isCurrent, "SQLiteWorker.perform called from its own thread would wait for itself")
+        let result = BlockingQueue<Result<T, SQLiteError>>()
+        guard submit({ db in result.push(Result { () throws(SQLiteError) -> T in try job(db) }) }), let r = result.pop(until: .max) else {
+            throw .closed(path: path)
+        }
+        return try r.get()
+    }
+
+    /// Runs `job` on the worker; the calling task suspends (no pool thread is blocked).
+    public func run<T: Sendable>(_ job: @escaping @Sendable (SQLiteDatabase) throws(SQLiteError) -> T) async throws(SQLiteError) -> T {
+        let path = self.path
+        let result: Result<T, SQLiteError> = await withCheckedContinuation { continuation in
+            let queued = submit { db in continuation.resume(returning: Result { () throws(SQLiteError) -> T in try job(db) }) }
+            if !queued { continuation.resume(returning: .failure(.closed(path: path))) }
+        }
+        return try result.get()
+    }
+
+    /// Finishes the queued jobs, closes the database and ends the thread. Later jobs are refused.
+    public func close() {
+        jobs.close()
+        if !isCurrent { thread.join() }
+    }
+}

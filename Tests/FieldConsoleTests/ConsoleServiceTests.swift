@@ -1,0 +1,190 @@
+@testable import FieldDevices
+import FieldConsole
+import FieldCore
+import Foundation
+import Synchronization
+import Testing
+
+/// The console service hosting sessions on a real pseudo-terminal (opened by its link, as
+/// picocom does) and on a real Unix socket, against the in-memory gateway.
+@Suite struct ConsoleServiceTests {
+    /// A service in a temporary directory, stopped (and the directory removed) at the end.
+    final class Rig {
+        let directory: String
+        let backend = MemoryBackend(clock: ManualClock(), users: Fixture.users)
+        let settings: SharedSettings
+        let service: ConsoleService
+
+        init(line: Bool = true, socket: Bool = true, maxSocketSessions: Int = 8,
+             terminal: ConsoleConfig.Terminal = .auto, idle: Duration = .minutes(10)) throws {
+            directory = NSTemporaryDirectory() + "console-service-\(UUID().uuidString.prefix(8))"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let shared = SharedSettings(ConsoleConfig(serial: true, baud: nil, terminal: terminal, users: [], idleLogout: idle))
+            settings = shared
+            service = try ConsoleService(backend: backend, line: line ? .pty(link: directory + "/console") : nil,
+                                         socketPath: socket ? directory + "/console.sock" : nil, maxSocketSessions: maxSocketSessions,
+                                         settings: { shared.value })
+            try service.startLine()
+            try service.startSocket()
+        }
+
+        var link: String { directory + "/console" }
+        var socket: String { directory + "/console.sock" }
+
+        deinit {
+            service.stop()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+    }
+
+    /// The settings the service reads, changed by the test.
+    final class SharedSettings: Sendable {
+        let box: Mutex<ConsoleConfig>
+        init(_ c: ConsoleConfig) { box = Mutex(c) }
+        var value: ConsoleConfig { box.withLock { $0 } }
+    }
+
+    private func login(_ c: GatewayTerminalClient, _ user: String, prompt: String? = nil) {
+        #expect(c.waitFor("login: "), "\(c.text())")
+        c.type(user + "\r")
+        #expect(c.waitFor("password: "))
+        c.type(Fixture.password + "\r")
+        #expect(c.waitFor(prompt ?? "\(user)@pump-room-7> "), "\(c.text())")
+    }
+
+    @Test func aSessionStartsOnEnterAndAgainAfterLogout() throws {
+        let rig = try Rig(socket: false)
+        let c = try GatewayTerminalClient(pty: rig.link)
+        c.type("\r")
+        #expect(c.waitFor("\u{1B}[6n"), "the session asks an ANSI terminal where its cursor is")
+        login(c, "tech")
+        var mark = c.mark
+        c.type("whoami\r")
+        #expect(c.waitFor("tech (technician) on pty", from: mark))
+        mark = c.mark
+        c.type("logout\r")
+        #expect(c.waitFor("press Enter to log in", from: mark))
+        mark = c.mark
+        c.type("\r")
+        #expect(c.waitFor("login: ", from: mark))
+        #expect(rig.backend.auditEntries.map(\.action) == ["login", "logout"])
+        #expect(rig.backend.auditEntries.first?.channel == "console pty")
+    }
+
+    @Test func closingThePortKeepsTheSessionOpen() throws {
+        let rig = try Rig(socket: false)
+        do {
+            let picocom = try GatewayTerminalClient(pty: rig.link)
+            picocom.type("\r")
+            login(picocom, "tech")
+        }
+        // Like a serial cable plugged back in: the same session is still there (idle logout
+        // ends it). The gateway tests check that the line does not spin meanwhile.
+        let again = try GatewayTerminalClient(pty: rig.link)
+        again.type("whoami\r")
+        #expect(again.waitFor("tech (technician) on pty"))
+    }
+
+    @Test func aUARTThatGoesAwayIsOpenedAgain() throws {
+        // A "USB serial adapter": a pty whose slave the service opens by a stable link, as
+        // /dev/serial/by-id/… would be; unplugging it is closing the master.
+        let directory = NSTemporaryDirectory() + "console-uart-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let link = directory + "/ttyUSB0"
+        func plugIn() throws -> Int32 {
+            var master: Int32 = -1, slave: Int32 = -1
+            var name = [CChar](repeating: 0, count: 128)
+            guard openpty(&master, &slave, &name, nil, nil) == 0 else { throw POSIXError(.EIO) }
+            close(slave)
+            unlink(link)
+            symlink(String(cString: name), link)
+            return master
+        }
+        let first = try plugIn()
+        let backend = MemoryBackend(clock: ManualClock(), users: Fixture.users)
+        let service = try ConsoleService(backend: backend, line: .serial(device: link, baud: 115_200), socketPath: nil,
+                                         settings: { ConsoleConfig(serial: true, baud: nil, terminal: .plain, users: [], idleLogout: .minutes(10)) })
+        defer { service.stop() }
+        try service.startLine()
+        let laptop = GatewayTerminalClient(descriptor: first)
+        laptop.type("\r")
+        login(laptop, "viewer")
+        laptop.type("whoami\r")
+        #expect(laptop.waitFor("viewer (viewer) on ttyUSB0"))
+        laptop.close()
+
+        let second = try plugIn()
+        let again = GatewayTerminalClient(descriptor: second)
+        // Until the service opens it, the master sees a hang-up: keep pressing Enter.
+        let deadline = Date().addingTimeInterval(20)
+        var back = false
+        while !back, Date() < deadline {
+            again.type("\r")
+            back = again.waitFor("login: ", timeout: 1)
+            if !back { Thread.sleep(forTimeInterval: 0.3) }
+        }
+        #expect(back, "the console comes back on the adapter plugged in again")
+        #expect(backend.auditEntries.map(\.action) == ["login", "logout"])
+    }
+
+    @Test func manySocketSessionsAtOnceUpToTheLimit() throws {
+        let rig = try Rig(line: false, maxSocketSessions: 3)
+        let users = ["viewer", "tech", "admin"]
+        let clients = try users.map { _ in try GatewayTerminalClient(socket: rig.socket) }
+        for (c, u) in zip(clients, users) { login(c, u) }
+        let extra = try GatewayTerminalClient(socket: rig.socket)
+        #expect(extra.waitFor("3 console sessions are open already"))
+        for (c, u) in zip(clients, users) {
+            let mark = c.mark
+            c.type("whoami\r")
+            #expect(c.waitFor("\(u) (", from: mark))
+        }
+        for c in clients { c.type("logout\r") }
+        for c in clients { #expect(c.waitFor("logged out")) }
+        // A session that ended makes room for a new one.
+        let next = try GatewayTerminalClient(socket: rig.socket)
+        login(next, "viewer")
+    }
+
+    @Test func oneLoginGuardForEveryLine() throws {
+        let rig = try Rig()
+        let s = try GatewayTerminalClient(socket: rig.socket)
+        var mark = 0
+        for _ in 0..<3 {
+            #expect(s.waitFor("login: ", from: mark))
+            s.type("tech\r")
+            #expect(s.waitFor("password: ", from: mark))
+            mark = s.mark
+            s.type("wrong password\r")
+            #expect(s.waitFor("Login incorrect", from: mark))
+        }
+        let p = try GatewayTerminalClient(pty: rig.link)
+        p.type("\r")
+        #expect(p.waitFor("login: "))
+        p.type("tech\r")
+        #expect(p.waitFor("password: "))
+        p.type(Fixture.password + "\r")
+        #expect(p.waitFor("login locked after failed attempts"))
+    }
+
+    @Test func stoppingEndsSessionsAndSaysWhy() throws {
+        let rig = try Rig(line: false)
+        let c = try GatewayTerminalClient(socket: rig.socket)
+        login(c, "tech")
+        let start = Date()
+        rig.service.stop()
+        #expect(Date().timeIntervalSince(start) < 5)
+        #expect(c.waitFor("the gateway is stopping"))
+        #expect(!FileManager.default.fileExists(atPath: rig.socket))
+        #expect(rig.backend.auditEntries.last?.action == "logout")
+    }
+
+    @Test func theSitesTerminalAndIdleSettingsApplyToTheNextSession() throws {
+        let rig = try Rig(line: false, terminal: .plain, idle: .seconds(1))
+        let c = try GatewayTerminalClient(socket: rig.socket)
+        login(c, "tech")
+        #expect(c.waitFor("idle for 1s: logged out"))
+        #expect(!c.text().contains("\u{1B}"), "a plain line gets no escape sequences")
+    }
+}

@@ -1,0 +1,138 @@
+import FieldCore
+import FieldSim
+import Foundation
+import Testing
+
+/// The three common jobs of the manual (docs/console.md), done on the real gateway against the
+/// simulator. With `FIELDGATE_TRANSCRIPTS=DIR` in the environment each job's screen is written
+/// to `DIR/<job>.txt`: that is where the manual's transcripts come from.
+@Suite struct GatewayConsoleJobTests {
+    /// The screen of a session, kept for the transcript.
+    final class Transcript {
+        let name: String
+        let client: GatewayTerminalClient
+        let start: Int
+
+        init(_ name: String, _ client: GatewayTerminalClient) {
+            self.name = name
+            self.client = client
+            start = client.mark
+        }
+
+        func write() {
+            guard let dir = ProcessInfo.processInfo.environment["FIELDGATE_TRANSCRIPTS"] else { return }
+            // The transcript starts on the prompt the first command was typed at.
+            var rows = client.screen(from: start)
+            if !rows.isEmpty { rows[0] = "tech@pump-room-7> " + rows[0] }
+            try? (rows.joined(separator: "\n") + "\n").write(toFile: dir + "/\(name).txt", atomically: true, encoding: .utf8)
+        }
+    }
+
+    /// Waits (without typing) until `done` holds, checking every 200 ms.
+    func eventually(timeout: Double = 30, _ done: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if done() { return true }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        return done()
+    }
+
+    /// The console's view of a device, through the local API (not typed, not in the transcript).
+    func deviceState(_ rig: GatewayRig, _ id: String) -> String? {
+        guard let devices = try? LocalAPIClientForTests.call(rig.stateDirectory + "/fieldgate.sock", ["op": "devices"]).arrayValue,
+              let d = devices.first(where: { $0["id"]?.stringValue == id }) else { return nil }
+        return d["online"]?.boolValue == true ? "online" : "offline"
+    }
+
+    @Test func replaceAPressureTransmitterAndSetItsAddress() throws {
+        // The new transmitter is on the bus at its factory address 1; the site expects 3.
+        let rig = try GatewayRig(site: GatewayRig.site(hydrantAddress: 3), simulatedSite: GatewayRig.site(hydrantAddress: 1))
+        #expect(rig.waitForLog("alarm raise hydrant-main/comm-lost"))
+        let c = try rig.picocom()
+        #expect(rig.login(c, as: "tech"))
+        let t = Transcript("replace-transmitter", c)
+        #expect(hasRow(rig.run(c, "alarms"), "major", "hydrant-main/comm-lost", "active"))
+        let scan = rig.run(c, "modbus scan pumps 1-8", timeout: 60)
+        #expect(scan.contains("  unit 1: holding 0 = 0x0001  (not in the site config)"), "\(scan)")
+        #expect(scan.contains("expected but silent: 3"))
+        let mark = c.mark
+        c.type("modbus set-address hydrant-main 3 --from 1\r")
+        #expect(c.waitFor("type yes to go on: ", from: mark))
+        c.type("yes\r")
+        #expect(c.waitFor("unit 1 now answers at 3; devices[0].address is already 3", from: mark), "\(c.text(from: mark))")
+        #expect(c.waitFor("tech@pump-room-7> ", from: mark))
+        #expect(eventually { deviceState(rig, "hydrant-main") == "online" })
+        let read = rig.run(c, "read hydrant-main.pressure").joined()
+        #expect(read.contains("MPa  good"), "\(read)")
+        #expect(rig.run(c, "ack hydrant-main/comm-lost").joined().contains("acknowledged hydrant-main/comm-lost (major, cleared)"))
+        #expect(rig.run(c, "alarms").contains("no alarms"))
+        #expect(rig.run(c, "config diff").contains("no pending changes"))
+        let audit = rig.run(c, "audit 5")
+        #expect(hasRow(audit, "tech", "modbus set-address", "hydrant-main", "1 -> 3"), "\(audit)")
+        t.write()
+    }
+
+    @Test func findADeadLampController() throws {
+        let rig = try GatewayRig()
+        #expect(eventually { deviceState(rig, "lamp-3") == "online" })
+        _ = rig.simulator.execute(.fault(target: "lamp-3", .wire(.noResponse)))
+        #expect(rig.waitForLog("alarm raise lamp-3/comm-lost"))
+        let c = try rig.picocom()
+        #expect(rig.login(c, as: "tech"))
+        let t = Transcript("dead-lamp-controller", c)
+        #expect(hasRow(rig.run(c, "alarms"), "major", "lamp-3/comm-lost", "active"))
+        #expect(hasRow(rig.run(c, "devices"), "lamp-3", "fg-slc", "pole", "3", "offline"))
+        let show = rig.run(c, "show lamp-3")
+        #expect(show.joined().contains("comm-error"), "\(show)")
+        let status = rig.run(c, "status")
+        #expect(status.joined().contains("lamp-3: timeout"), "\(status)")
+        let scan = rig.run(c, "modbus scan pole 1-5", timeout: 60)
+        #expect(scan.contains("2 units answered: 1 2"), "\(scan)")
+        #expect(scan.contains("expected but silent: 3"))
+        let read = rig.run(c, "modbus read pole 3 4 0 2").joined(separator: "\n")
+        #expect(read.contains("error: modbus read: pole unit 3"), "\(read)")
+        #expect(read.contains("timeout"))
+        t.write()
+    }
+
+    @Test func testAPumpRunContact() throws {
+        let rig = try GatewayRig()
+        // A dumb terminal: `watch` prints a line per change, which reads well in a transcript.
+        let c = try rig.picocom(answersCursorQueries: false)
+        #expect(rig.login(c, as: "tech"))
+        let t = Transcript("pump-run-contact", c)
+        let start = rig.run(c, "maintenance start --for 30m")
+        #expect(start.joined().contains("maintenance: whole site by tech since"), "\(start)")
+        #expect(rig.run(c, "gpio get DI3").contains("DI3 (input): inactive"))
+        var mark = c.mark
+        c.type("watch pump-room.fire-pump-run pump-room.jockey-run\r")
+        #expect(c.waitFor("press any key to stop", from: mark))
+        #expect(c.waitFor("fire-pump-run=false", from: mark))
+        _ = rig.simulator.execute(.set(target: "pump-room.fire-pump-run", value: true))
+        #expect(c.waitFor("fire-pump-run=true", from: mark))
+        let onMark = c.mark
+        _ = rig.simulator.execute(.release(target: "pump-room.fire-pump-run"))
+        #expect(c.waitFor("fire-pump-run=false", from: onMark))
+        c.type(" ")
+        #expect(c.waitFor("tech@pump-room-7> ", from: mark))
+        let set = rig.run(c, "gpio set DO5 on --for 3s")
+        #expect(set.joined().contains("DO5 (output): active, reverts at"), "\(set)")
+        mark = c.mark
+        #expect(eventually { rig.gatewayLog.contains("DO5 back to off (timed test over)") })
+        #expect(rig.run(c, "gpio get DO5").contains("DO5 (output): inactive"))
+        #expect(rig.run(c, "maintenance end").contains("no maintenance window open"))
+        t.write()
+    }
+}
+
+/// One request to the gateway's local API (`fieldgate.sock`).
+enum LocalAPIClientForTests {
+    static func call(_ path: String, _ request: JSONValue) throws -> JSONValue {
+        let c = try GatewayTerminalClient(socket: path, answersCursorQueries: false)
+        c.type(request.serialized() + "\n")
+        guard c.waitFor("\n", timeout: 10) else { return .null }
+        let line = c.text().split(separator: "\n").first.map(String.init) ?? ""
+        return try JSONValue.parse(line)["result"] ?? .null
+    }
+}
