@@ -15,6 +15,7 @@ public final class Gateway: Sendable {
     public let startedAt: Timestamp
     private let api: Mutex<LocalAPIServer?> = Mutex(nil)
     private let restartHook = RestartHook()
+    private let statusExtras = Mutex<(@Sendable () -> [String: JSONValue])?>(nil)
     private let clock: any FieldClock
     private let log = Logger("gateway")
 
@@ -121,6 +122,13 @@ public final class Gateway: Sendable {
 
     /// What `restart` (console or RPC) calls; the daemon exits so its supervisor starts it again.
     public func onRestart(_ hook: @escaping @Sendable () -> Void) { restartHook.set(hook) }
+
+    /// Adds fields to the local API's `status` (the daemon's uplink and outbox).
+    public func setStatusProvider(_ provider: @escaping @Sendable () -> [String: JSONValue]) {
+        statusExtras.withLock { $0 = provider }
+    }
+
+    var extraStatus: [String: JSONValue] { statusExtras.withLock { $0 }?() ?? [:] }
 
     /// Every worker's heartbeat is younger than `maxAge` (the watchdog is fed only then).
     public func workersAlive(maxAge: Int64, now: Int64 = monotonicMilliseconds()) -> Bool {

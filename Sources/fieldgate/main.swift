@@ -104,7 +104,12 @@ case "run":
         guard let l = LogLevel(name: level) else { fail("--log-level: expected debug, info, notice, warning or error") }
         LogBook.shared.minimum = l
     }
-    exit(GatewayDaemon.run(sitePath: sitePath, stateDirectory: stateDirectory, mqtt: a.options["mqtt"],
+    var mqtt: MQTTURL?
+    if let text = a.options["mqtt"] {
+        guard let url = MQTTURL(text) else { fail("--mqtt: expected mqtt://[user:pass@]host[:port] or mqtts://…, got \"\(text)\"") }
+        mqtt = url
+    }
+    exit(GatewayDaemon.run(sitePath: sitePath, stateDirectory: stateDirectory, mqtt: mqtt,
                            loadConfiguration: loadConfiguration,
                            validate: { document throws(ConfigError) in
                                try validateDocument(document, sitePath: sitePath, stateDirectory: stateDirectory)
