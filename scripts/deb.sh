@@ -10,7 +10,7 @@
 # --lint      run lintian on the result when it is installed
 #
 # Layout: /usr/bin/fieldgate, /lib/systemd/system/fieldgate.service, /lib/udev/rules.d,
-# /etc/fieldgate/{site.json,site.example.json} (conffiles), /usr/share/fieldgate/boards,
+# /etc/fieldgate/{site.json,site.json.factory,site.example.json} (conffiles), /usr/share/fieldgate/boards,
 # /usr/share/doc/fieldgate, /usr/share/man/man1/fieldgate.1.gz, /var/lib/fieldgate. Maintainer scripts: packaging/debian.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -75,11 +75,13 @@ gzip -9n <packaging/fieldgate.1 >"$root/usr/share/man/man1/fieldgate.1.gz"
 chmod 0644 "$root/usr/share/man/man1/fieldgate.1.gz"
 
 sed "s/@BOARD@/$board/" packaging/site.json.in >"$root/etc/fieldgate/site.json"
+# What the console's factory-reset goes back to; integrators put their commissioning copy here.
+cp "$root/etc/fieldgate/site.json" "$root/etc/fieldgate/site.json.factory"
 # The example is the one docs/configuration.md shows, which the tests check.
 sed -n '/^## A full example/,/^## /p' docs/configuration.md | sed -n '/^```json$/,/^```$/p' | sed '1d;$d' \
   >"$root/etc/fieldgate/site.example.json"
 [ -s "$root/etc/fieldgate/site.example.json" ] || fail "no example site found in docs/configuration.md"
-chmod 0644 "$root/etc/fieldgate/"*.json
+chmod 0644 "$root/etc/fieldgate/"*.json "$root/etc/fieldgate/site.json.factory"
 
 install -m 0644 README.md docs/*.md "$doc/"
 install -m 0644 packaging/debian/copyright "$doc/copyright"
