@@ -96,7 +96,7 @@ chmod 0644 "$doc/changelog.gz"
 
 # Depends: what the binary links against, from dpkg-shlibdeps where it can see the libraries
 # (a native build); otherwise the packages that provide them on Debian 12.
-fallback="libc6 (>= 2.35), libcrypt1 (>= 1:4.3.0), libgcc-s1 (>= 3.3), libgpiod2 (>= 1.5.1), libmodbus5 (>= 3.1.4), libmosquitto1 (>= 1.0), libsqlite3-0 (>= 3.5.9), libstdc++6 (>= 11)"
+fallback="libc6 (>= 2.36), libcrypt1 (>= 1:4.3.0), libgcc-s1 (>= 3.3), libgpiod2 (>= 1.5.1), libmodbus5 (>= 3.1.4), libmosquitto1 (>= 1.0), libsqlite3-0 (>= 3.5.9), libstdc++6 (>= 11)"
 depends=""
 if command -v dpkg-shlibdeps >/dev/null && [ "$arch" = "$(dpkg --print-architecture)" ]; then
   mkdir -p "$stage/src/debian"
@@ -108,7 +108,16 @@ if command -v dpkg-shlibdeps >/dev/null && [ "$arch" = "$(dpkg --print-architect
     sed 's/^/deb:   /' "$stage/shlibdeps.log" >&2
   fi
 fi
-depends="adduser, ${depends:-$fallback}"
+depends=${depends:-$fallback}
+# Packed relative relocations (make release links with -z pack-relative-relocs) need the dynamic
+# loader of glibc 2.36, which dpkg-shlibdeps does not know to ask for.
+if readelf -V "$root/usr/bin/fieldgate" | grep -q GLIBC_ABI_DT_RELR; then
+  libc=$(grep -oE 'libc6 \(>= [^)]+\)' <<<"$depends" | sed -E 's/libc6 \(>= (.*)\)/\1/')
+  if [ -z "$libc" ] || dpkg --compare-versions "$libc" lt 2.36; then
+    depends=$(sed -E 's/libc6( \(>= [^)]+\))?/libc6 (>= 2.36)/' <<<"$depends")
+  fi
+fi
+depends="adduser, $depends"
 
 installed_size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
 sed -e "s/@VERSION@/$version/" -e "s/@ARCH@/$arch/" -e "s/@MAINTAINER@/$maintainer/" \
