@@ -1,6 +1,7 @@
 # Fieldgate. Two commands do all set-up on a fresh Debian 12 machine with the Swift toolchain:
 #   make demo   the gateway against the simulator, out of the box
 #   make test   every test
+#   make scenarios   every simulator scenario against the real gateway
 # Shipping (docs/install.md):
 #   make release    out/fieldgate: static Swift stdlib, stripped, size and start-up RSS reported
 #   make deb        out/fieldgate_VERSION_ARCH.deb from it (BOARD=id for the default site's board)
@@ -8,7 +9,7 @@
 SWIFT ?= swift
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: deps build test demo bench release deb deb-test clean
+.PHONY: deps build test scenarios demo bench release deb deb-test clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -19,6 +20,10 @@ build: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+scenarios: deps
+	$(SWIFT) build
+	.build/debug/fieldsim scenario --jobs 4 simulator/scenarios/*.json
 
 demo: deps
 	$(SWIFT) build

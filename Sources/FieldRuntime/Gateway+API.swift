@@ -23,8 +23,16 @@ extension Gateway {
             reply(.success(.array(buses.keys.sorted().map { buses[$0]!.statistics.json })))
         case "status":
             reply(.success(statusJSON))
+        case "command":
+            // An app command, as the console and RPC give it: {"op": "command", "device": ID,
+            // "command": NAME, "arguments": {…}}. The socket is root and group only (0660).
+            guard let device = request["device"]?.stringValue, let name = request["command"]?.stringValue else {
+                return reply(.failure(CommandError(.invalidArgument, "a command needs \"device\" and \"command\" (and \"arguments\")")))
+            }
+            engine.post(.command(.app(device: device, command: name, arguments: request["arguments"] ?? .object([:])),
+                                 CommandOrigin(user: "local-api", role: .admin, channel: .local), reply: reply))
         default:
-            reply(.failure(CommandError(.invalidArgument, "unknown op \"\(op)\" (expected points, status, alarms, devices, buses)")))
+            reply(.failure(CommandError(.invalidArgument, "unknown op \"\(op)\" (expected points, status, alarms, devices, buses, command)")))
         }
     }
 

@@ -184,12 +184,15 @@ public struct UplinkRPC: Sendable {
     private func threshold(_ o: JSONObjectReader, _ d: UplinkDevice) -> GatewayCommand? {
         let alarm = o.identifier("alarm", required: true)
         let value = o.double("value", required: true)
+        let point = o.identifier("point")
         guard d.app != nil else {
             o.reader.report(o.path, "device \(d.id) has no app with alarm thresholds")
             return nil
         }
         guard let alarm, let value else { return nil }
-        return .app(device: d.id, command: "set-threshold", arguments: ["alarm": .string(alarm), "value": .number(value)])
+        var arguments: [String: JSONValue] = ["alarm": .string(alarm), "value": .number(value)]
+        if let point { arguments["point"] = .string(point) }
+        return .app(device: d.id, command: "set-threshold", arguments: .object(arguments))
     }
 
     /// `ackAlarm {"alarm": "<device>[.<point>]/<type>"}`; on a device, the type alone will do.

@@ -1,4 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import FieldCore
+import FieldSim
 import Foundation
 
 let usage = """
@@ -7,17 +11,159 @@ fieldsim \(FieldgateVersion.string): the Fieldgate simulator (every device famil
 usage: fieldsim COMMAND [OPTIONS]
 
 commands:
+  run --site FILE [--state-dir DIR] [--accelerate RATE] [--start TIME] [--no-pacing]
+                          emulate the site's devices until stopped (Ctrl-C); writes DIR/endpoints.json
+                          when ready (DIR default $FIELDSIM_DIR, else /tmp/fieldsim)
+  ctl [--state-dir DIR] COMMAND [ARGS...]
+                          control a running simulator (fieldsim ctl help lists the commands)
+  scenario FILE... [--gateway PATH] [--jobs N] [--keep]
+                          run scenarios against a real fieldgate (default: the one next to fieldsim);
+                          exit 0 when every one passes
   version                 print the version
   help                    show this help
+
+docs/simulator.md describes the models, the control protocol and the scenario format.
 """
 
-let args = Array(CommandLine.arguments.dropFirst())
-switch args.first {
+let arguments = Array(CommandLine.arguments.dropFirst())
+let environment = ProcessInfo.processInfo.environment
+
+/// Prints a line at once (unbuffered), so progress reaches a log file or a pipe as it happens.
+func say(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
+
+func fail(_ message: String, code: Int32 = 2) -> Never {
+    FileHandle.standardError.write(Data("fieldsim: \(message)\n".utf8))
+    exit(code)
+}
+
+func parse(_ args: [String], valued: Set<String>, flags: Set<String> = []) -> ParsedArguments {
+    do {
+        return try ParsedArguments(args, valued: valued, flags: flags)
+    } catch {
+        fail("\(error)\n\n\(usage)")
+    }
+}
+
+func defaultStateDirectory(_ a: ParsedArguments) -> String {
+    a.options["state-dir"] ?? environment["FIELDSIM_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp/fieldsim"
+}
+
+/// Blocks SIGINT and SIGTERM in every thread (call before any starts) and returns a waiter for them.
+func blockTerminationSignals() -> @Sendable () -> Int32 {
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGINT)
+    sigaddset(&set, SIGTERM)
+    pthread_sigmask(SIG_BLOCK, &set, nil)
+    let blocked = set
+    return {
+        var signals = blocked
+        var signal: Int32 = 0
+        sigwait(&signals, &signal)
+        return signal
+    }
+}
+
+switch arguments.first {
 case "version", "--version":
-    print("fieldsim \(FieldgateVersion.string)")
+    say("fieldsim \(FieldgateVersion.string)")
+
 case nil, "help", "--help", "-h":
-    print(usage)
+    say(usage)
+
+case "run":
+    let a = parse(Array(arguments.dropFirst()), valued: ["site", "state-dir", "accelerate", "start"], flags: ["no-pacing"])
+    guard let site = a.options["site"] else { fail("run needs --site FILE\n\n\(usage)") }
+    var options = SimulatorOptions(pacing: !a.flags.contains("no-pacing"))
+    if let rate = a.options["accelerate"] {
+        guard let r = Double(rate), r > 0 else { fail("--accelerate: expected a rate above 0, such as 60") }
+        options.acceleration = r
+    }
+    if let start = a.options["start"] {
+        guard let t = Timestamp(iso8601: start) else { fail("--start: expected a time like 2026-03-20T17:40:00+08:00") }
+        options.start = t
+    }
+    let waitForSignal = blockTerminationSignals()
+    let stateDirectory = defaultStateDirectory(a)
+    let simulator: Simulator
+    do {
+        simulator = try Simulator(sitePath: site, stateDirectory: stateDirectory, options: options)
+        try simulator.start()
+    } catch {
+        FileHandle.standardError.write(Data("fieldsim: not starting\n\(error)\n".utf8))
+        exit(1)
+    }
+    let e = simulator.endpoints
+    say("fieldsim: site \(e.site) running (×\(formatNumber(options.acceleration)), simulated \(simulator.simulatedTime))")
+    for t in e.tcp { say("  modbus tcp  \(t.bus)  \(t.host):\(t.port)  units \(t.units.map(String.init).joined(separator: ","))") }
+    for r in e.rtu { say("  modbus rtu  \(r.bus)  \(r.path) → \(r.pty)  \(r.baud) \(r.framing)  units \(r.units.map(String.init).joined(separator: ","))") }
+    if let g = e.gpio { say("  gpio        \(g.socket)  chip \(g.chip), \(g.lines.count) lines") }
+    say("  control     \(e.control)   (fieldsim ctl --state-dir \(stateDirectory) ...)")
+    say("  endpoints   \(simulator.endpointsPath)")
+    let signal = waitForSignal()
+    say("fieldsim: stopping on signal \(signal)")
+    simulator.stop()
+
+case "ctl":
+    var rest = Array(arguments.dropFirst())
+    var stateDirectory = environment["FIELDSIM_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp/fieldsim"
+    while let first = rest.first, first.hasPrefix("--state-dir") {
+        if first.hasPrefix("--state-dir=") {
+            stateDirectory = String(first.dropFirst("--state-dir=".count))
+            rest.removeFirst()
+        } else {
+            guard rest.count >= 2 else { fail("--state-dir needs a value") }
+            stateDirectory = rest[1]
+            rest.removeFirst(2)
+        }
+    }
+    if rest.isEmpty || rest.first == "help" {
+        say("usage: fieldsim ctl [--state-dir DIR] COMMAND [ARGS...]\n\n\(ControlCommandLine.usage)")
+        exit(rest.isEmpty ? 2 : 0)
+    }
+    let request: ControlRequest
+    do {
+        request = try ControlCommandLine.parse(rest)
+    } catch {
+        fail(error.message)
+    }
+    let path = stateDirectory + "/control.sock"
+    do {
+        let client = try ControlClient(path: path)
+        say(try client.call(request).serialized(pretty: true))
+    } catch let e as ControlError {
+        fail(e.message, code: 1)
+    } catch {
+        fail("cannot reach the simulator at \(path) (\(error)); is fieldsim run going with --state-dir \(stateDirectory)?", code: 1)
+    }
+
+case "scenario":
+    let a = parse(Array(arguments.dropFirst()), valued: ["gateway", "jobs"], flags: ["keep"])
+    guard !a.positionals.isEmpty else { fail("scenario needs a scenario file\n\n\(usage)") }
+    let gateway = a.options["gateway"] ?? ScenarioRunner.gatewayNextToExecutable
+    guard FileManager.default.isExecutableFile(atPath: gateway) else {
+        fail("no fieldgate at \(gateway): build it (swift build) or give --gateway PATH")
+    }
+    let jobs = a.options["jobs"].map { Int($0) ?? 0 } ?? 1
+    guard jobs >= 1 else { fail("--jobs: expected a number of scenarios to run at once, 1 or more") }
+    // Ctrl-C must not leave a gateway running: a watcher thread kills the children and exits.
+    let waitForSignal = blockTerminationSignals()
+    Thread.detachNewThread {
+        let signal = waitForSignal()
+        ChildProcess.terminateAll()
+        FileHandle.standardError.write(Data("fieldsim: interrupted (signal \(signal))\n".utf8))
+        exit(130)
+    }
+    let runner = ScenarioRunner(gatewayPath: gateway, keepFiles: a.flags.contains("keep"))
+    let outcome = ScenarioBatch(paths: a.positionals).run(runner, jobs: jobs) { say($0 + "\n") }
+    if a.positionals.count > 1 {
+        say(outcome.failed.isEmpty ? "all \(a.positionals.count) scenarios passed"
+            : "\(outcome.failed.count) of \(a.positionals.count) failed: \(outcome.failed.joined(separator: ", "))")
+    }
+    exit(outcome.failed.isEmpty ? 0 : 1)
+
 default:
-    FileHandle.standardError.write(Data("fieldsim: unknown command \"\(args[0])\"\n\n\(usage)\n".utf8))
-    exit(2)
+    fail("unknown command \"\(arguments[0])\"\n\n\(usage)")
 }

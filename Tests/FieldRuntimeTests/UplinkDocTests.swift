@@ -148,7 +148,7 @@ typealias CommandError = FieldRuntime.CommandError
         checkRPC("rpc-setLamp-invalid")
         checkRPC("rpc-setThreshold") { c in
             #expect(c == .app(device: "hydrant-main", command: "set-threshold", arguments: ["alarm": "low-pressure", "value": 0.12]))
-            return .success(["alarm": "low-pressure", "value": 0.12])
+            return .success(["point": "pressure", "low": 0.12, "high": nil, "rapid-drop": 0.05, "persistent": false])
         }
         checkRPC("rpc-ackAlarm") { c in
             #expect(c == .acknowledge(AlarmID(rawValue: "lift-1/trapped-passenger")))

@@ -76,15 +76,16 @@ private final class ControlServerLoop {
             set += clients.map { FileDescriptor.PollRequest($0.fd) }
             guard (try? FileDescriptor.poll(&set, timeout: .seconds(1))) != nil else { continue }
             if set[0].isReady { _ = wake.drain() }
-            if set[1].isReady { accept() }
+            let polled = clients.count
             var closed: [Int] = []
-            for i in clients.indices where set[2 + i].isReady {
+            for i in 0..<polled where set[2 + i].isReady {
                 if !serve(i) { closed.append(i) }
             }
             for i in closed.reversed() {
                 try? clients[i].fd.close()
                 clients.remove(at: i)
             }
+            if set[1].isReady { accept() }
         }
         for c in clients { try? c.fd.close() }
     }

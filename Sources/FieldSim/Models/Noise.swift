@@ -24,11 +24,6 @@ struct Noise {
     /// Uniform in 0..<1.
     mutating func uniform() -> Double { Double(generator.next() >> 11) / Double(UInt64(1) << 53) }
 
-    /// Uniform in `range`.
-    mutating func uniform(_ range: ClosedRange<Double>) -> Double {
-        range.lowerBound + uniform() * (range.upperBound - range.lowerBound)
-    }
-
     /// Normally distributed with mean 0 and standard deviation `sigma` (Box–Muller).
     mutating func gaussian(_ sigma: Double) -> Double {
         let u1 = max(uniform(), .leastNormalMagnitude), u2 = uniform()

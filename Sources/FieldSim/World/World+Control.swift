@@ -27,15 +27,18 @@ extension World {
 
     // MARK: Targets
 
-    func resolve(_ target: String) throws(ControlError) -> Target {
+    /// - Parameter reported: look for the device's points and signals before its knobs: faults
+    ///   act on what a device reports (a cabinet's `door` contact), `set` on its physics (the door).
+    func resolve(_ target: String, reported: Bool = false) throws(ControlError) -> Target {
         guard let dot = target.firstIndex(of: "."), dot != target.startIndex, target.index(after: dot) != target.endIndex else {
             throw ControlError("\"\(target)\": expected DEVICE.NAME (a knob, point or signal of a device or system)")
         }
         let owner = String(target[..<dot]), name = String(target[target.index(after: dot)...])
         if let d = device(owner) {
-            if let k = d.model.knobs.named(name) { return .knob(k) }
+            if !reported, let k = d.model.knobs.named(name) { return .knob(k) }
             if let p = d.point(name) { return .point(d, p) }
             if let s = d.signal(name) { return .signal(d, s) }
+            if let k = d.model.knobs.named(name) { return .knob(k) }
             for system in d.model.systems { if let k = system.knobs.named(name) { return .knob(k) } }
             let known = d.model.knobs.map(\.info.name) + (d.bank?.pointNames ?? []) + d.lines.keys.sorted()
                 + d.model.systems.flatMap { $0.knobs.map(\.info.name) }
@@ -132,7 +135,7 @@ extension World {
     }
 
     private func release(_ target: String) throws(ControlError) -> JSONValue {
-        switch try resolve(target) {
+        switch try resolve(target, reported: true) {
         case .knob:
             knobRamps[target] = nil
         case .point(let d, let spec):
@@ -156,7 +159,7 @@ extension World {
             let names = d.profile.points.map(\.name).filter { d.point($0).map { applies(fault, to: $0) } ?? false }
                 + d.lines.keys.sorted().filter { d.signal($0).map { applies(fault, to: $0) } ?? false }
             guard !names.isEmpty else { throw ControlError("\(target) has no point or contact a \(fault) fault applies to") }
-            for n in names { d.faults[n] = SimulatedDevice.ValueFault(fault: fault, since: now) }
+            for n in names { d.faults[n] = valueFault(fault, on: d, n, now: now) }
             return ["target": .string(target), "fault": .string(fault.description), "points": .array(names.map { .string($0) })]
         }
         if let bus = buses[target] {
@@ -168,17 +171,26 @@ extension World {
             throw ControlError("no device or bus \"\(target)\"\(Self.suggestion(target, devices.map(\.id) + buses.keys.sorted()))")
         }
         if fault.isWire { throw ControlError("wire faults act on a device or a bus, not on \(target)") }
-        switch try resolve(target) {
+        switch try resolve(target, reported: true) {
         case .point(let d, let spec):
             guard applies(fault, to: spec) else { throw ControlError("a \(fault) fault does not apply to \(target)\(spec.loop == nil && (fault == .loopOpen || fault == .loopShort) ? " (no 4–20 mA loop: the site gives a point a loop range)" : "")") }
-            d.faults[spec.name] = SimulatedDevice.ValueFault(fault: fault, since: now)
+            d.faults[spec.name] = valueFault(fault, on: d, spec.name, now: now)
         case .signal(let d, let s):
             guard applies(fault, to: s) else { throw ControlError("a \(fault) fault does not apply to \(target)") }
-            d.faults[s.name] = SimulatedDevice.ValueFault(fault: fault, since: now)
+            d.faults[s.name] = valueFault(fault, on: d, s.name, now: now)
         case .knob:
             throw ControlError("\(target) is a knob: set it")
         }
         return ["target": .string(target), "fault": .string(fault.description)]
+    }
+
+    /// A stuck value holds what the point or contact reports at the moment of the fault.
+    private func valueFault(_ fault: SimFault, on d: SimulatedDevice, _ name: String, now: Timestamp) -> SimulatedDevice.ValueFault {
+        var f = SimulatedDevice.ValueFault(fault: fault, since: now)
+        if case .stuck = fault {
+            f.held = d.point(name) != nil ? try? d.bank?.get(name) : d.contacts[name].map { .bool($0) }
+        }
+        return f
     }
 
     private func applies(_ fault: SimFault, to spec: PointSpec) -> Bool {
@@ -211,7 +223,7 @@ extension World {
             bus.faults.clear()
             return ["cleared": .string(target)]
         }
-        switch try resolve(target) {
+        switch try resolve(target, reported: true) {
         case .point(let d, let spec): d.faults[spec.name] = nil
         case .signal(let d, let s): d.faults[s.name] = nil
         case .knob: throw ControlError("\(target) is a knob: set it back")
@@ -236,7 +248,7 @@ extension World {
     }
 
     private func glitch(_ target: String, toggles: Int, interval: Duration) throws(ControlError) -> JSONValue {
-        guard case .signal(let d, let s) = try resolve(target), s.direction == .input, let line = d.lines[s.name], let gpio else {
+        guard case .signal(let d, let s) = try resolve(target, reported: true), s.direction == .input, let line = d.lines[s.name], let gpio else {
             throw ControlError("\(target) is not an input contact")
         }
         gpio.glitch(line, toggles: toggles, interval: interval)
