@@ -4,20 +4,24 @@
 # own heap, stacks and written data) and file pages (code of the binary and its libraries, which
 # the kernel shares and can drop). Used by `make release`.
 #
-#   scripts/measure-rss.sh [BINARY] [--site FILE] [--seconds N]
+#   scripts/measure-rss.sh [BINARY] [--site FILE | --demo] [--seconds N]
 #
 # The default site has no GPIO lines and four devices (fire water, lamp pole) on one Modbus TCP
 # bus to a loopback port where nothing listens, so the bus worker, the engine and the apps all run
-# and the devices go offline. Pass --site for another site (e.g. with the simulator running).
+# and the devices go offline. --demo runs the simulator (.build/debug/fieldsim: `swift build
+# --product fieldsim` first) on simulator/sites/demo.json, every device answering, and measures
+# the gateway against it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 binary=out/fieldgate
 site=""
+demo=no
 seconds=5
 while [ $# -gt 0 ]; do
   case "$1" in
     --site) site=$2; shift 2 ;;
+    --demo) demo=yes; shift ;;
     --seconds) seconds=$2; shift 2 ;;
     *) binary=$1; shift ;;
   esac
@@ -30,11 +34,24 @@ fi
 
 work=$(mktemp -d)
 pid=""
+sim=""
 cleanup() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; fi
+  for p in $pid $sim; do
+    if kill -0 "$p" 2>/dev/null; then kill -TERM "$p"; wait "$p" 2>/dev/null || true; fi
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+if [ "$demo" = yes ]; then
+  [ -x .build/debug/fieldsim ] || { echo "measure-rss: no .build/debug/fieldsim (swift build --product fieldsim)" >&2; exit 1; }
+  site=simulator/sites/demo.json
+  export FIELDSIM_DIR=$work/sim FIELDGATE_BOARDS=$PWD/boards
+  .build/debug/fieldsim run --site "$site" --state-dir "$FIELDSIM_DIR" >"$work/fieldsim.log" 2>&1 &
+  sim=$!
+  for _ in $(seq 100); do [ -f "$FIELDSIM_DIR/endpoints.json" ] && break; sleep 0.1; done
+  [ -f "$FIELDSIM_DIR/endpoints.json" ] || { cat "$work/fieldsim.log" >&2; echo "measure-rss: the simulator did not start" >&2; exit 1; }
+fi
 
 if [ -z "$site" ]; then
   site=$work/site.json
