@@ -37,15 +37,19 @@ let package = Package(
         .executableTarget(name: "fieldsim", dependencies: ["FieldCore", "FieldSim"]),
         .executableTarget(name: "fieldbench", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldSim", "FieldRuntime", "CModbusBaseline"]),
 
+        // What the end-to-end and console tests share: a real `fieldgate run` beside the simulator.
+        // Used by test targets only.
+        .target(name: "FieldTestSupport", dependencies: ["FieldCore", "FieldSim"], path: "Tests/FieldTestSupport"),
+
         .testTarget(name: "FieldCoreTests", dependencies: ["FieldCore"]),
         .testTarget(name: "FieldHALTests", dependencies: ["FieldHAL", "FieldCore", "CModbus"]),
         .testTarget(name: "FieldDevicesTests", dependencies: ["FieldDevices", "FieldCore", "FieldHAL", "CModbus"]),
         .testTarget(name: "FieldAppsTests", dependencies: ["FieldApps", "FieldCore", "FieldDevices"]),
         .testTarget(name: "GB26875Tests", dependencies: ["GB26875", "FieldCore"]),
         .testTarget(name: "FieldRuntimeTests", dependencies: ["FieldRuntime", "FieldCore", "FieldHAL", "FieldDevices", "FieldSim"]),
-        .testTarget(name: "FieldConsoleTests", dependencies: ["FieldConsole", "FieldCore", "FieldHAL", "FieldDevices", "FieldRuntime", "FieldSim"]),
+        .testTarget(name: "FieldConsoleTests", dependencies: ["FieldConsole", "FieldCore", "FieldHAL", "FieldDevices", "FieldRuntime", "FieldSim", "FieldTestSupport"]),
         .testTarget(name: "FieldSimTests", dependencies: ["FieldSim", "FieldCore", "FieldHAL", "FieldDevices"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["FieldCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldSim", "FieldTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

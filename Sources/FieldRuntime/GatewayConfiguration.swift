@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import FieldApps
 import FieldCore
 import FieldDevices
@@ -83,7 +88,13 @@ public struct GatewayConfiguration: Sendable {
     public static func defaultBoardDirectories(environment: [String: String], executablePath: String) -> [String] {
         var dirs: [String] = []
         if let env = environment["FIELDGATE_BOARDS"], !env.isEmpty { dirs += env.split(separator: ":").map(String.init) }
-        let exeDir = executablePath.contains("/") ? String(executablePath[..<executablePath.lastIndex(of: "/")!]) : "."
+        // The binary's real location: `.build/debug` is a symlink, and `..` in a path is resolved
+        // from where the link points.
+        let resolved = realpath(executablePath, nil).map { p in
+            defer { free(p) }
+            return String(cString: p)
+        } ?? executablePath
+        let exeDir = resolved.contains("/") ? String(resolved[..<resolved.lastIndex(of: "/")!]) : "."
         dirs.append(exeDir + "/../share/fieldgate/boards")
         dirs.append(exeDir + "/../../boards")
         dirs.append(exeDir + "/../../../boards")

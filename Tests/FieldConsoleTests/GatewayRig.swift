@@ -1,28 +1,19 @@
 import FieldConsole
 import FieldCore
 import FieldSim
+import FieldTestSupport
 import Foundation
 
 /// A real gateway against the simulator: the simulator's parts run in the test process (every
 /// device of a site file on the wire: RTU buses on ptys, the board's GPIO lines on their socket),
-/// and the real `fieldgate run` runs as a child process with its console on a pty linked at
-/// `state/console`, exactly as picocom would use it on the simulator board.
+/// and the real `fieldgate run` runs as a child process (FieldTestSupport's `GatewayProcess`)
+/// with its console on a pty linked at `state/console`, exactly as picocom would use it on the
+/// simulator board.
 ///
 /// Everything lives in a temporary directory of its own; `stop()` (or deinit, also when a test
 /// fails) ends the gateway with SIGTERM (SIGKILL if it does not go), stops the simulator and
 /// removes the directory, so rigs run in parallel.
 final class GatewayRig {
-    enum Failure: Error, CustomStringConvertible {
-        case notBuilt(String)
-        case notReady(String)
-        var description: String {
-            switch self {
-            case .notBuilt(let p): "\(p) is missing: build it first (swift build)"
-            case .notReady(let log): "the gateway did not become ready:\n\(log)"
-            }
-        }
-    }
-
     /// The password of every console user of the rig's sites.
     static let password = Fixture.password
 
@@ -62,8 +53,7 @@ final class GatewayRig {
 
     let directory: String
     let simulator: Simulator
-    let gateway: Process
-    private let output: FileHandle
+    let gateway: GatewayProcess
     private var stopped = false
 
     var stateDirectory: String { directory + "/state" }
@@ -72,14 +62,13 @@ final class GatewayRig {
     /// The console's pty link (board `sim`: `${STATE_DIR}/console`).
     var consoleLink: String { stateDirectory + "/console" }
     var consoleSocket: String { stateDirectory + "/console.sock" }
-    static var fieldgate: String { repositoryRoot + "/.build/debug/fieldgate" }
+    static var fieldgate: String { (try? TestSupport.executable("fieldgate")) ?? repositoryRoot + "/.build/debug/fieldgate" }
 
     /// Starts the simulator on `simulatedSite` (the devices as they are on the wire) and the
     /// gateway on `site` (as the site file says they are), and waits for the gateway's READY=1.
     /// - Parameter simulatedSite: defaults to `site`; differs when the field does (a replaced
     ///   sensor still on its factory address).
     init(site: String = GatewayRig.site(), simulatedSite: String? = nil, factorySite: String? = nil) throws {
-        guard FileManager.default.isExecutableFile(atPath: GatewayRig.fieldgate) else { throw Failure.notBuilt(GatewayRig.fieldgate) }
         directory = NSTemporaryDirectory() + "fieldgate-console-\(UUID().uuidString.prefix(8))"
         let fm = FileManager.default
         try fm.createDirectory(atPath: directory + "/state", withIntermediateDirectories: true)
@@ -88,8 +77,9 @@ final class GatewayRig {
         if let factorySite { try factorySite.write(toFile: directory + "/state/site.json.factory", atomically: false, encoding: .utf8) }
         try (simulatedSite ?? site).write(toFile: directory + "/sim/site.json", atomically: false, encoding: .utf8)
 
-        let environment = ["FIELDGATE_BOARDS": repositoryRoot + "/boards", "FIELDSIM_DIR": directory + "/sim",
+        let environment = ["FIELDGATE_BOARDS": TestSupport.boards, "FIELDSIM_DIR": directory + "/sim",
                            "STATE_DIR": directory + "/sim", "PATH": "/usr/bin:/bin"]
+        let simulator: Simulator
         do {
             simulator = try Simulator(sitePath: directory + "/sim/site.json", stateDirectory: directory + "/sim", environment: environment)
             try simulator.start()
@@ -97,40 +87,24 @@ final class GatewayRig {
             try? fm.removeItem(atPath: directory)
             throw error
         }
-
-        let notify = try NotifySocket(path: directory + "/notify.sock")
-        let log = directory + "/gateway.log"
-        fm.createFile(atPath: log, contents: nil)
-        output = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        gateway = Process()
-        gateway.executableURL = URL(fileURLWithPath: GatewayRig.fieldgate)
-        gateway.arguments = ["run", "--site", directory + "/state/site.json", "--state-dir", directory + "/state"]
-        gateway.environment = ["FIELDGATE_BOARDS": repositoryRoot + "/boards", "FIELDSIM_DIR": directory + "/sim",
-                               "NOTIFY_SOCKET": notify.path, "PATH": "/usr/bin:/bin"]
-        gateway.standardOutput = output
-        gateway.standardError = output
-        gateway.standardInput = FileHandle.nullDevice
         do {
-            try gateway.run()
+            gateway = try GatewayProcess(sitePath: directory + "/state/site.json", stateDirectory: directory + "/state",
+                                         simulatorDirectory: directory + "/sim")
         } catch {
             simulator.stop()
             try? fm.removeItem(atPath: directory)
             throw error
         }
-        guard notify.wait(for: "READY=1", timeout: 60) else {
-            let text = gatewayLog
-            stop()
-            throw Failure.notReady(text)
-        }
+        self.simulator = simulator
     }
 
     deinit { stop() }
 
     /// What the gateway logged so far.
-    var gatewayLog: String { (try? String(contentsOfFile: directory + "/gateway.log", encoding: .utf8)) ?? "" }
+    var gatewayLog: String { gateway.log }
 
     /// The gateway's process id, for its threads under /proc.
-    var pid: Int32 { gateway.processIdentifier }
+    var pid: Int32 { gateway.pid }
 
     /// A terminal on the console's pty, as picocom, already past "press Enter".
     func picocom(answersCursorQueries: Bool = true) throws -> GatewayTerminalClient {
@@ -179,70 +153,16 @@ final class GatewayRig {
     func stop() {
         guard !stopped else { return }
         stopped = true
-        if gateway.isRunning {
-            gateway.terminate()
-            let deadline = Date().addingTimeInterval(15)
-            while gateway.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-            if gateway.isRunning { kill(gateway.processIdentifier, SIGKILL) }
-            gateway.waitUntilExit()
-        }
-        try? output.close()
+        gateway.stop()
         simulator.stop()
         try? FileManager.default.removeItem(atPath: directory)
     }
 
     /// Waits for the gateway to exit by itself (restart, factory reset); its exit status.
     func waitForExit(timeout: Double = 30) -> Int32? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while gateway.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        return gateway.isRunning ? nil : gateway.terminationStatus
-    }
-}
-
-/// A datagram socket standing in for systemd's `NOTIFY_SOCKET`: the gateway says `READY=1` on
-/// it once its workers and its console run.
-final class NotifySocket {
-    let path: String
-    private let fd: Int32
-
-    init(path: String) throws {
-        self.path = path
-        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
-        let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard rc == 0 else { throw GatewayTerminalClient.Failure.open(path, errno) }
-    }
-
-    deinit {
-        close(fd)
-        unlink(path)
-    }
-
-    /// True once a datagram containing `text` arrives within `timeout` seconds.
-    func wait(for text: String, timeout: Double) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while Date() < deadline {
-            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&p, 1, 200) >= 0 else { continue }
-            guard p.revents & Int16(POLLIN) != 0 else { continue }
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n > 0, String(decoding: buffer[0..<n], as: UTF8.self).contains(text) { return true }
-        }
-        return false
+        gateway.waitForExit(timeout: .milliseconds(Int64(timeout * 1000)))
     }
 }
 
 /// The repository's root (for the built gateway and the board files).
-let repositoryRoot: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    while url.path != "/" {
-        url.deleteLastPathComponent()
-        if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
-    }
-    return FileManager.default.currentDirectoryPath
-}()
+let repositoryRoot = TestSupport.repositoryRoot

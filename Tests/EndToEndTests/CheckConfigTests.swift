@@ -1,0 +1,140 @@
+import FieldCore
+import FieldSim
+import FieldTestSupport
+import Foundation
+import Testing
+
+/// `fieldgate check-config` and start-up validation, as a technician meets them: exit status 0
+/// and a summary for a good file; 1 and every error at once, each with its JSON path, for a bad
+/// one; and `fieldgate run` refuses a bad file without starting anything.
+@Suite("fieldgate check-config")
+struct CheckConfigTests {
+    /// A site with a mistake in nearly every section; all are found by reading the file.
+    static let badFile = """
+        {"site": {"id": "bad site"},
+         "board": "sim",
+         "buses": [{"name": "pole-bus", "type": "rtu", "port": "rs485-1", "baud": 9601},
+                   {"name": "plant", "type": "tcp", "host": "127.0.0.1", "port": 70000}],
+         "devices": [
+           {"id": "lamp-1", "profile": "fg-slc", "bus": "pole-bus", "address": 248},
+           {"id": "pt", "profile": "fg-presure-tx", "bus": "pole-bus", "address": 2},
+           {"id": "tank", "profile": "fg-level", "bus": "nowhere", "address": 3, "pol": "1s"},
+           {"id": "ai", "profile": "fg-ai4", "bus": "pole-bus", "address": 5,
+            "points": {"ch1": {"loop": {"range": [0, 1.6], "unit": "MPa"}, "scael": 2}}},
+           {"id": "lamp-2", "profile": "fg-slc", "bus": "pole-bus", "address": 7, "poll": "10ms"}
+         ],
+         "colour": "blue"
+        }
+        """
+
+    /// Each error of `badFile`: its JSON path and what the message must say.
+    static let badFileErrors: [(path: String, says: String)] = [
+        ("site.id", "\"bad site\" is not a valid id"),
+        ("buses[0].baud", "9601 is not a standard baud rate"),
+        ("buses[1].port", "70000 is out of range"),
+        ("devices[0].address", "248 is not a unit address on an RTU bus"),
+        ("devices[1].profile", "unknown profile \"fg-presure-tx\" (did you mean \"fg-pressure-tx\"?)"),
+        ("devices[2].bus", "no bus named \"nowhere\""),
+        ("devices[2].pol", "unknown key (did you mean \"poll\"?)"),
+        ("devices[3].points.ch1.scael", "unknown key (did you mean \"scale\"?)"),
+        ("devices[4].poll", "10ms is out of range"),
+        ("colour", "unknown key"),
+    ]
+
+    /// A well-formed site that does not fit its board, with an app setting of the wrong kind.
+    static let wrongForTheBoard = """
+        {"site": {"id": "bad-board"},
+         "board": "sim",
+         "buses": [{"name": "pole-bus", "type": "rtu", "port": "rs485-9"}],
+         "devices": [
+           {"id": "cab", "profile": "fg-pole-cabinet", "signals": {"door": "DO1", "water": "DI99"}},
+           {"id": "tank", "profile": "fg-level", "bus": "pole-bus", "address": 6, "settings": {"low": "deep"}},
+           {"id": "lamp-3", "profile": "fg-lamp-relay", "signals": {"relay": "DI2"}}
+         ]
+        }
+        """
+
+    static let wrongForTheBoardErrors: [(path: String, says: String)] = [
+        ("buses[0].port", "board sim has no serial port \"rs485-9\""),
+        ("devices[0].signals.door", "DO1 is an output on board sim, but door is an input"),
+        ("devices[0].signals.water", "board sim has no line \"DI99\""),
+        ("devices[2].signals.relay", "DI2 is an input on board sim, but relay is an output"),
+        ("devices[1].settings.low", "expected a number"),
+    ]
+
+    /// Runs `fieldgate ARGUMENTS` to the end: its exit status and output.
+    static func fieldgate(_ arguments: [String], in directory: String) throws -> (status: Int32?, output: String) {
+        let process = try ChildProcess(executable: try TestSupport.executable("fieldgate"), arguments: arguments,
+                                       environment: ["FIELDGATE_BOARDS": TestSupport.boards, "FIELDSIM_DIR": directory + "/sim"],
+                                       logPath: directory + "/fieldgate-\(UUID().uuidString.prefix(8)).log")
+        let status = process.waitForExit(timeout: .seconds(30))
+        process.terminate()
+        return (status, process.logTail(lines: 200))
+    }
+
+    /// The error lines of check-config's output, by JSON path.
+    static func errorLines(_ output: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for line in output.split(separator: "\n") where line.hasPrefix("  ") {
+            guard let colon = line.range(of: ": ") else { continue }
+            out[String(line[..<colon.lowerBound].dropFirst(2))] = String(line[colon.upperBound...])
+        }
+        return out
+    }
+
+    @Test("the demo site passes: exit 0 and a summary")
+    func goodSite() throws {
+        let dir = try Waiting.temporaryDirectory(prefix: "fieldgate-check")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (status, output) = try Self.fieldgate(["check-config", EndToEndRig.demoSitePath], in: dir)
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("\(EndToEndRig.demoSitePath): OK (site demo, board sim, 3 buses, 13 devices)"), "\(output)")
+    }
+
+    @Test("bad sites: exit 1 and every error at once, each with its JSON path", arguments: [
+        ("bad", CheckConfigTests.badFile, CheckConfigTests.badFileErrors),
+        ("wrong-for-the-board", CheckConfigTests.wrongForTheBoard, CheckConfigTests.wrongForTheBoardErrors),
+    ])
+    func badSites(name: String, text: String, errors: [(path: String, says: String)]) throws {
+        let dir = try Waiting.temporaryDirectory(prefix: "fieldgate-check")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/\(name).json"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let (status, output) = try Self.fieldgate(["check-config", path], in: dir)
+        #expect(status == 1, "\(output)")
+        #expect(output.contains("\(path): \(errors.count) errors"), "\(output)")
+        let lines = Self.errorLines(output)
+        #expect(lines.count == errors.count, "\(output)")
+        for e in errors {
+            #expect(lines[e.path]?.contains(e.says) == true, "\(e.path) should say \(e.says):\n\(output)")
+        }
+    }
+
+    @Test("a file that is not JSON, and one that is not there: exit 1, said at the top level")
+    func unreadableFiles() throws {
+        let dir = try Waiting.temporaryDirectory(prefix: "fieldgate-check")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let broken = dir + "/broken.json"
+        try "{\"site\": {\"id\": \"x\"},\n \"board\": \"sim\",\n \"buses\": [,]\n}\n".write(toFile: broken, atomically: true, encoding: .utf8)
+        let notJSON = try Self.fieldgate(["check-config", broken], in: dir)
+        #expect(notJSON.status == 1 && notJSON.output.contains("\(broken): 1 error"), "\(notJSON.output)")
+        #expect(Self.errorLines(notJSON.output)["(top level)"]?.contains("JSON") == true, "\(notJSON.output)")
+        let missing = try Self.fieldgate(["check-config", dir + "/missing.json"], in: dir)
+        #expect(missing.status == 1 && Self.errorLines(missing.output)["(top level)"]?.contains("cannot read the file") == true, "\(missing.output)")
+    }
+
+    @Test("fieldgate run refuses a bad site with the same errors and starts nothing")
+    func runRefusesABadSite() throws {
+        let dir = try Waiting.temporaryDirectory(prefix: "fieldgate-check")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/bad.json"
+        try Self.badFile.write(toFile: path, atomically: true, encoding: .utf8)
+        let (status, output) = try Self.fieldgate(["run", "--site", path, "--state-dir", dir + "/gw"], in: dir)
+        #expect(status == 1, "\(output)")
+        #expect(output.contains("not starting: the configuration has errors"), "\(output)")
+        let lines = Self.errorLines(output)
+        for e in Self.badFileErrors { #expect(lines[e.path]?.contains(e.says) == true, "\(e.path):\n\(output)") }
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/gw")) ?? []
+        #expect(!left.contains("fieldgate.sock") && !left.contains("console.sock") && !left.contains("outbox.db"), "\(left)")
+    }
+}

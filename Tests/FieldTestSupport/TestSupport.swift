@@ -1,0 +1,53 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import FieldSim
+import Foundation
+
+/// Where the tests find the repository, the built executables and free ports.
+public enum TestSupport {
+    /// The repository's root, found from this file's path (tests run from any directory).
+    public static let repositoryRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
+        }
+        return FileManager.default.currentDirectoryPath
+    }()
+
+    /// The repository's board files, for `FIELDGATE_BOARDS`.
+    public static var boards: String { repositoryRoot + "/boards" }
+
+    /// A built executable of this package (`fieldgate`, `fieldsim`): next to the test bundle (the
+    /// configuration the tests were built in), else in `.build/debug`.
+    ///
+    /// - Throws: `ChildProcessError` naming where it looked when it is not built.
+    public static func executable(_ name: String) throws -> String {
+        let candidates = [
+            ((Bundle.main.executablePath ?? "") as NSString).deletingLastPathComponent + "/" + name,
+            repositoryRoot + "/.build/debug/" + name,
+        ]
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw ChildProcessError("\(name) is not built (looked in \(candidates.joined(separator: ", "))); run swift build --build-tests")
+        }
+        return found
+    }
+
+    /// A TCP port on 127.0.0.1 that nobody listens on right now (the kernel's pick).
+    ///
+    /// - Throws: `ChildProcessError` when no socket can be bound.
+    public static func freeTCPPort() throws -> Int {
+        let fd = socket(AF_INET, CInt(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw ChildProcessError("no free port: \(String(cString: strerror(errno)))") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
