@@ -8,19 +8,21 @@
 # target's timing what its own tests expect, and on 2 cores it is faster too.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+logs=$(mktemp -d "${TMPDIR:-/tmp}/fieldgate-tests.XXXXXX")
 failed=()
 for dir in Tests/*/; do
   target=$(basename "$dir")
   echo "== $target"
-  if ! swift test --skip-build --filter "^$target\." 2>&1 | tee "/tmp/fieldgate-test-$target.log" | grep -E '^(✘|✔ Test run|✘ Test run)|error:' ; then
+  if ! swift test --skip-build --filter "^$target\." 2>&1 | tee "$logs/$target.log" | grep -E '^(✘|✔ Test run|✘ Test run)|error:' ; then
     :
   fi
-  if ! grep -q '✔ Test run with' "/tmp/fieldgate-test-$target.log"; then
+  if ! grep -q '✔ Test run with' "$logs/$target.log"; then
     failed+=("$target")
   fi
 done
 if [ ${#failed[@]} -gt 0 ]; then
-  echo "FAILED: ${failed[*]} (full logs in /tmp/fieldgate-test-<target>.log)"
+  echo "FAILED: ${failed[*]} (full logs in $logs)"
   exit 1
 fi
+rm -rf "$logs"
 echo "all test targets passed"
