@@ -184,13 +184,13 @@ check "it runs as $user (uid and gid $uid/$gid)" test "$(awk '$1 == "Uid:" || $1
 has_group() { awk '$1 == "Groups:" { for (i = 2; i <= NF; i++) print $i }' /proc/$pid/status | grep -qx "$(in_root getent group "$1" | cut -d: -f3)"; }
 gpio_and_serial() { has_group fieldgate && has_group dialout; }
 check "its groups include fieldgate (udev: GPIO chips, watchdog) and dialout (serial ports)" gpio_and_serial
-api_status() { in_root fieldgate status --state-dir /var/lib/fieldgate | grep -q '"new-gateway"'; }
+api_status() { in_root fieldgate status --json --state-dir /var/lib/fieldgate | grep -q '"new-gateway"'; }
 check "its local API answers (fieldgate status --state-dir /var/lib/fieldgate)" api_status
 # An administrator in group fieldgate, not root, reaches the sockets too (docs/install.md).
 in_root adduser --quiet --system --no-create-home tech >/dev/null
 in_root adduser --quiet tech fieldgate >/dev/null
 as_tech() { in_root setpriv --reuid tech --regid nogroup --init-groups "$@"; }
-tech_status() { as_tech fieldgate status --state-dir /var/lib/fieldgate | grep -q '"new-gateway"'; }
+tech_status() { as_tech fieldgate status --json --state-dir /var/lib/fieldgate | grep -q '"new-gateway"'; }
 check "a member of group fieldgate gets the status too" tech_status
 check "the console socket is there" test -S "$R/var/lib/fieldgate/console.sock"
 if [ -n "$notify" ]; then
