@@ -126,7 +126,9 @@ public func writeStandardError(_ text: String) { writeAll(2, text) }
 /// moment, when stdout is a pipe that `print` would buffer).
 public func writeStandardOutput(_ text: String) { writeAll(1, text) }
 
-private func writeAll(_ fd: Int32, _ text: String) {
+/// Writes all of `text` to a file descriptor, retrying EINTR and short writes; stops quietly at
+/// an error (the reader went away).
+public func writeAll(_ fd: Int32, _ text: String) {
     let bytes = Array(text.utf8)
     var offset = 0
     while offset < bytes.count {
