@@ -262,7 +262,7 @@ struct EngineCore: Sendable {
                 revision &+= 1
                 log.notice("alarm acknowledged \(id) by \(origin.user)")
                 sink.alarm(event)
-                reply(.success(.string(id.rawValue)))
+                reply(.success(["alarm": .string(id.rawValue), "by": .string(origin.user)]))
             } else {
                 reply(.failure(CommandError(.invalidArgument, "alarm \(id) is already acknowledged")))
             }

@@ -52,7 +52,7 @@ extension Gateway {
     var statusJSON: JSONValue {
         let alarms = engine.alarms
         let online = engine.online
-        return [
+        var o: [String: JSONValue] = [
             "version": .string(FieldgateVersion.string),
             "site": .string(configuration.site.info.id),
             "board": .string(configuration.board.id),
@@ -63,6 +63,8 @@ extension Gateway {
             "alarmsUnacknowledged": .number(Double(alarms.filter { !$0.acknowledged }.count)),
             "buses": .array(buses.keys.sorted().map { buses[$0]!.statistics.json }),
         ]
+        o.merge(extraStatus) { _, extra in extra }
+        return .object(o)
     }
 }
 

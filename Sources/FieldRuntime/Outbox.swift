@@ -98,9 +98,9 @@ public final class Outbox: Sendable {
     /// Like `append`, for callers on their own threads (a bus worker): blocks until stored.
     public func appendAndWait(_ messages: [OutboxMessage], as kind: OutboxClass) throws(OutboxError) {
         precondition(!database.isCurrent, "Outbox.appendAndWait called from the outbox's own thread would wait for itself")
-        let handoff = UplinkHandoff<Result<Void, OutboxError>>()
-        enqueue(Append(kind: kind, messages: messages, durable: true) { handoff.put($0) })
-        try handoff.take().get()
+        let result = BlockingQueue<Result<Void, OutboxError>>()
+        enqueue(Append(kind: kind, messages: messages, durable: true) { result.push($0) })
+        try result.pop(until: .max)?.get()
     }
 
     /// Queues `messages` and returns at once; they are committed with the next group of writes,
@@ -213,7 +213,10 @@ public final class Outbox: Sendable {
         }
         let store = store(db)
         if work.restart { store.restartDelivery() }
-        write(work.appends, to: store)
+        let results = write(work.appends, to: store)
+        // Counts first, so a caller told "stored" sees its records in `stats`.
+        publishStats(store)
+        for (append, result) in results { append.done?(result) }
         if !work.confirms.isEmpty {
             do {
                 try store.confirm(work.confirms)
@@ -225,30 +228,33 @@ public final class Outbox: Sendable {
         publishStats(store)
     }
 
-    private func write(_ appends: [Append], to store: OutboxStore) {
-        guard !appends.isEmpty else { return }
+    /// Stores the appends; returns what to tell each one's caller.
+    private func write(_ appends: [Append], to store: OutboxStore) -> [(Append, Result<Void, OutboxError>)] {
+        guard !appends.isEmpty else { return [] }
+        var results: [(Append, Result<Void, OutboxError>)] = []
         var accepted: [Append] = []
         for a in appends {
             if let big = a.messages.first(where: { $0.storedSize > maxBytes }) {
                 let error = OutboxError.recordTooLarge(topic: big.topic, bytes: big.storedSize, maxBytes: maxBytes)
                 log.error("\(error)")
                 countDropped(a.kind, a.messages.count, in: store)
-                a.done?(.failure(error))
+                results.append((a, .failure(error)))
             } else {
                 accepted.append(a)
             }
         }
-        guard !accepted.isEmpty else { return }
+        guard !accepted.isEmpty else { return results }
         do {
             try store.append(accepted.map { ($0.kind, $0.messages) }, durable: accepted.contains(where: \.durable), now: clock.now())
-            for a in accepted { a.done?(.success(())) }
+            results += accepted.map { ($0, .success(())) }
         } catch {
             log.error("cannot store \(accepted.reduce(0) { $0 + $1.messages.count }) records: \(error)")
             for a in accepted {
                 if a.done == nil { countDropped(a.kind, a.messages.count, in: store) }
-                a.done?(.failure(.storage(error)))
+                results.append((a, .failure(.storage(error))))
             }
         }
+        return results
     }
 
     private func countDropped(_ kind: OutboxClass, _ n: Int, in store: OutboxStore) {

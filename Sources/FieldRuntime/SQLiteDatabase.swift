@@ -44,7 +44,8 @@ public final class SQLiteDatabase {
         try SQLiteStatement(sql: sql, connection: connection)
     }
 
-    /// The connection's prepared statement for `sql`, prepared on first use.
+    /// The connection's prepared statement for `sql`, prepared on first use and kept: for SQL of
+    /// fixed text with `?` parameters, never SQL built from values.
     public func statement(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
         if let s = statements[sql] { return s }
         let s = try prepare(sql)

@@ -11,64 +11,63 @@ public final class SQLiteWorker: Sendable {
 
     /// The database file.
     public let path: String
-    private let mailbox = UplinkMailbox<Job>()
-    private let thread: UplinkThread
+    private let jobs = BlockingQueue<Job>()
+    private let thread: WorkerThread
+    private let identity = UplinkThreadIdentity()
 
     /// Opens `path` on a new thread named `name` and runs `setUp` there (schema, pragmas) before
     /// any job.
     /// - Throws: `SQLiteError` when the file cannot be opened or `setUp` fails; the thread is gone then.
     public init(path: String, name: String = "sqlite", setUp: @escaping @Sendable (SQLiteDatabase) throws(SQLiteError) -> Void = { _ in }) throws(SQLiteError) {
         self.path = path
-        let opened = UplinkHandoff<Result<Void, SQLiteError>>()
-        let mailbox = self.mailbox
+        let opened = BlockingQueue<Result<Void, SQLiteError>>()
+        let (jobs, identity) = (self.jobs, self.identity)
         do {
-            thread = try UplinkThread(name: name) {
+            thread = try WorkerThread(name: name) {
+                identity.claim()
                 let db: SQLiteDatabase
                 do throws(SQLiteError) {
                     db = try SQLiteDatabase(path: path)
                     try setUp(db)
                 } catch {
-                    mailbox.close()
-                    opened.put(.failure(error))
+                    jobs.close()
+                    opened.push(.failure(error))
                     return
                 }
-                opened.put(.success(()))
-                while let jobs = mailbox.takeAll() {
-                    for job in jobs { job(db) }
-                }
+                opened.push(.success(()))
+                while let job = jobs.pop(until: .max) { job(db) }
             }
         } catch {
             throw SQLiteError(code: 1, message: error.description, path: path)
         }
-        if case .failure(let e) = opened.take() {
+        if case .failure(let e)? = opened.pop(until: .max) {
             thread.join()
             throw e
         }
     }
 
     deinit {
-        mailbox.close()
-        if !thread.isCurrent { thread.join() }
+        close()
     }
 
     /// True on the worker's own thread (inside a job).
-    public var isCurrent: Bool { thread.isCurrent }
+    public var isCurrent: Bool { identity.isCurrent }
 
     /// Queues `job`; false when the worker is closed (the job will not run).
     @discardableResult
     public func submit(_ job: @escaping Job) -> Bool {
-        mailbox.put(job)
+        jobs.push(job)
     }
 
     /// Runs `job` on the worker and waits for it, blocking the calling thread. For callers on
     /// their own threads; from async code use `run`.
     public func perform<T: Sendable>(_ job: @escaping @Sendable (SQLiteDatabase) throws(SQLiteError) -> T) throws(SQLiteError) -> T {
-        precondition(!thread.isCurrent, "SQLiteWorker.perform called from its own thread would wait for itself")
-        let result = UplinkHandoff<Result<T, SQLiteError>>()
-        guard submit({ db in result.put(Result { () throws(SQLiteError) -> T in try job(db) }) }) else {
+        precondition(!isCurrent, "SQLiteWorker.perform called from its own thread would wait for itself")
+        let result = BlockingQueue<Result<T, SQLiteError>>()
+        guard submit({ db in result.push(Result { () throws(SQLiteError) -> T in try job(db) }) }), let r = result.pop(until: .max) else {
             throw .closed(path: path)
         }
-        return try result.take().get()
+        return try r.get()
     }
 
     /// Runs `job` on the worker; the calling task suspends (no pool thread is blocked).
@@ -83,7 +82,7 @@ public final class SQLiteWorker: Sendable {
 
     /// Finishes the queued jobs, closes the database and ends the thread. Later jobs are refused.
     public func close() {
-        mailbox.close()
-        if !thread.isCurrent { thread.join() }
+        jobs.close()
+        if !isCurrent { thread.join() }
     }
 }

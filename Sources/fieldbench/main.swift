@@ -16,6 +16,8 @@ let benchmarks: [Benchmark] = [
               run: ModbusBenchmark.run),
     Benchmark(name: "sim", summary: "simulator: ≥ 10,000 TCP devices vs a plain C libmodbus server; a paced 9600-baud RTU bus vs its limit",
               run: SimBenchmark.run),
+    Benchmark(name: "uplink", summary: "outbox backlog drain to a local mosquitto after an outage; live alarm store and PUBACK latency",
+              run: UplinkBenchmark.run),
     Benchmark(name: "runtime", summary: "fieldgate run: CPU and RSS at 100 TCP devices, a saturated RTU bus's utilisation, coalesced requests",
               run: RuntimeBenchmark.run),
 ]
@@ -49,6 +51,9 @@ do {
             try b.run([])
             print("")
         }
+    case "outbox-writer":
+        // Not a benchmark: the child process the outbox's kill -9 and the uplink's last-will tests run.
+        try OutboxWriter.run(Array(args.dropFirst()))
     case let name?:
         guard let b = benchmarks.first(where: { $0.name == name }) else {
             throw UsageError("unknown command \"\(name)\"\n\n\(usage)")

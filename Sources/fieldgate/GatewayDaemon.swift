@@ -13,7 +13,7 @@ enum GatewayDaemon {
     /// - Parameters:
     ///   - loadConfiguration: loads and validates the site file (path, state directory).
     ///   - validate: validates an edited site document the same way (the console's config store).
-    static func run(sitePath: String, stateDirectory: String, mqtt: String?,
+    static func run(sitePath: String, stateDirectory: String, mqtt: MQTTURL?,
                     loadConfiguration: (String, String) throws(ConfigError) -> GatewayConfiguration,
                     validate: @escaping ConfigStore.Validator) -> Int32 {
         Supervisor.blockSignals()
@@ -31,15 +31,28 @@ enum GatewayDaemon {
             writeStandardError("fieldgate: not starting: the configuration has errors\n\(error.description)\n")
             return 1
         }
-        let audit = openAuditLog(configuration.site.storage, stateDirectory: stateDirectory)
+        let site = configuration.site
+        let outbox: Outbox
+        do {
+            outbox = try Outbox(storage: site.storage, stateDirectory: stateDirectory)
+        } catch {
+            writeStandardError("fieldgate: not starting: cannot open the outbox: \(error)\n")
+            return 1
+        }
+        let audit = openAuditLog(outbox)
+        let sink = OutboxSink(audit: audit)
         let gateway: Gateway
         do {
             gateway = try Gateway(configuration: configuration, stateDirectory: stateDirectory, factories: BuiltinApps.factories,
-                                  sink: LogOnlySink(audit: audit))
+                                  sink: sink)
         } catch {
             writeStandardError("fieldgate: not starting: \(error)\n")
             return 1
         }
+        let uplink = startUplink(gateway: gateway, outbox: outbox, sink: sink, override: mqtt)
+        let monitor = RuntimeUplinkMonitor(uplink: uplink, outbox: outbox,
+                                           configured: (mqtt ?? site.uplink?.url).map(\.description))
+        gateway.setStatusProvider { monitor.json }
         let restart = RestartFlag()
         gateway.onRestart { restart.request() }
         do {
@@ -51,7 +64,7 @@ enum GatewayDaemon {
         }
         let store = ConfigStore(configuration: configuration, validate: validate)
         store.attach(gateway)
-        let console = startConsole(gateway: gateway, store: store, audit: audit, stateDirectory: stateDirectory, mqtt: mqtt)
+        let console = startConsole(gateway: gateway, store: store, audit: audit, stateDirectory: stateDirectory, monitor: monitor)
         log.notice("fieldgate \(FieldgateVersion.string) running; local API \(stateDirectory)/fieldgate.sock, console \(stateDirectory)/console.sock")
         // A worker is hung when it has not gone round its loop for 20 s (a poll of a silent
         // device ends after one response timeout; every loop turns at least once a second).
@@ -59,7 +72,12 @@ enum GatewayDaemon {
             gateway.staleWorker(maxAge: 20_000)
         }
         feeder.ready(status: "site \(configuration.site.info.id): \(configuration.site.devices.count) devices")
-        let exit = Supervisor.run(restart: restart) { feeder.tick() }
+        var ticks = 0
+        let exit = Supervisor.run(restart: restart) {
+            feeder.tick()
+            ticks += 1
+            if ticks % 60 == 0 { uplink?.publish(health: gateway.health(now: SystemClock().now())) }
+        }
         feeder.stop()
         switch exit {
         case .signal(let s): log.notice("stopping on signal \(s)")
@@ -67,29 +85,52 @@ enum GatewayDaemon {
         }
         console?.stop()
         gateway.stop()
+        uplink?.stop()
+        outbox.close()
         // A restart is an exit the service manager (systemd Restart=always) turns into a new start.
         return exit == .restart ? 75 : 0
     }
 
-    /// The audit trail in the state database (`storage.path`, default `outbox.db`). Without it
-    /// the gateway still runs; changes are then only logged.
-    private static func openAuditLog(_ storage: StorageConfig, stateDirectory: String) -> AuditLog? {
-        let path = storage.path ?? stateDirectory + "/outbox.db"
+    /// The audit trail in the state database, written by the outbox's writer thread (one writer
+    /// per file). Without it the gateway still runs; changes are then only logged.
+    private static func openAuditLog(_ outbox: Outbox) -> AuditLog? {
         do {
-            return try AuditLog(path: path)
+            return try AuditLog(database: outbox.database)
         } catch {
-            Logger("audit").error("cannot open the audit trail in \(path): \(error); changes are only logged")
+            Logger("audit").error("cannot open the audit trail: \(error); changes are only logged")
+            return nil
+        }
+    }
+
+    /// Connects to the platform when the site or `--mqtt` names a broker. An uplink that cannot
+    /// start (an unreadable TLS file) is logged: the gateway runs on, storing for later.
+    private static func startUplink(gateway: Gateway, outbox: Outbox, sink: OutboxSink, override: MQTTURL?) -> Uplink? {
+        let site = gateway.configuration.site
+        guard let settings = UplinkSettings.resolve(site: site.uplink, override: override) else {
+            Logger("uplink").notice("no uplink configured: readings and alarms stay on the gateway")
+            return nil
+        }
+        do {
+            let uplink = try Uplink(settings: settings, identity: UplinkIdentity(site: site), devices: site.devices.map(UplinkDevice.init),
+                                    outbox: outbox, commands: UplinkCommandHandler { command, origin, reply in
+                                        gateway.execute(command, origin: origin, reply: reply)
+                                    })
+            sink.attach(uplink)
+            try uplink.start()
+            return uplink
+        } catch {
+            Logger("uplink").error("cannot start the uplink to \(settings.url): \(error)")
             return nil
         }
     }
 
     /// The technician's console on the board's console line and on `console.sock`. A line that
     /// cannot be opened is logged; the gateway runs on without it.
-    private static func startConsole(gateway: Gateway, store: ConfigStore, audit: AuditLog?, stateDirectory: String, mqtt: String?) -> ConsoleService? {
+    private static func startConsole(gateway: Gateway, store: ConfigStore, audit: AuditLog?, stateDirectory: String,
+                                     monitor: RuntimeUplinkMonitor) -> ConsoleService? {
         let log = Logger("console")
         let site = gateway.configuration.site
-        let backend = GatewayBackend(gateway: gateway, store: store, audit: audit,
-                                     uplink: UplinkNotBuilt(url: mqtt ?? site.uplink.map { $0.url.description }))
+        let backend = GatewayBackend(gateway: gateway, store: store, audit: audit, uplink: monitor)
         let service: ConsoleService
         do {
             service = try ConsoleService(backend: backend, line: .from(board: gateway.configuration.board.console, settings: site.console),
@@ -99,7 +140,7 @@ enum GatewayDaemon {
             return nil
         }
         do {
-            if let path = try service.startLine() { log.notice("console pty \(path): picocom \(path)") }
+            _ = try service.startLine()
         } catch {
             log.error("\(error); the console socket still works")
         }
@@ -109,37 +150,5 @@ enum GatewayDaemon {
             log.error("\(error)")
         }
         return service
-    }
-}
-
-/// What `status` shows of the uplink while this firmware has none (the MQTT uplink and its
-/// outbox are being built, issue 5): the broker the site names, and no messages stored.
-struct UplinkNotBuilt: UplinkMonitor {
-    var url: String?
-    func uplinkStatus() -> UplinkStatus {
-        UplinkStatus(state: .disabled, broker: url ?? "(none configured)", lastError: url == nil ? nil : "no uplink in this firmware yet")
-    }
-    func outboxStatus() -> OutboxStatus { OutboxStatus(pending: 0) }
-}
-
-/// Logs alarm events while the gateway has no outbox, and keeps the platform's and the local
-/// API's commands in the audit trail (the console audits its own).
-final class LogOnlySink: EngineSink {
-    private let log = Logger("alarms")
-    private let auditLog: AuditLog?
-
-    init(audit: AuditLog?) { auditLog = audit }
-
-    func alarm(_ event: AlarmEvent) { log.notice("\(event.kind.rawValue) \(event.id) [\(event.severity.rawValue)] \(event.message)") }
-    func telemetry(_ readings: [(PointRef, Reading)]) {}
-    func audit(_ command: GatewayCommand, origin: CommandOrigin, result: Result<JSONValue, CommandError>) {
-        guard origin.channel != .console else { return }
-        Logger("audit").notice("\(origin.user) (\(origin.channel.rawValue)): \(command) → \(result)")
-        let outcome: String = switch result {
-        case .success(let v): v.serialized()
-        case .failure(let e): "refused: \(e.message)"
-        }
-        try? auditLog?.record(AuditRecord(time: SystemClock().now(), user: origin.user, channel: origin.channel.rawValue,
-                                          action: "command", target: "\(command)", new: outcome))
     }
 }

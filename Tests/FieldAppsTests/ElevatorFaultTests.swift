@@ -103,6 +103,17 @@ import FieldCore
         #expect(rig.raised.isEmpty)
         rig.wait(.seconds(2))
         #expect(rig.raised == ["moving-with-doors-open"])
+        // Passing the next floor's door zone does not clear it (no chatter floor by floor)…
+        rig.set(.doorZone, true)
+        rig.wait(.milliseconds(400))
+        rig.set(.doorZone, false)
+        rig.wait(.seconds(2))
+        #expect(rig.cleared.isEmpty)
+        #expect(rig.raised == ["moving-with-doors-open"])
+        // …the car stopping does.
+        rig.set(.up, false)
+        rig.wait(.seconds(1))
+        #expect(rig.cleared == ["moving-with-doors-open"])
     }
 
     @Test func doorsOpenedWhileRunningButNotForAChatteringLock() throws {

@@ -164,7 +164,11 @@ import FieldCore
             if case .failure(let e) = r { return e.message }
             return nil
         }
-        #expect(message(rig.command("set-threshold", [:])) == "set-threshold: (top level): give at least one of low, high, rapid-drop")
+        #expect(message(rig.command("set-threshold", [:])) == "set-threshold: (top level): give at least one of low, high, rapid-drop (or alarm and value)")
+        // The platform's uniform form: {"alarm": TYPE, "value": V}.
+        let uniform = rig.command("set-threshold", ["alarm": "high-pressure", "value": 0.9])
+        #expect(try uniform?.get()["high"] == .number(0.9))
+        #expect(message(rig.command("set-threshold", ["alarm": "low-level", "value": 1]))?.contains("\"low-level\" is not allowed") == true)
         #expect(message(rig.command("set-threshold", ["point": "ch9", "low": 0.1]))
                 == "set-threshold: point: \"ch9\" is not allowed (expected one of: pressure)")
         #expect(message(rig.command("set-threshold", ["low": 0.3, "high": 0.25])) == "set-threshold: low: low 0.3 MPa must be below high 0.25 MPa")

@@ -2,6 +2,13 @@ import Testing
 import FieldCore
 @testable import FieldApps
 
+/// The writes of `point` where its value changed (keep-alive refreshes repeat the value).
+func changes(_ writes: [(time: Timestamp, ref: PointRef, value: PointValue)], _ point: String) -> [(time: Timestamp, ref: PointRef, value: PointValue)] {
+    var out: [(time: Timestamp, ref: PointRef, value: PointValue)] = []
+    for w in writes where w.ref.point == point && out.last?.value != w.value { out.append(w) }
+    return out
+}
+
 /// Just enough of an fg-slc single-lamp controller with a 120 W LED luminaire for the app:
 /// it obeys writes and reports what it draws. Faults are switches a test flips.
 struct FakeLampController {
@@ -98,13 +105,14 @@ struct FakeLampController {
         #expect(rig.alarms.all.isEmpty, "\(rig.alarms.all.map(\.message))")
         // Writes at start: the controller's own fallback, then off (it is day).
         #expect(controller.defaultDim == 100 && controller.fallbackTimeout == 300)
-        let switches = rig.writes.filter { $0.ref.point == "switch" }
+        // Keep-alive refreshes repeat the same value: what counts is when the value changes.
+        let switches = changes(rig.writes, "switch")
         #expect(switches.map(\.value) == [.bool(false), .bool(true), .bool(false)])
         #expect(abs((switches[1].time - evening.set).inSeconds) <= 5)
         #expect(abs((switches[2].time - morning.rise).inSeconds) <= 5)
-        let dims = rig.writes.filter { $0.ref.point == "dim" }.map(\.value)
-        #expect(dims == [.number(100), .number(50)])
-        let midnightDim = try #require(rig.writes.last { $0.ref.point == "dim" })
+        let dims = changes(rig.writes, "dim")
+        #expect(dims.map(\.value) == [.number(100), .number(50)])
+        let midnightDim = try #require(dims.last)
         #expect(midnightDim.time - beijingTime("2026-11-22T00:00") <= .seconds(5))
         // Yesterday's totals were published at midnight: the evening's burning time.
         let yesterday = try #require(rig.derivedHistory.first { $0.name == "burning-hours-yesterday" }?.reading.goodNumber)
@@ -232,6 +240,19 @@ struct FakeLampController {
         #expect(rig.writes.filter { $0.ref.point == "default-dim" }.count == 2)
     }
 
+    @Test func theCommandedLevelIsRefreshedBeforeTheControllerFallsBack() throws {
+        // At 22:00 the lamp burns at 100 %; a 2-minute fallback timeout means the gateway must
+        // command the controller at least every minute, or it drops to its default level.
+        var rig = LampFireRig(try lamp(["fallback-timeout": "2m"]), at: beijingTime("2026-11-21T22:00"))
+        var controller = FakeLampController(device: "lamp-1a")
+        rig.run(for: .seconds(10), step: .seconds(5)) { controller.poll(&$0, interval: .seconds(5)) }
+        let first = rig.writes.filter { $0.ref.point == "switch" }.count
+        rig.run(for: .minutes(10), step: .seconds(5)) { controller.poll(&$0, interval: .seconds(5)) }
+        let refreshes = rig.writes.filter { $0.ref.point == "switch" }.count - first
+        #expect((9...11).contains(refreshes), "one refresh a minute over ten minutes, got \(refreshes)")
+        #expect(controller.on && controller.dim == 100)
+    }
+
     @Test func aSwitchReadBackThatDisagreesIsRewritten() throws {
         var rig = LampFireRig(try lamp(), at: beijingTime("2026-11-21T22:00"))
         var controller = FakeLampController(device: "lamp-1a")
@@ -342,7 +363,7 @@ struct FakeLampController {
             lux = flip ? 12 : 20
             poll(&r)
         }
-        #expect(rig.writes.filter { $0.ref.point == "switch" }.count == 1)
+        #expect(changes(rig.writes, "switch").count == 1)
         // A storm: dark for good.
         lux = 6
         rig.run(for: .minutes(1), step: .seconds(5), each: poll)

@@ -138,7 +138,7 @@ struct DoublerFactory: DeviceAppFactory {
         e.post(.command(.acknowledge(AlarmID(rawValue: "t1/high")), CommandOrigin(user: "op", role: .viewer, channel: .platform),
                         reply: { r in done.withLock { $0 = r } }))
         e.processPending()
-        #expect(try done.withLock { $0 }?.get() == .string("t1/high"))
+        #expect(try done.withLock { $0 }?.get() == ["alarm": "t1/high", "by": "op"])
         #expect(e.alarms.first?.acknowledgedBy == "op")
         #expect(sink.alarms.withLock { $0.map(\.kind) } == [.raise, .acknowledge])
     }

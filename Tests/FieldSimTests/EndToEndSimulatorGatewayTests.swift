@@ -4,9 +4,10 @@ import Testing
 
 @testable import FieldSim
 
-/// The built `fieldsim` and `fieldgate` side by side on the demo site: the gateway reads what
-/// the simulator holds, and a device that falls silent goes offline with its comm-lost alarm
-/// while its bus-mates keep being polled, then comes back.
+/// The built `fieldsim` and `fieldgate` (with a real mosquitto for its uplink) side by side on the
+/// demo site: the gateway reads what the simulator holds, and a device that falls silent goes
+/// offline with its comm-lost alarm — published too — while its bus-mates keep being polled, then
+/// comes back.
 @Suite("fieldsim + fieldgate on the demo site")
 struct EndToEndSimulatorGatewayTests {
     @Test("values match; a silent device goes offline alone and comes back", .timeLimit(.minutes(3)))
@@ -20,16 +21,19 @@ struct EndToEndSimulatorGatewayTests {
                                          environment: SimTest.environment, logPath: dir.path + "/fieldsim.log")
         defer { simulator.terminate() }
         try #require(Waiting.forFile(simDir + "/endpoints.json", timeout: .seconds(20)), "fieldsim did not start:\n\(simulator.logTail())")
+        try FileManager.default.createDirectory(atPath: dir.path + "/mqtt", withIntermediateDirectories: true)
+        let broker = try MQTTBroker(directory: dir.path + "/mqtt")
+        defer { broker.stop() }
         let gateway = try ChildProcess(executable: try SimTest.executable("fieldgate"),
-                                       arguments: ["run", "--site", sitePath, "--state-dir", gatewayDir],
+                                       arguments: ["run", "--site", sitePath, "--state-dir", gatewayDir, "--mqtt", broker.url],
                                        environment: SimTest.environment.merging(["FIELDSIM_DIR": simDir]) { _, b in b },
                                        logPath: dir.path + "/fieldgate.log")
         defer { gateway.terminate() }
 
         let api = try #require(Waiting.until(timeout: .seconds(30), interval: .milliseconds(200)) { () -> GatewayClient? in
             guard let c = try? GatewayClient(stateDirectory: gatewayDir), let devices = try? c.call(["op": "devices"]).arrayValue else { return nil }
-            let polled = devices.filter { $0["stats"] != nil }
-            return polled.count == 10 && polled.allSatisfy({ $0["stats"]?["online"] == .bool(true) }) ? c : nil
+            let polled = devices.filter { $0["online"] != nil }
+            return polled.count == 10 && polled.allSatisfy({ $0["online"] == .bool(true) }) ? c : nil
         }, "the gateway did not get every Modbus device online:\n\(gateway.logTail())")
         let control = try ControlClient(path: simDir + "/control.sock")
 
@@ -59,8 +63,16 @@ struct EndToEndSimulatorGatewayTests {
             (try? api.alarms())?.first { $0.id == "lamp-2/comm-lost" && $0.active }
         }
         #expect(lost != nil, "no comm-lost for lamp-2:\n\(gateway.logTail())")
+        var published: [MQTTBroker.Message] = []
+        let raisedOverMQTT = Waiting.until(timeout: .seconds(10), interval: .milliseconds(200)) { () -> Bool? in
+            published += broker.newMessages()
+            return published.contains {
+                $0.topic == "fieldgate/demo/alarms" && jsonContains($0.payload, ["alarm": "lamp-2/comm-lost", "event": "raise", "device": "demo.lamp-2"])
+            } ? true : nil
+        }
+        #expect(raisedOverMQTT == true, "the comm-lost raise did not reach the broker; topics: \(Set(published.map(\.topic)).sorted())")
         let devices = try api.call(["op": "devices"]).arrayValue ?? []
-        #expect(devices.first { $0["id"] == "lamp-2" }?["stats"]?["online"] == .bool(false))
+        #expect(devices.first { $0["id"] == "lamp-2" }?["online"] == .bool(false))
         var seen: [String: Set<Timestamp>] = [:]
         let watchUntil = monotonicMilliseconds() + 5000
         while monotonicMilliseconds() < watchUntil {
@@ -84,6 +96,7 @@ struct EndToEndSimulatorGatewayTests {
             return alarms.contains { $0.id == "lamp-2/comm-lost" && !$0.active } ? true : nil
         }
         #expect(back == true, "lamp-2 did not come back:\n\(gateway.logTail())")
+        #expect((try api.call(["op": "devices"]).arrayValue ?? []).first { $0["id"] == "lamp-2" }?["online"] == .bool(true))
         #expect(try api.points()["lamp-2.voltage"]?.quality == "good")
     }
 }

@@ -120,6 +120,27 @@ struct ModelPhysicsTests {
         #expect(room.co2 < 500, "an empty room airs out to outdoor CO2: \(room.co2) ppm")
     }
 
+    @Test("a school day: CO2 builds up in lessons and falls in the lunch break and at night")
+    func schoolDay() {
+        let weather = Weather(latitude: nil, longitude: nil, utcOffsetMinutes: 480)
+        let room = Room(id: "class-1", weather: weather)
+        room.schoolDay = true
+        var samples: [Int: Double] = [:]
+        var t = Timestamp(iso8601: "2026-09-07T00:00:00+08:00")!  // a Monday
+        for _ in 0..<(24 * 60) {
+            t = t + .minutes(1)
+            room.step(StepTime(now: t, dt: .minutes(1), wall: 0))
+            let local = CivilTime(t, offsetMinutes: 480)
+            if local.minute == 0 { samples[local.hour] = room.co2 }
+        }
+        #expect(samples[7]! < 500 && samples[12]! > 2000, "morning lessons: \(samples[7]!) → \(samples[12]!) ppm")
+        #expect(samples[14]! < samples[12]!, "the lunch break airs the room")
+        #expect(samples[17]! > samples[14]!, "afternoon lessons")
+        #expect(samples[23]! < samples[17]! / 2, "the empty room at night")
+        room.step(StepTime(now: Timestamp(iso8601: "2026-09-12T10:00:00+08:00")!, dt: .minutes(1), wall: 0))
+        #expect(room.occupancy == 0, "no lessons on Saturday")
+    }
+
     @Test("the sensors report their room, after their warm-up")
     func sensorsReportTheRoom() throws {
         let world = try SimTest.world(Self.classroom)

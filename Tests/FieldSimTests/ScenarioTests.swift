@@ -36,13 +36,28 @@ struct ScenarioTests {
         }
     }
 
+    @Test("every site in simulator/sites passes fieldgate check-config (app settings included)")
+    func sitesPassCheckConfig() throws {
+        let gateway = try SimTest.executable("fieldgate")
+        let sites = try FileManager.default.contentsOfDirectory(atPath: SimTest.repositoryRoot + "/simulator/sites").filter { $0.hasSuffix(".json") }
+        #expect(sites.count >= 5)
+        let dir = try ScratchDirectory()
+        for site in sites.sorted() {
+            let check = try ChildProcess(executable: gateway, arguments: ["check-config", SimTest.repositoryRoot + "/simulator/sites/" + site],
+                                         environment: SimTest.environment.merging(["FIELDSIM_DIR": dir.path]) { _, b in b },
+                                         logPath: dir.path + "/\(site).log")
+            #expect(check.waitForExit(timeout: .seconds(20)) == 0, "\(site):\n\(check.logTail())")
+        }
+    }
+
     @Test("a bad scenario gets every problem with its JSON path")
     func badScenario() throws {
         let doc = try JSONValue.parse("""
         {"site": "s.json", "acceleration": -1, "start": "yesterday",
          "steps": [{"at": "2s", "ctl": "set x"}, {"at": "soon", "op": "fault", "target": "a"}, {"at": "1s"}],
          "expect": [{"alarm": "a/b", "raised": true, "never": true}, {"point": "nodot", "above": 1},
-                    {"point": "a.b", "at": "5s", "by": "6s", "below": 2}, {"alarm": "a/b", "raised": true, "by": "1s", "after": "2s"}],
+                    {"point": "a.b", "at": "5s", "by": "6s", "below": 2}, {"alarm": "a/b", "raised": true, "by": "1s", "after": "2s"},
+                    {"mqtt": "a/#/b"}, {"nothing": 1}],
          "duration": "3s", "extra": 1}
         """)
         do {
@@ -53,10 +68,26 @@ struct ScenarioTests {
             for expected in ["acceleration:", "start: expected a time", "steps[0].ctl: usage: set TARGET VALUE",
                              "steps[1].at:", "steps[1].fault: missing", "steps[2]: a step needs", "expect[0]: an alarm expectation takes exactly one",
                              "expect[1].point: expected DEVICE.POINT", "expect[2].at: give either", "expect[3].by: is before",
+                             "expect[4].mqtt: expected a topic filter", "expect[5]: an expectation needs",
                              "duration: 3s ends before", "extra: unknown key"] {
                 #expect(found.contains { $0.hasPrefix(expected) }, "missing \(expected) in:\n\(found.joined(separator: "\n"))")
             }
         }
+    }
+
+    @Test("MQTT topic filters and JSON containment")
+    func mqttMatching() throws {
+        #expect(topicMatches("fieldgate/+/alarms", "fieldgate/demo/alarms"))
+        #expect(!topicMatches("fieldgate/+/alarms", "fieldgate/demo/status"))
+        #expect(topicMatches("v1/#", "v1/gateway/telemetry"))
+        #expect(!topicMatches("v1/gateway", "v1/gateway/telemetry"))
+        let telemetry = try JSONValue.parse("""
+        {"demo.lamp-1": [{"ts": 1, "values": {"switch": true, "dim": 50}}, {"ts": 2, "values": {"power": 75.5}}], "demo.env-1": []}
+        """)
+        #expect(jsonContains(telemetry, ["demo.lamp-1": [["values": ["dim": 50]]]]))
+        #expect(jsonContains(telemetry, ["demo.lamp-1": [["values": ["power": 75.5]], ["values": ["switch": true]]]]))
+        #expect(!jsonContains(telemetry, ["demo.lamp-1": [["values": ["dim": 60]]]]))
+        #expect(!jsonContains(telemetry, ["demo.lamp-2": []]))
     }
 
     @Test("alarm patterns")

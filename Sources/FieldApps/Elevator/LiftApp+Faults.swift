@@ -45,7 +45,10 @@ extension LiftApp {
         effects.append(judge(.stoppedOutsideDoorZone, !running && inZone == false && !technician, now: now,
                              { "car stopped outside a door zone \($0.location) for \(delay(.stoppedOutsideDoorZone))" }))
         let direction = run?.direction.rawValue ?? "stopped"
-        effects.append(judge(.movingWithDoorsOpen, running && inZone == false && closed == false && !openedWhileRunning && !technician, now: now,
+        // Latched until the car stops or the doors close: passing a floor's door zone on the way
+        // does not make a car moving with open doors safe.
+        effects.append(judge(.movingWithDoorsOpen, running && inZone == false && closed == false && !openedWhileRunning && !technician,
+                             clearWhen: !running || closed == true, now: now,
                              { "car moving \(direction) outside the door zone with the doors open \($0.location)" }))
         effects.append(judge(.doorsOpenedWhileRunning, openedWhileRunning && !technician, now: now,
                              { "doors opened while the car was running \(direction) outside the door zone \($0.location)" }))

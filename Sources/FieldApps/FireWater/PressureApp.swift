@@ -128,8 +128,9 @@ public struct PressureApp: DeviceApp {
         return effects
     }
 
-    /// `set-threshold {"point": "ch1", "low": 0.12, "high": 0.6, "rapid-drop": 0.05}`: changes
-    /// limits until the gateway restarts (the site file keeps the lasting ones).
+    /// `set-threshold {"point": "ch1", "low": 0.12, "high": 0.6, "rapid-drop": 0.05}`, or the
+    /// platform's uniform form `{"alarm": "low-pressure", "value": 0.12 [, "point": "ch1"]}`:
+    /// changes limits until the gateway restarts (the site file keeps the lasting ones).
     private mutating func apply(_ command: AppCommand) -> Result<JSONValue, AppError> {
         guard command.name == "set-threshold" else {
             return .failure(AppError("pressure device \(deviceID) does not know the command \"\(command.name)\" (it takes: set-threshold)"))
@@ -137,14 +138,22 @@ public struct PressureApp: DeviceApp {
         let names = watches.keys.sorted()
         let parsed = command.readArguments { o -> (String, Double?, Double?, Double?)? in
             let point = o.string("point", oneOf: names) ?? (names.count == 1 && !o.has("point") ? names[0] : nil)
-            let low = o.double("low", range: 0...100)
-            let high = o.double("high", range: 0...100)
-            let drop = o.double("rapid-drop", range: 0...100)
+            var low = o.double("low", range: 0...100)
+            var high = o.double("high", range: 0...100)
+            var drop = o.double("rapid-drop", range: 0...100)
+            if let alarm = o.string("alarm", oneOf: ["low-pressure", "high-pressure", "rapid-drop"]),
+               let value = o.double("value", required: true, range: 0...100) {
+                switch alarm {
+                case "low-pressure": low = value
+                case "high-pressure": high = value
+                default: drop = value
+                }
+            }
             if point == nil, !o.has("point") {
                 o.reader.report(o.path.key("point"), "required: this device watches \(names.joined(separator: ", "))")
             }
-            if low == nil, high == nil, drop == nil, !o.has("low"), !o.has("high"), !o.has("rapid-drop") {
-                o.reader.report(o.path, "give at least one of low, high, rapid-drop")
+            if low == nil, high == nil, drop == nil, !["low", "high", "rapid-drop", "alarm"].contains(where: o.has) {
+                o.reader.report(o.path, "give at least one of low, high, rapid-drop (or alarm and value)")
             }
             guard let point else { return nil }
             let s = watches[point]!.settings

@@ -58,16 +58,21 @@ public struct TankLevelApp: DeviceApp {
         AlarmID(point: PointRef(device: deviceID, point: "level"), type: type)
     }
 
-    /// `set-threshold {"low": 2.5, "high": 4.8}` (m), until the gateway restarts.
+    /// `set-threshold {"low": 2.5, "high": 4.8}` (m), or `{"alarm": "low-level", "value": 2.5}`,
+    /// until the gateway restarts.
     private mutating func apply(_ command: AppCommand) -> Result<JSONValue, AppError> {
         guard command.name == "set-threshold" else {
             return .failure(AppError("tank level \(deviceID) does not know the command \"\(command.name)\" (it takes: set-threshold)"))
         }
         let current = settings
         let parsed = command.readArguments { o -> (Double?, Double?)? in
-            let low = o.double("low", range: 0...1000)
-            let high = o.double("high", range: 0...1000)
-            if !o.has("low"), !o.has("high") { o.reader.report(o.path, "give low and/or high (m)") }
+            var low = o.double("low", range: 0...1000)
+            var high = o.double("high", range: 0...1000)
+            if let alarm = o.string("alarm", oneOf: ["low-level", "high-level"]),
+               let value = o.double("value", required: true, range: 0...1000) {
+                if alarm == "low-level" { low = value } else { high = value }
+            }
+            if !["low", "high", "alarm"].contains(where: o.has) { o.reader.report(o.path, "give low and/or high (m), or alarm and value") }
             if let h = high ?? current.high, (low ?? current.low) >= h {
                 o.reader.report(o.path.key(low != nil ? "low" : "high"), "low \(formatNumber(low ?? current.low)) m must be below high \(formatNumber(h)) m")
             }

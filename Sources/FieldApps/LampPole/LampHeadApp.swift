@@ -213,7 +213,13 @@ public struct LampHeadApp: DeviceApp {
         }
         switch output {
         case .controller:
-            if contradicts("switch", .bool(level > 0), now: now) || (level > 0 && contradicts("dim", .number(Double(level)), now: now)) {
+            // The controller falls back to its default level after `fallback-timeout` without a
+            // command: re-sending the level every half timeout keeps it on the schedule while the
+            // gateway is alive, and lets it fall back only when the gateway is gone.
+            let lastCommand = [lastWrite["switch"], lastWrite["dim"]].compactMap { $0 }.max()
+            let keepAliveDue = lastCommand.map { now - $0 >= settings.fallbackTimeout / 2 } ?? false
+            if keepAliveDue || contradicts("switch", .bool(level > 0), now: now)
+                || (level > 0 && contradicts("dim", .number(Double(level)), now: now)) {
                 writeLevel(level, switching: true, now: now, into: &effects)
             }
             if contradicts("default-dim", .number(Double(settings.defaultDim)), now: now) {

@@ -137,8 +137,9 @@ final class LiftModel: DeviceModel {
         switch action {
         case "call":
             guard let word = arguments.first else { throw ControlError("call needs FLOOR") }
-            calls.insert(try landing(word, "call"))
-            return ["called": .number(Double(Int(word)!))]
+            let i = try landing(word, "call")
+            calls.insert(i)
+            return ["called": .number(Double(label(ofIndex: i)))]
         case "ride":
             guard arguments.count >= 2 else { throw ControlError("ride needs FROM and TO") }
             let from = try landing(arguments[0], "ride"), to = try landing(arguments[1], "ride")
@@ -340,16 +341,16 @@ final class LiftModel: DeviceModel {
     }
 
     func state() -> [String: JSONValue] {
-        let where_: String
+        let location: String
         if inDoorZone {
-            where_ = "at floor \(label(ofIndex: nearest))"
+            location = "at floor \(label(ofIndex: nearest))"
         } else if position > Double(floors - 1) {
-            where_ = "above the top landing"
+            location = "above the top landing"
         } else if position < 0 {
-            where_ = "below the bottom landing"
+            location = "below the bottom landing"
         } else {
             let below = Int(position.rounded(.down))
-            where_ = "between floors \(label(ofIndex: below)) and \(label(ofIndex: below + 1))"
+            location = "between floors \(label(ofIndex: below)) and \(label(ofIndex: below + 1))"
         }
         let phaseName: String
         switch phase {
@@ -362,7 +363,7 @@ final class LiftModel: DeviceModel {
         case .halted: phaseName = "halted"
         }
         return [
-            "position": .string(where_),
+            "position": .string(location),
             "phase": .string(phaseName),
             "doors": .string(doorsClosed ? "closed" : door >= 1 ? "open" : "moving"),
             "riders": .number(Double(riders.count)),

@@ -27,6 +27,8 @@ final class Room: SimSystem {
     var hchoHalfLife = 10.0
     var tvocSource = 10.0
     var pmSource = 0.0
+    var schoolDay = false
+    var classSize = 30.0
     var temperatureSetPoint = 24.0
     var humiditySetPoint = 45.0
     var fanOn = false
@@ -60,6 +62,8 @@ final class Room: SimSystem {
         [
             .number("volume", of: self, \.volume, unit: "m³", range: 1...100_000, "the room's air volume"),
             .number("occupancy", of: self, \.occupancy, unit: "persons", range: 0...1000, "people in the room"),
+            .flag("school-day", of: self, \.schoolDay, "occupancy follows the school day: class-size pupils 08:00–12:00 and 14:00–17:00 on weekdays (local time)"),
+            .number("class-size", of: self, \.classSize, unit: "persons", range: 0...1000, "pupils in a lesson when school-day is on"),
             .number("co2-per-person", of: self, \.co2PerPerson, unit: "L/s", range: 0...0.1, "CO2 each person breathes out (0.0045 L/s: a seated pupil)"),
             .number("ventilation", of: self, \.ventilation, unit: "1/h", range: 0.05...50, "air changes per hour by infiltration and open windows"),
             .number("fan-air-changes", of: self, \.fanAirChanges, unit: "1/h", range: 0...100, "air changes the fresh-air fan adds when on"),
@@ -90,9 +94,18 @@ final class Room: SimSystem {
         return ["occupancy": .number(occupancy)]
     }
 
+    /// Lessons on weekdays, local time: 08:00–12:00 and 14:00–17:00.
+    func inLesson(at t: Timestamp) -> Bool {
+        let local = CivilTime(t, offsetMinutes: weather.utcOffsetMinutes)
+        guard (1...5).contains(local.weekday) else { return false }
+        let h = Double(local.hour) + Double(local.minute) / 60
+        return (8..<12).contains(h) || (14..<17).contains(h)
+    }
+
     func step(_ time: StepTime) {
         let dt = time.seconds
         guard dt > 0 else { return }
+        if schoolDay { occupancy = inLesson(at: time.now) ? classSize : 0 }
         let hours = dt / 3600
         let kv = ventilation, kf = fanOn ? fanAirChanges : 0
         let exchange = kv + kf

@@ -16,6 +16,8 @@ struct ExpectationChecker {
     private(set) var verdicts: [(Scenario.Expectation, Verdict)]
     /// The latest reading of each point an expectation names, for failure messages.
     private var lastSeen: [String: GatewayPoint] = [:]
+    /// Every MQTT message so far, with its arrival (s from the start).
+    private var messages: [(t: Double, message: MQTTBroker.Message)] = []
 
     init(_ expectations: [Scenario.Expectation], duration: Double) {
         self.expectations = expectations
@@ -25,6 +27,11 @@ struct ExpectationChecker {
 
     /// Every expectation is passed or failed (a `never` is decided only at its window's end).
     var decided: Bool { verdicts.allSatisfy { $0.1.isDecided } }
+
+    /// Takes MQTT messages that arrived by `t`.
+    mutating func receive(_ new: [MQTTBroker.Message], at t: Double) {
+        messages += new.map { (t, $0) }
+    }
 
     mutating func check(points: [String: GatewayPoint], alarms: AlarmHistory, at t: Double) {
         for i in verdicts.indices where !verdicts[i].1.isDecided {
@@ -45,6 +52,10 @@ struct ExpectationChecker {
                 verdicts[i].1 = .failed(raised.map { "raised at \(seconds($0.episode.raised)) and never cleared" } ?? "never raised")
             case .point(let name, _, _):
                 verdicts[i].1 = .failed("not seen\(lastSeen[name].map { "; last \(describe($0))" } ?? ": the gateway has no such point")")
+            case .mqtt(_, _, true):
+                verdicts[i].1 = .passed("none arrived")
+            case .mqtt(let filter, _, false):
+                verdicts[i].1 = .failed("none arrived\(topicHint(filter))")
             }
         }
     }
@@ -73,6 +84,8 @@ struct ExpectationChecker {
                 }
                 return t > to ? .passed("none raised") : .pending
             }
+        case .mqtt(let filter, let contains, let never):
+            return judge(mqtt: filter, contains: contains, never: never, from: from, to: to, at: t)
         case .point(let name, let condition, let at):
             let p = points[name]
             if let p { lastSeen[name] = p }
@@ -86,6 +99,29 @@ struct ExpectationChecker {
             guard t > to else { return .pending }
             return .failed("not by \(seconds(to))\(p.map { "; last \(describe($0))" } ?? ": the gateway has no such point")")
         }
+    }
+
+    private func judge(mqtt filter: String, contains: JSONValue?, never: Bool, from: Double, to: Double, at t: Double) -> Verdict {
+        let hit = messages.first { m in
+            (from...to).contains(m.t) && topicMatches(filter, m.message.topic) && contains.map { jsonContains(m.message.payload, $0) } ?? true
+        }
+        if let hit {
+            let text = "\(hit.message.topic) at \(seconds(hit.t)): \(hit.message.payload.serialized().prefix(160))"
+            return never ? .failed(text) : .passed(text)
+        }
+        guard t > to else { return .pending }
+        return never ? .passed("none arrived") : .failed("none arrived by \(seconds(to))\(topicHint(filter))")
+    }
+
+    /// What arrived on the filter's topics, to help read a miss.
+    private func topicHint(_ filter: String) -> String {
+        let matching = messages.filter { topicMatches(filter, $0.message.topic) }
+        guard !matching.isEmpty else {
+            let topics = Set(messages.map(\.message.topic)).sorted()
+            return topics.isEmpty ? " (no MQTT message at all)" : " (topics seen: \(topics.prefix(8).joined(separator: ", ")))"
+        }
+        let last = matching.suffix(3).map { $0.message.payload.serialized().prefix(120) }.joined(separator: " | ")
+        return " (\(matching.count) on the topic; last: \(last))"
     }
 
     private func describe(_ p: GatewayPoint) -> String {

@@ -3,9 +3,9 @@ import Foundation
 
 /// A scenario (`simulator/scenarios/*.json`, docs/simulator.md): a site, how fast simulated time
 /// runs, timed steps that act on the simulator (or on the gateway), and what the gateway must do
-/// in answer — alarms raised, cleared or never raised, point values and qualities — checked
-/// through the gateway's local API. Times are real seconds from the moment the gateway is
-/// ready (every Modbus device online).
+/// in answer — alarms raised, cleared or never raised, point values and qualities through the
+/// gateway's local API, and messages its uplink publishes to a real broker. Times are real
+/// seconds from the moment the gateway is ready (every Modbus device online).
 public struct Scenario: Sendable {
     public var name: String
     public var description: String
@@ -21,6 +21,9 @@ public struct Scenario: Sendable {
     public var duration: Duration
     /// How long the gateway may take to get every Modbus device online.
     public var readyTimeout: Duration
+    /// Run a mosquitto for the gateway's uplink (`fieldgate run --mqtt`); implied by an MQTT
+    /// expectation.
+    public var broker: Bool
     public var steps: [Step]
     public var expectations: [Expectation]
 
@@ -60,6 +63,10 @@ public struct Scenario: Sendable {
             /// A point (`device.point`), checked once at `at`, or satisfied at some time in the
             /// window.
             case point(name: String, PointCondition, at: Duration?)
+            /// A message on a topic matching `filter` (`+`, `#`) whose JSON payload contains
+            /// `contains` (objects by key, arrays by element), arriving in the window — or, with
+            /// `never`, none arriving.
+            case mqtt(filter: String, contains: JSONValue?, never: Bool)
         }
 
         public var kind: Kind
@@ -129,6 +136,7 @@ public struct Scenario: Sendable {
             }
         }
         let readyTimeout = o.duration("ready-timeout", range: .seconds(1)...Duration.seconds(300)) ?? .seconds(30)
+        let wantsBroker = o.bool("broker") ?? false
         let steps = o.objects("steps") { readStep($0) } ?? []
         let expectations = o.objects("expect", required: true) { readExpectation($0) } ?? []
         if o.value("expect")?.arrayValue?.isEmpty == true {
@@ -144,10 +152,11 @@ public struct Scenario: Sendable {
         if duration < latest {
             r.report(o.path.key("duration"), "\(formatDuration(duration)) ends before the last step or expectation (\(formatDuration(latest)))")
         }
+        let broker = wantsBroker || expectations.contains { if case .mqtt = $0.kind { true } else { false } }
         guard let site else { return nil }
         return Scenario(name: name, description: description, sitePath: site, acceleration: acceleration, start: start,
-                        settings: settings, duration: duration, readyTimeout: readyTimeout, steps: steps.sorted { $0.at < $1.at },
-                        expectations: expectations)
+                        settings: settings, duration: duration, readyTimeout: readyTimeout, broker: broker,
+                        steps: steps.sorted { $0.at < $1.at }, expectations: expectations)
     }
 
     private static func readStep(_ o: JSONObjectReader) -> Step? {
@@ -234,8 +243,18 @@ public struct Scenario: Sendable {
             let when = at.map { " at \(formatDuration($0))" } ?? window()
             return Expectation(kind: .point(name: name, c, at: at), after: after, by: by, text: "\(name) \(parts.joined(separator: ", "))\(when)")
         }
-        r.report(o.path, "an expectation needs \"alarm\" or \"point\"")
-        o.allow("raised", "cleared", "never", "at", "between", "above", "below", "equals", "quality")
+        if let filter = o.string("mqtt") {
+            if filter.isEmpty || filter.contains("#") && !filter.hasSuffix("#") {
+                r.report(o.path.key("mqtt"), "expected a topic filter (\"+\" for one level, \"#\" only at the end)")
+            }
+            let contains = o.value("contains")
+            let never = o.bool("never") ?? false
+            let what = contains.map { " containing \($0.serialized())" } ?? ""
+            return Expectation(kind: .mqtt(filter: filter, contains: contains, never: never), after: after, by: by,
+                               text: never ? "no MQTT message on \(filter)\(what)\(window())" : "MQTT message on \(filter)\(what)\(window())")
+        }
+        r.report(o.path, "an expectation needs \"alarm\", \"point\" or \"mqtt\"")
+        o.allow("raised", "cleared", "never", "at", "between", "above", "below", "equals", "quality", "contains")
         return nil
     }
 }

@@ -14,9 +14,8 @@ struct ScenarioReport {
 
     init(scenario: Scenario) {
         self.scenario = scenario
-        let start = scenario.start.map { ", simulated start \($0)" } ?? ""
         header = ["scenario \(scenario.name)" + (scenario.description.isEmpty ? "" : ": \(scenario.description)"),
-                  "  site \(scenario.sitePath), acceleration ×\(formatNumber(scenario.acceleration))\(start)"]
+                  "  site \(scenario.sitePath), acceleration ×\(formatNumber(scenario.acceleration))"]
     }
 
     mutating func note(_ text: String) { notes.append(text) }

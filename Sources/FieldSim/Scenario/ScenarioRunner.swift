@@ -55,10 +55,23 @@ public struct ScenarioRunner: Sendable {
             return
         }
         defer { simulator.stop() }
+        var broker: MQTTBroker?
+        if scenario.broker {
+            do {
+                let mqttDirectory = directory + "/mqtt"
+                try FileManager.default.createDirectory(atPath: mqttDirectory, withIntermediateDirectories: true)
+                broker = try MQTTBroker(directory: mqttDirectory)
+            } catch {
+                report.problem("the MQTT broker did not start: \(error)")
+                return
+            }
+        }
+        defer { broker?.stop() }
         let gateway: ChildProcess
         do {
             gateway = try ChildProcess(executable: gatewayPath,
-                                       arguments: ["run", "--site", scenario.sitePath, "--state-dir", gatewayDirectory],
+                                       arguments: ["run", "--site", scenario.sitePath, "--state-dir", gatewayDirectory]
+                                           + (broker.map { ["--mqtt", $0.url] } ?? []),
                                        environment: ["FIELDSIM_DIR": simDirectory], logPath: directory + "/fieldgate.log")
         } catch {
             report.problem("\(error)")
@@ -69,9 +82,9 @@ public struct ScenarioRunner: Sendable {
             report.gatewayLog(gateway.logTail())
             return
         }
-        report.note("gateway ready in \(seconds(Double(monotonicMilliseconds() - began) / 1000))")
+        report.note("gateway ready in \(seconds(Double(monotonicMilliseconds() - began) / 1000))\(broker.map { ", uplink to \($0.url)" } ?? ""); simulated time \(simulator.simulatedTime)")
         _ = simulator.execute(.accelerate(scenario.acceleration))
-        execute(scenario, client: client, gateway: gateway, simulator: simulator, startWall: SystemClock().now(),
+        execute(scenario, client: client, gateway: gateway, simulator: simulator, broker: broker, startWall: SystemClock().now(),
                 startMono: monotonicMilliseconds(), &report)
         if report.failed { report.gatewayLog(gateway.logTail()) }
     }
@@ -80,31 +93,33 @@ public struct ScenarioRunner: Sendable {
     private func waitUntilReady(_ gateway: ChildProcess, _ directory: String, _ timeout: Duration,
                                 _ report: inout ScenarioReport) -> GatewayClient? {
         var lastProblem = "the gateway's local API did not appear"
-        let client = Waiting.until(timeout: timeout, interval: .milliseconds(100)) { () -> GatewayClient? in
-            guard gateway.isRunning else { return nil }
+        var exited = false
+        let client = Waiting.until(timeout: timeout, interval: .milliseconds(100)) { () -> GatewayClient?? in
+            guard gateway.isRunning else {
+                exited = true
+                return .some(nil)
+            }
             guard let c = try? GatewayClient(stateDirectory: directory) else { return nil }
             do {
                 let devices = try c.call(["op": "devices"]).arrayValue ?? []
-                // The bus worker's statistics say whether a device answers; the device's own
-                // "online" flag only turns true after the device was once offline.
-                let offline = devices.filter { $0["online"] != nil && $0["online"] != .bool(true) && $0["stats"]?["online"] != .bool(true) }
-                    .compactMap { $0["id"]?.stringValue }
-                if offline.isEmpty { return c }
+                let offline = devices.filter { $0["online"] != nil && $0["online"] != .bool(true) }.compactMap { $0["id"]?.stringValue }
+                if offline.isEmpty { return .some(c) }
                 lastProblem = "devices still offline: \(offline.joined(separator: ", "))"
             } catch {
                 lastProblem = "the gateway's local API: \(error)"
             }
             return nil
         }
-        if client == nil {
-            report.problem(gateway.isRunning ? "the gateway was not ready within \(formatDuration(timeout)): \(lastProblem)"
-                                             : "the gateway exited with status \(gateway.exitStatus ?? -1) before it was ready")
+        guard let ready = client ?? nil else {
+            report.problem(exited ? "the gateway exited with status \(gateway.waitForExit(timeout: .seconds(1)) ?? -1) before it was ready"
+                                  : "the gateway was not ready within \(formatDuration(timeout)): \(lastProblem)")
+            return nil
         }
-        return client
+        return ready
     }
 
     private func execute(_ scenario: Scenario, client: GatewayClient, gateway: ChildProcess, simulator: Simulator,
-                         startWall: Timestamp, startMono: Int64, _ report: inout ScenarioReport) {
+                         broker: MQTTBroker?, startWall: Timestamp, startMono: Int64, _ report: inout ScenarioReport) {
         var pendingSteps = scenario.steps[...]
         var checker = ExpectationChecker(scenario.expectations, duration: scenario.duration.inSeconds)
         var history = AlarmHistory()
@@ -118,6 +133,7 @@ public struct ScenarioRunner: Sendable {
                 report.problem("the gateway exited with status \(gateway.exitStatus ?? -1) at \(seconds(t))")
                 break
             }
+            if let broker { checker.receive(broker.newMessages(), at: t) }
             do {
                 history.observe(try client.alarms(), start: startWall, at: t)
                 checker.check(points: try client.points(), alarms: history, at: t)

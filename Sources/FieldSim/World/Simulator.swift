@@ -87,7 +87,7 @@ public final class Simulator: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
         } catch {
-            throw .system(SystemError(code: EACCES, function: "mkdir", subject: stateDirectory))
+            throw .file(path: stateDirectory, "cannot create the state directory (\(error.localizedDescription))")
         }
         let loaded: (site: Site, board: Board)
         do {
@@ -219,7 +219,7 @@ public final class Simulator: Sendable {
             try data.write(to: URL(fileURLWithPath: endpointsPath), options: .atomic)
         } catch {
             self.stop()
-            throw .system(SystemError(code: EIO, function: "write", subject: endpointsPath))
+            throw .file(path: endpointsPath, "cannot write it (\(error.localizedDescription))")
         }
     }
 

@@ -1,0 +1,281 @@
+import FieldCore
+import FieldDevices
+import FoundationEssentials
+
+/// Where the answer to a platform command goes.
+public enum UplinkRPCAddress: Sendable, Hashable {
+    /// A command for a device behind the gateway (`v1/gateway/rpc`): the answer echoes the
+    /// device's platform name and the request id.
+    case device(name: String, id: JSONValue)
+    /// A command for the gateway itself (`v1/devices/me/rpc/request/<id>`): the answer goes to
+    /// `v1/devices/me/rpc/response/<id>`.
+    case gateway(requestID: String)
+}
+
+/// A platform command that passed every check, as the one typed command (DESIGN rule 7).
+public struct UplinkRPCRequest: Sendable, Hashable {
+    public var address: UplinkRPCAddress
+    public var method: String
+    public var command: GatewayCommand
+}
+
+/// What to do with a message that arrived on an RPC topic.
+public enum UplinkRPCOutcome: Sendable, Hashable {
+    /// Run the command and answer with its result.
+    case execute(UplinkRPCRequest)
+    /// Answer with this error at once; nothing is run, nothing changes.
+    case refuse(UplinkRPCAddress, CommandError)
+    /// Not a request (the gateway's own answer coming back on `v1/gateway/rpc`), or a request
+    /// without a device and id to answer to (the reason says which; the uplink logs it).
+    case ignore(reason: String?)
+}
+
+/// Reads platform commands (docs/uplink.md, "Commands") and checks them completely before
+/// anything runs: malformed JSON, unknown devices and methods, wrong types and out-of-range
+/// values get an error answer that names the parameter (`params.level: 120 is out of range`).
+public struct UplinkRPC: Sendable {
+    /// Methods for a device behind the gateway (`v1/gateway/rpc`).
+    public static let deviceMethods = ["setLamp", "setThreshold", "ackAlarm", "readRegisters", "writeRegisters"]
+    /// Methods for the gateway (`v1/devices/me/rpc/request/<id>`): the device methods with a
+    /// `device` parameter, register access by bus and unit, and `restart`.
+    public static let gatewayMethods = deviceMethods + ["restart"]
+
+    public let topics: UplinkTopics
+    public let identity: UplinkIdentity
+    public let allowRegisterRPC: Bool
+    private let devices: [String: UplinkDevice]
+
+    public init(topics: UplinkTopics, identity: UplinkIdentity, devices: [UplinkDevice], allowRegisterRPC: Bool) {
+        self.topics = topics
+        self.identity = identity
+        self.allowRegisterRPC = allowRegisterRPC
+        self.devices = Dictionary(devices.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Reads one message from an RPC topic.
+    public func parse(topic: String, payload: [UInt8]) -> UplinkRPCOutcome {
+        if topic == topics.rpc { return parseDeviceRequest(payload) }
+        if let id = topics.gatewayRPCRequestID(topic) { return parseGatewayRequest(payload, requestID: id) }
+        return .ignore(reason: "\(topic) is not an RPC topic")
+    }
+
+    // MARK: - Envelopes
+
+    private func parseDeviceRequest(_ payload: [UInt8]) -> UplinkRPCOutcome {
+        let doc: JSONValue
+        do {
+            doc = try JSONValue.parse(Data(payload))
+        } catch {
+            return .ignore(reason: "\(topics.rpc): \(error); no device and id to answer to")
+        }
+        guard case .object(let envelope) = doc else {
+            return .ignore(reason: "\(topics.rpc): expected an object, got \(doc.kindDescription); no device and id to answer to")
+        }
+        let data = envelope["data"]?.objectValue
+        if envelope["id"] != nil, data?["method"] == nil { return .ignore(reason: nil) }
+        guard let name = envelope["device"]?.stringValue, let data, let id = data["id"], id != .null else {
+            return .ignore(reason: "\(topics.rpc): a request needs \"device\" and \"data\": {\"id\", \"method\", \"params\"}; no device and id to answer to")
+        }
+        let address = UplinkRPCAddress.device(name: name, id: id)
+        guard let deviceID = identity.deviceID(name), let device = devices[deviceID] else {
+            return .refuse(address, CommandError(.notFound, "no device \"\(name)\" behind gateway \(identity.gateway)"))
+        }
+        guard let method = data["method"]?.stringValue else {
+            return .refuse(address, CommandError(.invalidArgument, "data.method: expected the method's name (a string)"))
+        }
+        guard UplinkRPC.deviceMethods.contains(method) else {
+            return .refuse(address, unknownMethod(method, expected: UplinkRPC.deviceMethods))
+        }
+        return outcome(address, method, command(method, params: data["params"], device: device, atGateway: false))
+    }
+
+    private func parseGatewayRequest(_ payload: [UInt8], requestID: String) -> UplinkRPCOutcome {
+        let address = UplinkRPCAddress.gateway(requestID: requestID)
+        let doc: JSONValue
+        do {
+            doc = try JSONValue.parse(Data(payload))
+        } catch {
+            return .refuse(address, CommandError(.invalidArgument, "\(error)"))
+        }
+        guard case .object(let request) = doc else {
+            return .refuse(address, CommandError(.invalidArgument, "expected an object {\"method\", \"params\"}, got \(doc.kindDescription)"))
+        }
+        guard let method = request["method"]?.stringValue else {
+            return .refuse(address, CommandError(.invalidArgument, "method: expected the method's name (a string)"))
+        }
+        guard UplinkRPC.gatewayMethods.contains(method) else {
+            return .refuse(address, unknownMethod(method, expected: UplinkRPC.gatewayMethods))
+        }
+        return outcome(address, method, command(method, params: request["params"], device: nil, atGateway: true))
+    }
+
+    private func outcome(_ address: UplinkRPCAddress, _ method: String, _ result: Result<GatewayCommand, CommandError>) -> UplinkRPCOutcome {
+        switch result {
+        case .success(let c): .execute(UplinkRPCRequest(address: address, method: method, command: c))
+        case .failure(let e): .refuse(address, e)
+        }
+    }
+
+    private func unknownMethod(_ method: String, expected: [String]) -> CommandError {
+        CommandError(.invalidArgument, "unknown method \"\(method)\" (expected one of: \(expected.joined(separator: ", ")))")
+    }
+
+    // MARK: - Methods
+
+    private func command(_ method: String, params raw: JSONValue?, device: UplinkDevice?, atGateway: Bool) -> Result<GatewayCommand, CommandError> {
+        if method == "readRegisters" || method == "writeRegisters", !allowRegisterRPC {
+            return .failure(CommandError(.forbidden, "\(method) is not allowed on this gateway (the site's uplink.allowRegisterRPC is off)"))
+        }
+        var params = raw ?? .object([:])
+        // ThingsBoard's widgets may send the parameters as a JSON string.
+        if case .string(let text) = params, let inner = try? JSONValue.parse(text), case .object = inner { params = inner }
+        if params == .null { params = .object([:]) }
+        let reader = JSONReader()
+        guard let o = reader.object(params, at: JSONPath.root.key("params")) else { return .failure(invalid(reader)) }
+        var target = device
+        if atGateway, method != "restart", ["setLamp", "setThreshold"].contains(method) || o.has("device") {
+            guard let name = o.string("device", required: true) else { return .failure(invalid(reader)) }
+            guard let d = devices[name] ?? identity.deviceID(name).flatMap({ devices[$0] }) else {
+                return .failure(CommandError(.notFound, "params.device: no device \"\(name)\" on gateway \(identity.gateway)"))
+            }
+            target = d
+        }
+        let command: GatewayCommand?
+        switch method {
+        case "setLamp": command = lamp(o, target!)
+        case "setThreshold": command = threshold(o, target!)
+        case "ackAlarm": command = acknowledge(o, target)
+        case "readRegisters": command = readRegisters(o, target)
+        case "writeRegisters": command = writeRegisters(o, target)
+        default: command = .restart
+        }
+        o.finish()
+        guard reader.issues.isEmpty, let command else { return .failure(invalid(reader)) }
+        return .success(command)
+    }
+
+    private func invalid(_ reader: JSONReader) -> CommandError {
+        CommandError(.invalidArgument, reader.issues.map(\.description).joined(separator: "; "))
+    }
+
+    /// `setLamp {"action": "on"|"off"|"dim"|"auto", "level": 0…100, "for": "1m"…"24h"}` →
+    /// the lamp head's `lamp` command; without `for` the app's default override time applies,
+    /// after which the lamp goes back to its schedule.
+    private func lamp(_ o: JSONObjectReader, _ d: UplinkDevice) -> GatewayCommand? {
+        let action = o.string("action", required: true, oneOf: ["on", "off", "dim", "auto"])
+        let level = o.int("level", range: 0...100)
+        let duration = o.duration("for", range: .minutes(1) ... .hours(24))
+        guard d.app == "lamp-head" else {
+            o.reader.report(o.path, "device \(d.id) is not a lamp head (its app is \(d.app.map { "\"\($0)\"" } ?? "none"))")
+            return nil
+        }
+        guard let action else { return nil }
+        if action == "dim", level == nil, !o.has("level") { o.reader.report(o.path.key("level"), "required with action \"dim\"") }
+        if action == "off" || action == "auto", o.has("level") { o.reader.report(o.path.key("level"), "not allowed with action \"\(action)\"") }
+        if action == "auto", o.has("for") { o.reader.report(o.path.key("for"), "not allowed with action \"auto\" (back to the schedule now)") }
+        var arguments: [String: JSONValue] = ["action": .string(action)]
+        if let level { arguments["level"] = .number(Double(level)) }
+        if let duration { arguments["for"] = .string(formatDuration(duration)) }
+        return .app(device: d.id, command: "lamp", arguments: .object(arguments))
+    }
+
+    /// `setThreshold {"alarm": "<type>", "value": <number>}` → the app's `set-threshold`
+    /// command (the app checks the value against the alarm's own limits).
+    private func threshold(_ o: JSONObjectReader, _ d: UplinkDevice) -> GatewayCommand? {
+        let alarm = o.identifier("alarm", required: true)
+        let value = o.double("value", required: true)
+        let point = o.identifier("point")
+        guard d.app != nil else {
+            o.reader.report(o.path, "device \(d.id) has no app with alarm thresholds")
+            return nil
+        }
+        guard let alarm, let value else { return nil }
+        var arguments: [String: JSONValue] = ["alarm": .string(alarm), "value": .number(value)]
+        if let point { arguments["point"] = .string(point) }
+        return .app(device: d.id, command: "set-threshold", arguments: .object(arguments))
+    }
+
+    /// `ackAlarm {"alarm": "<device>[.<point>]/<type>"}`; on a device, the type alone will do.
+    private func acknowledge(_ o: JSONObjectReader, _ d: UplinkDevice?) -> GatewayCommand? {
+        guard let text = o.string("alarm", required: true) else { return nil }
+        let p = o.path.key("alarm")
+        let id: AlarmID
+        if text.contains("/") {
+            let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+            let source = String(parts[0])
+            guard parts.count == 2, isIdentifier(String(parts[1])),
+                  isIdentifier(source) || PointRef(source) != nil else {
+                o.reader.report(p, "\"\(text)\" is not an alarm id (expected device/type or device.point/type)")
+                return nil
+            }
+            id = AlarmID(rawValue: text)
+        } else if let d, isIdentifier(text) {
+            id = AlarmID(device: d.id, type: text)
+        } else {
+            o.reader.report(p, "\"\(text)\" is not an alarm id (expected device/type or device.point/type)")
+            return nil
+        }
+        if let d, id.device != d.id {
+            o.reader.report(p, "alarm \(id) is not one of device \(d.id)'s")
+            return nil
+        }
+        return .acknowledge(id)
+    }
+
+    /// `readRegisters {"table", "address", "count"}` (plus `"bus"` and `"unit"` at the gateway).
+    private func readRegisters(_ o: JSONObjectReader, _ d: UplinkDevice?) -> GatewayCommand? {
+        let table = o.enumeration("table", RegisterTable.self, required: true)
+        let address = o.int("address", required: true, range: 0...65535)
+        let limit = table?.isBitTable == true ? 2000 : 125
+        let count = o.int("count", required: true, range: 1...limit)
+        let link = busAndUnit(o, d)
+        guard let table, let address, let count, let link else { return nil }
+        guard address + count <= 65536 else {
+            o.reader.report(o.path.key("count"), "\(count) from address \(address) runs past 65535")
+            return nil
+        }
+        return .readRegisters(bus: link.bus, unit: link.unit, table: table, address: address, count: count)
+    }
+
+    /// `writeRegisters {"table": "holding"|"coil", "address", "values": [...]}` (plus `"bus"`
+    /// and `"unit"` at the gateway).
+    private func writeRegisters(_ o: JSONObjectReader, _ d: UplinkDevice?) -> GatewayCommand? {
+        let tableName = o.string("table", required: true, oneOf: ["holding", "coil"])
+        let table = tableName.flatMap(RegisterTable.init(rawValue:))
+        let address = o.int("address", required: true, range: 0...65535)
+        let maxValue = table == .coil ? 1 : 65535
+        let values: [UInt16]? = o.array("values", required: true) { v, p in
+            guard case .number(let n) = v, n == n.rounded(), n >= 0, n <= Double(maxValue) else {
+                o.reader.report(p, "expected \(maxValue == 1 ? "0 or 1" : "an integer 0…65535"), got \(v.kindDescription == "a number" ? formatNumber(v.numberValue!) : v.kindDescription)")
+                return nil
+            }
+            return UInt16(n)
+        }
+        let link = busAndUnit(o, d)
+        guard let table, let address, let values, let link, o.reader.issues.isEmpty else { return nil }
+        let limit = table == .coil ? 1968 : 123
+        guard (1...limit).contains(values.count) else {
+            o.reader.report(o.path.key("values"), "\(values.count) values (expected 1…\(limit) per request)")
+            return nil
+        }
+        guard address + values.count <= 65536 else {
+            o.reader.report(o.path.key("values"), "\(values.count) values from address \(address) run past 65535")
+            return nil
+        }
+        return .writeRegisters(bus: link.bus, unit: link.unit, table: table, address: address, values: values)
+    }
+
+    private func busAndUnit(_ o: JSONObjectReader, _ d: UplinkDevice?) -> (bus: String, unit: Int)? {
+        if let d {
+            guard let bus = d.bus, let unit = d.address else {
+                o.reader.report(o.path, "device \(d.id) has no Modbus side (no bus and address)")
+                return nil
+            }
+            return (bus, unit)
+        }
+        let bus = o.identifier("bus", required: true)
+        let unit = o.int("unit", required: true, range: 1...247)
+        guard let bus, let unit else { return nil }
+        return (bus, unit)
+    }
+}

@@ -1,0 +1,110 @@
+import FieldConsole
+import FieldCore
+import FieldDevices
+import FieldRuntime
+import Synchronization
+
+/// The engine's results on their way out: alarm events durable in the outbox before the engine
+/// goes on, telemetry batched into it, and the platform's and local API's commands in the audit
+/// trail (the console audits its own).
+final class OutboxSink: EngineSink {
+    private let uplink = Mutex<Uplink?>(nil)
+    private let auditLog: AuditLog?
+    private let log = Logger("alarms")
+
+    init(audit: AuditLog?) { auditLog = audit }
+
+    /// Connects the sink to the uplink once it exists (it needs the gateway for its commands).
+    func attach(_ u: Uplink) { uplink.withLock { $0 = u } }
+
+    func alarm(_ event: AlarmEvent) {
+        log.notice("\(event.kind.rawValue) \(event.id) [\(event.severity.rawValue)] \(event.message)")
+        guard let u = uplink.withLock({ $0 }) else { return }
+        do throws(OutboxError) {
+            try u.publishAndWait(alarm: event)
+        } catch {
+            // The outbox could not store it: the event is in the log above; say loudly why.
+            log.error("alarm \(event.id) \(event.kind.rawValue) not stored for the platform: \(error)")
+        }
+    }
+
+    func telemetry(_ readings: [(PointRef, Reading)]) {
+        uplink.withLock { $0 }?.publish(telemetry: TelemetrySample.samples(readings))
+    }
+
+    func audit(_ command: GatewayCommand, origin: CommandOrigin, result: Result<JSONValue, FieldRuntime.CommandError>) {
+        guard origin.channel != .console else { return }
+        Logger("audit").notice("\(origin.user) (\(origin.channel.rawValue)): \(command) → \(result)")
+        let outcome: String = switch result {
+        case .success(let v): v.serialized()
+        case .failure(let e): "refused: \(e.message)"
+        }
+        do {
+            try auditLog?.record(AuditRecord(time: SystemClock().now(), user: origin.user, channel: origin.channel.rawValue,
+                                             action: "command", target: "\(command)", new: outcome))
+        } catch {
+            Logger("audit").error("cannot store the audit entry: \(error)")
+        }
+    }
+}
+
+/// What the console's `status` and the local API show of the uplink and the outbox.
+struct RuntimeUplinkMonitor: UplinkMonitor {
+    var uplink: Uplink?
+    var outbox: Outbox?
+    /// The broker named on the command line or in the site file, shown while there is no uplink.
+    var configured: String?
+
+    func uplinkStatus() -> FieldConsole.UplinkStatus {
+        guard let uplink else {
+            return FieldConsole.UplinkStatus(state: .disabled, broker: configured ?? "(none configured)",
+                                             lastError: configured == nil ? nil : "the uplink could not be started (see the log)")
+        }
+        let s = uplink.status
+        return FieldConsole.UplinkStatus(state: s.connected ? .connected : .connecting, broker: s.broker, since: s.since,
+                                         lastError: s.lastError)
+    }
+
+    func outboxStatus() -> OutboxStatus {
+        guard let stats = outbox?.stats else { return OutboxStatus(pending: 0) }
+        return OutboxStatus(pending: stats.depth.values.reduce(0, +))
+    }
+
+    /// The same, for the local API's `status`.
+    var json: [String: JSONValue] {
+        var o: [String: JSONValue] = [:]
+        if let uplink {
+            let s = uplink.status
+            var u: [String: JSONValue] = ["broker": .string(s.broker), "connected": .bool(s.connected), "reconnects": .number(Double(s.reconnects))]
+            if let e = s.lastError { u["lastError"] = .string(e) }
+            o["uplink"] = .object(u)
+        } else {
+            o["uplink"] = ["broker": configured.map { .string($0) } ?? .null, "connected": false]
+        }
+        if let stats = outbox?.stats {
+            o["outbox"] = [
+                "pending": .number(Double(stats.depth.values.reduce(0, +))),
+                "bytes": .number(Double(stats.bytes)), "maxBytes": .number(Double(stats.maxBytes)),
+                "dropped": .number(Double(stats.dropped.values.reduce(0, +))), "inFlight": .number(Double(stats.inFlight)),
+            ]
+        }
+        return o
+    }
+}
+
+extension Gateway {
+    /// Gateway health for the platform: per-bus utilisation and errors, per-device state.
+    func health(now: Timestamp) -> GatewayHealth {
+        let online = engine.online
+        let stats = buses.values.map(\.statistics)
+        let devices = stats.flatMap { bus in
+            bus.devices.map { id, d in DeviceHealth(id: id, online: online[id] ?? d.online, errors: d.failures) }
+        }.sorted { $0.id < $1.id }
+        return GatewayHealth(time: now, uptime: now - startedAt,
+                             buses: stats.map { b in
+                                 BusHealth(name: b.name, utilisation: b.utilisation, transactions: b.devices.values.reduce(0) { $0 + $1.requests },
+                                           errors: b.devices.values.reduce(0) { $0 + $1.failures })
+                             }.sorted { $0.name < $1.name },
+                             devices: devices)
+    }
+}

@@ -1,0 +1,182 @@
+import FieldCore
+import FieldDevices
+import Testing
+@testable import FieldRuntime
+
+/// Every RPC method's happy path becomes the right `GatewayCommand`; every malformed request is
+/// refused with an error that names what is wrong, and nothing runs.
+@Suite struct UplinkRPCTests {
+    let parser = UplinkRPC(topics: UplinkTopics(gateway: "demo-7"), identity: UplinkDocTests.identity,
+                           devices: [UplinkDocTests.hydrant, UplinkDocTests.lamp, UplinkDocTests.lift], allowRegisterRPC: true)
+    let locked = UplinkDocTests.parser
+
+    func device(_ name: String, _ method: String, _ params: String, parser: UplinkRPC? = nil) -> UplinkRPCOutcome {
+        let payload = #"{"device": "demo-7.\#(name)", "data": {"id": 1, "method": "\#(method)", "params": \#(params)}}"#
+        return (parser ?? self.parser).parse(topic: "v1/gateway/rpc", payload: Array(payload.utf8))
+    }
+
+    func gateway(_ payload: String, parser: UplinkRPC? = nil) -> UplinkRPCOutcome {
+        (parser ?? self.parser).parse(topic: "v1/devices/me/rpc/request/5", payload: Array(payload.utf8))
+    }
+
+    func command(_ outcome: UplinkRPCOutcome, sourceLocation: SourceLocation = #_sourceLocation) -> GatewayCommand? {
+        guard case .execute(let r) = outcome else {
+            Issue.record("expected a command, got \(outcome)", sourceLocation: sourceLocation)
+            return nil
+        }
+        return r.command
+    }
+
+    func refusal(_ outcome: UplinkRPCOutcome, sourceLocation: SourceLocation = #_sourceLocation) -> CommandError? {
+        guard case .refuse(_, let e) = outcome else {
+            Issue.record("expected a refusal, got \(outcome)", sourceLocation: sourceLocation)
+            return nil
+        }
+        return e
+    }
+
+    @Test func setLampTakesOnOffDimAndAutoWithAnExpiry() {
+        #expect(command(device("lamp-1", "setLamp", #"{"action": "on"}"#)) == .app(device: "lamp-1", command: "lamp", arguments: ["action": "on"]))
+        #expect(command(device("lamp-1", "setLamp", #"{"action": "off", "for": 600}"#))
+                == .app(device: "lamp-1", command: "lamp", arguments: ["action": "off", "for": "10m"]))
+        #expect(command(device("lamp-1", "setLamp", #"{"action": "dim", "level": 0, "for": "90m"}"#))
+                == .app(device: "lamp-1", command: "lamp", arguments: ["action": "dim", "level": 0, "for": "90m"]))
+        #expect(command(device("lamp-1", "setLamp", #"{"action": "auto"}"#)) == .app(device: "lamp-1", command: "lamp", arguments: ["action": "auto"]))
+        #expect(command(device("lamp-1", "setLamp", #""{\"action\": \"on\"}""#)) == .app(device: "lamp-1", command: "lamp", arguments: ["action": "on"]),
+                "ThingsBoard widgets send params as a JSON string")
+        #expect(command(gateway(#"{"method": "setLamp", "params": {"device": "lamp-1", "action": "on"}}"#))
+                == .app(device: "lamp-1", command: "lamp", arguments: ["action": "on"]))
+        #expect(command(gateway(#"{"method": "setLamp", "params": {"device": "demo-7.lamp-1", "action": "on"}}"#))
+                == .app(device: "lamp-1", command: "lamp", arguments: ["action": "on"]))
+    }
+
+    @Test func setLampRefusesWhatALampCannotDo() {
+        let cases: [(String, String)] = [
+            (#"{"action": "dim"}"#, "params.level: required with action \"dim\""),
+            (#"{"action": "dim", "level": 120}"#, "params.level: 120 is out of range (expected 0…100)"),
+            (#"{"action": "dim", "level": 40.5}"#, "params.level: expected an integer, got 40.5"),
+            (#"{"action": "dim", "level": "40"}"#, "params.level: expected an integer, got a string"),
+            (#"{"action": "off", "level": 10}"#, "params.level: not allowed with action \"off\""),
+            (#"{"action": "auto", "for": "1h"}"#, "params.for: not allowed with action \"auto\""),
+            (#"{"action": "on", "for": "25h"}"#, "params.for: 25h is out of range (expected 1m…1d)"),
+            (#"{"action": "on", "for": "soon"}"#, "params.for: expected a duration"),
+            (#"{"action": "blink"}"#, "params.action: \"blink\" is not allowed (expected one of: on, off, dim, auto)"),
+            (#"{}"#, "params.action: missing (required)"),
+            (#"{"action": "on", "levle": 3}"#, "params.levle: unknown key (did you mean \"level\"?)"),
+            (#"[1, 2]"#, "params: expected an object, got an array"),
+        ]
+        for (params, message) in cases {
+            let e = refusal(device("lamp-1", "setLamp", params))
+            #expect(e?.code == .invalidArgument, "\(params)")
+            #expect(e?.message.contains(message) == true, "\(params): \(e?.message ?? "")")
+        }
+        let notALamp = refusal(device("hydrant-main", "setLamp", #"{"action": "on"}"#))
+        #expect(notALamp?.message == "params: device hydrant-main is not a lamp head (its app is \"pressure\")")
+        let noDevice = refusal(gateway(#"{"method": "setLamp", "params": {"action": "on"}}"#))
+        #expect(noDevice?.message == "params.device: missing (required)")
+        let unknown = refusal(gateway(#"{"method": "setLamp", "params": {"device": "lamp-9", "action": "on"}}"#))
+        #expect(unknown?.code == .notFound && unknown?.message == "params.device: no device \"lamp-9\" on gateway demo-7")
+    }
+
+    @Test func setThresholdNamesTheAlarmAndTheValue() {
+        #expect(command(device("hydrant-main", "setThreshold", #"{"alarm": "low-pressure", "value": 0.12}"#))
+                == .app(device: "hydrant-main", command: "set-threshold", arguments: ["alarm": "low-pressure", "value": 0.12]))
+        #expect(refusal(device("hydrant-main", "setThreshold", #"{"alarm": "low-pressure"}"#))?.message == "params.value: missing (required)")
+        #expect(refusal(device("hydrant-main", "setThreshold", #"{"alarm": "low pressure", "value": 1}"#))?.message.hasPrefix("params.alarm: \"low pressure\" is not a valid id") == true)
+        #expect(refusal(device("hydrant-main", "setThreshold", #"{"alarm": "low-pressure", "value": "0.12"}"#))?.message == "params.value: expected a number, got a string")
+        let bare = UplinkRPC(topics: UplinkTopics(gateway: "demo-7"), identity: UplinkDocTests.identity,
+                             devices: [UplinkDevice(id: "co2", profile: "senseair-s8", family: "indoor-air")], allowRegisterRPC: false)
+        #expect(refusal(device("co2", "setThreshold", #"{"alarm": "high", "value": 1}"#, parser: bare))?.message == "params: device co2 has no app with alarm thresholds")
+    }
+
+    @Test func ackAlarmTakesAFullIdOrOnADeviceItsType() {
+        #expect(command(device("lift-1", "ackAlarm", #"{"alarm": "trapped-passenger"}"#)) == .acknowledge(AlarmID(rawValue: "lift-1/trapped-passenger")))
+        #expect(command(device("hydrant-main", "ackAlarm", #"{"alarm": "hydrant-main.pressure/low-pressure"}"#))
+                == .acknowledge(AlarmID(rawValue: "hydrant-main.pressure/low-pressure")))
+        #expect(command(gateway(#"{"method": "ackAlarm", "params": {"alarm": "lift-1/trapped-passenger"}}"#))
+                == .acknowledge(AlarmID(rawValue: "lift-1/trapped-passenger")))
+        #expect(refusal(device("lift-1", "ackAlarm", #"{"alarm": "hydrant-main/low-pressure"}"#))?.message
+                == "params.alarm: alarm hydrant-main/low-pressure is not one of device lift-1's")
+        #expect(refusal(gateway(#"{"method": "ackAlarm", "params": {"alarm": "trapped-passenger"}}"#))?.message.hasPrefix("params.alarm: \"trapped-passenger\" is not an alarm id") == true,
+                "the gateway needs the full id")
+        #expect(refusal(gateway(#"{"method": "ackAlarm", "params": {"alarm": "a/b/c"}}"#))?.code == .invalidArgument)
+        #expect(refusal(gateway(#"{"method": "ackAlarm", "params": {"alarm": 7}}"#))?.message == "params.alarm: expected a string, got a number")
+    }
+
+    @Test func registerAccessIsRestrictedAndChecked() {
+        #expect(refusal(device("hydrant-main", "readRegisters", #"{"table": "input", "address": 0, "count": 2}"#, parser: locked))?.code == .forbidden)
+        #expect(refusal(gateway(#"{"method": "writeRegisters", "params": {}}"#, parser: locked))?.code == .forbidden)
+        #expect(command(device("hydrant-main", "readRegisters", #"{"table": "input", "address": 0, "count": 2}"#))
+                == .readRegisters(bus: "rs485-1", unit: 3, table: .input, address: 0, count: 2))
+        #expect(command(gateway(#"{"method": "readRegisters", "params": {"bus": "rs485-2", "unit": 247, "table": "coil", "address": 100, "count": 2000}}"#))
+                == .readRegisters(bus: "rs485-2", unit: 247, table: .coil, address: 100, count: 2000))
+        #expect(command(gateway(#"{"method": "readRegisters", "params": {"device": "lamp-1", "table": "holding", "address": 0, "count": 1}}"#))
+                == .readRegisters(bus: "rs485-1", unit: 5, table: .holding, address: 0, count: 1))
+        #expect(command(device("lamp-1", "writeRegisters", #"{"table": "holding", "address": 1, "values": [80, 65535]}"#))
+                == .writeRegisters(bus: "rs485-1", unit: 5, table: .holding, address: 1, values: [80, 65535]))
+        #expect(command(gateway(#"{"method": "writeRegisters", "params": {"bus": "rs485-1", "unit": 5, "table": "coil", "address": 0, "values": [1, 0]}}"#))
+                == .writeRegisters(bus: "rs485-1", unit: 5, table: .coil, address: 0, values: [1, 0]))
+
+        let cases: [(UplinkRPCOutcome, String)] = [
+            (device("hydrant-main", "readRegisters", #"{"table": "input", "address": 0, "count": 126}"#), "params.count: 126 is out of range (expected 1…125)"),
+            (device("hydrant-main", "readRegisters", #"{"table": "input", "address": 65535, "count": 2}"#), "params.count: 2 from address 65535 runs past 65535"),
+            (device("hydrant-main", "readRegisters", #"{"table": "inputs", "address": 0, "count": 1}"#), "params.table: unknown value \"inputs\""),
+            (device("hydrant-main", "readRegisters", #"{"table": "input", "address": -1, "count": 1}"#), "params.address: -1 is out of range (expected 0…65535)"),
+            (device("lift-1", "readRegisters", #"{"table": "input", "address": 0, "count": 1}"#), "params: device lift-1 has no Modbus side"),
+            (device("lamp-1", "writeRegisters", #"{"table": "input", "address": 0, "values": [1]}"#), "params.table: \"input\" is not allowed (expected one of: holding, coil)"),
+            (device("lamp-1", "writeRegisters", #"{"table": "holding", "address": 0, "values": [65536]}"#), "params.values[0]: expected an integer 0…65535, got 65536"),
+            (device("lamp-1", "writeRegisters", #"{"table": "coil", "address": 0, "values": [2]}"#), "params.values[0]: expected 0 or 1, got 2"),
+            (device("lamp-1", "writeRegisters", #"{"table": "holding", "address": 0, "values": []}"#), "params.values: 0 values (expected 1…123 per request)"),
+            (device("lamp-1", "writeRegisters", #"{"table": "holding", "address": 0, "values": 7}"#), "params.values: expected an array, got a number"),
+            (gateway(#"{"method": "readRegisters", "params": {"table": "input", "address": 0, "count": 1}}"#), "params.bus: missing (required)"),
+            (gateway(#"{"method": "readRegisters", "params": {"bus": "rs485-1", "unit": 0, "table": "input", "address": 0, "count": 1}}"#), "params.unit: 0 is out of range (expected 1…247)"),
+        ]
+        for (outcome, message) in cases {
+            let e = refusal(outcome)
+            #expect(e?.code == .invalidArgument && e?.message.contains(message) == true, "\(message) — got \(e?.message ?? "")")
+        }
+    }
+
+    @Test func restartIsForTheGatewayAndTakesNoParameters() {
+        #expect(command(gateway(#"{"method": "restart"}"#)) == .restart)
+        #expect(command(gateway(#"{"method": "restart", "params": {}}"#)) == .restart)
+        #expect(refusal(gateway(#"{"method": "restart", "params": {"device": "lamp-1"}}"#))?.message.hasPrefix("params.device: unknown key") == true)
+        #expect(refusal(device("lamp-1", "restart", "{}"))?.message.hasPrefix("unknown method \"restart\"") == true)
+    }
+
+    @Test func envelopesThatCannotBeReadAreRefusedOrIgnored() {
+        let rpc = "v1/gateway/rpc"
+        func parse(_ topic: String, _ payload: String) -> UplinkRPCOutcome { parser.parse(topic: topic, payload: Array(payload.utf8)) }
+        guard case .ignore(let reason?) = parse(rpc, "{not json") else { Issue.record("malformed JSON on v1/gateway/rpc has no one to answer"); return }
+        #expect(reason.contains("invalid JSON"))
+        if case .ignore(nil) = parse(rpc, #"{"device": "demo-7.lamp-1", "id": 1, "data": {"success": true}}"#) {} else {
+            Issue.record("the gateway's own answer echoed by the broker is ignored silently")
+        }
+        if case .ignore(_?) = parse(rpc, #"{"device": "demo-7.lamp-1", "data": {"method": "setLamp"}}"#) {} else { Issue.record("no id, no answer") }
+        if case .ignore(_?) = parse(rpc, "[]") {} else { Issue.record("an array has no device") }
+        if case .ignore(_?) = parse("v1/devices/me/rpc/request/", "{}") {} else { Issue.record("a request topic without an id") }
+
+        let noMethod = parse(rpc, #"{"device": "demo-7.lamp-1", "data": {"id": 3, "params": {}}}"#)
+        #expect(noMethod == .refuse(.device(name: "demo-7.lamp-1", id: 3), CommandError(.invalidArgument, "data.method: expected the method's name (a string)")))
+        let otherGateway = parse(rpc, #"{"device": "pole-9.lamp-1", "data": {"id": "a", "method": "setLamp"}}"#)
+        #expect(otherGateway == .refuse(.device(name: "pole-9.lamp-1", id: "a"), CommandError(.notFound, "no device \"pole-9.lamp-1\" behind gateway demo-7")))
+        #expect(refusal(gateway("42"))?.message == "expected an object {\"method\", \"params\"}, got a number")
+        #expect(refusal(gateway(#"{"method": 5}"#))?.message == "method: expected the method's name (a string)")
+        #expect(refusal(gateway("{"))?.message.hasPrefix("invalid JSON") == true)
+        #expect(refusal(gateway(#"{"method": "restart", "params": "not json"}"#))?.message == "params: expected an object, got a string")
+    }
+
+    @Test func aTopicPrefixAppliesToRequestsAndAnswers() {
+        let topics = UplinkTopics(prefix: "city/zz", gateway: "demo-7")
+        #expect(topics.rpc == "city/zz/v1/gateway/rpc" && topics.alarms == "city/zz/fieldgate/demo-7/alarms")
+        let prefixed = UplinkRPC(topics: topics, identity: UplinkDocTests.identity, devices: [UplinkDocTests.lamp], allowRegisterRPC: false)
+        guard case .execute(let r) = prefixed.parse(topic: "city/zz/v1/devices/me/rpc/request/77", payload: Array(#"{"method": "restart"}"#.utf8)) else {
+            Issue.record("a prefixed gateway request is read")
+            return
+        }
+        #expect(r.address == .gateway(requestID: "77"))
+        let encoder = UplinkEncoder(topics: topics, identity: UplinkDocTests.identity)
+        #expect(encoder.rpcReply(to: r.address, .success(.null)).topic == "city/zz/v1/devices/me/rpc/response/77")
+        if case .ignore = prefixed.parse(topic: "v1/gateway/rpc", payload: []) {} else { Issue.record("an unprefixed topic is not ours") }
+    }
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every test target in its own test process, one after the other, then reports.
+#
+# Why not one `swift test`: Swift Testing runs every target's tests on one cooperative thread
+# pool, as wide as the machine has cores (2 on CI). Tests that drive real processes, ptys and
+# brokers block a pool thread while they wait; with all targets in one process, two of them can
+# starve another target's broker tests past their deadlines. One process per target keeps each
+# target's timing what its own tests expect, and on 2 cores it is faster too.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+logs=$(mktemp -d "${TMPDIR:-/tmp}/fieldgate-tests.XXXXXX")
+failed=()
+for dir in Tests/*/; do
+  target=$(basename "$dir")
+  echo "== $target"
+  if ! swift test --skip-build --filter "^$target\." 2>&1 | tee "$logs/$target.log" | grep -E '^(✘|✔ Test run|✘ Test run)|error:' ; then
+    :
+  fi
+  if ! grep -q '✔ Test run with' "$logs/$target.log"; then
+    failed+=("$target")
+  fi
+done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "FAILED: ${failed[*]} (full logs in $logs)"
+  exit 1
+fi
+rm -rf "$logs"
+echo "all test targets passed"
