@@ -31,6 +31,7 @@ extension RuntimeBenchmark {
             var names = (0...(board.lines.map(\.offset).max() ?? 0)).map { "unused-\($0)" }
             for line in board.lines { names[line.offset] = line.name }
             gpio = try GPIOSocketServer(socketPath: socket, chip: try SimulatedGPIOChip(name: "fieldsim", lines: names))
+            Self.dropFromPageCache(fieldgate)
             process = try ChildProcess(executable: fieldgate, arguments: ["run", "--site", sitePath, "--state-dir", directory + "/gw"],
                                        environment: environment, logPath: directory + "/gateway.log")
             let devices = Waiting.until(timeout: .seconds(60), interval: .milliseconds(250)) { () -> [JSONValue]? in
@@ -43,6 +44,17 @@ extension RuntimeBenchmark {
                 stop()
                 throw Failure(description: "the gateway did not get every device online within 60 s:\n\(log)")
             }
+        }
+
+        /// Starts the gateway from a binary whose pages are not cached, as after a boot: a file just
+        /// built or copied sits in the page cache in large folios, and a page fault then maps the
+        /// whole folio, which adds megabytes of file pages to its RSS (scripts/measure-rss.sh does
+        /// the same).
+        static func dropFromPageCache(_ path: String) {
+            let fd = open(path, O_RDONLY)
+            guard fd >= 0 else { return }
+            _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_DONTNEED))
+            close(fd)
         }
 
         /// A request to the gateway's local API.
