@@ -224,17 +224,19 @@ struct EngineCore: Sendable {
                 return
             }
             feed(device, .command(AppCommand(name: name, arguments: arguments, by: origin.user)), now: now, reply: reply)
-        case .acknowledge(let id):
-            guard alarmTable.records[id] != nil else {
-                reply(.failure(CommandError(.notFound, "no alarm \(id) to acknowledge")))
-                return
+        case .acknowledge(let named):
+            let id: AlarmID
+            switch alarm(named) {
+            case .success(let found): id = found
+            case .failure(let e): return reply(.failure(e))
             }
             if let event = alarmTable.acknowledge(id, by: origin.user, now: now) {
                 log.notice("alarm acknowledged \(id) by \(origin.user)")
                 sink.alarm(event)
                 reply(.success(["alarm": .string(id.rawValue), "by": .string(origin.user)]))
             } else {
-                reply(.failure(CommandError(.invalidArgument, "alarm \(id) is already acknowledged")))
+                // docs/uplink.md: nothing to acknowledge is `not-found`, whichever the reason.
+                reply(.failure(CommandError(.notFound, "alarm \(id) is not active or already acknowledged")))
             }
         case .writePoint(let ref, let value):
             write(ref, value, reply: reply)
@@ -246,6 +248,19 @@ struct EngineCore: Sendable {
             reply(.success(.string("restarting")))
             routes.restart()
         }
+    }
+
+    /// The alarm an acknowledgement names: the id itself, or — for an id without a point, as the
+    /// platform's `ackAlarm` on a device sends the type alone — the device's one alarm of that
+    /// type on a point (`main-pt/low-pressure` → `main-pt.pressure/low-pressure`).
+    private func alarm(_ id: AlarmID) -> Result<AlarmID, CommandError> {
+        guard alarmTable.records[id] == nil, !id.rawValue.prefix(while: { $0 != "/" }).contains(".") else { return .success(id) }
+        let onPoints = alarmTable.records.keys.filter { $0.device == id.device && $0.type == id.type }.sorted()
+        guard onPoints.count <= 1 else {
+            let ids = onPoints.map(\.rawValue).joined(separator: ", ")
+            return .failure(CommandError(.invalidArgument, "\(id.device) has \(id.type) alarms on several points (\(ids)): name one"))
+        }
+        return .success(onPoints.first ?? id)
     }
 
     private mutating func tick(now: Timestamp) {
