@@ -98,8 +98,13 @@ enum LatencyBenchmark {
         }
         let connected = online!
         let seconds = Double(empty - connected) / 1e6
+        // The broker passes the last messages on to the subscriber a little after their PUBACKs.
         let outboxTopics: Set<String> = ["v1/gateway/telemetry", "v1/devices/me/telemetry", "fieldgate/demo/alarms"]
-        let drained = Array(rig.observer.arrivals(from: mark).filter { $0.micros >= connected && outboxTopics.contains($0.topic) }.prefix(waiting))
+        var drained: [Observer.Arrival] = []
+        try? waitUntil(seconds: 30, every: 10) {
+            drained = Array(rig.observer.arrivals(from: mark).filter { $0.micros >= connected && outboxTopics.contains($0.topic) }.prefix(waiting))
+            return drained.count == waiting
+        }
         let firstTelemetry = drained.firstIndex { $0.topic == "v1/gateway/telemetry" && !String(decoding: $0.payload, as: UTF8.self).contains("\"alarm.") }
         let alarm = drained.firstIndex { $0.topic == "fieldgate/demo/alarms" }
 

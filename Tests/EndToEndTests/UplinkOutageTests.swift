@@ -159,10 +159,12 @@ struct UplinkOutageTests {
 
     /// Waits until the outbox is empty and the broker has, after `earlier` events, as many as
     /// the running gateway logged. Whether it got there, and the two lists as they were then.
+    /// (The gateway's reconnect backoff doubles from 1 s: on a slow machine, after an outage of
+    /// half a minute, its next try may come half a minute after the broker is back.)
     static func waitForDelivery(_ rig: UplinkRig, after earlier: Int = 0) async -> (Bool, [LoggedAlarm], [ReceivedAlarm]) {
         var logged: [LoggedAlarm] = []
         var received: [ReceivedAlarm] = []
-        let done = await UplinkRig.until(.seconds(30), every: .milliseconds(200)) {
+        let done = await UplinkRig.until(.seconds(60), every: .milliseconds(200)) {
             logged = UplinkRig.loggedAlarms(rig.gateway.log)
             let empty = rig.outboxPending == 0
             received = rig.receivedAlarms
