@@ -3,10 +3,14 @@
 #   make test   every test: unit, wire and end-to-end tests, then every simulator scenario
 #               against the real gateway and a real mosquitto
 # (make scenarios runs the scenarios alone.)
+# Shipping (docs/install.md):
+#   make release    out/fieldgate: static Swift stdlib, stripped, size and start-up RSS reported
+#   make deb        out/fieldgate_VERSION_ARCH.deb from it (BOARD=id for the default site's board)
+#   make deb-test   install, start, stop, upgrade, remove and purge that package in a throwaway root
 SWIFT ?= swift
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: deps build test scenarios demo bench clean
+.PHONY: deps build test scenarios demo bench release deb deb-test clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -31,5 +35,17 @@ bench: deps
 	$(SWIFT) build -c release
 	.build/release/fieldbench all
 
+BOARD ?= rpi4-2ch-rs485
+
+release: deps
+	@bash scripts/release.sh
+	@bash scripts/measure-rss.sh out/fieldgate
+
+deb: release
+	@bash scripts/deb.sh --board $(BOARD) --lint
+
+deb-test: deb
+	@bash scripts/test-deb.sh out/fieldgate_*_$$(dpkg --print-architecture).deb
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-release out

@@ -62,12 +62,10 @@ public final class GatewayBackend: ConsoleBackend {
     // MARK: Audit
 
     public func recordAudit(_ entry: AuditEntry) {
-        let record = AuditRecord(time: entry.time, user: entry.user, channel: entry.channel, action: entry.action, target: entry.target,
-                                 old: entry.old, new: entry.new)
         log.info("audit: \(entry.user) (\(entry.channel)) \(entry.action) \(entry.target)" + (entry.old == nil && entry.new == nil ? "" : ": \(entry.old ?? "-") -> \(entry.new ?? "-")"))
         guard let audit else { return }
         do {
-            try audit.record(record)
+            try audit.record(entry)
         } catch {
             log.error("audit entry not stored: \(error)")
         }
@@ -76,9 +74,7 @@ public final class GatewayBackend: ConsoleBackend {
     public func auditLog(limit: Int) -> [AuditEntry] {
         guard let audit else { return [] }
         do {
-            return try audit.recent(limit: limit).map {
-                AuditEntry(time: $0.time, user: $0.user, channel: $0.channel, action: $0.action, target: $0.target, old: $0.old, new: $0.new)
-            }
+            return try audit.recent(limit: limit)
         } catch {
             log.error("audit trail not readable: \(error)")
             return []

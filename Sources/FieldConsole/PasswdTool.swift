@@ -86,16 +86,7 @@ public enum PasswdTool {
         return secret
     }
 
-    private static func put(_ text: String, to fd: Int32) {
-        let bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return }
-            offset += n
-        }
-    }
+    private static func put(_ text: String, to fd: Int32) { writeAll(fd, text) }
 }
 
 /// Turns a terminal's echo off until `restore()`; does nothing for a pipe or file.

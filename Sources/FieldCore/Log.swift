@@ -120,11 +120,19 @@ extension String {
 }
 
 /// Writes text to standard error unbuffered (usage errors, fatal start-up errors).
-public func writeStandardError(_ text: String) {
+public func writeStandardError(_ text: String) { writeAll(2, text) }
+
+/// Writes text to standard output unbuffered (live views that another process may stop at any
+/// moment, when stdout is a pipe that `print` would buffer).
+public func writeStandardOutput(_ text: String) { writeAll(1, text) }
+
+/// Writes all of `text` to a file descriptor, retrying EINTR and short writes; stops quietly at
+/// an error (the reader went away).
+public func writeAll(_ fd: Int32, _ text: String) {
     let bytes = Array(text.utf8)
     var offset = 0
     while offset < bytes.count {
-        let n = bytes[offset...].withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+        let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         if n < 0 && errno == EINTR { continue }
         if n <= 0 { return }
         offset += n

@@ -48,8 +48,10 @@ public final class ModbusClient: ModbusTransport {
 
     /// Creates the libmodbus context; does not open the port or connect yet.
     ///
+    /// - Parameter gpio: where the RS-485 direction line of `ModbusRS485Mode.gpio` is requested
+    ///   when the port opens (the board's GPIO backend); libgpiod when nil.
     /// - Throws: `.invalidArgument` naming a bad setting.
-    public init(_ settings: ModbusSettings) throws(ModbusError) {
+    public init(_ settings: ModbusSettings, gpio: (any GPIOBackend)? = nil) throws(ModbusError) {
         try settings.check()
         self.settings = settings
         timeouts = settings.timeouts
@@ -65,7 +67,7 @@ public final class ModbusClient: ModbusTransport {
             characterTime = 0
         }
         do {
-            context = try ModbusContext(link: settings.link)
+            context = try ModbusContext(link: settings.link, gpio: gpio ?? GPIOLibgpiodBackend())
             try context.setTimeouts(settings.timeouts)
         } catch {
             throw Self.error(error, settings: settings, timeouts: settings.timeouts, request: nil)
@@ -223,13 +225,14 @@ public final class ModbusClient: ModbusTransport {
     private func perform(_ request: ModbusRequest, _ call: (ModbusContext) throws(ModbusContext.Failure) -> Void) throws(ModbusError) {
         var resent = false
         while true {
-            do {
+            do throws(ModbusContext.Failure) {
                 try prepare()
                 if currentUnit != request.unit {
                     try context.setUnit(request.unit)
                     currentUnit = request.unit
                 }
                 try call(context)
+                if let failure = context.takeDirectionFailure() { throw failure }
                 if isRTU { quietUntil = monotonicNanoseconds() + frameGap }
                 return
             } catch {
@@ -245,9 +248,10 @@ public final class ModbusClient: ModbusTransport {
 
     /// Sends a unit-0 write and does not wait for an answer, which nobody sends on a serial line.
     private func broadcast(_ request: ModbusRequest, pdu: [UInt8]) throws(ModbusError) {
-        do {
+        do throws(ModbusContext.Failure) {
             try prepare()
             try context.send(unitAndPDU: pdu)
+            if let failure = context.takeDirectionFailure() { throw failure }
         } catch {
             throw recover(from: error, request: request)
         }
@@ -285,7 +289,8 @@ public final class ModbusClient: ModbusTransport {
     }
 
     private func recover(from failure: ModbusContext.Failure, request: ModbusRequest) -> ModbusError {
-        let error = Self.error(failure, settings: settings, timeouts: timeouts, request: request)
+        // A direction line that failed explains a timeout better than the timeout does.
+        let error = Self.error(context.takeDirectionFailure() ?? failure, settings: settings, timeouts: timeouts, request: request)
         switch error.kind {
         case .connectionLost, .cannotConnect, .system:
             closeAfterFailure()
@@ -309,6 +314,7 @@ public final class ModbusClient: ModbusTransport {
                               request: ModbusRequest?) -> ModbusError {
         var (kind, text) = ModbusContext.classify(failure)
         let opening = failure.call == "modbus_connect" || failure.call.hasPrefix("modbus_rtu_set")
+            || failure.call == ModbusDirectionLine.call
         if opening { kind = .cannotConnect }
         let endpoint: String
         switch settings.link {
@@ -325,6 +331,8 @@ public final class ModbusClient: ModbusTransport {
             detail = ""
         case .invalidFrame:
             detail = text
+        case .cannotConnect where failure.call == ModbusDirectionLine.call:
+            detail = "\(endpoint): RS-485 direction line \(failure.detail ?? "")"
         case .cannotConnect where failure.call == "modbus_rtu_set_serial_mode":
             detail = "\(endpoint): the serial driver has no kernel RS-485 support (\(text)); use rs485 mode rts or none"
         case .cannotConnect, .connectionLost:

@@ -11,17 +11,22 @@ import Musl
 /// into a `Failure`, and `classify(_:)`, the one place that decodes libmodbus's errnos
 /// (`MODBUS_ENOBASE` + exception code, `EMBBADCRC`, ...). Recovery policy lives in `ModbusClient`.
 final class ModbusContext {
-    /// A libmodbus call that returned -1, with the errno it left.
+    /// A libmodbus call that returned -1, with the errno it left; or the RS-485 direction line
+    /// that failed, with the GPIO error in `detail`.
     struct Failure: Error {
         var errno: Int32
         var call: String
+        var detail: String? = nil
     }
 
     private let handle: OpaquePointer
     private let link: ModbusLink
+    private let gpio: any GPIOBackend
+    private var direction: ModbusDirectionLine?
     private(set) var isOpen = false
 
-    init(link: ModbusLink) throws(Failure) {
+    /// - Parameter gpio: where an RS-485 direction line (`ModbusRS485Mode.gpio`) is requested.
+    init(link: ModbusLink, gpio: any GPIOBackend) throws(Failure) {
         let made: OpaquePointer?
         switch link {
         case .rtu(let s):
@@ -33,11 +38,12 @@ final class ModbusContext {
         guard let made else { throw Failure(errno: errno, call: link.isRTU ? "modbus_new_rtu" : "modbus_new_tcp_pi") }
         handle = made
         self.link = link
+        self.gpio = gpio
         modbus_set_error_recovery(handle, MODBUS_ERROR_RECOVERY_NONE)
     }
 
     deinit {
-        if isOpen { modbus_close(handle) }
+        close()
         modbus_free(handle)
     }
 
@@ -58,6 +64,15 @@ final class ModbusContext {
                 if let delay {
                     try check(modbus_rtu_set_rts_delay(handle, Int32(clamping: delay.microseconds)), "modbus_rtu_set_rts_delay")
                 }
+            case .gpio(let line):
+                do throws(GPIOError) {
+                    direction = try ModbusDirectionLine(line, backend: gpio, handle: handle)
+                } catch {
+                    throw Failure(errno: 0, call: ModbusDirectionLine.call, detail: "\(error)")
+                }
+                // The callback first, then RTS mode: setting the mode already calls it (receive).
+                try check(modbus_rtu_set_custom_rts(handle, ModbusDirectionLine.setDirection), "modbus_rtu_set_custom_rts")
+                try check(modbus_rtu_set_rts(handle, MODBUS_RTU_RTS_UP), "modbus_rtu_set_rts")
             }
         } catch {
             close()
@@ -66,9 +81,18 @@ final class ModbusContext {
     }
 
     func close() {
+        direction?.detach()
+        direction = nil
         guard isOpen else { return }
         modbus_close(handle)
         isOpen = false
+    }
+
+    /// A failure to switch the RS-485 direction line since the last call: the request it
+    /// concerned went out, or was listened for, with the transceiver the wrong way round.
+    func takeDirectionFailure() -> Failure? {
+        guard let error = direction?.takeFailure() else { return nil }
+        return Failure(errno: 0, call: ModbusDirectionLine.call, detail: "\(error)")
     }
 
     /// Discards whatever the link has received and not yet read (and, on a serial port, not yet sent).

@@ -13,6 +13,11 @@ public enum ModbusRS485Mode: Sendable, Hashable, CustomStringConvertible {
     ///   - delay: how long RTS is held before and after the frame; `nil` for libmodbus's default,
     ///     one character time.
     case rts(RTSLevel, delay: Duration? = nil)
+    /// The gateway drives a GPIO output wired to DE/RE: active while a request is sent, inactive
+    /// otherwise (libmodbus's custom RTS callback, `ModbusDirectionLine`). For transceivers such
+    /// as a MAX485 module whose DE is on a GPIO pin rather than the UART's RTS. The line is
+    /// requested when the port opens and given back when it closes.
+    case gpio(GPIOLineConfig)
 
     /// RTS's level while the gateway sends.
     public enum RTSLevel: String, Sendable, Hashable {
@@ -27,6 +32,7 @@ public enum ModbusRS485Mode: Sendable, Hashable, CustomStringConvertible {
         case .none: "none"
         case .kernel: "kernel"
         case .rts(let level, let delay): "rts-\(level.rawValue)" + (delay.map { " \($0)" } ?? "")
+        case .gpio(let line): "gpio \(line.name) (\(line.location))"
         }
     }
 }

@@ -48,6 +48,9 @@ public struct ModbusRTUSettings: Sendable, Hashable, CustomStringConvertible {
         if case .rts(_, let delay?) = rs485, delay < .zero || delay > .seconds(1) {
             return "RTS delay \(delay) must be 0 to 1 s"
         }
+        if case .gpio(let line) = rs485, line.direction != .output {
+            return "RS-485 direction line \(line.name) must be an output"
+        }
         return nil
     }
 }

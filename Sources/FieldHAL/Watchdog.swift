@@ -80,6 +80,9 @@ public final class Watchdog: Sendable {
     // The ioctl numbers of <linux/watchdog.h>: _IOR('W', 5, int), _IOWR('W', 6, int) and
     // _IOR('W', 7, int) in the generic encoding that ARM, ARM64, x86 and RISC-V use. Swift
     // cannot import the _IOR macros.
+    #if !(arch(arm) || arch(arm64) || arch(x86_64) || arch(i386) || arch(riscv64))
+    #error("the watchdog ioctl numbers below are the asm-generic encoding: check <asm/ioctl.h> for this architecture")
+    #endif
     private static let keepAliveRequest: UInt = 0x8004_5705
     private static let setTimeoutRequest: UInt = 0xC004_5706
     private static let getTimeoutRequest: UInt = 0x8004_5707

@@ -1,7 +1,7 @@
 import FieldCore
 
 /// One audited change: who, when, from where, what, old → new.
-public struct AuditRecord: Sendable, Hashable {
+public struct AuditRecord: Sendable, Hashable, Codable {
     public var time: Timestamp
     public var user: String
     /// `console ttyS1`, `console socket`, `platform`.

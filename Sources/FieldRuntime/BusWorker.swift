@@ -323,8 +323,9 @@ public final class BusAccess: @unchecked Sendable {
             lastConnectError = nil
         } catch {
             nextConnectAttempt = monotonicMilliseconds() + 2000
-            if lastConnectError != error.kind.summary { worker.logger.error("cannot open the bus: \(error)") }
-            lastConnectError = error.kind.summary
+            let why = error.detail.isEmpty ? error.kind.summary : error.detail
+            if lastConnectError != why { worker.logger.error("cannot open the bus: \(error)") }
+            lastConnectError = why
         }
     }
 

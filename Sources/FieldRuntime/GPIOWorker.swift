@@ -57,8 +57,18 @@ public final class GPIOWorker: Sendable {
         wakeUp = try FileDescriptor.WakeUp()
     }
 
+    /// The board's outputs this worker holds: all but the RS-485 direction lines, which the bus
+    /// workers drive around each frame.
+    private var heldOutputs: [BoardLine] {
+        let direction = Set(board.serialPorts.compactMap { port -> String? in
+            if case .gpio(let line) = port.direction { return line }
+            return nil
+        })
+        return board.lines.filter { $0.direction == .output && !direction.contains($0.name) }
+    }
+
     /// The lines this worker requests: every input a device uses, and every output of the board
-    /// (used or not, so that each one is held in its safe state).
+    /// (used or not, so that each one is held in its safe state) but the RS-485 direction lines.
     var lineConfigs: [GPIOLineConfig] {
         var configs: [GPIOLineConfig] = []
         var seen: Set<String> = []
@@ -66,7 +76,7 @@ public final class GPIOWorker: Sendable {
             configs.append(.input(b.line.name, chip: b.line.chip, offset: b.line.offset, edge: .both,
                                   activeLow: b.line.activeLow, debounce: max(b.debounce, b.line.debounce)))
         }
-        for line in board.lines where line.direction == .output && seen.insert(line.name).inserted {
+        for line in heldOutputs where seen.insert(line.name).inserted {
             configs.append(.output(line.name, chip: line.chip, offset: line.offset, activeLow: line.activeLow,
                                    initialValue: line.safeState ?? false))
         }
@@ -101,6 +111,9 @@ public final class GPIOWorker: Sendable {
     public func set(line: String, to value: Bool, revertAfter: Duration? = nil) -> Result<Void, CommandError> {
         guard let l = board.line(line) else { return .failure(CommandError(.notFound, "no line \(line) on board \(board.id)")) }
         guard l.direction == .output else { return .failure(CommandError(.invalidArgument, "\(line) is an input")) }
+        guard heldOutputs.contains(l) else {
+            return .failure(CommandError(.invalidArgument, "\(line) switches an RS-485 transceiver: its bus drives it"))
+        }
         return state.withLock { s -> Result<Void, CommandError> in
             guard let lines = s.lines else {
                 return .failure(CommandError(.unavailable, "GPIO lines are not available: \(s.lastError ?? "not opened")"))
@@ -214,7 +227,7 @@ public final class GPIOWorker: Sendable {
     private func applySafeState() {
         state.withLock { s in
             guard let lines = s.lines else { return }
-            for line in board.lines where line.direction == .output {
+            for line in heldOutputs {
                 do throws(GPIOError) {
                     try lines.set(line.name, to: line.safeState ?? false)
                 } catch {

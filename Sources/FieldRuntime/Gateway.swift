@@ -33,6 +33,13 @@ public final class Gateway: Sendable {
         // The engine's routes need the workers, and the workers post to the engine: the box is
         // filled once everything exists, before anything starts.
         let engineBox = EngineBox()
+        // One backend for the board's lines: the GPIO worker's, and the RS-485 direction lines
+        // that bus workers drive themselves.
+        let gpioBackend: any GPIOBackend
+        switch board.gpio {
+        case .gpiod: gpioBackend = GPIOLibgpiodBackend(clock: clock)
+        case .simulator(let socket): gpioBackend = GPIOSocketBackend(socketPath: socket, clock: clock)
+        }
         var buses: [String: BusWorker] = [:]
         for bus in site.buses {
             let polled = site.devices.filter { $0.enabled && $0.bus == bus.name && $0.profile.usesModbus }.map { d in
@@ -42,7 +49,9 @@ public final class Gateway: Sendable {
             }
             let settings = try Gateway.modbusSettings(bus, board: board)
             buses[bus.name] = BusWorker(config: bus, devices: polled, clock: clock,
-                                        makeTransport: { () throws(ModbusError) -> any ModbusTransport in try ModbusClient(settings) },
+                                        makeTransport: { () throws(ModbusError) -> any ModbusTransport in
+                                            try ModbusClient(settings, gpio: gpioBackend)
+                                        },
                                         sink: { event in
                 switch event {
                 case .readings(let device, let readings): engineBox.engine?.post(.readings(device: device, readings))
@@ -64,12 +73,7 @@ public final class Gateway: Sendable {
         if bindings.isEmpty && !hasOutputs {
             gpio = nil
         } else {
-            let backend: any GPIOBackend
-            switch board.gpio {
-            case .gpiod: backend = GPIOLibgpiodBackend(clock: clock)
-            case .simulator(let socket): backend = GPIOSocketBackend(socketPath: socket, clock: clock)
-            }
-            gpio = try GPIOWorker(board: board, bindings: bindings, backend: backend, clock: clock) { device, readings in
+            gpio = try GPIOWorker(board: board, bindings: bindings, backend: gpioBackend, clock: clock) { device, readings in
                 engineBox.engine?.post(.readings(device: device, readings))
             }
         }
@@ -162,9 +166,11 @@ public final class Gateway: Sendable {
             case .automatic: mode = .none
             case .kernel: mode = .kernel
             case .rts: mode = .rts(.up)
-            case .gpio(let line):
-                throw ConfigError(source: "board \(board.id)", issues: [ConfigIssue(
-                    path: .root, message: "\(port.name): RS-485 direction on a GPIO line (\(line)) is not supported yet; wire the transceiver for automatic direction or use the kernel's RS-485 mode")])
+            case .gpio(let name):
+                guard let line = board.line(name) else {
+                    throw ConfigError(source: "board \(board.id)", issues: [ConfigIssue(path: .root, message: "\(port.name): no line \(name)")])
+                }
+                mode = .gpio(.output(line.name, chip: line.chip, offset: line.offset, activeLow: line.activeLow))
             }
             let parity: ModbusRTUSettings.Parity = switch rtu.parity {
             case .none: .none

@@ -82,24 +82,31 @@ public struct GatewayConfiguration: Sendable {
         return (directories.first ?? siteDirectory) + "/" + board + ".json"
     }
 
-    /// Where board files are looked for: `$FIELDGATE_BOARDS`, the boards installed next to the
-    /// binary (`../share/fieldgate/boards`), a source checkout's `boards/`, `/etc/fieldgate/boards`
-    /// and `/usr/share/fieldgate/boards`.
+    /// Where board files are looked for, first match wins: `$FIELDGATE_BOARDS`, then
+    /// `/etc/fieldgate/boards` (an integrator's own or corrected board files), the boards installed
+    /// next to the binary (`../share/fieldgate/boards`) and `/usr/share/fieldgate/boards`, then a
+    /// source checkout's `boards/` beside `.build`, then `./boards`.
+    ///
+    /// - Parameter executablePath: the binary, as started; its real location is taken from
+    ///   `/proc/self/exe` when that is readable (argv[0] may be relative or a symlink).
     public static func defaultBoardDirectories(environment: [String: String], executablePath: String) -> [String] {
         var dirs: [String] = []
         if let env = environment["FIELDGATE_BOARDS"], !env.isEmpty { dirs += env.split(separator: ":").map(String.init) }
         // The binary's real location: `.build/debug` is a symlink, and `..` in a path is resolved
         // from where the link points.
-        let resolved = realpath(executablePath, nil).map { p in
+        let resolved = realpath("/proc/self/exe", nil).map { p in
+            defer { free(p) }
+            return String(cString: p)
+        } ?? realpath(executablePath, nil).map { p in
             defer { free(p) }
             return String(cString: p)
         } ?? executablePath
         let exeDir = resolved.contains("/") ? String(resolved[..<resolved.lastIndex(of: "/")!]) : "."
-        dirs.append(exeDir + "/../share/fieldgate/boards")
-        dirs.append(exeDir + "/../../boards")
-        dirs.append(exeDir + "/../../../boards")
         dirs.append("/etc/fieldgate/boards")
+        dirs.append(exeDir + "/../share/fieldgate/boards")
         dirs.append("/usr/share/fieldgate/boards")
+        dirs.append(exeDir + "/../../../boards")
+        dirs.append(exeDir + "/../../boards")
         dirs.append("boards")
         return dirs
     }

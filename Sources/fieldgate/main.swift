@@ -19,8 +19,8 @@ commands:
   check-config FILE       validate a site file against its board and print every error
   points [--json] [--device ID] [--state-dir DIR]
                           print the live point table of the running gateway
-  status [--state-dir DIR]
-                          print the running gateway's status (JSON)
+  status [--state-dir DIR] [--watch 2s] [--points] [--json]
+                          the running gateway at a glance (--watch: a live view until Ctrl-C)
   console [--state-dir DIR]
                           open the technician console of the running gateway
   passwd                  read a password twice and print its crypt(3) hash for the site file
@@ -127,8 +127,29 @@ case "points":
     }
 
 case "status":
-    let a = parse(Array(arguments.dropFirst()), valued: ["state-dir"])
-    print(apiCall(["op": "status"], stateDirectory: a.options["state-dir"] ?? "/var/lib/fieldgate").serialized(pretty: true))
+    let a = parse(Array(arguments.dropFirst()), valued: ["state-dir", "watch"], flags: ["json", "points"])
+    let stateDirectory = a.options["state-dir"] ?? "/var/lib/fieldgate"
+    if a.flags.contains("json") {
+        print(apiCall(["op": "status"], stateDirectory: stateDirectory).serialized(pretty: true))
+        break
+    }
+    let every = a.options["watch"].map { parseDuration($0) ?? { fail("--watch: expected a duration such as 2s") }() }
+    repeat {
+        var text = StatusText.render(status: apiCall(["op": "status"], stateDirectory: stateDirectory),
+                                     alarms: apiCall(["op": "alarms"], stateDirectory: stateDirectory),
+                                     devices: apiCall(["op": "devices"], stateDirectory: stateDirectory))
+        if a.flags.contains("points") {
+            text += "\n\n" + PointTableText.render(apiCall(["op": "points"], stateDirectory: stateDirectory))
+        }
+        // On a terminal, redraw in place; piped, print one view after another.
+        let clear = every != nil && isatty(1) == 1 ? "\u{1B}[H\u{1B}[2J" : ""
+        writeStandardOutput(clear + text + "\n")
+        if let every {
+            var ts = timespec(tv_sec: Int(every.milliseconds / 1000), tv_nsec: Int(every.milliseconds % 1000) * 1_000_000)
+            nanosleep(&ts, nil)
+            if isatty(1) != 1 { writeStandardOutput("\n") }
+        }
+    } while every != nil
 
 case "console":
     let a = parse(Array(arguments.dropFirst()), valued: ["state-dir"])

@@ -37,17 +37,5 @@ public enum TestSupport {
     /// A TCP port on 127.0.0.1 that nobody listens on right now (the kernel's pick).
     ///
     /// - Throws: `ChildProcessError` when no socket can be bound.
-    public static func freeTCPPort() throws -> Int {
-        let fd = socket(AF_INET, CInt(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw ChildProcessError("no free port: \(String(cString: strerror(errno)))") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
+    public static func freeTCPPort() throws -> Int { try Waiting.freePort() }
 }

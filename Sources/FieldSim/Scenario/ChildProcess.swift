@@ -11,12 +11,18 @@ import Synchronization
 /// `fieldgate` processes of the end-to-end tests — with its output in a log file, stopped with
 /// SIGTERM (then SIGKILL) by `terminate`, on deinit, and by `terminateAll` when the tool itself
 /// is interrupted, so nothing it started outlives it.
+///
+/// Spawned with an empty signal mask and default signal actions: a thread of the Swift
+/// concurrency pool (where tests and async tools run) may have SIGTERM blocked, and a child that
+/// inherited that mask — mosquitto, a shell script — would never see the SIGTERM that stops it.
 public final class ChildProcess: @unchecked Sendable {
     public let executable: String
     public let arguments: [String]
     public let logPath: String
-    private let process: Process
-    private let log: FileHandle
+    public let pid: Int32
+    // `status` is read and written only under `lock`.
+    private let lock = NSLock()
+    private var status: Int32?
 
     private static let live = Mutex<Set<Int32>>([])
 
@@ -28,56 +34,70 @@ public final class ChildProcess: @unchecked Sendable {
         self.executable = executable
         self.arguments = arguments
         self.logPath = logPath
-        guard FileManager.default.createFile(atPath: logPath, contents: nil), let log = FileHandle(forWritingAtPath: logPath) else {
-            throw ChildProcessError("cannot write the log \(logPath)")
-        }
-        self.log = log
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            try? log.close()
-            throw ChildProcessError("cannot start \(executable): \(error)")
-        }
-        let pid = process.processIdentifier
-        Self.live.withLock { _ = $0.insert(pid) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for s in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGUSR1, SIGUSR2, SIGCHLD] { sigaddset(&defaults, s) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let merged = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let env = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { env.forEach { free($0) } }
+        var child = pid_t()
+        let rc = posix_spawn(&child, executable, &actions, &attributes, argv, env)
+        guard rc == 0 else { throw ChildProcessError("cannot start \(executable): \(String(cString: strerror(rc)))") }
+        pid = child
+        Self.live.withLock { _ = $0.insert(child) }
     }
 
     deinit { terminate(grace: .seconds(2)) }
 
-    public var pid: Int32 { process.processIdentifier }
-    public var isRunning: Bool { process.isRunning }
+    public var isRunning: Bool { exitStatus == nil }
 
-    /// The exit status, once it has exited.
-    public var exitStatus: Int32? { process.isRunning ? nil : process.terminationStatus }
+    /// The exit status (or 128 + the signal that killed it), once it has exited.
+    public var exitStatus: Int32? {
+        lock.withLock {
+            if let status { return status }
+            var s: Int32 = 0
+            guard waitpid(pid, &s, WNOHANG) == pid else { return nil }
+            status = ChildProcess.decode(s)
+            return status
+        }
+    }
 
     /// Waits up to `timeout` for the process to exit; its status, or nil if it still runs.
     @discardableResult
     public func waitForExit(timeout: Duration) -> Int32? {
         let deadline = monotonicMilliseconds() + timeout.milliseconds
-        while process.isRunning, monotonicMilliseconds() < deadline { usleep(10_000) }
+        while exitStatus == nil, monotonicMilliseconds() < deadline { usleep(10_000) }
         return exitStatus
     }
 
     /// SIGTERM, then SIGKILL if it has not exited after `grace`; returns its exit status.
     @discardableResult
     public func terminate(grace: Duration = .seconds(5)) -> Int32 {
-        if process.isRunning {
+        if exitStatus == nil {
             kill(pid, SIGTERM)
             if waitForExit(timeout: grace) == nil {
                 kill(pid, SIGKILL)
-                process.waitUntilExit()
+                _ = waitForExit(timeout: .seconds(10))
             }
         }
         Self.live.withLock { _ = $0.remove(pid) }
-        try? log.close()
-        return process.terminationStatus
+        return exitStatus ?? -1
     }
 
     /// The last `lines` lines of the process's output.
@@ -95,6 +115,11 @@ public final class ChildProcess: @unchecked Sendable {
             while kill(pid, 0) == 0, monotonicMilliseconds() < deadline { usleep(20_000) }
             kill(pid, SIGKILL)
         }
+    }
+
+    private static func decode(_ s: Int32) -> Int32 {
+        let signal = s & 0x7f
+        return signal == 0 ? (s >> 8) & 0xff : 128 + signal
     }
 }
 

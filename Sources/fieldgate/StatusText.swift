@@ -1,0 +1,47 @@
+import FieldCore
+
+/// The running gateway at a glance, as text: `fieldgate status` (and `--watch` for a live view).
+enum StatusText {
+    static func render(status: JSONValue, alarms: JSONValue, devices: JSONValue) -> String {
+        var lines: [String] = []
+        let site = status["site"]?.stringValue ?? "?"
+        let board = status["board"]?.stringValue ?? "?"
+        let version = status["version"]?.stringValue ?? "?"
+        lines.append("fieldgate \(version) — site \(site) on board \(board), running since \(status["startedAt"]?.stringValue ?? "?")")
+        if let uplink = status["uplink"] {
+            let broker = uplink["broker"]?.stringValue ?? "none"
+            let state = uplink["connected"]?.boolValue == true ? "connected" : "not connected"
+            var line = "uplink  \(broker): \(state)"
+            if let e = uplink["lastError"]?.stringValue { line += " (\(e))" }
+            lines.append(line)
+        }
+        if let o = status["outbox"] {
+            let pending = Int(o["pending"]?.numberValue ?? 0), dropped = Int(o["dropped"]?.numberValue ?? 0)
+            let used = (o["bytes"]?.numberValue ?? 0) / max(1, o["maxBytes"]?.numberValue ?? 1) * 100
+            lines.append("outbox  \(pending) waiting, \(dropped) dropped, \(formatNumber(used, decimals: 1)) % full")
+        }
+        for bus in status["buses"]?.arrayValue ?? [] {
+            let name = bus["name"]?.stringValue ?? "?"
+            let tps = formatNumber(bus["transactionsPerSecond"]?.numberValue ?? 0, decimals: 1)
+            let util = formatNumber((bus["utilisation"]?.numberValue ?? 0) * 100, decimals: 1)
+            lines.append("bus     \(pad(name, 10)) \(tps) transactions/s, \(util) % of capacity")
+        }
+        let all = devices.arrayValue ?? []
+        let offline = all.filter { $0["online"]?.boolValue == false }.compactMap { $0["id"]?.stringValue }
+        lines.append("devices \(all.count), " + (offline.isEmpty ? "all answering" : "offline: " + offline.joined(separator: ", ")))
+        let list = alarms.arrayValue ?? []
+        let active = list.filter { $0["active"]?.boolValue == true }
+        lines.append("alarms  \(active.count) active, \(list.filter { $0["acknowledged"]?.boolValue != true }.count) unacknowledged")
+        for a in list.prefix(12) {
+            let state = a["active"]?.boolValue == true ? "ACTIVE " : "cleared"
+            let ack = a["acknowledged"]?.boolValue == true ? "ack" : "   "
+            lines.append("  \(pad(a["severity"]?.stringValue ?? "", 8)) \(state) \(ack) \(pad(a["id"]?.stringValue ?? "", 36)) \(a["message"]?.stringValue ?? "")")
+        }
+        if list.count > 12 { lines.append("  … \(list.count - 12) more (fieldgate console: alarms)") }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func pad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
+    }
+}
