@@ -4,8 +4,9 @@ import Foundation
 ///
 /// Foundation's `Process` passes on the spawning thread's signal mask, and the Swift
 /// concurrency pool's threads block SIGTERM, so a `mosquitto` started from a test would ignore
-/// `terminate()` forever. (FieldSim's `ChildProcess`, with its log file, is fine for `fieldgate`
-/// and `fieldsim`: they block their stop signals and wait for them with `sigwait`.)
+/// `terminate()` forever. FieldSim's `ChildProcess` spawns the same way for a process whose
+/// output goes to a log file; this one also hands the output to the test as it comes
+/// (`mosquitto_sub`) or leaves it on the test's own.
 public final class SpawnedProcess: @unchecked Sendable {
     public enum Output {
         /// The test's own stdout and stderr.
