@@ -109,7 +109,7 @@ enum LatencyBenchmark {
         let alarm = drained.firstIndex { $0.topic == "fieldgate/demo/alarms" }
 
         print("backlog drain after an outage (\(format(outage, 1)) s with the broker down):")
-        print("  in the outbox at the return: \(waiting) records = \(backlog) written before the start (\(format(Double(backlog) / 3600, 1)) h of 1 s telemetry, \(written) B each) + \(waiting - backlog) the gateway stored")
+        print("  in the outbox at the return: \(waiting) records = \(backlog) written before the start (\(format(Double(backlog) / 3600, 1)) h of 1 s telemetry, ≈ \(written) B each) + \(waiting - backlog) the gateway stored")
         print("  gateway reconnected → outbox empty (last PUBACK, deleted): \(format(seconds, 2)) s = \(Int(Double(waiting) / seconds)) messages/s")
         if let last = drained.last, drained.count == waiting {
             let span = Double(last.micros - connected) / 1e6
@@ -124,7 +124,7 @@ enum LatencyBenchmark {
     }
 
     /// Writes `records` telemetry batches like the demo site's (a few devices' changed values,
-    /// one second apart, ending now) into the gateway's outbox file; the size of one.
+    /// one second apart, ending now) into the gateway's outbox file; the size of the last one.
     static func fillOutbox(_ rig: Rig, records: Int) throws -> Int {
         try FileManager.default.createDirectory(atPath: rig.gatewayDirectory, withIntermediateDirectories: true)
         let outbox = try Outbox(path: rig.gatewayDirectory + "/outbox.db", maxBytes: 256 << 20)
