@@ -23,7 +23,6 @@ final class UplinkRig: @unchecked Sendable {
     static let telemetryTopic = "v1/gateway/telemetry"
     static let attributesTopic = "v1/gateway/attributes"
     static let rpcTopic = "v1/gateway/rpc"
-    static let statusTopic = "fieldgate/demo/status"
 
     let directory: TemporaryDirectory
     let sitePath: String
@@ -37,7 +36,6 @@ final class UplinkRig: @unchecked Sendable {
     private var gatewayStarts = 1
 
     var gatewayDirectory: String { directory.path + "/gw" }
-    var simulatorDirectory: String { directory.path + "/sim" }
 
     /// Settings that make the demo site's alarms raise and clear within a second or two.
     static func shortDelays(_ site: inout [String: Any]) {
