@@ -12,6 +12,8 @@ struct EngineCore: Sendable {
     }
 
     private var devices: [String: DeviceEntry] = [:]
+    /// When each app asked to be ticked next (`DeviceApp.wakeUp`).
+    private var wakeUps: [String: Timestamp] = [:]
     private var subscribers: [PointRef: [String]] = [:]
     /// The alarms each device's app and generic rules have raised, to clear when they are rebuilt.
     private var raisedBy: [String: Set<AlarmID>] = [:]
@@ -66,6 +68,9 @@ struct EngineCore: Sendable {
         points.configureTrends()
     }
 
+    /// The earliest time an app asked to be ticked.
+    var earliestWakeUp: Timestamp? { wakeUps.values.min() }
+
     mutating func handle(_ event: EngineEvent) {
         let now = clock.now()
         switch event {
@@ -95,6 +100,13 @@ struct EngineCore: Sendable {
             tick(now: now)
         case .reconfigure(let config, let index, let site):
             reconfigure(config, index: index, site: site, now: now)
+        case .wake:
+            for (device, at) in wakeUps where at <= now {
+                feed(device, .tick, now: now, reply: nil)
+                // A deadline the app still reports as passed is left to the regular tick rather
+                // than woken for again and again.
+                if let again = wakeUps[device], again <= now { wakeUps[device] = nil }
+            }
         }
     }
 
@@ -141,6 +153,7 @@ struct EngineCore: Sendable {
                                reply: (@Sendable (Result<JSONValue, CommandError>) -> Void)?) {
         guard var entry = devices[device], var app = entry.app else { return }
         let effects = app.handle(input, now: now)
+        wakeUps[device] = app.wakeUp
         entry.app = app
         devices[device] = entry
         var replied = false
