@@ -37,8 +37,8 @@ let package = Package(
         .executableTarget(name: "fieldsim", dependencies: ["FieldCore", "FieldSim"]),
         .executableTarget(name: "fieldbench", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldSim", "FieldRuntime", "CModbusBaseline"]),
 
-        // What the end-to-end and console tests share: a real `fieldgate run` beside the simulator.
-        // Used by test targets only.
+        // What the end-to-end, console and runtime tests share: a real `fieldgate run` beside the
+        // simulator, a real mosquitto. Used by test targets only.
         .target(name: "FieldTestSupport", dependencies: ["FieldCore", "FieldSim"], path: "Tests/FieldTestSupport"),
 
         .testTarget(name: "FieldCoreTests", dependencies: ["FieldCore"]),
@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "FieldDevicesTests", dependencies: ["FieldDevices", "FieldCore", "FieldHAL", "CModbus"]),
         .testTarget(name: "FieldAppsTests", dependencies: ["FieldApps", "FieldCore", "FieldDevices"]),
         .testTarget(name: "GB26875Tests", dependencies: ["GB26875", "FieldCore"]),
-        .testTarget(name: "FieldRuntimeTests", dependencies: ["FieldRuntime", "FieldCore", "FieldHAL", "FieldDevices", "FieldSim"]),
+        .testTarget(name: "FieldRuntimeTests", dependencies: ["FieldRuntime", "FieldCore", "FieldHAL", "FieldDevices", "FieldSim", "FieldTestSupport"]),
         .testTarget(name: "FieldConsoleTests", dependencies: ["FieldConsole", "FieldCore", "FieldHAL", "FieldDevices", "FieldRuntime", "FieldSim", "FieldTestSupport"]),
         .testTarget(name: "FieldSimTests", dependencies: ["FieldSim", "FieldCore", "FieldHAL", "FieldDevices"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldSim", "FieldTestSupport"]),

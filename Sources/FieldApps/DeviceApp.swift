@@ -99,6 +99,13 @@ public protocol DeviceApp: Sendable {
     /// Every point whose readings the app needs, including other devices' points.
     var subscriptions: Set<PointRef> { get }
     mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect]
+    /// When the app next needs a tick between inputs: a debounce or a delay that runs out then
+    /// (the lift's alarm button). nil when the regular tick is soon enough.
+    var wakeUp: Timestamp? { get }
+}
+
+extension DeviceApp {
+    public var wakeUp: Timestamp? { nil }
 }
 
 /// Makes an app from its device's context and the device's `settings` object in the site file.

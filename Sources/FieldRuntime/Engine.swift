@@ -21,6 +21,9 @@ public enum EngineEvent: Sendable {
     case command(GatewayCommand, CommandOrigin, reply: @Sendable (Result<JSONValue, CommandError>) -> Void)
     /// Time passed (the engine ticks itself every second; tests send ticks by hand).
     case tick
+    /// An app's wake-up time has come: the apps whose time it is are ticked (between the regular
+    /// ticks, so a debounce that ends raises its alarm at once).
+    case wake
     /// A device's name, settings or alarm rules changed (the console's `config set`): its app
     /// and generic alarm rules are rebuilt; `index` is its place in the site's `devices`.
     case reconfigure(DeviceConfig, index: Int, site: SiteDetails)
@@ -80,6 +83,9 @@ public final class Engine: Sendable {
     /// Active alarms and cleared-unacknowledged ones, most severe first.
     public var alarms: [AlarmRecord] { alarmSnapshot.withLock { $0 } }
 
+    /// The earliest time an app asked to be ticked between regular ticks.
+    public var nextWakeUp: Timestamp? { core.withLock { $0.earliestWakeUp } }
+
     /// Whether each Modbus device answers, by id.
     public var online: [String: Bool] { onlineSnapshot.withLock { $0 } }
 
@@ -94,7 +100,13 @@ public final class Engine: Sendable {
                 if nextTick <= now { nextTick = now + 1000 }
                 continue
             }
-            if let e = queue.pop(until: nextTick) { handle(e) }
+            // The earliest app wake-up, in monotonic time (apps speak wall-clock time).
+            let wake = core.withLock { $0.earliestWakeUp }.map { now + max(0, ($0 - clock.now()).milliseconds) }
+            if let wake, wake <= now {
+                handle(.wake)
+                continue
+            }
+            if let e = queue.pop(until: min(nextTick, wake ?? nextTick)) { handle(e) }
         }
         for e in queue.drain() { handle(e) }
     }

@@ -14,6 +14,8 @@ struct EngineCore: Sendable {
     private var devices: [String: DeviceEntry] = [:]
     /// The devices' ids in order, for a tick that runs the same way every time.
     private let deviceIDs: [String]
+    /// When each app asked to be ticked next (`DeviceApp.wakeUp`).
+    private var wakeUps: [String: Timestamp] = [:]
     private var subscribers: [PointRef: [String]] = [:]
     /// Devices with a point some app subscribes to: only their readings are looked up in
     /// `subscribers`.
@@ -76,6 +78,9 @@ struct EngineCore: Sendable {
         points.configureTrends()
     }
 
+    /// The earliest time an app asked to be ticked.
+    var earliestWakeUp: Timestamp? { wakeUps.values.min() }
+
     mutating func handle(_ event: EngineEvent) {
         let now = clock.now()
         switch event {
@@ -103,6 +108,13 @@ struct EngineCore: Sendable {
             tick(now: now)
         case .reconfigure(let config, let index, let site):
             reconfigure(config, index: index, site: site, now: now)
+        case .wake:
+            for (device, at) in wakeUps where at <= now {
+                feed(device, .tick, now: now, reply: nil)
+                // A deadline the app still reports as passed is left to the regular tick rather
+                // than woken for again and again.
+                if let again = wakeUps[device], again <= now { wakeUps[device] = nil }
+            }
         }
     }
 
@@ -170,7 +182,11 @@ struct EngineCore: Sendable {
                                reply: (@Sendable (Result<JSONValue, CommandError>) -> Void)?) {
         // In place: a copy of the device's entry (and its app) per input would cost more than
         // most apps' own work.
-        guard let effects = devices.withValue(forKey: device, { $0.app?.handle(input, now: now) }) ?? nil else { return }
+        guard let (effects, wakeUp) = devices.withValue(forKey: device, { e -> ([AppEffect], Timestamp?)? in
+            guard e.app != nil else { return nil }
+            return (e.app!.handle(input, now: now), e.app!.wakeUp)
+        }) ?? nil else { return }
+        wakeUps[device] = wakeUp
         var replied = false
         for effect in effects {
             if case .reply = effect { replied = true }
@@ -253,10 +269,11 @@ struct EngineCore: Sendable {
                 return
             }
             feed(device, .command(AppCommand(name: name, arguments: arguments, by: origin.user)), now: now, reply: reply)
-        case .acknowledge(let id):
-            guard alarmTable.records[id] != nil else {
-                reply(.failure(CommandError(.notFound, "no alarm \(id) to acknowledge")))
-                return
+        case .acknowledge(let named):
+            let id: AlarmID
+            switch alarm(named) {
+            case .success(let found): id = found
+            case .failure(let e): return reply(.failure(e))
             }
             if let event = alarmTable.acknowledge(id, by: origin.user, now: now) {
                 revision &+= 1
@@ -264,7 +281,8 @@ struct EngineCore: Sendable {
                 sink.alarm(event)
                 reply(.success(["alarm": .string(id.rawValue), "by": .string(origin.user)]))
             } else {
-                reply(.failure(CommandError(.invalidArgument, "alarm \(id) is already acknowledged")))
+                // docs/uplink.md: nothing to acknowledge is `not-found`, whichever the reason.
+                reply(.failure(CommandError(.notFound, "alarm \(id) is not active or already acknowledged")))
             }
         case .writePoint(let ref, let value):
             write(ref, value, reply: reply)
@@ -276,6 +294,19 @@ struct EngineCore: Sendable {
             reply(.success(.string("restarting")))
             routes.restart()
         }
+    }
+
+    /// The alarm an acknowledgement names: the id itself, or — for an id without a point, as the
+    /// platform's `ackAlarm` on a device sends the type alone — the device's one alarm of that
+    /// type on a point (`main-pt/low-pressure` → `main-pt.pressure/low-pressure`).
+    private func alarm(_ id: AlarmID) -> Result<AlarmID, CommandError> {
+        guard alarmTable.records[id] == nil, !id.rawValue.prefix(while: { $0 != "/" }).contains(".") else { return .success(id) }
+        let onPoints = alarmTable.records.keys.filter { $0.device == id.device && $0.type == id.type }.sorted()
+        guard onPoints.count <= 1 else {
+            let ids = onPoints.map(\.rawValue).joined(separator: ", ")
+            return .failure(CommandError(.invalidArgument, "\(id.device) has \(id.type) alarms on several points (\(ids)): name one"))
+        }
+        return .success(onPoints.first ?? id)
     }
 
     private mutating func tick(now: Timestamp) {

@@ -106,17 +106,22 @@ enum UplinkBenchmark {
         }
     }
 
-    /// A `mosquitto` on a free port of 127.0.0.1, in the benchmark's directory.
+    /// A `mosquitto` on 127.0.0.1, in the benchmark's directory.
     final class Broker {
         let port: Int
         private let process = Process()
 
-        init(directory: String) throws {
-            port = try Broker.freePort()
+        /// - Parameters:
+        ///   - port: where to listen (default: a free port); a broker started again on the same
+        ///     port ends an outage.
+        ///   - persistent: keep sessions and their queued messages across a stop and start.
+        init(directory: String, port: Int? = nil, persistent: Bool = false) throws {
+            self.port = try port ?? Broker.freePort()
             let config = directory + "/mosquitto.conf"
+            let persistence = persistent ? "persistence true\npersistence_location \(directory)/\n" : "persistence false\n"
             // set_tcp_nodelay: without it the broker's PUBACKs wait for Nagle and delayed ACKs
             // (≈ 40 ms), which would measure the broker's socket settings, not the gateway.
-            try "user \(NSUserName())\npersistence false\nlistener \(port) 127.0.0.1\nset_tcp_nodelay true\nallow_anonymous true\nmax_queued_messages 0\n"
+            try "user \(NSUserName())\n\(persistence)listener \(self.port) 127.0.0.1\nset_tcp_nodelay true\nallow_anonymous true\nmax_queued_messages 0\n"
                 .write(toFile: config, atomically: true, encoding: .utf8)
             guard let binary = ["/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto", "/usr/bin/mosquitto"].first(where: FileManager.default.isExecutableFile) else {
                 throw Failure(description: "mosquitto is not installed (apt-get install mosquitto)")
@@ -126,15 +131,19 @@ enum UplinkBenchmark {
             process.standardError = FileHandle(forWritingAtPath: "/dev/null")
             try process.run()
             let deadline = monotonicMilliseconds() + 10_000
-            while !Broker.accepts(port) {
+            while !Broker.accepts(self.port) {
                 guard process.isRunning, monotonicMilliseconds() < deadline else { throw Failure(description: "mosquitto did not start") }
                 usleep(2000)
             }
         }
 
+        /// SIGTERM (a persistent broker saves its sessions), SIGKILL after 5 s.
         func stop() {
             guard process.isRunning else { return }
-            kill(process.processIdentifier, SIGKILL)
+            kill(process.processIdentifier, SIGTERM)
+            let deadline = monotonicMilliseconds() + 5000
+            while process.isRunning, monotonicMilliseconds() < deadline { usleep(2000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
 

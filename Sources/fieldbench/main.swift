@@ -18,6 +18,8 @@ let benchmarks: [Benchmark] = [
               run: SimBenchmark.run),
     Benchmark(name: "uplink", summary: "outbox backlog drain to a local mosquitto after an outage; live alarm store and PUBACK latency",
               run: UplinkBenchmark.run),
+    Benchmark(name: "gateway", summary: "the whole gateway (fieldsim, fieldgate, mosquitto): backlog drain after an outage; alarm button → broker p50/p99",
+              run: LatencyBenchmark.run),
     Benchmark(name: "runtime", summary: "fieldgate run: CPU and RSS at 100 TCP devices, a saturated RTU bus's utilisation, coalesced requests",
               run: RuntimeBenchmark.run),
 ]

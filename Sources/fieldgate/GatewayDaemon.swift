@@ -115,7 +115,7 @@ enum GatewayDaemon {
                                     outbox: outbox, commands: UplinkCommandHandler { command, origin, reply in
                                         gateway.execute(command, origin: origin, reply: reply)
                                     })
-            sink.attach(uplink)
+            sink.attach(uplink, points: gateway.engine.points)
             try uplink.start()
             return uplink
         } catch {

@@ -8,18 +8,21 @@ import Synchronization
 /// goes on, telemetry batched into it, and the platform's and local API's commands in the audit
 /// trail (the console audits its own).
 final class OutboxSink: EngineSink {
-    private let uplink = Mutex<Uplink?>(nil)
+    private let uplink = Mutex<(uplink: Uplink, points: PointTable)?>(nil)
+    /// Points whose unit has been considered for the attributes.
+    private let announced = Mutex<Set<PointRef>>([])
     private let auditLog: AuditLog?
     private let log = Logger("alarms")
 
     init(audit: AuditLog?) { auditLog = audit }
 
-    /// Connects the sink to the uplink once it exists (it needs the gateway for its commands).
-    func attach(_ u: Uplink) { uplink.withLock { $0 = u } }
+    /// Connects the sink to the uplink once it exists (it needs the gateway for its commands),
+    /// and to the point table the units of derived values come from.
+    func attach(_ u: Uplink, points: PointTable) { uplink.withLock { $0 = (u, points) } }
 
     func alarm(_ event: AlarmEvent) {
         log.notice("\(event.kind.rawValue) \(event.id) [\(event.severity.rawValue)] \(event.message)")
-        guard let u = uplink.withLock({ $0 }) else { return }
+        guard let u = uplink.withLock({ $0?.uplink }) else { return }
         do throws(OutboxError) {
             try u.publishAndWait(alarm: event)
         } catch {
@@ -29,7 +32,23 @@ final class OutboxSink: EngineSink {
     }
 
     func telemetry(_ readings: [(PointRef, Reading)]) {
-        uplink.withLock { $0 }?.publish(telemetry: TelemetrySample.samples(readings))
+        guard let (u, points) = uplink.withLock({ $0 }) else { return }
+        announceUnits(of: readings, from: points, to: u)
+        u.publish(telemetry: TelemetrySample.samples(readings))
+    }
+
+    /// Derived values (a lamp's kWh today, a rolling average) get their points when an app first
+    /// derives them, after the attributes went out with the profiles' units: each one's unit is
+    /// added to its device's attributes the first time the value is sent, so the platform never
+    /// gets a value whose unit it was not told (docs/uplink.md: units are in the attributes).
+    private func announceUnits(of readings: [(PointRef, Reading)], from points: PointTable, to u: Uplink) {
+        let fresh = announced.withLock { seen in readings.map(\.0).filter { seen.insert($0).inserted } }
+        var units: [String: [String: JSONValue]] = [:]
+        for ref in fresh {
+            guard let info = points.point(ref)?.info, info.source == .derived, !info.unit.isEmpty else { continue }
+            units[ref.device, default: [:]]["unit.\(ref.point)"] = .string(info.unit)
+        }
+        for (device, attributes) in units.sorted(by: { $0.key < $1.key }) { u.updateAttributes(device: device, attributes) }
     }
 
     func audit(_ command: GatewayCommand, origin: CommandOrigin, result: Result<JSONValue, FieldRuntime.CommandError>) {

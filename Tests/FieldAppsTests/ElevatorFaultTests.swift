@@ -85,6 +85,18 @@ import FieldCore
         #expect(rig.cleared == ["alarm-button"])
     }
 
+    @Test func theAlarmButtonAsksToBeWokenWhenItsDebounceEnds() throws {
+        var rig = try LiftRig()
+        #expect(rig.app.wakeUp == nil, "nothing pending at rest")
+        let pressed = rig.t
+        rig.set(.alarmButton, true)
+        let debounce = rig.app.settings.debounce[.alarmButton] ?? .zero
+        #expect(rig.app.wakeUp == pressed + debounce)
+        // Ticked at that moment (the engine's wake-up), it raises then, not at the next second.
+        let effects = rig.app.handle(.tick, now: pressed + debounce)
+        #expect(effects.raisedAlarmTypes == ["alarm-button"])
+    }
+
     @Test func movingWithDoorsOpenButNotReLevelling() throws {
         var rig = try LiftRig()
         rig.set(.doorsClosed, false)

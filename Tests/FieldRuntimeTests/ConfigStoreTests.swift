@@ -1,6 +1,7 @@
 import FieldApps
 import FieldCore
 import FieldDevices
+import FieldTestSupport
 import Foundation
 import Synchronization
 import Testing

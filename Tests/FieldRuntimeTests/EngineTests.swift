@@ -161,3 +161,60 @@ struct DoublerFactory: DeviceAppFactory {
         ])
     }
 }
+
+/// An app that raises `late` when a delay it started on a reading runs out.
+struct DelayApp: DeviceApp {
+    let context: AppContext
+    var due: Timestamp?
+    var subscriptions: Set<PointRef> { [context.ref("level")] }
+    var wakeUp: Timestamp? { due }
+    mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
+        switch input {
+        case .reading:
+            due = now + .milliseconds(300)
+            return []
+        case .tick:
+            guard let d = due, now >= d else { return [] }
+            due = nil
+            return [.alarm(AlarmID(device: context.deviceID, type: "late"), .critical, .raise(value: nil, message: "late"))]
+        case .command:
+            return []
+        }
+    }
+}
+
+struct DelayFactory: DeviceAppFactory {
+    var name: String { "doubler" }
+    func make(context: AppContext, settings: JSONObjectReader?) -> (any DeviceApp)? { DelayApp(context: context) }
+}
+
+@Suite struct EngineWakeUpTests {
+    @Test func anAppIsTickedWhenItsDelayRunsOutNotAtTheNextRegularTick() throws {
+        let doc = try JSONValue.parse("""
+        {"site": {"id": "t"}, "board": "sim", "buses": [{"name": "b", "type": "tcp", "host": "h"}],
+         "profiles": [{"id": "tank", "family": "generic", "app": "doubler",
+                       "points": [{"name": "level", "table": "input", "address": 0, "type": "u16"}]}],
+         "devices": [{"id": "t1", "profile": "tank", "bus": "b", "address": 1}]}
+        """)
+        let site = try Site.parse(doc, source: "test", builtins: [:])
+        let sink = RecordingSink()
+        let clock = ManualClock()
+        let routes = EngineRoutes(writeModbus: { _, _, _, r in r(.success(.null)) }, writeSignal: { _, _, _ in .success(()) },
+                                  bus: { _, r in r(.success(.null)) }, setOutput: { _, _, _ in .success(()) }, restart: {})
+        let engine = Engine(site: site, factories: ["doubler": DelayFactory()], routes: routes, sink: sink, clock: clock,
+                            issues: JSONReader())
+        let start = clock.now()
+        engine.post(.readings(device: "t1", [("level", .number(1, at: start))]))
+        engine.processPending()
+        #expect(engine.nextWakeUp == start + .milliseconds(300), "the engine knows when the app wants its tick")
+        clock.advance(by: .milliseconds(200))
+        engine.post(.wake)
+        engine.processPending()
+        #expect(sink.alarms.withLock { $0.isEmpty }, "not due yet")
+        clock.advance(by: .milliseconds(100))
+        engine.post(.wake)
+        engine.processPending()
+        #expect(sink.alarms.withLock { $0.map(\.id.rawValue) } == ["t1/late"], "raised when its delay ran out")
+        #expect(engine.nextWakeUp == nil)
+    }
+}

@@ -1,4 +1,5 @@
 import FieldCore
+import FieldTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -14,7 +15,7 @@ import Testing
         let dir = try TemporaryDirectory("kill9")
         let path = dir.file("outbox.db")
         let output = Mutex("")
-        let child = try ChildProcess(bench, ["outbox-writer", "--db", path], output: .pipe { data in
+        let child = try SpawnedProcess(bench, ["outbox-writer", "--db", path], output: .pipe { data in
             output.withLock { $0 += String(decoding: data, as: UTF8.self) }
         })
         func accepted() -> [Int] {

@@ -1,4 +1,5 @@
 import FieldCore
+import FieldTestSupport
 import Foundation
 import Synchronization
 import Testing

@@ -1,4 +1,5 @@
 import CSQLite
+import FieldTestSupport
 import Foundation
 import Synchronization
 import Testing

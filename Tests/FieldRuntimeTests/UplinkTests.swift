@@ -1,4 +1,5 @@
 import FieldCore
+import FieldTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -179,7 +180,7 @@ extension MosquittoSubscriber.Message {
         try await observer.start()
         let dir = try TemporaryDirectory("will")
         let output = Mutex("")
-        let child = try ChildProcess(bench, ["outbox-writer", "--db", dir.file("outbox.db"), "--mqtt", broker.url, "--gateway", "will-test", "--count", "1"],
+        let child = try SpawnedProcess(bench, ["outbox-writer", "--db", dir.file("outbox.db"), "--mqtt", broker.url, "--gateway", "will-test", "--count", "1"],
                                      output: .pipe { data in output.withLock { $0 += String(decoding: data, as: UTF8.self) } })
         #expect(await eventually { output.withLock { $0.contains("done") } }, "\(output.withLock { $0 })")
         #expect(await observer.wait { $0.last?.json?["online"] == true })

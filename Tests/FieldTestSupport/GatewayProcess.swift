@@ -11,8 +11,9 @@ import Foundation
 /// would), and its output goes to `gateway.log` in its state directory.
 ///
 /// `stop()` sends SIGTERM (SIGKILL if it does not go) and returns the exit status; deinit does
-/// the same, so a failing test leaves nothing running.
-public final class GatewayProcess {
+/// the same, so a failing test leaves nothing running. Sendable so that a test can start and
+/// stop it on a thread of its own (both block for seconds) while its task waits.
+public final class GatewayProcess: @unchecked Sendable {
     public enum Failure: Error, CustomStringConvertible {
         case notReady(String)
         public var description: String {
@@ -33,16 +34,17 @@ public final class GatewayProcess {
     /// - Parameters:
     ///   - simulatorDirectory: the simulator's `FIELDSIM_DIR` (board `sim` expands it).
     ///   - notifySocket: where the notify socket goes (default: `stateDirectory/notify.sock`).
+    ///   - arguments: more options for `fieldgate run` (`--mqtt URL`).
     /// - Throws: `ChildProcessError` when it cannot be started, `.notReady` with its log when
     ///   it does not say `READY=1` within `readyTimeout` (it is stopped then).
     public init(sitePath: String, stateDirectory: String, simulatorDirectory: String, notifySocket: String? = nil,
-                readyTimeout: Duration = .seconds(60)) throws {
+                arguments: [String] = [], readyTimeout: Duration = .seconds(60)) throws {
         self.sitePath = sitePath
         self.stateDirectory = stateDirectory
         try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
         notify = try NotifySocket(path: notifySocket ?? stateDirectory + "/notify.sock")
         child = try ChildProcess(executable: try TestSupport.executable("fieldgate"),
-                                 arguments: ["run", "--site", sitePath, "--state-dir", stateDirectory],
+                                 arguments: ["run", "--site", sitePath, "--state-dir", stateDirectory] + arguments,
                                  environment: ["FIELDGATE_BOARDS": TestSupport.boards, "FIELDSIM_DIR": simulatorDirectory,
                                                "NOTIFY_SOCKET": notify.path, "PATH": "/usr/bin:/bin"],
                                  logPath: stateDirectory + "/gateway.log")

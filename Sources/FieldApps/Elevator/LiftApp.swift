@@ -61,6 +61,12 @@ public struct LiftApp: DeviceApp {
     var hasControllerFloor: Bool { context.points["floor"] != nil }
     var hasControllerSpeed: Bool { context.points["speed"] != nil }
 
+    /// The next contact debounce or fault delay to run out: the alarm button raises when its
+    /// debounce ends, not at the next regular tick.
+    public var wakeUp: Timestamp? {
+        [contacts.nextChange, conditions.values.compactMap(\.pendingUntil).min()].compactMap { $0 }.min()
+    }
+
     public mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
         var effects: [AppEffect] = []
         switch input {

@@ -34,6 +34,9 @@ struct LiftContacts: Sendable {
     /// The latest raw state.
     func raw(_ signal: LiftSignal) -> Bool? { raw[signal] }
 
+    /// When the earliest pending debounce takes effect.
+    var nextChange: Timestamp? { debounced.values.compactMap(\.pendingUntil).min() }
+
     /// Changes that took effect by `now` with the raw states held since the last reading.
     mutating func advance(to now: Timestamp) -> [ContactChange] {
         var changes: [ContactChange] = []

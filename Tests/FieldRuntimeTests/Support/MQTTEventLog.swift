@@ -1,4 +1,5 @@
 import FieldRuntime
+import FieldTestSupport
 import Foundation
 import Synchronization
 

@@ -1,17 +1,17 @@
 import Foundation
 
 /// A fresh directory under the system's temp dir, removed when the value is released (also when
-/// a test fails). Self-contained (Foundation only) so other test targets can reuse it.
-final class TemporaryDirectory: @unchecked Sendable {
-    let path: String
+/// a test fails).
+public final class TemporaryDirectory: @unchecked Sendable {
+    public let path: String
 
-    init(_ label: String = "fieldgate") throws {
+    public init(_ label: String = "fieldgate") throws {
         let base = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("\(label)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
         path = base.path
     }
 
-    func file(_ name: String) -> String { path + "/" + name }
+    public func file(_ name: String) -> String { path + "/" + name }
 
     deinit {
         try? FileManager.default.removeItem(atPath: path)
@@ -20,7 +20,7 @@ final class TemporaryDirectory: @unchecked Sendable {
 
 /// Polls `condition` every 10 ms until it holds or `timeout` passes; returns whether it held.
 /// For waiting on another process or thread that has no readiness signal of its own.
-func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
+public func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
     let clock = ContinuousClock()
     let deadline = clock.now + timeout
     while clock.now < deadline {
@@ -32,7 +32,7 @@ func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -
 
 /// The path of an executable this package builds (`fieldbench`, `fieldgate`, `fieldsim`): next
 /// to the test bundle in the build directory. `swift build --build-tests` builds them all.
-func builtProduct(_ name: String) -> String? {
+public func builtProduct(_ name: String) -> String? {
     let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
     let path = here.appendingPathComponent(name).path
     return FileManager.default.isExecutableFile(atPath: path) ? path : nil

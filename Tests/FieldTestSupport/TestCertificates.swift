@@ -2,17 +2,16 @@ import Foundation
 
 /// A certificate authority, a server certificate for 127.0.0.1/localhost and a client
 /// certificate, made with `openssl` in a temp directory (EC P-256 keys: fast to make).
-/// Foundation only.
-struct TestCertificates {
-    let directory: TemporaryDirectory
-    var caFile: String { directory.file("ca.crt") }
-    var serverCert: String { directory.file("server.crt") }
-    var serverKey: String { directory.file("server.key") }
-    var clientCert: String { directory.file("client.crt") }
-    var clientKey: String { directory.file("client.key") }
+public struct TestCertificates {
+    public let directory: TemporaryDirectory
+    public var caFile: String { directory.file("ca.crt") }
+    public var serverCert: String { directory.file("server.crt") }
+    public var serverKey: String { directory.file("server.key") }
+    public var clientCert: String { directory.file("client.crt") }
+    public var clientKey: String { directory.file("client.key") }
 
     /// Makes a CA named `authority` and a server and a client certificate signed by it.
-    init(authority: String = "Fieldgate Test CA", client: String = "gateway-test") throws {
+    public init(authority: String = "Fieldgate Test CA", client: String = "gateway-test") throws {
         directory = try TemporaryDirectory("certs")
         let d = directory
         try TestCertificates.openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
@@ -36,10 +35,10 @@ struct TestCertificates {
     }
 
     /// The broker's TLS settings for these files.
-    func brokerTLS(requireClientCertificate: Bool = true) -> MosquittoBroker.TLS {
+    public func brokerTLS(requireClientCertificate: Bool = true) -> MosquittoBroker.TLS {
         MosquittoBroker.TLS(caFile: caFile, certFile: serverCert, keyFile: serverKey, requireClientCertificate: requireClientCertificate)
     }
 
     /// `mosquitto_sub`/`mosquitto_pub` options to connect with the client certificate.
-    var clientOptions: [String] { ["--cafile", caFile, "--cert", clientCert, "--key", clientKey] }
+    public var clientOptions: [String] { ["--cafile", caFile, "--cert", clientCert, "--key", clientKey] }
 }

@@ -3,10 +3,12 @@ import Foundation
 /// A child process started with `posix_spawn`, a clean signal mask and default signal handlers.
 ///
 /// Foundation's `Process` passes on the spawning thread's signal mask, and the Swift
-/// concurrency pool's threads block SIGTERM, so a `mosquitto` or `fieldgate` started from a test
-/// would ignore `terminate()` forever. Foundation only, for reuse by other test targets.
-final class ChildProcess: @unchecked Sendable {
-    enum Output {
+/// concurrency pool's threads block SIGTERM, so a `mosquitto` started from a test would ignore
+/// `terminate()` forever. FieldSim's `ChildProcess` spawns the same way for a process whose
+/// output goes to a log file; this one also hands the output to the test as it comes
+/// (`mosquitto_sub`) or leaves it on the test's own.
+public final class SpawnedProcess: @unchecked Sendable {
+    public enum Output {
         /// The test's own stdout and stderr.
         case inherit
         /// stdout and stderr appended to a file.
@@ -15,14 +17,14 @@ final class ChildProcess: @unchecked Sendable {
         case pipe(@Sendable (Data) -> Void)
     }
 
-    struct SpawnError: Error, CustomStringConvertible {
-        var path: String
-        var code: Int32
-        var description: String { "cannot start \(path): \(String(cString: strerror(code)))" }
+    public struct SpawnError: Error, CustomStringConvertible {
+        public var path: String
+        public var code: Int32
+        public var description: String { "cannot start \(path): \(String(cString: strerror(code)))" }
     }
 
-    let pid: pid_t
-    let path: String
+    public let pid: pid_t
+    public let path: String
     private let lock = NSLock()
     private var status: Int32?
     private var reader: Thread?
@@ -36,7 +38,7 @@ final class ChildProcess: @unchecked Sendable {
         var isEnded: Bool { lock.withLock { ended } }
     }
 
-    init(_ path: String, _ arguments: [String], output: Output = .inherit, environment: [String: String]? = nil) throws {
+    public init(_ path: String, _ arguments: [String], output: Output = .inherit, environment: [String: String]? = nil) throws {
         self.path = path
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -111,7 +113,7 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// True until the process has exited (and been reaped).
-    var isRunning: Bool {
+    public var isRunning: Bool {
         lock.withLock {
             guard status == nil else { return false }
             var s: Int32 = 0
@@ -122,15 +124,15 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// True once a `.pipe` output reached its end (the process and its children closed it).
-    var outputClosed: Bool { outputEnd.isEnded }
+    public var outputClosed: Bool { outputEnd.isEnded }
 
-    func send(_ signal: Int32) {
+    public func send(_ signal: Int32) {
         if isRunning { kill(pid, signal) }
     }
 
     /// Waits for the process to exit; its raw wait status.
     @discardableResult
-    func wait() -> Int32 {
+    public func wait() -> Int32 {
         lock.withLock {
             if let status { return status }
             var s: Int32 = 0
@@ -142,7 +144,7 @@ final class ChildProcess: @unchecked Sendable {
 
     /// SIGTERM, then SIGKILL if it has not exited after `grace` (to its process group too:
     /// `timeout` leads one, and its command must not outlive it).
-    func terminate(grace: Duration = .seconds(5)) {
+    public func terminate(grace: Duration = .seconds(5)) {
         guard isRunning else { return }
         kill(pid, SIGTERM)
         let deadline = ContinuousClock.now + grace
@@ -158,8 +160,8 @@ final class ChildProcess: @unchecked Sendable {
     /// crashes cannot leave it running for more than `limit`. Signals sent to the returned
     /// process reach the command; SIGKILL would not (`terminate()` kills the group), so use this
     /// only for helpers the test stops with `terminate()` (brokers), never for a process under test.
-    static func withSafetyTimeout(_ path: String, _ arguments: [String], limit: Duration = .seconds(1800), output: Output = .inherit) throws -> ChildProcess {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/timeout") else { return try ChildProcess(path, arguments, output: output) }
-        return try ChildProcess("/usr/bin/timeout", ["\(limit.components.seconds)", path] + arguments, output: output)
+    public static func withSafetyTimeout(_ path: String, _ arguments: [String], limit: Duration = .seconds(1800), output: Output = .inherit) throws -> SpawnedProcess {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/timeout") else { return try SpawnedProcess(path, arguments, output: output) }
+        return try SpawnedProcess("/usr/bin/timeout", ["\(limit.components.seconds)", path] + arguments, output: output)
     }
 }

@@ -4,32 +4,45 @@ import Foundation
 /// ephemeral port, optional password file and TLS listener. `start()` returns once the port
 /// accepts connections; the broker is stopped and its directory removed when the value goes
 /// away (also when a test fails). `stop()` and `start()` again simulate an outage on the same
-/// port. Foundation only, so other test targets (end-to-end) can include this file as it is.
-final class MosquittoBroker: @unchecked Sendable {
+/// port. Shared by the runtime's broker tests and the end-to-end tests.
+public final class MosquittoBroker: @unchecked Sendable {
     /// TLS listener files (PEM).
-    struct TLS {
-        var caFile: String
-        var certFile: String
-        var keyFile: String
+    public struct TLS: Sendable {
+        public var caFile: String
+        public var certFile: String
+        public var keyFile: String
         /// Refuse clients without a certificate signed by the CA.
-        var requireClientCertificate = true
+        public var requireClientCertificate = true
+
+        public init(caFile: String, certFile: String, keyFile: String, requireClientCertificate: Bool = true) {
+            self.caFile = caFile
+            self.certFile = certFile
+            self.keyFile = keyFile
+            self.requireClientCertificate = requireClientCertificate
+        }
     }
 
-    struct Options {
+    public struct Options: Sendable {
         /// User name → password; when not empty, anonymous clients are refused.
-        var users: [String: String] = [:]
-        var tls: TLS?
+        public var users: [String: String] = [:]
+        public var tls: TLS?
         /// Keep sessions and queued messages across a stop and start (an observer with a
         /// persistent session then misses nothing published while it reconnects).
-        var persistent = false
+        public var persistent = false
+
+        public init(users: [String: String] = [:], tls: TLS? = nil, persistent: Bool = false) {
+            self.users = users
+            self.tls = tls
+            self.persistent = persistent
+        }
     }
 
-    enum Failure: Error, CustomStringConvertible {
+    public enum Failure: Error, CustomStringConvertible {
         case notInstalled
         case didNotStart(String)
         case tool(String)
 
-        var description: String {
+        public var description: String {
             switch self {
             case .notInstalled: "mosquitto is not installed (apt-get install mosquitto mosquitto-clients)"
             case .didNotStart(let log): "mosquitto did not start:\n\(log)"
@@ -38,13 +51,13 @@ final class MosquittoBroker: @unchecked Sendable {
         }
     }
 
-    let options: Options
-    let directory: TemporaryDirectory
-    private(set) var port: Int
+    public let options: Options
+    public let directory: TemporaryDirectory
+    public private(set) var port: Int
     private let lock = NSLock()
-    private var process: ChildProcess?
+    private var process: SpawnedProcess?
 
-    init(_ options: Options = Options()) throws {
+    public init(_ options: Options = Options()) throws {
         self.options = options
         directory = try TemporaryDirectory("mosquitto")
         port = try MosquittoBroker.freePort()
@@ -55,14 +68,14 @@ final class MosquittoBroker: @unchecked Sendable {
     }
 
     /// `mqtt://127.0.0.1:PORT` (or `mqtts://`), for the gateway's `--mqtt` option.
-    var url: String { "\(options.tls == nil ? "mqtt" : "mqtts")://127.0.0.1:\(port)" }
+    public var url: String { "\(options.tls == nil ? "mqtt" : "mqtts")://127.0.0.1:\(port)" }
 
     /// What the broker wrote to its log so far.
-    var log: String { (try? String(contentsOfFile: directory.file("mosquitto.log"), encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOfFile: directory.file("mosquitto.log"), encoding: .utf8)) ?? "" }
 
     /// Starts the broker and waits until it accepts TCP connections (up to 10 s). On the first
     /// start only, a port someone else took in the meantime is replaced by a new one.
-    func start() async throws {
+    public func start() async throws {
         var retries = everStarted ? 0 : 3
         while true {
             try writeConfig()
@@ -82,19 +95,19 @@ final class MosquittoBroker: @unchecked Sendable {
     private var everStarted = false
 
     /// Stops the broker (SIGTERM) and waits for it to exit. Clients see the connection drop.
-    func stop() {
-        let p = lock.withLock { () -> ChildProcess? in
+    public func stop() {
+        let p = lock.withLock { () -> SpawnedProcess? in
             defer { process = nil }
             return process
         }
         p?.terminate()
     }
 
-    var isRunning: Bool { lock.withLock { process?.isRunning ?? false } }
+    public var isRunning: Bool { lock.withLock { process?.isRunning ?? false } }
 
-    private func launch() throws -> ChildProcess {
+    private func launch() throws -> SpawnedProcess {
         guard let binary = MosquittoBroker.executable("mosquitto") else { throw Failure.notInstalled }
-        let p = try ChildProcess.withSafetyTimeout(binary, ["-c", directory.file("mosquitto.conf")], output: .file(directory.file("mosquitto.log")))
+        let p = try SpawnedProcess.withSafetyTimeout(binary, ["-c", directory.file("mosquitto.conf")], output: .file(directory.file("mosquitto.log")))
         lock.withLock { process = p }
         return p
     }
@@ -134,7 +147,7 @@ final class MosquittoBroker: @unchecked Sendable {
     /// Waits until this launch says it is running and the port accepts a connection, or the
     /// process dies, or 10 s pass. The log matters: another test's broker may have won the
     /// race for the same port and be the one accepting.
-    private func waitForListener(process: ChildProcess, logStart: Int) async -> Bool {
+    private func waitForListener(process: SpawnedProcess, logStart: Int) async -> Bool {
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
             let mine = String(decoding: log.utf8.dropFirst(logStart), as: UTF8.self)
@@ -145,7 +158,7 @@ final class MosquittoBroker: @unchecked Sendable {
         return false
     }
 
-    static func canConnect(port: Int) -> Bool {
+    public static func canConnect(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
@@ -159,7 +172,7 @@ final class MosquittoBroker: @unchecked Sendable {
     }
 
     /// A TCP port on 127.0.0.1 that nobody listens on right now.
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure.tool("socket: errno \(errno)") }
         defer { close(fd) }
@@ -176,7 +189,7 @@ final class MosquittoBroker: @unchecked Sendable {
     }
 
     /// The path of a mosquitto tool (`mosquitto` lives in /usr/sbin, often not on PATH).
-    static func executable(_ name: String) -> String? {
+    public static func executable(_ name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
         let dirs = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/local/sbin", "/usr/bin", "/usr/local/bin"]
         return dirs.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
@@ -184,7 +197,7 @@ final class MosquittoBroker: @unchecked Sendable {
 
     /// Runs a tool to completion; throws with its output when it fails.
     @discardableResult
-    static func runTool(_ name: String, _ arguments: [String]) throws -> String {
+    public static func runTool(_ name: String, _ arguments: [String]) throws -> String {
         guard let binary = executable(name) else { throw Failure.tool("\(name) is not installed") }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
@@ -201,7 +214,7 @@ final class MosquittoBroker: @unchecked Sendable {
     }
 
     /// Publishes one message with `mosquitto_pub` (QoS 1), as a platform would.
-    func publish(topic: String, payload: String, retain: Bool = false, extra: [String] = []) throws {
+    public func publish(topic: String, payload: String, retain: Bool = false, extra: [String] = []) throws {
         try MosquittoBroker.runTool("mosquitto_pub", ["-h", "127.0.0.1", "-p", "\(port)", "-q", "1", "-t", topic, "-m", payload]
             + (retain ? ["-r"] : []) + extra)
     }
