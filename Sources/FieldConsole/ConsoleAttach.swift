@@ -26,7 +26,7 @@ public enum ConsoleAttach {
             return 1
         }
         defer { close(socket) }
-        let raw = RawMode(input)
+        let raw = LocalTerminalAttributes.raw(input)
         defer { raw.restore() }
         if let e = relay(socket: socket, input: input, output: output) {
             put("\r\nfieldgate console: \(e)\r\n", to: messages)
@@ -109,28 +109,5 @@ public enum ConsoleAttach {
 
     private static func put(_ text: String, to fd: Int32) {
         _ = writeAll(fd, Array(text.utf8)[...], name: "messages")
-    }
-}
-
-/// Puts a terminal in raw mode until `restore()`; does nothing for a pipe or file.
-private struct RawMode {
-    private let fd: Int32
-    private let saved: termios?
-
-    init(_ fd: Int32) {
-        self.fd = fd
-        var t = termios()
-        guard isatty(fd) == 1, tcgetattr(fd, &t) == 0 else {
-            saved = nil
-            return
-        }
-        saved = t
-        cfmakeraw(&t)
-        _ = tcsetattr(fd, TCSANOW, &t)
-    }
-
-    func restore() {
-        guard var t = saved else { return }
-        _ = tcsetattr(fd, TCSANOW, &t)
     }
 }

@@ -33,7 +33,7 @@ public enum PasswdTool {
             put("fieldgate passwd: \(error)\n\(usage)\n", to: messages)
             return 2
         }
-        let echoOff = EchoSuppression(input)
+        let echoOff = LocalTerminalAttributes.echoOff(input)
         defer { echoOff.restore() }
         put("new password: ", to: messages)
         guard let first = readSecretLine(input) else {
@@ -87,27 +87,4 @@ public enum PasswdTool {
     }
 
     private static func put(_ text: String, to fd: Int32) { writeAll(fd, text) }
-}
-
-/// Turns a terminal's echo off until `restore()`; does nothing for a pipe or file.
-private struct EchoSuppression {
-    private let fd: Int32
-    private let saved: termios?
-
-    init(_ fd: Int32) {
-        self.fd = fd
-        var t = termios()
-        guard isatty(fd) == 1, tcgetattr(fd, &t) == 0 else {
-            saved = nil
-            return
-        }
-        saved = t
-        t.c_lflag &= ~tcflag_t(ECHO)
-        _ = tcsetattr(fd, TCSAFLUSH, &t)
-    }
-
-    func restore() {
-        guard var t = saved else { return }
-        _ = tcsetattr(fd, TCSAFLUSH, &t)
-    }
 }

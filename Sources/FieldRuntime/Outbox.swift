@@ -37,7 +37,6 @@ public final class Outbox: Sendable {
     private struct Pending: Sendable {
         var appends: [Append] = []
         var confirms: [Int32] = []
-        var restart = false
         var scheduled = false
     }
 
@@ -45,6 +44,9 @@ public final class Outbox: Sendable {
         var courier: (any OutboxCourier)?
         var ready = false
         var window = 256
+        /// The courier changed: what was in flight goes to the new one. Set with the courier,
+        /// under the same lock, so no pump can see the new courier without it.
+        var restart = false
     }
 
     /// Opens (or creates) the outbox at `path`.
@@ -142,8 +144,9 @@ public final class Outbox: Sendable {
             d.courier = courier
             d.ready = false
             d.window = max(1, window)
+            d.restart = true
         }
-        restartDelivery()
+        wake()
     }
 
     /// Stops handing records to the courier; what it had in flight will be sent again to the next.
@@ -151,8 +154,9 @@ public final class Outbox: Sendable {
         delivery.withLock { d in
             d.courier = nil
             d.ready = false
+            d.restart = true
         }
-        restartDelivery()
+        wake()
     }
 
     /// Marks the courier connected (records flow) or disconnected (records wait; those in flight
@@ -167,14 +171,6 @@ public final class Outbox: Sendable {
     public func confirm(_ tag: Int32) {
         let schedule = pending.withLock { p in
             p.confirms.append(tag)
-            return takeSchedule(&p)
-        }
-        if schedule { submitFlush() }
-    }
-
-    private func restartDelivery() {
-        let schedule = pending.withLock { p in
-            p.restart = true
             return takeSchedule(&p)
         }
         if schedule { submitFlush() }
@@ -212,7 +208,6 @@ public final class Outbox: Sendable {
             return p
         }
         let store = store(db)
-        if work.restart { store.restartDelivery() }
         let results = write(work.appends, to: store)
         // Counts first, so a caller told "stored" sees its records in `stats`.
         publishStats(store)
@@ -267,7 +262,11 @@ public final class Outbox: Sendable {
 
     /// Hands waiting records to the courier until the window is full.
     private func pump(_ store: OutboxStore) {
-        let d = delivery.withLock { $0 }
+        let d = delivery.withLock { d in
+            defer { d.restart = false }
+            return d
+        }
+        if d.restart { store.restartDelivery() }
         guard let courier = d.courier, d.ready else { return }
         var room = d.window - store.inFlight.count
         while room > 0 {

@@ -15,11 +15,13 @@ import FieldCore
     }
 
     @Test func aFailedCallCarriesErrnoAndTheFunction() throws {
-        let (readEnd, writeEnd) = try FileDescriptor.pipe()
-        try readEnd.close()
-        try writeEnd.close()
-        #expect(throws: SystemError(code: EBADF, function: "read")) { try readEnd.read(upTo: 1) }
-        #expect(throws: SystemError(code: EBADF, function: "close")) { try readEnd.close() }
+        // Not a descriptor closed here: tests run in parallel, and another test's open() could
+        // reuse its number between the close and the read. Far above any open file's number.
+        var limit = rlimit()
+        getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+        let never = FileDescriptor(rawValue: CInt(clamping: min(limit.rlim_cur, UInt(CInt.max - 1))))
+        #expect(throws: SystemError(code: EBADF, function: "read")) { try never.read(upTo: 1) }
+        #expect(throws: SystemError(code: EBADF, function: "close")) { try never.close() }
         #expect(throws: SystemError(code: ENOENT, function: "open", subject: "/nonexistent/x")) {
             try FileDescriptor.open("/nonexistent/x", .readOnly)
         }

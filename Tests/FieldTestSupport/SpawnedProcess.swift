@@ -1,3 +1,4 @@
+import FieldSim
 import Foundation
 
 /// A child process started with `posix_spawn`, a clean signal mask and default signal handlers.
@@ -40,52 +41,36 @@ public final class SpawnedProcess: @unchecked Sendable {
 
     public init(_ path: String, _ arguments: [String], output: Output = .inherit, environment: [String: String]? = nil) throws {
         self.path = path
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
         var (readEnd, writeEnd): (Int32, Int32) = (-1, -1)
-        switch output {
-        case .inherit:
-            break
-        case .file(let file):
-            posix_spawn_file_actions_addopen(&actions, 1, file, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-            posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        case .pipe:
+        if case .pipe = output {
             var fds: [Int32] = [-1, -1]
             guard pipe(&fds) == 0 else { throw SpawnError(path: path, code: errno) }
             (readEnd, writeEnd) = (fds[0], fds[1])
-            posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-            posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
-            posix_spawn_file_actions_addclose(&actions, fds[0])
-            posix_spawn_file_actions_addclose(&actions, fds[1])
         }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for s in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGUSR1, SIGUSR2, SIGCHLD] { sigaddset(&defaults, s) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        let env = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { env.forEach { free($0) } }
-        var child = pid_t()
-        let rc = posix_spawn(&child, path, &actions, &attributes, argv, env)
+        let spawned = CleanSpawn.spawn(path, arguments, environment: environment ?? ProcessInfo.processInfo.environment) { actions in
+            switch output {
+            case .inherit:
+                break
+            case .file(let file):
+                posix_spawn_file_actions_addopen(&actions, 1, file, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+                posix_spawn_file_actions_adddup2(&actions, 1, 2)
+            case .pipe:
+                posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
+                posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
+                posix_spawn_file_actions_addclose(&actions, readEnd)
+                posix_spawn_file_actions_addclose(&actions, writeEnd)
+            }
+        }
         if writeEnd >= 0 {
             // The child has its own copy of the write end; ours must go so EOF reaches the reader.
             close(writeEnd)
         }
-        guard rc == 0 else {
+        switch spawned {
+        case .success(let child): pid = child
+        case .failure(let e):
             if readEnd >= 0 { close(readEnd) }
-            throw SpawnError(path: path, code: rc)
+            throw SpawnError(path: path, code: e.code)
         }
-        pid = child
         if case .pipe(let handler) = output {
             let fd = readEnd
             let end = outputEnd

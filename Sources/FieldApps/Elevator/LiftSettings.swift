@@ -88,20 +88,12 @@ struct LiftSettings: Sendable {
         return .milliseconds(Int64(max(20, min(45, fullTravel + 10)) * 1000))
     }
 
+    /// How landings are numbered (shared with the simulator's lift model).
+    var numbering: FloorNumbering { FloorNumbering(bottomFloor: bottomFloor, skipZero: skipZero, landings: floors) }
+
     /// The floor number people use for landing `index` (0 = bottom).
-    func label(ofIndex index: Int) -> Int {
-        let n = bottomFloor + index
-        return skipZero && bottomFloor < 0 && n >= 0 ? n + 1 : n
-    }
+    func label(ofIndex index: Int) -> Int { numbering.label(ofIndex: index) }
 
     /// The landing index of floor number `label`; nil for a floor the lift does not serve.
-    func index(ofLabel label: Int) -> Int? {
-        var i = label - bottomFloor
-        if skipZero && bottomFloor < 0 {
-            if label == 0 { return nil }
-            if label > 0 { i -= 1 }
-        }
-        guard let floors else { return i >= 0 ? i : nil }
-        return (0..<floors).contains(i) ? i : nil
-    }
+    func index(ofLabel label: Int) -> Int? { numbering.index(ofLabel: label) }
 }

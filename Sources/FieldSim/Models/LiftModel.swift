@@ -110,20 +110,12 @@ final class LiftModel: DeviceModel {
 
     // MARK: Floors
 
-    /// The floor number people use for landing `index` (0 = bottom).
-    func label(ofIndex index: Int) -> Int {
-        let n = bottomFloor + index
-        return skipZero && bottomFloor < 0 && n >= 0 ? n + 1 : n
-    }
+    /// The floor number people use for landing `index` (0 = bottom): the lift app's numbering.
+    func label(ofIndex index: Int) -> Int { numbering.label(ofIndex: index) }
 
-    func index(ofLabel label: Int) -> Int? {
-        var i = label - bottomFloor
-        if skipZero && bottomFloor < 0 {
-            if label == 0 { return nil }
-            if label > 0 { i -= 1 }
-        }
-        return (0..<floors).contains(i) ? i : nil
-    }
+    func index(ofLabel label: Int) -> Int? { numbering.index(ofLabel: label) }
+
+    private var numbering: FloorNumbering { FloorNumbering(bottomFloor: bottomFloor, skipZero: skipZero, landings: floors) }
 
     private func landing(_ word: String, _ action: String) throws(ControlError) -> Int {
         guard let floor = Int(word) else { throw ControlError("\(action): \"\(word)\" is not a floor number") }

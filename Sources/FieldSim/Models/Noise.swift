@@ -1,3 +1,4 @@
+import FieldCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

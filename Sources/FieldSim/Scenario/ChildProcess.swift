@@ -34,33 +34,19 @@ public final class ChildProcess: @unchecked Sendable {
         self.executable = executable
         self.arguments = arguments
         self.logPath = logPath
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for s in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGUSR1, SIGUSR2, SIGCHLD] { sigaddset(&defaults, s) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
         let merged = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        let env = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { env.forEach { free($0) } }
-        var child = pid_t()
-        let rc = posix_spawn(&child, executable, &actions, &attributes, argv, env)
-        guard rc == 0 else { throw ChildProcessError("cannot start \(executable): \(String(cString: strerror(rc)))") }
-        pid = child
-        Self.live.withLock { _ = $0.insert(child) }
+        let rc = CleanSpawn.spawn(executable, arguments, environment: merged) { actions in
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
+        switch rc {
+        case .success(let child):
+            pid = child
+            Self.live.withLock { _ = $0.insert(child) }
+        case .failure(let e):
+            throw ChildProcessError("cannot start \(executable): \(e)")
+        }
     }
 
     deinit { terminate(grace: .seconds(2)) }
@@ -120,6 +106,47 @@ public final class ChildProcess: @unchecked Sendable {
     private static func decode(_ s: Int32) -> Int32 {
         let signal = s & 0x7f
         return signal == 0 ? (s >> 8) & 0xff : 128 + signal
+    }
+}
+
+/// `posix_spawn` with an empty signal mask and default actions for the signals a supervisor
+/// sends, so a child started from a thread that blocks SIGTERM (the Swift concurrency pool's)
+/// still stops when told. `ChildProcess` and the tests' `SpawnedProcess` both start children
+/// through it; `fileActions` sets up the child's descriptors.
+public enum CleanSpawn {
+    /// The child's pid, or the errno of the failed spawn.
+    public static func spawn(
+        _ executable: String, _ arguments: [String], environment: [String: String],
+        fileActions: (inout posix_spawn_file_actions_t) -> Void
+    ) -> Result<pid_t, SpawnErrno> {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        fileActions(&actions)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for s in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGUSR1, SIGUSR2, SIGCHLD] { sigaddset(&defaults, s) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let env = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { env.forEach { free($0) } }
+        var child = pid_t()
+        let rc = posix_spawn(&child, executable, &actions, &attributes, argv, env)
+        return rc == 0 ? .success(child) : .failure(SpawnErrno(code: rc))
+    }
+
+    /// Why `posix_spawn` failed.
+    public struct SpawnErrno: Error, CustomStringConvertible, Sendable {
+        public var code: Int32
+        public var description: String { String(cString: strerror(code)) }
     }
 }
 

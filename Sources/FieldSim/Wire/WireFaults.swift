@@ -1,3 +1,4 @@
+import FieldCore
 import Synchronization
 
 /// The fault switch of one device, bus or TCP endpoint: set, change or clear a `WireFault` from
@@ -46,20 +47,5 @@ public final class WireFaults: Sendable {
         guard case .intermittent(let percent, _, let inner) = fault else { return fault }
         let draw = Double(generator.next() >> 11) / Double(UInt64(1) << 53) * 100
         return draw < percent ? resolve(inner, &generator) : nil
-    }
-}
-
-/// A small, fast, seedable generator (Steele, Lea, Flood 2014): deterministic fault sequences.
-struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
