@@ -44,7 +44,7 @@ extension CommandRegistry {
                 default: throw CommandError("\"\(i[1]!)\" is not on, off, dim N or auto")
                 }
                 if case .dim = command {} else if i[2] != nil { throw CommandError("only dim takes a level") }
-                let d = try i.duration("for", in: .minutes(1)...(.hours(24 * 7)))
+                let d = try i.duration("for", in: .minutes(1)...(.hours(24)))
                 let s = try c.backend.lamp(i[0]!, command, for: d, by: c.user.name)
                 c.audit("lamp", i[0]!, new: i.positionals.dropFirst().joined(separator: " ") + (d.map { " for \(formatDuration($0))" } ?? ""))
                 var line = "\(s.head): " + (s.on.map { $0 ? "on" : "off" } ?? "?")

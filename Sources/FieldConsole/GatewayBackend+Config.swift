@@ -50,10 +50,17 @@ extension GatewayBackend {
 }
 
 /// What the console shows of a value: password hashes are replaced by a marker, so nobody can
-/// copy a user's hash off the screen (or out of the audit trail) to crack it elsewhere.
+/// copy a user's hash off the screen (or out of the audit trail) to crack it elsewhere, and the
+/// broker password in the uplink URL by `***`.
 func redacted(_ value: JSONValue, at key: String) -> JSONValue {
     let marker: JSONValue = "(crypt hash)"
     if key.hasSuffix(".hash") { return value == .null ? value : marker }
+    // The broker's password may sit in the uplink URL (mqtt://user:pass@host): shown as ***.
+    if key == "uplink.url", let url = value.stringValue, let scheme = url.firstRange(of: "://"),
+       let at = url[scheme.upperBound...].lastIndex(of: "@"),
+       let colon = url[scheme.upperBound..<at].firstIndex(of: ":") {
+        return .string(String(url[..<url.index(after: colon)]) + "***" + String(url[at...]))
+    }
     switch value {
     case .object(let o):
         return .object(Dictionary(uniqueKeysWithValues: o.map { k, v in (k, redacted(v, at: key + "." + k)) }))

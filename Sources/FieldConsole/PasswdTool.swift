@@ -6,12 +6,12 @@ import Musl
 #endif
 
 /// `fieldgate passwd`: reads a new password twice without echo and prints its crypt(3) hash for
-/// the site config's `console.users[].password-hash`. The password is never stored or printed.
+/// the site config's `console.users[].hash`. The password is never stored or printed.
 public enum PasswdTool {
     public static let usage = """
     usage: fieldgate passwd [--sha512]
       Reads a password twice without echo and prints its hash (yescrypt; SHA-512 crypt with --sha512)
-      for the "password-hash" of a console user in the site config.
+      for the "hash" of a console user in the site config.
     """
 
     /// Runs the tool on standard input, output and error; returns the exit status.

@@ -55,6 +55,7 @@ public struct GatewayConfiguration: Sendable {
         }
         var issues = site.check(against: board)
         issues += checkApps(site, factories: factories)
+        issues += checkUplinkFiles(site)
         if !issues.isEmpty { throw ConfigError(source: sitePath, issues: issues) }
         return GatewayConfiguration(sitePath: sitePath, site: site, board: board, document: document, environment: environment)
     }
@@ -66,6 +67,18 @@ public struct GatewayConfiguration: Sendable {
             _ = d.makeApp(factories: factories, site: site.info, index: i, issues: r)
         }
         return r.issues
+    }
+
+    /// The uplink's TLS files must be readable now: an uplink that cannot start would leave the
+    /// gateway running with nothing to send its alarms to.
+    static func checkUplinkFiles(_ site: Site) -> [ConfigIssue] {
+        guard let tls = site.uplink?.tls else { return [] }
+        let tlsPath = JSONPath.root.key("uplink").key("tls")
+        let files: [(String, String?)] = [("ca", tls.caFile), ("cert", tls.certFile), ("key", tls.keyFile)]
+        return files.compactMap { key, file -> ConfigIssue? in
+            guard let file, access(file, R_OK) != 0 else { return nil }
+            return ConfigIssue(path: tlsPath.key(key), message: "cannot read \(file): \(String(cString: strerror(errno)))")
+        }
     }
 
     /// A board id is looked up as `<id>.json` in `directories`; a path (with `/` or `.json`) is

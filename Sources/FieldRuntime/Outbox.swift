@@ -106,10 +106,11 @@ public final class Outbox: Sendable {
     }
 
     /// Queues `messages` and returns at once; they are committed with the next group of writes,
-    /// without an fsync of their own. For telemetry batches. A storage failure drops them and
-    /// counts the drop.
-    public func post(_ messages: [OutboxMessage], as kind: OutboxClass = .telemetry) {
-        enqueue(Append(kind: kind, messages: messages, durable: false, done: nil))
+    /// without an fsync of their own (telemetry batches), or with `durable`, in a group that ends
+    /// with an fsync (command answers: the caller may not wait, the answer must not be lost).
+    /// A storage failure drops them and counts the drop.
+    public func post(_ messages: [OutboxMessage], as kind: OutboxClass = .telemetry, durable: Bool = false) {
+        enqueue(Append(kind: kind, messages: messages, durable: durable, done: nil))
     }
 
     private func enqueue(_ append: Append) {

@@ -284,6 +284,6 @@ final class UplinkCore: OutboxCourier {
     }
 
     private func reply(_ address: UplinkRPCAddress, _ result: Result<JSONValue, CommandError>) {
-        outbox.post([encoder.rpcReply(to: address, result)], as: .command)
+        outbox.post([encoder.rpcReply(to: address, result)], as: .command, durable: true)
     }
 }

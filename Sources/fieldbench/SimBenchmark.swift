@@ -7,8 +7,10 @@ import Foundation
 
 /// `fieldbench sim`: how the simulator's wire side scales, in one run.
 ///
-/// 1. One child process (this binary, `sim --serve-devices N`) emulates N ≥ 10,000 Modbus TCP
-///    devices: `fg-pressure-tx` register banks on ⌈N / 247⌉ listeners of one `ModbusTCPServer`.
+/// 1. One `fieldsim run` process emulates N ≥ 10,000 Modbus TCP devices: a generated site of
+///    `fg-pressure-tx` transmitters, 247 to a TCP bus, their models and physics running as in any
+///    site (`--wire-only`: this binary's `sim --serve-devices N` instead, the register banks on
+///    one `ModbusTCPServer` and no models, to see what the simulation itself costs).
 ///    A C libmodbus load (`sim_load_run`: threads × libmodbus contexts, one connection per
 ///    listener, each read going to the next unit) runs against it and, with the same shape, against
 ///    the plain C libmodbus server (`mb_baseline_server_*`), alternating in short rounds so other
@@ -19,7 +21,7 @@ import Foundation
 ///    (`ModbusRTUSettings.readTime`), as utilisation.
 enum SimBenchmark {
     static let help = """
-    usage: fieldbench sim [--devices N] [--threads T] [--rounds R] [--seconds S] [--rtu-seconds S] [--registers 2,10,60]
+    usage: fieldbench sim [--devices N] [--threads T] [--rounds R] [--seconds S] [--rtu-seconds S] [--registers 2,10,60] [--wire-only]
 
       --devices N      simulated TCP devices (default 10127: 41 listeners × 247 units)
       --threads T      client threads of the load (default 4)
@@ -27,6 +29,10 @@ enum SimBenchmark {
       --seconds S      length of one round (default 0.5)
       --rtu-seconds S  how long each RTU register count is read (default 4; 0 skips the RTU part)
       --registers LIST registers per RTU read (default 2,10,60)
+      --wire-only      serve static register banks from a child of fieldbench instead of running
+                       fieldsim (the wire server alone, without models or physics)
+
+    Needs the release fieldsim next to this binary and the source checkout's boards/.
     """
 
     static let unitsPerListener = 247
@@ -40,7 +46,7 @@ enum SimBenchmark {
     static func run(_ arguments: [String]) throws {
         let parsed = try ParsedArguments(arguments, valued: ["devices", "threads", "rounds", "seconds", "rtu-seconds", "registers",
                                                              "serve-devices", "serve-baseline"],
-                                         flags: ["help"])
+                                         flags: ["help", "wire-only"])
         if parsed.flags.contains("help") {
             print(help)
             return
@@ -62,7 +68,7 @@ enum SimBenchmark {
             guard n <= ModbusLimits.readRegisters else { throw UsageError("--registers: \(n) is over 125") }
             return n
         }
-        try tcpScale(devices: devices, threads: threads, rounds: rounds, seconds: seconds)
+        try tcpScale(devices: devices, threads: threads, rounds: rounds, seconds: seconds, wireOnly: parsed.flags.contains("wire-only"))
         if rtuSeconds > 0 {
             print("")
             try rtuUtilisation(registers: registers, seconds: rtuSeconds)
@@ -71,15 +77,16 @@ enum SimBenchmark {
 
     // MARK: TCP scale
 
-    static func tcpScale(devices: Int, threads: Int, rounds: Int, seconds: Double) throws {
-        let simulator = try ServerProcess(["sim", "--serve-devices", String(devices)])
+    static func tcpScale(devices: Int, threads: Int, rounds: Int, seconds: Double, wireOnly: Bool) throws {
+        let simulator = wireOnly ? try ServerProcess(["sim", "--serve-devices", String(devices)]) : try ServerProcess.fieldsim(devices: devices)
         defer { simulator.stop() }
         let connections = simulator.ports.count
         let baseline = try ServerProcess(["sim", "--serve-baseline", String(connections)])
         defer { baseline.stop() }
         let cPorts = Array(repeating: baseline.ports[0], count: connections)
 
-        print("fieldbench sim: one simulator process serving \(ModbusBenchmark.grouped(Double(devices))) Modbus TCP devices "
+        print("fieldbench sim: " + (wireOnly ? "one fieldbench child serving static register banks of " : "one fieldsim run process emulating ")
+              + "\(ModbusBenchmark.grouped(Double(devices))) Modbus TCP devices "
               + "(fg-pressure-tx, \(connections) listeners × up to \(unitsPerListener) units), libmodbus \(ModbusClient.libraryVersion)")
         print("load: \(threads) client threads, \(connections) libmodbus TCP connections (one per listener), "
               + "each read of \(tcpRegisters) input registers to the next unit in turn; \(rounds) rounds × \(seconds) s per server, alternating")
@@ -112,9 +119,11 @@ enum SimBenchmark {
         print(row("C libmodbus server", cRounds))
         print(row("fieldsim          ", simRounds))
         print("fieldsim / C        " + ModbusBenchmark.pad(String(format: "%.3f", ratio), 10) + "   (median of the rounds' ratios; target ≥ 0.80)")
-        print("fieldsim RSS        " + ModbusBenchmark.pad(String(format: "%.1f MB", memory.rss / 1024), 10)
-              + String(format: "   (%.1f MB before the devices were made, peak %.1f MB: %.2f kB per device)",
-                       simulator.rssBeforeDevices / 1024, memory.peak / 1024, (memory.rss - simulator.rssBeforeDevices) / Double(devices)))
+        let detail = simulator.rssBeforeDevices.map { before in
+            String(format: "%.1f MB before the devices were made, peak %.1f MB: %.2f kB per device",
+                   before / 1024, memory.peak / 1024, (memory.rss - before) / Double(devices))
+        } ?? String(format: "peak %.1f MB", memory.peak / 1024)
+        print("fieldsim RSS        " + ModbusBenchmark.pad(String(format: "%.1f MB", memory.rss / 1024), 10) + "   (\(detail))")
         print("failed reads        " + ModbusBenchmark.pad(String(failures), 10))
     }
 

@@ -46,7 +46,7 @@ final class MemoryBackend: ConsoleBackend {
         return state.withLock { s in
             let i = s.users.firstIndex { $0.name == user }!
             s.users[i].passwordHash = hash
-            return ConfigChange(key: "console.users[\(i)].password-hash", old: nil, new: nil, effect: .immediate)
+            return ConfigChange(key: "console.users[\(i)].hash", old: nil, new: nil, effect: .immediate)
         }
     }
 

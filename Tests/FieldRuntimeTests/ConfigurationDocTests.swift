@@ -32,7 +32,11 @@ let builtinProfiles = BuiltinProfiles.byID
         let dir = FileManager.default.temporaryDirectory.path + "/fg-doc-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try example.write(toFile: dir + "/site.json", atomically: true, encoding: .utf8)
+        // The example's CA certificate is on the board; here a file of the test's stands in.
+        #expect(example.contains("\"/etc/fieldgate/ca.pem\""))
+        try "test CA".write(toFile: dir + "/ca.pem", atomically: true, encoding: .utf8)
+        try example.replacing("/etc/fieldgate/ca.pem", with: dir + "/ca.pem")
+            .write(toFile: dir + "/site.json", atomically: true, encoding: .utf8)
         let c = try GatewayConfiguration.load(sitePath: dir + "/site.json", boardDirectories: [repositoryRoot + "/boards"],
                                               environment: [:], builtins: builtinProfiles, factories: BuiltinApps.factories)
         #expect(c.board.id == "rpi4-2ch-rs485")
@@ -59,6 +63,27 @@ let builtinProfiles = BuiltinProfiles.byID
             #expect(found.contains { $0.hasPrefix("buses[0].port: board rpi4-2ch-rs485 has no serial port \"rs485-3\"") })
             #expect(found.contains("devices[0].signals.valve-open: DO1 is an output on board rpi4-2ch-rs485, but valve-open is an input"))
             #expect(found.contains { $0.hasPrefix("devices[1].settings.category:") }, "\(found)")
+        }
+    }
+
+    @Test func anUnreadableTLSFileIsAConfigErrorNotAnUplinkThatNeverStarts() throws {
+        let dir = FileManager.default.temporaryDirectory.path + "/fg-doc-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "test CA".write(toFile: dir + "/ca.pem", atomically: true, encoding: .utf8)
+        try """
+        {"site": {"id": "x"}, "board": "rpi4-2ch-rs485",
+         "uplink": {"url": "mqtts://iot.example.cn:8883", "tls": {"ca": "\(dir)/ca.pem", "cert": "\(dir)/gw.crt", "key": "\(dir)/gw.key"}}}
+        """.write(toFile: dir + "/site.json", atomically: true, encoding: .utf8)
+        do {
+            _ = try GatewayConfiguration.load(sitePath: dir + "/site.json", boardDirectories: [repositoryRoot + "/boards"],
+                                              environment: [:], builtins: builtinProfiles, factories: BuiltinApps.factories)
+            Issue.record("expected errors")
+        } catch {
+            #expect(error.issues.map(\.description) == [
+                "uplink.tls.cert: cannot read \(dir)/gw.crt: No such file or directory",
+                "uplink.tls.key: cannot read \(dir)/gw.key: No such file or directory",
+            ])
         }
     }
 

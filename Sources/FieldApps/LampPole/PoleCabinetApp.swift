@@ -121,7 +121,7 @@ public struct PoleCabinetApp: DeviceApp {
         }
         let parsed = command.readArguments { o -> (start: Bool, duration: Duration?)? in
             let action = o.string("action", required: true, oneOf: ["start", "end"])
-            let duration = o.duration("for", range: .minutes(1) ... .hours(12))
+            let duration = o.duration("for", range: .minutes(1) ... .hours(24))
             guard let action else { return nil }
             if action == "end", duration != nil { o.reader.report(o.path.key("for"), "not allowed with action \"end\"") }
             return (action == "start", duration)

@@ -23,7 +23,7 @@ public struct PoleCabinetSettings: Hashable, Sendable {
         if let v = s.duration("water-debounce", range: debounce) { x.waterDebounce = v }
         if let v = s.duration("cable-debounce", range: debounce) { x.cableDebounce = v }
         if let v = s.duration("manhole-debounce", range: debounce) { x.manholeDebounce = v }
-        if let v = s.duration("maintenance-duration", range: .minutes(1) ... .hours(12)) { x.maintenanceDuration = v }
+        if let v = s.duration("maintenance-duration", range: .minutes(1) ... .hours(24)) { x.maintenanceDuration = v }
         if let v = s.array("lamps", { v, p -> String? in
             guard let id = v.stringValue, isIdentifier(id) else {
                 s.reader.report(p, "expected a lamp head's device id, got \(v.kindDescription)")
