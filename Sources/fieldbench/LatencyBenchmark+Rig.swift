@@ -48,7 +48,7 @@ extension LatencyBenchmark {
         init() throws {
             directory = try Waiting.temporaryDirectory(prefix: "fieldbench-gateway")
             sitePath = directory + "/site.json"
-            port = try UplinkBenchmark.Broker.freePort()
+            port = try Waiting.freePort()
             try Rig.writeSite(to: sitePath)
             observer = try Observer(port: port)
         }
@@ -68,7 +68,7 @@ extension LatencyBenchmark {
                   var buses = site["buses"] as? [[String: Any]], var devices = site["devices"] as? [[String: Any]] else {
                 throw UplinkBenchmark.Failure(description: "\(demo) is not the demo site")
             }
-            for i in buses.indices where buses[i]["type"] as? String == "tcp" { buses[i]["port"] = try UplinkBenchmark.Broker.freePort() }
+            for i in buses.indices where buses[i]["type"] as? String == "tcp" { buses[i]["port"] = try Waiting.freePort() }
             for i in devices.indices where devices[i]["id"] as? String == "lift-1" {
                 var settings = devices[i]["settings"] as? [String: Any] ?? [:]
                 settings["alarm-button-clear"] = "0s"

@@ -1,6 +1,7 @@
 import FieldCore
 import FieldDevices
 import FieldRuntime
+import FieldSim
 import Foundation
 
 /// `fieldbench uplink`: how fast the outbox drains to a broker after an outage. Fills an outbox
@@ -116,7 +117,7 @@ enum UplinkBenchmark {
         ///     port ends an outage.
         ///   - persistent: keep sessions and their queued messages across a stop and start.
         init(directory: String, port: Int? = nil, persistent: Bool = false) throws {
-            self.port = try port ?? Broker.freePort()
+            self.port = try port ?? Waiting.freePort()
             let config = directory + "/mosquitto.conf"
             let persistence = persistent ? "persistence true\npersistence_location \(directory)/\n" : "persistence false\n"
             // set_tcp_nodelay: without it the broker's PUBACKs wait for Nagle and delayed ACKs
@@ -131,7 +132,7 @@ enum UplinkBenchmark {
             process.standardError = FileHandle(forWritingAtPath: "/dev/null")
             try process.run()
             let deadline = monotonicMilliseconds() + 10_000
-            while !Broker.accepts(self.port) {
+            while !Waiting.accepts(port: self.port) {
                 guard process.isRunning, monotonicMilliseconds() < deadline else { throw Failure(description: "mosquitto did not start") }
                 usleep(2000)
             }
@@ -145,32 +146,6 @@ enum UplinkBenchmark {
             while process.isRunning, monotonicMilliseconds() < deadline { usleep(2000) }
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
-        }
-
-        static func accepts(_ port: Int) -> Bool {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_port = in_port_t(UInt16(port).bigEndian)
-            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            return withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-            }
-        }
-
-        static func freePort() throws -> Int {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let ok = withUnsafeMutablePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-            }
-            guard ok else { throw Failure(description: "cannot find a free port: errno \(errno)") }
-            return Int(UInt16(bigEndian: addr.sin_port))
         }
     }
 }

@@ -137,7 +137,7 @@ import Testing
     }
 
     @Test func stoppingWhileTheBrokerIsUnreachableReturnsPromptly() async throws {
-        let port = try MosquittoBroker.freePort()
+        let port = try TestSupport.freeTCPPort()
         let log = MQTTEventLog()
         var options = MQTTClientOptions.test(port: port)
         options.reconnectDelay = .seconds(30) ... .seconds(60)

@@ -1,3 +1,4 @@
+import FieldSim
 import Foundation
 
 /// A real `mosquitto` broker for tests: its own temp directory and config, 127.0.0.1 and an
@@ -60,7 +61,7 @@ public final class MosquittoBroker: @unchecked Sendable {
     public init(_ options: Options = Options()) throws {
         self.options = options
         directory = try TemporaryDirectory("mosquitto")
-        port = try MosquittoBroker.freePort()
+        port = try Waiting.freePort()
     }
 
     deinit {
@@ -88,7 +89,7 @@ public final class MosquittoBroker: @unchecked Sendable {
             stop()
             guard retries > 0, log.contains("Address already in use") else { throw Failure.didNotStart(log) }
             retries -= 1
-            port = try MosquittoBroker.freePort()
+            port = try Waiting.freePort()
         }
     }
 
@@ -151,41 +152,11 @@ public final class MosquittoBroker: @unchecked Sendable {
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
             let mine = String(decoding: log.utf8.dropFirst(logStart), as: UTF8.self)
-            if mine.contains(" running"), process.isRunning, MosquittoBroker.canConnect(port: port) { return true }
+            if mine.contains(" running"), process.isRunning, Waiting.accepts(port: port) { return true }
             if !process.isRunning { return false }
             try? await Task.sleep(for: .milliseconds(10))
         }
         return false
-    }
-
-    public static func canConnect(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-    }
-
-    /// A TCP port on 127.0.0.1 that nobody listens on right now.
-    public static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure.tool("socket: errno \(errno)") }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = 0
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-        }
-        guard ok else { throw Failure.tool("bind: errno \(errno)") }
-        return Int(UInt16(bigEndian: addr.sin_port))
     }
 
     /// The path of a mosquitto tool (`mosquitto` lives in /usr/sbin, often not on PATH).

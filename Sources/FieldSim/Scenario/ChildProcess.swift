@@ -182,6 +182,21 @@ public enum Waiting {
         return String(cString: made)
     }
 
+    /// True when something accepts a TCP connection on 127.0.0.1:`port` now (a broker, a
+    /// simulator listener that has come up).
+    public static func accepts(port: Int) -> Bool {
+        let fd = socket(AF_INET, CInt(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
     /// A TCP port on 127.0.0.1 that nobody listens on right now.
     public static func freePort() throws -> Int {
         let fd = socket(AF_INET, CInt(SOCK_STREAM.rawValue), 0)
