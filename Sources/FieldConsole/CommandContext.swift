@@ -1,4 +1,5 @@
 import FieldCore
+import FieldDevices
 
 /// What a running command may use: the backend, the user, the terminal (print, confirm, wait for
 /// a key), the clock and the audit trail. Made by the session for every command.

@@ -1,4 +1,5 @@
 import FieldCore
+import FieldDevices
 
 /// What the console needs from the running gateway. The runtime implements it; tests use an
 /// in-memory double.

@@ -1,4 +1,5 @@
 import FieldCore
+import FieldDevices
 
 /// How one console line behaves (from the site config's console section).
 public struct ConsoleSettings: Sendable {

@@ -43,7 +43,7 @@ public final class GatewayBackend: ConsoleBackend {
     // MARK: Users
 
     public func consoleUsers() -> [ConsoleUser] {
-        site.console.users.compactMap { u in Role(rawValue: u.role.rawValue).map { ConsoleUser(name: u.name, role: $0, passwordHash: u.passwordHash) } }
+        site.console.users
     }
 
     public func setPasswordHash(user: String, hash: String, by actor: String) throws(BackendError) -> ConfigChange {

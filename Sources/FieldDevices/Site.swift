@@ -212,10 +212,18 @@ public struct ConsoleConfig: Sendable, Hashable {
     public var idleLogout: Duration
 }
 
-/// A console account: the password is stored only as a crypt(3) hash.
+/// A console user from the site config: a name, a role and a crypt(3) hash of the password
+/// (yescrypt `$y$…` or SHA-512 crypt `$6$…`), never the password itself. The console and the
+/// runtime's command checks use it as it is.
 public struct ConsoleUser: Sendable, Hashable {
+    /// What a console user may do. Each role may do everything the roles below it may.
     public enum Role: String, Sendable, Hashable, CaseIterable, Comparable {
-        case viewer, technician, admin
+        /// Looks: status, readings, alarms, log, config values.
+        case viewer
+        /// Works on site: acknowledges alarms, changes config, reads and writes devices, tests outputs.
+        case technician
+        /// Everything, including factory reset.
+        case admin
 
         private var rank: Int {
             switch self {
@@ -231,6 +239,12 @@ public struct ConsoleUser: Sendable, Hashable {
     public var name: String
     public var role: Role
     public var passwordHash: String
+
+    public init(name: String, role: Role, passwordHash: String) {
+        self.name = name
+        self.role = role
+        self.passwordHash = passwordHash
+    }
 }
 
 extension StringProtocol {

@@ -1,5 +1,6 @@
 import FieldConsole
 import FieldCore
+import FieldDevices
 
 /// Users with real libcrypt hashes (made once: yescrypt is slow on purpose) and a way to run a
 /// whole session against the in-memory backend.

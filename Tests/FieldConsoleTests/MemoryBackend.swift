@@ -1,5 +1,6 @@
 import FieldConsole
 import FieldCore
+import FieldDevices
 import Synchronization
 
 /// An in-memory gateway for logic tests: a small pump-room site with a pressure transmitter,
