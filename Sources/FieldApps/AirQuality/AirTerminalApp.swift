@@ -16,7 +16,7 @@ public struct AirTerminalApp: DeviceApp {
     private(set) var level: AirQualityLevel?
     private(set) var worst: AirPollutant?
     private var written: [String: Bool] = [:]
-    private var lastDerived: [String: Reading] = [:]
+    private var derived = DerivedValues()
     private var nextPublish: Timestamp?
 
     /// The terminal's output points.
@@ -100,10 +100,10 @@ public struct AirTerminalApp: DeviceApp {
             }
         }
 
-        effects += changed("air-quality", level.map { .text($0.rawValue) }, now: now)
-        effects += changed("air-quality-worst", worst.map { .text($0.rawValue) }, now: now)
-        effects += changed("fan-mode", .text(fan.mode.rawValue), now: now)
-        effects += changed("buzzer-silenced", .bool(buzzer.isSilenced(at: now)), now: now)
+        effects += derived.changed("air-quality", level.map { .text($0.rawValue) }, now: now)
+        effects += derived.changed("air-quality-worst", worst.map { .text($0.rawValue) }, now: now)
+        effects += derived.changed("fan-mode", .text(fan.mode.rawValue), now: now)
+        effects += derived.changed("buzzer-silenced", .bool(buzzer.isSilenced(at: now)), now: now)
 
         if now >= nextPublish ?? now {
             effects += averages(now: now)
@@ -111,15 +111,6 @@ public struct AirTerminalApp: DeviceApp {
             nextPublish = Timestamp(milliseconds: (AirAverageWindow.floorDivide(now.milliseconds, interval) + 1) * interval)
         }
         return effects
-    }
-
-    /// A derived value, published when it differs from the last one published; nil is published
-    /// as "no value" (quality `insufficient-data`).
-    private mutating func changed(_ name: String, _ value: PointValue?, unit: String = "", now: Timestamp) -> [AppEffect] {
-        let reading = Reading(value, quality: value == nil ? .insufficientData : .good, at: now)
-        if let last = lastDerived[name], last.value == reading.value, last.quality == reading.quality { return [] }
-        lastDerived[name] = reading
-        return [.derived(name: name, reading, unit: unit)]
     }
 
     /// Every average, its coverage (%) and the short averages.

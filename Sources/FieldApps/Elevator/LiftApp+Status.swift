@@ -21,31 +21,22 @@ extension LiftApp {
     /// The derived status values that changed since they were last published.
     mutating func status(now: Timestamp) -> [AppEffect] {
         var effects: [AppEffect] = []
-        effects += changed("direction", .text((run?.direction ?? .stopped).rawValue), now: now)
-        effects += changed("car-floor", carFloor.map { .number(Double($0)) }, now: now)
-        effects += changed("door-state", contacts[.doorsClosed].map { .text($0 ? "closed" : "open") }, now: now)
-        effects += changed("occupied", .bool(isOccupied), now: now)
-        effects += changed("mode", .text(mode(at: now).rawValue), now: now)
+        effects += derived.changed("direction", .text((run?.direction ?? .stopped).rawValue), now: now)
+        effects += derived.changed("car-floor", carFloor.map { .number(Double($0)) }, now: now)
+        effects += derived.changed("door-state", contacts[.doorsClosed].map { .text($0 ? "closed" : "open") }, now: now)
+        effects += derived.changed("occupied", .bool(isOccupied), now: now)
+        effects += derived.changed("mode", .text(mode(at: now).rawValue), now: now)
         if !hasControllerSpeed {
-            effects += changed("car-speed", .number(((run?.speed ?? 0) * 100).rounded() / 100), unit: "m/s", now: now)
+            effects += derived.changed("car-speed", .number(((run?.speed ?? 0) * 100).rounded() / 100), unit: "m/s", now: now)
         }
-        effects += changed("trips", .number(Double(stats.trips)), now: now)
-        effects += changed("door-cycles", .number(Double(stats.doorCycles)), now: now)
-        effects += changed("running-hours", .number((stats.runningHours * 1000).rounded() / 1000), unit: "h", now: now)
-        effects += changed("faults", .number(Double(stats.totalFaults)), now: now)
+        effects += derived.changed("trips", .number(Double(stats.trips)), now: now)
+        effects += derived.changed("door-cycles", .number(Double(stats.doorCycles)), now: now)
+        effects += derived.changed("running-hours", .number((stats.runningHours * 1000).rounded() / 1000), unit: "h", now: now)
+        effects += derived.changed("faults", .number(Double(stats.totalFaults)), now: now)
         for (fault, n) in stats.faults.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-            effects += changed("faults-\(fault.rawValue)", .number(Double(n)), now: now)
+            effects += derived.changed("faults-\(fault.rawValue)", .number(Double(n)), now: now)
         }
         return effects
-    }
-
-    /// A derived value, when it differs from the last one published; nil is published as "no
-    /// value" (quality `insufficient-data`: the floor before the count is synchronised).
-    private mutating func changed(_ name: String, _ value: PointValue?, unit: String = "", now: Timestamp) -> [AppEffect] {
-        let reading = Reading(value, quality: value == nil ? .insufficientData : .good, at: now)
-        if let last = lastDerived[name], last.value == reading.value, last.quality == reading.quality { return [] }
-        lastDerived[name] = reading
-        return [.derived(name: name, reading, unit: unit)]
     }
 
     /// The `status` command's reply.

@@ -32,7 +32,7 @@ public struct LiftApp: DeviceApp {
     var stats = LiftStatistics()
     var conditions: [LiftFault: DelayedCondition] = [:]
     var active: Set<LiftFault> = []
-    var lastDerived: [String: Reading] = [:]
+    var derived = DerivedValues()
 
     /// One run: the car moving one way without stopping.
     struct Run: Hashable, Sendable {
