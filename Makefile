@@ -7,10 +7,13 @@
 #   make release    out/fieldgate: static Swift stdlib, stripped, size and start-up RSS reported
 #   make deb        out/fieldgate_VERSION_ARCH.deb from it (BOARD=id for the default site's board)
 #   make deb-test   install, start, stop, upgrade, remove and purge that package in a throwaway root
+#   make arm64      the same for arm64 Debian 13 boards, with Debian's Swift (below)
 SWIFT ?= swift
 export PATH := /opt/swift/usr/bin:$(PATH)
+# Which libgpiod API FieldHAL compiles against (Package.swift): 1.x here, 2.x on Debian 13.
+export FIELDGATE_LIBGPIOD ?= $(shell pkg-config --modversion libgpiod 2>/dev/null)
 
-.PHONY: deps build test scenarios demo bench release deb deb-test clean
+.PHONY: deps build test scenarios demo bench release deb deb-test arm64 arm64-test arm64-compile clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -46,6 +49,21 @@ deb: release
 
 deb-test: deb
 	@bash scripts/test-deb.sh out/fieldgate_*_$$(dpkg --print-architecture).deb
+
+# arm64 for Debian 13 boards with Debian's own Swift 6.0.3 (scripts/arm64.sh; needs root and
+# Debian's archive; the SDK is cached in FIELDGATE_ARM64_CACHE, default /var/cache/fieldgate-arm64):
+#   make arm64          out/arm64/fieldgate and out/fieldgate_VERSION_arm64.deb
+#   make arm64-test     the arm64 unit tests and the end-to-end tests against the arm64 gateway,
+#                       under qemu-aarch64-static (after make test: it uses the x86 test build)
+#   make arm64-compile  sources and tests compiled with Swift 6.0.3, nothing run
+arm64: deps
+	@bash scripts/arm64.sh build
+
+arm64-test: deps
+	@bash scripts/arm64.sh test
+
+arm64-compile: deps
+	@bash scripts/arm64.sh compile
 
 clean:
 	rm -rf .build .build-release out

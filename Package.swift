@@ -4,6 +4,12 @@
 // systemLibrary shims.
 import PackageDescription
 
+// libgpiod's API changed incompatibly in 2.0: Debian 12 (the development machine) has 1.6,
+// Debian 13 (the boards) has 2.x. The build says which it compiles against, from
+// `pkg-config --modversion libgpiod` (the Makefile and scripts/arm64.sh set it); unset is 1.x.
+let libgpiod2 = (Context.environment["FIELDGATE_LIBGPIOD"] ?? "").hasPrefix("2.")
+let gpiodSettings: [SwiftSetting] = libgpiod2 ? [.define("FIELDGATE_LIBGPIOD2")] : []
+
 let package = Package(
     name: "Fieldgate",
     products: [
@@ -23,7 +29,7 @@ let package = Package(
 
         // Firmware modules (FoundationEssentials only).
         .target(name: "FieldCore"),
-        .target(name: "FieldHAL", dependencies: ["FieldCore", "CModbus", "CGPIOD"]),
+        .target(name: "FieldHAL", dependencies: ["FieldCore", "CModbus", "CGPIOD"], swiftSettings: gpiodSettings),
         .target(name: "FieldDevices", dependencies: ["FieldCore", "FieldHAL"]),
         .target(name: "FieldApps", dependencies: ["FieldCore", "FieldDevices"]),
         // Optional uplink to a fire alarm operations centre: GB 26875.3 frames (not yet wired in).
@@ -42,7 +48,7 @@ let package = Package(
         .target(name: "FieldTestSupport", dependencies: ["FieldCore", "FieldSim"], path: "Tests/FieldTestSupport"),
 
         .testTarget(name: "FieldCoreTests", dependencies: ["FieldCore"]),
-        .testTarget(name: "FieldHALTests", dependencies: ["FieldHAL", "FieldCore", "CModbus"]),
+        .testTarget(name: "FieldHALTests", dependencies: ["FieldHAL", "FieldCore", "CModbus"], swiftSettings: gpiodSettings),
         .testTarget(name: "FieldDevicesTests", dependencies: ["FieldDevices", "FieldCore", "FieldHAL", "CModbus"]),
         .testTarget(name: "FieldAppsTests", dependencies: ["FieldApps", "FieldCore", "FieldDevices"]),
         .testTarget(name: "GB26875Tests", dependencies: ["GB26875", "FieldCore"]),

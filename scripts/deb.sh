@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # `make deb`: the Debian package, built with dpkg-deb from out/fieldgate (make release).
 #
-#   scripts/deb.sh [--binary FILE] [--arch ARCH] [--board ID] [--out DIR] [--compress xz|gzip|none] [--lint]
+#   scripts/deb.sh [--binary FILE] [--arch ARCH] [--sysroot DIR] [--board ID] [--out DIR] [--compress xz|gzip|none] [--lint]
 #
 # --arch      the package's architecture; by default read off the binary (an arm64 binary from a
 #             cross build makes an arm64 package), which must agree with it
+# --sysroot   for a binary of another architecture: the root its libraries come from (the arm64
+#             SDK's, scripts/arm64.sh), whose symbols/shlibs files give the package's Depends
 # --board     the board the default /etc/fieldgate/site.json names (default rpi4-2ch-rs485)
 # --compress  xz for releases (default); the packaging test uses gzip to save time
 # --lint      run lintian on the result when it is installed
@@ -18,6 +20,7 @@ export PATH=/opt/swift/usr/bin:$PATH
 
 binary=out/fieldgate
 arch=""
+sysroot=""
 board=rpi4-2ch-rs485
 out=out
 compress=xz
@@ -26,6 +29,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --binary) binary=$2; shift 2 ;;
     --arch) arch=$2; shift 2 ;;
+    --sysroot) sysroot=$2; shift 2 ;;
     --board) board=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --compress) compress=$2; shift 2 ;;
@@ -94,21 +98,54 @@ install -m 0644 packaging/debian/copyright "$doc/copyright"
 } | gzip -9n >"$doc/changelog.gz"
 chmod 0644 "$doc/changelog.gz"
 
-# Depends: what the binary links against, from dpkg-shlibdeps where it can see the libraries
-# (a native build); otherwise the packages that provide them on Debian 12.
-fallback="libc6 (>= 2.36), libcrypt1 (>= 1:4.3.0), libgcc-s1 (>= 3.3), libgpiod2 (>= 1.5.1), libmodbus5 (>= 3.1.4), libmosquitto1 (>= 1.0), libsqlite3-0 (>= 3.5.9), libstdc++6 (>= 11)"
+# Depends: what the binary links against, computed, never a fixed list. A native binary:
+# dpkg-shlibdeps with this machine's package database. Another architecture's: the same rule
+# (each library's package, at the newest version any symbol used from it needs) from the
+# symbols and shlibs files of the sysroot it was linked against.
 depends=""
-if command -v dpkg-shlibdeps >/dev/null && [ "$arch" = "$(dpkg --print-architecture)" ]; then
+if [ "$arch" = "$(dpkg --print-architecture)" ] && [ -z "$sysroot" ]; then
+  command -v dpkg-shlibdeps >/dev/null || fail "dpkg-shlibdeps is missing (apt-get install dpkg-dev): it computes the package's Depends"
   mkdir -p "$stage/src/debian"
   printf 'Source: fieldgate\n\nPackage: fieldgate\nArchitecture: any\n' >"$stage/src/debian/control"
-  if found=$(cd "$stage/src" && dpkg-shlibdeps -O "$root/usr/bin/fieldgate" 2>"$stage/shlibdeps.log"); then
-    depends=${found#shlibs:Depends=}
-  else
-    echo "deb: dpkg-shlibdeps could not map every library to a package (a debug binary?); using the Debian 12 list" >&2
-    sed 's/^/deb:   /' "$stage/shlibdeps.log" >&2
-  fi
+  found=$(cd "$stage/src" && dpkg-shlibdeps -O "$root/usr/bin/fieldgate" 2>"$stage/shlibdeps.log") ||
+    fail "dpkg-shlibdeps could not map every library $binary needs to a package (a debug binary, or a library built by hand?):
+$(cat "$stage/shlibdeps.log")"
+  depends=${found#shlibs:Depends=}
+else
+  [ -n "$sysroot" ] || fail "$binary is built for $arch, not this machine's $(dpkg --print-architecture): its Depends come from the sysroot it was linked against; pass --sysroot DIR (make arm64 does: scripts/arm64.sh build)"
+  info=$sysroot/var/lib/dpkg/info
+  compgen -G "$info/*.symbols" >/dev/null || compgen -G "$info/*.shlibs" >/dev/null ||
+    fail "$sysroot has no package symbols or shlibs files in var/lib/dpkg/info: not an SDK sysroot made by scripts/arm64.sh (run scripts/arm64.sh sdk)"
+  needed=$(readelf -d "$binary" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p')
+  # Undefined dynamic symbols as the symbols files spell them: name@VERSION, or name@Base.
+  used=$(readelf --dyn-syms -W "$binary" | awk '$7 == "UND" && $8 != "" { s = $8; if (s !~ /@/) s = s "@Base"; print s }' | sort -u)
+  deps=()
+  for soname in $needed; do
+    dep=""
+    symbols=$(grep -l "^$soname " "$info"/*.symbols 2>/dev/null | head -1 || true)
+    if [ -n "$symbols" ]; then
+      # The soname's block: its header line "SONAME PACKAGE #MINVER#", then " symbol version".
+      dep=$(awk -v so="$soname" -v used="$used" '
+        BEGIN { n = split(used, u, "\n"); for (i = 1; i <= n; i++) want[u[i]] = 1 }
+        /^[^ #*|]/ { inblock = ($1 == so); if (inblock) { $1 = ""; template = substr($0, 2) } ; next }
+        inblock && /^ / && ($1 in want) { print "V " $2 }
+        END { print "T " template }' "$symbols")
+      template=$(sed -n 's/^T //p' <<<"$dep")
+      minver=$(sed -n 's/^V //p' <<<"$dep" | sort -V | tail -1)
+      if [ -n "$minver" ]; then dep=${template/\#MINVER\#/(>= $minver)}; else dep=${template/ \#MINVER\#/}; fi
+    else
+      # shlibs: "libname soversion dependency" for libname.so.soversion.
+      dep=$(cat "$info"/*.shlibs 2>/dev/null | awk -v n="${soname%.so.*}" -v v="${soname##*.so.}" '$1 == n && $2 == v { $1 = ""; $2 = ""; print substr($0, 3); exit }')
+    fi
+    [ -n "$dep" ] || fail "no package in $sysroot says which package provides $soname, which $binary needs: add the $arch package that ships it to the SDK (scripts/arm64.sh, sdk_packages)"
+    deps+=("$dep")
+  done
+  # One entry per package, at the highest version asked for.
+  depends=$(printf '%s\n' "${deps[@]}" | awk '
+    { pkg = $1; ver = ""; if (match($0, /\(>= [^)]+\)/)) ver = substr($0, RSTART + 4, RLENGTH - 5); print pkg "\t" ver }' |
+    sort -t$'\t' -k1,1 -k2,2V | awk -F'\t' '{ last[$1] = $2 } END { for (p in last) print p "\t" last[p] }' | sort |
+    awk -F'\t' '{ printf "%s%s", (NR > 1 ? ", " : ""), ($2 == "" ? $1 : $1 " (>= " $2 ")") }')
 fi
-depends=${depends:-$fallback}
 # Packed relative relocations (make release links with -z pack-relative-relocs) need the dynamic
 # loader of glibc 2.36, which dpkg-shlibdeps does not know to ask for.
 if readelf -V "$root/usr/bin/fieldgate" | grep -q GLIBC_ABI_DT_RELR; then

@@ -36,4 +36,11 @@ protocol GPIOLineDriver: AnyObject {
     func setValue(_ value: Bool, at index: Int) throws(GPIOError)
     /// Gives the lines back and closes the descriptors; called exactly once.
     func release()
+    /// Lines the kernel debounces (libgpiod 2): their edges arrive settled, stamped with the time
+    /// the level settled, and the software debounce leaves them alone.
+    var debouncedByKernel: Set<Int> { get }
+}
+
+extension GPIOLineDriver {
+    var debouncedByKernel: Set<Int> { [] }
 }

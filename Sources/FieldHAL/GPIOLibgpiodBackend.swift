@@ -6,17 +6,34 @@ import Musl
 import CGPIOD
 import FieldCore
 
-/// GPIO lines of a real board through libgpiod v1 (the kernel's GPIO character device).
+/// GPIO lines of a real board through libgpiod (the kernel's GPIO character device).
 ///
-/// The only file that touches libgpiod. Chips are found with `gpiod_chip_open_lookup` (name, label,
-/// path or number), lines requested with `gpiod_line_request` for the backend's consumer, with
-/// `GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW` for active-low lines so the kernel inverts values and edges.
-/// Inputs with edge detection are requested for both edges and waited on through
-/// `gpiod_line_event_get_fd`; the software debounce in `GPIOLines` follows the level.
+/// libgpiod changed its API incompatibly in 2.0: Debian 12 (this development machine) has 1.6,
+/// Debian 13 (the boards) has 2.x. The build picks the driver from the libgpiod it compiles
+/// against (`Package.swift`, `FIELDGATE_LIBGPIOD`): `LibgpiodLineDriver` in
+/// `LibgpiodV1LineDriver.swift` or `LibgpiodV2LineDriver.swift`. Both request lines for the
+/// backend's consumer, active-low in the kernel, inputs with edge detection for both edges; the v2
+/// driver also asks the kernel to debounce (docs/gpio.md).
 public struct GPIOLibgpiodBackend: GPIOBackend {
     /// The consumer name the kernel shows for our lines (`gpioinfo`).
     public let consumer: String
     public let clock: any FieldClock
+
+    /// The libgpiod API this build uses: 1 or 2.
+    #if FIELDGATE_LIBGPIOD2
+    public static let apiVersion = 2
+    #else
+    public static let apiVersion = 1
+    #endif
+
+    /// The version of the libgpiod the gateway runs with (`1.6.3`, `2.2.1`).
+    public static var libraryVersion: String {
+        #if FIELDGATE_LIBGPIOD2
+        String(cString: gpiod_api_version())
+        #else
+        String(cString: gpiod_version_string())
+        #endif
+    }
 
     public init(consumer: String = "fieldgate", clock: any FieldClock = SystemClock()) {
         self.consumer = consumer
@@ -28,161 +45,25 @@ public struct GPIOLibgpiodBackend: GPIOBackend {
         let driver = try LibgpiodLineDriver(lines: lines, consumer: consumer, clock: clock)
         return try GPIOLines(lines: lines, clock: clock, driver: driver)
     }
-}
 
-/// Owns the chip handles and requested lines of one request; frees them exactly once.
-final class LibgpiodLineDriver: GPIOLineDriver {
-    private let lines: [GPIOLineConfig]
-    private let clock: any FieldClock
-    private var chips: [OpaquePointer] = []
-    private var handles: [OpaquePointer] = []
-    private var eventLines: [(descriptor: FileDescriptor, index: Int)] = []
-    private var released = false
-
-    /// How many kernel events are read per `read(2)`; the kernel queues 16 per line.
-    private static let eventBatch = 16
-
-    init(lines: [GPIOLineConfig], consumer: String, clock: any FieldClock) throws(GPIOError) {
-        self.lines = lines
-        self.clock = clock
-        do throws(GPIOError) {
-            var chipsByName: [String: OpaquePointer] = [:]
-            for line in lines {
-                let chip: OpaquePointer
-                if let known = chipsByName[line.chip] {
-                    chip = known
-                } else {
-                    chip = try open(chip: line.chip)
-                    chipsByName[line.chip] = chip
-                }
-                let handle = try request(line, on: chip, consumer: consumer)
-                handles.append(handle)
-                if line.watchesEdges {
-                    let fd = gpiod_line_event_get_fd(handle)
-                    let descriptor = FileDescriptor(rawValue: fd)
-                    do {
-                        try descriptor.setNonBlocking(true)
-                    } catch {
-                        throw GPIOError.io(line: line.name, cause: error.about(line.location))
-                    }
-                    eventLines.append((descriptor, handles.count - 1))
-                }
-            }
-        } catch {
-            release()
-            throw error
-        }
-    }
-
-    deinit { release() }
-
-    var pollDescriptors: [FileDescriptor] { eventLines.map(\.descriptor) }
-
-    func readRawEdges() throws(GPIOError) -> [GPIORawEdge] {
-        guard !released else { throw GPIOError.released }
-        var edges: [GPIORawEdge] = []
-        var buffer = [gpiod_line_event](repeating: gpiod_line_event(), count: Self.eventBatch)
-        for (descriptor, index) in eventLines {
-            var lineEdges: [GPIORawEdge] = []
-            while true {
-                let n = buffer.withUnsafeMutableBufferPointer {
-                    gpiod_line_event_read_fd_multiple(descriptor.rawValue, $0.baseAddress, UInt32($0.count))
-                }
-                if n < 0 {
-                    let e = SystemError.current("gpiod_line_event_read_fd_multiple", subject: lines[index].location)
-                    if e.isWouldBlock { break }
-                    if e.code == EINTR { continue }
-                    throw GPIOError.io(line: lines[index].name, cause: e)
-                }
-                for event in buffer.prefix(Int(n)) {
-                    let rising = event.event_type == CInt(GPIOD_LINE_EVENT_RISING_EDGE)
-                    lineEdges.append(GPIORawEdge(index: index, value: rising, time: Self.wallClock(event.ts)))
-                }
-                if n < Self.eventBatch { break }
-            }
-            // The kernel drops events when its queue overflows under heavy bounce: make sure the
-            // debouncer ends on the level the pin really has.
-            if let last = lineEdges.last, let now = try? value(at: index), now != last.value {
-                lineEdges.append(GPIORawEdge(index: index, value: now, time: clock.now()))
-            }
-            edges += lineEdges
-        }
-        return edges
-    }
-
-    func value(at index: Int) throws(GPIOError) -> Bool {
-        guard !released else { throw GPIOError.released }
-        let v = gpiod_line_get_value(handles[index])
-        guard v >= 0 else {
-            throw GPIOError.io(line: lines[index].name, cause: .current("gpiod_line_get_value", subject: lines[index].location))
-        }
-        return v == 1
-    }
-
-    func setValue(_ value: Bool, at index: Int) throws(GPIOError) {
-        guard !released else { throw GPIOError.released }
-        guard gpiod_line_set_value(handles[index], value ? 1 : 0) == 0 else {
-            throw GPIOError.io(line: lines[index].name, cause: .current("gpiod_line_set_value", subject: lines[index].location))
-        }
-    }
-
-    func release() {
-        guard !released else { return }
-        released = true
-        for handle in handles { gpiod_line_release(handle) }
-        for chip in chips { gpiod_chip_close(chip) }
-        handles = []
-        chips = []
-        eventLines = []
-    }
-
-    private func open(chip: String) throws(GPIOError) -> OpaquePointer {
-        guard let handle = gpiod_chip_open_lookup(chip) else {
-            let e = SystemError.current("gpiod_chip_open_lookup", subject: chip)
-            switch e.code {
-            case ENOENT, ENODEV, ENOTTY: throw GPIOError.noSuchChip(chip: chip)
-            default: throw GPIOError.chipUnavailable(chip: chip, cause: e)
-            }
-        }
-        chips.append(handle)
-        return handle
-    }
-
-    private func request(_ line: GPIOLineConfig, on chip: OpaquePointer, consumer: String) throws(GPIOError) -> OpaquePointer {
-        guard let handle = gpiod_chip_get_line(chip, UInt32(line.offset)) else {
-            let e = SystemError.current("gpiod_chip_get_line", subject: line.location)
-            if e.code == EINVAL { throw GPIOError.noSuchLine(line: line.name, chip: line.chip, offset: line.offset) }
-            throw GPIOError.io(line: line.name, cause: e)
-        }
-        let requestType: CInt = switch (line.direction, line.watchesEdges) {
-        case (.output, _): CInt(GPIOD_LINE_REQUEST_DIRECTION_OUTPUT)
-        case (.input, true): CInt(GPIOD_LINE_REQUEST_EVENT_BOTH_EDGES)
-        case (.input, false): CInt(GPIOD_LINE_REQUEST_DIRECTION_INPUT)
-        }
-        let flags: CInt = line.activeLow ? CInt(GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW) : 0
-        let rc = consumer.withCString { name in
-            var config = gpiod_line_request_config(consumer: name, request_type: requestType, flags: flags)
-            return gpiod_line_request(handle, &config, line.initialValue ? 1 : 0)
-        }
-        guard rc == 0 else {
-            let e = SystemError.current("gpiod_line_request", subject: line.location)
-            if e.code == EBUSY {
-                _ = gpiod_line_update(handle)
-                let holder = gpiod_line_consumer(handle).map { String(cString: $0) } ?? "another program"
-                throw GPIOError.busy(line: line.name, chip: line.chip, offset: line.offset, detail: "held by \(holder)")
-            }
-            throw GPIOError.io(line: line.name, cause: e)
-        }
-        return handle
-    }
-
-    /// A kernel event time as wall-clock time. Kernels before 5.7 stamp GPIO events with
+    /// A kernel event time (ms) as wall-clock time. Kernels before 5.7 stamp GPIO events with
     /// `CLOCK_REALTIME`, later ones with `CLOCK_MONOTONIC`: take whichever the stamp is nearer.
-    private static func wallClock(_ ts: timespec) -> Timestamp {
-        let stamp = Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    static func wallClock(eventMilliseconds stamp: Int64) -> Timestamp {
         let wall = SystemClock().now().milliseconds
         let monotonic = monotonicMilliseconds()
         if abs(stamp - wall) <= abs(stamp - monotonic) { return Timestamp(milliseconds: stamp) }
         return Timestamp(milliseconds: wall - (monotonic - stamp))
+    }
+}
+
+extension GPIOError {
+    /// Why a chip did not open, from the `errno` of libgpiod's open call (both versions): no such
+    /// device node, or one that is not a GPIO chip, is the board file's mistake; anything else
+    /// (permissions, say) is the chip being unavailable.
+    static func openingChip(_ chip: String, failed cause: SystemError) -> GPIOError {
+        switch cause.code {
+        case ENOENT, ENODEV, ENOTTY, ENOTDIR: .noSuchChip(chip: chip)
+        default: .chipUnavailable(chip: chip, cause: cause)
+        }
     }
 }

@@ -41,7 +41,13 @@ public final class GPIOLines: Sendable {
                 break
             }
         }
-        let debouncer = GPIODebouncer(lines: lines, levels: levels, now: clock.now())
+        let kernelDebounced = driver.debouncedByKernel
+        let softwareDebounced = lines.enumerated().map { index, line in
+            var line = line
+            if kernelDebounced.contains(index) { line.debounce = .zero }
+            return line
+        }
+        let debouncer = GPIODebouncer(lines: softwareDebounced, levels: levels, now: clock.now())
         state = Mutex(State(driver: driver, debouncer: debouncer))
         if let failure {
             close()
@@ -54,11 +60,12 @@ public final class GPIOLines: Sendable {
     /// Releases the lines and closes their descriptors. Later calls throw `GPIOError.released`.
     /// Stop the thread that polls `pollDescriptors` first.
     public func close() {
-        let driver = state.withLock { state -> (any GPIOLineDriver)? in
-            defer { state.driver = nil }
-            return state.driver
+        // Released under the lock: handing the non-Sendable driver out of `withLock` is refused
+        // by Swift 6.0's region checker, and releasing only closes descriptors.
+        state.withLock { state in
+            state.driver?.release()
+            state.driver = nil
         }
-        driver?.release()
     }
 
     /// The logical level of a line now: an input as the pin is, an output as it is driven.

@@ -136,9 +136,7 @@ public final class ModbusClient: ModbusTransport {
         }
         // Writing in place copies first if the caller still holds the last answer.
         try perform(request) { (c) throws(ModbusContext.Failure) in
-            try answer.withUnsafeMutableBufferPointer { (b) throws(ModbusContext.Failure) in
-                try c.readRegisters(request.function, address: request.address, into: b)
-            }
+            try c.readRegisters(request.function, address: request.address, into: &answer)
         }
         registers = answer
         return answer
@@ -146,12 +144,11 @@ public final class ModbusClient: ModbusTransport {
 
     private func readBits(_ request: ModbusRequest) throws(ModbusError) -> [Bool] {
         try request.check(bus: bus, units: units)
-        return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: request.count) { (raw) throws(ModbusError) in
-            try perform(request) { (c) throws(ModbusContext.Failure) in
-                try c.readBits(request.function, address: request.address, into: raw)
-            }
-            return raw.map { $0 != 0 }
+        var raw = [UInt8](repeating: 0, count: request.count)
+        try perform(request) { (c) throws(ModbusContext.Failure) in
+            try c.readBits(request.function, address: request.address, into: &raw)
         }
+        return raw.map { $0 != 0 }
     }
 
     // MARK: writes
@@ -184,9 +181,7 @@ public final class ModbusClient: ModbusTransport {
             return try broadcast(request, pdu: head + [UInt8(packed.count)] + packed)
         }
         let raw = values.map { UInt8($0 ? 1 : 0) }
-        try perform(request) { (c) throws(ModbusContext.Failure) in
-            try raw.withUnsafeBufferPointer { (b) throws(ModbusContext.Failure) in try c.writeBits(address: address, b) }
-        }
+        try perform(request) { (c) throws(ModbusContext.Failure) in try c.writeBits(address: address, raw) }
     }
 
     public func writeRegisters(unit: UInt8, address: UInt16, values: [UInt16]) throws(ModbusError) {
@@ -196,9 +191,7 @@ public final class ModbusClient: ModbusTransport {
             let head = [unit, request.function.rawValue] + address.bigEndianBytes + UInt16(values.count).bigEndianBytes
             return try broadcast(request, pdu: head + [UInt8(values.count * 2)] + values.flatMap(\.bigEndianBytes))
         }
-        try perform(request) { (c) throws(ModbusContext.Failure) in
-            try values.withUnsafeBufferPointer { (b) throws(ModbusContext.Failure) in try c.writeRegisters(address: address, b) }
-        }
+        try perform(request) { (c) throws(ModbusContext.Failure) in try c.writeRegisters(address: address, values) }
     }
 
     public func writeAndReadRegisters(unit: UInt8, writeAddress: UInt16, values: [UInt16],
@@ -208,11 +201,7 @@ public final class ModbusClient: ModbusTransport {
         try request.check(bus: bus, units: units)
         var read = [UInt16](repeating: 0, count: readCount)
         try perform(request) { (c) throws(ModbusContext.Failure) in
-            try values.withUnsafeBufferPointer { (w) throws(ModbusContext.Failure) in
-                try read.withUnsafeMutableBufferPointer { (r) throws(ModbusContext.Failure) in
-                    try c.writeAndReadRegisters(writeAddress: writeAddress, w, readAddress: readAddress, into: r)
-                }
-            }
+            try c.writeAndReadRegisters(writeAddress: writeAddress, values, readAddress: readAddress, into: &read)
         }
         return read
     }

@@ -112,23 +112,30 @@ final class ModbusContext {
         try check(modbus_set_slave(handle, Int32(unit)), "modbus_set_slave")
     }
 
+    // The buffers are passed as arrays and their pointers used in closures that only return
+    // libmodbus's result and errno: Swift 6.0 (Debian 13's compiler) cannot pass a typed-throws
+    // closure through `withUnsafe…BufferPointer` (docs/architecture.md, "Swift 6.0.3").
+
     @inline(__always)
-    func readBits(_ function: ModbusFunction, address: UInt16, into buffer: UnsafeMutableBufferPointer<UInt8>) throws(Failure) {
-        if function == .readCoils {
-            try check(modbus_read_bits(handle, Int32(address), Int32(buffer.count), buffer.baseAddress), "modbus_read_bits")
-        } else {
-            try check(modbus_read_input_bits(handle, Int32(address), Int32(buffer.count), buffer.baseAddress), "modbus_read_input_bits")
+    func readBits(_ function: ModbusFunction, address: UInt16, into bits: inout [UInt8]) throws(Failure) {
+        let coils = function == .readCoils
+        let (rc, e) = bits.withUnsafeMutableBufferPointer { b in
+            let rc = coils ? modbus_read_bits(handle, Int32(address), Int32(b.count), b.baseAddress)
+                           : modbus_read_input_bits(handle, Int32(address), Int32(b.count), b.baseAddress)
+            return (rc, errno)
         }
+        try check(rc, coils ? "modbus_read_bits" : "modbus_read_input_bits", errno: e)
     }
 
     @inline(__always)
-    func readRegisters(_ function: ModbusFunction, address: UInt16, into buffer: UnsafeMutableBufferPointer<UInt16>) throws(Failure) {
-        if function == .readHoldingRegisters {
-            try check(modbus_read_registers(handle, Int32(address), Int32(buffer.count), buffer.baseAddress), "modbus_read_registers")
-        } else {
-            try check(modbus_read_input_registers(handle, Int32(address), Int32(buffer.count), buffer.baseAddress),
-                      "modbus_read_input_registers")
+    func readRegisters(_ function: ModbusFunction, address: UInt16, into values: inout [UInt16]) throws(Failure) {
+        let holding = function == .readHoldingRegisters
+        let (rc, e) = values.withUnsafeMutableBufferPointer { b in
+            let rc = holding ? modbus_read_registers(handle, Int32(address), Int32(b.count), b.baseAddress)
+                             : modbus_read_input_registers(handle, Int32(address), Int32(b.count), b.baseAddress)
+            return (rc, errno)
         }
+        try check(rc, holding ? "modbus_read_registers" : "modbus_read_input_registers", errno: e)
     }
 
     func writeBit(address: UInt16, value: Bool) throws(Failure) {
@@ -139,32 +146,41 @@ final class ModbusContext {
         try check(modbus_write_register(handle, Int32(address), value), "modbus_write_register")
     }
 
-    func writeBits(address: UInt16, _ bits: UnsafeBufferPointer<UInt8>) throws(Failure) {
-        try check(modbus_write_bits(handle, Int32(address), Int32(bits.count), bits.baseAddress), "modbus_write_bits")
+    func writeBits(address: UInt16, _ bits: [UInt8]) throws(Failure) {
+        let (rc, e) = bits.withUnsafeBufferPointer { b in
+            (modbus_write_bits(handle, Int32(address), Int32(b.count), b.baseAddress), errno)
+        }
+        try check(rc, "modbus_write_bits", errno: e)
     }
 
-    func writeRegisters(address: UInt16, _ values: UnsafeBufferPointer<UInt16>) throws(Failure) {
-        try check(modbus_write_registers(handle, Int32(address), Int32(values.count), values.baseAddress), "modbus_write_registers")
+    func writeRegisters(address: UInt16, _ values: [UInt16]) throws(Failure) {
+        let (rc, e) = values.withUnsafeBufferPointer { b in
+            (modbus_write_registers(handle, Int32(address), Int32(b.count), b.baseAddress), errno)
+        }
+        try check(rc, "modbus_write_registers", errno: e)
     }
 
-    func writeAndReadRegisters(writeAddress: UInt16, _ values: UnsafeBufferPointer<UInt16>, readAddress: UInt16,
-                               into buffer: UnsafeMutableBufferPointer<UInt16>) throws(Failure) {
-        try check(modbus_write_and_read_registers(handle, Int32(writeAddress), Int32(values.count), values.baseAddress,
-                                                  Int32(readAddress), Int32(buffer.count), buffer.baseAddress),
-                  "modbus_write_and_read_registers")
+    func writeAndReadRegisters(writeAddress: UInt16, _ values: [UInt16], readAddress: UInt16,
+                               into read: inout [UInt16]) throws(Failure) {
+        let (rc, e) = values.withUnsafeBufferPointer { w in
+            read.withUnsafeMutableBufferPointer { r in
+                (modbus_write_and_read_registers(handle, Int32(writeAddress), Int32(w.count), w.baseAddress,
+                                                 Int32(readAddress), Int32(r.count), r.baseAddress), errno)
+            }
+        }
+        try check(rc, "modbus_write_and_read_registers", errno: e)
     }
 
     /// Sends a request without waiting for an answer (broadcasts): `pdu` starts with the unit and
     /// the function code; libmodbus adds the MBAP header or the CRC.
     func send(unitAndPDU pdu: [UInt8]) throws(Failure) {
-        try pdu.withUnsafeBufferPointer { (p) throws(Failure) in
-            try check(modbus_send_raw_request(handle, p.baseAddress, Int32(p.count)), "modbus_send_raw_request")
-        }
+        let (rc, e) = pdu.withUnsafeBufferPointer { p in (modbus_send_raw_request(handle, p.baseAddress, Int32(p.count)), errno) }
+        try check(rc, "modbus_send_raw_request", errno: e)
     }
 
     @inline(__always)
-    private func check(_ rc: Int32, _ call: String) throws(Failure) {
-        if rc == -1 { throw Failure(errno: errno, call: call) }
+    private func check(_ rc: Int32, _ call: String, errno e: Int32 = errno) throws(Failure) {
+        if rc == -1 { throw Failure(errno: e, call: call) }
     }
 
     /// What a failed call means, in `ModbusError.Kind`s, and libmodbus's or libc's words for the errno.

@@ -6,7 +6,7 @@ import FoundationEssentials
 import Testing
 @testable import FieldRuntime
 
-/// A board whose RS-485 transceivers switch on GPIO lines (the NanoPi NEO's MAX485 modules,
+/// A board whose RS-485 transceivers switch on GPIO lines (the NanoPi NEO2's MAX485 modules,
 /// `"rs485": "gpio:DE1"`): each bus drives its own line, and the GPIO worker leaves those alone.
 @Suite struct RS485DirectionLineTests {
     static func nanoPiSite() throws -> GatewayConfiguration {
@@ -14,7 +14,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try """
-        {"site": {"id": "pole-12"}, "board": "nanopi-neo",
+        {"site": {"id": "pole-12"}, "board": "nanopi-neo2",
          "buses": [{"name": "pole", "type": "rtu", "port": "rs485-2", "baud": 9600}]}
         """.write(toFile: dir + "/site.json", atomically: true, encoding: .utf8)
         return try GatewayConfiguration.load(sitePath: dir + "/site.json", boardDirectories: [repositoryRoot + "/boards"],

@@ -20,10 +20,17 @@ public enum TestSupport {
     public static var boards: String { repositoryRoot + "/boards" }
 
     /// A built executable of this package (`fieldgate`, `fieldsim`): next to the test bundle (the
-    /// configuration the tests were built in), else in `.build/debug`.
+    /// configuration the tests were built in), else in `.build/debug`. `FIELDGATE_BINARY` names
+    /// another `fieldgate` to test: the arm64 one under qemu (scripts/arm64.sh e2e).
     ///
     /// - Throws: `ChildProcessError` naming where it looked when it is not built.
     public static func executable(_ name: String) throws -> String {
+        if name == "fieldgate", let given = ProcessInfo.processInfo.environment["FIELDGATE_BINARY"], !given.isEmpty {
+            guard FileManager.default.isExecutableFile(atPath: given) else {
+                throw ChildProcessError("FIELDGATE_BINARY=\(given) is not an executable file")
+            }
+            return given
+        }
         let candidates = [
             ((Bundle.main.executablePath ?? "") as NSString).deletingLastPathComponent + "/" + name,
             repositoryRoot + "/.build/debug/" + name,
