@@ -10,6 +10,8 @@
 # --board     the board the default /etc/fieldgate/site.json names (default rpi4-2ch-rs485)
 # --compress  xz for releases (default); the packaging test uses gzip to save time
 # --lint      run lintian on the result when it is installed
+# --unpackaged-ok  leave libraries no package provides out of Depends (a debug binary linking the
+#             toolchain's Swift runtime, for scripts/test-deb.sh) instead of failing
 #
 # Layout: /usr/bin/fieldgate, /lib/systemd/system/fieldgate.service, /lib/udev/rules.d,
 # /etc/fieldgate/{site.json,site.json.factory,site.example.json} (conffiles), /usr/share/fieldgate/boards,
@@ -21,6 +23,7 @@ export PATH=/opt/swift/usr/bin:$PATH
 binary=out/fieldgate
 arch=""
 sysroot=""
+unpackaged=""
 board=rpi4-2ch-rs485
 out=out
 compress=xz
@@ -34,6 +37,7 @@ while [ $# -gt 0 ]; do
     --out) out=$2; shift 2 ;;
     --compress) compress=$2; shift 2 ;;
     --lint) lint=yes; shift ;;
+    --unpackaged-ok) unpackaged=--ignore-missing-info; shift ;;
     *) echo "deb: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -107,7 +111,7 @@ if [ "$arch" = "$(dpkg --print-architecture)" ] && [ -z "$sysroot" ]; then
   command -v dpkg-shlibdeps >/dev/null || fail "dpkg-shlibdeps is missing (apt-get install dpkg-dev): it computes the package's Depends"
   mkdir -p "$stage/src/debian"
   printf 'Source: fieldgate\n\nPackage: fieldgate\nArchitecture: any\n' >"$stage/src/debian/control"
-  found=$(cd "$stage/src" && dpkg-shlibdeps -O "$root/usr/bin/fieldgate" 2>"$stage/shlibdeps.log") ||
+  found=$(cd "$stage/src" && dpkg-shlibdeps $unpackaged -O "$root/usr/bin/fieldgate" 2>"$stage/shlibdeps.log") ||
     fail "dpkg-shlibdeps could not map every library $binary needs to a package (a debug binary, or a library built by hand?):
 $(cat "$stage/shlibdeps.log")"
   depends=${found#shlibs:Depends=}

@@ -7,6 +7,7 @@ packages=(
   pkg-config libmodbus-dev libgpiod-dev gpiod libsqlite3-dev sqlite3 libmosquitto-dev mosquitto
   mosquitto-clients libcrypt-dev mbpoll picocom tmux openssl procps
   adduser binutils
+  debootstrap qemu-user-static   # the arm64 build and its tests (scripts/arm64.sh)
 )
 
 missing=()

@@ -4,6 +4,7 @@
 #
 #   scripts/test-deb.sh out/fieldgate_VERSION_ARCH.deb      test a package (make deb-test)
 #   scripts/test-deb.sh --binary .build/debug/fieldgate    package that binary first (the Swift test)
+#   scripts/test-deb.sh --check                            only whether this machine can make the root
 #
 # The throwaway root is this machine's own root file system under an overlay whose upper layer is
 # a tmpfs, in private mount and PID namespaces: dpkg, adduser and the gateway run for real inside
@@ -25,6 +26,17 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 skip() { echo "test-deb: SKIP: $*" >&2; exit 77; }
 fail() { echo "test-deb: FAIL: $*" >&2; exit 1; }
 
+can_make_root() {
+  [ "$(id -u)" -eq 0 ] || skip "needs root for the namespaces, the overlay and chroot (run as root, as CI does)"
+  grep -qw overlay /proc/filesystems || skip "this kernel has no overlayfs"
+  unshare --mount --pid --fork --mount-proc true 2>/dev/null || skip "cannot make mount and PID namespaces (unshare failed; a container without CAP_SYS_ADMIN?)"
+}
+
+if [ "${1:-}" = --check ]; then
+  can_make_root
+  exit 0
+fi
+
 if [ "${1:-}" != --inside ]; then
   case "${1:-}" in
     --binary)
@@ -33,16 +45,15 @@ if [ "${1:-}" != --inside ]; then
       trap 'rm -rf "$build"' EXIT
       # Debug symbols only slow dpkg down here.
       /opt/swift/usr/bin/llvm-objcopy --strip-all "$2" "$build/fieldgate"
-      bash "$here/scripts/deb.sh" --binary "$build/fieldgate" --out "$build" --compress gzip >&2
+      # A debug binary links the toolchain's Swift runtime, which no package provides.
+      bash "$here/scripts/deb.sh" --binary "$build/fieldgate" --out "$build" --compress gzip --unpackaged-ok >&2
       deb=$(ls "$build"/fieldgate_*.deb)
       ;;
     "") fail "usage: test-deb.sh DEB | --binary FILE" ;;
     *) deb=$(realpath "$1") ;;
   esac
   [ -f "$deb" ] || fail "no package $deb"
-  [ "$(id -u)" -eq 0 ] || skip "needs root for the namespaces, the overlay and chroot (run as root, as CI does)"
-  grep -qw overlay /proc/filesystems || skip "this kernel has no overlayfs"
-  unshare --mount --pid --fork --mount-proc true 2>/dev/null || skip "cannot make mount and PID namespaces (unshare failed; a container without CAP_SYS_ADMIN?)"
+  can_make_root
   # The inner script is PID 1 of its namespace: when it ends, the kernel ends whatever is left.
   status=0
   unshare --mount --pid --fork --mount-proc --kill-child bash "$0" --inside "$deb" || status=$?

@@ -65,7 +65,7 @@ final class LibgpiodLineDriver: GPIOLineDriver {
         guard !released else { throw GPIOError.released }
         var edges: [GPIORawEdge] = []
         for request in requests {
-            guard let (descriptor, buffer) = request.events else { continue }
+            guard let buffer = request.events?.buffer else { continue }
             var requestEdges: [GPIORawEdge] = []
             while true {
                 let n = gpiod_line_request_read_edge_events(request.handle, buffer, Self.eventBatch)
@@ -73,7 +73,7 @@ final class LibgpiodLineDriver: GPIOLineDriver {
                     let e = SystemError.current("gpiod_line_request_read_edge_events", subject: request.chip)
                     if e.isWouldBlock { break }
                     if e.code == EINTR { continue }
-                    throw GPIOError.io(line: names(of: request), cause: e.about("\(request.chip) (fd \(descriptor.rawValue))"))
+                    throw GPIOError.io(line: names(of: request), cause: e)
                 }
                 for i in 0..<Int(n) {
                     guard let event = gpiod_edge_event_buffer_get_event(buffer, UInt(i)),
@@ -119,7 +119,7 @@ final class LibgpiodLineDriver: GPIOLineDriver {
         released = true
         for request in requests {
             gpiod_line_request_release(request.handle)
-            if let (_, buffer) = request.events { gpiod_edge_event_buffer_free(buffer) }
+            if let buffer = request.events?.buffer { gpiod_edge_event_buffer_free(buffer) }
         }
         requests = []
         places = [:]

@@ -322,7 +322,8 @@ public final class ModbusClient: ModbusTransport {
             detail = text
         case .cannotConnect where failure.call == ModbusDirectionLine.call:
             detail = "\(endpoint): RS-485 direction line \(failure.detail ?? "")"
-        case .cannotConnect where failure.call == "modbus_rtu_set_serial_mode":
+        case .cannotConnect where failure.call == "modbus_rtu_set_serial_mode"
+                && SystemError(code: failure.errno, function: failure.call).isUnsupportedRequest:
             detail = "\(endpoint): the serial driver has no kernel RS-485 support (\(text)); use rs485 mode rts or gpio:LINE in the board file, or auto"
         case .cannotConnect, .connectionLost:
             detail = "\(endpoint): \(text)"

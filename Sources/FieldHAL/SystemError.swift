@@ -33,6 +33,12 @@ public struct SystemError: Error, Hashable, Sendable, CustomStringConvertible {
     /// `EAGAIN`/`EWOULDBLOCK`: a non-blocking descriptor has nothing to give right now.
     public var isWouldBlock: Bool { code == EAGAIN || code == EWOULDBLOCK }
 
+    /// The device does not do this `ioctl` (a watchdog request to something that is not a
+    /// watchdog, `TIOCSRS485` to a UART without RS-485): `ENOTTY` from Linux, `ENOSYS` from
+    /// qemu-user, which answers so for ioctls it does not translate (docs/install.md, "Under
+    /// qemu-user").
+    public var isUnsupportedRequest: Bool { code == ENOTTY || code == ENOSYS }
+
     public var description: String {
         let what = subject.map { "\(function) \($0)" } ?? function
         return "\(what): \(message) (errno \(code))"

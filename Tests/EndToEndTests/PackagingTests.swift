@@ -6,9 +6,26 @@ import Testing
 /// throwaway root by `scripts/test-deb.sh` (which says what a sandbox without systemd and udev
 /// cannot show). `make deb-test` runs the same script on the release package.
 @Suite struct PackagingTests {
-    @Test func theDebianPackageInstallsRunsAndPurgesInAThrowawayRoot() async throws {
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// Whether this machine can make the throwaway root (root, namespaces, overlayfs):
+    /// `test-deb.sh --check`. Decided before the test runs, since Swift 6.0's Swift Testing (the
+    /// arm64 build's) has no `Test.cancel`.
+    static let throwawayRootPossible: Bool = {
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/bin/bash")
+        check.arguments = [repository.appendingPathComponent("scripts/test-deb.sh").path, "--check"]
+        check.standardOutput = FileHandle.nullDevice
+        check.standardError = FileHandle.nullDevice
+        guard (try? check.run()) != nil else { return false }
+        check.waitUntilExit()
+        return check.terminationStatus == 0
+    }()
+
+    @Test(.enabled(if: throwawayRootPossible, "this machine cannot make the throwaway root (scripts/test-deb.sh --check says why)"))
+    func theDebianPackageInstallsRunsAndPurgesInAThrowawayRoot() async throws {
+        let repository = Self.repository
         let testBinary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         let fieldgate = URL(fileURLWithPath: testBinary).deletingLastPathComponent().appendingPathComponent("fieldgate").path
         guard FileManager.default.isExecutableFile(atPath: fieldgate) else {
@@ -16,9 +33,6 @@ import Testing
             return
         }
         let run = try await ScriptRun(repository.appendingPathComponent("scripts/test-deb.sh").path, ["--binary", fieldgate])
-        if run.status == 77 {
-            try Test.cancel("the throwaway root cannot be made here: \(run.output.split(separator: "\n").last ?? "")")
-        }
         #expect(run.status == 0, "scripts/test-deb.sh --binary \(fieldgate):\n\(run.output)")
         #expect(run.output.contains("test-deb: all checks passed"), "\(run.output)")
     }

@@ -41,7 +41,7 @@ import FieldCore
         let (readEnd, writeEnd) = try FileDescriptor.pipe()
         defer { try? readEnd.close(); try? writeEnd.close() }
         try readEnd.setNonBlocking(true)
-        let error = #expect(throws: SystemError.self) { try readEnd.read(upTo: 1) }
+        let error = expectThrows(SystemError.self) { try readEnd.read(upTo: 1) }
         #expect(error?.isWouldBlock == true)
     }
 

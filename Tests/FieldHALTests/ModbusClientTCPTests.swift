@@ -55,7 +55,7 @@ import Testing
 
     @Test func bitTableAskedForRegistersIsRefused() throws {
         let client = try Self.client(port: try closedLoopbackPort())
-        let error = #expect(throws: ModbusError.self) { try client.readRegisters(.coils, unit: 1, address: 0, count: 1) }
+        let error = expectThrows(ModbusError.self) { try client.readRegisters(.coils, unit: 1, address: 0, count: 1) }
         #expect(error?.kind == .invalidArgument)
         #expect(!client.isConnected)
     }
@@ -66,7 +66,7 @@ import Testing
         defer { server.stop() }
         let client = try Self.client(port: server.port)
         let address = ModbusTestServer.exceptionAddress(code)
-        let error = #expect(throws: ModbusError.self) { try client.readHoldingRegisters(unit: 4, address: address, count: 2) }
+        let error = expectThrows(ModbusError.self) { try client.readHoldingRegisters(unit: 4, address: address, count: 2) }
         #expect(error?.kind == .exception(code))
         #expect(error?.exceptionCode == code)
         #expect(error?.description == "plc-tcp unit 4 read holding registers \(address)+2: \(code)")
@@ -79,7 +79,7 @@ import Testing
         let server = try ModbusTestServer.tcp()
         defer { server.stop() }
         let client = try Self.client(port: server.port)
-        let error = #expect(throws: ModbusError.self) { try client.writeRegister(unit: 1, address: 4000, value: 1) }
+        let error = expectThrows(ModbusError.self) { try client.writeRegister(unit: 1, address: 4000, value: 1) }
         #expect(error?.kind == .exception(.illegalDataAddress))
         #expect(error?.function == .writeSingleRegister)
         #expect(error?.address == 4000)
@@ -89,7 +89,7 @@ import Testing
         let server = try ModbusTestServer.tcp()
         defer { server.stop() }
         let client = try Self.client(port: server.port, response: .milliseconds(150))
-        let error = #expect(throws: ModbusError.self) {
+        let error = expectThrows(ModbusError.self) {
             try client.readHoldingRegisters(unit: 2, address: ModbusTestServer.silentAddress, count: 10)
         }
         #expect(error?.kind == .timeout)
@@ -103,7 +103,7 @@ import Testing
         let server = try ModbusTestServer.tcp()
         defer { server.stop() }
         let client = try Self.client(port: server.port)
-        let error = #expect(throws: ModbusError.self) {
+        let error = expectThrows(ModbusError.self) {
             try client.readHoldingRegisters(unit: 1, address: ModbusTestServer.shortAnswerAddress, count: 4)
         }
         #expect(error?.kind == .invalidFrame)
@@ -132,7 +132,7 @@ import Testing
         let third = try ModbusTestServer.tcp(port: port, registerBase: 7000)
         defer { third.stop() }
         // A write is not repeated behind the caller's back: it fails, and the next request reconnects.
-        let error = #expect(throws: ModbusError.self) { try client.writeRegister(unit: 1, address: 3, value: 33) }
+        let error = expectThrows(ModbusError.self) { try client.writeRegister(unit: 1, address: 3, value: 33) }
         #expect(error?.kind == .connectionLost)
         #expect(try client.readHoldingRegisters(unit: 1, address: 0, count: 1) == [7000])
         try client.writeRegister(unit: 1, address: 3, value: 33)
@@ -148,7 +148,7 @@ import Testing
         first.stop()
         let second = try ModbusTestServer.tcp(port: first.port)
         defer { second.stop() }
-        let error = #expect(throws: ModbusError.self) {
+        let error = expectThrows(ModbusError.self) {
             try client.writeAndReadRegisters(unit: 1, writeAddress: 0, values: [5], readAddress: 0, readCount: 1)
         }
         #expect(error?.kind == .connectionLost)
@@ -159,12 +159,12 @@ import Testing
     @Test func refusedConnection() throws {
         let port = try closedLoopbackPort()
         let client = try Self.client(port: port)
-        let error = #expect(throws: ModbusError.self) { try client.connect() }
+        let error = expectThrows(ModbusError.self) { try client.connect() }
         #expect(error?.kind == .cannotConnect)
         #expect(error?.errno == ECONNREFUSED)
         #expect(error?.call == "modbus_connect")
         #expect(error?.description == "plc-tcp: cannot connect (127.0.0.1:\(port): Connection refused)")
-        let during = #expect(throws: ModbusError.self) { try client.readInputRegisters(unit: 9, address: 1, count: 1) }
+        let during = expectThrows(ModbusError.self) { try client.readInputRegisters(unit: 9, address: 1, count: 1) }
         #expect(during?.kind == .cannotConnect)
         #expect(during?.unit == 9)
     }
@@ -187,7 +187,7 @@ import Testing
             ("0x17 read 126", { _ = try client.writeAndReadRegisters(unit: 1, writeAddress: 0, values: [1], readAddress: 0, readCount: 126) }),
         ]
         for (name, request) in overLimit {
-            let error = #expect(throws: ModbusError.self, "\(name)") { try request() }
+            let error = expectThrows(ModbusError.self, "\(name)") { try request() }
             #expect(error?.kind == .overLimit, "\(name)")
         }
         let invalid: [(String, () throws -> Void)] = [
@@ -198,7 +198,7 @@ import Testing
             ("read from broadcast", { _ = try client.readHoldingRegisters(unit: 0, address: 0, count: 1) }),
         ]
         for (name, request) in invalid {
-            let error = #expect(throws: ModbusError.self, "\(name)") { try request() }
+            let error = expectThrows(ModbusError.self, "\(name)") { try request() }
             #expect(error?.kind == .invalidArgument, "\(name)")
         }
         #expect(server.requestsReceived == 0)

@@ -58,7 +58,7 @@ import Testing
         let holder = try chip.request([.output("relay-test", chip: "fieldsim", offset: 0)])
         let client = try Self.client(bus, line: "DE1", chip: chip)
 
-        let error = #expect(throws: ModbusError.self) { try client.connect() }
+        let error = expectThrows(ModbusError.self) { try client.connect() }
         #expect(error?.kind == .cannotConnect)
         #expect(error?.description == "rs485-DE1: cannot connect (\(bus.slavePath): RS-485 direction line DE1 (fieldsim:0): "
                 + "line already in use: DE1 is already requested)")
@@ -72,7 +72,7 @@ import Testing
     @Test func aDirectionLineMustBeAnOutput() {
         let settings = ModbusSettings(bus: "rs485-1", link: .rtu(ModbusRTUSettings(
             device: "/dev/ttyS1", rs485: .gpio(.input("DE1", chip: "gpiochip0", offset: 203)))))
-        let error = #expect(throws: ModbusError.self) { try ModbusClient(settings) }
+        let error = expectThrows(ModbusError.self) { try ModbusClient(settings) }
         #expect(error?.kind == .invalidArgument)
         #expect(error?.detail == "RS-485 direction line DE1 must be an output")
         #expect(ModbusRS485Mode.gpio(.output("DE1", chip: "gpiochip0", offset: 203)).description == "gpio DE1 (gpiochip0:203)")

@@ -53,7 +53,7 @@ import Testing
     }
 
     @Test func overLimitSaysWhatTheLimitIs() throws {
-        let error = #expect(throws: ModbusError.self) {
+        let error = expectThrows(ModbusError.self) {
             try ModbusRequest(.readHoldingRegisters, unit: 3, address: 100, count: 126).check(bus: "rs485-1", units: ModbusLimits.serialUnits)
         }
         #expect(error?.description == "rs485-1 unit 3 read holding registers 100+126: over protocol limit (126 registers asked, at most 125 per read)")

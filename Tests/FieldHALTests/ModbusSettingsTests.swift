@@ -33,7 +33,7 @@ import Testing
     }
 
     @Test func clientRefusesBadSettingsUpFront() {
-        let error = #expect(throws: ModbusError.self) {
+        let error = expectThrows(ModbusError.self) {
             try ModbusClient(ModbusSettings(bus: "rs485-2", link: .rtu(ModbusRTUSettings(device: "/dev/ttyS2", baud: 0))))
         }
         #expect(error?.kind == .invalidArgument)
