@@ -44,8 +44,8 @@ public final class ConsoleService: Sendable {
     let loginGuard = LoginGuard()
     let stopping = Atomic<Bool>(false)
     let log = Logger("console")
-    let threads = Mutex<[Int: WorkerThread]>([:])
-    let finished = Mutex<[Int]>([])
+    /// The line's, the accept loop's and every socket session's thread, joined as each ends.
+    let threads = ThreadGroup()
     let connections = Mutex<[Int: FileDescriptor]>([:])
     let nextID = Atomic<Int>(0)
     let pty = Mutex<PseudoTerminal?>(nil)
@@ -98,11 +98,11 @@ public final class ConsoleService: Sendable {
     public func stop() {
         guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
         wakeUp.signal()
-        for fd in connections.withLock({ Array($0.values) }) { fd.shutdownReading() }
-        while let (id, thread) = threads.withLock({ t in t.first.map { ($0.key, t.removeValue(forKey: $0.key)!) } }) {
-            thread.join()
-            finished.withLock { $0.removeAll { $0 == id } }
+        // Under the lock: a session removes its descriptor before closing it, so none is reused yet.
+        connections.withLock { c in
+            for fd in c.values { fd.shutdownReading() }
         }
+        threads.joinAll()
         if let fd = listener.withLock({ l in defer { l = nil }; return l }) {
             try? fd.close()
             if let socketPath { unlinkStale(socketPath) }
@@ -126,26 +126,20 @@ public final class ConsoleService: Sendable {
         return ConsoleSettings(line: line, terminal: terminal, idleTimeout: c.idleLogout)
     }
 
-    /// Starts `body` on a thread of its own, remembered for `stop()` and reaped when it ends.
+    /// Starts `body` on a thread of its own, remembered for `stop()` and joined when it ends.
     func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) throws(ConsoleServiceError) {
-        let id = nextID.add(1, ordering: .relaxed).newValue
-        let thread: WorkerThread
         do {
-            thread = try WorkerThread(name: name) { [self] in
-                body()
-                finished.withLock { $0.append(id) }
-            }
+            try threads.spawn(name, body)
         } catch {
             throw .thread(error)
         }
-        threads.withLock { $0[id] = thread }
     }
 
     /// Joins the threads whose sessions have ended.
-    func reap() {
-        let done = finished.withLock { f in defer { f = [] }; return f }
-        for id in done { threads.withLock { $0.removeValue(forKey: id) }?.join() }
-    }
+    func reap() { threads.reap() }
+
+    /// Session and line threads running now (the soak benchmark and the tests watch it).
+    public var threadCount: Int { threads.count }
 }
 
 /// Why the console could not be started.
