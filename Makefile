@@ -10,7 +10,7 @@
 SWIFT ?= swift
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: deps build test scenarios demo bench release deb deb-test clean
+.PHONY: deps build test scenarios demo bench release deb deb-test clean fuzz
 
 deps:
 	@bash scripts/install-deps.sh
@@ -49,3 +49,11 @@ deb-test: deb
 
 clean:
 	rm -rf .build .build-release out
+
+# Fuzzing for longer than make test does (a few seconds a target there): FUZZ_SECONDS per target,
+# FUZZ_SEED to replay a run (every run prints its seed), FUZZ_CASE to replay one case.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	$(SWIFT) build --build-tests
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(SWIFT) test --skip-build --filter '^FuzzTests\.'
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(SWIFT) test --skip-build --filter '^FieldConsoleTests\.ConsoleLineFuzzTests'

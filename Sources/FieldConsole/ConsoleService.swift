@@ -41,7 +41,7 @@ public final class ConsoleService: Sendable {
     let backend: any ConsoleBackend
     let settings: @Sendable () -> ConsoleConfig
     let clock: any FieldClock
-    let loginGuard = LoginGuard()
+    let loginGuard: LoginGuard
     let stopping = Atomic<Bool>(false)
     let log = Logger("console")
     /// The line's, the accept loop's and every socket session's thread, joined as each ends.
@@ -56,8 +56,11 @@ public final class ConsoleService: Sendable {
     ///   - line: the board's console line (`Line.from`), nil for none.
     ///   - socketPath: the Unix socket for `fieldgate console`, nil for none.
     ///   - settings: the site's console settings as they are now (the config store's running copy).
+    ///   - loginFailures: the file that keeps failed-login counts across restarts (state dir), nil: memory only.
     public init(backend: any ConsoleBackend, line: Line?, socketPath: String?, maxSocketSessions: Int = 8,
-                settings: @escaping @Sendable () -> ConsoleConfig, clock: any FieldClock = SystemClock()) throws(SystemError) {
+                settings: @escaping @Sendable () -> ConsoleConfig, clock: any FieldClock = SystemClock(),
+                loginFailures: String? = nil) throws(SystemError) {
+        loginGuard = LoginGuard(file: loginFailures)
         (self.backend, self.line, self.socketPath, self.maxSocketSessions) = (backend, line, socketPath, max(1, maxSocketSessions))
         (self.settings, self.clock) = (settings, clock)
         wakeUp = try FileDescriptor.WakeUp()

@@ -131,11 +131,15 @@ extension GatewayBackend {
             arguments["action"] = "end"
         }
         var latest: Timestamp?
+        // Ending: was any window open (one the console opened, or one an app had, e.g. from the platform)?
+        var wasOpen = windows.withLock { w in scope.map { w[$0] != nil } ?? !w.isEmpty }
         for d in targets {
             let reply = try command(.app(device: d.id, command: "maintenance", arguments: .object(arguments)), by: actor, "maintenance \(d.id)")
             if let t = reply["until"]?.stringValue.flatMap({ Timestamp(iso8601: $0) }) { latest = max(latest ?? t, t) }
+            if reply["was-active"]?.boolValue == true { wasOpen = true }
         }
         let now = clock.now()
+        if case .end = action, !wasOpen { throw .rejected("no maintenance window open") }
         windows.withLock { w in
             switch action {
             case .start:

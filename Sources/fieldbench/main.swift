@@ -20,6 +20,8 @@ let benchmarks: [Benchmark] = [
               run: UplinkBenchmark.run),
     Benchmark(name: "gateway", summary: "the whole gateway (fieldsim, fieldgate, mosquitto): backlog drain after an outage; alarm button → broker p50/p99",
               run: LatencyBenchmark.run),
+    Benchmark(name: "soak", summary: "the demo site for minutes with status and console clients: RSS, threads and fds per hour (slope)",
+              run: SoakBenchmark.run),
     Benchmark(name: "runtime", summary: "fieldgate run: CPU and RSS at 100 TCP devices, a saturated RTU bus's utilisation, coalesced requests",
               run: RuntimeBenchmark.run),
 ]
