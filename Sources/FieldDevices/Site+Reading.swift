@@ -319,7 +319,8 @@ public func parseByteSize(_ s: String) -> Int? {
         // Int(exactly:) is nil past Int.max (a trap for Int(_:)), so "1e30GB" is refused, not fatal.
         return Int(exactly: (n * Double(scale)).rounded(.down))
     }
-    return Int(t)
+    // A size is never negative (found by TextFuzzTests: "-400" was taken as -400 bytes).
+    return Int(t).flatMap { $0 >= 0 ? $0 : nil }
 }
 
 /// True for the crypt(3) hash formats libcrypt verifies (yescrypt, SHA-512/256, bcrypt).

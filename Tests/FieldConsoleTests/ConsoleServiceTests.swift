@@ -241,13 +241,17 @@ import Testing
         let mode = try FileManager.default.attributesOfItem(atPath: first.directory + "/login-failures.json")[.posixPermissions] as? Int
         #expect(mode == 0o600)
 
-        let second = try Rig(line: false, reusing: first.directory)
-        let c = try GatewayTerminalClient(socket: second.socket)
-        #expect(c.waitFor("login: "))
-        c.type("tech\r")
-        #expect(c.waitFor("password: "))
-        c.type(Fixture.password + "\r")
-        #expect(c.waitFor("login locked after failed attempts"), "\(c.text())")
+        let second = try Rig(reusing: first.directory)
+        let socket = try GatewayTerminalClient(socket: second.socket)
+        #expect(socket.waitFor("too many failed logins on socket: wait"), "the line's lock is kept: \(socket.text())")
+        // Another line, the right password: the user's lock is kept too.
+        let pty = try GatewayTerminalClient(pty: second.link)
+        pty.type("\r")
+        #expect(pty.waitFor("login: "))
+        pty.type("tech\r")
+        #expect(pty.waitFor("password: "))
+        pty.type(Fixture.password + "\r")
+        #expect(pty.waitFor("login locked after failed attempts"), "\(pty.text())")
     }
 
     /// Sessions that end leave no thread behind: every one is joined (issue 17).
