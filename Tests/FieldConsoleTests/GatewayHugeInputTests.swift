@@ -14,9 +14,9 @@ import Testing
         let cases: [(String, String)] = [
             ("trend lamp-1.power 1e20h", "WINDOW \"1e20h\" is not a duration from 1m to 30d"),
             ("watch hydrant-main.pressure --every 1e20s", "--every \"1e20s\": expected a duration from 200ms to 1h"),
-            ("lamp lamp-1 on --for 1e20h", "--for \"1e20h\": expected a duration from 1m to 24h"),
+            ("lamp lamp-1 on --for 1e20h", "--for \"1e20h\": expected a duration from 1m to 1d"),
             ("gpio set DO5 on --for 1e20h", "--for \"1e20h\": expected a duration from 100ms to 1h"),
-            ("maintenance start --for 1e20h", "--for \"1e20h\": expected a duration from 1m to 24h"),
+            ("maintenance start --for 1e20h", "--for \"1e20h\": expected a duration from 1m to 1d"),
             ("config set devices[0].poll 1e20s", "devices[0].poll: \"1e20s\" is out of range"),
             ("config set devices[0].poll 1e20", "devices[0].poll: 1e+20 is out of range"),
             ("config set devices[3].settings.fallback-timeout 1e300", "devices[3].settings.fallback-timeout"),
