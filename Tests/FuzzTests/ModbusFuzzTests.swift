@@ -126,6 +126,36 @@ import Testing
     }
 }
 
+extension ModbusFuzzTests {
+    /// Random and mangled frames on the simulator's RTU bus (a pty, as a serial port sends them);
+    /// the bus keeps answering a real client afterwards.
+    @Test func hostileFramesOnTheSimulatorsRTUBus() throws {
+        let bus = RTUBusServer(name: "rs485-1", link: RTULink(port: "rs485-1", baud: 115_200), pacing: .off)
+        defer { bus.stop() }
+        try bus.attach(RegisterBank(profile: try #require(BuiltinProfiles.byID["fg-slc"])), unit: 1, faults: WireFaults())
+        try bus.start()
+        let path = try #require(bus.devicePath)
+        let valid: [[UInt8]] = [[1, 3, 0, 0, 0, 4], [1, 4, 0, 0, 0, 10], [1, 6, 0, 1, 0, 50], [1, 16, 0, 1, 0, 2, 4, 0, 1, 0, 2], [0, 6, 0, 1, 0, 9]]
+        do {
+            // VMIN 0, VTIME 1: a read returns what came within 100 ms, or nothing.
+            let port = try SerialPort(path: path, settings: SerialSettings(baud: 115_200, minimumBytes: 0, interByteTimeout: .milliseconds(100)))
+            defer { port.close() }
+            FuzzRun("Modbus RTU frames to the simulator").run { _, g in
+                let frame = Bool.random(using: &g) ? Mutator.mutate(withCRC(valid.randomElement(using: &g)!), &g)
+                    : Mutator.bytes(&g, count: Int.random(in: 1...300, using: &g))
+                try? port.write(frame)
+                // Whatever comes back is dropped; the read's silence ends the frame (t3.5).
+                while let chunk = try? port.read(upTo: 4096), !chunk.isEmpty {}
+            }
+        }
+        let client = try ModbusClient(ModbusSettings(bus: "check", link: .rtu(ModbusRTUSettings(device: path, baud: 115_200)),
+                                                     timeouts: ModbusTimeouts(response: .milliseconds(500))))
+        var words: [UInt16] = []
+        for _ in 0..<3 where words.isEmpty { words = (try? client.readHoldingRegisters(unit: 1, address: 0, count: 2)) ?? [] }
+        #expect(words.count == 2, "the bus still answers")
+    }
+}
+
 /// A bare TCP connection that sends what it is given and drops whatever comes back.
 final class RawSocket {
     let fd: CInt

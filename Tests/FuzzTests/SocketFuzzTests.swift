@@ -3,6 +3,7 @@ import FieldHAL
 import FieldRuntime
 import FieldTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 /// The two Unix sockets that take input: the local API (`fieldgate status`, scripts) and the
@@ -78,4 +79,69 @@ import Testing
         #expect(try lines.value(of: "relay-1"))
         lines.close()
     }
+
+    /// The gateway's side of the GPIO socket against a hostile server: mangled replies, junk,
+    /// overlong lines and floods of edges. `request` answers or throws a `GPIOError`; nothing hangs
+    /// past the reply timeout or crashes.
+    @Test func theGatewaysGPIOClient() throws {
+        let path = Self.temporaryPath("gpio-client")
+        let listener = try FileDescriptor.unixListener(path: path)
+        defer {
+            try? listener.close()
+            unlink(path)
+        }
+        let replies: [String] = [
+            #"{"op":"hello","id":1,"version":1,"chip":"fieldsim","label":"fieldsim","names":["door","relay-1"]}"#,
+            #"{"op":"ok","id":2,"values":[false,true]}"#,
+            #"{"op":"edge","line":"door","value":true,"ts":1767225600123}"#,
+            #"{"op":"error","id":2,"code":"busy","line":"door","message":"door is already requested"}"#,
+        ]
+        let shared = ScriptedServerState()
+        let server = Thread {
+            while !shared.stop.load(ordering: .relaxed) {
+                guard let ready = try? FileDescriptor.poll(listener, for: .readable, timeout: .milliseconds(50)), !ready.isEmpty,
+                      let client = try? listener.accept() else { continue }
+                for line in shared.script.withLock({ $0 }) {
+                    // Wait for the client's next line, then answer with the scripted one.
+                    guard let r = try? FileDescriptor.poll(client, for: .readable, timeout: .milliseconds(300)), !r.isEmpty,
+                          let got = try? client.read(upTo: 65536), !got.isEmpty else { break }
+                    _ = try? client.send(line)
+                }
+                Thread.sleep(forTimeInterval: 0.01)
+                try? client.close()
+            }
+        }
+        server.start()
+        defer { shared.stop.store(true, ordering: .relaxed) }
+        FuzzRun("GPIO socket replies to the gateway").run { caseSeed, g in
+            var lines: [[UInt8]] = []
+            for r in replies.prefix(2) {
+                switch Int.random(in: 0..<6, using: &g) {
+                case 0: lines.append(Mutator.bytes(&g, count: Int.random(in: 1...200, using: &g)) + [10])
+                case 1: lines.append(Array(repeating: UInt8(ascii: "{"), count: 70_000) + [10])
+                case 2: lines.append(Array(String(repeating: replies[2] + "\n", count: 200).utf8) + Array((r + "\n").utf8))
+                case 3: lines.append(Array((replies[3] + "\n").utf8))
+                default: lines.append(Mutator.mutate(Array(r.utf8), &g) + [10])
+                }
+            }
+            shared.script.withLock { $0 = lines }
+            let backend = GPIOSocketBackend(socketPath: path, replyTimeout: .milliseconds(300))
+            let start = Date()
+            do {
+                let got = try backend.request([GPIOLineConfig(name: "door", chip: "fieldsim", offset: 0, direction: .input, edge: .both),
+                                              GPIOLineConfig(name: "relay-1", chip: "fieldsim", offset: 1, direction: .output)])
+                _ = try? got.value(of: "door")
+                got.close()
+            } catch {
+                #expect(error is GPIOError, "FUZZ_CASE=0x\(String(caseSeed, radix: 16)): \(error)")
+            }
+            #expect(Date().timeIntervalSince(start) < 5, "FUZZ_CASE=0x\(String(caseSeed, radix: 16)): request hung")
+        }
+    }
+}
+
+/// What the scripted GPIO server answers, set by the test between cases.
+final class ScriptedServerState: Sendable {
+    let script = Mutex<[[UInt8]]>([])
+    let stop = Atomic<Bool>(false)
 }
