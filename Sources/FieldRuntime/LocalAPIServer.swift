@@ -35,7 +35,7 @@ public final class LocalAPIServer: Sendable {
     /// A connection with no request for this long is closed, so idle clients cannot hold every slot.
     public let idleTimeout: Duration
 
-    public init(path: String, maxClients: Int = 16, idleTimeout: Duration = .seconds(60), handler: @escaping Handler) throws(SystemError) {
+    public init(path: String, maxClients: Int = 16, idleTimeout: Duration = .minutes(10), handler: @escaping Handler) throws(SystemError) {
         self.path = path
         self.handler = handler
         self.maxClients = max(1, maxClients)
