@@ -13,7 +13,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 # Which libgpiod API FieldHAL compiles against (Package.swift): 1.x here, 2.x on Debian 13.
 export FIELDGATE_LIBGPIOD ?= $(shell pkg-config --modversion libgpiod 2>/dev/null)
 
-.PHONY: deps build test scenarios demo bench release deb deb-test arm64 arm64-test arm64-compile clean
+.PHONY: deps build test scenarios demo bench release deb deb-test arm64 arm64-test arm64-compile clean fuzz
 
 deps:
 	@bash scripts/install-deps.sh
@@ -67,3 +67,11 @@ arm64-compile: deps
 
 clean:
 	rm -rf .build .build-release out
+
+# Fuzzing for longer than make test does (a few seconds a target there): FUZZ_SECONDS per target,
+# FUZZ_SEED to replay a run (every run prints its seed), FUZZ_CASE to replay one case.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	$(SWIFT) build --build-tests
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(SWIFT) test --skip-build --filter '^FuzzTests\.'
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(SWIFT) test --skip-build --filter '^FieldConsoleTests\.ConsoleLineFuzzTests'

@@ -55,6 +55,7 @@ let package = Package(
         .testTarget(name: "FieldRuntimeTests", dependencies: ["FieldRuntime", "FieldCore", "FieldHAL", "FieldDevices", "FieldSim", "FieldTestSupport"]),
         .testTarget(name: "FieldConsoleTests", dependencies: ["FieldConsole", "FieldCore", "FieldHAL", "FieldDevices", "FieldRuntime", "FieldSim", "FieldTestSupport"]),
         .testTarget(name: "FieldSimTests", dependencies: ["FieldSim", "FieldCore", "FieldHAL", "FieldDevices"]),
+        .testTarget(name: "FuzzTests", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldApps", "FieldRuntime", "FieldSim", "FieldTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldSim", "FieldTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

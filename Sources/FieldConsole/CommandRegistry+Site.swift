@@ -85,7 +85,7 @@ extension CommandRegistry {
             completions: [.device], run: { i, c in
                 let windows = try c.backend.maintenance(.end(scope: i[0]), by: c.user.name)
                 c.audit("maintenance end", i[0] ?? "site")
-                try c.print(windows.isEmpty ? "no maintenance window open" : "still open: " + windows.map { describe($0, c) }.joined(separator: "; "))
+                try c.print("maintenance ended" + (windows.isEmpty ? "" : "; still open: " + windows.map { describe($0, c) }.joined(separator: "; ")))
             }))
     }
 }

@@ -41,11 +41,11 @@ public final class ConsoleService: Sendable {
     let backend: any ConsoleBackend
     let settings: @Sendable () -> ConsoleConfig
     let clock: any FieldClock
-    let loginGuard = LoginGuard()
+    let loginGuard: LoginGuard
     let stopping = Atomic<Bool>(false)
     let log = Logger("console")
-    let threads = Mutex<[Int: WorkerThread]>([:])
-    let finished = Mutex<[Int]>([])
+    /// The line's, the accept loop's and every socket session's thread, joined as each ends.
+    let threads = ThreadGroup()
     let connections = Mutex<[Int: FileDescriptor]>([:])
     let nextID = Atomic<Int>(0)
     let pty = Mutex<PseudoTerminal?>(nil)
@@ -56,8 +56,11 @@ public final class ConsoleService: Sendable {
     ///   - line: the board's console line (`Line.from`), nil for none.
     ///   - socketPath: the Unix socket for `fieldgate console`, nil for none.
     ///   - settings: the site's console settings as they are now (the config store's running copy).
+    ///   - loginFailures: the file that keeps failed-login counts across restarts (state dir), nil: memory only.
     public init(backend: any ConsoleBackend, line: Line?, socketPath: String?, maxSocketSessions: Int = 8,
-                settings: @escaping @Sendable () -> ConsoleConfig, clock: any FieldClock = SystemClock()) throws(SystemError) {
+                settings: @escaping @Sendable () -> ConsoleConfig, clock: any FieldClock = SystemClock(),
+                loginFailures: String? = nil) throws(SystemError) {
+        loginGuard = LoginGuard(file: loginFailures)
         (self.backend, self.line, self.socketPath, self.maxSocketSessions) = (backend, line, socketPath, max(1, maxSocketSessions))
         (self.settings, self.clock) = (settings, clock)
         wakeUp = try FileDescriptor.WakeUp()
@@ -98,11 +101,11 @@ public final class ConsoleService: Sendable {
     public func stop() {
         guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
         wakeUp.signal()
-        for fd in connections.withLock({ Array($0.values) }) { fd.shutdownReading() }
-        while let (id, thread) = threads.withLock({ t in t.first.map { ($0.key, t.removeValue(forKey: $0.key)!) } }) {
-            thread.join()
-            finished.withLock { $0.removeAll { $0 == id } }
+        // Under the lock: a session removes its descriptor before closing it, so none is reused yet.
+        connections.withLock { c in
+            for fd in c.values { fd.shutdownReading() }
         }
+        threads.joinAll()
         if let fd = listener.withLock({ l in defer { l = nil }; return l }) {
             try? fd.close()
             if let socketPath { unlinkStale(socketPath) }
@@ -126,26 +129,20 @@ public final class ConsoleService: Sendable {
         return ConsoleSettings(line: line, terminal: terminal, idleTimeout: c.idleLogout)
     }
 
-    /// Starts `body` on a thread of its own, remembered for `stop()` and reaped when it ends.
+    /// Starts `body` on a thread of its own, remembered for `stop()` and joined when it ends.
     func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) throws(ConsoleServiceError) {
-        let id = nextID.add(1, ordering: .relaxed).newValue
-        let thread: WorkerThread
         do {
-            thread = try WorkerThread(name: name) { [self] in
-                body()
-                finished.withLock { $0.append(id) }
-            }
+            try threads.spawn(name, body)
         } catch {
             throw .thread(error)
         }
-        threads.withLock { $0[id] = thread }
     }
 
     /// Joins the threads whose sessions have ended.
-    func reap() {
-        let done = finished.withLock { f in defer { f = [] }; return f }
-        for id in done { threads.withLock { $0.removeValue(forKey: id) }?.join() }
-    }
+    func reap() { threads.reap() }
+
+    /// Session and line threads running now (the soak benchmark and the tests watch it).
+    public var threadCount: Int { threads.count }
 }
 
 /// Why the console could not be started.

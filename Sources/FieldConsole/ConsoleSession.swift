@@ -214,22 +214,26 @@ public final class ConsoleSession {
             defer { secret.wipe() }
             let now = clock.now()
             let known = backend.consoleUsers().first { $0.name == name }
-            if let lock = loginGuard.lockout(user: name, line: settings.line, now: now) {
+            let attempt: LoginGuard.Attempt
+            switch loginGuard.begin(user: name, line: settings.line, now: now) {
+            case .locked(let lock):
                 PasswordHasher.verifyNobody(secret)
                 try write("login locked after failed attempts: wait \(secondsUntil(lock.until)) s\r\n")
                 editor.discardQueuedInput()
                 continue
+            case .check(let a):
+                attempt = a
             }
             let ok = known.map { PasswordHasher.verify(secret, against: $0.passwordHash) } ?? {
                 PasswordHasher.verifyNobody(secret)
                 return false
             }()
             if let user = known, ok {
-                loginGuard.recordSuccess(user: name, line: settings.line)
+                loginGuard.succeeded(attempt)
                 backend.recordAudit(AuditEntry(time: now, user: name, channel: "console \(settings.line)", action: "login", target: settings.line))
                 return user
             }
-            let lock = loginGuard.recordFailure(user: name, line: settings.line, now: now)
+            let lock = attempt.lockoutIfWrong
             // The typed name may be a password typed in the wrong field: audit only known names.
             backend.recordAudit(AuditEntry(time: now, user: known?.name ?? "(unknown user)", channel: "console \(settings.line)",
                                            action: "login failed", target: settings.line))

@@ -71,7 +71,7 @@ extension GatewayBackend {
         }
         if let duration { arguments["for"] = .string(formatDuration(duration)) }
         let reply = try self.command(.app(device: d.id, command: "lamp", arguments: .object(arguments)), by: actor, "lamp \(d.id)")
-        let level = reply["level"]?.numberValue.map { Int($0) }
+        let level = reply["level"]?.numberValue.flatMap { Int(exactly: $0.rounded()) }
         let until = reply["until"]?.stringValue.flatMap { Timestamp(iso8601: $0) }
         return LampState(head: d.id, on: level.map { $0 > 0 }, dim: level, manualUntil: until)
     }
@@ -98,7 +98,7 @@ extension GatewayBackend {
                 return value("doors-closed")?.bool
             }()
             let mode: String? = { if case .text(let t)? = value("mode") { return t } else { return nil } }()
-            return LiftStatus(device: d.id, floor: (value("car-floor") ?? value("floor"))?.number.map { Int($0) }, direction: direction,
+            return LiftStatus(device: d.id, floor: (value("car-floor") ?? value("floor"))?.number.flatMap { Int(exactly: $0.rounded()) }, direction: direction,
                               inDoorZone: value("door-zone")?.bool, doorsClosed: doors, occupied: (value("occupied") ?? value("occupancy"))?.bool,
                               mode: mode, safetyCircuitClosed: value("safety-circuit")?.bool, mainsPresent: value("mains")?.bool,
                               speed: (value("speed") ?? value("car-speed"))?.number,
@@ -131,11 +131,15 @@ extension GatewayBackend {
             arguments["action"] = "end"
         }
         var latest: Timestamp?
+        // Ending: was any window open (one the console opened, or one an app had, e.g. from the platform)?
+        var wasOpen = windows.withLock { w in scope.map { w[$0] != nil } ?? !w.isEmpty }
         for d in targets {
             let reply = try command(.app(device: d.id, command: "maintenance", arguments: .object(arguments)), by: actor, "maintenance \(d.id)")
             if let t = reply["until"]?.stringValue.flatMap({ Timestamp(iso8601: $0) }) { latest = max(latest ?? t, t) }
+            if reply["was-active"]?.boolValue == true { wasOpen = true }
         }
         let now = clock.now()
+        if case .end = action, !wasOpen { throw .rejected("no maintenance window open") }
         windows.withLock { w in
             switch action {
             case .start:

@@ -1,4 +1,6 @@
 import FieldCore
+import FieldRuntime
+import FoundationEssentials
 import Synchronization
 
 /// Slows down password guessing: after repeated failed logins a user name, and separately a
@@ -7,6 +9,11 @@ import Synchronization
 /// One guard serves every console session of the gateway (serial, pty, sockets), so switching
 /// lines does not reset a user's count. It holds at most `Policy.trackedNames` records; the
 /// oldest unlocked ones make room for new names, so random names cannot grow memory.
+///
+/// A login goes through `begin`, which checks the locks and counts the attempt as a failure in one
+/// step, before the (slow) password check: eight sessions answering the password prompt at once
+/// get as many checks as the policy allows, not eight. With a `file`, the counts survive a
+/// restart (a restart must not be a free reset).
 public final class LoginGuard: Sendable {
     public struct Policy: Sendable, Hashable {
         /// Failures allowed before the first lockout.
@@ -33,6 +40,22 @@ public final class LoginGuard: Sendable {
         public var until: Timestamp
     }
 
+    /// A login being tried: already counted as a failure; `succeeded` takes that back.
+    public struct Attempt: Hashable, Sendable {
+        public var user: String
+        public var line: String
+        /// The lockout this attempt started, should its password be wrong.
+        public var lockoutIfWrong: Lockout?
+    }
+
+    /// What `begin` decided.
+    public enum Admission: Hashable, Sendable {
+        /// Check the password, then call `succeeded` if it is right.
+        case check(Attempt)
+        /// Do not check the password (do the same work, so the answer takes as long).
+        case locked(Lockout)
+    }
+
     private struct Record {
         var failures = 0
         var lastFailure = Timestamp.epoch
@@ -40,29 +63,61 @@ public final class LoginGuard: Sendable {
     }
 
     public let policy: Policy
+    /// Where the counts are kept across restarts (JSON, written atomically); nil: memory only.
+    public let file: String?
     private let records = Mutex<[String: Record]>([:])
+    private let log = Logger("console")
 
-    public init(policy: Policy = Policy()) {
+    /// - Parameter file: the counts' file in the state directory; one that cannot be read is
+    ///   logged and replaced at the next failure.
+    public init(policy: Policy = Policy(), file: String? = nil) {
         self.policy = policy
+        self.file = file
+        if let file { records.withLock { $0 = load(file) } }
+    }
+
+    /// Atomically: refuses when the user or the line is locked at `now`; otherwise counts this
+    /// attempt as a failed login (starting a lockout if it is one too many) and admits it.
+    public func begin(user: String, line: String, now: Timestamp) -> Admission {
+        records.withLock { r in
+            if let lock = lockout(in: r, user: user, line: line, now: now) { return .locked(lock) }
+            let lock = fail(&r, user: user, line: line, now: now)
+            save(r)
+            return .check(Attempt(user: user, line: line, lockoutIfWrong: lock))
+        }
+    }
+
+    /// The password of `attempt` was right: clears the user's and the line's failures.
+    public func succeeded(_ attempt: Attempt) {
+        recordSuccess(user: attempt.user, line: attempt.line)
     }
 
     /// The lockout in force for `user` on `line` at `now`, the longer one if both are locked.
     public func lockout(user: String?, line: String, now: Timestamp) -> Lockout? {
-        records.withLock { r in
-            var found: Lockout?
-            for (scope, key) in [("line", "line " + line)] + (user.map { [("user", "user " + $0)] } ?? []) {
-                if let until = r[key]?.lockedUntil, until > now, until > (found?.until ?? .epoch) {
-                    found = Lockout(scope: scope, until: until)
-                }
-            }
-            return found
-        }
+        records.withLock { r in lockout(in: r, user: user, line: line, now: now) }
     }
 
     /// Counts a failed login; returns the lockout it starts, if any.
     @discardableResult
     public func recordFailure(user: String, line: String, now: Timestamp) -> Lockout? {
         records.withLock { r in
+            let lock = fail(&r, user: user, line: line, now: now)
+            save(r)
+            return lock
+        }
+    }
+
+    private func lockout(in r: [String: Record], user: String?, line: String, now: Timestamp) -> Lockout? {
+        var found: Lockout?
+        for (scope, key) in [("line", "line " + line)] + (user.map { [("user", "user " + $0)] } ?? []) {
+            if let until = r[key]?.lockedUntil, until > now, until > (found?.until ?? .epoch) {
+                found = Lockout(scope: scope, until: until)
+            }
+        }
+        return found
+    }
+
+    private func fail(_ r: inout [String: Record], user: String, line: String, now: Timestamp) -> Lockout? {
             var result: Lockout?
             for (scope, key) in [("user", "user " + user), ("line", "line " + line)] {
                 var rec = r[key] ?? Record()
@@ -81,14 +136,15 @@ public final class LoginGuard: Sendable {
                 r[key] = rec
             }
             return result
-        }
     }
 
     /// A good login clears the user's and the line's failures.
     public func recordSuccess(user: String, line: String) {
         records.withLock { r in
+            guard r["user " + user] != nil || r["line " + line] != nil else { return }
             r["user " + user] = nil
             r["line " + line] = nil
+            save(r)
         }
     }
 
@@ -104,5 +160,45 @@ public final class LoginGuard: Sendable {
             guard let oldest = pool.min(by: { $0.value.lastFailure < $1.value.lastFailure })?.key else { return }
             r[oldest] = nil
         }
+    }
+
+    // MARK: - The file
+
+    /// Written under the lock, so the file always holds the latest counts.
+    private func save(_ r: [String: Record]) {
+        guard let file else { return }
+        var o: [String: JSONValue] = [:]
+        for (key, rec) in r {
+            o[key] = ["failures": .number(Double(rec.failures)), "lastFailure": .number(Double(rec.lastFailure.milliseconds)),
+                      "lockedUntil": rec.lockedUntil.map { .number(Double($0.milliseconds)) } ?? .null]
+        }
+        do {
+            try DurableFile.replace(file, with: Array(JSONValue.object(o).serialized().utf8), permissions: 0o600)
+        } catch {
+            log.warning("login failures not saved: \(error)")
+        }
+    }
+
+    private func load(_ file: String) -> [String: Record] {
+        let bytes: [UInt8]?
+        do {
+            bytes = try DurableFile.read(file)
+        } catch {
+            log.warning("login failures not read: \(error)")
+            return [:]
+        }
+        guard let bytes else { return [:] }
+        guard let value = try? JSONValue.parse(Data(bytes)), case .object(let o) = value else {
+            log.warning("\(file): not the login failures' JSON; starting with none counted")
+            return [:]
+        }
+        var r: [String: Record] = [:]
+        for (key, v) in o.prefix(policy.trackedNames) {
+            // Milliseconds since the epoch; anything else (or out of Int64's range) is left out.
+            func ms(_ name: String) -> Int64? { v[name]?.numberValue.flatMap { Int64(exactly: $0) } }
+            guard let failures = v["failures"]?.numberValue.flatMap({ Int(exactly: $0) }), failures > 0, let last = ms("lastFailure") else { continue }
+            r[key] = Record(failures: min(failures, 1000), lastFailure: Timestamp(milliseconds: last), lockedUntil: ms("lockedUntil").map(Timestamp.init(milliseconds:)))
+        }
+        return r
     }
 }

@@ -29,8 +29,10 @@ struct Sparkline {
         return String(values.map { v -> Character in
             guard let v else { return " " }
             guard hi > lo else { return levels[levels.count / 2] }
-            let i = Int(((v - lo) / (hi - lo) * Double(levels.count - 1)).rounded())
-            return levels[min(levels.count - 1, max(0, i))]
+            // Values near ±Double.greatestFiniteMagnitude make hi - lo infinite: no level to convert.
+            let scaled = ((v - lo) / (hi - lo) * Double(levels.count - 1)).rounded()
+            guard scaled.isFinite else { return levels[levels.count / 2] }
+            return levels[min(levels.count - 1, max(0, Int(scaled)))]
         })
     }
 }

@@ -190,8 +190,13 @@ public final class JSONObjectReader {
 
     public func int(_ key: String, required: Bool = false, range: ClosedRange<Int>? = nil) -> Int? {
         decode(key, required: required) { v, p in
-            guard case .number(let n) = v, n == n.rounded(), abs(n) < 9e15 else {
+            guard case .number(let n) = v, n == n.rounded() else {
                 reader.report(p, "expected an integer, got \(v.kindDescription == "a number" ? formatNumber(v.numberValue!) : v.kindDescription)")
+                return nil
+            }
+            guard abs(n) < 9e15 else {
+                let bounds = range.map { "\($0.lowerBound)…\($0.upperBound)" } ?? "-9e15…9e15"
+                reader.report(p, "\(formatNumber(n)) is out of range (expected \(bounds))")
                 return nil
             }
             let i = Int(n)
@@ -205,11 +210,17 @@ public final class JSONObjectReader {
 
     /// A duration: a string with a unit (`"500ms"`, `"1.5s"`, `"10m"`, `"2h"`, `"1d"`) or a number of seconds.
     public func duration(_ key: String, required: Bool = false, range: ClosedRange<Duration>? = nil) -> Duration? {
-        decode(key, required: required) { v, p in
+        decode(key, required: required) { v, p -> Duration? in
             let d: Duration?
             switch v {
-            case .number(let n) where n.isFinite && n >= 0: d = .milliseconds(Int64((n * 1000).rounded()))
-            case .string(let s): d = parseDuration(s)
+            case .number(let n) where n.isFinite && n >= 0:
+                d = Duration(checkedSeconds: n)
+                if d == nil { reportTooLong(formatNumber(n), range: range, at: p); return nil }
+            case .string(let s):
+                do { d = try parseDurationChecked(s) } catch DurationTextError.tooLong {
+                    reportTooLong("\"\(s)\"", range: range, at: p)
+                    return nil
+                } catch { d = nil }
             default: d = nil
             }
             guard let d else {
@@ -222,6 +233,11 @@ public final class JSONObjectReader {
             }
             return d
         }
+    }
+
+    private func reportTooLong(_ shown: String, range: ClosedRange<Duration>?, at p: JSONPath) {
+        let bounds = range.map { "\(formatDuration($0.lowerBound))…\(formatDuration($0.upperBound))" } ?? "0s…\(formatDuration(.longestAccepted))"
+        reader.report(p, "\(shown) is out of range (expected \(bounds))")
     }
 
     /// A value of a string enum, reporting the allowed values when it is not one.
@@ -263,18 +279,6 @@ public final class JSONObjectReader {
             return each(o)
         }
     }
-}
-
-/// Parses `"500ms"`, `"1.5s"`, `"30s"`, `"10m"`, `"2h"`, `"1d"` (and a bare number as seconds).
-public func parseDuration(_ text: String) -> Duration? {
-    let s = text.trimmingCharacters(in: " ")
-    let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("min", 60), ("m", 60), ("h", 3600), ("d", 86_400)]
-    for (suffix, scale) in units where s.hasSuffix(suffix) {
-        guard let n = Double(s.dropLast(suffix.count)), n.isFinite, n >= 0 else { return nil }
-        return .milliseconds(Int64((n * scale * 1000).rounded()))
-    }
-    guard let n = Double(s), n.isFinite, n >= 0 else { return nil }
-    return .milliseconds(Int64((n * 1000).rounded()))
 }
 
 /// A duration in the largest unit that shows it exactly: `"500ms"`, `"30s"`, `"10m"`, `"2h"`.

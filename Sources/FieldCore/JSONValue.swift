@@ -10,16 +10,10 @@ public enum JSONValue: Hashable, Sendable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    /// Parses JSON text; the error says where the syntax is wrong.
+    /// Parses strict JSON text (`JSONParser`); the error says what is wrong and where.
     public static func parse(_ data: Data) throws(JSONSyntaxError) -> JSONValue {
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch let DecodingError.dataCorrupted(context) {
-            let detail = (context.underlyingError as? CustomStringConvertible)?.description ?? context.debugDescription
-            throw JSONSyntaxError(message: detail)
-        } catch {
-            throw JSONSyntaxError(message: "\(error)")
-        }
+        var parser = JSONParser(Array(data))
+        return try parser.document()
     }
 
     public static func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue {
@@ -58,10 +52,17 @@ public enum JSONValue: Hashable, Sendable {
     public var objectValue: [String: JSONValue]? { if case .object(let o) = self { o } else { nil } }
 }
 
-/// JSON text that does not parse.
+/// JSON text that does not parse: what is wrong, and where (1-based line and column).
 public struct JSONSyntaxError: Error, CustomStringConvertible, Sendable {
     public var message: String
-    public var description: String { "invalid JSON: \(message)" }
+    public var line: Int
+    public var column: Int
+
+    public init(message: String, line: Int, column: Int) {
+        (self.message, self.line, self.column) = (message, line, column)
+    }
+
+    public var description: String { "invalid JSON at line \(line), column \(column): \(message)" }
 }
 
 extension JSONValue: Codable {

@@ -158,7 +158,9 @@ private func isAlnum(_ c: UInt8) -> Bool {
 /// decimals and no trailing zeros.
 public func formatNumber(_ v: Double, decimals: Int = 6) -> String {
     guard v.isFinite else { return v.isNaN ? "nan" : (v < 0 ? "-inf" : "inf") }
-    if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
+    if v == v.rounded(), abs(v) < 1e18 { return String(Int64(v)) }
+    // Past 1e15 there are no decimals to round, and `v * scale` would overflow to inf.
+    if abs(v) >= 1e15 { return String(v) }
     var scale = 1.0
     for _ in 0..<decimals { scale *= 10 }
     let r = (v * scale).rounded() / scale

@@ -94,10 +94,10 @@ extension Site {
         let isTCP = type == "tcp"
         let responseTimeout = o.duration("responseTimeout", range: .milliseconds(10)...Duration.seconds(30)) ?? .milliseconds(isTCP ? 1000 : 500)
         let byteTimeout = o.duration("byteTimeout", range: .milliseconds(1)...Duration.seconds(5)) ?? .milliseconds(isTCP ? 500 : 100)
-        let interFrame: Duration? = o.decode("interFrameDelay") { v, p in
+        let interFrame: Duration? = o.decode("interFrameDelay") { v, p -> Duration?? in
             if v.stringValue == "auto" { return Duration?.none }
-            guard let d = v.stringValue.flatMap(parseDuration) ?? v.numberValue.map({ Duration.milliseconds(Int64($0 * 1000)) }),
-                  d <= .seconds(1) else {
+            let parsed: Duration? = v.stringValue.flatMap(parseDuration) ?? v.numberValue.flatMap { Duration(checkedSeconds: $0) }
+            guard let d = parsed, d >= .zero, d <= .seconds(1) else {
                 r.report(p, "expected \"auto\" (3.5 characters) or a duration up to 1s, such as \"5ms\"")
                 return Duration?.none
             }
@@ -195,7 +195,7 @@ extension Site {
         defer { o.finish() }
         let path = o.string("path")
         let size = o.decode("maxSize") { v, p -> Int? in
-            guard let n = v.stringValue.flatMap(parseByteSize) ?? v.numberValue.map({ Int($0) }), n >= 1 << 20, n <= 1 << 34 else {
+            guard let n = v.stringValue.flatMap(parseByteSize) ?? v.numberValue.flatMap({ Int(exactly: $0.rounded(.down)) }), n >= 1 << 20, n <= 1 << 34 else {
                 o.reader.report(p, "expected a size from 1MB to 16GB, such as \"64MB\"")
                 return nil
             }
@@ -316,9 +316,11 @@ public func parseByteSize(_ s: String) -> Int? {
     let t = s.uppercased()
     for (suffix, scale) in units where t.hasSuffix(suffix) {
         guard let n = Double(t.dropLast(suffix.count).trimmingPrefixAndSuffixSpaces()), n >= 0 else { return nil }
-        return Int(n * Double(scale))
+        // Int(exactly:) is nil past Int.max (a trap for Int(_:)), so "1e30GB" is refused, not fatal.
+        return Int(exactly: (n * Double(scale)).rounded(.down))
     }
-    return Int(t)
+    // A size is never negative (found by TextFuzzTests: "-400" was taken as -400 bytes).
+    return Int(t).flatMap { $0 >= 0 ? $0 : nil }
 }
 
 /// True for the crypt(3) hash formats libcrypt verifies (yescrypt, SHA-512/256, bcrypt).

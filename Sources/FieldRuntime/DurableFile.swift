@@ -8,11 +8,11 @@ import FieldHAL
 /// Replaces files so that a power cut at any moment leaves either the old or the new content,
 /// never a torn or missing file: write a temporary file beside it, `fsync` it, `rename` it over
 /// the target, `fsync` the directory (the rename itself is only durable then).
-enum DurableFile {
+public enum DurableFile {
     /// Writes `bytes` to `path` atomically and durably.
     /// - Throws: `SystemError` from `open`, `write`, `fsync`, `rename` with the file as subject;
     ///   the temporary file is removed then and `path` is untouched.
-    static func replace(_ path: String, with bytes: [UInt8], permissions: UInt32 = 0o640) throws(SystemError) {
+    public static func replace(_ path: String, with bytes: [UInt8], permissions: UInt32 = 0o640) throws(SystemError) {
         let temporary = path + ".tmp-\(getpid())"
         do throws(SystemError) {
             let fd = try FileDescriptor.open(temporary, .writeOnly, options: [.create, .truncate, .closeOnExec], permissions: permissions)
@@ -33,7 +33,7 @@ enum DurableFile {
     }
 
     /// The file's bytes, or nil when it does not exist.
-    static func read(_ path: String) throws(SystemError) -> [UInt8]? {
+    public static func read(_ path: String) throws(SystemError) -> [UInt8]? {
         let fd: FileDescriptor
         do {
             fd = try FileDescriptor.open(path, .readOnly)

@@ -22,15 +22,24 @@ public final class LocalAPIServer: Sendable {
     private let wakeUp: FileDescriptor.WakeUp
     private let running = Atomic<Bool>(true)
     private let thread: Mutex<WorkerThread?> = Mutex(nil)
-    private let clients = Mutex<[CInt: WorkerThread]>([:])
+    private let clients = ThreadGroup()
+    /// Open connections, for `stop()` to wake their threads; a thread removes its own under the
+    /// lock before it closes the descriptor, so `stop()` never touches a closed (reused) one.
+    private let connections = Mutex<[CInt: FileDescriptor]>([:])
     private let log = Logger("api")
 
     /// Longest request line accepted; longer ones are answered with an error and dropped.
     static let maxLine = 64 * 1024
+    /// Clients served at once; one more is answered "busy" and closed.
+    public let maxClients: Int
+    /// A connection with no request for this long is closed, so idle clients cannot hold every slot.
+    public let idleTimeout: Duration
 
-    public init(path: String, handler: @escaping Handler) throws(SystemError) {
+    public init(path: String, maxClients: Int = 16, idleTimeout: Duration = .minutes(10), handler: @escaping Handler) throws(SystemError) {
         self.path = path
         self.handler = handler
+        self.maxClients = max(1, maxClients)
+        self.idleTimeout = idleTimeout
         unlink(path)
         listener = try FileDescriptor.unixListener(path: path)
         chmod(path, 0o660)
@@ -48,28 +57,35 @@ public final class LocalAPIServer: Sendable {
         thread.withLock { $0 }?.join()
         try? listener.close()
         unlink(path)
-        let open = clients.withLock { c in
-            defer { c.removeAll() }
-            return c
+        connections.withLock { c in
+            for fd in c.values { shutdown(fd.rawValue, Int32(SHUT_RDWR)) }
         }
-        for (fd, t) in open {
-            shutdown(fd, Int32(SHUT_RDWR))
-            t.join()
-        }
+        clients.joinAll()
     }
+
+    /// Clients being served now.
+    public var clientCount: Int { clients.count }
 
     private func acceptLoop() {
         var set = [FileDescriptor.PollRequest(listener), FileDescriptor.PollRequest(wakeUp.descriptor)]
         while running.load(ordering: .relaxed) {
+            clients.reap()
             guard (try? FileDescriptor.poll(&set, timeout: .seconds(1))) != nil else { continue }
             if set[1].isReady { _ = wakeUp.drain() }
             guard set[0].isReady, running.load(ordering: .relaxed) else { continue }
             do throws(SystemError) {
                 let client = try listener.accept()
-                let t = try? WorkerThread(name: "api-client") { [self] in serve(client) }
-                if let t {
-                    clients.withLock { $0[client.rawValue] = t }
-                } else {
+                guard clients.count < maxClients else {
+                    _ = send(.failure(CommandError(.unavailable, "\(maxClients) local API clients are connected already; try again later")), on: client)
+                    try? client.close()
+                    continue
+                }
+                connections.withLock { $0[client.rawValue] = client }
+                do {
+                    try clients.spawn("api-client") { [self] in serve(client) }
+                } catch {
+                    log.warning("\(error)")
+                    connections.withLock { _ = $0.removeValue(forKey: client.rawValue) }
                     try? client.close()
                 }
             } catch {
@@ -80,11 +96,12 @@ public final class LocalAPIServer: Sendable {
 
     private func serve(_ client: FileDescriptor) {
         defer {
+            connections.withLock { _ = $0.removeValue(forKey: client.rawValue) }
             try? client.close()
-            _ = clients.withLock { $0.removeValue(forKey: client.rawValue) }
         }
         var buffer: [UInt8] = []
         while running.load(ordering: .relaxed) {
+            guard let ready = try? FileDescriptor.poll(client, for: .readable, timeout: idleTimeout), !ready.isEmpty else { return }
             guard let chunk = try? client.read(upTo: 4096), !chunk.isEmpty else { return }
             buffer += chunk
             while let nl = buffer.firstIndex(of: UInt8(ascii: "\n")) {

@@ -78,6 +78,12 @@ public final class MQTTClient: Sendable {
             let e = errno
             MQTTCallbacks.from(obj).disconnected(rc, errno: e)
         }
+        // libmosquitto says which TLS check failed only in its log (OpenSSL's error queue, its own
+        // host name check); the return codes say "A TLS error occurred." and nothing more.
+        mosquitto_log_callback_set(h) { _, obj, level, text in
+            guard level & Int32(MOSQ_LOG_ERR) != 0, let text else { return }
+            MQTTCallbacks.from(obj).libraryError(String(cString: text))
+        }
         mosquitto_publish_callback_set(h) { _, obj, mid in MQTTCallbacks.from(obj).events(.published(messageID: mid)) }
         mosquitto_subscribe_callback_set(h) { _, obj, mid, _, _ in MQTTCallbacks.from(obj).events(.subscribed(messageID: mid)) }
         mosquitto_message_callback_set(h) { _, obj, m in
@@ -141,8 +147,9 @@ public final class MQTTClient: Sendable {
     private static func run(_ h: OpaquePointer, callbacks: MQTTCallbacks, control: LoopControl, options: MQTTClientOptions) {
         let keepalive = Int32(max(5, options.keepalive.milliseconds / 1000))
         var attempt = 0
+        callbacks.attemptStarted()
         var rc = mosquitto_connect_async(h, options.host, Int32(options.port), keepalive)
-        if rc != success { callbacks.events(.connectFailed(mqttError(rc, "mosquitto_connect_async", options.broker))) }
+        if rc != success { callbacks.events(.connectFailed(callbacks.detailed(mqttError(rc, "mosquitto_connect_async", options.broker)))) }
         while true {
             while rc == success {
                 // After `stop`, keep looping only while the DISCONNECT is on its way out.
@@ -150,11 +157,17 @@ public final class MQTTClient: Sendable {
                 rc = mosquitto_loop(h, 1000, 1)
             }
             if control.stopRequested { break }
+            // A TLS handshake that fails (expired or unknown certificate, host mismatch, a plain
+            // listener) ends the loop with no disconnect callback: report it now, not never.
+            if rc != success, !callbacks.failureReported {
+                callbacks.events(.connectFailed(callbacks.detailed(mqttError(rc, "mosquitto_loop", options.broker))))
+            }
             if callbacks.takeConnectedSinceLastCheck() { attempt = 0 }
             guard control.sleep(milliseconds: reconnectDelay(attempt, options.reconnectDelay)) else { break }
             attempt += 1
+            callbacks.attemptStarted()
             rc = mosquitto_reconnect_async(h)
-            if rc != success { callbacks.events(.connectFailed(mqttError(rc, "mosquitto_reconnect_async", options.broker))) }
+            if rc != success { callbacks.events(.connectFailed(callbacks.detailed(mqttError(rc, "mosquitto_reconnect_async", options.broker)))) }
         }
     }
 
@@ -212,6 +225,10 @@ private final class MQTTCallbacks: Sendable {
         var connected = false
         var connectedSinceLastCheck = false
         var refused = false
+        /// A failure of the current connection attempt was reported (by a callback).
+        var reported = false
+        /// libmosquitto's error log lines since the last report (the last few).
+        var libraryErrors: [String] = []
     }
 
     let broker: String
@@ -237,6 +254,52 @@ private final class MQTTCallbacks: Sendable {
         }
     }
 
+    func libraryError(_ line: String) {
+        state.withLock { s in
+            s.libraryErrors.append(line)
+            if s.libraryErrors.count > 4 { s.libraryErrors.removeFirst() }
+        }
+    }
+
+    /// A new connection attempt starts: nothing reported for it yet.
+    func attemptStarted() {
+        state.withLock { s in
+            s.reported = false
+            s.libraryErrors = []
+        }
+    }
+
+    /// Whether a callback reported this attempt's failure already.
+    var failureReported: Bool { state.withLock { $0.reported } }
+
+    /// `e` with what libmosquitto logged about it (which TLS check failed), once.
+    func detailed(_ e: MQTTError) -> MQTTError {
+        let lines = state.withLock { s in
+            s.reported = true
+            defer { s.libraryErrors = [] }
+            return s.libraryErrors
+        }
+        guard !lines.isEmpty else { return e }
+        var d = e
+        d.message += " (" + lines.map(MQTTCallbacks.explain).joined(separator: "; ") + ")"
+        return d
+    }
+
+    /// A log line of libmosquitto with what it means for the person who reads the gateway's log.
+    static func explain(_ line: String) -> String {
+        let text = line.replacing("OpenSSL Error[0]: ", with: "").replacing("Error: ", with: "")
+        if line.contains("certificate verify failed") {
+            return text + ": the broker's certificate is not signed by the configured CA, or has expired or is not valid yet (check the CA file and the gateway's clock)"
+        }
+        if line.contains("host name verification failed") {
+            return text + ": the broker's certificate does not name the host in uplink.url"
+        }
+        if line.contains("unexpected eof") || line.contains("wrong version number") || line.contains("packet length too long") {
+            return text + ": is that port a TLS listener? (mqtts:// needs one; mqtt:// is plain)"
+        }
+        return text
+    }
+
     func connected(_ rc: Int32) {
         if rc == 0 {
             state.withLock { s in
@@ -245,7 +308,10 @@ private final class MQTTCallbacks: Sendable {
             }
             events(.connected)
         } else {
-            state.withLock { $0.refused = true }
+            state.withLock { s in
+                s.refused = true
+                s.reported = true
+            }
             let text = String(cString: mosquitto_connack_string(rc))
             events(.connectFailed(MQTTError(code: 0, function: "CONNACK", subject: broker, message: "the broker refused the connection: \(text)", refusal: rc)))
         }
@@ -259,9 +325,9 @@ private final class MQTTCallbacks: Sendable {
         if rc == 0 {
             events(.disconnected)
         } else if wasConnected {
-            events(.connectionLost(mqttError(rc, "mosquitto_loop", broker, errno: e)))
+            events(.connectionLost(detailed(mqttError(rc, "mosquitto_loop", broker, errno: e))))
         } else if !wasRefused {
-            events(.connectFailed(mqttError(rc, "mosquitto_loop", broker, errno: e)))
+            events(.connectFailed(detailed(mqttError(rc, "mosquitto_loop", broker, errno: e))))
         }
     }
 }

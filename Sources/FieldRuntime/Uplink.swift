@@ -189,6 +189,7 @@ final class UplinkCore: OutboxCourier {
         }
         status.withLock { s in
             s.connected = true
+            s.lastError = nil
             s.since = now
             if again { s.reconnects += 1 }
         }

@@ -146,6 +146,9 @@ extension LatencyBenchmark {
             guard online == true else { throw UplinkBenchmark.Failure(description: "the gateway did not come up:\n\(g.logTail())") }
         }
 
+        /// The running gateway's process id (the soak benchmark reads its /proc).
+        var gatewayPID: Int32? { gateway?.pid }
+
         var gatewayLog: String { (try? String(contentsOfFile: directory + "/gateway.log", encoding: .utf8)) ?? "" }
 
         // MARK: Steering

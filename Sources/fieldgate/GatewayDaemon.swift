@@ -18,10 +18,8 @@ enum GatewayDaemon {
                     validate: @escaping ConfigStore.Validator) -> Int32 {
         Supervisor.blockSignals()
         let log = Logger("main")
-        do {
-            try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
-        } catch {
-            writeStandardError("fieldgate: cannot create the state directory \(stateDirectory): \(error)\n")
+        if let problem = StateDirectory.prepare(stateDirectory) {
+            writeStandardError("fieldgate: state directory \(stateDirectory): \(problem)\n")
             return 1
         }
         let configuration: GatewayConfiguration
@@ -134,7 +132,8 @@ enum GatewayDaemon {
         let service: ConsoleService
         do {
             service = try ConsoleService(backend: backend, line: .from(board: gateway.configuration.board.console, settings: site.console),
-                                         socketPath: stateDirectory + "/console.sock", settings: { store.running.site.console })
+                                         socketPath: stateDirectory + "/console.sock", settings: { store.running.site.console },
+                                         loginFailures: stateDirectory + "/login-failures.json")
         } catch {
             log.error("console not available: \(error)")
             return nil

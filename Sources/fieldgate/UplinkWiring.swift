@@ -53,11 +53,11 @@ final class OutboxSink: EngineSink {
 
     func audit(_ command: GatewayCommand, origin: CommandOrigin, result: Result<JSONValue, FieldRuntime.CommandError>) {
         guard origin.channel != .console else { return }
-        Logger("audit").notice("\(origin.user) (\(origin.channel.rawValue)): \(command) → \(result)")
         let outcome: String = switch result {
         case .success(let v): v.serialized()
         case .failure(let e): "refused: \(e.message)"
         }
+        Logger("audit").notice("\(origin.user) (\(origin.channel.rawValue)): \(command) → \(outcome)")
         do {
             try auditLog?.record(AuditRecord(time: SystemClock().now(), user: origin.user, channel: origin.channel.rawValue,
                                              action: "command", target: "\(command)", new: outcome))

@@ -128,7 +128,7 @@ struct CheckConfigTests {
         try "{\"site\": {\"id\": \"x\"},\n \"board\": \"sim\",\n \"buses\": [,]\n}\n".write(toFile: broken, atomically: true, encoding: .utf8)
         let notJSON = try Self.fieldgate(["check-config", broken], in: dir)
         #expect(notJSON.status == 1 && notJSON.output.contains("\(broken): 1 error"), "\(notJSON.output)")
-        #expect(Self.errorLines(notJSON.output)["(top level)"]?.contains("JSON") == true, "\(notJSON.output)")
+        #expect(Self.errorLines(notJSON.output)["(top level)"]?.contains("invalid JSON at line 3, column 12: unexpected ','") == true, "\(notJSON.output)")
         let missing = try Self.fieldgate(["check-config", dir + "/missing.json"], in: dir)
         #expect(missing.status == 1 && Self.errorLines(missing.output)["(top level)"]?.contains("cannot read the file") == true, "\(missing.output)")
     }
@@ -146,5 +146,63 @@ struct CheckConfigTests {
         for e in Self.badFileErrors { #expect(lines[e.path]?.contains(e.says) == true, "\(e.path):\n\(output)") }
         let left = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/gw")) ?? []
         #expect(!left.contains("fieldgate.sock") && !left.contains("console.sock") && !left.contains("outbox.db"), "\(left)")
+    }
+
+    @Test("huge numbers and trailing commas in a site file: exit 1 naming where, never a crash (issue 17)")
+    func hugeNumbersAndTrailingCommas() throws {
+        let dir = try Waiting.temporaryDirectory(prefix: "fieldgate-check")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let cases: [(String, String, String)] = [
+            (#"{"site": {"id": "x"}, "board": "sim", "buses": [{"name": "b", "type": "rtu", "port": "rs485-1"}], "devices": [{"id": "t", "profile": "fg-level", "bus": "b", "address": 6, "poll": 1e20}]}"#,
+             "devices[0].poll", "1e+20 is out of range"),
+            (#"{"site": {"id": "x"}, "board": "sim", "buses": [{"name": "b", "type": "rtu", "port": "rs485-1"}], "devices": [{"id": "t", "profile": "fg-level", "bus": "b", "address": 6, "poll": "1e20s"}]}"#,
+             "devices[0].poll", "\"1e20s\" is out of range"),
+            (#"{"site": {"id": "x"}, "board": "sim", "buses": [{"name": "b", "type": "rtu", "port": "rs485-1"}], "devices": [{"id": "t", "profile": "fg-level", "bus": "b", "address": 9.5e15}]}"#,
+             "devices[0].address", "9500000000000000 is out of range"),
+            ("{\"site\": {\"id\": \"x\"},\n \"board\": \"sim\",\n}\n", "(top level)", "invalid JSON at line 3, column 1: trailing comma before '}'"),
+        ]
+        for (text, path, says) in cases {
+            let file = dir + "/site.json"
+            try text.write(toFile: file, atomically: true, encoding: .utf8)
+            let (status, output) = try Self.fieldgate(["check-config", file], in: dir)
+            #expect(status == 1, "\(output)")
+            #expect(output.contains("  \(path): \(says)"), "\(path) should say \(says):\n\(output)")
+        }
+    }
+
+    @Test("a state directory that is a file: a plain message, exit 1 (issue 17)")
+    func stateDirectoryThatIsAFile() throws {
+        let dir = try Waiting.temporaryDirectory(prefix: "fieldgate-check")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let site = dir + "/site.json"
+        try #"{"site": {"id": "x"}, "board": "sim"}"#.write(toFile: site, atomically: true, encoding: .utf8)
+        try "not a directory".write(toFile: dir + "/state", atomically: true, encoding: .utf8)
+        let (status, output) = try Self.fieldgate(["run", "--site", site, "--state-dir", dir + "/state"], in: dir)
+        #expect(status == 1, "\(output)")
+        #expect(output.contains("fieldgate: state directory \(dir)/state: \(dir)/state is a file, not a directory"), "\(output)")
+        #expect(!output.contains("CocoaError"), "\(output)")
+    }
+
+    @Test("run by hand under umask 022, the gateway's files are not world-readable (issue 17)")
+    func filesAreNotWorldReadable() throws {
+        let dir = try Waiting.temporaryDirectory(prefix: "fieldgate-check")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let site = dir + "/site.json"
+        try #"{"site": {"id": "x"}, "board": "sim"}"#.write(toFile: site, atomically: true, encoding: .utf8)
+        let old = umask(0o022)
+        defer { umask(old) }
+        let state = dir + "/new/state"
+        let process = try ChildProcess(executable: try TestSupport.executable("fieldgate"), arguments: ["run", "--site", site, "--state-dir", state],
+                                       environment: ["FIELDGATE_BOARDS": TestSupport.boards, "FIELDSIM_DIR": dir + "/sim"],
+                                       logPath: dir + "/fieldgate.log")
+        defer { process.terminate() }
+        #expect(Waiting.forFile(state + "/fieldgate.sock", timeout: .seconds(30)), "\(process.logTail())")
+        func mode(_ path: String) -> Int? { (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int }
+        #expect(mode(state) == 0o750)
+        #expect(mode(dir + "/new") == 0o750)
+        for file in ["outbox.db", "outbox.db-wal"] where FileManager.default.fileExists(atPath: state + "/" + file) {
+            #expect(mode(state + "/" + file) == 0o640, "\(file)")
+        }
+        #expect(mode(state + "/outbox.db") != nil)
     }
 }

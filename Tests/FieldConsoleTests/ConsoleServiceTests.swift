@@ -15,15 +15,16 @@ import Testing
         let settings: SharedSettings
         let service: ConsoleService
 
+        /// - Parameter earlier: an earlier rig's, to start again where it stopped (a restart).
         init(line: Bool = true, socket: Bool = true, maxSocketSessions: Int = 8,
-             terminal: ConsoleConfig.Terminal = .auto, idle: Duration = .minutes(10)) throws {
-            directory = NSTemporaryDirectory() + "console-service-\(UUID().uuidString.prefix(8))"
+             terminal: ConsoleConfig.Terminal = .auto, idle: Duration = .minutes(10), reusing earlier: String? = nil) throws {
+            directory = earlier ?? NSTemporaryDirectory() + "console-service-\(UUID().uuidString.prefix(8))"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let shared = SharedSettings(ConsoleConfig(serial: true, baud: nil, terminal: terminal, users: [], idleLogout: idle))
             settings = shared
             service = try ConsoleService(backend: backend, line: line ? .pty(link: directory + "/console") : nil,
                                          socketPath: socket ? directory + "/console.sock" : nil, maxSocketSessions: maxSocketSessions,
-                                         settings: { shared.value })
+                                         settings: { shared.value }, loginFailures: directory + "/login-failures.json")
             try service.startLine()
             try service.startSocket()
         }
@@ -31,9 +32,12 @@ import Testing
         var link: String { directory + "/console" }
         var socket: String { directory + "/console.sock" }
 
+        /// Keep the directory at the end (another rig takes it over).
+        var keepDirectory = false
+
         deinit {
             service.stop()
-            try? FileManager.default.removeItem(atPath: directory)
+            if !keepDirectory { try? FileManager.default.removeItem(atPath: directory) }
         }
     }
 
@@ -187,4 +191,93 @@ import Testing
         #expect(c.waitFor("idle for 1s: logged out"))
         #expect(!c.text().contains("\u{1B}"), "a plain line gets no escape sequences")
     }
+
+    /// Eight socket sessions answer the password prompt at the same moment, seven wrong and one
+    /// right: the lock check, the password check and the count are one step, so no more than the
+    /// policy's three attempts are checked, and none after the lock (issue 17).
+    @Test func eightConcurrentPasswordAnswersGetNoMoreThanThreeChecks() throws {
+        let rig = try Rig(line: false)
+        let clients = try (0..<8).map { _ in try GatewayTerminalClient(socket: rig.socket) }
+        for c in clients {
+            #expect(c.waitFor("login: "), "\(c.text())")
+            c.type("tech\r")
+            #expect(c.waitFor("password: "))
+        }
+        let marks = clients.map(\.mark)
+        // Written back to back: all eight lines are in before the first password check ends
+        // (a crypt(3) hash takes milliseconds), which is the race a script would run.
+        for (i, c) in clients.enumerated() { c.type((i == 7 ? Fixture.password : "guess \(i)") + "\r") }
+        var outcomes: [String] = []
+        for (c, mark) in zip(clients, marks) {
+            _ = c.waitUntil(timeout: 30) {
+                let t = c.text(from: mark)
+                return t.contains("Login incorrect") || t.contains("login locked") || t.contains("tech@pump-room-7>")
+            }
+            let t = c.text(from: mark)
+            outcomes.append(t.contains("tech@pump-room-7>") ? "in" : t.contains("Login incorrect") ? "wrong" : t.contains("login locked") ? "locked" : "?: \(t)")
+        }
+        let checked = rig.backend.auditEntries.filter { ["login", "login failed"].contains($0.action) }
+        #expect(checked.count <= 3, "\(outcomes)")
+        #expect(outcomes.filter { $0 != "locked" }.count == checked.count, "\(outcomes)")
+        #expect(outcomes.filter { $0 == "locked" }.count >= 5, "\(outcomes)")
+    }
+
+    /// Three failures, a restart, the right password at once: still locked (the count is kept in
+    /// the state directory).
+    @Test func theLockoutSurvivesARestart() throws {
+        let first = try Rig(line: false)
+        first.keepDirectory = true
+        let s = try GatewayTerminalClient(socket: first.socket)
+        var mark = 0
+        for _ in 0..<3 {
+            #expect(s.waitFor("login: ", from: mark))
+            s.type("tech\r")
+            #expect(s.waitFor("password: ", from: mark))
+            mark = s.mark
+            s.type("wrong password\r")
+            #expect(s.waitFor("Login incorrect", from: mark))
+        }
+        first.service.stop()
+        let mode = try FileManager.default.attributesOfItem(atPath: first.directory + "/login-failures.json")[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+
+        let second = try Rig(reusing: first.directory)
+        let socket = try GatewayTerminalClient(socket: second.socket)
+        #expect(socket.waitFor("too many failed logins on socket: wait"), "the line's lock is kept: \(socket.text())")
+        // Another line, the right password: the user's lock is kept too.
+        let pty = try GatewayTerminalClient(pty: second.link)
+        pty.type("\r")
+        #expect(pty.waitFor("login: "))
+        pty.type("tech\r")
+        #expect(pty.waitFor("password: "))
+        pty.type(Fixture.password + "\r")
+        #expect(pty.waitFor("login locked after failed attempts"), "\(pty.text())")
+    }
+
+    /// Sessions that end leave no thread behind: every one is joined (issue 17).
+    @Test func endedSocketSessionsLeaveNoThreads() throws {
+        let rig = try Rig(line: false)
+        let before = threadCount()
+        for _ in 0..<20 {
+            let c = try GatewayTerminalClient(socket: rig.socket)
+            #expect(c.waitFor("login: "))
+        }
+        #expect(pollUntil { rig.service.threadCount == 1 }, "only the accept loop: \(rig.service.threadCount)")
+        #expect(pollUntil { threadCount() <= before }, "threads of the test process: \(before) before, \(threadCount()) after")
+    }
+}
+
+/// The calling process's threads, from /proc.
+func threadCount() -> Int {
+    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? -1
+}
+
+/// Polls `condition` for up to `timeout` seconds.
+func pollUntil(timeout: Double = 10, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if condition() { return true }
+        Thread.sleep(forTimeInterval: 0.05)
+    }
+    return condition()
 }

@@ -28,6 +28,13 @@ import Testing
         #expect(Sparkline.render([nil, nil], ascii: false) == "  ")
     }
 
+    /// Issue 17: values a float register can hold made the scale infinite, and `Int(nan)` trapped.
+    @Test func sparklineOfExtremeValuesDoesNotTrap() {
+        let big = Double.greatestFiniteMagnitude
+        #expect(Sparkline.render([-big, 0, big], ascii: true).count == 3)
+        #expect(Sparkline.render([-big, big], ascii: false).count == 2)
+    }
+
     @Test func tablesAlignByDisplayColumns() {
         var t = TextTable(["a", "b"])
         t.add(["泵房", "x"])

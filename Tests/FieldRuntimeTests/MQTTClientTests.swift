@@ -103,7 +103,26 @@ import Testing
         try wary.start()
         #expect(await untrusted.waitFor { !$0.failures.isEmpty }, "a server certificate from an unknown CA is refused")
         #expect(untrusted.connections == 0)
+        #expect(untrusted.failures.first?.message.contains("certificate verify failed: the broker's certificate is not signed by the configured CA") == true,
+                "which TLS check failed is named: \(untrusted.failures)")
         wary.stop()
+    }
+
+    /// mqtts:// to a plain listener: reported at once with what it probably is, not after a
+    /// silent reconnect cycle (issue 17).
+    @Test func tlsToAPlainListenerIsReportedAtOnceAndNamed() async throws {
+        let certs = try TestCertificates()
+        let broker = try MosquittoBroker(.init())
+        try await broker.start()
+        var options = MQTTClientOptions.test(port: broker.port)
+        options.tls = .init(caFile: certs.caFile)
+        options.reconnectDelay = .seconds(30) ... .seconds(30)
+        let log = MQTTEventLog()
+        let client = try MQTTClient(options) { log.record($0) }
+        try client.start()
+        #expect(await log.waitFor(timeout: .seconds(5)) { !$0.failures.isEmpty }, "reported before the first reconnect (30 s)")
+        #expect(log.failures.first?.message.contains("is that port a TLS listener?") == true, "\(log.failures)")
+        client.stop()
     }
 
     @Test func aMissingTLSFileIsNamedBeforeAnyConnection() throws {

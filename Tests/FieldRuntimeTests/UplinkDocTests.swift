@@ -183,7 +183,7 @@ typealias CommandError = FieldRuntime.CommandError
         }
         let message = UplinkDocTests.encoder.rpcReply(to: address, .failure(error))
         #expect(message.topic == reply.topic)
-        #expect(error.code == .invalidArgument && error.message.hasPrefix("invalid JSON: "))
+        #expect(error.code == .invalidArgument && error.message.hasPrefix("invalid JSON at line 1, column 34: "), "\(error.message)")
         // The page shortens the parser's own words to "…".
         var documented = reply.json
         if case .object(var o)? = documented { o["message"] = .string(error.message); documented = .object(o) }

@@ -35,6 +35,18 @@ import Testing
         return e
     }
 
+    /// Issue 17: `"for": "1e20h"` trapped converting to milliseconds and killed the gateway.
+    @Test func hugeDurationsAndNumbersAreRefusedByName() {
+        #expect(refusal(device("lamp-1", "setLamp", #"{"action": "on", "for": "1e20h"}"#))?.message
+                == #"params.for: "1e20h" is out of range (expected 1m…1d)"#)
+        #expect(refusal(device("lamp-1", "setLamp", #"{"action": "on", "for": 1e20}"#))?.message
+                == "params.for: 1e+20 is out of range (expected 1m…1d)")
+        #expect(refusal(device("lamp-1", "setLamp", #"{"action": "dim", "level": 9.5e15}"#))?.message.contains("params.level: 9500000000000000 is out of range") == true)
+        let threshold = command(device("hydrant-main", "setThreshold", #"{"alarm": "low-pressure", "value": 1e308}"#))
+        #expect(threshold == .app(device: "hydrant-main", command: "set-threshold", arguments: ["alarm": "low-pressure", "value": 1e308]),
+                "the app checks the value against the alarm's limits")
+    }
+
     @Test func setLampTakesOnOffDimAndAutoWithAnExpiry() {
         #expect(command(device("lamp-1", "setLamp", #"{"action": "on"}"#)) == .app(device: "lamp-1", command: "lamp", arguments: ["action": "on"]))
         #expect(command(device("lamp-1", "setLamp", #"{"action": "off", "for": 600}"#))

@@ -39,7 +39,7 @@ struct CommandFields {
         guard let v = fields[key], v != .null else { return nil }
         let d: Duration?
         switch v {
-        case .number(let n) where n.isFinite && n > 0: d = .milliseconds(Int64((n * 1000).rounded()))
+        case .number(let n) where n > 0: d = Duration(checkedSeconds: n)
         case .string(let s): d = parseDuration(s).flatMap { $0 > .zero ? $0 : nil }
         default: d = nil
         }

@@ -26,6 +26,7 @@ extension LiftApp {
                 throw AppError("maintenance: say start or end")
             }
             let duration = try args.duration("for")
+            let wasActive = maintenanceUntil.map { $0 > now } ?? false
             if action == "start" {
                 maintenanceUntil = now + (duration ?? settings.maintenanceDuration)
             } else {
@@ -34,6 +35,7 @@ extension LiftApp {
             }
             return .object([
                 "maintenance": .bool(maintenanceUntil != nil),
+                "was-active": .bool(wasActive),
                 "until": maintenanceUntil.map { .string($0.iso8601(offsetMinutes: context.site.utcOffsetMinutes)) } ?? .null,
             ])
         case "set-floor":

@@ -101,7 +101,8 @@ public struct LiftApp: DeviceApp {
         let n = reading.goodNumber
         switch point {
         case "floor":
-            controllerFloor = n.map { Int($0.rounded()) }
+            // A controller's register may hold anything (a float profile, a garbled value): past Int it is no floor.
+            controllerFloor = n.flatMap { Int(exactly: $0.rounded()) }
             if let label = controllerFloor, let index = settings.index(ofLabel: label), run == nil, contacts[.doorZone] == true,
                counter?.landing != index {
                 counter?.set(landing: index)

@@ -19,7 +19,7 @@ extension JSONObjectReader {
         decode(key) { v, p in
             var d: Duration?
             switch v {
-            case .number(let n) where n.isFinite: d = .milliseconds(Int64((n * 1000).rounded()))
+            case .number(let n): d = Duration(checkedSeconds: n)
             case .string(let s) where s.hasPrefix("-"): d = parseDuration(String(s.dropFirst())).map { .zero - $0 }
             case .string(let s): d = parseDuration(s)
             default: d = nil
