@@ -107,22 +107,24 @@ public final class Outbox: Sendable {
         self.spillAfter = spillAfter
         self.clock = clock
         log = logger
+        let opening = OpeningIncidents()
         do {
             database = try SQLiteWorker(path: path, name: "outbox") { db throws(SQLiteError) in
                 // Short: a lock held by another process is waited out by retries with backoff,
                 // not inside SQLite, so the thread stays free for deliveries.
                 db.setBusyTimeout(.seconds(1))
-                db.attach(try OutboxStore(db: db, maxBytes: maxBytes, logger: logger))
+                let store = try OutboxStore(db: db, maxBytes: maxBytes, logger: logger)
+                opening.list.withLock { $0 = store.incidents }
+                store.incidents = []
+                db.attach(store)
                 db.attach(Queues())
             }
         } catch {
             throw .storage(error)
         }
+        incidents.withLock { $0.seen = opening.list.withLock { $0 } }
         snapshot = Mutex(OutboxStats(maxBytes: maxBytes))
-        database.submit { [self] db in
-            publishIncidents(store(db))
-            publishStats(db)
-        }
+        database.submit { [self] db in publishStats(db) }
     }
 
     /// Opens the outbox a site's `storage` section describes: `storage.path`, or `outbox.db` in
@@ -368,6 +370,20 @@ public final class Outbox: Sendable {
                 recover(store, from: error)
             }
         }
+        if let full = failure, full.isFull {
+            // No telemetry left in the file to give up: the alarms and command answers go in
+            // alone; the telemetry that does not fit is given up and counted.
+            let durableItems = q.held.map { ($0.kind, $0.messages) } + accepted.filter { !($0.kind == .telemetry && !$0.durable) }.map { ($0.kind, $0.messages) }
+            do {
+                if !durableItems.isEmpty { try store.append(durableItems, durable: true, now: now) }
+                let telemetry = spilled.count + accepted.filter { $0.kind == .telemetry && !$0.durable }.reduce(0) { $0 + $1.messages.count }
+                log.warning("the disk is full: \(telemetry) telemetry records given up")
+                store.countDropped(.telemetry, telemetry)
+                failure = nil
+            } catch {
+                failure = error
+            }
+        }
         guard let failure else {
             if let trouble = q.trouble {
                 log.notice("\(database.path) takes records again (after \(trouble)); \(q.heldCount) held records written")
@@ -534,4 +550,10 @@ public final class Outbox: Sendable {
                                 memory: inMemory + q.heldCount, diskFull: store.diskFull)
         snapshot.withLock { $0 = stats }
     }
+}
+
+/// What the outbox found when it opened its file (a damaged file recovered), handed from the
+/// set-up on the outbox's thread to `Outbox.init`.
+private final class OpeningIncidents: Sendable {
+    let list = Mutex<[OutboxIncident]>([])
 }

@@ -58,8 +58,11 @@ final class OutboxStore {
     /// The bound the records live under now: `recordBytes`, or less once the disk turned out to
     /// be smaller (SQLITE_FULL); back to `recordBytes` when space comes back.
     private(set) var capacity: Int
-    /// True from the first SQLITE_FULL until a write succeeds with room to spare.
+    /// True from the first SQLITE_FULL or eviction for want of disk space until the records
+    /// take less than half the room there is.
     private(set) var diskFull = false
+    /// The records' bytes when SQLite last found the disk full.
+    private var learnedCapacity: Int?
     /// What happened to the file that the gateway must report (a damaged file recovered).
     var incidents: [OutboxIncident] = []
     private var synchronousFull = true
@@ -101,7 +104,8 @@ final class OutboxStore {
         // WAL: a commit appends to the log (one fsync with synchronous FULL) instead of writing
         // pages twice; readers (the console) never block the writer.
         let mode = try db.first("PRAGMA journal_mode = WAL") { $0.text(0) }
-        guard mode?.lowercased() == "wal" else {
+        // ":memory:" (the fallback when the state directory cannot hold a file) has no WAL.
+        guard mode?.lowercased() == "wal" || (db.path == ":memory:" && mode?.lowercased() == "memory") else {
             throw SQLiteError(code: SQLITE_CANTOPEN, message: "cannot switch to WAL journal mode (got \(mode ?? "nothing"))", sql: "PRAGMA journal_mode = WAL", path: db.path)
         }
         try db.execute("""
@@ -166,13 +170,18 @@ final class OutboxStore {
 
     private func appendOnce(_ items: [(OutboxClass, [OutboxMessage])], durable: Bool, now: Timestamp) throws(SQLiteError) {
         try setSynchronous(full: durable)
+        updateCapacity()
         accounting = try db.transaction { () throws(SQLiteError) -> Accounting in
             var a = accounting
             try saveDrops(in: &a)
             for (kind, messages) in items {
                 for m in messages {
                     let size = m.storedSize
-                    try evict(toFit: size, as: kind, in: &a)
+                    guard try evict(toFit: size, as: kind, in: &a) else {
+                        // Telemetry never pushes out alarms or command answers: it is dropped.
+                        try bumpDropCounter(kind, by: 1, in: &a)
+                        continue
+                    }
                     try db.run("INSERT INTO outbox (class, stored, size, topic, payload) VALUES (?, ?, ?, ?, ?)",
                                [.int(kind.rawValue), .integer(now.milliseconds), .int(size), .text(m.topic), .blob(m.payload)])
                     a.depth[kind, default: 0] += 1
@@ -189,42 +198,61 @@ final class OutboxStore {
     /// checkpoints again so the freed pages can take the new rows. False when there is no
     /// telemetry left to give up.
     private func makeRoom(needed: Int) throws(SQLiteError) -> Bool {
-        if !diskFull {
-            diskFull = true
-            log.error("\(db.path): the disk is full (\(accounting.totalBytes) bytes of records, storage.maxSize \(maxBytes)): giving up the oldest telemetry to keep alarms")
-        }
-        capacity = max(min(capacity, accounting.totalBytes), 4096)
+        noteDiskFull()
+        learnedCapacity = max(min(capacity, accounting.totalBytes), 4096)
+        capacity = learnedCapacity!
         checkpoint(truncate: true)
         let telemetry = accounting.bytes[.telemetry, default: 0]
         guard telemetry > 0 else { return false }
-        var a = accounting
-        do {
-            accounting = try db.transaction { () throws(SQLiteError) -> Accounting in
-                try evictOldest(.telemetry, bytes: max(needed * 2, telemetry / 4), in: &a)
-                return a
-            }
-        } catch where error.isFull {
-            // Even a deletion needs room in the WAL: count the drops in memory, try the next
-            // round after another checkpoint.
-            checkpoint(truncate: true)
-            accounting = try db.transaction { () throws(SQLiteError) -> Accounting in
-                var b = accounting
-                try evictOldest(.telemetry, bytes: max(needed * 2, telemetry / 4), in: &b, countInFile: false)
-                return b
-            }
+        // The truncated WAL gave its space back, so the deletion has room to be logged.
+        accounting = try db.transaction { () throws(SQLiteError) -> Accounting in
+            var a = accounting
+            try evictOldest(.telemetry, bytes: max(needed * 2, telemetry / 4), in: &a)
+            return a
         }
         checkpoint(truncate: true)
         return true
     }
 
-    /// A write succeeded: when the disk had been full and has room again, says so once.
+    /// The disk, not `storage.maxSize`, limits the outbox: said once until it has room again.
+    private func noteDiskFull() {
+        guard !diskFull else { return }
+        diskFull = true
+        log.error("\(db.path): the disk is full (\(accounting.totalBytes) bytes of records, room for about \(capacity); storage.maxSize \(maxBytes)): giving up the oldest telemetry to keep alarms")
+    }
+
+    /// A write succeeded: when the disk had been full and the records now take less than half
+    /// the room there is, says so once.
     private func noteWritten() {
         guard diskFull else { return }
-        let free = OutboxStore.freeBytes(db.path)
-        guard free > OutboxStore.walLimit * 2 else { return }
+        learnedCapacity = nil
+        updateCapacity()
+        guard accounting.totalBytes < capacity / 2 else { return }
         diskFull = false
-        capacity = recordBytes
-        log.notice("\(db.path): the disk has room again (\(free / 1024) KiB free); the outbox is back to storage.maxSize")
+        log.notice("\(db.path): the disk has room again (\(accounting.totalBytes) bytes of records, room for about \(capacity))")
+    }
+
+    /// Sizes the bound to the partition: what the records hold now plus the free space of the
+    /// file system and of the file, less what the WAL may still grow by (to `walLimit` and one
+    /// transaction), and never more than `recordBytes`; a capacity learned from SQLITE_FULL lowers
+    /// it further until the disk has room again. So a partition smaller than `storage.maxSize`
+    /// evicts telemetry instead of filling up, and alarms keep their quarter.
+    private func updateCapacity() {
+        var limit = recordBytes
+        if db.path != ":memory:" {
+            let freePages = (try? db.first("PRAGMA freelist_count") { Int($0.integer(0)) }) ?? nil
+            let pageSize = (try? db.first("PRAGMA page_size") { Int($0.integer(0)) }) ?? nil
+            let available = OutboxStore.freeBytes(db.path) + (freePages ?? 0) * (pageSize ?? 4096)
+            let walGrowth = max(0, OutboxStore.walLimit + (64 << 10) - OutboxStore.fileSize(db.path + "-wal"))
+            limit = min(limit, accounting.totalBytes + available - walGrowth)
+        }
+        if let learnedCapacity { limit = min(limit, learnedCapacity) }
+        capacity = max(limit, min(recordBytes, 16 << 10))
+    }
+
+    static func fileSize(_ path: String) -> Int {
+        var st = stat()
+        return stat(path, &st) == 0 ? Int(st.st_size) : 0
     }
 
     /// Free bytes on the file system that holds `path` (statvfs of its directory).
@@ -309,24 +337,28 @@ final class OutboxStore {
     }
 
     /// Removes the oldest records until `size` more bytes of `kind` fit: telemetry first and
-    /// alarms last; a telemetry record must also fit under `telemetryCapacity`, so it only ever
-    /// pushes out older telemetry, never the room kept for alarms.
-    private func evict(toFit size: Int, as kind: OutboxClass, in a: inout Accounting) throws(SQLiteError) {
+    /// alarms last. A telemetry record only ever pushes out older telemetry and must fit under
+    /// `telemetryCapacity`, so the room kept for alarms stays theirs; false when it cannot fit.
+    private func evict(toFit size: Int, as kind: OutboxClass, in a: inout Accounting) throws(SQLiteError) -> Bool {
+        if capacity < recordBytes && a.totalBytes + size > capacity { noteDiskFull() }
         if kind == .telemetry {
-            let over = a.bytes[.telemetry, default: 0] + size - telemetryCapacity
+            let over = max(a.bytes[.telemetry, default: 0] + size - telemetryCapacity, a.totalBytes + size - capacity)
             if over > 0 { try evictOldest(.telemetry, bytes: over, in: &a) }
+            return a.bytes[.telemetry, default: 0] + size <= telemetryCapacity && a.totalBytes + size <= capacity
         }
-        var excess = a.totalBytes + size - capacity
-        for victim in OutboxClass.evictionOrder where excess > 0 {
-            let before = a.totalBytes
-            try evictOldest(victim, bytes: excess, in: &a)
-            excess -= before - a.totalBytes
+        // Telemetry and command answers make room under the partition's capacity; older alarms
+        // are given up only under `storage.maxSize` itself: on a full disk with nothing else to
+        // give up, an alarm is held in memory and retried rather than dropped.
+        for (victim, bound) in [(OutboxClass.telemetry, capacity), (.command, capacity), (.alarm, recordBytes)] {
+            let excess = a.totalBytes + size - bound
+            if excess > 0 { try evictOldest(victim, bytes: excess, in: &a) }
         }
+        return true
     }
 
     /// Deletes the oldest records of `kind` until at least `bytes` are freed or none is left,
-    /// and counts them as dropped (in the file, or with `countInFile: false` in memory only).
-    private func evictOldest(_ kind: OutboxClass, bytes: Int, in a: inout Accounting, countInFile: Bool = true) throws(SQLiteError) {
+    /// and counts them as dropped.
+    private func evictOldest(_ kind: OutboxClass, bytes: Int, in a: inout Accounting) throws(SQLiteError) {
         var excess = bytes
         while excess > 0, a.depth[kind, default: 0] > 0 {
             let rows = try db.query("SELECT seq, size FROM outbox WHERE class = ? ORDER BY seq LIMIT 256", [.int(kind.rawValue)]) { s in
@@ -342,11 +374,7 @@ final class OutboxStore {
             try db.run("DELETE FROM outbox WHERE class = ? AND seq <= ?", [.int(kind.rawValue), .integer(last)])
             a.depth[kind, default: 0] -= count
             a.bytes[kind, default: 0] -= freed
-            if countInFile {
-                try bumpDropCounter(kind, by: count, in: &a)
-            } else {
-                unsavedDrops[kind, default: 0] += count
-            }
+            try bumpDropCounter(kind, by: count, in: &a)
             excess -= freed
         }
     }
@@ -442,38 +470,51 @@ final class OutboxStore {
             return 0
         }
         defer { try? db.execute("DETACH DATABASE damaged") }
-        var saved = 0
-        try? setSynchronous(full: true)
-        _ = try? db.transaction { () throws(SQLiteError) in
-            saved = salvageRows(
-                "INSERT INTO main.outbox (class, stored, size, topic, payload) SELECT class, stored, length(CAST(topic AS BLOB)) + length(payload) + \(OutboxMessage.rowOverhead), topic, payload FROM damaged.outbox WHERE seq BETWEEN ? AND ? AND class IN (0, 1, 2) AND typeof(topic) = 'text' AND typeof(payload) = 'blob' ORDER BY seq",
-                last: (try? db.first("SELECT max(seq) FROM damaged.outbox") { $0.integer(0) }) ?? nil)
-            _ = try? db.execute("INSERT OR REPLACE INTO main.outbox_counter (name, value) SELECT name, value FROM damaged.outbox_counter WHERE typeof(value) = 'integer'")
-            if (try? db.first("SELECT 1 FROM main.sqlite_master WHERE name = 'audit'") { $0.integer(0) }) != nil {
-                _ = salvageRows("INSERT INTO main.audit SELECT * FROM damaged.audit WHERE id BETWEEN ? AND ? ORDER BY id",
-                                last: (try? db.first("SELECT max(id) FROM damaged.audit") { $0.integer(0) }) ?? nil)
-            }
+        // Range by range in autocommit: SQLite may roll a whole transaction back on
+        // SQLITE_CORRUPT, and what was copied must stay. No fsync per range; the checkpoint
+        // at the end makes the copy durable.
+        try? setSynchronous(full: false)
+        let saved = salvageRows(
+            "INSERT INTO main.outbox (class, stored, size, topic, payload) SELECT class, stored, length(CAST(topic AS BLOB)) + length(payload) + \(OutboxMessage.rowOverhead), topic, payload FROM damaged.outbox WHERE seq BETWEEN ? AND ? AND class IN (0, 1, 2) AND typeof(topic) = 'text' AND typeof(payload) = 'blob' ORDER BY seq",
+            last: lastKey("SELECT max(seq) FROM damaged.outbox", "SELECT seq FROM damaged.sqlite_sequence WHERE name = 'outbox'"))
+        _ = try? db.execute("INSERT OR REPLACE INTO main.outbox_counter (name, value) SELECT name, value FROM damaged.outbox_counter WHERE typeof(value) = 'integer'")
+        if (try? db.first("SELECT 1 FROM main.sqlite_master WHERE name = 'audit'") { $0.integer(0) }) != nil {
+            _ = salvageRows("INSERT INTO main.audit SELECT * FROM damaged.audit WHERE id BETWEEN ? AND ? ORDER BY id",
+                            last: lastKey("SELECT max(id) FROM damaged.audit", "SELECT seq FROM damaged.sqlite_sequence WHERE name = 'audit'"))
         }
+        checkpoint(truncate: true)
         return saved
+    }
+
+    /// The highest key of a damaged table: from the table, else from `sqlite_sequence`; nil when
+    /// neither can be read (the copy then probes until it finds nothing more).
+    private func lastKey(_ sqls: String...) -> Int64? {
+        for sql in sqls {
+            if let v = (try? db.first(sql) { $0.integer(0) }) ?? nil, v > 0 { return v }
+        }
+        return nil
     }
 
     /// Runs `sql` (an INSERT … SELECT over a key range `?`–`?`) over 1…`last` in ranges of 256;
     /// a range SQLite cannot read is retried row by row, and rows it still cannot read are
-    /// skipped. The rows copied.
+    /// skipped. Without `last`, it goes on until 16 ranges in a row gave nothing. The rows copied.
     private func salvageRows(_ sql: String, last: Int64?) -> Int {
-        guard let last, last > 0 else { return 0 }
         var copied = 0
         var low: Int64 = 1
-        while low <= last {
-            let high = min(last, low + 255)
+        var empty = 0
+        while last.map({ low <= $0 }) ?? (empty < 16) {
+            let high = last.map { min($0, low + 255) } ?? low + 255
+            var got = 0
             do {
                 try db.run(sql, [.integer(low), .integer(high)])
-                copied += db.changes
+                got = db.changes
             } catch {
                 for key in low...high {
-                    if (try? db.run(sql, [.integer(key), .integer(key)])) != nil { copied += db.changes }
+                    if (try? db.run(sql, [.integer(key), .integer(key)])) != nil { got += db.changes }
                 }
             }
+            copied += got
+            empty = got == 0 ? empty + 1 : 0
             low = high + 1
         }
         return copied

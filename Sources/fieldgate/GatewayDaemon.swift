@@ -21,8 +21,8 @@ enum GatewayDaemon {
         do {
             try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
         } catch {
-            writeStandardError("fieldgate: cannot create the state directory \(stateDirectory): \(error)\n")
-            return 1
+            // Monitoring goes on without it: the outbox falls back to memory (below).
+            log.error("cannot create the state directory \(stateDirectory): \(error)")
         }
         let configuration: GatewayConfiguration
         do {
@@ -32,15 +32,14 @@ enum GatewayDaemon {
             return 1
         }
         let site = configuration.site
-        let outbox: Outbox
-        do {
-            outbox = try Outbox(storage: site.storage, stateDirectory: stateDirectory)
-        } catch {
-            writeStandardError("fieldgate: not starting: cannot open the outbox: \(error)\n")
-            return 1
-        }
+        guard let (outbox, storageTrouble) = openOutbox(site.storage, stateDirectory: stateDirectory) else { return 1 }
         let audit = openAuditLog(outbox)
-        let sink = OutboxSink(audit: audit)
+        let settings = UplinkSettings.resolve(site: site.uplink, override: mqtt)
+        let identity = UplinkIdentity(site: site)
+        let encoder = settings.map { UplinkEncoder(topics: UplinkTopics(prefix: $0.topicPrefix, gateway: identity.gateway), identity: identity) }
+        let sink = OutboxSink(audit: audit, outbox: outbox, encoder: encoder)
+        outbox.onIncident { sink.gatewayAlarm($0.kind.rawValue, $0.message) }
+        if let storageTrouble { sink.gatewayAlarm("storage-unavailable", storageTrouble) }
         let gateway: Gateway
         do {
             gateway = try Gateway(configuration: configuration, stateDirectory: stateDirectory, factories: BuiltinApps.factories,
@@ -49,7 +48,7 @@ enum GatewayDaemon {
             writeStandardError("fieldgate: not starting: \(error)\n")
             return 1
         }
-        let uplink = startUplink(gateway: gateway, outbox: outbox, sink: sink, override: mqtt)
+        let uplink = startUplink(gateway: gateway, settings: settings, outbox: outbox, sink: sink)
         let monitor = RuntimeUplinkMonitor(uplink: uplink, outbox: outbox,
                                            configured: (mqtt ?? site.uplink?.url).map(\.description))
         gateway.setStatusProvider { monitor.json }
@@ -91,6 +90,25 @@ enum GatewayDaemon {
         return exit == .restart ? 75 : 0
     }
 
+    /// The outbox in the state directory. When the file cannot be opened at all (the directory is
+    /// missing or read-only, an I/O error), an outbox in memory, so alarms are kept (in memory and
+    /// in the log) and sent while the gateway runs; the reason, for a gateway alarm. A damaged
+    /// file is not such a case: the outbox replaces it itself. Nil only when not even memory works.
+    private static func openOutbox(_ storage: StorageConfig, stateDirectory: String) -> (Outbox, String?)? {
+        do {
+            return (try Outbox(storage: storage, stateDirectory: stateDirectory), nil)
+        } catch {
+            let problem = "cannot open the outbox: \(error); alarms and readings are kept in memory and in the log until the gateway restarts with the disk back"
+            Logger("outbox").error(problem)
+            do {
+                return (try Outbox(path: ":memory:", maxBytes: storage.maxBytes), problem)
+            } catch {
+                writeStandardError("fieldgate: not starting: cannot open the outbox, not even in memory: \(error)\n")
+                return nil
+            }
+        }
+    }
+
     /// The audit trail in the state database, written by the outbox's writer thread (one writer
     /// per file). Without it the gateway still runs; changes are then only logged.
     private static func openAuditLog(_ outbox: Outbox) -> AuditLog? {
@@ -103,10 +121,11 @@ enum GatewayDaemon {
     }
 
     /// Connects to the platform when the site or `--mqtt` names a broker. An uplink that cannot
-    /// start (an unreadable TLS file) is logged: the gateway runs on, storing for later.
-    private static func startUplink(gateway: Gateway, outbox: Outbox, sink: OutboxSink, override: MQTTURL?) -> Uplink? {
+    /// start (an unreadable TLS file, a topic libmosquitto refuses) is logged and raised as a
+    /// gateway alarm: the gateway runs on, storing for later.
+    private static func startUplink(gateway: Gateway, settings: UplinkSettings?, outbox: Outbox, sink: OutboxSink) -> Uplink? {
         let site = gateway.configuration.site
-        guard let settings = UplinkSettings.resolve(site: site.uplink, override: override) else {
+        guard let settings else {
             Logger("uplink").notice("no uplink configured: readings and alarms stay on the gateway")
             return nil
         }
@@ -120,6 +139,7 @@ enum GatewayDaemon {
             return uplink
         } catch {
             Logger("uplink").error("cannot start the uplink to \(settings.url): \(error)")
+            sink.gatewayAlarm("uplink-unavailable", "the uplink to \(settings.url) cannot start: \(error); records wait in the outbox")
             return nil
         }
     }

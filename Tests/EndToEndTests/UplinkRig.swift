@@ -57,8 +57,9 @@ final class UplinkRig: @unchecked Sendable {
     }
 
     /// Starts broker, observer, simulator and gateway, and returns once the gateway has every
-    /// Modbus device online and its uplink connected.
-    static func start() async throws -> UplinkRig {
+    /// Modbus device online and its uplink connected. `prepare` gets the gateway's state
+    /// directory, made and empty, before the gateway starts (a test mounts a small partition there).
+    static func start(prepare: (String) throws -> Void = { _ in }) async throws -> UplinkRig {
         let directory = try TemporaryDirectory("fg-uplink")
         let sitePath = directory.file("site.json")
         try EndToEndRig.writeDemoSite(to: sitePath) { shortDelays(&$0) }
@@ -79,6 +80,8 @@ final class UplinkRig: @unchecked Sendable {
             throw ChildProcessError("fieldsim run did not come up:\n\(simulator.logTail())")
         }
         let control = try ControlClient(path: simDir + "/control.sock")
+        try FileManager.default.createDirectory(atPath: directory.file("gw"), withIntermediateDirectories: true)
+        try prepare(directory.file("gw"))
         let gateway = try await startGateway(sitePath: sitePath, directory: directory, start: 1, broker: broker)
         let rig = UplinkRig(directory: directory, sitePath: sitePath, site: site, broker: broker, observer: observer,
                             control: control, simulator: simulator, gateway: gateway, api: try GatewayClient(stateDirectory: gateway.stateDirectory))
