@@ -225,10 +225,10 @@ final class OutboxStore {
     /// the room there is, says so once.
     private func noteWritten() {
         guard diskFull else { return }
-        learnedCapacity = nil
         updateCapacity()
         guard accounting.totalBytes < capacity / 2 else { return }
         diskFull = false
+        learnedCapacity = nil
         log.notice("\(db.path): the disk has room again (\(accounting.totalBytes) bytes of records, room for about \(capacity))")
     }
 
@@ -301,6 +301,26 @@ final class OutboxStore {
         guard !done.isEmpty else { return }
         unconfirmed = done
         try setSynchronous(full: false)
+        do {
+            try delete(done)
+        } catch where error.isFull {
+            // A deletion needs room in the WAL too (a frame per page it changes): a truncated
+            // WAL gives its space back, and small steps with a checkpoint between them fit.
+            var left = done[...]
+            while !left.isEmpty {
+                checkpoint(truncate: true)
+                try delete(Array(left.prefix(8)))
+                left = left.dropFirst(8)
+                unconfirmed = Array(left)
+            }
+        }
+        unconfirmed = []
+        unsavedDrops = [:]
+        noteWritten()
+        if accounting.depth.values.allSatisfy({ $0 == 0 }) { checkpoint(truncate: true) }
+    }
+
+    private func delete(_ done: [InFlight]) throws(SQLiteError) {
         accounting = try db.transaction { () throws(SQLiteError) -> Accounting in
             var a = accounting
             try saveDrops(in: &a)
@@ -314,10 +334,6 @@ final class OutboxStore {
             }
             return a
         }
-        unconfirmed = []
-        unsavedDrops = [:]
-        noteWritten()
-        if accounting.depth.values.allSatisfy({ $0 == 0 }) { checkpoint(truncate: true) }
     }
 
     /// Drops one record the courier can never send.
@@ -343,6 +359,7 @@ final class OutboxStore {
         if capacity < recordBytes && a.totalBytes + size > capacity { noteDiskFull() }
         if kind == .telemetry {
             let over = max(a.bytes[.telemetry, default: 0] + size - telemetryCapacity, a.totalBytes + size - capacity)
+            if over > 0 && capacity < recordBytes { noteDiskFull() }
             if over > 0 { try evictOldest(.telemetry, bytes: over, in: &a) }
             return a.bytes[.telemetry, default: 0] + size <= telemetryCapacity && a.totalBytes + size <= capacity
         }
@@ -463,6 +480,11 @@ final class OutboxStore {
 
     /// Copies what can be read from `damaged` into the fresh file; the number of records saved.
     private func salvage(from damaged: String) -> Int {
+        // writable_schema: SQLite then reads a schema whose tables point at pages past a
+        // truncated end (the rows before them are still there). Reads only: the file is
+        // attached read-only.
+        try? db.execute("PRAGMA writable_schema = ON")
+        defer { try? db.execute("PRAGMA writable_schema = OFF") }
         do {
             try db.run("ATTACH DATABASE ? AS damaged", [.text("file:" + damaged + "?mode=ro")])
         } catch {
@@ -475,11 +497,11 @@ final class OutboxStore {
         // at the end makes the copy durable.
         try? setSynchronous(full: false)
         let saved = salvageRows(
-            "INSERT INTO main.outbox (class, stored, size, topic, payload) SELECT class, stored, length(CAST(topic AS BLOB)) + length(payload) + \(OutboxMessage.rowOverhead), topic, payload FROM damaged.outbox WHERE seq BETWEEN ? AND ? AND class IN (0, 1, 2) AND typeof(topic) = 'text' AND typeof(payload) = 'blob' ORDER BY seq",
+            "INSERT INTO main.outbox (class, stored, size, topic, payload) SELECT class, stored, length(CAST(topic AS BLOB)) + length(payload) + \(OutboxMessage.rowOverhead), topic, payload FROM damaged.outbox NOT INDEXED WHERE seq BETWEEN ? AND ? AND class IN (0, 1, 2) AND typeof(topic) = 'text' AND typeof(payload) = 'blob' ORDER BY seq",
             last: lastKey("SELECT max(seq) FROM damaged.outbox", "SELECT seq FROM damaged.sqlite_sequence WHERE name = 'outbox'"))
         _ = try? db.execute("INSERT OR REPLACE INTO main.outbox_counter (name, value) SELECT name, value FROM damaged.outbox_counter WHERE typeof(value) = 'integer'")
         if (try? db.first("SELECT 1 FROM main.sqlite_master WHERE name = 'audit'") { $0.integer(0) }) != nil {
-            _ = salvageRows("INSERT INTO main.audit SELECT * FROM damaged.audit WHERE id BETWEEN ? AND ? ORDER BY id",
+            _ = salvageRows("INSERT INTO main.audit SELECT * FROM damaged.audit NOT INDEXED WHERE id BETWEEN ? AND ? ORDER BY id",
                             last: lastKey("SELECT max(id) FROM damaged.audit", "SELECT seq FROM damaged.sqlite_sequence WHERE name = 'audit'"))
         }
         checkpoint(truncate: true)

@@ -44,6 +44,16 @@ public final class SQLiteDatabase {
         keptSchemas.append(sql)
     }
 
+    /// Closes the connection for good (the worker's thread ends): the attached components go
+    /// (they hold the database), and SQLite checkpoints and removes the WAL as the last connection.
+    func close() {
+        components.removeAll()
+        statements.removeAll()
+        guard !connection.closed else { return }
+        sqlite3_close_v2(connection.db)
+        connection.closed = true
+    }
+
     /// Closes the connection and opens `path` again, after `prepare` ran with nothing open (the
     /// outbox moves a damaged file aside there). Prepared statements are dropped; attached
     /// components stay. The kept schemas are created in the new file.

@@ -52,6 +52,7 @@ public final class SQLiteWorker: Sendable {
                     }
                     for job in due { job(db) }
                 }
+                db.close()
             }
         } catch {
             throw SQLiteError(code: 1, message: error.description, path: path)

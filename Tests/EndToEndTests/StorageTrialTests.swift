@@ -15,7 +15,7 @@ struct StorageTrialTests {
     /// Stops the gateway (SIGTERM: the WAL is checkpointed into the file), damages its
     /// `outbox.db` with `damage`, starts it again: it must come up, report the recovery to the
     /// platform and go on raising alarms.
-    static func recoversAfter(_ what: String, _ damage: @escaping @Sendable (String) throws -> Void) async throws {
+    static func recoversAfter(_ what: String, _ damage: (String) throws -> Void) async throws {
         let rig = try await UplinkRig.start()
         let gateway = rig.gateway
         _ = try await onOwnThread { gateway.stop(grace: .seconds(15)) }
@@ -37,6 +37,10 @@ struct StorageTrialTests {
     @Test("a garbage outbox.db: set aside, the platform learns of it, monitoring goes on", .timeLimit(.minutes(2)))
     func garbageFile() async throws {
         try await Self.recoversAfter("garbage") { path in
+            // The file and its WAL replaced by garbage (a WAL with every page would make the
+            // main file's content irrelevant).
+            _ = unlink(path + "-wal")
+            _ = unlink(path + "-shm")
             try Data((0..<20_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }).write(to: URL(fileURLWithPath: path))
         }
     }
@@ -44,6 +48,7 @@ struct StorageTrialTests {
     @Test("a page of outbox.db overwritten: set aside and salvaged, the platform learns of it, monitoring goes on", .timeLimit(.minutes(2)))
     func corruptedPage() async throws {
         try await Self.recoversAfter("bad page") { path in
+            #expect(!FileManager.default.fileExists(atPath: path + "-wal"), "a clean stop checkpoints the WAL into the file and removes it")
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
             try handle.seek(toOffset: 4096)
             try handle.write(contentsOf: Data(repeating: 0xA5, count: 4096))
