@@ -93,12 +93,14 @@ extension RuntimeBenchmark {
         let after = try writeBytes(pid: gateway.process.pid)
         let elapsed = Double(monotonicNanoseconds() - start) / 1e9
         let outboxAfter = outbox()
+        let status = try? gateway.call(["op": "status"])
         let written = Double(after - before)
         let perDay = written / elapsed * 86_400
         print("")
         print(String(format: "window              %.0f s after %.0f s of warm-up", elapsed, o.warmUp))
         print(String(format: "written             %.0f bytes = %.1f bytes/s (/proc/PID/io write_bytes)", written, written / elapsed))
         print(String(format: "per day             %.1f MB (%.3f GiB)%@", perDay / 1e6, perDay / 1_073_741_824, o.brokerUp ? "; target ≤ 50 MB" : ""))
+        print("at the end          uplink connected: \(status?["uplink"]?["connected"] == .bool(true)); outbox \(status?["outbox"]?.serialized() ?? "?")")
         if !o.brokerUp {
             let cycles = elapsed / inSeconds(o.interval)
             let stored = outboxAfter.pending - outboxBefore.pending + outboxAfter.dropped - outboxBefore.dropped
