@@ -175,6 +175,34 @@ import Testing
         try await Self.expectRecovered(dir, salvaged: 200...299)
     }
 
+    @Test func damageFoundWhileRunningIsRecoveredAndTheAlarmStillStored() async throws {
+        let dir = try TemporaryDirectory("outbox")
+        let path = dir.file("outbox.db")
+        let outbox = try Outbox(path: path, maxBytes: 32 << 20)
+        let incidents = Mutex<[OutboxIncident]>([])
+        outbox.onIncident { i in incidents.withLock { $0.append(i) } }
+        for n in 0..<300 { try await outbox.append([message("a\(n)", bytes: 200)], as: .alarm) }
+        // Another connection checkpoints the rows into the file (so they are read from there)
+        // and its write makes the outbox's connection drop its page cache.
+        do {
+            let other = try SQLiteDatabase(path: path)
+            _ = try other.first("PRAGMA wal_checkpoint(TRUNCATE)") { $0.integer(0) }
+            let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            for page in stride(from: 1, to: size / 4096, by: 1) {
+                try handle.seek(toOffset: UInt64(page * 4096))
+                try handle.write(contentsOf: Data(repeating: 0xEE, count: 4096))
+            }
+            try handle.close()
+            try other.execute("PRAGMA writable_schema = ON; UPDATE sqlite_master SET sql = sql WHERE name = 'outbox'")
+        }
+        try await outbox.append([message("after")], as: .alarm)
+        #expect(incidents.withLock { $0 }.map(\.kind) == [.recovered], "the damage was reported")
+        #expect(try await outbox.records(limit: 10_000).map(\.message.topic).last == "after", "the alarm went into the fresh outbox")
+        #expect(try Self.damagedCopies(in: dir).count == 1)
+        outbox.close()
+    }
+
     @Test func aFileWithSomethingElsesOutboxTableIsSetAside() async throws {
         let dir = try TemporaryDirectory("outbox")
         do {
