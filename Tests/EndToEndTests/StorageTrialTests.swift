@@ -56,6 +56,35 @@ struct StorageTrialTests {
         }
     }
 
+    @Test("the outbox's directory read-only: the gateway runs with the outbox in memory, says so, and alarms arrive", .timeLimit(.minutes(2)))
+    func readOnlyStorage() async throws {
+        guard getuid() == 0 else {
+            print("skipped: mounting a read-only tmpfs needs root (CI and the dev container run as root)")
+            return
+        }
+        let readOnly = try TemporaryDirectory("readonly")
+        guard mount("tmpfs", readOnly.path, "tmpfs", UInt(MS_RDONLY), "size=1m") == 0 else {
+            Issue.record("cannot mount a read-only tmpfs on \(readOnly.path): \(String(cString: strerror(errno)))")
+            return
+        }
+        defer { umount2(readOnly.path, Int32(MNT_DETACH)) }
+        let rig = try await UplinkRig.start(adjust: { site in
+            var storage = site["storage"] as? [String: Any] ?? [:]
+            storage["path"] = readOnly.path + "/outbox.db"
+            site["storage"] = storage
+        })
+        let reported = await UplinkRig.until(.seconds(20)) {
+            rig.receivedAlarms.contains { $0.alarm == "gateway/storage-unavailable" && $0.event == "raise" }
+        }
+        #expect(reported, "the platform did not hear that the outbox has no file:\n\(rig.gateway.logTail(lines: 40))")
+        #expect(rig.gateway.log.contains("cannot open the outbox"), "a clear error in the log")
+        try rig.ctl("door", "cabinet-1", "open")
+        let monitoring = await UplinkRig.until(.seconds(20)) {
+            rig.receivedAlarms.contains { $0.alarm == "cabinet-1/door-open" && $0.event == "raise" }
+        }
+        #expect(monitoring, "an alarm did not arrive through the outbox in memory:\n\(rig.gateway.logTail(lines: 40))")
+    }
+
     @Test("a nearly full 1 MB partition, the broker down, alarms flowing: every alarm arrives, telemetry is given up and counted",
           .timeLimit(.minutes(3)))
     func smallPartition() async throws {
@@ -65,7 +94,7 @@ struct StorageTrialTests {
         }
         var mounted: String?
         defer { if let mounted { umount2(mounted, Int32(MNT_DETACH)) } }
-        let rig = try await UplinkRig.start { dir in
+        let rig = try await UplinkRig.start(prepare: { dir in
             guard mount("tmpfs", dir, "tmpfs", 0, "size=1m") == 0 else {
                 throw ChildProcessError("cannot mount a 1 MB tmpfs on \(dir): \(String(cString: strerror(errno)))")
             }
@@ -75,7 +104,7 @@ struct StorageTrialTests {
             _ = statvfs(dir, &s)
             let free = Int(s.f_bavail) * Int(s.f_frsize)
             try Data(count: max(0, free - (420 << 10))).write(to: URL(fileURLWithPath: dir + "/ballast"))
-        }
+        })
         let alarmsBefore = rig.receivedAlarms.count
         _ = try await UplinkOutageTests.stopBroker(rig)
         // Alarms raised and cleared while the outbox fills with telemetry.

@@ -59,10 +59,14 @@ final class UplinkRig: @unchecked Sendable {
     /// Starts broker, observer, simulator and gateway, and returns once the gateway has every
     /// Modbus device online and its uplink connected. `prepare` gets the gateway's state
     /// directory, made and empty, before the gateway starts (a test mounts a small partition there).
-    static func start(prepare: (String) throws -> Void = { _ in }) async throws -> UplinkRig {
+    /// `adjust` changes the site file after the rig's own changes.
+    static func start(adjust: (inout [String: Any]) -> Void = { _ in }, prepare: (String) throws -> Void = { _ in }) async throws -> UplinkRig {
         let directory = try TemporaryDirectory("fg-uplink")
         let sitePath = directory.file("site.json")
-        try EndToEndRig.writeDemoSite(to: sitePath) { shortDelays(&$0) }
+        try EndToEndRig.writeDemoSite(to: sitePath) { site in
+            shortDelays(&site)
+            adjust(&site)
+        }
         let simDir = directory.file("sim")
         let (site, _) = try SiteFiles.load(sitePath: sitePath, stateDirectory: simDir, environment: ["FIELDGATE_BOARDS": TestSupport.boards])
 
