@@ -34,8 +34,9 @@ public final class AuditLog: Sendable {
     public init(database: SQLiteWorker, capacity: Int = 10_000) throws(SQLiteError) {
         self.database = database
         self.capacity = max(1, capacity)
+        // Kept with the connection: a state file replaced after damage gets the table again.
         try database.perform { db throws(SQLiteError) in
-            try db.execute("""
+            try db.keepSchema("""
                 CREATE TABLE IF NOT EXISTS audit (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
                     time INTEGER NOT NULL,

@@ -103,11 +103,16 @@ public final class Gateway: Sendable {
         try gpio?.start()
         try engine.start()
         for name in buses.keys.sorted() { try buses[name]!.start() }
-        let server = try LocalAPIServer(path: stateDirectory + "/fieldgate.sock") { [self] request, reply in
-            handleAPI(request, reply: reply)
+        do {
+            let server = try LocalAPIServer(path: stateDirectory + "/fieldgate.sock") { [self] request, reply in
+                handleAPI(request, reply: reply)
+            }
+            try server.start()
+            api.withLock { $0 = server }
+        } catch {
+            // A state directory that is missing or read-only must not stop the monitoring.
+            log.error("the local API is not available: \(error); the gateway runs on without it")
         }
-        try server.start()
-        api.withLock { $0 = server }
         log.notice("started: site \(configuration.site.info.id), board \(configuration.board.id), \(buses.count) buses, \(configuration.site.devices.count) devices")
     }
 

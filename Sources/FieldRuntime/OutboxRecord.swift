@@ -19,9 +19,6 @@ public enum OutboxClass: Int, Sendable, Hashable, CaseIterable, Comparable, Cust
         }
     }
 
-    /// The order in which a full outbox gives up records: oldest telemetry first, alarms last.
-    static let evictionOrder: [OutboxClass] = [.telemetry, .command, .alarm]
-
     public static func < (a: OutboxClass, b: OutboxClass) -> Bool { a.rawValue < b.rawValue }
 }
 

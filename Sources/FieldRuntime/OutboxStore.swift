@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CSQLite
 import FieldCore
 
 /// The outbox's tables and its thread-confined bookkeeping. Lives with the connection on the
@@ -33,32 +39,92 @@ final class OutboxStore {
         CREATE TABLE IF NOT EXISTS outbox_counter (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
         """
 
+    /// The WAL is checkpointed into the file once it holds this many pages (256 KiB with 4 KiB
+    /// pages) and truncated back to `walLimit` afterwards; SQLite's default, 1000 pages, let the
+    /// log fill a small partition long before the records did (docs/architecture.md).
+    static let autocheckpointPages = 64
+    static let walLimit = 256 << 10
+
     let db: SQLiteDatabase
     let maxBytes: Int
+    /// What the records may count against `maxBytes`: the rest is the WAL's and the shared
+    /// memory file's (`storage.maxSize` bounds the files, not only the rows).
+    let recordBytes: Int
+    private let log: Logger
     private(set) var accounting = Accounting()
+    /// Drops that could not be written to `outbox_counter` yet (disk full, busy): reported with
+    /// the persisted ones and written with the next transaction that succeeds.
+    private(set) var unsavedDrops: [OutboxClass: Int] = [:]
+    /// The bound the records live under now: `recordBytes`, or less once the disk turned out to
+    /// be smaller (SQLITE_FULL); back to `recordBytes` when space comes back.
+    private(set) var capacity: Int
+    /// True from the first SQLITE_FULL or eviction for want of disk space until the records
+    /// take less than half the room there is.
+    private(set) var diskFull = false
+    /// The records' bytes when SQLite last found the disk full.
+    private var learnedCapacity: Int?
+    /// What happened to the file that the gateway must report (a damaged file recovered).
+    var incidents: [OutboxIncident] = []
     private var synchronousFull = true
     /// The highest sequence handed to the courier, per class.
     private var cursor: [OutboxClass: Int64] = [:]
     private(set) var inFlight: [Int32: InFlight] = [:]
+    /// Acknowledged records whose deletion failed (busy, full): deleted with the next confirm.
+    private var unconfirmed: [InFlight] = []
+    var hasUnconfirmed: Bool { !unconfirmed.isEmpty }
 
     /// Sets the connection up for the outbox (WAL, synchronous FULL, schema) and loads the counts.
-    init(db: SQLiteDatabase, maxBytes: Int) throws(SQLiteError) {
+    /// A file that is damaged or is not an outbox (garbage, truncated, a foreign schema, a bad
+    /// page) is moved aside and replaced by a fresh one with what could be read from it
+    /// (`incidents` says so); other failures (no such directory, read-only) are thrown.
+    init(db: SQLiteDatabase, maxBytes: Int, logger: Logger = Logger("outbox")) throws(SQLiteError) {
         self.db = db
         self.maxBytes = maxBytes
+        recordBytes = OutboxStore.recordBytes(maxBytes: maxBytes)
+        capacity = recordBytes
+        log = logger
+        do {
+            try setUp()
+        } catch where OutboxStore.isDamage(error, atOpen: true) {
+            try recover(from: error)
+        }
+    }
+
+    /// The records' share of `storage.maxSize`: what is left after the WAL (its limit and one
+    /// checkpoint's worth) and the shared-memory index, but at least half.
+    static func recordBytes(maxBytes: Int) -> Int {
+        max(maxBytes / 2, maxBytes - 2 * walLimit - (32 << 10))
+    }
+
+    /// Telemetry may fill this much of the bound; the rest is kept for alarms and command
+    /// answers, so a telemetry backlog never makes an alarm wait for space.
+    var telemetryCapacity: Int { capacity - capacity / 4 }
+
+    private func setUp() throws(SQLiteError) {
         // WAL: a commit appends to the log (one fsync with synchronous FULL) instead of writing
-        // pages twice; readers (the console) never block the writer. The log is checkpointed
-        // into the file every 1000 pages and truncated to 4 MB afterwards (docs/architecture.md,
-        // "Outbox durability").
+        // pages twice; readers (the console) never block the writer.
         let mode = try db.first("PRAGMA journal_mode = WAL") { $0.text(0) }
-        guard mode?.lowercased() == "wal" else {
-            throw SQLiteError(code: 1, message: "cannot switch to WAL journal mode (got \(mode ?? "nothing"))", sql: "PRAGMA journal_mode = WAL", path: db.path)
+        // ":memory:" (the fallback when the state directory cannot hold a file) has no WAL.
+        guard mode?.lowercased() == "wal" || (db.path == ":memory:" && mode?.lowercased() == "memory") else {
+            throw SQLiteError(code: SQLITE_CANTOPEN, message: "cannot switch to WAL journal mode (got \(mode ?? "nothing"))", sql: "PRAGMA journal_mode = WAL", path: db.path)
         }
         try db.execute("""
             PRAGMA synchronous = FULL;
-            PRAGMA wal_autocheckpoint = 1000;
-            PRAGMA journal_size_limit = 4194304;
+            PRAGMA wal_autocheckpoint = \(OutboxStore.autocheckpointPages);
+            PRAGMA journal_size_limit = \(OutboxStore.walLimit);
             """)
+        synchronousFull = true
         try db.execute(OutboxStore.schema)
+        // A table of that name from something else, or pages SQLite cannot read, is damage.
+        _ = try db.first("SELECT seq, class, stored, size, topic, payload FROM outbox LIMIT 1") { _ in 0 }
+        let check = try db.query("PRAGMA quick_check", [], { $0.text(0) })
+        guard check == ["ok"] else {
+            throw SQLiteError(code: SQLITE_CORRUPT, message: "quick_check: \(check.prefix(3).joined(separator: "; "))", sql: "PRAGMA quick_check", path: db.path)
+        }
+        try load()
+    }
+
+    private func load() throws(SQLiteError) {
         var a = Accounting()
         for (kind, count, bytes) in try db.query("SELECT class, COUNT(*), SUM(size) FROM outbox GROUP BY class", [], { s in
             (s.integer(0), Int(s.integer(1)), Int(s.integer(2)))
@@ -75,18 +141,47 @@ final class OutboxStore {
 
     private static func dropCounter(_ kind: OutboxClass) -> String { "dropped.\(kind)" }
 
+    /// Damage the store recovers from by replacing the file: SQLite says the file is corrupt or
+    /// not a database; at open, also a file whose `outbox` table is not ours (SQLITE_ERROR).
+    static func isDamage(_ e: SQLiteError, atOpen: Bool) -> Bool {
+        e.isCorrupt || (atOpen && e.code == SQLITE_ERROR)
+    }
+
     // MARK: - Writing
 
-    /// Stores `items` in one transaction, evicting old records to stay under `maxBytes`.
+    /// Stores `items` in one transaction, evicting old records to stay under the bound
+    /// (telemetry under `telemetryCapacity`). On SQLITE_FULL it gives up the oldest telemetry
+    /// (counted), checkpoints the WAL away and tries again while there is telemetry to give up;
+    /// the caller holds what still does not fit (OutboxError never says "not stored" for want
+    /// of space while telemetry is there to evict).
     /// - Parameter durable: commit with an fsync (synchronous FULL) rather than on the OS's schedule.
     func append(_ items: [(OutboxClass, [OutboxMessage])], durable: Bool, now: Timestamp) throws(SQLiteError) {
+        while true {
+            do {
+                try appendOnce(items, durable: durable, now: now)
+                noteWritten()
+                return
+            } catch where error.isFull {
+                let needed = items.reduce(0) { $0 + $1.1.reduce(0) { $0 + $1.storedSize } }
+                guard try makeRoom(needed: needed) else { throw error }
+            }
+        }
+    }
+
+    private func appendOnce(_ items: [(OutboxClass, [OutboxMessage])], durable: Bool, now: Timestamp) throws(SQLiteError) {
         try setSynchronous(full: durable)
+        updateCapacity()
         accounting = try db.transaction { () throws(SQLiteError) -> Accounting in
             var a = accounting
+            try saveDrops(in: &a)
             for (kind, messages) in items {
                 for m in messages {
                     let size = m.storedSize
-                    try evict(toFit: size, in: &a)
+                    guard try evict(toFit: size, as: kind, in: &a) else {
+                        // Telemetry never pushes out alarms or command answers: it is dropped.
+                        try bumpDropCounter(kind, by: 1, in: &a)
+                        continue
+                    }
                     try db.run("INSERT INTO outbox (class, stored, size, topic, payload) VALUES (?, ?, ?, ?, ?)",
                                [.int(kind.rawValue), .integer(now.milliseconds), .int(size), .text(m.topic), .blob(m.payload)])
                     a.depth[kind, default: 0] += 1
@@ -95,24 +190,140 @@ final class OutboxStore {
             }
             return a
         }
+        unsavedDrops = [:]
+    }
+
+    /// The disk is full: learns the smaller capacity, checkpoints (a truncated WAL gives its
+    /// space back), gives up the oldest quarter of the telemetry (at least `needed` bytes) and
+    /// checkpoints again so the freed pages can take the new rows. False when there is no
+    /// telemetry left to give up.
+    private func makeRoom(needed: Int) throws(SQLiteError) -> Bool {
+        noteDiskFull()
+        learnedCapacity = max(min(capacity, accounting.totalBytes), 4096)
+        capacity = learnedCapacity!
+        checkpoint(truncate: true)
+        let telemetry = accounting.bytes[.telemetry, default: 0]
+        guard telemetry > 0 else { return false }
+        // The truncated WAL gave its space back, so the deletion has room to be logged.
+        accounting = try db.transaction { () throws(SQLiteError) -> Accounting in
+            var a = accounting
+            try evictOldest(.telemetry, bytes: max(needed * 2, telemetry / 4), in: &a)
+            return a
+        }
+        checkpoint(truncate: true)
+        return true
+    }
+
+    /// The disk, not `storage.maxSize`, limits the outbox: said once until it has room again.
+    private func noteDiskFull() {
+        guard !diskFull else { return }
+        diskFull = true
+        log.error("\(db.path): the disk is full (\(accounting.totalBytes) bytes of records, room for about \(capacity); storage.maxSize \(maxBytes)): giving up the oldest telemetry to keep alarms")
+    }
+
+    /// A write succeeded: when the disk had been full and the records now take less than half
+    /// the room there is, says so once.
+    private func noteWritten() {
+        guard diskFull else { return }
+        updateCapacity()
+        guard accounting.totalBytes < capacity / 2 else { return }
+        diskFull = false
+        learnedCapacity = nil
+        log.notice("\(db.path): the disk has room again (\(accounting.totalBytes) bytes of records, room for about \(capacity))")
+    }
+
+    /// Sizes the bound to the partition: what the records hold now plus the free space of the
+    /// file system and of the file, less what the WAL may still grow by (to `walLimit` and one
+    /// transaction), and never more than `recordBytes`; a capacity learned from SQLITE_FULL lowers
+    /// it further until the disk has room again. So a partition smaller than `storage.maxSize`
+    /// evicts telemetry instead of filling up, and alarms keep their quarter.
+    private func updateCapacity() {
+        var limit = recordBytes
+        if db.path != ":memory:" {
+            let freePages = (try? db.first("PRAGMA freelist_count") { Int($0.integer(0)) }) ?? nil
+            let pageSize = (try? db.first("PRAGMA page_size") { Int($0.integer(0)) }) ?? nil
+            let available = OutboxStore.freeBytes(db.path) + (freePages ?? 0) * (pageSize ?? 4096)
+            let walGrowth = max(0, OutboxStore.walLimit + (64 << 10) - OutboxStore.fileSize(db.path + "-wal"))
+            limit = min(limit, accounting.totalBytes + available - walGrowth)
+        }
+        if let learnedCapacity { limit = min(limit, learnedCapacity) }
+        capacity = max(limit, min(recordBytes, 16 << 10))
+    }
+
+    static func fileSize(_ path: String) -> Int {
+        var st = stat()
+        return stat(path, &st) == 0 ? Int(st.st_size) : 0
+    }
+
+    /// Free bytes on the file system that holds `path` (statvfs of its directory).
+    static func freeBytes(_ path: String) -> Int {
+        var s = statvfs()
+        let dir = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+        guard statvfs(dir.isEmpty ? "/" : dir, &s) == 0 else { return 0 }
+        return Int(s.f_bavail) * Int(s.f_frsize)
+    }
+
+    /// Runs a checkpoint now; with `truncate` the WAL file is cut to zero bytes. A failure (a
+    /// reader in the way, the disk full) is left to the next one.
+    func checkpoint(truncate: Bool) {
+        _ = try? db.first(truncate ? "PRAGMA wal_checkpoint(TRUNCATE)" : "PRAGMA wal_checkpoint(PASSIVE)") { $0.integer(0) }
     }
 
     /// Counts records given up outside a transaction's eviction (refused, or lost to an error).
-    func countDropped(_ kind: OutboxClass, _ n: Int) throws(SQLiteError) {
+    /// Kept in memory when the file cannot take them now.
+    func countDropped(_ kind: OutboxClass, _ n: Int) {
         guard n > 0 else { return }
-        try setSynchronous(full: false)
-        var a = accounting
-        try bumpDropCounter(kind, by: n, in: &a)
-        accounting = a
+        unsavedDrops[kind, default: 0] += n
+        try? setSynchronous(full: false)
+        do {
+            accounting = try db.transaction { () throws(SQLiteError) -> Accounting in
+                var a = accounting
+                try saveDrops(in: &a)
+                return a
+            }
+            unsavedDrops = [:]
+        } catch {
+            // Reported from memory (`dropped`) until a later transaction writes them.
+        }
     }
 
-    /// Deletes the records the broker acknowledged.
+    /// Drops persisted and not yet persisted, by class.
+    var dropped: [OutboxClass: Int] { accounting.dropped.merging(unsavedDrops, uniquingKeysWith: +) }
+
+    private func saveDrops(in a: inout Accounting) throws(SQLiteError) {
+        for (kind, n) in unsavedDrops where n > 0 { try bumpDropCounter(kind, by: n, in: &a) }
+    }
+
+    /// Deletes the records the broker acknowledged (and those whose deletion failed before).
+    /// When the outbox is empty afterwards, the WAL is checkpointed and truncated.
     func confirm(_ tags: [Int32]) throws(SQLiteError) {
-        let done = tags.compactMap { inFlight.removeValue(forKey: $0) }
+        let done = unconfirmed + tags.compactMap { inFlight.removeValue(forKey: $0) }
         guard !done.isEmpty else { return }
+        unconfirmed = done
         try setSynchronous(full: false)
+        do {
+            try delete(done)
+        } catch where error.isFull {
+            // A deletion needs room in the WAL too (a frame per page it changes): a truncated
+            // WAL gives its space back, and small steps with a checkpoint between them fit.
+            var left = done[...]
+            while !left.isEmpty {
+                checkpoint(truncate: true)
+                try delete(Array(left.prefix(8)))
+                left = left.dropFirst(8)
+                unconfirmed = Array(left)
+            }
+        }
+        unconfirmed = []
+        unsavedDrops = [:]
+        noteWritten()
+        if accounting.depth.values.allSatisfy({ $0 == 0 }) { checkpoint(truncate: true) }
+    }
+
+    private func delete(_ done: [InFlight]) throws(SQLiteError) {
         accounting = try db.transaction { () throws(SQLiteError) -> Accounting in
             var a = accounting
+            try saveDrops(in: &a)
             for r in done {
                 try db.run("DELETE FROM outbox WHERE seq = ?", [.integer(r.sequence)])
                 // An evicted record is already gone and already accounted for.
@@ -141,27 +352,47 @@ final class OutboxStore {
         cursor[record.kind] = max(cursor[record.kind] ?? 0, record.sequence)
     }
 
-    /// Removes the oldest records, telemetry first and alarms last, until `size` more bytes fit.
-    private func evict(toFit size: Int, in a: inout Accounting) throws(SQLiteError) {
-        var excess = a.totalBytes + size - maxBytes
-        for kind in OutboxClass.evictionOrder where excess > 0 {
-            while excess > 0, a.depth[kind, default: 0] > 0 {
-                let rows = try db.query("SELECT seq, size FROM outbox WHERE class = ? ORDER BY seq LIMIT 256", [.int(kind.rawValue)]) { s in
-                    (s.integer(0), Int(s.integer(1)))
-                }
-                guard !rows.isEmpty else { break }
-                var freed = 0, count = 0, last: Int64 = 0
-                for (seq, rowSize) in rows where freed < excess {
-                    freed += rowSize
-                    count += 1
-                    last = seq
-                }
-                try db.run("DELETE FROM outbox WHERE class = ? AND seq <= ?", [.int(kind.rawValue), .integer(last)])
-                a.depth[kind, default: 0] -= count
-                a.bytes[kind, default: 0] -= freed
-                try bumpDropCounter(kind, by: count, in: &a)
-                excess -= freed
+    /// Removes the oldest records until `size` more bytes of `kind` fit: telemetry first and
+    /// alarms last. A telemetry record only ever pushes out older telemetry and must fit under
+    /// `telemetryCapacity`, so the room kept for alarms stays theirs; false when it cannot fit.
+    private func evict(toFit size: Int, as kind: OutboxClass, in a: inout Accounting) throws(SQLiteError) -> Bool {
+        if capacity < recordBytes && a.totalBytes + size > capacity { noteDiskFull() }
+        if kind == .telemetry {
+            let over = max(a.bytes[.telemetry, default: 0] + size - telemetryCapacity, a.totalBytes + size - capacity)
+            if over > 0 && capacity < recordBytes { noteDiskFull() }
+            if over > 0 { try evictOldest(.telemetry, bytes: over, in: &a) }
+            return a.bytes[.telemetry, default: 0] + size <= telemetryCapacity && a.totalBytes + size <= capacity
+        }
+        // Telemetry and command answers make room under the partition's capacity; older alarms
+        // are given up only under `storage.maxSize` itself: on a full disk with nothing else to
+        // give up, an alarm is held in memory and retried rather than dropped.
+        for (victim, bound) in [(OutboxClass.telemetry, capacity), (.command, capacity), (.alarm, recordBytes)] {
+            let excess = a.totalBytes + size - bound
+            if excess > 0 { try evictOldest(victim, bytes: excess, in: &a) }
+        }
+        return true
+    }
+
+    /// Deletes the oldest records of `kind` until at least `bytes` are freed or none is left,
+    /// and counts them as dropped.
+    private func evictOldest(_ kind: OutboxClass, bytes: Int, in a: inout Accounting) throws(SQLiteError) {
+        var excess = bytes
+        while excess > 0, a.depth[kind, default: 0] > 0 {
+            let rows = try db.query("SELECT seq, size FROM outbox WHERE class = ? ORDER BY seq LIMIT 256", [.int(kind.rawValue)]) { s in
+                (s.integer(0), Int(s.integer(1)))
             }
+            guard !rows.isEmpty else { break }
+            var freed = 0, count = 0, last: Int64 = 0
+            for (seq, rowSize) in rows where freed < excess {
+                freed += rowSize
+                count += 1
+                last = seq
+            }
+            try db.run("DELETE FROM outbox WHERE class = ? AND seq <= ?", [.int(kind.rawValue), .integer(last)])
+            a.depth[kind, default: 0] -= count
+            a.bytes[kind, default: 0] -= freed
+            try bumpDropCounter(kind, by: count, in: &a)
+            excess -= freed
         }
     }
 
@@ -195,6 +426,11 @@ final class OutboxStore {
         return records
     }
 
+    /// True when stored records of `kind` wait that were not handed to the courier yet.
+    func hasUnsent(_ kind: OutboxClass) -> Bool {
+        accounting.depth[kind, default: 0] > inFlight.values.filter { $0.kind == kind }.count
+    }
+
     /// Every waiting record in delivery order (for the console and tests), up to `limit`.
     func peek(limit: Int) throws(SQLiteError) -> [OutboxRecord] {
         try db.query("SELECT seq, class, stored, topic, payload FROM outbox ORDER BY class, seq LIMIT ?", [.int(limit)]) { s in
@@ -214,4 +450,114 @@ final class OutboxStore {
         inFlight.removeAll()
         cursor.removeAll()
     }
+
+    // MARK: - Damage
+
+    /// Moves the damaged file (and its WAL) aside as `<file>.damaged-<UTC time>` for forensics,
+    /// starts a fresh one, and copies into it every record, drop counter and kept table (the
+    /// audit trail) SQLite can still read from the damaged one, range by range, skipping what
+    /// it cannot. Delivery starts over (records in flight go out again). The incident is queued
+    /// for the gateway to report.
+    func recover(from damage: SQLiteError) throws(SQLiteError) {
+        let aside = db.path + ".damaged-" + OutboxStore.fileStamp(SystemClock().now())
+        log.error("\(db.path) is damaged (\(damage.codeName): \(damage.message)): moving it to \(aside) and starting a fresh outbox")
+        var moved = false
+        try db.reopen {
+            moved = rename(db.path, aside) == 0
+            if moved { _ = rename(db.path + "-wal", aside + "-wal") } else { _ = unlink(db.path) }
+            _ = unlink(db.path + "-wal")
+            _ = unlink(db.path + "-shm")
+        }
+        restartDelivery()
+        unconfirmed = []
+        try setUp()
+        let salvaged = moved ? salvage(from: aside) : 0
+        try load()
+        log.notice("\(db.path): fresh outbox; \(salvaged) records salvaged from \(moved ? aside : "nothing (the file could not be moved)")")
+        incidents.append(OutboxIncident(kind: .recovered, message: "the outbox \(db.path) was damaged (\(damage.codeName): \(damage.message)); "
+            + (moved ? "kept as \(aside), " : "") + "\(salvaged) waiting records salvaged into a fresh one"))
+    }
+
+    /// Copies what can be read from `damaged` into the fresh file; the number of records saved.
+    private func salvage(from damaged: String) -> Int {
+        // writable_schema: SQLite then reads a schema whose tables point at pages past a
+        // truncated end (the rows before them are still there). Reads only: the file is
+        // attached read-only.
+        try? db.execute("PRAGMA writable_schema = ON")
+        defer { try? db.execute("PRAGMA writable_schema = OFF") }
+        do {
+            try db.run("ATTACH DATABASE ? AS damaged", [.text("file:" + damaged + "?mode=ro")])
+        } catch {
+            log.error("cannot read the damaged outbox \(damaged): \(error)")
+            return 0
+        }
+        defer { try? db.execute("DETACH DATABASE damaged") }
+        // Range by range in autocommit: SQLite may roll a whole transaction back on
+        // SQLITE_CORRUPT, and what was copied must stay. No fsync per range; the checkpoint
+        // at the end makes the copy durable.
+        try? setSynchronous(full: false)
+        let saved = salvageRows(
+            "INSERT INTO main.outbox (class, stored, size, topic, payload) SELECT class, stored, length(CAST(topic AS BLOB)) + length(payload) + \(OutboxMessage.rowOverhead), topic, payload FROM damaged.outbox NOT INDEXED WHERE seq BETWEEN ? AND ? AND class IN (0, 1, 2) AND typeof(topic) = 'text' AND typeof(payload) = 'blob' ORDER BY seq",
+            last: lastKey("SELECT max(seq) FROM damaged.outbox", "SELECT seq FROM damaged.sqlite_sequence WHERE name = 'outbox'"))
+        _ = try? db.execute("INSERT OR REPLACE INTO main.outbox_counter (name, value) SELECT name, value FROM damaged.outbox_counter WHERE typeof(value) = 'integer'")
+        if (try? db.first("SELECT 1 FROM main.sqlite_master WHERE name = 'audit'") { $0.integer(0) }) != nil {
+            _ = salvageRows("INSERT INTO main.audit SELECT * FROM damaged.audit NOT INDEXED WHERE id BETWEEN ? AND ? ORDER BY id",
+                            last: lastKey("SELECT max(id) FROM damaged.audit", "SELECT seq FROM damaged.sqlite_sequence WHERE name = 'audit'"))
+        }
+        checkpoint(truncate: true)
+        return saved
+    }
+
+    /// The highest key of a damaged table: from the table, else from `sqlite_sequence`; nil when
+    /// neither can be read (the copy then probes until it finds nothing more).
+    private func lastKey(_ sqls: String...) -> Int64? {
+        for sql in sqls {
+            if let v = (try? db.first(sql) { $0.integer(0) }) ?? nil, v > 0 { return v }
+        }
+        return nil
+    }
+
+    /// Runs `sql` (an INSERT … SELECT over a key range `?`–`?`) over 1…`last` in ranges of 256;
+    /// a range SQLite cannot read is retried row by row, and rows it still cannot read are
+    /// skipped. Without `last`, it goes on until 16 ranges in a row gave nothing. The rows copied.
+    private func salvageRows(_ sql: String, last: Int64?) -> Int {
+        var copied = 0
+        var low: Int64 = 1
+        var empty = 0
+        while last.map({ low <= $0 }) ?? (empty < 16) {
+            let high = last.map { min($0, low + 255) } ?? low + 255
+            var got = 0
+            do {
+                try db.run(sql, [.integer(low), .integer(high)])
+                got = db.changes
+            } catch {
+                for key in low...high {
+                    if (try? db.run(sql, [.integer(key), .integer(key)])) != nil { got += db.changes }
+                }
+            }
+            copied += got
+            empty = got == 0 ? empty + 1 : 0
+            low = high + 1
+        }
+        return copied
+    }
+
+    /// `20261207T183000Z`: a UTC time for file names.
+    static func fileStamp(_ t: Timestamp) -> String {
+        let d = CivilTime(t)
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(d.year)\(two(d.month))\(two(d.day))T\(two(d.hour))\(two(d.minute))\(two(d.second))Z"
+    }
+}
+
+/// Something that happened to the outbox's storage that the platform must learn of (the
+/// gateway raises an alarm for it).
+public struct OutboxIncident: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable {
+        /// The file was damaged and replaced by a fresh one with what could be salvaged.
+        case recovered = "outbox-recovered"
+    }
+
+    public var kind: Kind
+    public var message: String
 }

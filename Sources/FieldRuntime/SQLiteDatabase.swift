@@ -15,15 +15,56 @@ public final class SQLiteDatabase {
     }
 
     public let path: String
-    let connection: SQLiteConnection
+    private(set) var connection: SQLiteConnection
+    private let mode: Mode
+    private var busyTimeout: Duration
     private var statements: [String: SQLiteStatement] = [:]
     private var components: [ObjectIdentifier: AnyObject] = [:]
+    private var keptSchemas: [String] = []
 
     /// Opens (or creates) the database at `path` and sets a busy timeout of `busyTimeout`.
     public init(path: String, mode: Mode = .readWriteCreate, busyTimeout: Duration = .seconds(5)) throws(SQLiteError) {
         self.path = path
+        self.mode = mode
+        self.busyTimeout = busyTimeout
         connection = try SQLiteConnection(path: path, mode: mode)
         sqlite3_busy_timeout(connection.db, Int32(busyTimeout.milliseconds))
+    }
+
+    /// How long a statement waits for another connection's lock before it fails with `SQLITE_BUSY`.
+    public func setBusyTimeout(_ timeout: Duration) {
+        busyTimeout = timeout
+        sqlite3_busy_timeout(connection.db, Int32(timeout.milliseconds))
+    }
+
+    /// Remembers `sql` (`CREATE TABLE IF NOT EXISTS …` of a component sharing the file) and runs
+    /// it now and again after every `reopen`, so a file replaced after damage has every table.
+    public func keepSchema(_ sql: String) throws(SQLiteError) {
+        try execute(sql)
+        keptSchemas.append(sql)
+    }
+
+    /// Closes the connection for good (the worker's thread ends): the attached components go
+    /// (they hold the database), and SQLite checkpoints and removes the WAL as the last connection.
+    func close() {
+        components.removeAll()
+        statements.removeAll()
+        guard !connection.closed else { return }
+        sqlite3_close_v2(connection.db)
+        connection.closed = true
+    }
+
+    /// Closes the connection and opens `path` again, after `prepare` ran with nothing open (the
+    /// outbox moves a damaged file aside there). Prepared statements are dropped; attached
+    /// components stay. The kept schemas are created in the new file.
+    public func reopen(prepare: () -> Void = {}) throws(SQLiteError) {
+        statements.removeAll()
+        sqlite3_close_v2(connection.db)
+        connection.closed = true
+        prepare()
+        connection = try SQLiteConnection(path: path, mode: mode)
+        sqlite3_busy_timeout(connection.db, Int32(busyTimeout.milliseconds))
+        for sql in keptSchemas { try execute(sql) }
     }
 
     /// Runs one or more statements without results (schema, pragmas).
@@ -117,6 +158,8 @@ public final class SQLiteDatabase {
 final class SQLiteConnection {
     let db: OpaquePointer
     let path: String
+    /// Closed early by `SQLiteDatabase.reopen` (its statements are gone by then).
+    var closed = false
 
     init(path: String, mode: SQLiteDatabase.Mode) throws(SQLiteError) {
         var db: OpaquePointer?
@@ -134,6 +177,6 @@ final class SQLiteConnection {
     }
 
     deinit {
-        sqlite3_close_v2(db)
+        if !closed { sqlite3_close_v2(db) }
     }
 }

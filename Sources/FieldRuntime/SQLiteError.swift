@@ -36,6 +36,8 @@ public struct SQLiteError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// True when the disk or the file's page limit is full (`SQLITE_FULL`).
     public var isFull: Bool { code == SQLITE_FULL }
+    /// True when another connection holds the lock (`SQLITE_BUSY`, `SQLITE_LOCKED`).
+    public var isBusy: Bool { code == SQLITE_BUSY || code == SQLITE_LOCKED }
     /// True when the file is damaged (`SQLITE_CORRUPT`, `SQLITE_NOTADB`).
     public var isCorrupt: Bool { code == SQLITE_CORRUPT || code == SQLITE_NOTADB }
 

@@ -1,4 +1,5 @@
 import FieldCore
+import Synchronization
 
 /// The thread that owns one SQLite connection (DESIGN rule 2). Every statement on the file runs
 /// here, in the order it was submitted, never on the Swift concurrency pool; callers either
@@ -12,6 +13,7 @@ public final class SQLiteWorker: Sendable {
     /// The database file.
     public let path: String
     private let jobs = BlockingQueue<Job>()
+    private let timers = Timers()
     private let thread: WorkerThread
     private let identity = UplinkThreadIdentity()
 
@@ -21,7 +23,7 @@ public final class SQLiteWorker: Sendable {
     public init(path: String, name: String = "sqlite", setUp: @escaping @Sendable (SQLiteDatabase) throws(SQLiteError) -> Void = { _ in }) throws(SQLiteError) {
         self.path = path
         let opened = BlockingQueue<Result<Void, SQLiteError>>()
-        let (jobs, identity) = (self.jobs, self.identity)
+        let (jobs, identity, timers) = (self.jobs, self.identity, self.timers)
         do {
             thread = try WorkerThread(name: name) {
                 identity.claim()
@@ -35,7 +37,22 @@ public final class SQLiteWorker: Sendable {
                     return
                 }
                 opened.push(.success(()))
-                while let job = jobs.pop(until: .max) { job(db) }
+                while true {
+                    let next = timers.list.withLock { $0.map(\.due).min() } ?? .max
+                    if let job = jobs.pop(until: next) {
+                        job(db)
+                        continue
+                    }
+                    let now = monotonicMilliseconds()
+                    // No job before the deadline: a timer is due, or the queue was closed.
+                    guard now >= next else { break }
+                    let due = timers.list.withLock { t in
+                        defer { t.removeAll { $0.due <= now } }
+                        return t.filter { $0.due <= now }.map(\.job)
+                    }
+                    for job in due { job(db) }
+                }
+                db.close()
             }
         } catch {
             throw SQLiteError(code: 1, message: error.description, path: path)
@@ -57,6 +74,15 @@ public final class SQLiteWorker: Sendable {
     @discardableResult
     public func submit(_ job: @escaping Job) -> Bool {
         jobs.push(job)
+    }
+
+    /// Runs `job` on the worker once `delay` has passed (retries with backoff, periodic work);
+    /// dropped when the worker closes first.
+    public func submit(after delay: Duration, _ job: @escaping Job) {
+        let due = monotonicMilliseconds() + max(0, delay.milliseconds)
+        timers.list.withLock { $0.append((due, job)) }
+        // Wakes the loop so it waits until the new deadline, not an older, later one.
+        jobs.push { _ in }
     }
 
     /// Runs `job` on the worker and waits for it, blocking the calling thread. For callers on
@@ -85,4 +111,9 @@ public final class SQLiteWorker: Sendable {
         jobs.close()
         if !isCurrent { thread.join() }
     }
+}
+
+/// The jobs a worker runs at a time (`SQLiteWorker.submit(after:)`), shared with its thread.
+private final class Timers: Sendable {
+    let list = Mutex<[(due: Int64, job: SQLiteWorker.Job)]>([])
 }

@@ -116,6 +116,8 @@ public struct UplinkEncoder: Sendable {
             v["outbox.depth"] = .number(Double(o.totalDepth))
             v["outbox.bytes"] = .number(Double(o.bytes))
             v["outbox.fill"] = .number((Double(o.bytes) / Double(max(o.maxBytes, 1)) * 1000).rounded() / 1000)
+            v["outbox.memory"] = .number(Double(o.memory))
+            v["outbox.diskFull"] = .bool(o.diskFull)
             for (kind, name) in [(OutboxClass.alarm, "alarms"), (.command, "commands"), (.telemetry, "telemetry")] {
                 v["outbox.\(name)"] = .number(Double(o.depth[kind] ?? 0))
                 v["outbox.dropped.\(name)"] = .number(Double(o.dropped[kind] ?? 0))

@@ -12,7 +12,7 @@ import Foundation
 /// 3. `plan`: requests per poll cycle on the demo site, coalesced vs one request per point.
 enum RuntimeBenchmark {
     static let help = """
-    usage: fieldbench runtime [tcp] [rtu] [plan] [OPTIONS]     (no part: all three)
+    usage: fieldbench runtime [tcp] [rtu] [plan] [wear] [OPTIONS]     (no part: tcp, rtu and plan)
 
       tcp   fieldgate run polling N devices × R registers over Modbus TCP: CPU share of one core, RSS
             --devices N (100)  --registers R (10)  --interval D (1s)  --endpoints E (1: all on one endpoint)
@@ -21,6 +21,9 @@ enum RuntimeBenchmark {
             --rtu-devices N (8)  --rtu-registers LIST (10)  --rtu-interval D (50ms)  --rtu-warmup S (5)  --rtu-seconds S (20)
       plan  requests per poll cycle, coalesced vs one per point
             --site FILE (simulator/sites/demo.json)
+      wear  bytes fieldgate run writes to its state partition per day (/proc/PID/io write_bytes), uplink to a local mosquitto
+            --wear-devices N (100)  --wear-registers R (20)  --wear-interval D (1s)  --wear-warmup S (30)  --wear-seconds S (600)
+            --broker up|down (up)      (not part of the default run: it takes ten minutes)
 
       --fieldgate PATH   the gateway binary (default: the fieldgate next to fieldbench; build both with -c release)
     """
@@ -32,14 +35,15 @@ enum RuntimeBenchmark {
     static func run(_ arguments: [String]) throws {
         let parsed = try ParsedArguments(arguments, valued: ["devices", "registers", "interval", "endpoints", "warmup", "seconds",
                                                              "rtu-devices", "rtu-registers", "rtu-interval", "rtu-warmup", "rtu-seconds",
-                                                             "site", "fieldgate"],
+                                                             "site", "fieldgate", "wear-devices", "wear-registers", "wear-interval",
+                                                             "wear-warmup", "wear-seconds", "broker"],
                                          flags: ["help"])
         if parsed.flags.contains("help") {
             print(help)
             return
         }
         let parts = parsed.positionals.isEmpty ? ["tcp", "rtu", "plan"] : parsed.positionals
-        for p in parts where !["tcp", "rtu", "plan"].contains(p) { throw UsageError("unknown part \"\(p)\"\n\n\(help)") }
+        for p in parts where !["tcp", "rtu", "plan", "wear"].contains(p) { throw UsageError("unknown part \"\(p)\"\n\n\(help)") }
         let o = parsed.options
         for (i, part) in parts.enumerated() {
             if i > 0 { print("") }
@@ -59,6 +63,14 @@ enum RuntimeBenchmark {
                                    warmUp: try SimBenchmark.number(o["rtu-warmup"] ?? "5", "--rtu-warmup", allowZero: true),
                                    seconds: try SimBenchmark.number(o["rtu-seconds"] ?? "20", "--rtu-seconds"),
                                    fieldgate: try fieldgatePath(o["fieldgate"])))
+            case "wear":
+                guard ["up", "down"].contains(o["broker"] ?? "up") else { throw UsageError("--broker: up or down") }
+                try wear(WearOptions(devices: try ModbusBenchmark.positive(o["wear-devices"] ?? "100", "--wear-devices"),
+                                     registers: try registerCount(o["wear-registers"] ?? "20", "--wear-registers"),
+                                     interval: try duration(o["wear-interval"] ?? "1s", "--wear-interval"),
+                                     warmUp: try SimBenchmark.number(o["wear-warmup"] ?? "30", "--wear-warmup", allowZero: true),
+                                     seconds: try SimBenchmark.number(o["wear-seconds"] ?? "600", "--wear-seconds"),
+                                     brokerUp: (o["broker"] ?? "up") == "up", fieldgate: try fieldgatePath(o["fieldgate"])))
             default:
                 try plan(sitePath: o["site"] ?? repositoryRoot + "/simulator/sites/demo.json")
             }

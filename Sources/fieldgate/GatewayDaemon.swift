@@ -19,8 +19,12 @@ enum GatewayDaemon {
         Supervisor.blockSignals()
         let log = Logger("main")
         if let problem = StateDirectory.prepare(stateDirectory) {
-            writeStandardError("fieldgate: state directory \(stateDirectory): \(problem)\n")
-            return 1
+            writeStandardError("fieldgate: state directory \(stateDirectory): \(problem.message)\n")
+            // A file where the directory should be is a broken installation: say so and stop. A
+            // directory that cannot be made (read-only or full disk) is not a reason to stop
+            // monitoring: the outbox falls back to memory (below) and a gateway alarm says so.
+            if problem.isFile { return 1 }
+            log.error("state directory \(stateDirectory): \(problem.message)")
         }
         let configuration: GatewayConfiguration
         do {
@@ -30,15 +34,14 @@ enum GatewayDaemon {
             return 1
         }
         let site = configuration.site
-        let outbox: Outbox
-        do {
-            outbox = try Outbox(storage: site.storage, stateDirectory: stateDirectory)
-        } catch {
-            writeStandardError("fieldgate: not starting: cannot open the outbox: \(error)\n")
-            return 1
-        }
+        guard let (outbox, storageTrouble) = openOutbox(site.storage, stateDirectory: stateDirectory) else { return 1 }
         let audit = openAuditLog(outbox)
-        let sink = OutboxSink(audit: audit)
+        let settings = UplinkSettings.resolve(site: site.uplink, override: mqtt)
+        let identity = UplinkIdentity(site: site)
+        let encoder = settings.map { UplinkEncoder(topics: UplinkTopics(prefix: $0.topicPrefix, gateway: identity.gateway), identity: identity) }
+        let sink = OutboxSink(audit: audit, outbox: outbox, encoder: encoder)
+        outbox.onIncident { sink.gatewayAlarm($0.kind.rawValue, $0.message) }
+        if let storageTrouble { sink.gatewayAlarm("storage-unavailable", storageTrouble) }
         let gateway: Gateway
         do {
             gateway = try Gateway(configuration: configuration, stateDirectory: stateDirectory, factories: BuiltinApps.factories,
@@ -47,7 +50,7 @@ enum GatewayDaemon {
             writeStandardError("fieldgate: not starting: \(error)\n")
             return 1
         }
-        let uplink = startUplink(gateway: gateway, outbox: outbox, sink: sink, override: mqtt)
+        let uplink = startUplink(gateway: gateway, settings: settings, outbox: outbox, sink: sink)
         let monitor = RuntimeUplinkMonitor(uplink: uplink, outbox: outbox,
                                            configured: (mqtt ?? site.uplink?.url).map(\.description))
         gateway.setStatusProvider { monitor.json }
@@ -89,6 +92,25 @@ enum GatewayDaemon {
         return exit == .restart ? 75 : 0
     }
 
+    /// The outbox in the state directory. When the file cannot be opened at all (the directory is
+    /// missing or read-only, an I/O error), an outbox in memory, so alarms are kept (in memory and
+    /// in the log) and sent while the gateway runs; the reason, for a gateway alarm. A damaged
+    /// file is not such a case: the outbox replaces it itself. Nil only when not even memory works.
+    private static func openOutbox(_ storage: StorageConfig, stateDirectory: String) -> (Outbox, String?)? {
+        do {
+            return (try Outbox(storage: storage, stateDirectory: stateDirectory), nil)
+        } catch {
+            let problem = "cannot open the outbox: \(error); alarms and readings are kept in memory and in the log until the gateway restarts with the disk back"
+            Logger("outbox").error(problem)
+            do {
+                return (try Outbox(path: ":memory:", maxBytes: storage.maxBytes), problem)
+            } catch {
+                writeStandardError("fieldgate: not starting: cannot open the outbox, not even in memory: \(error)\n")
+                return nil
+            }
+        }
+    }
+
     /// The audit trail in the state database, written by the outbox's writer thread (one writer
     /// per file). Without it the gateway still runs; changes are then only logged.
     private static func openAuditLog(_ outbox: Outbox) -> AuditLog? {
@@ -101,10 +123,11 @@ enum GatewayDaemon {
     }
 
     /// Connects to the platform when the site or `--mqtt` names a broker. An uplink that cannot
-    /// start (an unreadable TLS file) is logged: the gateway runs on, storing for later.
-    private static func startUplink(gateway: Gateway, outbox: Outbox, sink: OutboxSink, override: MQTTURL?) -> Uplink? {
+    /// start (an unreadable TLS file, a topic libmosquitto refuses) is logged and raised as a
+    /// gateway alarm: the gateway runs on, storing for later.
+    private static func startUplink(gateway: Gateway, settings: UplinkSettings?, outbox: Outbox, sink: OutboxSink) -> Uplink? {
         let site = gateway.configuration.site
-        guard let settings = UplinkSettings.resolve(site: site.uplink, override: override) else {
+        guard let settings else {
             Logger("uplink").notice("no uplink configured: readings and alarms stay on the gateway")
             return nil
         }
@@ -118,6 +141,7 @@ enum GatewayDaemon {
             return uplink
         } catch {
             Logger("uplink").error("cannot start the uplink to \(settings.url): \(error)")
+            sink.gatewayAlarm("uplink-unavailable", "the uplink to \(settings.url) cannot start: \(error); records wait in the outbox")
             return nil
         }
     }

@@ -6,15 +6,22 @@ import Synchronization
 
 /// The engine's results on their way out: alarm events durable in the outbox before the engine
 /// goes on, telemetry batched into it, and the platform's and local API's commands in the audit
-/// trail (the console audits its own).
+/// trail (the console audits its own). The outbox takes them whether or not the uplink could
+/// start: an uplink that cannot start is a gateway alarm, and the records wait for it.
 final class OutboxSink: EngineSink {
     private let uplink = Mutex<(uplink: Uplink, points: PointTable)?>(nil)
     /// Points whose unit has been considered for the attributes.
     private let announced = Mutex<Set<PointRef>>([])
     private let auditLog: AuditLog?
+    /// The outbox and the encoder of the configured uplink; nil without an uplink configured
+    /// (nothing is stored for a platform there is none of).
+    private let store: (outbox: Outbox, encoder: UplinkEncoder)?
     private let log = Logger("alarms")
 
-    init(audit: AuditLog?) { auditLog = audit }
+    init(audit: AuditLog?, outbox: Outbox, encoder: UplinkEncoder?) {
+        auditLog = audit
+        store = encoder.map { (outbox, $0) }
+    }
 
     /// Connects the sink to the uplink once it exists (it needs the gateway for its commands),
     /// and to the point table the units of derived values come from.
@@ -22,17 +29,31 @@ final class OutboxSink: EngineSink {
 
     func alarm(_ event: AlarmEvent) {
         log.notice("\(event.kind.rawValue) \(event.id) [\(event.severity.rawValue)] \(event.message)")
-        guard let u = uplink.withLock({ $0?.uplink }) else { return }
+        guard let (outbox, encoder) = store else { return }
         do throws(OutboxError) {
-            try u.publishAndWait(alarm: event)
+            try outbox.appendAndWait(encoder.alarm(event), as: .alarm)
         } catch {
-            // The outbox could not store it: the event is in the log above; say loudly why.
+            // The outbox could not keep it: the event is in the log above; say loudly why.
             log.error("alarm \(event.id) \(event.kind.rawValue) not stored for the platform: \(error)")
         }
     }
 
+    /// Raises an alarm of the gateway itself (`gateway/<type>`: the outbox recovered from a
+    /// damaged file, the uplink cannot start). Never waits: callable from the outbox's thread.
+    func gatewayAlarm(_ type: String, _ message: String) {
+        let event = AlarmEvent(kind: .raise, id: AlarmID(device: "gateway", type: type), severity: .major,
+                               time: SystemClock().now(), value: nil, message: message)
+        log.notice("\(event.kind.rawValue) \(event.id) [\(event.severity.rawValue)] \(event.message)")
+        guard let (outbox, encoder) = store else { return }
+        outbox.post(encoder.alarm(event), as: .alarm, durable: true)
+    }
+
     func telemetry(_ readings: [(PointRef, Reading)]) {
-        guard let (u, points) = uplink.withLock({ $0 }) else { return }
+        guard let (u, points) = uplink.withLock({ $0 }) else {
+            // No uplink running: the readings wait in the outbox like the alarms.
+            if let (outbox, encoder) = store, let m = encoder.telemetry(TelemetrySample.samples(readings)) { outbox.post([m]) }
+            return
+        }
         announceUnits(of: readings, from: points, to: u)
         u.publish(telemetry: TelemetrySample.samples(readings))
     }
@@ -105,6 +126,7 @@ struct RuntimeUplinkMonitor: UplinkMonitor {
                 "pending": .number(Double(stats.depth.values.reduce(0, +))),
                 "bytes": .number(Double(stats.bytes)), "maxBytes": .number(Double(stats.maxBytes)),
                 "dropped": .number(Double(stats.dropped.values.reduce(0, +))), "inFlight": .number(Double(stats.inFlight)),
+                "memory": .number(Double(stats.memory)), "diskFull": .bool(stats.diskFull),
             ]
         }
         return o

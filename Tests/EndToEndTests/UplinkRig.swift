@@ -57,11 +57,16 @@ final class UplinkRig: @unchecked Sendable {
     }
 
     /// Starts broker, observer, simulator and gateway, and returns once the gateway has every
-    /// Modbus device online and its uplink connected.
-    static func start() async throws -> UplinkRig {
+    /// Modbus device online and its uplink connected. `prepare` gets the gateway's state
+    /// directory, made and empty, before the gateway starts (a test mounts a small partition there).
+    /// `adjust` changes the site file after the rig's own changes.
+    static func start(adjust: (inout [String: Any]) -> Void = { _ in }, prepare: (String) throws -> Void = { _ in }) async throws -> UplinkRig {
         let directory = try TemporaryDirectory("fg-uplink")
         let sitePath = directory.file("site.json")
-        try EndToEndRig.writeDemoSite(to: sitePath) { shortDelays(&$0) }
+        try EndToEndRig.writeDemoSite(to: sitePath) { site in
+            shortDelays(&site)
+            adjust(&site)
+        }
         let simDir = directory.file("sim")
         let (site, _) = try SiteFiles.load(sitePath: sitePath, stateDirectory: simDir, environment: ["FIELDGATE_BOARDS": TestSupport.boards])
 
@@ -79,6 +84,8 @@ final class UplinkRig: @unchecked Sendable {
             throw ChildProcessError("fieldsim run did not come up:\n\(simulator.logTail())")
         }
         let control = try ControlClient(path: simDir + "/control.sock")
+        try FileManager.default.createDirectory(atPath: directory.file("gw"), withIntermediateDirectories: true)
+        try prepare(directory.file("gw"))
         let gateway = try await startGateway(sitePath: sitePath, directory: directory, start: 1, broker: broker)
         let rig = UplinkRig(directory: directory, sitePath: sitePath, site: site, broker: broker, observer: observer,
                             control: control, simulator: simulator, gateway: gateway, api: try GatewayClient(stateDirectory: gateway.stateDirectory))

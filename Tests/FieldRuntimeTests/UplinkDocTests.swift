@@ -113,7 +113,7 @@ typealias CommandError = FieldRuntime.CommandError
         let h = GatewayHealth(time: UplinkDocTests.t0, uptime: .seconds(86400),
                               buses: [BusHealth(name: "rs485-1", utilisation: 0.42, transactions: 1_203_344, errors: 17)],
                               devices: [DeviceHealth(id: "hydrant-main", online: true, errors: 2), DeviceHealth(id: "lamp-1", online: false, errors: 15)],
-                              outbox: OutboxStats(depth: [.telemetry: 12], bytes: 9600, maxBytes: 1 << 20, dropped: [.telemetry: 340]),
+                              outbox: OutboxStats(depth: [.telemetry: 12], bytes: 9600, maxBytes: 1 << 20, dropped: [.telemetry: 340], memory: 12),
                               uplink: UplinkStatus(broker: "mqtt://iot.example.cn:1883", reconnects: 3, rpcReceived: 5, rpcRejected: 1))
         expect(UplinkDocTests.encoder.health(h), is: "health")
     }
