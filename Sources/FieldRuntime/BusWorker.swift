@@ -276,6 +276,13 @@ public final class BusWorker: Sendable {
         }
     }
 
+    /// A late answer was thrown away before a request: name the device that sent it, since its
+    /// lateness is what its bus-mates would otherwise pay for.
+    fileprivate func discardedLateAnswer(_ late: LateAnswer) {
+        let device = units.withLock { u in u.current.first { $0.value == late.unit }?.key }
+        log.warning("discarded \(late.bytes) bytes that came after unit \(late.unit)\(device.map { " (\($0))" } ?? "") had timed out: it answers later than responseTimeout; the late answer was not taken for the next request")
+    }
+
     private func setOnline(_ device: String, _ online: Bool) {
         stats.withLock { _ = $0.devices.withValue(forKey: device) { $0.online = online } }
     }
@@ -436,6 +443,7 @@ public final class BusAccess: @unchecked Sendable {
             result = .failure(error)
         }
         let end = monotonicNanoseconds()
+        if let late = t.takeLateAnswer() { worker.discardedLateAnswer(late) }
         lastEndNanos = end
         if unit == 0 { lastEndNanos += UInt64(max(0, worker.busConfig.turnaround.nanoseconds)) }
         let micros = Int64((end - start) / 1000)
