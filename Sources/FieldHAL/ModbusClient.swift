@@ -169,7 +169,7 @@ public final class ModbusClient: ModbusTransport {
     public func writeCoil(unit: UInt8, address: UInt16, value: Bool) throws(ModbusError) {
         let request = ModbusRequest(.writeSingleCoil, unit: unit, address: address, count: 1)
         try request.check(bus: bus, units: units)
-        if isRTU, request.isBroadcast {
+        if request.isBroadcast {
             return try broadcast(request, pdu: [unit, request.function.rawValue] + address.bigEndianBytes + [value ? 0xFF : 0x00, 0x00])
         }
         try perform(request) { (c) throws(ModbusContext.Failure) in try c.writeBit(address: address, value: value) }
@@ -178,7 +178,7 @@ public final class ModbusClient: ModbusTransport {
     public func writeRegister(unit: UInt8, address: UInt16, value: UInt16) throws(ModbusError) {
         let request = ModbusRequest(.writeSingleRegister, unit: unit, address: address, count: 1)
         try request.check(bus: bus, units: units)
-        if isRTU, request.isBroadcast {
+        if request.isBroadcast {
             return try broadcast(request, pdu: [unit, request.function.rawValue] + address.bigEndianBytes + value.bigEndianBytes)
         }
         try perform(request) { (c) throws(ModbusContext.Failure) in try c.writeRegister(address: address, value: value) }
@@ -187,7 +187,7 @@ public final class ModbusClient: ModbusTransport {
     public func writeCoils(unit: UInt8, address: UInt16, values: [Bool]) throws(ModbusError) {
         let request = ModbusRequest(.writeMultipleCoils, unit: unit, address: address, count: values.count)
         try request.check(bus: bus, units: units)
-        if isRTU, request.isBroadcast {
+        if request.isBroadcast {
             var packed = [UInt8](repeating: 0, count: (values.count + 7) / 8)
             for (i, on) in values.enumerated() where on { packed[i / 8] |= 1 << UInt8(i % 8) }
             let head = [unit, request.function.rawValue] + address.bigEndianBytes + UInt16(values.count).bigEndianBytes
@@ -202,7 +202,7 @@ public final class ModbusClient: ModbusTransport {
     public func writeRegisters(unit: UInt8, address: UInt16, values: [UInt16]) throws(ModbusError) {
         let request = ModbusRequest(.writeMultipleRegisters, unit: unit, address: address, count: values.count)
         try request.check(bus: bus, units: units)
-        if isRTU, request.isBroadcast {
+        if request.isBroadcast {
             let head = [unit, request.function.rawValue] + address.bigEndianBytes + UInt16(values.count).bigEndianBytes
             return try broadcast(request, pdu: head + [UInt8(values.count * 2)] + values.flatMap(\.bigEndianBytes))
         }
