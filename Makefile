@@ -13,7 +13,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 # Which libgpiod API FieldHAL compiles against (Package.swift): 1.x here, 2.x on Debian 13.
 export FIELDGATE_LIBGPIOD ?= $(shell pkg-config --modversion libgpiod 2>/dev/null)
 
-.PHONY: deps build test scenarios demo bench release deb deb-test arm64 arm64-test arm64-compile clean fuzz
+.PHONY: deps venv build test scenarios demo bench release deb deb-test arm64 arm64-test arm64-compile clean fuzz
 
 deps:
 	@bash scripts/install-deps.sh
@@ -21,9 +21,18 @@ deps:
 build: deps
 	$(SWIFT) build
 
-test: deps
+# Test-only Python tools (an independent Modbus implementation for the interop tests), pinned;
+# the firmware never uses them.
+PYMODBUS ?= pymodbus==3.6.9
+venv: .venv/.installed
+.venv/.installed:
+	python3 -m venv .venv
+	.venv/bin/pip install --quiet "$(PYMODBUS)"
+	touch $@
+
+test: deps venv
 	$(SWIFT) build --build-tests
-	bash scripts/test.sh
+	FIELDGATE_INTEROP_REQUIRED=1 bash scripts/test.sh
 	.build/debug/fieldsim scenario --jobs 4 simulator/scenarios/*.json
 
 scenarios: deps

@@ -93,6 +93,12 @@ public struct AlarmRecord: Hashable, Sendable, Codable {
     public var acknowledgedBy: String?
 
     public var acknowledged: Bool { acknowledgedAt != nil }
+
+    public init(id: AlarmID, severity: Severity, active: Bool, raisedAt: Timestamp, valueAtRaise: PointValue?, message: String,
+                clearedAt: Timestamp? = nil, acknowledgedAt: Timestamp? = nil, acknowledgedBy: String? = nil) {
+        (self.id, self.severity, self.active, self.raisedAt, self.valueAtRaise) = (id, severity, active, raisedAt, valueAtRaise)
+        (self.message, self.clearedAt, self.acknowledgedAt, self.acknowledgedBy) = (message, clearedAt, acknowledgedAt, acknowledgedBy)
+    }
 }
 
 /// Every alarm that is active, or cleared but not yet acknowledged (the usual annunciator rule:
@@ -117,6 +123,11 @@ public struct AlarmTable: Sendable {
             if r.acknowledged { records[id] = nil } else { records[id] = r }
             return AlarmEvent(kind: .clear, id: id, severity: r.severity, time: now, value: value, message: r.message)
         }
+    }
+
+    /// Puts back alarms that were active before a restart (no events: the platform has them).
+    public mutating func restore(_ restored: [AlarmRecord]) {
+        for r in restored where r.active { records[r.id] = r }
     }
 
     /// Acknowledges alarm `id`; nil when there is no such alarm or it was already acknowledged.

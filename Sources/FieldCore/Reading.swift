@@ -156,6 +156,26 @@ private func isAlnum(_ c: UInt8) -> Bool {
 
 /// A number as people read it: integers without a fraction, others with up to 6 significant
 /// decimals and no trailing zeros.
+/// `v` rounded to 12 significant digits: arithmetic noise such as 229.10000000000002 (229.1) or
+/// a difference's 0.0004999999999999894 (0.0005) goes, while every digit a field sensor gives
+/// stays (an f32 has 7, a scaled 32-bit register 10); integers are left alone. For values the
+/// gateway computes (apps' derived values, alarm values), not for values read from a device
+/// (an f64 register means all its digits; `PointCodec` rounds those to the point's resolution).
+public func withoutBinaryNoise(_ v: Double) -> Double {
+    guard v.isFinite, v != 0, v != v.rounded() || abs(v) < 1 else { return v }
+    var magnitude = 0
+    var a = abs(v)
+    while a >= 10 { a /= 10; magnitude += 1 }
+    while a < 1 { a *= 10; magnitude -= 1 }
+    let places = 11 - magnitude
+    // Past 10^22 a power of ten is no longer exact, and the division below no longer rounds once.
+    guard places > 0, places <= 22 else { return v }
+    var f = 1.0
+    for _ in 0..<places { f *= 10 }
+    let r = (v * f).rounded() / f
+    return r.isFinite ? r : v
+}
+
 public func formatNumber(_ v: Double, decimals: Int = 6) -> String {
     guard v.isFinite else { return v.isNaN ? "nan" : (v < 0 ? "-inf" : "inf") }
     if v == v.rounded(), abs(v) < 1e18 { return String(Int64(v)) }

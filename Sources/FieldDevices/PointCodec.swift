@@ -13,6 +13,10 @@ struct PointCodec: Sendable {
     var range: ClosedRange<Double>?
     var loop: LoopLimits?
     var warmUpMilliseconds: Int64?
+    /// Decimal places of the value as read (before a loop maps it): the point's resolution.
+    var resolution: Int?
+    /// The site's or profile's `decimals`, applied to the final value (after a loop).
+    var decimals: Int?
 
     init(_ p: PointSpec) {
         type = p.type
@@ -24,16 +28,75 @@ struct PointCodec: Sendable {
         range = p.range
         loop = p.loop.map(LoopLimits.init)
         warmUpMilliseconds = p.warmUp?.milliseconds
+        decimals = p.decimals
+        resolution = p.decimals == nil && p.type.isInteger ? PointCodec.decimalPlaces(of: [p.scale, p.offset]) : nil
+    }
+
+    /// The decimal places that write `values` exactly (0.1 → 1, 0.025 → 3); nil past 9 (1/3).
+    static func decimalPlaces(of values: [Double]) -> Int? {
+        var places = 0
+        for v in values {
+            var p = 0
+            var scaled = v
+            while p <= 9, abs(scaled - scaled.rounded()) > 1e-6 {
+                p += 1
+                scaled = v * pow10(p)
+            }
+            guard p <= 9 else { return nil }
+            places = max(places, p)
+        }
+        return places
+    }
+
+    static func pow10(_ n: Int) -> Double {
+        var x = 1.0
+        for _ in 0..<n { x *= 10 }
+        return x
+    }
+
+    /// `v` rounded to `places` decimals, as the double nearest that decimal (so it prints as one).
+    static func rounded(_ v: Double, places: Int) -> Double {
+        let f = pow10(places)
+        let r = (v * f).rounded() / f
+        return r.isFinite ? r : v
+    }
+
+    /// The double nearest the shortest decimal that reads back as `f`: 49.98 for the float
+    /// 49.98 rather than its binary expansion 49.979999542236328.
+    static func shortest(_ f: Float) -> Double {
+        guard f.isFinite else { return Double(f) }
+        return Double(f.description) ?? Double(f)
     }
 
     /// The value (in the point's `unit`) held by registers from `start`.
     func value(_ registers: [UInt16], at start: Int) -> PointValue {
         if let field {
             let bits = (registers[start] & field.mask) >> field.shift
-            return type == .bool ? .bool(bits != 0) : .number(Double(bits) * scale + offset)
+            if type == .bool { return .bool(bits != 0) }
+            let n = Double(bits) * scale + offset
+            return .number(resolution.map { PointCodec.rounded(n, places: $0) } ?? n)
         }
         let pattern = RegisterCodec.pattern(registers, at: start, count: type.registerCount, order: order)
-        return type == .bool ? .bool(pattern != 0) : .number(RegisterCodec.number(pattern, as: type) * scale + offset)
+        if type == .bool { return .bool(pattern != 0) }
+        if type == .f32 {
+            let f = PointCodec.shortest(Float(bitPattern: UInt32(truncatingIfNeeded: pattern)))
+            // Scaled, a float keeps its 7 significant digits, not the product's noise.
+            return .number(scale == 1 && offset == 0 ? f : PointCodec.significant(f * scale + offset, digits: 7))
+        }
+        let n = RegisterCodec.number(pattern, as: type) * scale + offset
+        return .number(resolution.map { PointCodec.rounded(n, places: $0) } ?? n)
+    }
+
+    /// `v` rounded to `digits` significant digits.
+    static func significant(_ v: Double, digits: Int) -> Double {
+        guard v.isFinite, v != 0 else { return v }
+        var magnitude = 0
+        var a = abs(v)
+        while a >= 10 { a /= 10; magnitude += 1 }
+        while a < 1 { a *= 10; magnitude -= 1 }
+        let places = digits - 1 - magnitude
+        if places <= 0 { return v.rounded() }
+        return rounded(v, places: min(places, 15))
     }
 
     /// A freshly read value as a reading with its quality: loop bands, non-finite numbers, range,
@@ -56,6 +119,7 @@ struct PointCodec: Sendable {
             }
             if reading.quality == .good, let range, !range.contains(n) { reading.quality = .outOfRange }
         }
+        if let decimals, case .number(let n)? = reading.value { reading.value = .number(PointCodec.rounded(n, places: decimals)) }
         if let warmUpMilliseconds, let onlineSince, now.milliseconds - onlineSince.milliseconds < warmUpMilliseconds {
             reading.quality = worse(reading.quality, .warmingUp)
         }

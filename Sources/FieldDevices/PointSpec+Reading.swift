@@ -4,7 +4,7 @@ extension PointSpec {
     /// Reads one point of a profile's `points`, reporting every problem with its JSON path.
     /// With `base`, reads a site's override of that point: only how the value is scaled and
     /// judged may change (`description`, `wordOrder`, `scale`, `offset`, `unit`, `range`,
-    /// `deadband`, `priority`, `loop`, `statusFrom`, `warmUp`), never where it lives; the rest
+    /// `deadband`, `priority`, `loop`, `statusFrom`, `warmUp`, `decimals`), never where it lives; the rest
     /// comes from `base`. Unknown keys are reported by the caller's `finish()`.
     /// References to other points (`statusFrom`) are checked by the profile.
     static func read(_ o: JSONObjectReader, base: PointSpec? = nil) -> PointSpec? {
@@ -56,12 +56,13 @@ extension PointSpec {
         } ?? base?.statusFrom
         let warmUp = o.duration("warmUp", range: .milliseconds(1)...Duration.seconds(86_400)) ?? base?.warmUp
         let alias = base?.alias ?? o.bool("alias") ?? false
+        let decimals = o.int("decimals", range: 0...9) ?? base?.decimals
 
         guard let name, let table, let address, let access, let type else { return nil }
         let p = PointSpec(name: name, description: description, table: table, address: address, type: type, bits: bits,
                           wordOrder: wordOrder, scale: scale, offset: offset, unit: unit, access: access, range: range,
                           deadband: deadband, priority: priority, loop: loop, statusFrom: statusFrom, warmUp: warmUp,
-                          alias: alias)
+                          alias: alias, decimals: decimals)
         p.checkShape(o)
         return r.issues.count == before ? p : nil
     }
@@ -95,7 +96,7 @@ extension PointSpec {
             r.report(at("access"), "a\(table == .input ? "n" : "") \(table) cannot be written (only coils and holding registers can)")
         }
         if !isNumeric {
-            for key in ["scale", "offset", "range", "deadband", "loop", "unit"] where o.has(key) {
+            for key in ["scale", "offset", "range", "deadband", "loop", "unit", "decimals"] where o.has(key) {
                 r.report(at(key), "\"\(key)\" applies to numbers, not to a bool point")
             }
         }

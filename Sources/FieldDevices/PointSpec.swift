@@ -36,12 +36,15 @@ public struct PointSpec: Sendable, Hashable {
     public var warmUp: Duration?
     /// The point deliberately shares registers with another point (a second view of the same data).
     public var alias: Bool
+    /// Decimal places its values are rounded to (0–9); nil: the resolution `scale` and `offset`
+    /// give an integer register (`scale` 0.1 → 1), and an f32's shortest decimal form.
+    public var decimals: Int?
 
     public init(name: String, description: String = "", table: RegisterTable, address: Int, type: ValueType,
                 bits: BitField? = nil, wordOrder: WordOrder = .abcd, scale: Double = 1, offset: Double = 0,
                 unit: String = "", access: PointAccess = .read, range: ClosedRange<Double>? = nil,
                 deadband: Double = 0, priority: PointPriority = .normal, loop: CurrentLoop? = nil,
-                statusFrom: StatusSource? = nil, warmUp: Duration? = nil, alias: Bool = false) {
+                statusFrom: StatusSource? = nil, warmUp: Duration? = nil, alias: Bool = false, decimals: Int? = nil) {
         self.name = name
         self.description = description
         self.table = table
@@ -60,6 +63,7 @@ public struct PointSpec: Sendable, Hashable {
         self.statusFrom = statusFrom
         self.warmUp = warmUp
         self.alias = alias
+        self.decimals = decimals
     }
 
     /// Registers (or coils) the point occupies.
@@ -124,6 +128,7 @@ public enum ValueType: String, Sendable, Hashable, CaseIterable {
     }
 
     public var isFloat: Bool { self == .f32 || self == .f64 }
+    public var isInteger: Bool { self != .bool && !isFloat }
 }
 
 /// The order of a multi-register value's bytes on the wire, named by where the value's bytes

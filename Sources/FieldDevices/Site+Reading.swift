@@ -178,6 +178,8 @@ extension Site {
             if let bus = buses[busName] {
                 if let address, bus.isRTU, !(1...247).contains(address) {
                     r.report(o.path.key("address"), "\(address) is not a unit address on an RTU bus (expected 1…247; 0 is broadcast)")
+                } else if let address, !bus.isRTU, (248...254).contains(address) {
+                    r.report(o.path.key("address"), "\(address) is not a usable unit id on Modbus TCP (expected 0 or 255 for the device itself, 1…247 behind a TCP-to-RTU gateway)")
                 }
             } else {
                 r.report(o.path.key("bus"), "no bus named \"\(busName)\" (buses: \(buses.keys.sorted().joined(separator: ", ")))")
@@ -201,8 +203,11 @@ extension Site {
             }
             return n
         }
-        let interval = o.duration("telemetryInterval", range: .zero...Duration.seconds(3600))
-        return StorageConfig(path: path, maxBytes: size ?? 32 << 20, telemetryInterval: interval ?? .seconds(5))
+        // The engine cuts telemetry on its 1 s tick: a shorter interval could not be honoured.
+        let interval = o.duration("telemetryInterval", range: Duration.seconds(1)...Duration.seconds(3600))
+        let mode = o.enumeration("telemetry", TelemetryMode.self)
+        return StorageConfig(path: path, maxBytes: size ?? 32 << 20, telemetryInterval: interval ?? .seconds(5),
+                             telemetryMode: mode ?? .every)
     }
 
     private static func readUplink(_ o: JSONObjectReader) -> UplinkConfig? {
@@ -233,9 +238,10 @@ extension Site {
             return TLSConfig(caFile: ca, certFile: cert, keyFile: key)
         }
         let allowRegisters = o.bool("allowRegisterRPC") ?? false
+        let sole = o.bool("soleGateway") ?? false
         guard let url else { return nil }
         return UplinkConfig(url: url, clientID: clientID, topicPrefix: prefix, keepalive: keepalive, tls: tls,
-                            allowRegisterRPC: allowRegisters)
+                            allowRegisterRPC: allowRegisters, soleGateway: sole)
     }
 
     private static func readConsole(_ o: JSONObjectReader) -> ConsoleConfig? {

@@ -119,8 +119,22 @@ public struct StorageConfig: Sendable, Hashable {
     public var path: String?
     /// The outbox's bound: when full, the oldest telemetry goes first.
     public var maxBytes: Int
-    /// How often telemetry is batched into one outbox row (spares flash).
+    /// How often telemetry is batched into one outbox row (spares flash); 1 s to 1 h.
     public var telemetryInterval: Duration
+    /// Which samples go to the platform (docs/configuration.md, `storage.telemetry`).
+    public var telemetryMode: TelemetryMode = .every
+}
+
+/// Which of the polled samples the uplink sends (`storage.telemetry`).
+public enum TelemetryMode: String, Sendable, Hashable, CaseIterable {
+    /// Every polled sample, each with its own time: nothing is lost between two batches.
+    case every
+    /// Every sample that moved beyond its point's deadband (or changed quality) since the last
+    /// one sent, each with its own time.
+    case changes
+    /// Decimated: per `telemetryInterval`, the latest reading of each point that changed beyond
+    /// its deadband; the samples in between are not sent.
+    case latest
 }
 
 /// The MQTT connection to the city IoT platform.
@@ -133,6 +147,9 @@ public struct UplinkConfig: Sendable, Hashable {
     public var tls: TLSConfig?
     /// Register reads/writes over RPC are refused unless enabled.
     public var allowRegisterRPC: Bool
+    /// This gateway is the only one on its topic prefix: a command for a device named after
+    /// another gateway is answered `not-found` rather than left to that gateway.
+    public var soleGateway: Bool = false
 }
 
 /// `mqtt[s]://[user:pass@]host:port`.

@@ -17,11 +17,13 @@ import Musl
 /// - TCP: a lost connection, or an answer that leaves the byte stream out of step (invalid frame),
 ///   closes the connection and the next request reconnects. A read that finds the connection lost
 ///   reconnects and is sent once more; a write (0x17 included) is not repeated (the caller decides).
-/// - RTU: after any failed request the port is flushed, so a late or garbled answer is not taken
-///   for the next one; frames are kept at least t3.5 (`ModbusRTUSettings.frameGap`) apart. A
-///   serial device that went away (a USB adapter unplugged) is reopened by the next request.
-/// - Both: after a timeout the link is flushed; if an answer still arrives later, the next
-///   request sees an invalid frame and (on TCP) reconnects.
+/// - RTU: after any failed request the port is flushed at once and again right before the next
+///   request, so an answer that was still on its way when the request timed out is thrown away
+///   (and reported by `takeLateAnswer`) instead of being taken for the next device's answer;
+///   frames are kept at least t3.5 (`ModbusRTUSettings.frameGap`) apart. A serial device that
+///   went away (a USB adapter unplugged) is reopened by the next request.
+/// - TCP: after a timeout the socket is drained before the next request too; an answer that
+///   arrives later still (its transaction id is not the next one's) closes the connection.
 /// - Writes to unit 0 are broadcasts: sent without waiting for an answer; the next request waits
 ///   `ModbusTimeouts.broadcastTurnaround` so every device has acted on it, and on TCP discards any
 ///   answer a gateway sent anyway.
@@ -40,6 +42,9 @@ public final class ModbusClient: ModbusTransport {
     private var currentUnit: UInt8?
     private var quietUntil: UInt64 = 0  // monotonic ns before which the next frame may not start
     private var drainBeforeNext = false
+    /// The unit of the last request that failed without a clean answer: a late answer's sender.
+    private var failedUnit: UInt8?
+    private var lateAnswer: LateAnswer?
     private var lost = false
     /// The storage of the last registers read. A poll loop drops each answer before the next
     /// read, so the next read fills the same storage instead of allocating; an answer the caller
@@ -93,6 +98,11 @@ public final class ModbusClient: ModbusTransport {
     public func close() {
         context.close()
         lost = false
+    }
+
+    public func takeLateAnswer() -> LateAnswer? {
+        defer { lateAnswer = nil }
+        return lateAnswer
     }
 
     /// Changes the response, byte and broadcast timeouts for the following requests.
@@ -255,8 +265,11 @@ public final class ModbusClient: ModbusTransport {
         if !context.isOpen { try open() }
         if quietUntil != 0 { waitUntilQuiet() }
         if drainBeforeNext {
+            let late = context.pendingInput()
+            if late > 0, let failedUnit { lateAnswer = LateAnswer(unit: failedUnit, bytes: late) }
             context.flush()
             drainBeforeNext = false
+            failedUnit = nil
         }
     }
 
@@ -286,7 +299,13 @@ public final class ModbusClient: ModbusTransport {
         case .badCRC where !isRTU, .invalidFrame where !isRTU:
             // The TCP byte stream is out of step with the transaction ids: start a fresh one.
             closeAfterFailure()
-        case .timeout, .badCRC, .invalidFrame, .exception, .overLimit, .invalidArgument:
+        case .timeout, .badCRC, .invalidFrame:
+            // The answer may still be on its way: flush now and once more right before the next
+            // request (which may be to another device), so it cannot be taken for that answer.
+            context.flush()
+            drainBeforeNext = true
+            failedUnit = request.unit
+        case .exception, .overLimit, .invalidArgument:
             context.flush()
         }
         if isRTU { quietUntil = monotonicNanoseconds() + frameGap }

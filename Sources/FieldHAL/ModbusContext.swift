@@ -100,6 +100,15 @@ final class ModbusContext {
         if isOpen { modbus_flush(handle) }
     }
 
+    /// How many received bytes wait unread on the port or socket (FIONREAD); 0 when closed.
+    func pendingInput() -> Int {
+        guard isOpen else { return 0 }
+        let fd = modbus_get_socket(handle)
+        guard fd >= 0 else { return 0 }
+        var count: Int32 = 0
+        return ioctl(fd, UInt(FIONREAD), &count) == 0 ? Int(count) : 0
+    }
+
     func setTimeouts(_ t: ModbusTimeouts) throws(Failure) {
         let r = t.response.secondsAndMicroseconds
         try check(modbus_set_response_timeout(handle, r.seconds, r.microseconds), "modbus_set_response_timeout")

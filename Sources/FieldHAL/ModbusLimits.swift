@@ -15,6 +15,10 @@ public enum ModbusLimits {
     public static let broadcastUnit: UInt8 = 0
     /// Unit addresses on a serial line: 1–247, plus 0 for broadcast.
     public static let serialUnits: ClosedRange<UInt8> = 0...247
-    /// Unit identifiers on Modbus TCP: 0–255 (255 is the TCP guide's "the server itself").
+    /// Unit identifiers on Modbus TCP: 0–255. 0 and 255 are the TCP guide's "the server itself"
+    /// (no routing; 0 is no broadcast on TCP), 1–247 the serial units behind a TCP-to-RTU gateway.
     public static let tcpUnits: ClosedRange<UInt8> = 0...255
+    /// TCP unit ids libmodbus 3.1 cannot send (`modbus_set_slave` takes 0–247 and 255 only);
+    /// no device or gateway is known to use them.
+    public static let tcpUnitsLibmodbusRefuses: ClosedRange<UInt8> = 248...254
 }

@@ -28,7 +28,8 @@ public struct ModbusRequest: Sendable, Hashable {
                     errno: errno, call: call, detail: detail)
     }
 
-    /// Whether unit 0 makes this a broadcast: a write that nobody answers.
+    /// Whether unit 0 makes this a broadcast on a serial line: a write that nobody answers.
+    /// (On Modbus TCP unit 0 is the server itself and answers like any other.)
     public var isBroadcast: Bool { unit == ModbusLimits.broadcastUnit && !function.reads }
 
     /// Checks the request against the protocol's limits.
@@ -42,7 +43,11 @@ public struct ModbusRequest: Sendable, Hashable {
         guard units.contains(unit) else {
             throw error(.invalidArgument, bus: bus, detail: "unit \(unit) outside \(units.lowerBound)–\(units.upperBound)")
         }
-        if unit == ModbusLimits.broadcastUnit && function.reads {
+        let tcp = units == ModbusLimits.tcpUnits
+        if tcp, ModbusLimits.tcpUnitsLibmodbusRefuses.contains(unit) {
+            throw error(.invalidArgument, bus: bus, detail: "unit \(unit): libmodbus sends TCP unit ids 0–247 and 255 only")
+        }
+        if !tcp, unit == ModbusLimits.broadcastUnit && function.reads {
             throw error(.invalidArgument, bus: bus, detail: "unit 0 is the broadcast address: writes only, nobody answers a read")
         }
         try checkRange(address: address, count: count, limit: readOrWriteLimit, verb: function.reads ? "read" : "write", bus: bus)

@@ -34,6 +34,21 @@ public protocol ModbusTransport: AnyObject {
     /// from `readAddress`, in one transaction.
     func writeAndReadRegisters(unit: UInt8, writeAddress: UInt16, values: [UInt16],
                                readAddress: UInt16, readCount: Int) throws(ModbusError) -> [UInt16]
+    /// The bytes of a late answer the transport discarded before its last request, and the unit
+    /// whose failed request they most likely answered; nil when there were none. Reading clears it.
+    func takeLateAnswer() -> LateAnswer?
+}
+
+/// Bytes that arrived after a request had failed (a device answering after the response
+/// timeout), thrown away before the next request so that they are not taken for its answer.
+public struct LateAnswer: Sendable, Hashable {
+    /// The unit of the request that failed before: the likely sender.
+    public var unit: UInt8
+    public var bytes: Int
+}
+
+extension ModbusTransport {
+    public func takeLateAnswer() -> LateAnswer? { nil }
 }
 
 extension ModbusTransport {

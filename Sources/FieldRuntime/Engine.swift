@@ -8,8 +8,8 @@ public protocol EngineSink: Sendable {
     /// An alarm event. Returns once the event is durable (DESIGN rule 6): the engine only then
     /// counts the alarm as accepted.
     func alarm(_ event: AlarmEvent)
-    /// The points that changed beyond their deadband during a telemetry period.
-    func telemetry(_ readings: [(PointRef, Reading)])
+    /// A telemetry period's samples (`storage.telemetry` says which), oldest first.
+    func telemetry(_ readings: [TelemetryPoint])
     /// A command that was carried out or refused, for the audit log.
     func audit(_ command: GatewayCommand, origin: CommandOrigin, result: Result<JSONValue, CommandError>)
 }
@@ -47,12 +47,15 @@ public final class Engine: Sendable {
     ///   - routes: where writes and bus commands go (bus workers, the GPIO worker).
     ///   - factories: the apps by name, as profiles name them.
     ///   - issues: app settings errors are reported here, with their JSON paths.
+    ///   - restoredAlarms: the alarms active at the platform before a restart (`AlarmStateStore`).
     public init(site: Site, factories: [String: any DeviceAppFactory], routes: EngineRoutes, sink: any EngineSink,
-                clock: any FieldClock, points: PointTable = PointTable(), issues: JSONReader) {
+                clock: any FieldClock, points: PointTable = PointTable(), issues: JSONReader, restoredAlarms: [AlarmRecord] = []) {
         self.points = points
         self.clock = clock
-        let core = EngineCore(site: site, factories: factories, routes: routes, sink: sink, clock: clock, points: points, issues: issues)
+        let core = EngineCore(site: site, factories: factories, routes: routes, sink: sink, clock: clock, points: points, issues: issues,
+                              restoredAlarms: restoredAlarms)
         onlineSnapshot = Mutex(core.online)
+        alarmSnapshot.withLock { $0 = core.alarmTable.all }
         self.core = Mutex(core)
     }
 

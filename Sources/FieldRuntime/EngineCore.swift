@@ -9,6 +9,8 @@ struct EngineCore: Sendable {
         var app: (any DeviceApp)?
         var generic: GenericAlarms
         var lastReading: Int64
+        /// Readings came, or the bus worker decided the device is offline, since start.
+        var heard = false
     }
 
     private var devices: [String: DeviceEntry] = [:]
@@ -36,18 +38,35 @@ struct EngineCore: Sendable {
     private var nextTelemetry: Int64
     private var nextFullTelemetry: Int64
     private let log = Logger("engine")
+    /// Alarms active before the restart (`AlarmStateStore`) that no app or rule has raised
+    /// again yet: cleared at `reconcileAt` if still not, since nothing else would clear them.
+    private var unconfirmed: Set<AlarmID> = []
+    /// When to settle the restored alarms: `settleTime` after the polled devices were all heard
+    /// from, at the latest `maxSettleTime` after start (by the clock, and by monotonic time in
+    /// case someone sets the clock back meanwhile).
+    private var reconcileAt: Timestamp?
+    private let started: (clock: Timestamp, mono: Int64)
+    private let settleTime: Int64
 
-    /// How often every point is sent whether it changed or not.
+    /// The longest the restored alarms wait for their sources to be read again.
+    static let maxSettleTime: Int64 = 120_000
+
+    /// How often every point is sent whether it changed or not (modes `changes` and `latest`).
     static let fullTelemetryInterval: Int64 = 600_000
+    /// The most samples one telemetry record carries (≈ 100 kB of JSON).
+    static let maxPendingSamples = 4000
 
+    /// - Parameter restoredAlarms: alarms active at the platform before a restart; kept active
+    ///   (not raised again) and cleared once the devices were read and nothing raised them.
     init(site: Site, factories: [String: any DeviceAppFactory], routes: EngineRoutes, sink: any EngineSink,
-         clock: any FieldClock, points: PointTable, issues: JSONReader) {
+         clock: any FieldClock, points: PointTable, issues: JSONReader, restoredAlarms: [AlarmRecord] = []) {
         self.routes = routes
         self.factories = factories
         self.sink = sink
         self.clock = clock
         self.points = points
         telemetryInterval = site.storage.telemetryInterval
+        points.mode = site.storage.telemetryMode
         let now = clock.now()
         let mono = monotonicMilliseconds()
         nextTelemetry = mono + max(1, telemetryInterval.milliseconds)
@@ -56,8 +75,8 @@ struct EngineCore: Sendable {
             var units: [String: String] = [:]
             for p in d.profile.points {
                 points.declare(PointRef(device: d.id, point: p.name),
-                               PointInfo(unit: p.engineeringUnit, source: .modbus, writable: p.isWritable, deadband: p.deadband,
-                                         description: p.description))
+                               PointInfo(unit: p.engineeringUnit, source: .modbus, writable: p.isWritable, readable: p.isReadable,
+                                         deadband: p.deadband, description: p.description))
                 units[p.name] = p.engineeringUnit
             }
             for s in d.profile.signals where d.signals[s.name] != nil {
@@ -74,6 +93,13 @@ struct EngineCore: Sendable {
                                         lastReading: mono)
         }
         deviceIDs = devices.keys.sorted()
+        started = (now, mono)
+        // Three of the slowest poll, so apps' and rules' short debounces have run; 10 s at least.
+        let slowest = site.devices.filter { $0.enabled && $0.profile.usesModbus }.map(\.poll.milliseconds).max() ?? 0
+        settleTime = max(10_000, 3 * slowest)
+        alarmTable.restore(restoredAlarms)
+        unconfirmed = Set(restoredAlarms.map(\.id))
+        if !restoredAlarms.isEmpty { revision &+= 1 }
         watchedDevices = Set(subscribers.keys.map(\.device))
         points.configureTrends()
     }
@@ -86,7 +112,10 @@ struct EngineCore: Sendable {
         switch event {
         case .readings(let device, let readings):
             accept(device: device, readings, now: now)
+            noteHeard(now: now)
         case .online(let device, let isOnline, let reason):
+            devices.withValue(forKey: device) { $0.heard = true }
+            noteHeard(now: now)
             online[device] = isOnline
             revision &+= 1
             let id = AlarmID(device: device, type: "comm-lost")
@@ -97,6 +126,12 @@ struct EngineCore: Sendable {
                 // not as their last good values.
                 for p in points.snapshot(device: device) where p.info.source == .modbus && p.reading?.quality != .commError {
                     accept(p.ref, Reading(p.reading?.value, quality: .commError, at: now), now: now)
+                }
+            } else {
+                // A write-only point is never polled, so no reading would ever bring it back: it
+                // is good again, with the value last written, as soon as the device answers.
+                for p in points.snapshot(device: device) where p.info.source == .modbus && !p.info.readable && p.reading?.quality == .commError {
+                    accept(p.ref, Reading(p.reading?.value, quality: .good, at: now), now: now)
                 }
             }
         case .command(let command, let origin, let reply):
@@ -152,9 +187,14 @@ struct EngineCore: Sendable {
     private mutating func accept(device: String, _ readings: [(String, Reading)], now: Timestamp) {
         let ruled = devices.withValue(forKey: device) { e in
             e.lastReading = monotonicMilliseconds()
+            e.heard = true
             return !e.generic.isEmpty
         } ?? false
-        points.update(device: device, readings)
+        if points.update(device: device, readings) >= EngineCore.maxPendingSamples {
+            // A long telemetry interval on a big site: send what has gathered rather than hold
+            // an unbounded batch in RAM (and one huge outbox record).
+            sink.telemetry(points.takeChanged())
+        }
         let watched = watchedDevices.contains(device)
         guard ruled || watched else { return }
         for (point, reading) in readings {
@@ -204,10 +244,11 @@ struct EngineCore: Sendable {
             write(ref, value) { [log] result in
                 if case .failure(let e) = result { log.warning("\(device ?? "engine") could not write \(ref): \(e)") }
             }
-        case .derived(let name, let reading, let unit):
+        case .derived(let name, var reading, let unit):
             guard let device else { return }
             let ref = PointRef(device: device, point: name)
             if points.point(ref) == nil { points.declare(ref, PointInfo(unit: unit, source: .derived)) }
+            if case .number(let n)? = reading.value { reading.value = .number(withoutBinaryNoise(n)) }
             accept(ref, reading, now: now)
         case .reply(let result):
             reply?(result.mapError { CommandError(.invalidArgument, $0.message) })
@@ -215,6 +256,18 @@ struct EngineCore: Sendable {
     }
 
     private mutating func raiseOrClear(_ id: AlarmID, _ severity: Severity, _ signal: AlarmSignal, now: Timestamp, by device: String? = nil) {
+        // An alarm's value is often computed (a drop over a window): no float noise for operators.
+        let signal: AlarmSignal = switch signal {
+        case .raise(.number(let n)?, let message): .raise(value: .number(withoutBinaryNoise(n)), message: message)
+        case .clear(.number(let n)?): .clear(value: .number(withoutBinaryNoise(n)))
+        default: signal
+        }
+        // A restored alarm raised again is still the same raise at the platform (no event); one
+        // cleared goes out as a clear like any other.
+        if unconfirmed.remove(id) != nil, case .raise = signal {
+            if let device { raisedBy[device, default: []].insert(id) }
+            return
+        }
         guard let event = alarmTable.apply(signal, id: id, severity: severity, now: now) else { return }
         revision &+= 1
         if let device, event.kind == .raise { raisedBy[device, default: []].insert(id) }
@@ -309,8 +362,30 @@ struct EngineCore: Sendable {
         return .success(onPoints.first ?? id)
     }
 
+    /// Starts the settle time once every polled device was heard from (while alarms wait for it).
+    private mutating func noteHeard(now: Timestamp) {
+        guard !unconfirmed.isEmpty, reconcileAt == nil else { return }
+        let polled = devices.values.filter { $0.config.enabled && $0.config.profile.usesModbus }
+        if polled.allSatisfy(\.heard) { reconcileAt = now + .milliseconds(settleTime) }
+    }
+
+    /// Clears the restored alarms nothing raised again, once the devices have been read.
+    private mutating func settleRestoredAlarms(mono: Int64, now: Timestamp) {
+        guard !unconfirmed.isEmpty else { return }
+        let due = (reconcileAt.map { now >= $0 } ?? false) || now >= started.clock + .milliseconds(EngineCore.maxSettleTime)
+            || mono >= started.mono + EngineCore.maxSettleTime
+        guard due else { return }
+        for id in unconfirmed.sorted() {
+            guard let record = alarmTable.records[id], record.active else { continue }
+            log.notice("alarm \(id) was active before the restart and nothing raised it again: clearing it")
+            raiseOrClear(id, record.severity, .clear(value: nil), now: now)
+        }
+        unconfirmed = []
+    }
+
     private mutating func tick(now: Timestamp) {
         let mono = monotonicMilliseconds()
+        settleRestoredAlarms(mono: mono, now: now)
         let points = self.points
         for id in deviceIDs {
             guard let (changes, poll, polled, lastReading) = devices.withValue(forKey: id, { e in
@@ -327,7 +402,7 @@ struct EngineCore: Sendable {
             for (alarm, severity, signal) in changes { raiseOrClear(alarm, severity, signal, now: now, by: id) }
             feed(id, .tick, now: now, reply: nil)
         }
-        if mono >= nextFullTelemetry {
+        if mono >= nextFullTelemetry, points.mode != .every {
             nextFullTelemetry = mono + EngineCore.fullTelemetryInterval
             nextTelemetry = mono + max(1, telemetryInterval.milliseconds)
             sink.telemetry(points.takeAll())

@@ -21,8 +21,9 @@ public final class Gateway: Sendable {
 
     /// - Parameters:
     ///   - sink: where alarm events, telemetry and the audit go (the outbox and uplink).
+    ///   - restoredAlarms: the alarms active at the platform before this start (`AlarmStateStore`).
     public init(configuration: GatewayConfiguration, stateDirectory: String, factories: [String: any DeviceAppFactory],
-                sink: any EngineSink, clock: any FieldClock = SystemClock()) throws {
+                sink: any EngineSink, clock: any FieldClock = SystemClock(), restoredAlarms: [AlarmRecord] = []) throws {
         self.configuration = configuration
         self.stateDirectory = stateDirectory
         self.clock = clock
@@ -93,7 +94,8 @@ public final class Gateway: Sendable {
                 gpioWorker?.set(line: line, to: value, revertAfter: revert) ?? .failure(CommandError(.unavailable, "this gateway has no GPIO"))
             },
             restart: { restart.fire() })
-        engine = Engine(site: site, factories: factories, routes: routes, sink: sink, clock: clock, issues: issues)
+        engine = Engine(site: site, factories: factories, routes: routes, sink: sink, clock: clock, issues: issues,
+                        restoredAlarms: restoredAlarms)
         engineBox.engine = engine
         try issues.check(source: configuration.sitePath)
     }
@@ -246,8 +248,8 @@ public final class Gateway: Sendable {
             let request = ReadRequest(table: table, address: address, count: count)
             let accepted = worker.submit(BusJob("read \(bus) \(unit) \(request)") { access in
                 switch access.read(request, unit: UInt8(unit), device: nil) {
-                case .success(.registers(let regs)): reply(.success(.array(regs.map { .number(Double($0)) })))
-                case .success(.bits(let bits)): reply(.success(.array(bits.map { .bool($0) })))
+                case .success(.registers(let regs)): reply(.success(["values": .array(regs.map { .number(Double($0)) })]))
+                case .success(.bits(let bits)): reply(.success(["values": .array(bits.map { .bool($0) })]))
                 case .success(.failed): reply(.failure(CommandError(.deviceError, "no answer")))
                 case .failure(let e): reply(.failure(CommandError(.deviceError, "\(e)")))
                 }

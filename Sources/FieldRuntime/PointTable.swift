@@ -1,4 +1,5 @@
 import FieldCore
+import FieldDevices
 import Synchronization
 
 /// Where a point's readings come from.
@@ -16,16 +17,37 @@ public struct PointInfo: Sendable, Hashable {
     public var unit: String
     public var source: PointSource
     public var writable: Bool
-    /// Changes smaller than this are not sent as telemetry.
+    /// False for a write-only register (a command register the device does not let us read
+    /// back): only an offline spell changes its quality.
+    public var readable: Bool
+    /// Changes smaller than this are not sent as telemetry (modes `changes` and `latest`).
     public var deadband: Double
     public var description: String
 
-    public init(unit: String = "", source: PointSource, writable: Bool = false, deadband: Double = 0, description: String = "") {
+    public init(unit: String = "", source: PointSource, writable: Bool = false, readable: Bool = true, deadband: Double = 0,
+                description: String = "") {
         self.unit = unit
         self.source = source
         self.writable = writable
+        self.readable = readable
         self.deadband = deadband
         self.description = description
+    }
+}
+
+/// One reading on its way to the platform.
+public struct TelemetryPoint: Sendable, Hashable {
+    public var ref: PointRef
+    public var reading: Reading
+    /// The point's quality differs from the last one sent (or none was sent since start): the
+    /// sample carries `<point>.quality`, so the platform, which keeps the latest value per key,
+    /// always shows the current quality, including the return to `good`.
+    public var qualityChanged: Bool
+
+    public init(_ ref: PointRef, _ reading: Reading, qualityChanged: Bool) {
+        self.ref = ref
+        self.reading = reading
+        self.qualityChanged = qualityChanged
     }
 }
 
@@ -52,13 +74,24 @@ public final class PointTable: Sendable {
         /// Kept in the entry, so that a reading costs one lookup; nil for signals.
         var trend: Trend?
 
-        /// Stores a reading; true when it should be sent (see `update`).
-        mutating func store(_ r: Reading) -> Bool {
+        /// Stores a reading; true when it should be sent (see `update`). In the modes that send
+        /// samples as they come, the sample is handed out at once (`sample`), so a later reading
+        /// in the same telemetry period cannot overwrite it.
+        mutating func store(_ r: Reading, mode: TelemetryMode, ref: PointRef, sample: (TelemetryPoint) -> Void) -> Bool {
             reading = r
             if r.quality.isGood { lastGood = r.time }
             trend?.record(r)
-            let changed = lastSentQuality != r.quality || exceedsDeadband(lastSent, r.value, info.deadband)
-            if changed { dirty = true }
+            let qualityChanged = lastSentQuality != r.quality
+            let changed = qualityChanged || exceedsDeadband(lastSent, r.value, info.deadband)
+            switch mode {
+            case .latest:
+                if changed { dirty = true }
+            case .every, .changes:
+                guard mode == .every || changed else { return false }
+                sample(TelemetryPoint(ref, r, qualityChanged: qualityChanged))
+                lastSent = r.value
+                lastSentQuality = r.quality
+            }
             return changed
         }
     }
@@ -68,6 +101,9 @@ public final class PointTable: Sendable {
         var version: UInt64 = 0
         var trendResolution: Duration = .seconds(5)
         var trendCapacity = 0
+        var mode: TelemetryMode = .latest
+        /// Samples not yet taken (modes `every` and `changes`), in the order they came.
+        var pending: [TelemetryPoint] = []
 
         /// Visits every entry in place (walking indices: iterating `entries` while changing it
         /// would copy the whole table).
@@ -83,6 +119,12 @@ public final class PointTable: Sendable {
     private let state = Mutex(State())
 
     public init() {}
+
+    /// Which readings become telemetry (`storage.telemetry`); the engine sets the site's at start.
+    public var mode: TelemetryMode {
+        get { state.withLock { $0.mode } }
+        set { state.withLock { $0.mode = newValue } }
+    }
 
     /// Gives every numeric point a trend (the console's `trend`) within one RAM budget: the
     /// longer span of `targetSpan` at 5 s resolution, or a coarser resolution when there are
@@ -132,41 +174,60 @@ public final class PointTable: Sendable {
     @discardableResult
     public func update(_ ref: PointRef, _ reading: Reading) -> Bool {
         state.withLock { s in
-            guard let changed = s.entries.withValue(forKey: ref, { $0.store(reading) }) else { return false }
+            let mode = s.mode
+            var sampled: TelemetryPoint?
+            guard let changed = s.entries.withValue(forKey: ref, { $0.store(reading, mode: mode, ref: ref) { sampled = $0 } }) else { return false }
+            if let sampled { s.pending.append(sampled) }
             s.version &+= 1
             return changed
         }
     }
 
     /// Stores one poll's readings of a device's points under one lock (the bus workers' path).
-    public func update(device: String, _ readings: [(String, Reading)]) {
+    /// - Returns: how many samples now wait to be taken (the engine sends early past a bound).
+    @discardableResult
+    public func update(device: String, _ readings: [(String, Reading)]) -> Int {
         state.withLock { s in
+            let mode = s.mode
+            var sampled: [TelemetryPoint] = []
             for (point, reading) in readings {
-                _ = s.entries.withValue(forKey: PointRef(device: device, point: point)) { $0.store(reading) }
+                let ref = PointRef(device: device, point: point)
+                _ = s.entries.withValue(forKey: ref) { $0.store(reading, mode: mode, ref: ref) { sampled.append($0) } }
             }
+            s.pending += sampled
             s.version &+= 1
+            return s.pending.count
         }
     }
 
-    /// Every point whose reading should be sent since the last call, and marks them sent.
-    public func takeChanged() -> [(PointRef, Reading)] { take { $0.dirty } }
+    /// What should be sent since the last call: in modes `every` and `changes` every sample
+    /// stored since, oldest first; in mode `latest` the latest reading of each point that
+    /// changed (marked sent).
+    public func takeChanged() -> [TelemetryPoint] {
+        let pending = state.withLock { s -> [TelemetryPoint] in
+            defer { s.pending = [] }
+            return s.pending
+        }
+        return mode == .latest ? take { $0.dirty } : pending
+    }
 
-    /// Every point's reading, to resend the whole state (after a reconnect, periodically).
-    public func takeAll() -> [(PointRef, Reading)] { take { _ in true } }
+    /// Every point's reading with its quality, to resend the whole state periodically (modes
+    /// `changes` and `latest`).
+    public func takeAll() -> [TelemetryPoint] { take(forcingQuality: true) { _ in true } }
 
-    private func take(_ wanted: (Entry) -> Bool) -> [(PointRef, Reading)] {
+    private func take(forcingQuality: Bool = false, _ wanted: (Entry) -> Bool) -> [TelemetryPoint] {
         state.withLock { s in
-            var out: [(PointRef, Reading)] = []
+            var out: [TelemetryPoint] = []
             s.forEachEntry { ref, e in
                 guard wanted(e) else { return }
                 e.dirty = false
                 if let r = e.reading {
+                    out.append(TelemetryPoint(ref, r, qualityChanged: forcingQuality || e.lastSentQuality != r.quality))
                     e.lastSent = r.value
                     e.lastSentQuality = r.quality
-                    out.append((ref, r))
                 }
             }
-            return out.sorted { $0.0 < $1.0 }
+            return out.sorted { $0.ref < $1.ref }
         }
     }
 

@@ -137,7 +137,8 @@ final class UplinkCore: OutboxCourier {
         self.clock = clock
         self.log = log
         self.devices = Mutex(devices)
-        rpc = UplinkRPC(topics: encoder.topics, identity: encoder.identity, devices: devices, allowRegisterRPC: settings.allowRegisterRPC)
+        rpc = UplinkRPC(topics: encoder.topics, identity: encoder.identity, devices: devices, allowRegisterRPC: settings.allowRegisterRPC,
+                        soleGateway: settings.soleGateway)
         status = Mutex(UplinkStatus(broker: settings.url.description))
     }
 

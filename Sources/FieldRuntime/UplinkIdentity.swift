@@ -26,9 +26,10 @@ public struct UplinkIdentity: Sendable, Hashable {
         self.longitude = longitude
     }
 
-    /// The identity of the gateway a site file describes.
-    public init(site: Site) {
-        self.init(gateway: site.info.id, siteName: site.info.name, board: site.board,
+    /// The identity of the gateway a site file describes, on the board with id `board` (the
+    /// site's `board` may be a path to the board file).
+    public init(site: Site, board: String) {
+        self.init(gateway: site.info.id, siteName: site.info.name, board: board,
                   latitude: site.info.latitude, longitude: site.info.longitude)
     }
 

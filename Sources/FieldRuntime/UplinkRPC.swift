@@ -43,12 +43,16 @@ public struct UplinkRPC: Sendable {
     public let topics: UplinkTopics
     public let identity: UplinkIdentity
     public let allowRegisterRPC: Bool
+    /// Answer `not-found` for devices named after other gateways too (`uplink.soleGateway`).
+    public let soleGateway: Bool
     private let devices: [String: UplinkDevice]
 
-    public init(topics: UplinkTopics, identity: UplinkIdentity, devices: [UplinkDevice], allowRegisterRPC: Bool) {
+    public init(topics: UplinkTopics, identity: UplinkIdentity, devices: [UplinkDevice], allowRegisterRPC: Bool,
+                soleGateway: Bool = false) {
         self.topics = topics
         self.identity = identity
         self.allowRegisterRPC = allowRegisterRPC
+        self.soleGateway = soleGateway
         self.devices = Dictionary(devices.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
@@ -77,6 +81,9 @@ public struct UplinkRPC: Sendable {
             return .ignore(reason: "\(topics.rpc): a request needs \"device\" and \"data\": {\"id\", \"method\", \"params\"}; no device and id to answer to")
         }
         let address = UplinkRPCAddress.device(name: name, id: id)
+        // On a broker shared by several gateways every one of them gets every device command:
+        // one named after another gateway is that gateway's to answer (one reply, not several).
+        if identity.deviceID(name) == nil, !soleGateway { return .ignore(reason: nil) }
         guard let deviceID = identity.deviceID(name), let device = devices[deviceID] else {
             return .refuse(address, CommandError(.notFound, "no device \"\(name)\" behind gateway \(identity.gateway)"))
         }

@@ -10,13 +10,15 @@ public struct UplinkSettings: Sendable, Hashable {
     public var keepalive: Duration
     public var tls: TLSConfig?
     public var allowRegisterRPC: Bool
+    /// Answer commands for devices of other gateways `not-found` (the site's `uplink.soleGateway`).
+    public var soleGateway: Bool
     /// The first and the longest wait before reconnecting.
     public var reconnectDelay: ClosedRange<Duration>
     /// Outbox records in flight at once (QoS 1 messages awaiting PUBACK).
     public var window: Int
 
     public init(url: MQTTURL, clientID: String? = nil, topicPrefix: String = "", keepalive: Duration = .seconds(30),
-                tls: TLSConfig? = nil, allowRegisterRPC: Bool = false,
+                tls: TLSConfig? = nil, allowRegisterRPC: Bool = false, soleGateway: Bool = false,
                 reconnectDelay: ClosedRange<Duration> = .seconds(1) ... .seconds(60), window: Int = 256) {
         self.url = url
         self.clientID = clientID
@@ -24,6 +26,7 @@ public struct UplinkSettings: Sendable, Hashable {
         self.keepalive = keepalive
         self.tls = tls
         self.allowRegisterRPC = allowRegisterRPC
+        self.soleGateway = soleGateway
         self.reconnectDelay = reconnectDelay
         self.window = window
     }
@@ -31,7 +34,7 @@ public struct UplinkSettings: Sendable, Hashable {
     /// The settings of a site's `uplink` section.
     public init(_ config: UplinkConfig) {
         self.init(url: config.url, clientID: config.clientID, topicPrefix: config.topicPrefix, keepalive: config.keepalive,
-                  tls: config.tls, allowRegisterRPC: config.allowRegisterRPC)
+                  tls: config.tls, allowRegisterRPC: config.allowRegisterRPC, soleGateway: config.soleGateway)
     }
 
     /// The site's uplink with `--mqtt` applied: the override's scheme, host, port and

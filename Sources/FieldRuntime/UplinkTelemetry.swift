@@ -15,29 +15,22 @@ public struct TelemetrySample: Sendable, Hashable {
         self.values = values
     }
 
-    /// Samples for a device's readings, one per distinct reading time. A reading of good quality
-    /// sends its value; any other sends `<point>.quality` (`comm-error`, `sensor-fault`, …) and
-    /// no value, since the value is not a measurement (DESIGN rule 5). Send
-    /// `<point>.quality: "good"` yourself when a point recovers if the platform shows quality.
-    public static func samples(device: String, readings: [String: Reading]) -> [TelemetrySample] {
-        samples(readings.map { (PointRef(device: device, point: $0.key), $0.value) })
-    }
-
-    /// Samples for readings of any devices (the engine's telemetry period), one per device and
-    /// reading time, with the same quality rule.
-    public static func samples(_ readings: [(PointRef, Reading)]) -> [TelemetrySample] {
+    /// Samples for readings of any devices (a telemetry period), one per device and reading
+    /// time. A reading of good quality sends its value; any other sends no value, since it is not
+    /// a measurement (DESIGN rule 5). `<point>.quality` (`good`, `comm-error`, `sensor-fault`, …)
+    /// goes with the readings whose quality changed, so quality is state on the platform: sent on
+    /// change only, the return to `good` included.
+    public static func samples(_ readings: [TelemetryPoint]) -> [TelemetrySample] {
         struct Key: Hashable {
             var device: String
             var time: Timestamp
         }
         var grouped: [Key: [String: PointValue]] = [:]
-        for (ref, r) in readings {
+        for t in readings {
+            let (ref, r) = (t.ref, t.reading)
             let key = Key(device: ref.device, time: r.time)
-            if r.quality.isGood {
-                if let v = r.value { grouped[key, default: [:]][ref.point] = v }
-            } else {
-                grouped[key, default: [:]]["\(ref.point).quality"] = .text(r.quality.rawValue)
-            }
+            if r.quality.isGood, let v = r.value { grouped[key, default: [:]][ref.point] = v }
+            if t.qualityChanged { grouped[key, default: [:]]["\(ref.point).quality"] = .text(r.quality.rawValue) }
         }
         return grouped.keys.sorted { ($0.time, $0.device) < ($1.time, $1.device) }
             .map { TelemetrySample(device: $0.device, time: $0.time, values: grouped[$0]!) }

@@ -10,9 +10,11 @@ import Foundation
 /// 2. `rtu`: the real gateway on a paced 9600-baud RTU bus with more polls scheduled than the bus
 ///    can carry; answered reads per second (the simulator's count) ÷ the line's limit.
 /// 3. `plan`: requests per poll cycle on the demo site, coalesced vs one request per point.
+/// 4. `delivery` (issue 14, not part of the default run: 10 minutes): samples delivered at the
+///    broker ÷ samples polled, with CPU and RSS.
 enum RuntimeBenchmark {
     static let help = """
-    usage: fieldbench runtime [tcp] [rtu] [plan] [wear] [OPTIONS]     (no part: tcp, rtu and plan)
+    usage: fieldbench runtime [tcp] [rtu] [plan] [wear] [delivery] [OPTIONS]     (no part: tcp, rtu and plan)
 
       tcp   fieldgate run polling N devices × R registers over Modbus TCP: CPU share of one core, RSS
             --devices N (100)  --registers R (10)  --interval D (1s)  --endpoints E (1: all on one endpoint)
@@ -24,6 +26,8 @@ enum RuntimeBenchmark {
       wear  bytes fieldgate run writes to its state partition per day (/proc/PID/io write_bytes), uplink to a local mosquitto
             --wear-devices N (100)  --wear-registers R (20)  --wear-interval D (1s)  --wear-warmup S (30)  --wear-seconds S (600)
             --broker up|down (up)      (not part of the default run: it takes ten minutes)
+      delivery  fieldgate run → mosquitto → a subscriber: samples delivered ÷ samples polled, CPU, RSS
+            --devices N (100)  --registers R (20)  --interval D (1s)  --seconds S (600)
 
       --fieldgate PATH   the gateway binary (default: the fieldgate next to fieldbench; build both with -c release)
     """
@@ -43,7 +47,7 @@ enum RuntimeBenchmark {
             return
         }
         let parts = parsed.positionals.isEmpty ? ["tcp", "rtu", "plan"] : parsed.positionals
-        for p in parts where !["tcp", "rtu", "plan", "wear"].contains(p) { throw UsageError("unknown part \"\(p)\"\n\n\(help)") }
+        for p in parts where !["tcp", "rtu", "plan", "wear", "delivery"].contains(p) { throw UsageError("unknown part \"\(p)\"\n\n\(help)") }
         let o = parsed.options
         for (i, part) in parts.enumerated() {
             if i > 0 { print("") }
@@ -71,6 +75,12 @@ enum RuntimeBenchmark {
                                      warmUp: try SimBenchmark.number(o["wear-warmup"] ?? "30", "--wear-warmup", allowZero: true),
                                      seconds: try SimBenchmark.number(o["wear-seconds"] ?? "600", "--wear-seconds"),
                                      brokerUp: (o["broker"] ?? "up") == "up", fieldgate: try fieldgatePath(o["fieldgate"])))
+            case "delivery":
+                try delivery(DeliveryOptions(devices: try ModbusBenchmark.positive(o["devices"] ?? "100", "--devices"),
+                                             registers: try registerCount(o["registers"] ?? "20", "--registers"),
+                                             interval: try duration(o["interval"] ?? "1s", "--interval"),
+                                             seconds: try SimBenchmark.number(o["seconds"] ?? "600", "--seconds"),
+                                             fieldgate: try fieldgatePath(o["fieldgate"])))
             default:
                 try plan(sitePath: o["site"] ?? repositoryRoot + "/simulator/sites/demo.json")
             }

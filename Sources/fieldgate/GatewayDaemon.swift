@@ -45,7 +45,7 @@ enum GatewayDaemon {
         let gateway: Gateway
         do {
             gateway = try Gateway(configuration: configuration, stateDirectory: stateDirectory, factories: BuiltinApps.factories,
-                                  sink: sink)
+                                  sink: sink, restoredAlarms: restoreAlarms(outbox))
         } catch {
             writeStandardError("fieldgate: not starting: \(error)\n")
             return 1
@@ -122,6 +122,23 @@ enum GatewayDaemon {
         }
     }
 
+    /// The alarms the platform had active when the gateway last stopped (however it stopped).
+    /// Without the table the gateway still runs; an alarm that ended meanwhile then stays raised
+    /// at the platform until it is raised and cleared again, so say so.
+    private static func restoreAlarms(_ outbox: Outbox) -> [AlarmRecord] {
+        do {
+            let (alarms, problems) = try AlarmStateStore(database: outbox.database).load()
+            for p in problems { Logger("alarms").warning(p) }
+            if !alarms.isEmpty {
+                Logger("alarms").notice("\(alarms.count) alarms were active before the restart: \(alarms.map(\.id.rawValue).joined(separator: ", "))")
+            }
+            return alarms
+        } catch {
+            Logger("alarms").error("cannot read or keep the platform's alarm state (\(error)); alarms that end while the gateway is down will not be cleared at the platform")
+            return []
+        }
+    }
+
     /// Connects to the platform when the site or `--mqtt` names a broker. An uplink that cannot
     /// start (an unreadable TLS file, a topic libmosquitto refuses) is logged and raised as a
     /// gateway alarm: the gateway runs on, storing for later.
@@ -132,7 +149,7 @@ enum GatewayDaemon {
             return nil
         }
         do {
-            let uplink = try Uplink(settings: settings, identity: UplinkIdentity(site: site), devices: site.devices.map(UplinkDevice.init),
+            let uplink = try Uplink(settings: settings, identity: UplinkIdentity(site: site, board: gateway.configuration.board.id), devices: site.devices.map(UplinkDevice.init),
                                     outbox: outbox, commands: UplinkCommandHandler { command, origin, reply in
                                         gateway.execute(command, origin: origin, reply: reply)
                                     })

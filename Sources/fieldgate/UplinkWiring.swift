@@ -48,7 +48,7 @@ final class OutboxSink: EngineSink {
         outbox.post(encoder.alarm(event), as: .alarm, durable: true)
     }
 
-    func telemetry(_ readings: [(PointRef, Reading)]) {
+    func telemetry(_ readings: [TelemetryPoint]) {
         guard let (u, points) = uplink.withLock({ $0 }) else {
             // No uplink running: the readings wait in the outbox like the alarms.
             if let (outbox, encoder) = store, let m = encoder.telemetry(TelemetrySample.samples(readings)) { outbox.post([m]) }
@@ -62,8 +62,8 @@ final class OutboxSink: EngineSink {
     /// derives them, after the attributes went out with the profiles' units: each one's unit is
     /// added to its device's attributes the first time the value is sent, so the platform never
     /// gets a value whose unit it was not told (docs/uplink.md: units are in the attributes).
-    private func announceUnits(of readings: [(PointRef, Reading)], from points: PointTable, to u: Uplink) {
-        let fresh = announced.withLock { seen in readings.map(\.0).filter { seen.insert($0).inserted } }
+    private func announceUnits(of readings: [TelemetryPoint], from points: PointTable, to u: Uplink) {
+        let fresh = announced.withLock { seen in readings.map(\.ref).filter { seen.insert($0).inserted } }
         var units: [String: [String: JSONValue]] = [:]
         for ref in fresh {
             guard let info = points.point(ref)?.info, info.source == .derived, !info.unit.isEmpty else { continue }

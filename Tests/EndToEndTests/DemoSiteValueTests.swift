@@ -30,8 +30,8 @@ struct DemoSiteValueTests {
 
     static let firstRaw = [
         RawValue(device: "main-pt", point: "pressure", table: .input, address: 0, words: [0x3333, 0x3EB3],
-                 expected: Double(Float(bitPattern: 0x3EB3_3333)),
-                 why: "f32 CDAB: 0x3333 0x3EB3 is 0.35 MPa (read as ABCD it would be 4.2e-8)"),
+                 expected: 0.35,
+                 why: "f32 CDAB: 0x3333 0x3EB3 is 0.35 MPa (read as ABCD it would be 4.2e-8), shown with the float's own digits"),
         RawValue(device: "env-1", point: "temperature", table: .input, address: 0, words: [UInt16(bitPattern: -123)], expected: -12.3,
                  why: "i16 × 0.1: 0xFF85 is -12.3 °C, not 6541.3"),
         RawValue(device: "env-1", point: "illuminance", table: .input, address: 7, words: [0x0001, 0x86A0], expected: 100_000,
@@ -50,7 +50,7 @@ struct DemoSiteValueTests {
 
     static let secondRaw = [
         RawValue(device: "main-pt", point: "pressure", table: .input, address: 0, words: cdab(0.1234),
-                 expected: Double(Float(0.1234)), why: "f32 CDAB again, another value"),
+                 expected: 0.1234, why: "f32 CDAB again, another value"),
         RawValue(device: "env-1", point: "temperature", table: .input, address: 0, words: [UInt16(bitPattern: -5)], expected: -0.5,
                  why: "i16 just below zero"),
         RawValue(device: "tilt-1", point: "tilt-x", table: .input, address: 0, words: [UInt16(bitPattern: -9000)], expected: -90,

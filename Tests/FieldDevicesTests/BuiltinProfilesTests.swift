@@ -111,7 +111,7 @@ private let contracts: [Contract] = [
         let t = Timestamp(milliseconds: 1_000)
         // 0.35 MPa as f32 is 0x3EB33333; CDAB puts the low word first.
         plan.decode([.registers([0x3333, 0x3EB3, 0]), .registers([1, 2, 0])], now: t, onlineSince: nil, into: &readings)
-        #expect(readings[0]?.value == .number(Double(Float(0.35))) && readings[0]?.quality == .good)
+        #expect(readings[0]?.value == .number(0.35) && readings[0]?.quality == .good, "the float's own digits")
         plan.decode([.registers([0x3333, 0x3EB3, 1]), .registers([1, 2, 0])], now: t, onlineSince: nil, into: &readings)
         #expect(readings[0]?.quality == .sensorFault && readings[1]?.value == .bool(true))
 

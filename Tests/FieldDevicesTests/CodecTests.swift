@@ -79,18 +79,47 @@ private func registers(_ e: EncodedValue) -> [UInt16]? {
             for v in values {
                 let wire = try #require(registers(try p.encode(.number(v))))
                 #expect(wire.count == type.registerCount)
-                #expect(try p.decode(registers: wire) == .number(v), "\(type) \(order) \(v)")
+                if type == .f32 {
+                    // Decoded as the float's shortest decimal: the same float, not the same double.
+                    #expect(try p.decode(registers: wire).number.map { Float($0) } == Float(v), "\(type) \(order) \(v)")
+                } else {
+                    #expect(try p.decode(registers: wire) == .number(v), "\(type) \(order) \(v)")
+                }
             }
         }
+    }
+
+    /// Values as the device meant them: a scaled integer at its resolution, a float with its own
+    /// digits, a `decimals` setting obeyed — the platform never sees 229.10000000000002.
+    @Test func valuesAreRoundedToThePointsResolution() throws {
+        #expect(try point(.u16, scale: 0.1).decode(registers: [2291]) == .number(229.1))
+        #expect(try point(.u32, scale: 0.01).decode(registers: [0x075B, 0xCD15]) == .number(1_234_567.89))
+        #expect(try point(.i16, scale: 0.001).decode(registers: [0xFFFB]) == .number(-0.005))
+        #expect(try point(.u16, scale: 0.5, offset: -40.1).decode(registers: [3]) == .number(-38.6))
+        let f = Float(49.98)
+        #expect(try point(.f32).decode(registers: [UInt16(f.bitPattern >> 16), UInt16(f.bitPattern & 0xFFFF)]) == .number(49.98))
+        let g = Float(0.32)
+        #expect(try point(.f32, scale: 1000).decode(registers: [UInt16(g.bitPattern >> 16), UInt16(g.bitPattern & 0xFFFF)]) == .number(320))
+        var two = point(.f64)
+        two.decimals = 2
+        let ticker = PointCodec(two)
+        #expect(ticker.judge(.number(3.14159), previous: nil, now: Timestamp(milliseconds: 0), onlineSince: nil).value == .number(3.14))
+        #expect(PointCodec.decimalPlaces(of: [0.025, 0]) == 3)
+        #expect(PointCodec.decimalPlaces(of: [1.0 / 3]) == nil)
+        #expect(withoutBinaryNoise(0.0004999999999999894) == 0.0005)
+        #expect(withoutBinaryNoise(229.10000000000002) == 229.1)
+        #expect(withoutBinaryNoise(1_234_567.8900000001) == 1_234_567.89)
+        #expect(withoutBinaryNoise(18_446_744_073_709_549_568) == 18_446_744_073_709_549_568, "integers are left alone")
+        #expect(withoutBinaryNoise(Double.pi) == 3.14159265359)
     }
 
     @Test func signedIntegersAndScaleAndOffset() throws {
         #expect(registers(try point(.i16).encode(.number(-1))) == [0xFFFF])
         let temperature = point(.i16, scale: 0.1)
         #expect(registers(try temperature.encode(.number(-12.3))) == [0xFF85])
-        #expect(try temperature.decode(registers: [0xFF85]) == .number(-123 * 0.1))
+        #expect(try temperature.decode(registers: [0xFF85]) == .number(-12.3))
         let voltage = point(.u16, scale: 0.1)
-        #expect(try voltage.decode(registers: [2305]) == .number(2305 * 0.1))
+        #expect(try voltage.decode(registers: [2305]) == .number(230.5))
         let shifted = point(.u16, scale: 0.5, offset: -40)
         #expect(registers(try shifted.encode(.number(21.5))) == [123])
         #expect(try shifted.decode(registers: [123]) == .number(21.5))

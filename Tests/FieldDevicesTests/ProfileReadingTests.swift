@@ -205,7 +205,7 @@ private func read(_ json: String) throws -> (DeviceProfile?, [String]) {
         #expect(base.overriding(bad) == nil)
         bad.finish()
         #expect(r.issues.map(\.description) == [
-            "devices[0].points.ch2.address: unknown key (expected one of: $comment, deadband, description, loop, offset, priority, range, scale, statusFrom, unit, warmUp, wordOrder)",
+            "devices[0].points.ch2.address: unknown key (expected one of: $comment, deadband, decimals, description, loop, offset, priority, range, scale, statusFrom, unit, warmUp, wordOrder)",
             "devices[0].points.ch3: profile ai has no Modbus point named \"ch3\" (points: ch1, ch2, run)",
             "devices[0].points.run.deadband: \"deadband\" applies to numbers, not to a bool point",
             "devices[0].points.ch2.statusFrom.point: no point named \"ch9\" in this profile",

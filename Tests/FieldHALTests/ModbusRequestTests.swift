@@ -45,6 +45,9 @@ import Testing
         #expect(kind(ModbusRequest(.readCoils, unit: 248, address: 0, count: 1)) == .invalidArgument)
         #expect(kind(ModbusRequest(.readCoils, unit: 255, address: 0, count: 1), units: ModbusLimits.tcpUnits) == nil)
         #expect(kind(ModbusRequest(.readCoils, unit: 0, address: 0, count: 1)) == .invalidArgument)
+        // On TCP unit 0 is the device itself (no routing), not a broadcast: it is read like any other.
+        #expect(kind(ModbusRequest(.readCoils, unit: 0, address: 0, count: 1), units: ModbusLimits.tcpUnits) == nil)
+        #expect(kind(ModbusRequest(.readCoils, unit: 250, address: 0, count: 1), units: ModbusLimits.tcpUnits) == .invalidArgument)
         #expect(kind(ModbusRequest(.writeAndReadRegisters, unit: 0, address: 0, count: 1, writeAddress: 0, writeCount: 1))
                 == .invalidArgument)
         #expect(kind(ModbusRequest(.writeMultipleRegisters, unit: 0, address: 0, count: 2)) == nil)

@@ -8,10 +8,10 @@ import Testing
 /// Records what the engine hands on (an in-memory double for logic tests).
 final class RecordingSink: EngineSink {
     let alarms = Mutex<[AlarmEvent]>([])
-    let batches = Mutex<[[(PointRef, Reading)]]>([])
+    let batches = Mutex<[[TelemetryPoint]]>([])
     let audits = Mutex<[String]>([])
     func alarm(_ event: AlarmEvent) { alarms.withLock { $0.append(event) } }
-    func telemetry(_ readings: [(PointRef, Reading)]) { batches.withLock { $0.append(readings) } }
+    func telemetry(_ readings: [TelemetryPoint]) { batches.withLock { $0.append(readings) } }
     func audit(_ command: GatewayCommand, origin: CommandOrigin, result: Result<JSONValue, CommandError>) {
         audits.withLock { $0.append("\(origin.user): \(command) → \(result)") }
     }
@@ -56,7 +56,7 @@ struct DoublerFactory: DeviceAppFactory {
     let sink = RecordingSink()
     let writes = WriteLog()
 
-    func engine() throws -> Engine {
+    func engine(restoredAlarms: [AlarmRecord] = []) throws -> Engine {
         let doc = try JSONValue.parse("""
         {"site": {"id": "t"}, "board": "sim", "buses": [{"name": "b", "type": "tcp", "host": "h"}],
          "profiles": [{"id": "tank", "family": "generic", "app": "doubler",
@@ -72,7 +72,8 @@ struct DoublerFactory: DeviceAppFactory {
             bus: { _, reply in reply(.failure(CommandError(.unavailable, "no bus in this test"))) },
             setOutput: { _, _, _ in .success(()) }, restart: {})
         let issues = JSONReader()
-        let e = Engine(site: site, factories: ["doubler": DoublerFactory()], routes: routes, sink: sink, clock: clock, issues: issues)
+        let e = Engine(site: site, factories: ["doubler": DoublerFactory()], routes: routes, sink: sink, clock: clock, issues: issues,
+                       restoredAlarms: restoredAlarms)
         #expect(issues.issues.isEmpty)
         return e
     }
@@ -94,6 +95,38 @@ struct DoublerFactory: DeviceAppFactory {
         e.post(.tick)
         e.processPending()
         #expect(e.alarms.contains { $0.id.rawValue == "t1.level/low-level" && $0.active })
+    }
+
+    /// After a restart the alarms the platform has active come back: one raised again is not
+    /// sent twice, one nothing raises again is cleared once the device was read and the settle
+    /// time passed (docs/uplink.md, "Alarms after a restart").
+    @Test func restoredAlarmsAreNotRaisedTwiceAndTheStaleOnesAreCleared() throws {
+        func restored(_ id: String, acknowledged: Bool = false) -> AlarmRecord {
+            AlarmRecord(id: AlarmID(rawValue: id), severity: .critical, active: true, raisedAt: clock.now() - .seconds(60),
+                        valueAtRaise: .number(12), message: "before", acknowledgedAt: acknowledged ? clock.now() - .seconds(30) : nil,
+                        acknowledgedBy: acknowledged ? "li" : nil)
+        }
+        let e = try engine(restoredAlarms: [restored("t1/high", acknowledged: true), restored("t1/comm-lost"), restored("t1.level/gone")])
+        #expect(Set(e.alarms.map(\.id.rawValue)) == ["t1/high", "t1/comm-lost", "t1.level/gone"])
+        // Still true: the app raises it again, nothing is sent; it stays acknowledged.
+        e.post(.online(device: "t1", true, reason: "answering"))
+        e.post(.readings(device: "t1", [("level", .number(12, at: clock.now()))]))
+        e.processPending()
+        #expect(sink.alarms.withLock { $0.map { "\($0.kind) \($0.id)" } } == ["clear t1/comm-lost"], "comm-lost ends as it would have")
+        clock.advance(by: .seconds(9))
+        e.post(.tick)
+        e.processPending()
+        #expect(sink.alarms.withLock { $0.count } == 1, "the settle time has not passed")
+        clock.advance(by: .seconds(1))
+        e.post(.tick)
+        e.processPending()
+        #expect(sink.alarms.withLock { $0.map { "\($0.kind) \($0.id)" } } == ["clear t1/comm-lost", "clear t1.level/gone"])
+        #expect(e.alarms.filter(\.active).map(\.id.rawValue) == ["t1/high"])
+        #expect(e.alarms.first { $0.active }?.acknowledgedBy == "li")
+        // It ends like any other alarm.
+        e.post(.readings(device: "t1", [("level", .number(5, at: clock.now()))]))
+        e.processPending()
+        #expect(sink.alarms.withLock { $0.last.map { "\($0.kind) \($0.id)" } } == "clear t1/high")
     }
 
     @Test func offlineDevicesRaiseCommLostAndMarkPoints() throws {

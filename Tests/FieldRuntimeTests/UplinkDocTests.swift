@@ -81,12 +81,19 @@ typealias CommandError = FieldRuntime.CommandError
 
     @Test func telemetry() {
         let t0 = UplinkDocTests.t0
-        let lamp = TelemetrySample.samples(device: "lamp-1", readings: [
-            "switch": .bool(true, at: t0), "dim": .number(50, at: t0), "power": .number(61.5, at: t0),
-            "voltage": Reading(.number(0), quality: .commError, at: t0),
+        func lamp(_ point: String, _ r: Reading, qualityChanged: Bool = false) -> TelemetryPoint {
+            TelemetryPoint(PointRef(device: "lamp-1", point: point), r, qualityChanged: qualityChanged)
+        }
+        let lamp = TelemetrySample.samples([
+            lamp("switch", .bool(true, at: t0)), lamp("dim", .number(50, at: t0)), lamp("power", .number(61.5, at: t0)),
+            lamp("voltage", Reading(.number(0), quality: .commError, at: t0), qualityChanged: true),
         ])
-        let hydrant = [TelemetrySample(device: "hydrant-main", time: t0 + .seconds(1), values: ["pressure": .number(0.31)]),
-                       TelemetrySample(device: "hydrant-main", time: t0, values: ["pressure": .number(0.32), "drift": .number(.nan)])]
+        let pressure = PointRef(device: "hydrant-main", point: "pressure")
+        let hydrant = TelemetrySample.samples([
+            TelemetryPoint(pressure, .number(0.32, at: t0), qualityChanged: true),
+            TelemetryPoint(pressure, .number(0.31, at: t0 + .seconds(1)), qualityChanged: false),
+            TelemetryPoint(PointRef(device: "hydrant-main", point: "drift"), .number(.nan, at: t0), qualityChanged: false),
+        ])
         expect(UplinkDocTests.encoder.telemetry(hydrant + lamp)!, is: "telemetry")
         #expect(UplinkDocTests.encoder.telemetry([TelemetrySample(device: "lamp-1", time: t0, values: ["power": .number(.infinity)])]) == nil,
                 "nothing to send, no message")

@@ -307,14 +307,53 @@ extension MosquittoSubscriber.Message {
     @Test func theEnginesTelemetryBecomesOneSamplePerDeviceAndTime() {
         let t0 = UplinkDocTests.t0
         let samples = TelemetrySample.samples([
-            (PointRef(device: "lamp-1", point: "power"), .number(61.5, at: t0)),
-            (PointRef(device: "hydrant-main", point: "pressure"), .number(0.31, at: t0 + .seconds(1))),
-            (PointRef(device: "lamp-1", point: "voltage"), Reading(nil, quality: .commError, at: t0)),
-            (PointRef(device: "hydrant-main", point: "pressure"), .number(0.32, at: t0)),
+            TelemetryPoint(PointRef(device: "lamp-1", point: "power"), .number(61.5, at: t0), qualityChanged: false),
+            TelemetryPoint(PointRef(device: "hydrant-main", point: "pressure"), .number(0.31, at: t0 + .seconds(1)), qualityChanged: false),
+            TelemetryPoint(PointRef(device: "lamp-1", point: "voltage"), Reading(nil, quality: .commError, at: t0), qualityChanged: true),
+            TelemetryPoint(PointRef(device: "hydrant-main", point: "pressure"), .number(0.32, at: t0), qualityChanged: false),
         ])
         #expect(samples == [TelemetrySample(device: "hydrant-main", time: t0, values: ["pressure": .number(0.32)]),
                             TelemetrySample(device: "lamp-1", time: t0, values: ["power": .number(61.5), "voltage.quality": .text("comm-error")]),
                             TelemetrySample(device: "hydrant-main", time: t0 + .seconds(1), values: ["pressure": .number(0.31)])])
+    }
+
+    /// Quality is state at the platform (latest value per key): it goes with the sample where it
+    /// changed, the return to good included, and not with every sample.
+    @Test func qualityIsSentWhenItChangesIncludingTheReturnToGood() {
+        let t0 = UplinkDocTests.t0
+        let table = PointTable()
+        table.mode = .every
+        let ref = PointRef(device: "lamp-1", point: "voltage")
+        table.declare(ref, PointInfo(unit: "V", source: .modbus))
+        table.update(ref, .number(229.1, at: t0))
+        table.update(ref, .number(229.2, at: t0 + .seconds(1)))
+        table.update(ref, Reading(.number(229.2), quality: .commError, at: t0 + .seconds(2)))
+        table.update(ref, Reading(.number(229.2), quality: .commError, at: t0 + .seconds(3)))
+        table.update(ref, .number(229.3, at: t0 + .seconds(4)))
+        let samples = TelemetrySample.samples(table.takeChanged())
+        #expect(samples.map(\.values) == [["voltage": .number(229.1), "voltage.quality": .text("good")],
+                                          ["voltage": .number(229.2)],
+                                          ["voltage.quality": .text("comm-error")],
+                                          ["voltage": .number(229.3), "voltage.quality": .text("good")]])
+        #expect(table.takeChanged().isEmpty)
+    }
+
+    /// `every` sends each sample with its own time, `changes` those that moved beyond the
+    /// deadband, `latest` one per period: what the telemetry modes of docs/configuration.md say.
+    @Test func theTelemetryModesKeepWhatTheySay() {
+        let t0 = UplinkDocTests.t0
+        let values = [0.300, 0.301, 0.310, 0.310, 0.305]
+        func sent(_ mode: TelemetryMode) -> [Double] {
+            let table = PointTable()
+            table.mode = mode
+            let ref = PointRef(device: "main-pt", point: "pressure")
+            table.declare(ref, PointInfo(unit: "MPa", source: .modbus, deadband: 0.005))
+            for (i, v) in values.enumerated() { table.update(ref, .number(v, at: t0 + .seconds(Int64(i)))) }
+            return table.takeChanged().compactMap { $0.reading.value?.number }
+        }
+        #expect(sent(.every) == values)
+        #expect(sent(.changes) == [0.300, 0.310, 0.305])
+        #expect(sent(.latest) == [0.305])
     }
 
     @Test func theMQTTOptionOverridesTheSitesBroker() throws {
