@@ -111,4 +111,9 @@ public struct BoardLED: Sendable, Hashable {
 
     public var role: Role
     public var line: String
+
+    public init(role: Role, line: String) {
+        self.role = role
+        self.line = line
+    }
 }

@@ -73,9 +73,13 @@ public final class Gateway: Sendable {
         if bindings.isEmpty && !hasOutputs {
             gpio = nil
         } else {
-            gpio = try GPIOWorker(board: board, bindings: bindings, backend: gpioBackend, clock: clock) { device, readings in
+            gpio = try GPIOWorker(board: board, bindings: bindings, backend: gpioBackend, clock: clock, indication: {
+                guard let engine = engineBox.engine else { return StatusLEDs.Indication() }
+                return StatusLEDs.Indication(majorAlarm: engine.alarms.contains { $0.active && $0.severity <= .major },
+                                             deviceOffline: engine.online.values.contains(false))
+            }, sink: { device, readings in
                 engineBox.engine?.post(.readings(device: device, readings))
-            }
+            })
         }
 
         let issues = JSONReader()
@@ -108,6 +112,7 @@ public final class Gateway: Sendable {
         }
         try server.start()
         api.withLock { $0 = server }
+        gpio?.markStarted()
         log.notice("started: site \(configuration.site.info.id), board \(configuration.board.id), \(buses.count) buses, \(configuration.site.devices.count) devices")
     }
 

@@ -23,8 +23,9 @@ public struct LiftApp: DeviceApp {
     var reopenings: [Timestamp] = []
     /// The doors opened while the car ran outside a door zone; until they close or the car stops in one.
     var openedWhileRunning = false
-    /// The PIR saw motion after the doors closed: someone is in the car until they open again.
-    var latchedOccupied = false
+    /// Evidence that someone is shut in the car, gathered since the doors last closed (all reset
+    /// when they open): what a trapped-passenger alarm needs beyond "doors closed, car stopped".
+    var shutIn = ShutInEvidence()
     var maintenanceUntil: Timestamp?
     /// The count was contradicted; clears after `floorLostClearRuns` runs ending in a zone.
     var floorLost = false
@@ -43,6 +44,23 @@ public struct LiftApp: DeviceApp {
         var lastExit: Timestamp?
         /// The latest speed from floor timing, m/s.
         var speed: Double?
+    }
+
+    /// Why the gateway believes someone is shut in the car (docs/elevator.md, Occupancy). One PIR
+    /// blip in a parked car is none of these: a relay output flickers, a spider walks over the lens.
+    struct ShutInEvidence: Hashable, Sendable {
+        /// The start and the latest motion of the PIR's current episode with the doors closed.
+        var firstMotion: Timestamp?
+        var lastMotion: Timestamp?
+        /// Motion seen again (or still) `presence-confirm` after the first: a person, not a blip.
+        var presenceConfirmed = false
+        /// The car stopped after a run with motion seen in it since the doors closed (within
+        /// `presence-window` of the stop), and the doors have not opened since.
+        var carried = false
+        /// The alarm button was pressed in the stopped car with the doors closed.
+        var alarmButton = false
+
+        var any: Bool { presenceConfirmed || carried || alarmButton }
     }
 
     /// The controller's points in `fg-lift-ctl`.
@@ -72,12 +90,8 @@ public struct LiftApp: DeviceApp {
         switch input {
         case .reading(let ref, let reading) where ref.device == context.deviceID:
             if let signal = LiftSignal(rawValue: ref.point) {
-                let motionBefore = contacts.raw(.occupancy)
                 for change in contacts.record(signal, reading, now: now) { apply(change) }
-                // Motion that starts while the doors are closed is someone in the car.
-                if signal == .occupancy, reading.goodBool == true, motionBefore != true, contacts[.doorsClosed] == true {
-                    latchedOccupied = true
-                }
+                if signal == .occupancy, reading.goodBool == true { motion(at: now) }
             } else {
                 for change in contacts.advance(to: now) { apply(change) }
                 controller(ref.point, reading)
@@ -170,11 +184,26 @@ public struct LiftApp: DeviceApp {
         run = r
     }
 
+    /// The PIR sees motion now, with the doors closed. Motions each within `presence-window` of the
+    /// one before form one episode; an episode that lasts `presence-confirm` is a person. A blip
+    /// (and any chatter of it) is over long before.
+    mutating func motion(at t: Timestamp) {
+        guard contacts[.doorsClosed] == true else { return }
+        if let last = shutIn.lastMotion, t - last <= settings.presenceWindow, let first = shutIn.firstMotion {
+            if t - first >= settings.presenceConfirm { shutIn.presenceConfirmed = true }
+        } else {
+            shutIn.firstMotion = t
+        }
+        shutIn.lastMotion = t
+    }
+
     private mutating func doors(closed: Bool, at t: Timestamp) {
-        latchedOccupied = false
+        shutIn = ShutInEvidence()
         if closed {
             openedWhileRunning = false
             if run == nil { closedDuringStop = true }
+            // Someone moving in the car as the doors close is inside with them.
+            if contacts.raw(.occupancy) == true { motion(at: t) }
             return
         }
         stats.doorCycles += 1
@@ -193,6 +222,9 @@ public struct LiftApp: DeviceApp {
     private mutating func endRun(at t: Timestamp) {
         guard let r = run else { return }
         run = nil
+        // Someone moved in the shut car shortly before the run ended (the PIR's hold alone is not
+        // enough: it outlasts a passenger who stepped out just before the doors closed).
+        if contacts[.doorsClosed] == true, let last = shutIn.lastMotion, t - last <= settings.presenceWindow { shutIn.carried = true }
         stats.runningSeconds += max(0, (t - r.start).inSeconds)
         if r.leftZone { stats.trips += 1 }
         if contacts[.doorZone] == true {

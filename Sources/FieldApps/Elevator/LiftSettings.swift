@@ -17,6 +17,12 @@ struct LiftSettings: Sendable {
     var floorLostClearRuns = 5
     var maintenanceDuration: Duration = .hours(2)
     var pirHold: Duration = .seconds(10)
+    /// Motion seen again this long after the first motion in a closed car confirms a person.
+    var presenceConfirm: Duration = .seconds(10)
+    /// Motions further apart than this are separate episodes (two blips half an hour apart are not a person).
+    var presenceWindow: Duration = .seconds(60)
+    /// The inspection switch excuses a power loss (a technician switching the lift off).
+    var inspectionSuppressesPowerLoss = true
     var debounce: [LiftSignal: Duration] = Dictionary(uniqueKeysWithValues: LiftSignal.allCases.map { ($0, $0.defaultDebounce) })
     var delays: [LiftFault: Duration] = Dictionary(uniqueKeysWithValues: LiftFault.allCases.map { ($0, $0.defaultDelay) })
     var disabled: Set<LiftFault> = []
@@ -42,6 +48,9 @@ struct LiftSettings: Sendable {
         floorLostClearRuns = s.int("floor-lost-clear-runs", range: 1...1000) ?? floorLostClearRuns
         maintenanceDuration = s.duration("maintenance-duration", range: .minutes(1)...(.hours(24))) ?? maintenanceDuration
         pirHold = s.duration("pir-hold", range: .zero...(.minutes(10))) ?? pirHold
+        presenceConfirm = s.duration("presence-confirm", range: .seconds(1)...(.minutes(10))) ?? presenceConfirm
+        presenceWindow = s.duration("presence-window", range: .seconds(1)...(.hours(1))) ?? presenceWindow
+        inspectionSuppressesPowerLoss = s.bool("inspection-suppresses-power-loss") ?? inspectionSuppressesPowerLoss
         if let o = s.object("debounce") {
             for signal in LiftSignal.allCases {
                 if let d = o.duration(signal.rawValue, range: .zero...(.seconds(10))) { debounce[signal] = d }

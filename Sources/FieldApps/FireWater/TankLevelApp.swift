@@ -24,7 +24,9 @@ public struct TankLevelApp: DeviceApp {
         high = settings.high.map {
             ThresholdRule(.high, limit: $0, hysteresis: settings.hysteresis, onDelay: settings.delay, offDelay: settings.delay, name: "level", unit: "m")
         }
-        sensorFault = QualityRule.sensorFault(onDelay: settings.sensorFaultDelay, message: "level sensor fault")
+        // Out of range too: a level stuck beyond the transmitter's range is no level.
+        sensorFault = QualityRule([.sensorFault, .outOfRange], onDelay: settings.sensorFaultDelay,
+                                  message: "level sensor fault: transmitter fault, loop failure, or the reading stays out of range")
     }
 
     public mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
