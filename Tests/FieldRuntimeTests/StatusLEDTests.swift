@@ -37,7 +37,7 @@ import Testing
         let board = try Board.load(path: repositoryRoot + "/boards/sim.json", environment: ["FIELDSIM_DIR": dir.path, "STATE_DIR": dir.path])
         let names = board.lines.sorted { $0.offset < $1.offset }.map(\.name)
         let offsets = board.lines.map(\.offset)
-        var chipLines = [String](repeating: "unused", count: (offsets.max() ?? 0) + 1)
+        var chipLines = (0...(offsets.max() ?? 0)).map { "unused-\($0)" }
         for line in board.lines { chipLines[line.offset] = line.name }
         #expect(names.contains("LED-RUN") && names.contains("LED-ALARM"))
         let chip = try SimulatedGPIOChip(name: "fieldsim", label: "fieldsim", lines: chipLines)
