@@ -28,7 +28,7 @@ extension CommandRegistry {
             arguments: 1...16, valued: ["every"], completions: [.point], run: { i, c in try watch(i, c) }))
         add(CommandSpec(
             name: "trend", synopsis: "POINT [WINDOW]", summary: "a text sparkline of the recent history (default 1h)",
-            details: "WINDOW is a duration like 30m, 6h or 7d (up to 30d). Each character is the mean of the good readings\nin its slice of the window; a blank is a slice without good readings.",
+            details: "WINDOW is a duration like 30m, 6h or 7d (up to 30d). Each character is the mean of the good readings\nin its slice of the window; a blank is a slice without good readings. min and max are single readings\n(the worst moment, with its time), not slice means; now is the latest reading; the count is of readings.",
             examples: ["trend hydrant-main.pressure", "trend pole-7.pm25 24h"], role: .viewer, arguments: 1...2,
             completions: [.point, .words(["10m", "1h", "6h", "24h", "7d"])], run: { i, c in try trend(i, c) }))
         add(CommandSpec(
