@@ -78,12 +78,14 @@ public struct PressureApp: DeviceApp {
     /// The points that say water flows (`flowing`), and their latest readings.
     private let flowRefs: Set<PointRef>
     private var flowSignals: [PointRef: Reading] = [:]
+    private var testWindow: TestWindow
 
     public init(context: AppContext, settings: PressureSettings) {
         deviceID = context.deviceID
         self.settings = settings
         hasFaultBit = context.points["sensor-fault"] != nil && settings.points["sensor-fault"] == nil
         watches = settings.points.mapValues { Watch($0, sensorFaultDelay: settings.sensorFaultDelay) }
+        testWindow = TestWindow(context: context)
         var subs = Set(settings.points.keys.map(context.ref))
         if hasFaultBit { subs.insert(context.ref("sensor-fault")) }
         flowRefs = Set(settings.points.values.compactMap(\.flowing))
@@ -92,6 +94,10 @@ public struct PressureApp: DeviceApp {
     }
 
     public mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
+        testWindow.filter(judge(input, now: now), now: now)
+    }
+
+    private mutating func judge(_ input: AppInput, now: Timestamp) -> [AppEffect] {
         var effects: [AppEffect] = []
         switch input {
         case .reading(let ref, let reading):
@@ -106,7 +112,7 @@ public struct PressureApp: DeviceApp {
             }
             return effects
         case .command(let command):
-            let reply = apply(command)
+            let reply = command.name == "maintenance" ? testWindow.command(command, now: now) : apply(command)
             effects = evaluate(now: now)
             effects.append(.reply(reply))
             return effects
@@ -185,7 +191,7 @@ public struct PressureApp: DeviceApp {
     /// changes limits until the gateway restarts (the site file keeps the lasting ones).
     private mutating func apply(_ command: AppCommand) -> Result<JSONValue, AppError> {
         guard command.name == "set-threshold" else {
-            return .failure(AppError("pressure device \(deviceID) does not know the command \"\(command.name)\" (it takes: set-threshold)"))
+            return .failure(AppError("pressure device \(deviceID) does not know the command \"\(command.name)\" (it takes: set-threshold, maintenance)"))
         }
         let names = watches.keys.sorted()
         let parsed = command.readArguments { o -> (String, Double?, Double?, Double?)? in
