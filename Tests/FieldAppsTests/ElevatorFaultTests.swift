@@ -290,6 +290,33 @@ import FieldCore
         #expect(normal.raised.isEmpty)
     }
 
+    @Test func overspeedUsesEachFloorsOwnHeight() throws {
+        // Issue 15: with one floor-height for every floor, a building whose upper floors are
+        // lower than its typical one reads fast there. Here the
+        // rated speed is 1 m/s (3 m in 3 s) and the upper floors are 2.5 m: passing them every
+        // 2.6 s is 0.96 m/s, not the 1.15 m/s a single 3 m floor height computes.
+        let settings = #"{"floors": 8, "floor-heights": [3, 3, 2.5, 2.5, 2.5, 2.5, 2.5]}"#
+        var rig = try LiftRig(settings)
+        _ = rig.command("set-floor", ["floor": 3])
+        rig.run(.up, floors: 5, secondsPerFloor: 2.6)
+        rig.wait(.seconds(5))
+        #expect(rig.raised.isEmpty)
+        var single = try LiftRig(#"{"floors": 8}"#)
+        _ = single.command("set-floor", ["floor": 3])
+        single.run(.up, floors: 5, secondsPerFloor: 2.6)
+        single.wait(.seconds(5))
+        #expect(single.raised == ["overspeed"])
+        // And a true overspeed on the short floors is still seen: 2.5 m every 1.9 s is 1.32 m/s.
+        var fast = try LiftRig(settings)
+        _ = fast.command("set-floor", ["floor": 3])
+        fast.run(.up, floors: 5, secondsPerFloor: 1.9)
+        fast.wait(.seconds(1))
+        #expect(fast.raised.contains("overspeed"))
+        // A height list that does not fit the floors is refused with its path.
+        let wrong = try liftFactoryResult(#"{"floors": 8, "floor-heights": [3, 3]}"#)
+        #expect(wrong.issues.map(\.description) == ["floor-heights: has 2 heights; expected 7 (one per floor from each landing to the next, for 8 floors)"])
+    }
+
     @Test func runTimeLimitFromTheTravel() throws {
         // 10 floors at 3 s: the full travel takes 27 s, so the limit is 37 s.
         var rig = try LiftRig()

@@ -42,6 +42,9 @@ public struct LiftApp: DeviceApp {
         var leftZone: Bool
         var lastEntry: Timestamp?
         var lastExit: Timestamp?
+        /// The landings of those edges, when the count knows them (for per-floor heights).
+        var lastEntryLanding: Int?
+        var lastExitLanding: Int?
         /// The latest speed from floor timing, m/s.
         var speed: Double?
     }
@@ -175,12 +178,21 @@ public struct LiftApp: DeviceApp {
         }
         guard var r = run else { return }
         if !inZone { r.leftZone = true }
-        // Floor timing: one floor height between two entries (or two exits) of the same run.
+        // Floor timing: the height between two entries (or two exits) of the same run — that floor's
+        // own height when the count knows the landings, else the typical floor height.
+        let landing: Int? = inZone ? counter?.landing
+            : counter?.nearestLandingBelow.map { direction == -1 ? $0 + 1 : $0 }
         let previous = inZone ? r.lastEntry : r.lastExit
+        let previousLanding = inZone ? r.lastEntryLanding : r.lastExitLanding
         if let previous, t > previous {
-            r.speed = settings.floorHeight / (t - previous).inSeconds
+            let height = landing.flatMap { l in previousLanding.map { settings.height(from: $0, to: l) } } ?? settings.floorHeight
+            r.speed = height / (t - previous).inSeconds
         }
-        if inZone { r.lastEntry = t } else { r.lastExit = t }
+        if inZone {
+            (r.lastEntry, r.lastEntryLanding) = (t, landing)
+        } else {
+            (r.lastExit, r.lastExitLanding) = (t, landing)
+        }
         run = r
     }
 

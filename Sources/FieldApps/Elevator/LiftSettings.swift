@@ -11,6 +11,9 @@ struct LiftSettings: Sendable {
     var skipZero = true
     var travelTimePerFloor: Duration = .seconds(3)
     var floorHeight = 3.0
+    /// Per-floor heights (m) from each landing to the next, bottom up (`floors` − 1 of them), for
+    /// a lobby or a plant floor taller than the rest; nil: every floor is `floorHeight`.
+    var floorHeights: [Double]?
     var overspeedFactor = 1.15
     var reopenCount = 5
     var alarmButtonClear: Duration = .seconds(30)
@@ -29,7 +32,14 @@ struct LiftSettings: Sendable {
     /// The service-mode codes of the controller's `status` word (bits 8–11) and the modes they mean.
     var statusCodes: [Int: LiftMode] = [0: .normal, 1: .inspection, 2: .fireReturn, 3: .firefighter, 4: .outOfService]
 
-    /// Rated speed, m/s: one floor height per travel time.
+    /// The height (m) between two landings: the per-floor heights summed, else `floorHeight` per floor.
+    func height(from a: Int, to b: Int) -> Double {
+        let (lo, hi) = (min(a, b), max(a, b))
+        if let hs = floorHeights, lo >= 0, hi <= hs.count { return hs[lo..<hi].reduce(0, +) }
+        return floorHeight * Double(hi - lo)
+    }
+
+    /// Rated speed, m/s: one (typical) floor height per travel time.
     var ratedSpeed: Double { floorHeight / travelTimePerFloor.inSeconds }
 
     init(settings: JSONObjectReader?) {
@@ -42,6 +52,17 @@ struct LiftSettings: Sendable {
         skipZero = s.bool("skip-zero") ?? skipZero
         travelTimePerFloor = s.duration("travel-time-per-floor", range: .milliseconds(500)...(.seconds(60))) ?? travelTimePerFloor
         floorHeight = s.double("floor-height", range: 1...20) ?? floorHeight
+        floorHeights = s.array("floor-heights") { v, path -> Double? in
+            guard let n = v.numberValue, n.isFinite, (1...20).contains(n) else {
+                s.reader.report(path, "expected a floor height in metres (1…20)")
+                return nil
+            }
+            return n
+        }
+        if let hs = floorHeights, hs.count != (floors ?? 1) - 1 {
+            let expected = floors.map { "\($0 - 1) (one per floor from each landing to the next, for \($0) floors)" } ?? "floors to be given"
+            s.reader.report(s.path.key("floor-heights"), "has \(hs.count) heights; expected \(expected)")
+        }
         overspeedFactor = s.double("overspeed-factor", range: 1.01...2) ?? overspeedFactor
         reopenCount = s.int("reopen-count", range: 2...100) ?? reopenCount
         alarmButtonClear = s.duration("alarm-button-clear", range: .zero...(.hours(1))) ?? alarmButtonClear
