@@ -71,7 +71,7 @@ extension CommandRegistry {
         group("maintenance", "maintenance windows: door alarms suppressed, the platform told")
         add(CommandSpec(
             name: "maintenance start", synopsis: "[DEVICE] [--for 2h]", summary: "open a maintenance window (whole site without DEVICE)",
-            details: "While open, door and cabinet alarms of the scope are suppressed and the platform shows the site in\nmaintenance. --for closes it by itself (1m to 24h); otherwise maintenance end does.",
+            details: "While open, cabinet door alarms, technician-caused lift faults and fire-water alarms (held back until it\nends) of the scope are suppressed and the platform shows the site in maintenance. --for closes it by\nitself (1m to 24h); otherwise maintenance end does.",
             examples: ["maintenance start --for 2h", "maintenance start lift-1"], role: .technician, arguments: 0...1, valued: ["for"],
             completions: [.device], run: { i, c in
                 let d = try i.duration("for", in: .minutes(1)...(.hours(24)))

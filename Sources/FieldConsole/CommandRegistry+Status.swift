@@ -28,7 +28,7 @@ extension CommandRegistry {
             arguments: 1...16, valued: ["every"], completions: [.point], run: { i, c in try watch(i, c) }))
         add(CommandSpec(
             name: "trend", synopsis: "POINT [WINDOW]", summary: "a text sparkline of the recent history (default 1h)",
-            details: "WINDOW is a duration like 30m, 6h or 7d (up to 30d). Each character is the mean of the good readings\nin its slice of the window; a blank is a slice without good readings.",
+            details: "WINDOW is a duration like 30m, 6h or 7d (up to 30d). Each character is the mean of the good readings\nin its slice of the window; a blank is a slice without good readings. min and max are single readings\n(the worst moment, with its time), not slice means; now is the latest reading; the count is of readings.",
             examples: ["trend hydrant-main.pressure", "trend pole-7.pm25 24h"], role: .viewer, arguments: 1...2,
             completions: [.point, .words(["10m", "1h", "6h", "24h", "7d"])], run: { i, c in try trend(i, c) }))
         add(CommandSpec(
@@ -153,22 +153,32 @@ private func trend(_ i: Invocation, _ c: CommandContext) throws {
     let now = c.now
     let history = try c.backend.history(ref, since: now - window)
     let columns = max(10, min(60, c.width - 12))
-    let values = Sparkline.buckets(history, from: now - window, to: now, count: columns)
-    let present = values.compactMap { $0 }
+    let cells = Sparkline.columns(history, from: now - window, to: now, count: columns)
+    let present = cells.compactMap { $0 }
     let unit = point.unit.isEmpty ? "" : " " + point.unit
     try c.print("\(ref) over the last \(formatDuration(window)), \(formatDuration(window / columns)) per column\(unit.isEmpty ? "" : ",\(unit)")")
-    guard let lo = present.min(), let hi = present.max() else {
-        return try c.print("no good readings in that window (\(history.count) stored)")
+    guard var lowest = present.min(by: { $0.minimum < $1.minimum }), let highest = present.max(by: { $0.maximum < $1.maximum }) else {
+        return try c.print("no good readings in that window")
     }
+    // The extremes are the readings' own (a bucket's minimum), not the lowest column average: a
+    // technician reads a trend for the worst moment. The reading now belongs to the window too.
+    var lo = lowest.minimum, hi = highest.maximum
+    let latest = point.reading?.goodNumber
+    if let latest, latest < lo {
+        lo = latest
+        lowest.start = point.reading!.time
+    }
+    if let latest { hi = max(hi, latest) }
     try c.print(padded(formatNumber(hi, decimals: 3), 10) + "|")
-    try c.print(padded("", 10) + "|" + Sparkline.render(values, ascii: c.asciiOnly))
+    try c.print(padded("", 10) + "|" + Sparkline.render(cells.map { $0?.mean }, ascii: c.asciiOnly))
     try c.print(padded(formatNumber(lo, decimals: 3), 10) + "|")
     let startLabel = "-" + formatDuration(window)
     try c.print(padded("", 11) + startLabel + String(repeating: " ", count: max(1, columns - startLabel.count - 3)) + "now")
-    let gaps = values.filter { $0 == nil }.count
-    var summary = "min \(formatNumber(lo, decimals: 3))\(unit)  max \(formatNumber(hi, decimals: 3))\(unit)"
-    if let last = point.reading?.goodNumber { summary += "  now \(formatNumber(last, decimals: 3))\(unit)" }
-    summary += "  \(history.count) readings" + (gaps > 0 ? ", \(gaps) empty column\(gaps == 1 ? "" : "s")" : "")
+    let gaps = cells.filter { $0 == nil }.count
+    let readings = present.reduce(0) { $0 + $1.count }
+    var summary = "min \(formatNumber(lo, decimals: 3))\(unit) at \(c.localTime(lowest.start))  max \(formatNumber(hi, decimals: 3))\(unit)"
+    if let latest { summary += "  now \(formatNumber(latest, decimals: 3))\(unit)" }
+    summary += "  \(readings) reading\(readings == 1 ? "" : "s")" + (gaps > 0 ? ", \(gaps) empty column\(gaps == 1 ? "" : "s")" : "")
     try c.print(summary)
 }
 

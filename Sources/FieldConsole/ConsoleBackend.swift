@@ -45,9 +45,10 @@ public protocol ConsoleBackend: AnyObject, Sendable {
     /// The latest reading of one point (`read`, `watch`).
     func point(_ ref: PointRef) throws(BackendError) -> PointSnapshot
 
-    /// Stored readings of one point from `since` until now, oldest first (`trend`). May be thinned
-    /// (e.g. one per minute); the console buckets them itself.
-    func history(_ ref: PointRef, since: Timestamp) throws(BackendError) -> [Reading]
+    /// The stored history of one point from `since` until now, oldest first (`trend`): buckets of
+    /// readings with each bucket's minimum, maximum, mean and number of readings, so the worst
+    /// moment survives however coarsely the console draws it.
+    func history(_ ref: PointRef, since: Timestamp) throws(BackendError) -> [TrendBucket]
 
     /// Active alarms and cleared-but-unacknowledged ones, most severe first (`alarms`).
     func alarms() -> [AlarmRecord]

@@ -5,7 +5,7 @@ import FieldRuntime
 /// Board lines through the GPIO worker; lamps, lifts and maintenance windows through the apps.
 extension GatewayBackend {
     /// The apps that take a `maintenance` command (`{"action": "start"|"end", "for": …}`).
-    static let maintenanceApps: Set<String> = ["pole-cabinet", "lift"]
+    static let maintenanceApps: Set<String> = ["pole-cabinet", "lift", "pressure", "tank-level", "pump-room"]
 
     public func gpioLines() -> [GPIOLineInfo] {
         started.board.lines.map { GPIOLineInfo(name: $0.name, isOutput: $0.direction == .output, location: "\($0.chip):\($0.offset)") }

@@ -106,14 +106,14 @@ extension GatewayBackend {
         return PointSnapshot(ref: p.ref, reading: p.reading, unit: p.info.unit, writable: p.info.writable, source: source)
     }
 
-    public func history(_ ref: PointRef, since: Timestamp) throws(BackendError) -> [Reading] {
+    public func history(_ ref: PointRef, since: Timestamp) throws(BackendError) -> [TrendBucket] {
         _ = try point(ref)
         let now = clock.now()
         let resolution = gateway.engine.points.trendShape.resolution
         let span = max(now - since, resolution)
         let slots = Int(min(2000, max(1, span.milliseconds / max(1, resolution.milliseconds))))
         guard let buckets = gateway.engine.points.history(ref, last: span, endingAt: now, slots: slots) else { return [] }
-        return buckets.compactMap { b in b.map { .number($0.mean, at: $0.start + $0.duration / 2) } }
+        return buckets.compactMap { $0 }
     }
 
     public func alarms() -> [AlarmRecord] { gateway.engine.alarms }

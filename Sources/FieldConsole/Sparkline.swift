@@ -6,19 +6,20 @@ struct Sparkline {
     static let blocks: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
     static let asciiLevels: [Character] = ["_", ".", ",", "-", "~", "=", "+", "#"]
 
-    /// The mean of the good numbers in each of `count` equal buckets from `start` to `end`;
-    /// nil for a bucket without any.
-    static func buckets(_ readings: [Reading], from start: Timestamp, to end: Timestamp, count: Int) -> [Double?] {
+    /// The stored buckets merged into `count` equal columns from `start` to `end` (each bucket
+    /// into the column of its middle), keeping every bucket's extremes: a column's minimum is the
+    /// lowest reading in it, not the lowest mean. nil for a column without readings.
+    static func columns(_ buckets: [TrendBucket], from start: Timestamp, to end: Timestamp, count: Int) -> [TrendBucket?] {
         guard count > 0, end > start else { return [] }
-        var sums = [Double](repeating: 0, count: count), counts = [Int](repeating: 0, count: count)
+        var out = [TrendBucket?](repeating: nil, count: count)
         let span = Double(end.milliseconds - start.milliseconds)
-        for r in readings {
-            guard let v = r.goodNumber, v.isFinite, r.time >= start, r.time <= end else { continue }
-            let i = min(count - 1, Int(Double(r.time.milliseconds - start.milliseconds) / span * Double(count)))
-            sums[i] += v
-            counts[i] += 1
+        for b in buckets where b.count > 0 {
+            let middle = b.start + b.duration / 2
+            guard middle >= start, middle <= end else { continue }
+            let i = min(count - 1, Int(Double(middle.milliseconds - start.milliseconds) / span * Double(count)))
+            out[i] = out[i].map { $0.merged(with: b) } ?? b
         }
-        return (0..<count).map { counts[$0] == 0 ? nil : sums[$0] / Double(counts[$0]) }
+        return out
     }
 
     /// One character per value, scaled between the smallest and largest; a gap is a blank.

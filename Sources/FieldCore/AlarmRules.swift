@@ -137,14 +137,33 @@ public struct ThresholdRule: Hashable, Sendable {
     /// Forgets a pending raise or clear, keeping the alarm state, for a rule that does not apply
     /// for a while (a lamp's power check while the lamp is off).
     public mutating func hold() { condition.hold() }
+
+    /// Forgets the alarm state and anything pending, for a rule that stopped applying (a flowing
+    /// pressure limit once the water stops): the caller reports the clear.
+    public mutating func reset() { condition.reset(to: false) }
 }
 
-/// A fast change: the value moved by at least `change` within `window` (e.g. a pressure drop of
-/// 0.05 MPa in 10 s: a burst or an opened hydrant). Good-quality numbers only.
+/// A fast change: the value moved by at least `change` within `window` *and* away from its normal
+/// level (e.g. a pressure drop of 0.05 MPa in 10 s: a burst or an opened hydrant). Good-quality
+/// numbers only.
+///
+/// Two measures must both reach `change`:
+/// - **fast**: from the extreme of the last `window` to the value now (the highest value for a drop):
+///   the value moved within the window, so a slow leak of the same size is not rapid;
+/// - **away from normal**: from the median of the samples of the last `reference` (before this one)
+///   to the value now. A median is not moved by a short surge (a check valve slamming, a jockey
+///   pump stopping: a second or a few above normal), so a surge that comes back to normal has not
+///   "fallen" — the value never went below normal — while a real fall leaves the median at the level
+///   it fell from for half the reference, far longer than any confirmation.
+/// The cost, chosen knowingly: a fall from a level the value has held for less than half the
+/// reference (a fire pump that raised the main's pressure 20 s ago) counts only as far as it goes
+/// below the level before that; a fall below a pressure limit is the threshold rule's job anyway.
 public struct RateOfChangeRule: Hashable, Sendable {
     public var direction: LimitDirection
     public var change: Double
     public var window: Duration
+    /// How far back the normal level (the median) looks; at least `window`.
+    public var reference: Duration
     public var unit: String
     public var name: String
     private var samples: [Sample] = []
@@ -155,17 +174,23 @@ public struct RateOfChangeRule: Hashable, Sendable {
         var value: Double
     }
 
+    /// The most samples kept; older ones go first.
+    static let sampleLimit = 4096
+
     /// - Parameters:
     ///   - direction: `.low` for a drop, `.high` for a rise.
     ///   - change: the size of the change (positive) that counts as fast within `window`.
+    ///   - reference: how far back the normal level is taken from (default 6 × `window`).
     ///   - onDelay: how long the change must persist before it counts, so that a pressure wave
-    ///     (a dip that recovers within a second or two) does not raise. Keep it below `window`.
+    ///     (a dip that recovers within a second or two) does not raise. Keep it under half of
+    ///     `reference`.
     ///   - offDelay: how long the value must be steady before the alarm clears.
-    public init(_ direction: LimitDirection, change: Double, window: Duration, onDelay: Duration = .zero,
-                offDelay: Duration = .seconds(60), name: String = "value", unit: String = "") {
+    public init(_ direction: LimitDirection, change: Double, window: Duration, reference: Duration? = nil,
+                onDelay: Duration = .zero, offDelay: Duration = .seconds(60), name: String = "value", unit: String = "") {
         self.direction = direction
         self.change = abs(change)
         self.window = window
+        self.reference = max(reference ?? window * 6, window)
         self.name = name
         self.unit = unit
         condition = DelayedCondition(onDelay: onDelay, offDelay: offDelay)
@@ -177,21 +202,34 @@ public struct RateOfChangeRule: Hashable, Sendable {
         guard let v = reading.goodNumber else {
             return nil
         }
-        samples.removeAll { now - $0.time > window }
+        samples.removeAll { now - $0.time > reference }
+        let recent = samples.filter { now - $0.time <= window }.map(\.value)
+        let normal = median(samples.map(\.value))
         samples.append(Sample(time: now, value: v))
-        if samples.count > 4096 { samples.removeFirst(samples.count - 4096) }
-        let moved: Double
-        switch direction {
-        case .low: moved = (samples.map(\.value).max() ?? v) - v
-        case .high: moved = v - (samples.map(\.value).min() ?? v)
+        if samples.count > Self.sampleLimit { samples.removeFirst(samples.count - Self.sampleLimit) }
+        // Signed so that a move the other way is negative: a surge is never a drop.
+        let sign: Double = direction == .low ? 1 : -1
+        var moved = 0.0, fromNormal = 0.0
+        if let normal, let extreme = direction == .low ? recent.max() : recent.min() {
+            moved = sign * (extreme - v)
+            fromNormal = sign * (normal - v)
         }
-        guard condition.update(moved >= change, now: now) else { return nil }
+        guard condition.update(moved >= change && fromNormal >= change, now: now) else { return nil }
         if condition.isActive {
             let u = unit.isEmpty ? "" : " " + unit
             let word = direction == .low ? "fell" : "rose"
-            return .raise(value: .number(v), message: "\(name) \(word) \(formatNumber(moved, decimals: 3))\(u) within \(formatNumber(window.inSeconds)) s")
+            let level = formatNumber(normal ?? v, decimals: 3)
+            return .raise(value: .number(v), message: "\(name) \(word) \(formatNumber(moved, decimals: 3))\(u) within \(formatNumber(window.inSeconds)) s "
+                            + "to \(formatNumber(v, decimals: 3))\(u) (normal \(level)\(u))")
         }
         return .clear(value: .number(v))
+    }
+
+    private func median(_ values: [Double]) -> Double? {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        let mid = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
     }
 }
 

@@ -101,9 +101,9 @@ public struct BoardLED: Sendable, Hashable {
     public enum Role: String, Sendable, Hashable, CaseIterable {
         /// Blinks while the gateway runs; steady when it is starting or stopping.
         case run
-        /// On while any alarm is active.
+        /// On while any alarm of severity major or critical is active.
         case alarm
-        /// On while the uplink is connected.
+        /// On while the uplink is connected (not driven yet: left in its safe state).
         case uplink
         /// On while any device is offline.
         case comm
@@ -111,4 +111,9 @@ public struct BoardLED: Sendable, Hashable {
 
     public var role: Role
     public var line: String
+
+    public init(role: Role, line: String) {
+        self.role = role
+        self.line = line
+    }
 }

@@ -1,12 +1,15 @@
 /// A 4–20 mA loop: the point's value is the loop current in mA, mapped linearly to an engineering
 /// range, with quality from the NAMUR NE43 bands (limits configurable per input):
 ///
-/// | current (default limits)  | band                    | reading                               |
-/// |---------------------------|-------------------------|---------------------------------------|
-/// | < 3.6 mA or > 21 mA       | failure (open / short)  | no value, quality sensor-fault         |
-/// | 3.6–3.8 or 20.5–21 mA     | ambiguous               | last value kept, quality out-of-range  |
-/// | 3.8–4.0 or 20.0–20.5 mA   | saturated (valid)       | the range end, quality good            |
-/// | 4–20 mA                   | measurement             | linear value, quality good             |
+/// | current (default limits)          | band                    | reading                               |
+/// |-----------------------------------|-------------------------|---------------------------------------|
+/// | ≤ 3.6 mA or ≥ 21 mA               | failure (open / short, or the transmitter's failure signal) | no value, quality sensor-fault |
+/// | 3.6–3.8 or 20.5–21 mA (exclusive) | ambiguous               | last value kept, quality out-of-range  |
+/// | 3.8–4.0 or 20.0–20.5 mA           | saturated (valid)       | the range end, quality good            |
+/// | 4–20 mA                           | measurement             | linear value, quality good             |
+///
+/// The apps escalate a point that stays in a failure or an ambiguous band beyond their
+/// sensor-fault delay to a `sensor-fault` alarm, whichever band it is in.
 public struct CurrentLoop: Sendable, Hashable {
     /// The engineering value at 4 mA.
     public var low: Double
@@ -14,13 +17,13 @@ public struct CurrentLoop: Sendable, Hashable {
     public var high: Double
     /// The engineering unit ("MPa", "m").
     public var unit: String
-    /// Below this current (mA) the loop is open or the transmitter failed.
+    /// At or below this current (mA) the loop is open or the transmitter signals failure.
     public var faultBelow: Double
     /// From this current (mA) up the measurement is valid (saturated below 4 mA).
     public var validFrom: Double
     /// Up to this current (mA) the measurement is valid (saturated above 20 mA).
     public var validTo: Double
-    /// Above this current (mA) the loop is shorted or the transmitter failed.
+    /// At or above this current (mA) the loop is shorted or the transmitter signals failure.
     public var faultAbove: Double
 
     public static let spanLow = 4.0

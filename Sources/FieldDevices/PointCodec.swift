@@ -135,8 +135,13 @@ struct LoopLimits: Sendable {
         (low, high, faultBelow, validFrom, validTo, faultAbove) = (l.low, l.high, l.faultBelow, l.validFrom, l.validTo, l.faultAbove)
     }
 
+    /// NE43's failure bands include their limits: a transmitter signalling failure drives exactly
+    /// 3.6 mA (or 21 mA). The tolerance keeps a current read as a scaled integer (3600 µA × 0.001)
+    /// on the failure side of the limit whatever the last bit of its rounding.
+    static let tolerance = 1e-9
+
     func band(ofCurrent mA: Double) -> CurrentLoop.Band {
-        if !mA.isFinite || mA < faultBelow || mA > faultAbove { return .failure }
+        if !mA.isFinite || mA <= faultBelow + Self.tolerance || mA >= faultAbove - Self.tolerance { return .failure }
         if mA < validFrom || mA > validTo { return .ambiguous }
         if mA < CurrentLoop.spanLow { return .saturatedLow }
         if mA > CurrentLoop.spanHigh { return .saturatedHigh }

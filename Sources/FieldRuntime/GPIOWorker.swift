@@ -32,6 +32,8 @@ public final class GPIOWorker: Sendable {
         var lines: GPIOLines?
         var reverts: [Revert] = []
         var lastError: String?
+        /// The levels last written to the status LEDs, so a line is set only when it changes.
+        var ledLevels: [String: Bool] = [:]
     }
 
     private let board: Board
@@ -45,11 +47,21 @@ public final class GPIOWorker: Sendable {
     private let heartbeatMillis = Atomic<Int64>(0)
     private let thread: Mutex<WorkerThread?> = Mutex(nil)
     private let log = Logger("gpio")
+    private let statusLEDs: StatusLEDs
+    private let indication: @Sendable () -> StatusLEDs.Indication
+    private let started = Atomic<Bool>(false)
 
-    /// - Parameter sink: receives `(device, [(signal, reading)])` on the worker's thread.
+    /// - Parameters:
+    ///   - indication: the gateway's state for the board's status LEDs (alarms, devices offline),
+    ///     asked on the worker's thread twice a second; the worker adds whether it runs.
+    ///   - sink: receives `(device, [(signal, reading)])` on the worker's thread.
     public init(board: Board, bindings: [SignalBinding], backend: any GPIOBackend, clock: any FieldClock,
+                indication: @escaping @Sendable () -> StatusLEDs.Indication = { StatusLEDs.Indication() },
                 sink: @escaping @Sendable (String, [(String, Reading)]) -> Void) throws(SystemError) {
         self.board = board
+        self.indication = indication
+        let held = Set(board.lines.filter { $0.direction == .output }.map(\.name))
+        statusLEDs = StatusLEDs(leds: board.leds.filter { held.contains($0.line) })
         self.bindings = bindings
         self.backend = backend
         self.clock = clock
@@ -92,8 +104,15 @@ public final class GPIOWorker: Sendable {
         thread.withLock { $0 = t }
     }
 
+    /// Says the whole gateway is up: the run LED goes from steady to blinking.
+    public func markStarted() {
+        started.store(true, ordering: .relaxed)
+        wakeUp.signal()
+    }
+
     /// Puts the outputs into their safe state, releases the lines and stops the thread.
     public func stop() {
+        started.store(false, ordering: .relaxed)
         running.store(false, ordering: .relaxed)
         wakeUp.signal()
         thread.withLock { $0 }?.join()
@@ -161,6 +180,7 @@ public final class GPIOWorker: Sendable {
             let lines = try backend.request(lineConfigs)
             state.withLock { s in
                 s.lines = lines
+                s.ledLevels = [:]
                 if s.lastError != nil { log.notice("GPIO lines available again") }
                 s.lastError = nil
             }
@@ -195,8 +215,10 @@ public final class GPIOWorker: Sendable {
                 continue
             }
             applyDueReverts(now)
+            driveStatusLEDs(lines, now)
             let nextRevert = state.withLock { $0.reverts.map(\.at).min() }
-            let wait = min(1000, max(1, (nextRevert ?? now + 1000) - now))
+            let nextLED = statusLEDs.leds.isEmpty ? now + 1000 : StatusLEDs.nextEdge(after: now)
+            let wait = min(1000, max(1, min(nextRevert ?? now + 1000, nextLED) - now))
             do throws(GPIOError) {
                 let events = try lines.waitForEvents(timeout: .milliseconds(wait), wakeUp: wakeUp)
                 publish(events)
@@ -221,6 +243,25 @@ public final class GPIOWorker: Sendable {
         for r in due {
             log.info("\(r.line) back to \(r.value ? "on" : "off") (timed test over)")
             _ = set(line: r.line, to: r.value)
+        }
+    }
+
+    /// Sets the status LEDs whose level changed.
+    private func driveStatusLEDs(_ lines: GPIOLines, _ now: Int64) {
+        guard !statusLEDs.leds.isEmpty else { return }
+        var shown = indication()
+        shown.running = started.load(ordering: .relaxed)
+        let levels = statusLEDs.levels(shown, at: now)
+        state.withLock { s in
+            for (line, on) in levels.sorted(by: { $0.key < $1.key }) where s.ledLevels[line] != on {
+                do throws(GPIOError) {
+                    try lines.set(line, to: on)
+                    s.ledLevels[line] = on
+                } catch {
+                    if s.ledLevels[line] != nil { log.error("cannot drive status LED \(line): \(error)") }
+                    s.ledLevels[line] = nil
+                }
+            }
         }
     }
 

@@ -74,9 +74,13 @@ public final class Gateway: Sendable {
         if bindings.isEmpty && !hasOutputs {
             gpio = nil
         } else {
-            gpio = try GPIOWorker(board: board, bindings: bindings, backend: gpioBackend, clock: clock) { device, readings in
+            gpio = try GPIOWorker(board: board, bindings: bindings, backend: gpioBackend, clock: clock, indication: {
+                guard let engine = engineBox.engine else { return StatusLEDs.Indication() }
+                return StatusLEDs.Indication(majorAlarm: engine.alarms.contains { $0.active && $0.severity <= .major },
+                                             deviceOffline: engine.online.values.contains(false))
+            }, sink: { device, readings in
                 engineBox.engine?.post(.readings(device: device, readings))
-            }
+            })
         }
 
         let issues = JSONReader()
@@ -115,6 +119,7 @@ public final class Gateway: Sendable {
             // A state directory that is missing or read-only must not stop the monitoring.
             log.error("the local API is not available: \(error); the gateway runs on without it")
         }
+        gpio?.markStarted()
         log.notice("started: site \(configuration.site.info.id), board \(configuration.board.id), \(buses.count) buses, \(configuration.site.devices.count) devices")
     }
 

@@ -41,7 +41,8 @@ public struct GenericAlarms: Sendable {
                 rule = .digital(DigitalRule(alarmWhen: value, debounce: spec.onDelay, offDelay: spec.offDelay,
                                             message: spec.message.isEmpty ? "\(spec.point) is \(value)" : spec.message))
             case .sensorFault:
-                rule = .quality(QualityRule([.sensorFault], onDelay: spec.onDelay, offDelay: spec.offDelay,
+                // A point stuck out of range (NE43's ambiguous bands) is as broken as a failure signal.
+                rule = .quality(QualityRule([.sensorFault, .outOfRange], onDelay: spec.onDelay, offDelay: spec.offDelay,
                                             message: spec.message.isEmpty ? "\(spec.point): sensor fault" : spec.message))
             case .stale(let age):
                 rule = .stale(StaleRule(maxAge: age, message: spec.message.isEmpty ? "\(spec.point): no fresh reading" : spec.message))

@@ -13,7 +13,10 @@ import FieldCore
         rig.board()
         rig.wait(.seconds(2))
         rig.fidget()
-        rig.wait(.seconds(84))
+        // Seen again 12 s after the first motion with the doors shut: a person, not a blip.
+        rig.wait(.seconds(11))
+        rig.fidget()
+        rig.wait(.seconds(85))
         #expect(rig.raised.isEmpty)
         rig.wait(.seconds(6))
         #expect(rig.raised == ["trapped-passenger"])
@@ -34,6 +37,115 @@ import FieldCore
         rig.wait(.hours(2))
         #expect(rig.raised.isEmpty)
         #expect(rig.app.isOccupied == false)
+    }
+
+    @Test func aPIRBlipInAParkedCarIsNoTrap() throws {
+        // Issue 15: one 1 s blip in an idle car with its doors closed made a critical rescue call.
+        var rig = try LiftRig()
+        rig.wait(.minutes(10))
+        rig.fidget()
+        rig.wait(.seconds(1))
+        #expect(rig.app.isOccupied)
+        rig.wait(.minutes(30))
+        #expect(rig.raised.isEmpty)
+        #expect(rig.app.isOccupied == false)
+        // Another blip half an hour later is one blip again, not "repeated presence".
+        rig.fidget()
+        rig.wait(.minutes(10))
+        #expect(rig.raised.isEmpty)
+        // Motion again within the minute, 10 s or more after the first: a person moving in a shut car.
+        rig.fidget()
+        rig.wait(.seconds(11))
+        rig.fidget()
+        rig.wait(.seconds(88))
+        #expect(rig.raised.isEmpty)
+        rig.wait(.seconds(2))
+        #expect(rig.raised == ["trapped-passenger"])
+    }
+
+    @Test func aChatteringPIRWithinTheConfirmationIsStillOneBlip() throws {
+        var rig = try LiftRig()
+        for _ in 0..<4 {
+            rig.set(.occupancy, true)
+            rig.wait(.milliseconds(300))
+            rig.set(.occupancy, false)
+            rig.wait(.milliseconds(700))
+        }
+        rig.wait(.minutes(10))
+        #expect(rig.raised.isEmpty)
+    }
+
+    @Test func aPersonMovingInAShutCarIsTrappedWithoutARun() throws {
+        // Someone walked into the parked car, the doors closed and the car never left: the PIR sees
+        // them all along (a sustained signal, no new edge).
+        var rig = try LiftRig()
+        rig.set(.doorsClosed, false)
+        rig.wait(.seconds(2))
+        rig.set(.occupancy, true)
+        rig.wait(.seconds(2))
+        rig.set(.doorsClosed, true)
+        rig.wait(.seconds(99))
+        #expect(rig.raised.isEmpty)
+        rig.wait(.seconds(3))
+        #expect(rig.raised == ["trapped-passenger"])
+    }
+
+    @Test func theAlarmButtonInAStoppedShutCarIsATrap() throws {
+        var rig = try LiftRig()
+        rig.set(.alarmButton, true)
+        rig.wait(.seconds(1))
+        rig.set(.alarmButton, false)
+        #expect(rig.raised == ["alarm-button"])
+        rig.wait(.seconds(89))
+        #expect(rig.raised == ["alarm-button"])
+        rig.wait(.seconds(2))
+        #expect(rig.raised == ["alarm-button", "trapped-passenger"])
+    }
+
+    @Test func aPassengerCarriedToAFloorWhoseDoorsStayShutIsTrapped() throws {
+        // The classic in-zone trap: a run with someone aboard ends and the doors never open. The
+        // passenger stands still after arriving: the PIR seen with the doors shut before the run
+        // ended is the evidence.
+        var rig = try LiftRig()
+        _ = rig.command("set-floor", ["floor": 1])
+        rig.board()
+        rig.fidget()
+        rig.run(.up, floors: 3)
+        rig.wait(.seconds(89))
+        #expect(!rig.raised.contains("trapped-passenger"))
+        rig.wait(.seconds(2))
+        #expect(rig.raised.contains("trapped-passenger"))
+        // An empty car that parks after a run without opening (homing) is not.
+        var empty = try LiftRig()
+        _ = empty.command("set-floor", ["floor": 1])
+        empty.run(.up, floors: 3)
+        empty.wait(.minutes(5))
+        empty.fidget()
+        empty.wait(.minutes(5))
+        #expect(empty.raised.isEmpty)
+    }
+
+    @Test func firefighterModeSuppressesTheInZoneTrapButNotTheOutOfZoneOne() throws {
+        var rig = try LiftRig(#"{"floors": 10}"#, points: liftControllerPoints)
+        rig.setNumber("status", Double(3 << 8))
+        rig.set(.alarmButton, true)
+        rig.wait(.seconds(1))
+        rig.set(.alarmButton, false)
+        rig.wait(.minutes(5))
+        #expect(!rig.raised.contains("trapped-passenger"))
+        // Back to normal service with the firefighter still shut in: now it is a trap.
+        rig.setNumber("status", 0)
+        rig.wait(.seconds(91))
+        #expect(rig.raised.contains("trapped-passenger"))
+
+        var stuck = try LiftRig(#"{"floors": 10}"#, points: liftControllerPoints)
+        _ = stuck.command("set-floor", ["floor": 1])
+        stuck.setNumber("status", Double(3 << 8))
+        stuck.board()
+        stuck.fidget()
+        stuck.run(.up, floors: 2, stopShort: true)
+        stuck.wait(.seconds(16))
+        #expect(stuck.raised.contains("trapped-passenger-out-of-zone"))
     }
 
     @Test func trappedOutOfZoneAndStoppedOutsideAfter15Seconds() throws {
@@ -178,6 +290,33 @@ import FieldCore
         #expect(normal.raised.isEmpty)
     }
 
+    @Test func overspeedUsesEachFloorsOwnHeight() throws {
+        // Issue 15: with one floor-height for every floor, a building whose upper floors are
+        // lower than its typical one reads fast there. Here the
+        // rated speed is 1 m/s (3 m in 3 s) and the upper floors are 2.5 m: passing them every
+        // 2.6 s is 0.96 m/s, not the 1.15 m/s a single 3 m floor height computes.
+        let settings = #"{"floors": 8, "floor-heights": [3, 3, 2.5, 2.5, 2.5, 2.5, 2.5]}"#
+        var rig = try LiftRig(settings)
+        _ = rig.command("set-floor", ["floor": 3])
+        rig.run(.up, floors: 5, secondsPerFloor: 2.6)
+        rig.wait(.seconds(5))
+        #expect(rig.raised.isEmpty)
+        var single = try LiftRig(#"{"floors": 8}"#)
+        _ = single.command("set-floor", ["floor": 3])
+        single.run(.up, floors: 5, secondsPerFloor: 2.6)
+        single.wait(.seconds(5))
+        #expect(single.raised == ["overspeed"])
+        // And a true overspeed on the short floors is still seen: 2.5 m every 1.9 s is 1.32 m/s.
+        var fast = try LiftRig(settings)
+        _ = fast.command("set-floor", ["floor": 3])
+        fast.run(.up, floors: 5, secondsPerFloor: 1.9)
+        fast.wait(.seconds(1))
+        #expect(fast.raised.contains("overspeed"))
+        // A height list that does not fit the floors is refused with its path.
+        let wrong = try liftFactoryResult(#"{"floors": 8, "floor-heights": [3, 3]}"#)
+        #expect(wrong.issues.map(\.description) == ["floor-heights: has 2 heights; expected 7 (one per floor from each landing to the next, for 8 floors)"])
+    }
+
     @Test func runTimeLimitFromTheTravel() throws {
         // 10 floors at 3 s: the full travel takes 27 s, so the limit is 37 s.
         var rig = try LiftRig()
@@ -207,6 +346,26 @@ import FieldCore
         rig.wait(.seconds(2))
         #expect(rig.cleared == ["power-loss"])
         #expect(rig.effects.derived("mode")?.value == .text("normal"))
+    }
+
+    @Test func powerLossOnInspectionIsATechnicianAtWorkUnlessTheSiteSaysOtherwise() throws {
+        var rig = try LiftRig()
+        rig.set(.inspection, true)
+        rig.wait(.seconds(2))
+        rig.set(.mains, false)
+        rig.wait(.minutes(2))
+        #expect(rig.raised.isEmpty)
+        // Inspection off with the mains still gone: a power loss after all.
+        rig.set(.inspection, false)
+        rig.wait(.seconds(7))
+        #expect(rig.raised == ["power-loss"])
+
+        var strict = try LiftRig(#"{"floors": 10, "inspection-suppresses-power-loss": false}"#)
+        strict.set(.inspection, true)
+        strict.wait(.seconds(2))
+        strict.set(.mains, false)
+        strict.wait(.seconds(7))
+        #expect(strict.raised == ["power-loss"])
     }
 
     @Test func safetyCircuitOpenExceptOnInspection() throws {

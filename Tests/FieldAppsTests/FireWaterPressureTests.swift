@@ -85,12 +85,76 @@ import FieldCore
         #expect(rig.raises("low-pressure").isEmpty)
     }
 
-    @Test func indoorHydrantHighPressure() throws {
-        var rig = try transmitter(["category": "indoor-hydrant"])
-        run(&rig, seconds: 30) { _ in 0.42 }
-        run(&rig, seconds: 15) { _ in 0.56 }
-        #expect(rig.isActive("high-pressure") && rig.severity("high-pressure") == .minor)
-        #expect(rig.raises("high-pressure").first?.message == "pressure 0.56 MPa above 0.5 MPa")
+    @Test func indoorHydrantStandbyIsJudgedAsStaticPressure() throws {
+        // Issue 15, defect 4: §7.4.12's 0.50 MPa is a flowing limit. A lower-floor outlet standing
+        // at 0.72 MPa static (its pressure-reducing hydrant acts only when water flows) is normal,
+        // and so is a top-floor outlet at 0.12 MPa (the roof tank's static pressure, §5.2.2).
+        var low = try transmitter(["category": "indoor-hydrant"])
+        run(&low, seconds: 600) { _ in 0.72 }
+        var top = try transmitter(["category": "indoor-hydrant-high"])
+        run(&top, seconds: 600) { _ in 0.12 }
+        #expect(low.events.isEmpty && top.events.isEmpty)
+        // Above 1.0 MPa static the outlet's zone is not what it was designed as (§6.2.1).
+        run(&low, seconds: 15) { _ in 1.08 }
+        #expect(low.isActive("high-pressure") && low.severity("high-pressure") == .minor)
+        #expect(low.raises("high-pressure").first?.message == "pressure 1.08 MPa above 1 MPa")
+    }
+
+    @Test func indoorHydrantFlowingLimitsApplyOnlyWhileWaterFlows() throws {
+        let flow = PointRef(device: "pump-room", point: "fire-pump-run")
+        let made = makeApp(PressureAppFactory(), appContext("hydrant-12f", profile: "fg-pressure-tx", points: Self.transmitter),
+                           settings: ["category": "indoor-hydrant-high", "flowing": "pump-room.fire-pump-run"])
+        #expect(made.issues.isEmpty, "\(made.issues)")
+        let app = try #require(made.app as? PressureApp)
+        #expect(app.subscriptions.contains(flow))
+        var rig = LampFireRig(app, at: t0)
+        var flowing = false
+        var pressure = 0.30
+        func poll(_ r: inout LampFireRig<PressureApp>) {
+            r.reading(flow, .bool(flowing))
+            r.reading(PointRef(device: "hydrant-12f", point: "pressure"), .number(pressure))
+        }
+        // Standby at 0.30 MPa static: below the flowing minimum of 0.35, but nothing flows.
+        rig.run(for: .minutes(5), each: poll)
+        #expect(rig.events.isEmpty)
+        // The fire pump runs and the outlet delivers only 0.30 MPa: too little to fight a fire.
+        flowing = true
+        rig.run(for: .seconds(15), each: poll)
+        #expect(rig.isActive("low-flowing-pressure") && rig.severity("low-flowing-pressure") == .major)
+        #expect(rig.raises("low-flowing-pressure").first?.message == "flowing pressure 0.3 MPa below 0.35 MPa")
+        // The water stops: the flowing limit no longer applies and its alarm clears.
+        flowing = false
+        rig.run(for: .seconds(2), each: poll)
+        #expect(!rig.isActive("low-flowing-pressure"))
+        // Flowing at 0.62 MPa: above 0.50, the reduction is missing or failed.
+        flowing = true
+        pressure = 0.62
+        rig.run(for: .seconds(15), each: poll)
+        #expect(rig.isActive("high-flowing-pressure") && rig.severity("high-flowing-pressure") == .minor)
+        #expect(!rig.isActive("high-pressure"))
+    }
+
+    @Test func aPointStuckOutOfRangeBecomesASensorFault() throws {
+        // Issue 15, defect 2: a loop left in NE43's ambiguous band keeps the last good value
+        // (quality out-of-range); beyond the fault delay that is a sensor fault, not silence.
+        var rig = try transmitter(["category": "municipal-hydrant"])
+        run(&rig, seconds: 10) { _ in 0.3 }
+        run(&rig, seconds: 4, quality: .outOfRange) { _ in 0.3 }
+        #expect(rig.events.isEmpty)
+        run(&rig, seconds: 2, quality: .outOfRange) { _ in 0.3 }
+        #expect(rig.isActive("sensor-fault") && !rig.isActive("low-pressure"))
+        #expect(rig.raises("sensor-fault").first?.message.hasPrefix("pressure sensor fault: the reading stays out of range") == true)
+        // From the ambiguous band into the failure band and on: one fault, whatever the band.
+        run(&rig, seconds: 10, quality: .sensorFault) { _ in 0 }
+        #expect(rig.raises("sensor-fault").count == 1)
+        run(&rig, seconds: 2) { _ in 0.3 }
+        #expect(!rig.isActive("sensor-fault"))
+        // A short excursion out of range that comes back within the delay raises nothing.
+        var brief = try transmitter(["category": "municipal-hydrant"])
+        run(&brief, seconds: 10) { _ in 0.3 }
+        run(&brief, seconds: 3, quality: .outOfRange) { _ in 0.3 }
+        run(&brief, seconds: 30) { _ in 0.3 }
+        #expect(brief.events.isEmpty)
     }
 
     @Test func transmitterFaultBitAndSilence() throws {
@@ -134,7 +198,8 @@ import FieldCore
         #expect(made.issues.isEmpty, "\(made.issues)")
         let app = try #require(made.app as? PressureApp)
         #expect(app.subscriptions == [PointRef(device: "pump-room-ai", point: "ch1"), PointRef(device: "pump-room-ai", point: "ch2")])
-        #expect(app.settings.points["ch2"]?.low == 0.35 && app.settings.points["ch2"]?.delay == .seconds(20))
+        #expect(app.settings.points["ch2"]?.flowingLow == 0.35 && app.settings.points["ch2"]?.low == nil
+                && app.settings.points["ch2"]?.delay == .seconds(20))
         var rig = LampFireRig(app, at: t0)
         var ch2Quality = Quality.good
         func poll(_ r: inout LampFireRig<PressureApp>) {
@@ -146,7 +211,7 @@ import FieldCore
         ch2Quality = .sensorFault
         rig.run(for: .seconds(6), each: poll)
         #expect(rig.alarms.active.map(\.id.rawValue) == ["pump-room-ai.ch2/sensor-fault"])
-        #expect(rig.alarms.active.first?.message == "pressure sensor fault (transmitter or 4–20 mA loop)")
+        #expect(rig.alarms.active.first?.message == "pressure sensor fault: transmitter fault, or the 4–20 mA loop open, shorted or at NAMUR NE43's failure signal")
         ch2Quality = .good
         rig.run(for: .seconds(2), each: poll)
         #expect(rig.alarms.active.isEmpty)
@@ -179,13 +244,13 @@ import FieldCore
         let context = appContext("hydrant-main", profile: "fg-pressure-tx", points: Self.transmitter)
         let none = makeApp(PressureAppFactory(), context, settings: [:])
         #expect(none.app == nil)
-        #expect(none.issues == ["devices[0].settings: no low or high limit for pressure: give a \"category\" (municipal-hydrant, roof-tank-residential, roof-tank-public, roof-tank-over-100m, sprinkler, indoor-hydrant, indoor-hydrant-high, custom) or \"low\"/\"high\""])
+        #expect(none.issues == ["devices[0].settings: no low or high limit for pressure: give a \"category\" (municipal-hydrant, roof-tank-residential, roof-tank-public, roof-tank-over-100m, roof-tank-industrial, roof-tank-industrial-small, sprinkler, jockey-pump, indoor-hydrant, indoor-hydrant-high, custom) or \"low\"/\"high\""])
         #expect(makeApp(PressureAppFactory(), context, settings: nil).app == nil)
         let bad = makeApp(PressureAppFactory(), context, settings: [
             "category": "hydrant", "points": ["presure": ["low": 0.2]], "low": 0.6, "high": 0.5, "rapid-drop-confirm": "20s",
         ])
         #expect(bad.app == nil)
-        #expect(bad.issues.contains("devices[0].settings.category: unknown value \"hydrant\" (expected one of: municipal-hydrant, roof-tank-residential, roof-tank-public, roof-tank-over-100m, sprinkler, indoor-hydrant, indoor-hydrant-high, custom)"))
+        #expect(bad.issues.contains("devices[0].settings.category: unknown value \"hydrant\" (expected one of: municipal-hydrant, roof-tank-residential, roof-tank-public, roof-tank-over-100m, roof-tank-industrial, roof-tank-industrial-small, sprinkler, jockey-pump, indoor-hydrant, indoor-hydrant-high, custom)"))
         #expect(bad.issues.contains("devices[0].settings.low: 0.6 MPa must be below high (0.5 MPa)"))
         #expect(bad.issues.contains("devices[0].settings.rapid-drop-confirm: must be shorter than rapid-drop-window (10s)"))
         #expect(bad.issues.contains { $0.hasPrefix("devices[0].settings.points.presure: device hydrant-main has no point \"presure\"") })

@@ -124,7 +124,7 @@ struct FakeLampController {
         #expect(abs(try #require(rig.derived["energy-today"]?.goodNumber) - 0.060 * morningHours) < 0.005)
         #expect(rig.derived["control-mode"]?.value == .text("schedule"))
         let sunset = rig.derivedHistory.first { $0.name == "sunset" }?.reading.value
-        #expect(sunset == .text(String(evening.set.iso8601(offsetMinutes: 480).dropFirst(11).prefix(5))))
+        #expect(sunset == .text(String(evening.set.iso8601(offsetMinutes: 480).dropFirst(11).prefix(8))))
     }
 
     @Test func aLampFailsAtTwoInTheMorning() throws {
@@ -389,4 +389,61 @@ struct FakeLampController {
         #expect(rig.derived["control-mode"]?.value == .text("schedule"))
     }
 
+}
+
+/// Issue 15, lamps: the morning light-sensor level, civil twilight, and the CJJ 45 switching.
+@Suite struct LampTwilightTests {
+    let tests = LampHeadTests()
+
+    /// An overcast morning after sunrise at Xuchang (22 Nov: sunrise about 06:57): 8 lx, darker than
+    /// CJJ 45's 15 lx; returns the control mode, the dim level and whether the lamp burns at 08:00.
+    func overcastMorning(_ settings: JSONValue) throws -> (mode: PointValue?, dim: Double, on: Bool) {
+        let sensor = PointRef(device: "env-1", point: "illuminance")
+        var rig = LampFireRig(try tests.lamp(settings), at: beijingTime("2026-11-22T05:00"))
+        var controller = FakeLampController(device: "lamp-1a")
+        rig.run(for: .hours(3), step: .seconds(5)) { r in
+            controller.poll(&r, interval: .seconds(5))
+            r.reading(sensor, .number(8))
+        }
+        return (rig.derived["control-mode"]?.value, controller.dim, controller.on)
+    }
+
+    @Test func anOvercastMorningKeepsTheNightsLevelNotTheDusksLevel() throws {
+        // The default profile burns 50 % from midnight: the dark morning goes on at 50 %, as the
+        // night ended, not at the 100 % of dusk.
+        let morning = try overcastMorning(["light-sensor": "env-1.illuminance"])
+        #expect(morning.mode == .text("light-sensor") && morning.on)
+        #expect(morning.dim == 50)
+        // Its own level when the site gives one.
+        let own = try overcastMorning(["light-sensor": "env-1.illuminance", "light-sensor-dawn-level": 80])
+        #expect(own.dim == 80)
+        // A part-night profile that ends dark falls back to the dusk level: a dark road needs light.
+        let partNight = try overcastMorning(["light-sensor": "env-1.illuminance",
+                                             "dimming": [["at": "dusk", "level": 90], ["at": "01:00", "level": 0]]])
+        #expect(partNight.dim == 90 && partNight.on)
+    }
+
+    @Test func civilTwilightSwitchesAtTheSunSixDegreesDown() throws {
+        let xuchang = GeoLocation(latitude: 34.0357, longitude: 113.8523, utcOffsetMinutes: 480)
+        guard case .risesAndSets(let rise, let set) = AstronomicalClock.solarDay(year: 2026, month: 3, day: 20, at: xuchang),
+              case .risesAndSets(let dawn, let dusk) = AstronomicalClock.solarDay(
+                localDate: CivilTime.days(year: 2026, month: 3, day: 20), at: xuchang, zenith: AstronomicalClock.civilTwilightZenith) else {
+            Issue.record("no sunrise at Xuchang")
+            return
+        }
+        // At 34° N near the equinox civil twilight lasts about 25 minutes (5.17° at 15°/h ÷ cos 34°).
+        let evening = (dusk - set).inSeconds / 60, morning = (rise - dawn).inSeconds / 60
+        #expect(evening > 23 && evening < 27, "\(evening) min")
+        #expect(morning > 23 && morning < 27, "\(morning) min")
+        // A lamp on civil twilight is still off 10 minutes after sunset and on after civil dusk.
+        var rig = LampFireRig(try tests.lamp(["twilight": "civil"]), at: set - .minutes(30))
+        var controller = FakeLampController(device: "lamp-1a")
+        rig.run(for: .minutes(40), step: .seconds(5)) { r in controller.poll(&r, interval: .seconds(5)) }
+        #expect(!controller.on)
+        rig.run(for: .minutes(20), step: .seconds(5)) { r in controller.poll(&r, interval: .seconds(5)) }
+        #expect(controller.on)
+        let published = rig.derivedHistory.first { $0.name == "sunset" }?.reading.value
+        // Sunset itself is published, to the second, whatever the lamps switch at.
+        #expect(published == .text(String(set.iso8601(offsetMinutes: 480).dropFirst(11).prefix(8))))
+    }
 }

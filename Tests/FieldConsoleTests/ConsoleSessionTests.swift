@@ -153,8 +153,25 @@ import Testing
                             backend: backend, clock: clock)
         #expect(r.afterLogin.contains("hydrant-main.pressure over the last 1h"))
         #expect(r.afterLogin.contains("█"))
-        #expect(r.afterLogin.contains("min 0.3 MPa  max 0.41 MPa  now 0.31 MPa  60 readings"))
+        #expect(r.afterLogin.contains("min 0.3 MPa at "))
+        #expect(r.afterLogin.contains("max 0.41 MPa  now 0.31 MPa  60 readings"))
         #expect(r.afterLogin.contains("error: WINDOW \"10s\" is not a duration from 1m to 30d"))
+    }
+
+    @Test func trendShowsTheWorstMomentNotTheLowestAverage() {
+        // Issue 15: after a burst the rapid-drop alarm carried 6.8e-05 MPa but trend said min 0.036
+        // (a column's average). Ten minutes of 0.30 MPa, one second near zero, and the count is of
+        // readings, not columns.
+        let clock = ManualClock()
+        let backend = MemoryBackend(clock: clock, users: Fixture.users)
+        backend.state.withLock { s in
+            for k in 0..<600 { s.history.append(.number(k == 300 ? 0.000068 : 0.30, at: clock.now() - .seconds(600 - k))) }
+        }
+        let r = Fixture.run(Fixture.login("viewer") + [.type("trend hydrant-main.pressure 10m\r")], backend: backend, clock: clock)
+        let t = r.afterLogin
+        #expect(t.contains("min 0 MPa at "), "\(t)")
+        // "now" (0.31 MPa, the point's reading) lies inside [min, max].
+        #expect(t.contains("max 0.31 MPa  now 0.31 MPa  600 readings"), "\(t)")
     }
 
     @Test func scanReportsProgressAndStopsOnAKey() {

@@ -15,13 +15,19 @@ import Testing
         #expect(table.contains { $0.hasPrefix("ABCD") && $0.contains("00 00 3F C0") && $0.contains("16320") })
     }
 
-    @Test func sparklineBucketsGoodReadingsAndShowsGaps() {
+    @Test func sparklineMergesBucketsKeepingExtremesAndShowsGaps() {
         let start = Timestamp(seconds: 0)
-        var readings: [Reading] = []
-        for s in 0..<60 where !(20..<30).contains(s) { readings.append(.number(Double(s), at: start + .seconds(s))) }
-        readings.append(.number(1000, quality: .commError, at: start + .seconds(25)))
-        let buckets = Sparkline.buckets(readings, from: start, to: start + .seconds(60), count: 6)
+        var stored: [TrendBucket] = []
+        for s in 0..<60 where !(20..<30).contains(s) {
+            let v = Double(s)
+            stored.append(TrendBucket(start: start + .seconds(s), duration: .seconds(1), minimum: v - 0.5, maximum: v + 0.5, mean: v, count: 2))
+        }
+        let columns = Sparkline.columns(stored, from: start, to: start + .seconds(60), count: 6)
+        let buckets = columns.map { $0?.mean }
         #expect(buckets == [4.5, 14.5, nil, 34.5, 44.5, 54.5])
+        #expect(columns[0]?.minimum == -0.5)
+        #expect(columns[5]?.maximum == 59.5)
+        #expect(columns[1]?.count == 20)
         #expect(Sparkline.render(buckets, ascii: false) == "▁▂ ▅▇█")
         #expect(Sparkline.render(buckets, ascii: true) == "_. ~+#")
         #expect(Sparkline.render([2, 2], ascii: true) == "~~")

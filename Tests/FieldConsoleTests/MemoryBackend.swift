@@ -92,8 +92,13 @@ final class MemoryBackend: ConsoleBackend {
         }
     }
 
-    func history(_ ref: PointRef, since: Timestamp) throws(BackendError) -> [Reading] {
-        state.withLock { $0.history.filter { $0.time >= since } }
+    /// One bucket per stored reading, a second wide.
+    func history(_ ref: PointRef, since: Timestamp) throws(BackendError) -> [TrendBucket] {
+        state.withLock { s in
+            s.history.filter { $0.time >= since }.compactMap { r in
+                r.goodNumber.map { TrendBucket(start: r.time, duration: .seconds(1), minimum: $0, maximum: $0, mean: $0, count: 1) }
+            }
+        }
     }
 
     func alarms() -> [AlarmRecord] { state.withLock { $0.alarms } }

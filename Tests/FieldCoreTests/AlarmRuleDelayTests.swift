@@ -33,6 +33,6 @@ import Testing
         #expect(rule.evaluate(.number(0.30, at: start), now: start + .seconds(1)) == nil)
         #expect(rule.evaluate(.number(0.28, at: start), now: start + .seconds(2)) == nil)
         let raised = rule.evaluate(.number(0.27, at: start), now: start + .seconds(4))
-        #expect(raised == .raise(value: .number(0.27), message: "pressure fell 0.13 MPa within 10 s"))
+        #expect(raised == .raise(value: .number(0.27), message: "pressure fell 0.13 MPa within 10 s to 0.27 MPa (normal 0.4 MPa)"))
     }
 }

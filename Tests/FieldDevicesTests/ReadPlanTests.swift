@@ -122,9 +122,13 @@ private func plan(_ points: [PointSpec], _ limits: ReadLimits = ReadLimits()) ->
         #expect(read(20_700, after: nil) == Reading(nil, quality: .outOfRange, at: t0))
         #expect(read(3_900, after: last) == .number(0, at: t0))
         #expect(read(20_300, after: last) == .number(1.6, at: t0))
-        #expect(read(3_600, after: last)?.quality == .outOfRange)
+        // NE43's failure bands include their limits: a transmitter signalling failure drives
+        // exactly 3.6 mA (or 21 mA). Just inside them is the ambiguous band.
+        #expect(read(3_600, after: last) == Reading(nil, quality: .sensorFault, at: t0))
+        #expect(read(3_601, after: last)?.quality == .outOfRange)
         #expect(read(3_800, after: last) == .number(0, at: t0))
-        #expect(read(21_000, after: last)?.quality == .outOfRange)
+        #expect(read(21_000, after: last) == Reading(nil, quality: .sensorFault, at: t0))
+        #expect(read(20_999, after: last)?.quality == .outOfRange)
         #expect(loop.current(for: 0.8) == 12)
     }
 

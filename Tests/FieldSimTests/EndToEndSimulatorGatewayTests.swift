@@ -57,12 +57,25 @@ struct EndToEndSimulatorGatewayTests {
         #expect(points["lift-1.floor"]?.value == .number(1) && points["lift-1.door-zone"]?.value == .bool(true))
         #expect(points["pump-room.valve-open"]?.value == .bool(true))
 
+        // The board's status LEDs (issue 15), as the simulator's GPIO chip sees them: RUN blinks
+        // while the gateway runs, ALARM is dark with no major alarm active.
+        func led(_ name: String) -> Bool? { (try? control.call(.status))?["gpio"]?[name]?.boolValue }
+        var runLevels: Set<Bool> = []
+        _ = Waiting.until(timeout: .seconds(4), interval: .milliseconds(50)) { () -> Bool? in
+            if let level = led("LED-RUN") { runLevels.insert(level) }
+            return runLevels.count == 2 ? true : nil
+        }
+        #expect(runLevels == [true, false], "LED-RUN levels seen while running: \(runLevels)")
+        #expect(try api.alarms().filter(\.active).isEmpty && led("LED-ALARM") == false)
+
         // lamp-2 falls silent: offline with comm-lost, while lamp-1 and env-1 keep their poll rate.
         _ = try control.call(.fault(target: "lamp-2", .wire(.noResponse)))
         let lost = Waiting.until(timeout: .seconds(20), interval: .milliseconds(200)) {
             (try? api.alarms())?.first { $0.id == "lamp-2/comm-lost" && $0.active }
         }
         #expect(lost != nil, "no comm-lost for lamp-2:\n\(gateway.logTail())")
+        // A major alarm is active: the ALARM LED lights.
+        #expect(Waiting.until(timeout: .seconds(3), interval: .milliseconds(50)) { led("LED-ALARM") == true ? true : nil } == true)
         var published: [MQTTBroker.Message] = []
         let raisedOverMQTT = Waiting.until(timeout: .seconds(10), interval: .milliseconds(200)) { () -> Bool? in
             published += broker.newMessages()
@@ -98,5 +111,7 @@ struct EndToEndSimulatorGatewayTests {
         #expect(back == true, "lamp-2 did not come back:\n\(gateway.logTail())")
         #expect((try api.call(["op": "devices"]).arrayValue ?? []).first { $0["id"] == "lamp-2" }?["online"] == .bool(true))
         #expect(try api.points()["lamp-2.voltage"]?.quality == "good")
+        // No major alarm left: the ALARM LED goes out.
+        #expect(Waiting.until(timeout: .seconds(3), interval: .milliseconds(50)) { led("LED-ALARM") == false ? true : nil } == true)
     }
 }

@@ -11,9 +11,10 @@ extension LiftApp {
         maintenanceUntil.map { now < $0 } ?? false
     }
 
-    /// Someone is in the car: the PIR (held `pir-hold` after the last motion), or motion seen since
-    /// the doors closed (a person cannot leave a closed car, even when standing still).
-    var isOccupied: Bool { contacts[.occupancy] == true || latchedOccupied }
+    /// Someone is in the car: the PIR (held `pir-hold` after the last motion), or evidence that
+    /// someone is shut in since the doors closed (a person cannot leave a closed car, even when
+    /// standing still).
+    var isOccupied: Bool { contacts[.occupancy] == true || shutIn.any }
 
     /// The speed the overspeed check uses: the controller's when it has one, else floor timing.
     var speed: Double? { hasControllerSpeed ? controllerSpeed : run?.speed }
@@ -22,13 +23,17 @@ extension LiftApp {
     mutating func evaluate(now: Timestamp) -> [AppEffect] {
         if let until = maintenanceUntil, now >= until { maintenanceUntil = nil }
         reopenings.removeAll { now - $0 > settings.delays[.repeatedDoorReopening]! }
+        gatherShutInEvidence(now: now)
 
         let inZone = contacts[.doorZone], closed = contacts[.doorsClosed]
         let running = run != nil
         let technician = technicianPresent(at: now)
         let fireService = controllerMode == .fireReturn || controllerMode == .firefighter
         let mainsLost = contacts[.mains] == false
-        let trappedBase = isOccupied && closed == true && !running && !technician
+        // Trapped: shut in a stopped car with evidence of a person (vendor practice, docs/elevator.md).
+        let trappedBase = shutIn.any && closed == true && !running && !technician
+        // A firefighter drives the car and holds its doors shut at floors on purpose.
+        let firefighter = controllerMode == .firefighter
         let doorsOpenInZone = closed == false && inZone == true
         let rated = settings.ratedSpeed * settings.overspeedFactor
         let delays = settings.delays
@@ -36,7 +41,7 @@ extension LiftApp {
         let reopened = reopenings.count
 
         var effects: [AppEffect?] = []
-        effects.append(judge(.trappedPassenger, trappedBase && inZone == true, clearWhen: doorsOpenInZone, now: now,
+        effects.append(judge(.trappedPassenger, trappedBase && inZone == true && !firefighter, clearWhen: doorsOpenInZone, now: now,
                              { "passenger trapped \($0.location): doors closed, car stopped in the door zone for \(delay(.trappedPassenger))" }))
         effects.append(judge(.trappedPassengerOutOfZone, trappedBase && inZone == false, clearWhen: doorsOpenInZone, now: now,
                              { "passenger trapped \($0.location): car stopped outside the door zone for \(delay(.trappedPassengerOutOfZone))" }))
@@ -63,10 +68,11 @@ extension LiftApp {
         let limit = settings.delays[.runTimeLimit]!
         effects.append(judge(.runTimeLimit, run.map { now - $0.start >= limit } == true && !technician, now: now, immediate: true,
                              { _ in "car running \(direction) for more than \(formatDuration(limit)) without stopping" }))
-        effects.append(judge(.powerLoss, mainsLost && !isUnderMaintenance(at: now), now: now) { "mains power lost \($0.location)" })
+        let powerLossExcused = isUnderMaintenance(at: now) || (settings.inspectionSuppressesPowerLoss && technician)
+        effects.append(judge(.powerLoss, mainsLost && !powerLossExcused, now: now) { "mains power lost \($0.location)" })
         effects.append(judge(.safetyCircuitOpen, contacts[.safetyCircuit] == false && !mainsLost && !technician, now: now,
                              { "safety circuit open \($0.location)" }))
-        effects.append(judge(.doorFailsToOpen, arrivedAt != nil && closed == true && !running && inZone == true && isOccupied
+        effects.append(judge(.doorFailsToOpen, arrivedAt != nil && closed == true && !running && inZone == true && shutIn.carried
                                  && !technician && !fireService, now: now,
                              { "doors did not open within \(delay(.doorFailsToOpen)) of arriving \($0.location) with a passenger inside" }))
         effects.append(judge(.doorFailsToClose, closed == false && !running && isOccupied && !technician && !fireService, now: now,
@@ -81,6 +87,14 @@ extension LiftApp {
         let code = controllerFaultCode ?? 0
         effects.append(judge(.controllerFault, code != 0, now: now, value: .number(Double(code))) { _ in "controller fault code \(code)" })
         return effects.compactMap { $0 }
+    }
+
+    /// Adds what the contacts say now to the evidence that someone is shut in the car.
+    private mutating func gatherShutInEvidence(now: Timestamp) {
+        guard contacts[.doorsClosed] == true else { return }
+        // A PIR that keeps seeing motion past the confirmation (no new edge needed).
+        if contacts.raw(.occupancy) == true { motion(at: now) }
+        if run == nil, contacts[.alarmButton] == true { shutIn.alarmButton = true }
     }
 
     /// Raises `fault` when `condition` has held for its delay; clears it when the condition is gone

@@ -23,8 +23,9 @@ public struct LiftApp: DeviceApp {
     var reopenings: [Timestamp] = []
     /// The doors opened while the car ran outside a door zone; until they close or the car stops in one.
     var openedWhileRunning = false
-    /// The PIR saw motion after the doors closed: someone is in the car until they open again.
-    var latchedOccupied = false
+    /// Evidence that someone is shut in the car, gathered since the doors last closed (all reset
+    /// when they open): what a trapped-passenger alarm needs beyond "doors closed, car stopped".
+    var shutIn = ShutInEvidence()
     var maintenanceUntil: Timestamp?
     /// The count was contradicted; clears after `floorLostClearRuns` runs ending in a zone.
     var floorLost = false
@@ -41,8 +42,28 @@ public struct LiftApp: DeviceApp {
         var leftZone: Bool
         var lastEntry: Timestamp?
         var lastExit: Timestamp?
+        /// The landings of those edges, when the count knows them (for per-floor heights).
+        var lastEntryLanding: Int?
+        var lastExitLanding: Int?
         /// The latest speed from floor timing, m/s.
         var speed: Double?
+    }
+
+    /// Why the gateway believes someone is shut in the car (docs/elevator.md, Occupancy). One PIR
+    /// blip in a parked car is none of these: a relay output flickers, a spider walks over the lens.
+    struct ShutInEvidence: Hashable, Sendable {
+        /// The start and the latest motion of the PIR's current episode with the doors closed.
+        var firstMotion: Timestamp?
+        var lastMotion: Timestamp?
+        /// Motion seen again (or still) `presence-confirm` after the first: a person, not a blip.
+        var presenceConfirmed = false
+        /// The car stopped after a run with motion seen in it since the doors closed (within
+        /// `presence-window` of the stop), and the doors have not opened since.
+        var carried = false
+        /// The alarm button was pressed in the stopped car with the doors closed.
+        var alarmButton = false
+
+        var any: Bool { presenceConfirmed || carried || alarmButton }
     }
 
     /// The controller's points in `fg-lift-ctl`.
@@ -72,12 +93,8 @@ public struct LiftApp: DeviceApp {
         switch input {
         case .reading(let ref, let reading) where ref.device == context.deviceID:
             if let signal = LiftSignal(rawValue: ref.point) {
-                let motionBefore = contacts.raw(.occupancy)
                 for change in contacts.record(signal, reading, now: now) { apply(change) }
-                // Motion that starts while the doors are closed is someone in the car.
-                if signal == .occupancy, reading.goodBool == true, motionBefore != true, contacts[.doorsClosed] == true {
-                    latchedOccupied = true
-                }
+                if signal == .occupancy, reading.goodBool == true { motion(at: now) }
             } else {
                 for change in contacts.advance(to: now) { apply(change) }
                 controller(ref.point, reading)
@@ -162,20 +179,44 @@ public struct LiftApp: DeviceApp {
         }
         guard var r = run else { return }
         if !inZone { r.leftZone = true }
-        // Floor timing: one floor height between two entries (or two exits) of the same run.
+        // Floor timing: the height between two entries (or two exits) of the same run — that floor's
+        // own height when the count knows the landings, else the typical floor height.
+        let landing: Int? = inZone ? counter?.landing
+            : counter?.nearestLandingBelow.map { direction == -1 ? $0 + 1 : $0 }
         let previous = inZone ? r.lastEntry : r.lastExit
+        let previousLanding = inZone ? r.lastEntryLanding : r.lastExitLanding
         if let previous, t > previous {
-            r.speed = settings.floorHeight / (t - previous).inSeconds
+            let height = landing.flatMap { l in previousLanding.map { settings.height(from: $0, to: l) } } ?? settings.floorHeight
+            r.speed = height / (t - previous).inSeconds
         }
-        if inZone { r.lastEntry = t } else { r.lastExit = t }
+        if inZone {
+            (r.lastEntry, r.lastEntryLanding) = (t, landing)
+        } else {
+            (r.lastExit, r.lastExitLanding) = (t, landing)
+        }
         run = r
     }
 
+    /// The PIR sees motion now, with the doors closed. Motions each within `presence-window` of the
+    /// one before form one episode; an episode that lasts `presence-confirm` is a person. A blip
+    /// (and any chatter of it) is over long before.
+    mutating func motion(at t: Timestamp) {
+        guard contacts[.doorsClosed] == true else { return }
+        if let last = shutIn.lastMotion, t - last <= settings.presenceWindow, let first = shutIn.firstMotion {
+            if t - first >= settings.presenceConfirm { shutIn.presenceConfirmed = true }
+        } else {
+            shutIn.firstMotion = t
+        }
+        shutIn.lastMotion = t
+    }
+
     private mutating func doors(closed: Bool, at t: Timestamp) {
-        latchedOccupied = false
+        shutIn = ShutInEvidence()
         if closed {
             openedWhileRunning = false
             if run == nil { closedDuringStop = true }
+            // Someone moving in the car as the doors close is inside with them.
+            if contacts.raw(.occupancy) == true { motion(at: t) }
             return
         }
         stats.doorCycles += 1
@@ -194,6 +235,9 @@ public struct LiftApp: DeviceApp {
     private mutating func endRun(at t: Timestamp) {
         guard let r = run else { return }
         run = nil
+        // Someone moved in the shut car shortly before the run ended (the PIR's hold alone is not
+        // enough: it outlasts a passenger who stepped out just before the doors closed).
+        if contacts[.doorsClosed] == true, let last = shutIn.lastMotion, t - last <= settings.presenceWindow { shutIn.carried = true }
         stats.runningSeconds += max(0, (t - r.start).inSeconds)
         if r.leftZone { stats.trips += 1 }
         if contacts[.doorZone] == true {

@@ -13,13 +13,18 @@ public struct PressureApp: DeviceApp {
         var settings: PressurePointSettings
         var low: ThresholdRule?
         var high: ThresholdRule?
+        /// §7.4.12's dynamic outlet limits: judged only while water flows.
+        var flowingLow: ThresholdRule?
+        var flowingHigh: ThresholdRule?
         var rapidDrop: RateOfChangeRule?
         var sensorFault: QualityRule
         var reading: Reading?
 
         init(_ s: PressurePointSettings, sensorFaultDelay: Duration) {
             settings = s
-            sensorFault = QualityRule.sensorFault(onDelay: sensorFaultDelay, message: "pressure sensor fault (transmitter or 4–20 mA loop)")
+            // Out of range counts too: a loop left in NE43's ambiguous band, or a value beyond the
+            // transmitter's range, is as useless for judging pressure as a failure signal.
+            sensorFault = QualityRule([.sensorFault, .outOfRange], onDelay: sensorFaultDelay, message: "pressure sensor fault")
             configure()
         }
 
@@ -39,10 +44,22 @@ public struct PressureApp: DeviceApp {
                 r.limit = limit
                 return r
             }
+            flowingLow = s.flowingLow.map { limit in
+                var r = flowingLow ?? ThresholdRule(.low, limit: limit, hysteresis: s.hysteresis, onDelay: s.delay,
+                                                    offDelay: s.clearDelay, name: "flowing pressure", unit: "MPa")
+                r.limit = limit
+                return r
+            }
+            flowingHigh = s.flowingHigh.map { limit in
+                var r = flowingHigh ?? ThresholdRule(.high, limit: limit, hysteresis: s.hysteresis, onDelay: s.delay,
+                                                     offDelay: s.clearDelay, name: "flowing pressure", unit: "MPa")
+                r.limit = limit
+                return r
+            }
             if s.rapidDrop > 0 {
                 if rapidDrop == nil || rapidDrop!.change != s.rapidDrop || rapidDrop!.window != s.rapidDropWindow {
-                    rapidDrop = RateOfChangeRule(.low, change: s.rapidDrop, window: s.rapidDropWindow, onDelay: s.rapidDropConfirm,
-                                                 offDelay: .seconds(60), name: "pressure", unit: "MPa")
+                    rapidDrop = RateOfChangeRule(.low, change: s.rapidDrop, window: s.rapidDropWindow, reference: s.rapidDropReference,
+                                                 onDelay: s.rapidDropConfirm, offDelay: .seconds(60), name: "pressure", unit: "MPa")
                 }
             } else {
                 rapidDrop = nil
@@ -58,21 +75,34 @@ public struct PressureApp: DeviceApp {
     /// The transmitter's own fault bit (`fg-pressure-tx`'s `sensor-fault`), when it has one.
     private var faultBit: Reading?
     private let hasFaultBit: Bool
+    /// The points that say water flows (`flowing`), and their latest readings.
+    private let flowRefs: Set<PointRef>
+    private var flowSignals: [PointRef: Reading] = [:]
+    private var testWindow: TestWindow
 
     public init(context: AppContext, settings: PressureSettings) {
         deviceID = context.deviceID
         self.settings = settings
         hasFaultBit = context.points["sensor-fault"] != nil && settings.points["sensor-fault"] == nil
         watches = settings.points.mapValues { Watch($0, sensorFaultDelay: settings.sensorFaultDelay) }
+        testWindow = TestWindow(context: context)
         var subs = Set(settings.points.keys.map(context.ref))
         if hasFaultBit { subs.insert(context.ref("sensor-fault")) }
+        flowRefs = Set(settings.points.values.compactMap(\.flowing))
+        subs.formUnion(flowRefs)
         subscriptions = subs
     }
 
     public mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
+        testWindow.filter(judge(input, now: now), now: now)
+    }
+
+    private mutating func judge(_ input: AppInput, now: Timestamp) -> [AppEffect] {
         var effects: [AppEffect] = []
         switch input {
-        case .reading(let ref, let reading) where ref.device == deviceID:
+        case .reading(let ref, let reading):
+            if flowRefs.contains(ref) { flowSignals[ref] = reading }
+            guard ref.device == deviceID else { return effects }
             if ref.point == "sensor-fault", hasFaultBit {
                 faultBit = reading
             } else if var w = watches[ref.point] {
@@ -81,10 +111,8 @@ public struct PressureApp: DeviceApp {
                 watches[ref.point] = w
             }
             return effects
-        case .reading:
-            return effects
         case .command(let command):
-            let reply = apply(command)
+            let reply = command.name == "maintenance" ? testWindow.command(command, now: now) : apply(command)
             effects = evaluate(now: now)
             effects.append(.reply(reply))
             return effects
@@ -106,6 +134,25 @@ public struct PressureApp: DeviceApp {
         return r
     }
 
+    /// A flowing-pressure limit: judged while water flows; when the flow stops it does not apply,
+    /// so a raised alarm clears and a pending one is forgotten.
+    static func whileFlowing(_ rule: inout ThresholdRule, _ flowing: Bool, _ reading: Reading, now: Timestamp) -> AlarmSignal? {
+        if flowing { return rule.evaluate(reading, now: now) }
+        guard rule.isActive else {
+            rule.hold()
+            return nil
+        }
+        rule.reset()
+        return .clear(value: reading.value)
+    }
+
+    /// What the technician is told about a point that has been unusable for the fault delay.
+    static func faultMessage(_ quality: Quality) -> String {
+        quality == .outOfRange
+            ? "pressure sensor fault: the reading stays out of range (a 4–20 mA loop in a NAMUR NE43 ambiguous band, or beyond the transmitter's range)"
+            : "pressure sensor fault: transmitter fault, or the 4–20 mA loop open, shorted or at NAMUR NE43's failure signal"
+    }
+
     private mutating func evaluate(now: Timestamp) -> [AppEffect] {
         var effects: [AppEffect] = []
         for name in watches.keys.sorted() {
@@ -113,7 +160,9 @@ public struct PressureApp: DeviceApp {
             let reading = trusted(raw.aged(settings.staleAfter, now: now))
             // A stale reading says nothing about the sensor: the fault alarm keeps its state.
             if reading.quality != .stale {
-                appendAlarm(&effects, id(name, "sensor-fault"), .major, w.sensorFault.evaluate(reading, now: now))
+                var signal = w.sensorFault.evaluate(reading, now: now)
+                if case .raise(let value, _)? = signal { signal = .raise(value: value, message: Self.faultMessage(reading.quality)) }
+                appendAlarm(&effects, id(name, "sensor-fault"), .major, signal)
             }
             if var rule = w.low {
                 appendAlarm(&effects, id(name, "low-pressure"), .major, rule.evaluate(reading, now: now))
@@ -122,6 +171,15 @@ public struct PressureApp: DeviceApp {
             if var rule = w.high {
                 appendAlarm(&effects, id(name, "high-pressure"), .minor, rule.evaluate(reading, now: now))
                 w.high = rule
+            }
+            let flowing = w.settings.flowing.flatMap { flowSignals[$0]?.aged(settings.staleAfter, now: now).goodBool } == true
+            if var rule = w.flowingLow {
+                appendAlarm(&effects, id(name, "low-flowing-pressure"), .major, Self.whileFlowing(&rule, flowing, reading, now: now))
+                w.flowingLow = rule
+            }
+            if var rule = w.flowingHigh {
+                appendAlarm(&effects, id(name, "high-flowing-pressure"), .minor, Self.whileFlowing(&rule, flowing, reading, now: now))
+                w.flowingHigh = rule
             }
             watches[name] = w
         }
@@ -133,7 +191,7 @@ public struct PressureApp: DeviceApp {
     /// changes limits until the gateway restarts (the site file keeps the lasting ones).
     private mutating func apply(_ command: AppCommand) -> Result<JSONValue, AppError> {
         guard command.name == "set-threshold" else {
-            return .failure(AppError("pressure device \(deviceID) does not know the command \"\(command.name)\" (it takes: set-threshold)"))
+            return .failure(AppError("pressure device \(deviceID) does not know the command \"\(command.name)\" (it takes: set-threshold, maintenance)"))
         }
         let names = watches.keys.sorted()
         let parsed = command.readArguments { o -> (String, Double?, Double?, Double?)? in

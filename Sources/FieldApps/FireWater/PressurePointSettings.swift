@@ -4,10 +4,16 @@ import FieldCore
 /// apply to all its points; `points.NAME` overrides them for one point.
 public struct PressurePointSettings: Hashable, Sendable {
     public var category: PressureCategory = .custom
-    /// Low-pressure limit (MPa); nil: not checked.
+    /// Standby (static) low-pressure limit (MPa); nil: not checked.
     public var low: Double?
-    /// High-pressure limit (MPa); nil: not checked.
+    /// Standby (static) high-pressure limit (MPa); nil: not checked.
     public var high: Double?
+    /// Flowing (dynamic) limits (MPa), judged only while `flowing` says water flows.
+    public var flowingLow: Double?
+    public var flowingHigh: Double?
+    /// A boolean point that is true while water flows at this outlet or in this system: a flow
+    /// switch, the hydrant's own flow indicator, or the fire pump's run contact.
+    public var flowing: PointRef?
     /// The value must come back past the limit by this much to clear (MPa).
     public var hysteresis = 0.01
     /// Low or high must last this long: a pressure wave passes in a second or two.
@@ -19,11 +25,16 @@ public struct PressurePointSettings: Hashable, Sendable {
     public var rapidDropWindow: Duration = .seconds(10)
     /// The fall must persist this long (shorter than the window).
     public var rapidDropConfirm: Duration = .seconds(3)
+    /// The normal level a fall is measured from is the median of this last stretch, so a surge
+    /// that comes back is never a fall (`RateOfChangeRule`). At least the window.
+    public var rapidDropReference: Duration = .seconds(60)
 
     public init(category: PressureCategory = .custom) {
         self.category = category
         low = category.low
         high = category.high
+        flowingLow = category.flowingLow
+        flowingHigh = category.flowingHigh
     }
 
     /// Reads the keys present in `s` over `base`; a category resets low and high to its own
@@ -34,26 +45,38 @@ public struct PressurePointSettings: Hashable, Sendable {
             x.category = c
             x.low = c.low
             x.high = c.high
+            x.flowingLow = c.flowingLow
+            x.flowingHigh = c.flowingHigh
         }
         if let v = s.double("low", range: 0...100) { x.low = v }
         if let v = s.double("high", range: 0...100) { x.high = v }
+        if let v = s.double("flowing-low", range: 0...100) { x.flowingLow = v }
+        if let v = s.double("flowing-high", range: 0...100) { x.flowingHigh = v }
+        if s.has("flowing") { x.flowing = s.pointReference("flowing") }
         if let v = s.double("hysteresis", range: 0...10) { x.hysteresis = v }
         if let v = s.duration("delay", range: .zero ... .hours(1)) { x.delay = v }
         if let v = s.duration("clear-delay", range: .zero ... .hours(1)) { x.clearDelay = v }
         if let v = s.double("rapid-drop", range: 0...100) { x.rapidDrop = v }
         if let v = s.duration("rapid-drop-window", range: .seconds(1) ... .minutes(10)) { x.rapidDropWindow = v }
         if let v = s.duration("rapid-drop-confirm", range: .zero ... .minutes(10)) { x.rapidDropConfirm = v }
+        if let v = s.duration("rapid-drop-reference", range: .seconds(1) ... .hours(1)) { x.rapidDropReference = v }
         if let low = x.low, let high = x.high, low >= high {
             s.reader.report(s.path.key("low"), "\(formatNumber(low)) MPa must be below high (\(formatNumber(high)) MPa)")
         }
+        if let low = x.flowingLow, let high = x.flowingHigh, low >= high {
+            s.reader.report(s.path.key("flowing-low"), "\(formatNumber(low)) MPa must be below flowing-high (\(formatNumber(high)) MPa)")
+        }
         if x.rapidDrop > 0, x.rapidDropConfirm >= x.rapidDropWindow {
             s.reader.report(s.path.key("rapid-drop-confirm"), "must be shorter than rapid-drop-window (\(formatDuration(x.rapidDropWindow)))")
+        }
+        if x.rapidDrop > 0, x.rapidDropReference < x.rapidDropWindow {
+            s.reader.report(s.path.key("rapid-drop-reference"), "must be at least rapid-drop-window (\(formatDuration(x.rapidDropWindow)))")
         }
         return x
     }
 
     /// True when the point has something to check beyond faults.
-    var hasLimit: Bool { low != nil || high != nil }
+    var hasLimit: Bool { low != nil || high != nil || (flowing != nil && (flowingLow != nil || flowingHigh != nil)) }
 }
 
 /// A pressure device's `settings`.

@@ -18,10 +18,12 @@ public struct PumpRoomApp: DeviceApp {
     private var cycles: JockeyCycles
     private var shortCycling: DelayedCondition
     private var publishedStarts: Int?
+    private var testWindow: TestWindow
 
     public init(context: AppContext, settings: PumpRoomSettings) {
         deviceID = context.deviceID
         self.settings = settings
+        testWindow = TestWindow(context: context)
         var subs = Set(["valve-open", "jockey-run", "fire-pump-run", "fire-pump-fault"].filter { context.points[$0] != nil }.map(context.ref))
         if let p = settings.pressurePoint { subs.insert(p) }
         subscriptions = subs
@@ -45,13 +47,15 @@ public struct PumpRoomApp: DeviceApp {
             if ref == settings.pressurePoint { pressure = reading }
             if ref.device == deviceID { inputs[ref.point] = reading }
             return []
+        case .command(let c) where c.name == "maintenance":
+            effects.append(.reply(testWindow.command(c, now: now)))
         case .command(let c):
-            effects.append(.reply(.failure(AppError("pump room \(deviceID) takes no commands (got \"\(c.name)\")"))))
+            effects.append(.reply(.failure(AppError("pump room \(deviceID) does not know the command \"\(c.name)\" (it takes: maintenance)"))))
         case .tick:
             break
         }
         evaluate(now: now, into: &effects)
-        return effects
+        return testWindow.filter(effects, now: now)
     }
 
     private func id(_ type: String) -> AlarmID { AlarmID(device: deviceID, type: type) }

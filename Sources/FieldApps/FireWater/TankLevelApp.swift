@@ -13,10 +13,12 @@ public struct TankLevelApp: DeviceApp {
     private var level: Reading?
     private var faultBit: Reading?
     private let hasFaultBit: Bool
+    private var testWindow: TestWindow
 
     public init(context: AppContext, settings: TankLevelSettings) {
         deviceID = context.deviceID
         self.settings = settings
+        testWindow = TestWindow(context: context)
         hasFaultBit = context.points["sensor-fault"] != nil
         subscriptions = Set((hasFaultBit ? ["level", "sensor-fault"] : ["level"]).map(context.ref))
         low = ThresholdRule(.low, limit: settings.low, hysteresis: settings.hysteresis, onDelay: settings.delay,
@@ -24,7 +26,9 @@ public struct TankLevelApp: DeviceApp {
         high = settings.high.map {
             ThresholdRule(.high, limit: $0, hysteresis: settings.hysteresis, onDelay: settings.delay, offDelay: settings.delay, name: "level", unit: "m")
         }
-        sensorFault = QualityRule.sensorFault(onDelay: settings.sensorFaultDelay, message: "level sensor fault")
+        // Out of range too: a level stuck beyond the transmitter's range is no level.
+        sensorFault = QualityRule([.sensorFault, .outOfRange], onDelay: settings.sensorFaultDelay,
+                                  message: "level sensor fault: transmitter fault, loop failure, or the reading stays out of range")
     }
 
     public mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
@@ -35,7 +39,7 @@ public struct TankLevelApp: DeviceApp {
             if ref.point == "level" { level = reading } else if ref.point == "sensor-fault" { faultBit = reading }
             return []
         case .command(let command):
-            reply = apply(command)
+            reply = command.name == "maintenance" ? testWindow.command(command, now: now) : apply(command)
         case .tick:
             break
         }
@@ -51,7 +55,7 @@ public struct TankLevelApp: DeviceApp {
             }
         }
         if let reply { effects.append(.reply(reply)) }
-        return effects
+        return testWindow.filter(effects, now: now)
     }
 
     private func id(_ type: String) -> AlarmID {
@@ -62,7 +66,7 @@ public struct TankLevelApp: DeviceApp {
     /// until the gateway restarts.
     private mutating func apply(_ command: AppCommand) -> Result<JSONValue, AppError> {
         guard command.name == "set-threshold" else {
-            return .failure(AppError("tank level \(deviceID) does not know the command \"\(command.name)\" (it takes: set-threshold)"))
+            return .failure(AppError("tank level \(deviceID) does not know the command \"\(command.name)\" (it takes: set-threshold, maintenance)"))
         }
         let current = settings
         let parsed = command.readArguments { o -> (Double?, Double?)? in

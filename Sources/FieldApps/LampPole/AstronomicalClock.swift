@@ -38,15 +38,19 @@ public struct GeoLocation: Hashable, Sendable {
 /// result within about a minute between 65°N and 65°S; |cos H| > 1 is polar night or day.
 public enum AstronomicalClock {
     /// Zenith angle of the sun's centre at sunrise/sunset: 90° + 34′ refraction + 16′ semi-diameter.
-    static let horizonZenith = 90.833
+    public static let horizonZenith = 90.833
+    /// Zenith angle at the start of morning and the end of evening civil twilight: the sun 6° below
+    /// the horizon (about 3 lx under a clear sky).
+    public static let civilTwilightZenith = 96.0
 
     /// Sunrise and sunset on the local calendar date `year-month-day` at `location`.
     public static func solarDay(year: Int, month: Int, day: Int, at location: GeoLocation) -> SolarDay {
         solarDay(localDate: CivilTime.days(year: year, month: month, day: day), at: location)
     }
 
-    /// Sunrise and sunset on the local date `localDate` (days since 1970-01-01) at `location`.
-    public static func solarDay(localDate: Int, at location: GeoLocation) -> SolarDay {
+    /// Sunrise and sunset on the local date `localDate` (days since 1970-01-01) at `location`; with
+    /// `zenith` 96° the start of morning and end of evening civil twilight instead.
+    public static func solarDay(localDate: Int, at location: GeoLocation, zenith: Double = horizonZenith) -> SolarDay {
         // UTC midnight of the same calendar date: solar noon lies within that UTC day for any
         // place whose clock is within 12 h of its mean solar time.
         let midnight = Timestamp(milliseconds: Int64(localDate) * 86_400_000)
@@ -56,8 +60,8 @@ public enum AstronomicalClock {
             let eqt = sunPosition(at: noon).equationOfTime
             noon = midnight + minutes(720 - 4 * lambda - eqt)
         }
-        guard let h = hourAngle(latitude: location.latitude, declination: sunPosition(at: noon).declination) else {
-            return cosHourAngle(latitude: location.latitude, declination: sunPosition(at: noon).declination) > 1 ? .polarNight : .polarDay
+        guard let h = hourAngle(latitude: location.latitude, declination: sunPosition(at: noon).declination, zenith: zenith) else {
+            return cosHourAngle(latitude: location.latitude, declination: sunPosition(at: noon).declination, zenith: zenith) > 1 ? .polarNight : .polarDay
         }
         func event(_ sign: Double) -> Timestamp {
             var t = noon + minutes(sign * 4 * h)
@@ -65,7 +69,7 @@ public enum AstronomicalClock {
                 let p = sunPosition(at: t)
                 // Near the polar circles the re-evaluated hour angle can leave [−1, 1]: keep the
                 // noon-based one rather than inventing an event.
-                let ht = hourAngle(latitude: location.latitude, declination: p.declination) ?? h
+                let ht = hourAngle(latitude: location.latitude, declination: p.declination, zenith: zenith) ?? h
                 t = midnight + minutes(720 - 4 * lambda - p.equationOfTime + sign * 4 * ht)
             }
             return t
@@ -95,14 +99,14 @@ public enum AstronomicalClock {
         return (declination, 4 * degrees(eqt))
     }
 
-    static func cosHourAngle(latitude: Double, declination: Double) -> Double {
+    static func cosHourAngle(latitude: Double, declination: Double, zenith: Double = horizonZenith) -> Double {
         let phi = radians(latitude), delta = radians(declination)
-        return cos(radians(horizonZenith)) / (cos(phi) * cos(delta)) - tan(phi) * tan(delta)
+        return cos(radians(zenith)) / (cos(phi) * cos(delta)) - tan(phi) * tan(delta)
     }
 
     /// The sunrise hour angle in degrees, nil when the sun does not cross the horizon.
-    static func hourAngle(latitude: Double, declination: Double) -> Double? {
-        let x = cosHourAngle(latitude: latitude, declination: declination)
+    static func hourAngle(latitude: Double, declination: Double, zenith: Double = horizonZenith) -> Double? {
+        let x = cosHourAngle(latitude: latitude, declination: declination, zenith: zenith)
         guard (-1...1).contains(x) else { return nil }
         return degrees(acos(x))
     }

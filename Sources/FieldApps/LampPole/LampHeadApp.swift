@@ -89,7 +89,8 @@ public struct LampHeadApp: DeviceApp {
         }
         schedule = LightingSchedule(location: location, utcOffsetMinutes: context.site.utcOffsetMinutes,
                                     duskOffset: settings.duskOffset, dawnOffset: settings.dawnOffset, profile: settings.dimming,
-                                    specialDays: settings.specialDays, failSafeLevel: settings.failSafeLevel)
+                                    specialDays: settings.specialDays, failSafeLevel: settings.failSafeLevel,
+                                    twilight: settings.twilight, sensorDawnLevel: settings.lightSensorDawnLevel)
         lightSensor = ThresholdRule(.low, limit: settings.lightOnLux, hysteresis: settings.lightOffLux - settings.lightOnLux,
                                     onDelay: settings.lightSensorDelay, offDelay: settings.lightSensorDelay, name: "illuminance", unit: "lx")
         lampFailure = DelayedCondition(onDelay: settings.settleTime, offDelay: .seconds(30))
@@ -177,7 +178,7 @@ public struct LampHeadApp: DeviceApp {
             effects.append(.derived(name: "commanded-level", .number(Double(decision.level), at: now), unit: "%"))
         }
         let today = CivilTime(now, offsetMinutes: utcOffsetMinutes).daysSinceEpoch
-        if problem == nil, publishedSolarDay != today, let day = schedule.solarDay(localDate: today) {
+        if problem == nil, publishedSolarDay != today, let day = schedule.sunriseAndSunset(localDate: today) {
             publishedSolarDay = today
             let (rise, set): (String, String)
             switch day {
@@ -190,8 +191,9 @@ public struct LampHeadApp: DeviceApp {
         }
     }
 
+    /// Local `HH:MM:SS`: a minute's truncation is up to a minute's error on the platform's side.
     private func clockTime(_ t: Timestamp) -> String {
-        String(t.iso8601(offsetMinutes: utcOffsetMinutes).dropFirst(11).prefix(5))
+        String(t.iso8601(offsetMinutes: utcOffsetMinutes).dropFirst(11).prefix(8))
     }
 
     /// Sends the decided level to the outputs, and re-sends what the read-back contradicts.

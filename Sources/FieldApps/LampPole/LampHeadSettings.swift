@@ -17,6 +17,10 @@ public struct LampHeadSettings: Hashable, Sendable {
     public var lightOffLux = 30.0
     /// How long the sensor must agree before it switches (passing headlights, a cloud).
     public var lightSensorDelay: Duration = .minutes(2)
+    /// The level the light sensor switches on at in the morning (nil: the night's last level).
+    public var lightSensorDawnLevel: Int?
+    /// What dusk and dawn are: sunset/sunrise (default) or the ends of civil twilight.
+    public var twilight: LightingSchedule.Twilight = .sunset
     /// Dim level (%) when the schedule cannot be evaluated.
     public var failSafeLevel = 100
     /// How long a `lamp` command lasts when it names no duration.
@@ -68,6 +72,8 @@ public struct LampHeadSettings: Hashable, Sendable {
             s.reader.report(s.path.key("light-off-lux"), "must be above light-on-lux (\(formatNumber(x.lightOnLux)) lx) to give the switching hysteresis")
         }
         if let v = s.duration("light-sensor-delay", range: .zero ... .hours(1)) { x.lightSensorDelay = v }
+        x.lightSensorDawnLevel = s.percent("light-sensor-dawn-level")
+        if let v = s.enumeration("twilight", LightingSchedule.Twilight.self) { x.twilight = v }
         if let v = s.percent("fail-safe-level") { x.failSafeLevel = v }
         if let v = s.duration("override-duration", range: .minutes(1) ... .hours(24)) { x.overrideDuration = v }
         if let v = s.percent("default-dim") { x.defaultDim = v }

@@ -42,10 +42,26 @@ public struct LightingSchedule: Sendable {
     public var specialDays: [SpecialDay]
     /// Level when the schedule cannot be evaluated.
     public var failSafeLevel: Int
+    /// What "dusk" and "dawn" are: sunset and sunrise, or the ends of civil twilight.
+    public var twilight: Twilight
+    /// The light sensor's level in the morning (nil: the level the night's profile ends with, or
+    /// the dusk level where the profile ends dark).
+    public var sensorDawnLevel: Int?
     private var cache: [Int: SolarDay] = [:]
 
+    /// The astronomical events the lamps switch at.
+    public enum Twilight: String, Sendable, CaseIterable {
+        /// Sunset and sunrise (the sun's upper limb on the horizon, zenith 90.833°).
+        case sunset
+        /// The end of evening and the start of morning civil twilight (the sun 6° below).
+        case civil
+
+        var zenith: Double { self == .sunset ? AstronomicalClock.horizonZenith : AstronomicalClock.civilTwilightZenith }
+    }
+
     public init(location: GeoLocation?, utcOffsetMinutes: Int, duskOffset: Duration = .zero, dawnOffset: Duration = .zero,
-                profile: DimmingProfile = .standard, specialDays: [SpecialDay] = [], failSafeLevel: Int = 100) {
+                profile: DimmingProfile = .standard, specialDays: [SpecialDay] = [], failSafeLevel: Int = 100,
+                twilight: Twilight = .sunset, sensorDawnLevel: Int? = nil) {
         self.location = location
         self.utcOffsetMinutes = utcOffsetMinutes
         self.duskOffset = duskOffset
@@ -53,6 +69,8 @@ public struct LightingSchedule: Sendable {
         self.profile = profile
         self.specialDays = specialDays
         self.failSafeLevel = failSafeLevel
+        self.twilight = twilight
+        self.sensorDawnLevel = sensorDawnLevel
     }
 
     /// Why the schedule cannot be evaluated at `now`, or nil when it can.
@@ -83,16 +101,26 @@ public struct LightingSchedule: Sendable {
             return LightingDecision(level: nightProfile.level(at: now, nightDate: nightDate, utcOffsetMinutes: utcOffsetMinutes), mode: .schedule)
         }
         if sensorDark == true {
-            return LightingDecision(level: nightProfile.duskLevel, mode: .lightSensor)
+            // An overcast morning after the scheduled night: the level the night ended with, not the
+            // evening's full dusk level.
+            let level = local.hour < 12 ? morningLevel(nightProfile, at: now, nightDate: nightDate) : nightProfile.duskLevel
+            return LightingDecision(level: level, mode: .lightSensor)
         }
         return LightingDecision(level: 0, mode: .schedule)
     }
 
-    /// Sunrise and sunset on a local date (days since the epoch), nil without a location.
+    /// Sunrise and sunset themselves on a local date, whatever `twilight` the lamps switch at (what
+    /// the app publishes), nil without a location.
+    public func sunriseAndSunset(localDate: Int) -> SolarDay? {
+        location.map { AstronomicalClock.solarDay(localDate: localDate, at: $0) }
+    }
+
+    /// The lamps' dawn and dusk on a local date (days since the epoch): sunrise and sunset, or the
+    /// ends of civil twilight; nil without a location.
     public mutating func solarDay(localDate: Int) -> SolarDay? {
         guard let location else { return nil }
         if let d = cache[localDate] { return d }
-        let d = AstronomicalClock.solarDay(localDate: localDate, at: location)
+        let d = AstronomicalClock.solarDay(localDate: localDate, at: location, zenith: twilight.zenith)
         if cache.count >= 4 { cache.removeAll() }
         cache[localDate] = d
         return d
@@ -104,6 +132,14 @@ public struct LightingSchedule: Sendable {
         case .polarDay: false
         case .risesAndSets(let sunrise, let sunset): now < sunrise + dawnOffset || now >= sunset + duskOffset
         }
+    }
+
+    /// The light sensor's level on a dark morning: `sensorDawnLevel`, else what the night's
+    /// profile is at now (its last step), else — where the profile ends dark — the dusk level.
+    private func morningLevel(_ profile: DimmingProfile, at now: Timestamp, nightDate: Int) -> Int {
+        if let sensorDawnLevel { return sensorDawnLevel }
+        let end = profile.level(at: now, nightDate: nightDate, utcOffsetMinutes: utcOffsetMinutes)
+        return end > 0 ? end : profile.duskLevel
     }
 
     private func profile(forNight nightDate: Int) -> DimmingProfile {
