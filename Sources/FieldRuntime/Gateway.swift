@@ -16,7 +16,7 @@ public final class Gateway: Sendable {
     private let api: Mutex<LocalAPIServer?> = Mutex(nil)
     private let restartHook = RestartHook()
     private let statusExtras = Mutex<(@Sendable () -> [String: JSONValue])?>(nil)
-    private let clock: any FieldClock
+    let clock: any FieldClock
     private let log = Logger("gateway")
 
     /// - Parameters:
