@@ -77,7 +77,7 @@ private func modbusRead(_ i: Invocation, _ c: CommandContext) throws {
         for (n, r) in regs.enumerated() {
             t.add(["\(address + n) (0x\(hex(address + n, digits: 4)))", "0x" + hex(r, digits: 4), "\(r)", "\(Int16(bitPattern: r))"])
         }
-        for l in t.lines { try c.print("  " + l) }
+        for l in t.lines(fitting: c.width - 2) { try c.print("  " + l) }
     case .bits(let bits):
         for (n, b) in bits.enumerated() { try c.print("  \(address + n) (0x\(hex(address + n, digits: 4)))  \(b ? "1 on" : "0 off")") }
     }

@@ -18,7 +18,7 @@ extension CommandRegistry {
                     let state = (try? c.backend.gpioGet(l.name)).map { $0.active ? "active" : "inactive" } ?? "-"
                     t.add([l.name, l.isOutput ? "output" : "input", l.wiredTo ?? "-", state])
                 }
-                for l in t.lines { try c.print(l) }
+                for l in t.lines(fitting: c.width) { try c.print(l) }
             }))
         add(CommandSpec(
             name: "gpio set", synopsis: "LINE on|off [--for 10s]", summary: "test an output; it reverts by itself",
@@ -75,7 +75,7 @@ extension CommandRegistry {
                            l.safetyCircuitClosed.map { $0 ? "closed" : "OPEN" } ?? "?", l.mainsPresent.map { $0 ? "ok" : "LOST" } ?? "?",
                            l.activeAlarms.isEmpty ? "-" : l.activeAlarms.map { $0.type }.joined(separator: ",")])
                 }
-                for l in t.lines { try c.print(l) }
+                for l in t.lines(fitting: c.width) { try c.print(l) }
             }))
         group("maintenance", "maintenance windows: door alarms suppressed, the platform told")
         add(CommandSpec(

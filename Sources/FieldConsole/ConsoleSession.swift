@@ -292,7 +292,11 @@ public final class ConsoleSession {
             } catch let e as ConsoleIOError {
                 throw e
             } catch let e as BackendError {
-                try c.print("error: \(spec.name): \(e)")
+                // The backend's message may already start with the command's or a device's name
+                // (`lamp: lamp-3 …`): the prefix is said once.
+                let message = e.description
+                let prefixed = message.hasPrefix(spec.name + ":") || message.hasPrefix(spec.words[0] + ":")
+                try c.print("error: " + (prefixed ? message : "\(spec.name): \(message)"))
                 try c.print("usage: \(spec.usage)")
             } catch {
                 try c.print("error: \(error)")

@@ -108,7 +108,7 @@ public final class Gateway: Sendable {
         }
         try server.start()
         api.withLock { $0 = server }
-        log.notice("started: site \(configuration.site.info.id), board \(configuration.board.id), \(buses.count) buses, \(configuration.site.devices.count) devices")
+        log.notice("started: site \(configuration.site.info.id), board \(configuration.board.id), \(plural(buses.count, "bus", "buses")), \(plural(configuration.site.devices.count, "device", "devices"))")
     }
 
     /// Stops taking requests, drains the workers and puts every output into its safe state.
@@ -305,3 +305,6 @@ extension PointValue {
         }
     }
 }
+
+/// `1 bus`, `3 buses`.
+func plural(_ n: Int, _ one: String, _ many: String) -> String { "\(n) \(n == 1 ? one : many)" }
