@@ -100,7 +100,13 @@ private func show(_ i: Invocation, _ c: CommandContext) throws {
     if let settings = d.settings { try c.print("settings " + settings.serialized()) }
     if !d.actions.isEmpty {
         try c.print("actions (modbus calibrate \(s.id) ACTION):")
-        for a in d.actions { try c.print("  " + padded(a.name + (a.argument.map { " " + $0 } ?? ""), 28) + a.summary) }
+        for a in d.actions {
+            // The summary goes on under itself, between words, so the list fits the screen.
+            let head = "  " + padded(a.name + (a.argument.map { " " + $0 } ?? ""), 28)
+            for (n, l) in wrapped(a.summary, width: max(20, c.width - 1 - displayWidth(head)), indent: "").enumerated() {
+                try c.print((n == 0 ? head : String(repeating: " ", count: displayWidth(head))) + l)
+            }
+        }
     }
 }
 

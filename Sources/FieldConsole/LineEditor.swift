@@ -55,8 +55,6 @@ public struct LineEditor {
     public private(set) var isActive = false
 
     private var decoder = KeyDecoder()
-    /// A paste overflowed the line: rung once, not once per character.
-    private var dirtyBell = false
     private var queue: [Key] = []
     private var prompt: [Unicode.Scalar] = []
     private var promptWidth = 0
@@ -135,22 +133,23 @@ public struct LineEditor {
         }
         var consumed = 0
         defer { dropFromQueue(consumed) }
-        // Pasted text (a run of characters) goes into the line first and is drawn once: a 4 KB
-        // profile pasted into a scrolled line would otherwise redraw the line for every character.
+        // Pasted text (a run of characters) on a line wider than the screen goes into the line
+        // first and is drawn once: a 4 KB profile pasted into a scrolled line would otherwise
+        // redraw the visible part for every character (slow on a 115200-baud serial line).
         var dirty = false
         while consumed < queue.count {
             let key = queue[consumed]
             consumed += 1
-            if echo, case .text(let c) = key, consumed < queue.count, case .text = queue[consumed] {
+            if echo, case .text(let c) = key, consumed < queue.count, case .text = queue[consumed],
+               dirty || scrollStart > 0 || displayWidth(buffer) >= available {
                 tabPresses = 0
                 let size = String(c).utf8.count
                 if bufferBytes + size <= limits.lineBytes {
                     buffer.insert(c, at: cursor)
                     bufferBytes += size
                     cursor += 1
-                } else if !dirtyBell {
+                } else {
                     out.append(0x07)
-                    dirtyBell = true
                 }
                 dirty = true
                 continue
@@ -158,14 +157,10 @@ public struct LineEditor {
             if dirty {
                 refresh(into: &out)
                 dirty = false
-                dirtyBell = false
             }
             if let event = handle(key, into: &out) { return (out, event) }
         }
-        if dirty {
-            refresh(into: &out)
-            dirtyBell = false
-        }
+        if dirty { refresh(into: &out) }
         return (out, nil)
     }
 

@@ -197,16 +197,17 @@ import Testing
         let r = Fixture.run(Fixture.login("tech") + [
             .type("gpio set relay-1 on\r"), .type("gpio set door-1 on --for 1s\r"), .type("gpio get\r"), .type("lamp lamp-a dim 40 --for 2h\r"),
             .type("lamp lamp-a blink\r"), .type("lift status\r"), .type("maintenance start --for 2h\r"), .type("maintenance end\r"),
-            .type("date set 2026-03-01 14:30\r"), .type("date\r"), .type("ack all\r"), .type("alarms\r"), .type("audit\r"),
+            .type("date set 2026-03-01 14:30\r"), .type("yes\r"), .type("date\r"), .type("ack all\r"), .type("alarms\r"), .type("audit\r"),
         ])
         let t = r.afterLogin
         #expect(t.contains("relay-1 (output): active, reverts at 08:00:10"))
         #expect(t.contains("error: gpio set: door-1 is an input"))
-        #expect(t.contains("relay-1  output     gpiochip1:17  active"))
+        #expect(t.contains("relay-1  output     -         active"))
         #expect(t.contains("lamp-a: on, dim 40%, manual until 2026-01-01 10:00:00"))
         #expect(t.contains("error: \"blink\" is not on, off, dim N or auto"))
         #expect(t.contains("lift-1  3      stopped  yes        closed  no        normal  closed  ok     -"))
         #expect(t.contains("maintenance: whole site by tech since 2026-01-01 08:00:00 until 2026-01-01 10:00:00"))
+        #expect(t.contains("set the system clock from 2026-01-01 08:00:00 to 2026-03-01 14:30:00 (UTC+08:00)?"), "\(t)")
         #expect(t.contains("clock set to 2026-03-01 14:30:00"))
         #expect(t.contains("acknowledged hydrant-main.pressure/low-pressure (major, still active)"))
         #expect(t.contains("by tech"))

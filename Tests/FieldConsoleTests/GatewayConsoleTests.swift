@@ -211,7 +211,16 @@ import Testing
 /// True when a row of a table on `screen` has every one of `cells` among its columns (columns
 /// are separated by two or more blanks).
 func hasRow(_ screen: [String], _ cells: String...) -> Bool {
-    screen.contains { row in
+    // A table fitted to the terminal continues its last column on indented lines: join them.
+    var rows: [String] = []
+    for line in screen {
+        if line.hasPrefix(String(repeating: " ", count: 12)), !rows.isEmpty {
+            rows[rows.count - 1] += " " + line.drop { $0 == " " }
+        } else {
+            rows.append(line)
+        }
+    }
+    return rows.contains { row in
         let columns = row.components(separatedBy: "  ").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         return cells.allSatisfy(columns.contains)
     }
