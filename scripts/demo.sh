@@ -143,9 +143,9 @@ sleep 3
 # The live view: a header that keeps the paths on screen, then the gateway's status. On a
 # terminal each frame replaces the last; piped (the tests), frames follow one another.
 header() {
-    echo "Fieldgate demo in $dir    Ctrl-C stops it"
-    echo "console: picocom -b 115200 $dir/gw/console   (or: source .demo/env; fieldgate console)"
-    echo "ctl:     source .demo/env; fieldsim ctl help"
+    echo "Fieldgate demo in $dir (.demo/current); Ctrl-C stops it"
+    echo "console: picocom -b 115200 $dir/gw/console"
+    echo "another terminal: source .demo/env, then fieldgate console, fieldsim ctl help"
 }
 frame() {
     local text

@@ -24,7 +24,7 @@ extension CommandRegistry {
             role: .technician, arguments: 2...2, completions: [.configKey, .free], run: { i, c in
                 let (change, path) = try c.backend.configLoad(i[0]!, file: i[1]!, by: c.user.name)
                 c.audit("config load", change.key, old: show(change.old), new: path)
-                try c.print("\(change.key): loaded from \(path)" + effectText(change.effect))
+                try c.say("\(change.key): loaded from \(path)" + effectText(change.effect))
             }))
         add(CommandSpec(
             name: "config diff", synopsis: "", summary: "pending changes: running config against the saved file",
@@ -41,7 +41,7 @@ extension CommandRegistry {
                 let diff = c.backend.configDiff()
                 let r = try c.backend.configSave(by: c.user.name)
                 c.audit("config save", r.file, new: "\(diff.count) change\(diff.count == 1 ? "" : "s")")
-                try c.print("saved \(r.file)" + (r.previous.map { " (previous kept as \($0))" } ?? ""))
+                try c.say("saved \(r.file)" + (r.previous.map { " (previous kept as \($0))" } ?? ""))
             }))
         add(CommandSpec(
             name: "config revert", synopsis: "", summary: "drop pending changes and go back to the saved file",
@@ -68,7 +68,7 @@ private func configSet(_ i: Invocation, _ c: CommandContext) throws {
     }
     let change = try c.backend.configSet(key, to: value, by: c.user.name)
     c.audit("config set", change.key, old: show(change.old), new: show(change.new))
-    try c.print("\(change.key): \(show(change.old)) -> \(show(change.new))" + effectText(change.effect))
+    try c.say("\(change.key): \(show(change.old)) -> \(show(change.new))" + effectText(change.effect))
 }
 
 /// ` (applied now; pending until config save)`, or when the change needs a restart.

@@ -14,11 +14,18 @@ extension CommandRegistry {
                     return try c.print(describe(try c.backend.gpioGet(name), c, wiredTo: wired))
                 }
                 var t = TextTable(["line", "direction", "wired to", "state"])
+                var unused: [String] = []
                 for l in lines {
-                    let state = (try? c.backend.gpioGet(l.name)).map { $0.active ? "active" : "inactive" } ?? "-"
-                    t.add([l.name, l.isOutput ? "output" : "input", l.wiredTo ?? "-", state])
+                    let state = (try? c.backend.gpioGet(l.name)).map { $0.active ? "active" : "inactive" }
+                    // Inputs nothing is wired to are not read: one line for all of them.
+                    if !l.isOutput, l.wiredTo == nil, state == nil {
+                        unused.append(l.name)
+                        continue
+                    }
+                    t.add([l.name, l.isOutput ? "output" : "input", l.wiredTo ?? "-", state ?? "-"])
                 }
                 for l in t.lines(fitting: c.width) { try c.print(l) }
+                if !unused.isEmpty { try c.say("inputs not wired (not read): " + unused.joined(separator: ", ")) }
             }))
         add(CommandSpec(
             name: "gpio set", synopsis: "LINE on|off [--for 10s]", summary: "test an output; it reverts by itself",

@@ -56,9 +56,11 @@ private func status(_ c: CommandContext) throws {
     try c.print("time \(c.local(s.time)) (UTC\(formatOffset(s.utcOffsetMinutes)))")
     try c.print("devices \(s.devicesOnline)/\(s.devicesTotal) online")
     if !s.buses.isEmpty {
-        var t = TextTable(["bus", "endpoint", "online", "tx/s", "errors", "last error"])
+        // The endpoint (a long pty path, say) is the last column: it goes on between words, so
+        // the table fits the screen.
+        var t = TextTable(["bus", "online", "tx/s", "errors", "last error", "endpoint"])
         for b in s.buses {
-            t.add([b.name, b.endpoint, "\(b.devicesOnline)/\(b.devices)", formatNumber(b.transactionsPerSecond, decimals: 1), "\(b.errors)", b.lastError ?? "-"])
+            t.add([b.name, "\(b.devicesOnline)/\(b.devices)", formatNumber(b.transactionsPerSecond, decimals: 1), "\(b.errors)", b.lastError ?? "-", b.endpoint])
         }
         for l in t.lines(fitting: c.width - 2) { try c.print("  " + l) }
     }

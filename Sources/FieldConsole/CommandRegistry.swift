@@ -135,14 +135,17 @@ func padded(_ s: String, _ width: Int) -> String {
 }
 
 /// `text` broken between words into lines of at most `width` columns; its leading blanks stay,
-/// lines after the first start with `indent`. A word longer than a line is left whole.
+/// lines after the first start with `indent`. A word longer than a line is left whole, on the
+/// line it starts on.
 func wrapped(_ text: String, width: Int, indent: String) -> [String] {
     let lead = String(text.prefix { $0 == " " })
     var lines: [String] = []
     var line = lead
     var empty = true
     for word in text.dropFirst(lead.count).split(separator: " ") {
-        if !empty, displayWidth(line) + 1 + displayWidth(String(word)) > width {
+        // A word wider than a line stays where it is: breaking before it would not help.
+        let w = displayWidth(String(word))
+        if !empty, w <= width - indent.count, displayWidth(line) + 1 + w > width {
             lines.append(line)
             line = indent + word
         } else {

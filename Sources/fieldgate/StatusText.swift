@@ -3,8 +3,8 @@ import FieldCore
 /// The running gateway at a glance, as text: `fieldgate status` (and `--watch` for a live view).
 /// Times are the site's local time, with its offset, as on the console.
 enum StatusText {
-    /// - Parameter updated: say when the view was drawn (a live view that redraws itself).
-    static func render(status: JSONValue, alarms: JSONValue, devices: JSONValue, updated: Bool = false) -> String {
+    /// Says when it was drawn ("updated at"): a live view redraws itself.
+    static func render(status: JSONValue, alarms: JSONValue, devices: JSONValue) -> String {
         var lines: [String] = []
         let site = status["site"]?.stringValue ?? "?"
         let board = status["board"]?.stringValue ?? "?"
@@ -13,7 +13,7 @@ enum StatusText {
         let since = status["startedAt"]?.stringValue.flatMap { Timestamp(iso8601: $0) }.map { localTime($0, offsetMinutes: offset) } ?? "?"
         lines.append("fieldgate \(version) — site \(site) on board \(board)")
         var times = "running since \(since) (UTC\(offsetText(offset)))"
-        if updated, let now = status["now"]?.stringValue.flatMap({ Timestamp(iso8601: $0) }) {
+        if let now = status["now"]?.stringValue.flatMap({ Timestamp(iso8601: $0) }) {
             times += ", updated at \(localTime(now, offsetMinutes: offset).suffix(8))"
         }
         lines.append(times)

@@ -221,8 +221,7 @@ case "status":
         let status = apiCall(["op": "status"], stateDirectory: stateDirectory)
         var text = StatusText.render(status: status,
                                      alarms: apiCall(["op": "alarms"], stateDirectory: stateDirectory),
-                                     devices: apiCall(["op": "devices"], stateDirectory: stateDirectory),
-                                     updated: every != nil)
+                                     devices: apiCall(["op": "devices"], stateDirectory: stateDirectory))
         // A live view on a terminal is drawn to fit it: the point table gets the rows left.
         let screen = every != nil && isatty(1) == 1 ? TerminalSize.current(1) : nil
         if a.flags.contains("points") {

@@ -179,7 +179,7 @@ enum LocalAPIClientForTests {
         let add = rig.run(c, #"config set devices[+] {"id": "booster-pt", "profile": "acme-pt100", "bus": "pumps", "address": 7, "poll": "1s"}"#)
             .joined(separator: "\n")
         #expect(add.contains("devices[7]: (unset) -> {"), "\(add)")
-        #expect(add.contains("takes effect after restart"), "\(add)")
+        #expect(unwrapped(add).contains("takes effect after restart"), "\(add)")
         #expect(rig.run(c, "config get devices[booster-pt].address").joined().contains("devices[booster-pt].address = 7"))
         #expect(rig.run(c, "config save").joined().contains("saved \(rig.sitePath)"))
         var mark = c.mark

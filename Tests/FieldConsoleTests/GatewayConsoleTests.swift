@@ -107,7 +107,7 @@ import Testing
         #expect(rig.run(c, "config diff").joined(separator: "\n").contains("1 pending change"))
         #expect(try String(contentsOfFile: rig.sitePath, encoding: .utf8) == original, "nothing is written before config save")
         let save = rig.run(c, "config save").joined(separator: "\n")
-        #expect(save.contains("saved \(rig.sitePath) (previous kept as \(rig.sitePath).prev)"), "\(save)")
+        #expect(unwrapped(save).contains("saved \(rig.sitePath) (previous kept as \(rig.sitePath).prev)"), "\(save)")
         let saved = try JSONValue.parse(String(contentsOfFile: rig.sitePath, encoding: .utf8))
         #expect(saved["site"]?["name"] == "Pump room 7 east")
         #expect(try String(contentsOfFile: rig.sitePath + ".prev", encoding: .utf8) == original)
@@ -224,6 +224,12 @@ func hasRow(_ screen: [String], _ cells: String...) -> Bool {
         let columns = row.components(separatedBy: "  ").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         return cells.allSatisfy(columns.contains)
     }
+}
+
+/// A console's text with replies and errors put back on one line: `say` goes on between words
+/// on lines indented by two.
+func unwrapped(_ text: String) -> String {
+    text.replacingOccurrences(of: "\r\n  ", with: " ").replacingOccurrences(of: "\n  ", with: " ")
 }
 
 /// CPU time (user + system, in clock ticks) the thread `thread` of process `process` has used.
