@@ -108,6 +108,16 @@ import Testing
         #expect(audit?.user == "tech")
     }
 
+    @Test func aLongJSONValueTypedAsHelpShowsIt() {
+        // A 4 KB value (a realistic profile is 1–4 KB) on one line, double quotes as help shows.
+        let names = (0..<330).map { "\"point-\($0)\"" }.joined(separator: ", ")
+        let value = #"{"id": "my-tx", "names": ["# + names + "]}"
+        #expect(value.utf8.count > 4000)
+        let r = Fixture.run(Fixture.login("tech") + [.type("config set site.name " + value + "\r"), .type("config set site.name {\"a\": \r")])
+        #expect(r.backend.calls.contains("config set site.name " + (try! JSONValue.parse(value)).serialized()), "\(r.backend.calls)")
+        #expect(unwrapped(r.afterLogin).contains("error: unclosed { in the JSON value (close every { with } and [ with ]) (column 22)"), "\(r.afterLogin)")
+    }
+
     @Test func configChangesAreValidatedAuditedAndSaved() {
         let r = Fixture.run(Fixture.login("tech") + [
             .type("config set devices[0].address 300\r"), .type("config set devices[0].address 5\r"), .type("config set buses[0].baud 19200\r"),
