@@ -23,7 +23,11 @@ pids=()
 gateway_failed=""
 
 cleanup() {
-    trap - EXIT INT TERM
+    # A second Ctrl-C, or the terminal closing, must not cut the clean-up short.
+    trap - EXIT
+    trap '' INT TERM HUP
+    # The terminal may be gone (closed window): a failed echo must not stop the clean-up.
+    set +e
     for (( i=${#pids[@]}-1; i>=0; i-- )); do kill "${pids[$i]}" 2>/dev/null || true; done
     # Whatever has not stopped after 5 s (a signal blocked by whoever started us) is killed.
     for _ in $(seq 50); do
@@ -37,16 +41,16 @@ cleanup() {
     if [ "$(readlink "$root/.demo/current" 2>/dev/null)" = "$dir" ]; then
         rm -f "$root/.demo/current" "$root/.demo/env"
     fi
+    [ -n "$gateway_failed" ] || rm -rf "$dir"
     echo
     if [ -n "$gateway_failed" ]; then
         echo "demo stopped: $gateway_failed; logs kept in $dir"
     else
-        rm -rf "$dir"
         echo "demo stopped; nothing left running."
     fi
 }
 trap cleanup EXIT
-trap 'exit 0' INT TERM
+trap 'exit 0' INT TERM HUP
 
 wait_for() {  # wait_for PATH WHAT LOG
     for _ in $(seq 150); do [ -e "$1" ] && return 0; sleep 0.1; done
