@@ -147,9 +147,12 @@ sleep 3
 # The live view: a header that keeps the paths on screen, then the gateway's status. On a
 # terminal each frame replaces the last; piped (the tests), frames follow one another.
 header() {
-    echo "Fieldgate demo in $dir (.demo/current); Ctrl-C stops it"
+    # .demo/ names the newest demo; an older one still running says its own env file.
+    local env=".demo/env" where=" (.demo/current)"
+    [ "$(readlink "$root/.demo/current" 2>/dev/null)" = "$dir" ] || { env="$dir/env"; where=""; }
+    echo "Fieldgate demo in $dir$where; Ctrl-C stops it"
     echo "console: picocom -b 115200 $dir/gw/console"
-    echo "another terminal: source .demo/env, then fieldgate console, fieldsim ctl help"
+    echo "another terminal: source $env, then fieldgate console, fieldsim ctl help"
 }
 frame() {
     local text
