@@ -26,6 +26,19 @@ extension CommandRegistry {
                 c.audit("config load", change.key, old: show(change.old), new: path)
                 try c.say("\(change.key): loaded from \(path)" + effectText(change.effect))
             }))
+        group("add", "add to the site config")
+        add(CommandSpec(
+            name: "add device", synopsis: "ID PROFILE BUS UNIT [--poll 1s]", summary: "add a Modbus device to the site config",
+            details: "The short form of config set devices[+] {\"id\": ID, \"profile\": PROFILE, \"bus\": BUS, \"address\": UNIT}: PROFILE is a built-in profile or one of the site's (config load profiles[+] FILE adds yours). Checked like the site file; settings, points and signals go on with config set devices[ID].settings... A new device starts polling after config save and restart.",
+            examples: ["add device pt-2 fg-pressure-tx rs485-1 7", "add device booster-pt acme-pt100 rs485-2 7 --poll 500ms"],
+            role: .technician, arguments: 4...4, valued: ["poll"], completions: [.free, .free, .bus], run: { i, c in
+                var device: [String: JSONValue] = ["id": .string(i[0]!), "profile": .string(i[1]!), "bus": .string(i[2]!),
+                                                   "address": .number(Double(try i.int(3, "UNIT", in: 0...255)))]
+                if let poll = i.options["poll"] { device["poll"] = .string(poll) }
+                let change = try c.backend.configSet("devices[+]", to: .object(device), by: c.user.name)
+                c.audit("add device", change.key, old: nil, new: show(change.new))
+                try c.say("\(change.key): \(i[0]!) added" + effectText(change.effect))
+            }))
         add(CommandSpec(
             name: "config diff", synopsis: "", summary: "pending changes: running config against the saved file",
             details: "", examples: ["config diff"], role: .viewer, arguments: 0...0, run: { _, c in

@@ -139,7 +139,7 @@ enum LocalAPIClientForTests {
 
 /// The fourth job of the manual: a new Modbus device on an existing bus, commissioned from the
 /// console alone — found by a scan, its word order found from two registers, its profile loaded
-/// from a file, the device added with a JSON value typed as shown, saved, and after the restart
+/// from a file, the device added, saved, and after the restart
 /// (as systemd restarts the gateway on exit 75) its points live.
 @Suite struct GatewayConsoleCommissioningTests {
     static let newDevice = ",\n" + #"    {"id": "booster-pt", "profile": "fg-pressure-tx", "bus": "pumps", "address": 7}"#
@@ -176,9 +176,8 @@ enum LocalAPIClientForTests {
         #expect(orders.contains("CDAB"), "\(orders)")
         let load = rig.run(c, "config load profiles[+] acme-pt100.json").joined(separator: "\n")
         #expect(load.contains("profiles[0]: loaded from \(rig.stateDirectory)/acme-pt100.json"), "\(load)")
-        let add = rig.run(c, #"config set devices[+] {"id": "booster-pt", "profile": "acme-pt100", "bus": "pumps", "address": 7, "poll": "1s"}"#)
-            .joined(separator: "\n")
-        #expect(add.contains("devices[7]: (unset) -> {"), "\(add)")
+        let add = rig.run(c, "add device booster-pt acme-pt100 pumps 7").joined(separator: "\n")
+        #expect(add.contains("devices[7]: booster-pt added"), "\(add)")
         #expect(unwrapped(add).contains("takes effect after restart"), "\(add)")
         #expect(rig.run(c, "config get devices[booster-pt].address").joined().contains("devices[booster-pt].address = 7"))
         #expect(rig.run(c, "config save").joined().contains("saved \(rig.sitePath)"))
