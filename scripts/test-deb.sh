@@ -113,7 +113,8 @@ check "the binary runs and reports its version ($reported)" test "$reported" = "
 expect_mode /usr/bin/fieldgate "root:root 755"
 expect_mode $unit "root:root 644"
 expect_mode /lib/udev/rules.d/60-fieldgate.rules "root:root 644"
-check "5 board files in /usr/share/fieldgate/boards" test "$(ls "$R/usr/share/fieldgate/boards" | wc -l)" -eq 5
+boards=$(ls "$here"/boards/*.json | wc -l)
+check "$boards board files in /usr/share/fieldgate/boards (every one of the checkout's)" test "$(ls "$R/usr/share/fieldgate/boards" | wc -l)" -eq "$boards"
 check "copyright and changelog in /usr/share/doc/fieldgate" test -f "$R/usr/share/doc/fieldgate/copyright" -a -f "$R/usr/share/doc/fieldgate/changelog.gz"
 check "the files in /etc/fieldgate are conffiles" \
   test "$(in_root dpkg-query -W -f='${Conffiles}' fieldgate | awk '{print $1}' | sort | tr '\n' ' ')" = \

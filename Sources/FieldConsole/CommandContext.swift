@@ -29,6 +29,14 @@ final class CommandContext {
         try session.write(sanitized(text) + "\r\n")
     }
 
+    /// Prints prose (a reply, an error) broken between words to the terminal's width, so the
+    /// terminal does not break it mid-word; continuation lines are indented by two.
+    func say(_ text: String) throws {
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            for l in wrapped(String(line), width: width, indent: "  ") { try print(l) }
+        }
+    }
+
     /// Writes terminal control bytes as they are (ANSI mode only).
     func writeControl(_ text: String) throws {
         try session.write(text)

@@ -13,9 +13,32 @@ extension CommandRegistry {
             }))
         add(CommandSpec(
             name: "config set", synopsis: "KEY VALUE", summary: "change a value; applied at once where possible",
-            details: "VALUE is JSON when it parses as JSON (3, 0.14, true, null, \"text\", [1,2], {\"a\":1}), text otherwise;\nquote it for spaces: config set site.name \"Pump room 7\". Force text with '\"3\"'. null removes the key\n(the setting goes back to its default). The change is validated exactly like the site file and takes\neffect at once where it can (the reply says when a restart is needed). It stays pending until config save;\nconfig revert drops it.",
-            examples: ["config set devices[2].address 3", "config set site.name \"Pump room 7\"", "config set buses[0].baud 19200"],
+            details: "KEY names array elements by index or by id: devices[2] or devices[hydrant-main]; devices[+] adds one at the end (devices lists the indexes). VALUE is JSON when it parses as JSON (3, 0.14, true, null, [1,2], {\"id\": \"pt-2\", \"address\": 7}: a value starting with { or [ is taken as typed, quotes and blanks included, up to its closing bracket), text otherwise; quote text with blanks: config set site.name \"Pump room 7\". Force text with '\"3\"'. null removes the key (the setting goes back to its default). A line holds up to 8 KB; for a longer value (a whole profile) use config load KEY FILE. The change is validated exactly like the site file and takes effect at once where it can (the reply says when a restart is needed). It stays pending until config save; config revert drops it.",
+            examples: ["config set devices[2].address 3", "config set devices[hydrant-main].poll 2s", "config set site.name \"Pump room 7\"",
+                       "config set devices[+] {\"id\": \"pt-2\", \"profile\": \"fg-pressure-tx\", \"bus\": \"rs485-1\", \"address\": 7}"],
             role: .technician, arguments: 2...2, completions: [.configKey, .free], run: { i, c in try configSet(i, c) }))
+        add(CommandSpec(
+            name: "config load", synopsis: "KEY FILE", summary: "set KEY to the JSON value in FILE (a profile, a device)",
+            details: "FILE is a JSON file on the gateway (relative paths start at the site file's directory; copy it there with scp, or from a USB stick). The value is checked and applied exactly like config set: profiles[+] adds a profile, profiles[my-tx] replaces the one with id my-tx.",
+            examples: ["config load profiles[+] acme-pt.json", "config load devices[+] booster-pt.json"],
+            role: .technician, arguments: 2...2, completions: [.configKey, .free], run: { i, c in
+                let (change, path) = try c.backend.configLoad(i[0]!, file: i[1]!, by: c.user.name)
+                c.audit("config load", change.key, old: show(change.old), new: path)
+                try c.say("\(change.key): loaded from \(path)" + effectText(change.effect))
+            }))
+        group("add", "add to the site config")
+        add(CommandSpec(
+            name: "add device", synopsis: "ID PROFILE BUS UNIT [--poll 1s]", summary: "add a Modbus device to the site config",
+            details: "The short form of config set devices[+] {\"id\": ID, \"profile\": PROFILE, \"bus\": BUS, \"address\": UNIT}: PROFILE is a built-in profile or one of the site's (config load profiles[+] FILE adds yours). Checked like the site file; settings, points and signals go on with config set devices[ID].settings... A new device starts polling after config save and restart.",
+            examples: ["add device pt-2 fg-pressure-tx rs485-1 7", "add device booster-pt acme-pt100 rs485-2 7 --poll 500ms"],
+            role: .technician, arguments: 4...4, valued: ["poll"], completions: [.free, .free, .bus], run: { i, c in
+                var device: [String: JSONValue] = ["id": .string(i[0]!), "profile": .string(i[1]!), "bus": .string(i[2]!),
+                                                   "address": .number(Double(try i.int(3, "UNIT", in: 0...255)))]
+                if let poll = i.options["poll"] { device["poll"] = .string(poll) }
+                let change = try c.backend.configSet("devices[+]", to: .object(device), by: c.user.name)
+                c.audit("add device", change.key, old: nil, new: show(change.new))
+                try c.say("\(change.key): \(i[0]!) added" + effectText(change.effect))
+            }))
         add(CommandSpec(
             name: "config diff", synopsis: "", summary: "pending changes: running config against the saved file",
             details: "", examples: ["config diff"], role: .viewer, arguments: 0...0, run: { _, c in
@@ -31,7 +54,7 @@ extension CommandRegistry {
                 let diff = c.backend.configDiff()
                 let r = try c.backend.configSave(by: c.user.name)
                 c.audit("config save", r.file, new: "\(diff.count) change\(diff.count == 1 ? "" : "s")")
-                try c.print("saved \(r.file)" + (r.previous.map { " (previous kept as \($0))" } ?? ""))
+                try c.say("saved \(r.file)" + (r.previous.map { " (previous kept as \($0))" } ?? ""))
             }))
         add(CommandSpec(
             name: "config revert", synopsis: "", summary: "drop pending changes and go back to the saved file",
@@ -48,16 +71,30 @@ extension CommandRegistry {
 
 private func configSet(_ i: Invocation, _ c: CommandContext) throws {
     let key = i[0]!, text = i[1]!
-    let value = (try? JSONValue.parse(text)) ?? .string(text)
+    let value: JSONValue
+    do {
+        value = try JSONValue.parse(text)
+    } catch {
+        // Text that starts like JSON and is not: say why, rather than storing it as a string.
+        if text.first == "{" || text.first == "[" { throw CommandError("VALUE starts with \(text.first!) but is not JSON: \(error)") }
+        value = .string(text)
+    }
     let change = try c.backend.configSet(key, to: value, by: c.user.name)
     c.audit("config set", change.key, old: show(change.old), new: show(change.new))
-    var line = "\(change.key): \(show(change.old)) -> \(show(change.new))"
-    switch change.effect {
-    case .immediate: line += " (applied now"
-    case .restartNeeded(let why): line += " (takes effect after restart: \(why)"
-    }
-    try c.print(line + "; pending until config save)")
+    try c.say("\(change.key): \(show(change.old)) -> \(show(change.new))" + effectText(change.effect))
 }
 
-/// A config value on one line; `(unset)` for none.
-func show(_ v: JSONValue?) -> String { v.map { $0.serialized() } ?? "(unset)" }
+/// ` (applied now; pending until config save)`, or when the change needs a restart.
+private func effectText(_ effect: ConfigChange.Effect) -> String {
+    switch effect {
+    case .immediate: return " (applied now; pending until config save)"
+    case .restartNeeded(let why): return " (takes effect after restart: \(why); pending until config save)"
+    }
+}
+
+/// A config value on one line; `(unset)` for none (a JSON null is shown the same way: it
+/// removes the key).
+func show(_ v: JSONValue?) -> String {
+    guard let v, v != .null else { return "(unset)" }
+    return v.serialized()
+}

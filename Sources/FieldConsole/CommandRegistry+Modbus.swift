@@ -6,7 +6,7 @@ extension CommandRegistry {
         group("modbus", "raw Modbus through the bus worker, scans and device maintenance")
         add(CommandSpec(
             name: "modbus read", synopsis: "BUS UNIT FC ADDR [N]", summary: "read N registers or bits (default 1)",
-            details: "FC is 1 (coils), 2 (discrete inputs), 3 (holding registers) or 4 (input registers). ADDR is the protocol\naddress (0-based, as in the register maps; holding register 40001 is ADDR 0), decimal or 0x hex.\nN is 1-125 registers or 1-2000 bits. The request waits its turn between polls on that bus.",
+            details: "FC is 1 (coils), 2 (discrete inputs), 3 (holding registers) or 4 (input registers). ADDR is the protocol\naddress (0-based, as in the register maps; holding register 40001 is ADDR 0), decimal or 0x hex.\nN is 1-125 registers or 1-2000 bits. The request waits its turn between polls on that bus.\nTwo registers are also shown as one 32-bit value in the four word orders (float32, uint32, int32).",
             examples: ["modbus read rs485-1 3 3 0 2", "modbus read rs485-1 254 4 0x0003"], role: .technician, arguments: 4...5,
             completions: [.bus, .free, .words(["1", "2", "3", "4"]), .free], run: { i, c in try modbusRead(i, c) }))
         add(CommandSpec(
@@ -77,7 +77,13 @@ private func modbusRead(_ i: Invocation, _ c: CommandContext) throws {
         for (n, r) in regs.enumerated() {
             t.add(["\(address + n) (0x\(hex(address + n, digits: 4)))", "0x" + hex(r, digits: 4), "\(r)", "\(Int16(bitPattern: r))"])
         }
-        for l in t.lines { try c.print("  " + l) }
+        for l in t.lines(fitting: c.width - 2) { try c.print("  " + l) }
+        // Two registers are often one 32-bit value: the four word orders, to find the one that
+        // makes sense (as modbus word-order shows them).
+        if regs.count == 2 {
+            try c.print("as one 32-bit value:")
+            for l in WordOrder.table(regs[0], regs[1]) { try c.print("  " + l) }
+        }
     case .bits(let bits):
         for (n, b) in bits.enumerated() { try c.print("  \(address + n) (0x\(hex(address + n, digits: 4)))  \(b ? "1 on" : "0 off")") }
     }

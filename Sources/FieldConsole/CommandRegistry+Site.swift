@@ -6,23 +6,39 @@ extension CommandRegistry {
         group("gpio", "board lines: read inputs, test outputs")
         add(CommandSpec(
             name: "gpio get", synopsis: "[LINE]", summary: "a board line's state (all lines without LINE)",
-            details: "LINE is a name from the board file (relay-1, door-1, ...). States are logical: an active-low line that is\npulled low reads active.",
-            examples: ["gpio get", "gpio get door-1"], role: .viewer, arguments: 0...1, completions: [.gpioLine], run: { i, c in
-                if let line = i[0] { return try c.print(describe(try c.backend.gpioGet(line), c)) }
-                var t = TextTable(["line", "direction", "location", "state"])
-                for l in c.backend.gpioLines() {
-                    let state = (try? c.backend.gpioGet(l.name)).map { $0.active ? "active" : "inactive" } ?? "?"
-                    t.add([l.name, l.isOutput ? "output" : "input", l.location, state])
+            details: "LINE is a name from the board file (DI3, DO1, ...). States are logical: an active-low line that is\npulled low reads active. \"wired to\" is the device and signal the site config puts on the line.",
+            examples: ["gpio get", "gpio get DI3"], role: .viewer, arguments: 0...1, completions: [.gpioLine], run: { i, c in
+                let lines = c.backend.gpioLines()
+                if let name = i[0] {
+                    let wired = lines.first { $0.name == name }?.wiredTo
+                    return try c.print(describe(try c.backend.gpioGet(name), c, wiredTo: wired))
                 }
-                for l in t.lines { try c.print(l) }
+                var t = TextTable(["line", "direction", "wired to", "state"])
+                var unused: [String] = []
+                for l in lines {
+                    let state = (try? c.backend.gpioGet(l.name)).map { $0.active ? "active" : "inactive" }
+                    // Inputs nothing is wired to are not read: one line for all of them.
+                    if !l.isOutput, l.wiredTo == nil, state == nil {
+                        unused.append(l.name)
+                        continue
+                    }
+                    t.add([l.name, l.isOutput ? "output" : "input", l.wiredTo ?? "-", state ?? "-"])
+                }
+                for l in t.lines(fitting: c.width) { try c.print(l) }
+                if !unused.isEmpty { try c.say("inputs not wired (not read): " + unused.joined(separator: ", ")) }
             }))
         add(CommandSpec(
             name: "gpio set", synopsis: "LINE on|off [--for 10s]", summary: "test an output; it reverts by itself",
-            details: "Drives an output line for --for (default 10s, at most 1h), then the gateway puts it back to what the\napps want or its safe state. Use it to test a relay or a pump-run contact from the cabinet.",
-            examples: ["gpio set relay-1 on", "gpio set buzzer on --for 3s"], role: .technician, arguments: 2...2, valued: ["for"],
+            details: "Drives an output line for --for (default 10s, at most 1h), then the gateway puts it back to what the\napps want or its safe state. Use it to test a relay or a pump-run contact from the cabinet. An output\nthe site wires to a device (a lamp's relay, say) asks to confirm first.",
+            examples: ["gpio set DO5 on", "gpio set DO8 on --for 3s"], role: .technician, arguments: 2...2, valued: ["for"],
             completions: [.gpioLine, .words(["on", "off"])], run: { i, c in
                 let active = try onOff(i[1]!, "VALUE")
                 let d = try i.duration("for", in: .milliseconds(100)...(.hours(1))) ?? .seconds(10)
+                if let wired = c.backend.gpioLines().first(where: { $0.name == i[0]! && $0.isOutput })?.wiredTo {
+                    guard try c.confirm("\(i[0]!) drives \(wired): switch it \(active ? "on" : "off") for \(formatDuration(d))?") else {
+                        return try c.print("cancelled; \(i[0]!) not changed")
+                    }
+                }
                 let before = try? c.backend.gpioGet(i[0]!)
                 let s = try c.backend.gpioSet(i[0]!, active: active, revertAfter: d, by: c.user.name)
                 c.audit("gpio set", i[0]!, old: before.map { $0.active ? "on" : "off" }, new: "\(active ? "on" : "off") for \(formatDuration(d))")
@@ -66,7 +82,7 @@ extension CommandRegistry {
                            l.safetyCircuitClosed.map { $0 ? "closed" : "OPEN" } ?? "?", l.mainsPresent.map { $0 ? "ok" : "LOST" } ?? "?",
                            l.activeAlarms.isEmpty ? "-" : l.activeAlarms.map { $0.type }.joined(separator: ",")])
                 }
-                for l in t.lines { try c.print(l) }
+                for l in t.lines(fitting: c.width) { try c.print(l) }
             }))
         group("maintenance", "maintenance windows: door alarms suppressed, the platform told")
         add(CommandSpec(
@@ -100,6 +116,7 @@ private func onOff(_ text: String, _ name: String) throws -> Bool {
 
 private func yesNo(_ b: Bool?) -> String { b.map { $0 ? "yes" : "no" } ?? "?" }
 
-private func describe(_ s: GPIOLineState, _ c: CommandContext) -> String {
-    "\(s.name) (\(s.isOutput ? "output" : "input")): \(s.active ? "active" : "inactive")" + (s.revertsAt.map { ", reverts at \(c.localTime($0))" } ?? "")
+private func describe(_ s: GPIOLineState, _ c: CommandContext, wiredTo: String? = nil) -> String {
+    "\(s.name) (\(s.isOutput ? "output" : "input")\(wiredTo.map { ", " + $0 } ?? "")): \(s.active ? "active" : "inactive")"
+        + (s.revertsAt.map { ", reverts at \(c.localTime($0))" } ?? "")
 }

@@ -56,11 +56,13 @@ private func status(_ c: CommandContext) throws {
     try c.print("time \(c.local(s.time)) (UTC\(formatOffset(s.utcOffsetMinutes)))")
     try c.print("devices \(s.devicesOnline)/\(s.devicesTotal) online")
     if !s.buses.isEmpty {
-        var t = TextTable(["bus", "endpoint", "online", "tx/s", "errors", "last error"])
+        // The endpoint (a long pty path, say) is the last column: it goes on between words, so
+        // the table fits the screen.
+        var t = TextTable(["bus", "online", "tx/s", "errors", "last error", "endpoint"])
         for b in s.buses {
-            t.add([b.name, b.endpoint, "\(b.devicesOnline)/\(b.devices)", formatNumber(b.transactionsPerSecond, decimals: 1), "\(b.errors)", b.lastError ?? "-"])
+            t.add([b.name, "\(b.devicesOnline)/\(b.devices)", formatNumber(b.transactionsPerSecond, decimals: 1), "\(b.errors)", b.lastError ?? "-", b.endpoint])
         }
-        for l in t.lines { try c.print("  " + l) }
+        for l in t.lines(fitting: c.width - 2) { try c.print("  " + l) }
     }
     var uplink = "uplink \(s.uplink.state.rawValue) \(s.uplink.broker)"
     if let since = s.uplink.since { uplink += " since \(c.local(since))" }
@@ -75,11 +77,13 @@ private func status(_ c: CommandContext) throws {
 private func devices(_ c: CommandContext) throws {
     let list = c.backend.devices()
     guard !list.isEmpty else { return try c.print("no devices in the site config") }
-    var t = TextTable(["device", "profile", "bus", "unit", "state", "alarms", "last good reading"])
-    for d in list {
-        t.add([d.id, d.profile, d.bus ?? "-", d.address.map(String.init) ?? "-", d.state.rawValue, "\(d.activeAlarms)", d.lastSeen.map { c.age($0) } ?? "never"])
+    // `#` is the device's index in the site config: config get devices[N] (or devices[ID]).
+    var t = TextTable(["#", "device", "profile", "bus", "unit", "state", "alarms", "last good"])
+    for (n, d) in list.enumerated() {
+        t.add(["\(n)", d.id, d.profile, d.bus ?? "-", d.address.map(String.init) ?? "-", d.state.rawValue, "\(d.activeAlarms)", d.lastSeen.map { c.age($0) } ?? "never"])
     }
-    for l in t.lines { try c.print(l) }
+    for l in t.lines(fitting: c.width) { try c.print(l) }
+    try c.print("config keys: devices[#] or devices[DEVICE], e.g. config get devices[\(list[0].id)].address")
 }
 
 private func show(_ i: Invocation, _ c: CommandContext) throws {
@@ -89,16 +93,22 @@ private func show(_ i: Invocation, _ c: CommandContext) throws {
     if let bus = s.bus, let unit = s.address { head += "  \(bus) unit \(unit)" }
     if s.activeAlarms > 0 { head += "  \(s.activeAlarms) active alarm\(s.activeAlarms == 1 ? "" : "s")" }
     try c.print(head)
-    var t = TextTable(["point", "value", "quality", "age", "source", "access"])
+    var t = TextTable(["point", "value", "quality", "age", "access", "source"])
     for p in d.points {
         t.add([p.ref.point, formatValue(p), p.reading?.quality.rawValue ?? "-", p.reading.map { c.age($0.time) } ?? "never",
-               p.source.isEmpty ? "-" : p.source, p.writable ? "rw" : "r"])
+               p.writable ? "rw" : "r", p.source.isEmpty ? "-" : p.source])
     }
-    for l in t.lines { try c.print("  " + l) }
+    for l in t.lines(fitting: c.width - 2) { try c.print("  " + l) }
     if let settings = d.settings { try c.print("settings " + settings.serialized()) }
     if !d.actions.isEmpty {
         try c.print("actions (modbus calibrate \(s.id) ACTION):")
-        for a in d.actions { try c.print("  " + padded(a.name + (a.argument.map { " " + $0 } ?? ""), 28) + a.summary) }
+        for a in d.actions {
+            // The summary goes on under itself, between words, so the list fits the screen.
+            let head = "  " + padded(a.name + (a.argument.map { " " + $0 } ?? ""), 28)
+            for (n, l) in wrapped(a.summary, width: max(20, c.width - 1 - displayWidth(head)), indent: "").enumerated() {
+                try c.print((n == 0 ? head : String(repeating: " ", count: displayWidth(head))) + l)
+            }
+        }
     }
 }
 
@@ -191,7 +201,7 @@ private func alarms(_ c: CommandContext) throws {
         let ack = a.acknowledgedBy.map { "by \($0)" } ?? "no"
         t.add([a.severity.rawValue, a.id.rawValue, state, c.local(a.raisedAt), ack, a.message])
     }
-    for l in t.lines { try c.print(l) }
+    for l in t.lines(fitting: c.width) { try c.print(l) }
 }
 
 private func ack(_ i: Invocation, _ c: CommandContext) throws {

@@ -5,17 +5,22 @@ extension CommandRegistry {
     mutating func addSystemCommands() {
         add(CommandSpec(
             name: "help", synopsis: "[COMMAND]", summary: "the commands, or one command's details and examples",
-            details: "Keys: Tab completes (twice lists the choices), Up/Down recall earlier lines, Ctrl-A/Ctrl-E go to the start/end,\nCtrl-U/Ctrl-W erase to the start/the word before, Ctrl-C drops the line, Ctrl-D on an empty line logs out.",
+            details: "Keys: Tab completes (twice lists the choices), Up/Down recall earlier lines, Ctrl-A/Ctrl-E go to the start/end (in picocom, whose own escape is Ctrl-A, type Ctrl-A Ctrl-A, or use Home), Ctrl-U/Ctrl-W erase to the start/the word before, Ctrl-C drops the line, Ctrl-L clears the screen, Ctrl-D on an empty line logs out.",
             examples: ["help", "help modbus", "help modbus write"], role: .viewer, arguments: 0...2, completions: [.command],
             run: { i, c in
                 guard !i.positionals.isEmpty else {
-                    for l in c.registry.overview(for: c.user.role) { try c.print(l) }
+                    for l in c.registry.overview(for: c.user.role, width: c.width) { try c.print(l) }
                     return
                 }
-                guard let lines = c.registry.help(for: i.positionals) else {
+                guard let lines = c.registry.help(for: i.positionals, width: c.width, buses: c.backend.status().buses.map(\.name)) else {
                     throw CommandError("no command \"\(i.positionals.joined(separator: " "))\"; help lists them")
                 }
                 for l in lines { try c.print(l) }
+            }))
+        add(CommandSpec(
+            name: "clear", synopsis: "", summary: "clear the screen (also Ctrl-L)", details: "", examples: ["clear"],
+            role: .viewer, arguments: 0...0, run: { _, c in
+                if c.mode == .ansi { try c.writeControl("\u{1B}[H\u{1B}[2J") } else { try c.print(String(repeating: "\n", count: 23)) }
             }))
         add(CommandSpec(
             name: "whoami", synopsis: "", summary: "your user name, role and line", details: "", examples: ["whoami"],
@@ -37,15 +42,20 @@ extension CommandRegistry {
             }))
         group("date", "the gateway's clock")
         add(CommandSpec(
-            name: "date set", synopsis: "YYYY-MM-DD HH:MM[:SS] | ISO-8601", summary: "set the clock (boards without RTC)",
-            details: "Without a zone the time is the site's local time. Polling and timeouts are not disturbed (they run on\nthe monotonic clock); stored readings keep their times.",
+            name: "date set", synopsis: "YYYY-MM-DD HH:MM[:SS] | ISO-8601", summary: "set the clock (boards without RTC; asks to confirm)",
+            details: "Without a zone the time is the site's local time. Shows the old and the new time and asks to confirm. Polling and timeouts are not disturbed (they run on the monotonic clock); stored readings keep their times. Refused on the sim and linux-host boards: there the clock is the development machine's or the host's own.",
             examples: ["date set 2026-03-01 14:30", "date set 2026-03-01T06:30:00Z"], role: .technician, arguments: 1...2,
             run: { i, c in
                 let text = i.positionals.joined(separator: " ")
                 guard let t = Timestamp(iso8601: text, defaultOffsetMinutes: c.utcOffsetMinutes) else {
                     throw CommandError("\"\(text)\" is not a date and time like 2026-03-01 14:30 or 2026-03-01T06:30:00Z")
                 }
+                if let refusal = c.backend.clockSetRefusal() { throw CommandError(refusal) }
                 let before = c.backend.systemTime().now
+                let zone = "UTC\(formatOffset(c.utcOffsetMinutes))"
+                guard try c.confirm("set the system clock from \(c.local(before)) to \(c.local(t)) (\(zone))?") else {
+                    return try c.print("clock not changed")
+                }
                 try c.backend.setSystemTime(t, by: c.user.name)
                 c.audit("date set", "clock", old: before.description, new: t.description)
                 try c.print("clock set to \(c.local(t))")
@@ -69,7 +79,7 @@ extension CommandRegistry {
                     let change = e.old == nil && e.new == nil ? "" : "\(e.old ?? "-") -> \(e.new ?? "-")"
                     t.add([c.local(e.time), e.user, e.channel, e.action, e.target, change])
                 }
-                for l in t.lines { try c.print(l) }
+                for l in t.lines(fitting: c.width) { try c.print(l) }
             }))
         add(CommandSpec(
             name: "restart", synopsis: "", summary: "restart the gateway (asks to confirm)",

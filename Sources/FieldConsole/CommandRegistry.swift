@@ -60,6 +60,19 @@ struct CommandRegistry {
 
     // MARK: Help
 
+    /// `help`: the commands `role` may run, by group, fitted to `width` columns (a summary
+    /// that does not fit goes on under its usage, wrapped between words).
+    func overview(for role: Role, width: Int) -> [String] {
+        overview(for: role).flatMap { line -> [String] in
+            guard displayWidth(line) > width - 1 else { return [line] }
+            let body = line.drop { $0 == " " }
+            guard let usageEnd = body.firstRange(of: "  ") else { return wrapped(line, width: width - 1, indent: "      ") }
+            let head = String(line[..<usageEnd.lowerBound])
+            let summary = line[usageEnd.upperBound...].drop { $0 == " " }
+            return [head] + wrapped("      " + summary, width: width - 1, indent: "      ")
+        }
+    }
+
     /// `help`: the commands `role` may run, by group.
     func overview(for role: Role) -> [String] {
         var lines = ["commands (help COMMAND for details and examples):"]
@@ -84,6 +97,19 @@ struct CommandRegistry {
         return lines
     }
 
+    /// `help COMMAND` fitted to `width` columns: details wrapped between words, and the
+    /// examples' placeholder buses (`rs485-1`, `rs485-2`) replaced by the site's own buses.
+    func help(for words: [String], width: Int, buses: [String]) -> [String]? {
+        guard let lines = help(for: words) else { return nil }
+        return lines.flatMap { line -> [String] in
+            var line = line
+            if line.hasPrefix("  "), !buses.isEmpty {
+                line = line.replacing("rs485-1", with: buses[0]).replacing("rs485-2", with: buses[1 % buses.count])
+            }
+            return displayWidth(line) < width ? [line] : wrapped(line, width: width - 1, indent: line.hasPrefix("  ") ? "    " : "")
+        }
+    }
+
     /// `help COMMAND`: usage, role, details and examples; nil when there is no such command.
     func help(for words: [String]) -> [String]? {
         guard let first = words.first.map({ aliases[$0] ?? $0 }) else { return nil }
@@ -95,7 +121,8 @@ struct CommandRegistry {
         }
         guard case .command(let s, _) = resolve(Array(words.prefix(2))) else { return nil }
         var lines = ["usage: \(s.usage)", s.summary, "role: \(s.role.rawValue) or above"]
-        if !s.details.isEmpty { lines += [""] + s.details.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
+        // Details are one paragraph; the session wraps it to the terminal's width.
+        if !s.details.isEmpty { lines += ["", s.details.split(separator: "\n").joined(separator: " ")] }
         if !s.examples.isEmpty { lines += ["", "examples:"] + s.examples.map { "  " + $0 } }
         return lines
     }
@@ -105,4 +132,27 @@ struct CommandRegistry {
 func padded(_ s: String, _ width: Int) -> String {
     let w = displayWidth(s)
     return s + String(repeating: " ", count: max(1, width - w))
+}
+
+/// `text` broken between words into lines of at most `width` columns; its leading blanks stay,
+/// lines after the first start with `indent`. A word longer than a line is left whole, on the
+/// line it starts on.
+func wrapped(_ text: String, width: Int, indent: String) -> [String] {
+    let lead = String(text.prefix { $0 == " " })
+    var lines: [String] = []
+    var line = lead
+    var empty = true
+    for word in text.dropFirst(lead.count).split(separator: " ") {
+        // A word wider than a line stays where it is: breaking before it would not help.
+        let w = displayWidth(String(word))
+        if !empty, w <= width - indent.count, displayWidth(line) + 1 + w > width {
+            lines.append(line)
+            line = indent + word
+        } else {
+            line += (empty ? "" : " ") + word
+        }
+        empty = false
+    }
+    lines.append(line)
+    return lines
 }

@@ -10,7 +10,9 @@ public struct TokenizeError: Error, Hashable, Sendable, CustomStringConvertible 
 /// Splits a command line into words like a small shell: blanks separate words; `'single'`
 /// quotes keep everything literally; `"double"` quotes allow `\"` and `\\`; outside quotes a
 /// backslash keeps the next character literally. Quoted parts next to each other form one word
-/// (`a"b c"` is `ab c`); `""` is an empty word.
+/// (`a"b c"` is `ab c`); `""` is an empty word. A word that starts with `{` or `[` is JSON and is
+/// kept as typed up to its closing bracket, quotes and blanks inside included, so
+/// `config set profiles[0] {"id": "my-tx", ...}` works as it reads.
 public enum CommandTokenizer {
     /// The words of `line`.
     /// - Throws: an unterminated quote or a backslash at the end, with the column.
@@ -30,7 +32,7 @@ public enum CommandTokenizer {
     /// Quotes a word so that `split` gives it back unchanged.
     public static func quote(_ word: String) -> String {
         let special: Set<Character> = [" ", "\t", "'", "\"", "\\"]
-        guard word.isEmpty || word.contains(where: special.contains) else { return word }
+        guard word.isEmpty || word.contains(where: special.contains) || word.first == "{" || word.first == "[" else { return word }
         var s = "\""
         for c in word {
             if c == "\"" || c == "\\" { s.append("\\") }
@@ -53,8 +55,25 @@ public enum CommandTokenizer {
         var quoteColumn = 0
         var escaped = false
         var column = 0
+        // Inside a JSON word: the brackets still open, and whether we are in one of its strings.
+        var json: [Character] = []
+        var jsonString = false, jsonEscaped = false
+        var jsonColumn = 0
         for c in line {
             column += 1
+            if !json.isEmpty {
+                s.current.append(c)
+                if jsonString {
+                    if jsonEscaped { jsonEscaped = false } else if c == "\\" { jsonEscaped = true } else if c == "\"" { jsonString = false }
+                } else if c == "\"" {
+                    jsonString = true
+                } else if c == "{" || c == "[" {
+                    json.append(c)
+                } else if c == "}" || c == "]" {
+                    json.removeLast()
+                }
+                continue
+            }
             if escaped {
                 if quote == .double && c != "\"" && c != "\\" { s.current.append("\\") }
                 s.current.append(c)
@@ -81,13 +100,20 @@ public enum CommandTokenizer {
                 case "\\":
                     escaped = true
                     s.inWord = true
+                case "{", "[" where !s.inWord:
+                    json = [c]
+                    jsonColumn = column
+                    s.current.append(c)
+                    s.inWord = true
                 default:
                     s.current.append(c)
                     s.inWord = true
                 }
             }
         }
-        if escaped && quote == .none {
+        if !json.isEmpty {
+            s.error = TokenizeError(message: "unclosed \(json.last == "{" ? "{" : "[") in the JSON value (close every { with } and [ with ])", column: jsonColumn)
+        } else if escaped && quote == .none {
             s.error = TokenizeError(message: "a backslash at the end of the line escapes nothing", column: column)
         } else if quote != .none {
             let name = quote == .single ? "single quote (')" : "double quote (\")"

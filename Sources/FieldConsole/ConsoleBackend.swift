@@ -141,6 +141,15 @@ public protocol ConsoleBackend: AnyObject, Sendable {
     /// Sets the wall clock (boards without RTC).
     func setSystemTime(_ time: Timestamp, by actor: String) throws(BackendError)
 
+    /// Sets `key` to the JSON value in `file` (relative paths from the site file's directory),
+    /// exactly like `configSet`.
+    /// - Returns: the change, and the file's full path.
+    func configLoad(_ key: String, file: String, by actor: String) throws(BackendError) -> (change: ConfigChange, path: String)
+
+    /// Why `date set` must not run here (the simulator board: the clock is the development
+    /// machine's), or nil on a real board.
+    func clockSetRefusal() -> String?
+
     /// Restarts the gateway process (outputs go to their safe state first). Returns once the
     /// restart is scheduled; the session may be cut a moment later.
     func restart(by actor: String) throws(BackendError)
@@ -155,4 +164,12 @@ public protocol ConsoleBackend: AnyObject, Sendable {
 
     /// The newest `limit` audit entries, newest first.
     func auditLog(limit: Int) -> [AuditEntry]
+}
+
+extension ConsoleBackend {
+    public func clockSetRefusal() -> String? { nil }
+
+    public func configLoad(_ key: String, file: String, by actor: String) throws(BackendError) -> (change: ConfigChange, path: String) {
+        throw .unavailable("this console cannot read files")
+    }
 }

@@ -286,7 +286,7 @@ public final class ConsoleSession {
         guard !words.isEmpty else { return }
         switch registry.resolve(words) {
         case .unknown(let message):
-            try c.print("error: \(message)")
+            try c.say("error: \(message)")
         case .command(let spec, let arguments):
             do {
                 try c.require(spec.role, for: spec.name)
@@ -296,10 +296,14 @@ public final class ConsoleSession {
             } catch let e as ConsoleIOError {
                 throw e
             } catch let e as BackendError {
-                try c.print("error: \(spec.name): \(e)")
+                // The backend's message may already start with the command's or a device's name
+                // (`lamp: lamp-3 …`): the prefix is said once.
+                let message = e.description
+                let prefixed = message.hasPrefix(spec.name + ":") || message.hasPrefix(spec.words[0] + ":")
+                try c.say("error: " + (prefixed ? message : "\(spec.name): \(message)"))
                 try c.print("usage: \(spec.usage)")
             } catch {
-                try c.print("error: \(error)")
+                try c.say("error: \(error)")
                 try c.print("usage: \(spec.usage)   (help \(spec.name) for examples)")
             }
         }

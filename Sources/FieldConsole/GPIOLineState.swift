@@ -6,9 +6,11 @@ public struct GPIOLineInfo: Hashable, Sendable {
     public var isOutput: Bool
     /// `gpiochip1:17`, for the wiring check.
     public var location: String
+    /// What the site wires to the line: `cabinet-1.cable-loop` (device and signal); nil when unused.
+    public var wiredTo: String?
 
-    public init(name: String, isOutput: Bool, location: String) {
-        (self.name, self.isOutput, self.location) = (name, isOutput, location)
+    public init(name: String, isOutput: Bool, location: String, wiredTo: String? = nil) {
+        (self.name, self.isOutput, self.location, self.wiredTo) = (name, isOutput, location, wiredTo)
     }
 }
 

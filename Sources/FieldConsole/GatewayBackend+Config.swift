@@ -1,4 +1,5 @@
 import FieldCore
+import FieldDevices
 import FieldRuntime
 
 extension GatewayBackend {
@@ -21,6 +22,21 @@ extension GatewayBackend {
         } catch {
             throw BackendError(error)
         }
+    }
+
+    public func configLoad(_ key: String, file: String, by actor: String) throws(BackendError) -> (change: ConfigChange, path: String) {
+        let site = store.sitePath
+        let directory = site.contains("/") ? String(site[..<site.lastIndex(of: "/")!]) : "."
+        let path = file.hasPrefix("/") ? file : directory + "/" + file
+        let value: JSONValue
+        do {
+            value = try loadJSONDocument(path: path)
+        } catch let e as ConfigError {
+            throw .rejected(e.issues.map { "\(path): \($0.message)" }.joined(separator: "\n"))
+        } catch {
+            throw .rejected("\(path): \(error)")
+        }
+        return (try configSet(key, to: value, by: actor), path)
     }
 
     public func configDiff() -> [ConfigDifference] {

@@ -8,7 +8,14 @@ extension GatewayBackend {
     static let maintenanceApps: Set<String> = ["pole-cabinet", "lift", "pressure", "tank-level", "pump-room"]
 
     public func gpioLines() -> [GPIOLineInfo] {
-        started.board.lines.map { GPIOLineInfo(name: $0.name, isOutput: $0.direction == .output, location: "\($0.chip):\($0.offset)") }
+        var wiring: [String: [String]] = [:]
+        for d in started.site.devices {
+            for (signal, line) in d.signals { wiring[line, default: []].append("\(d.id).\(signal)") }
+        }
+        return started.board.lines.map {
+            GPIOLineInfo(name: $0.name, isOutput: $0.direction == .output, location: "\($0.chip):\($0.offset)",
+                         wiredTo: wiring[$0.name].map { $0.sorted().joined(separator: ", ") })
+        }
     }
 
     public func gpioGet(_ line: String) throws(BackendError) -> GPIOLineState {

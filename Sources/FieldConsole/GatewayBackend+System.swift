@@ -28,7 +28,20 @@ extension GatewayBackend {
         return "unset"
     }
 
+    /// On the simulator board the gateway runs on a development machine, and on `linux-host` on
+    /// a PC or server: the clock is that machine's, not the gateway's to set.
+    public func clockSetRefusal() -> String? {
+        if case .simulator = started.board.gpio {
+            return "board \(started.board.id) runs on a development machine: its clock is the machine's, so date set is refused"
+        }
+        if started.board.id == "linux-host" {
+            return "board linux-host: the clock belongs to the host (set it with timedatectl or NTP), so date set is refused"
+        }
+        return nil
+    }
+
     public func setSystemTime(_ time: Timestamp, by actor: String) throws(BackendError) {
+        if let refusal = clockSetRefusal() { throw .rejected(refusal) }
         var ts = timespec(tv_sec: Int(time.milliseconds / 1000), tv_nsec: Int(time.milliseconds % 1000) * 1_000_000)
         guard clock_settime(CLOCK_REALTIME, &ts) == 0 else {
             let e = errno

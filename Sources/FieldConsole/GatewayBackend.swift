@@ -109,7 +109,11 @@ public final class GatewayBackend: ConsoleBackend {
     /// A bus's worker, or `.notFound` with the buses there are.
     func worker(_ bus: String) throws(BackendError) -> BusWorker {
         guard let w = gateway.buses[bus] else {
-            throw .notFound(kind: "bus", name: bus, suggestions: closest(bus, among: gateway.buses.keys.sorted()))
+            // A board port typed for a bus (rs485-2) is the common slip: name the bus on it.
+            let onPort = started.site.buses.first { if case .rtu(let l) = $0.link { l.port == bus } else { false } }
+            let names = gateway.buses.keys.sorted()
+            let hint = onPort.map { "; \(bus) is a board port, the bus on it is \($0.name)" } ?? ""
+            throw .rejected("no bus \"\(bus)\" (this site's buses: \(names.isEmpty ? "none" : names.joined(separator: ", "))\(hint))")
         }
         return w
     }

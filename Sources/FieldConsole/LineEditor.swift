@@ -37,7 +37,7 @@ public struct LineEditor {
         /// Keys decoded but not yet handled (typeahead while a command runs).
         public var queuedKeys: Int
 
-        public init(lineBytes: Int = 512, historyEntries: Int = 100, queuedKeys: Int = 1024) {
+        public init(lineBytes: Int = 8192, historyEntries: Int = 100, queuedKeys: Int = 8192) {
             self.lineBytes = max(16, lineBytes)
             self.historyEntries = max(1, historyEntries)
             self.queuedKeys = max(16, queuedKeys)
@@ -133,11 +133,34 @@ public struct LineEditor {
         }
         var consumed = 0
         defer { dropFromQueue(consumed) }
+        // Pasted text (a run of characters) on a line wider than the screen goes into the line
+        // first and is drawn once: a 4 KB profile pasted into a scrolled line would otherwise
+        // redraw the visible part for every character (slow on a 115200-baud serial line).
+        var dirty = false
         while consumed < queue.count {
             let key = queue[consumed]
             consumed += 1
+            if echo, case .text(let c) = key, consumed < queue.count, case .text = queue[consumed],
+               dirty || scrollStart > 0 || displayWidth(buffer) >= available {
+                tabPresses = 0
+                let size = String(c).utf8.count
+                if bufferBytes + size <= limits.lineBytes {
+                    buffer.insert(c, at: cursor)
+                    bufferBytes += size
+                    cursor += 1
+                } else {
+                    out.append(0x07)
+                }
+                dirty = true
+                continue
+            }
+            if dirty {
+                refresh(into: &out)
+                dirty = false
+            }
             if let event = handle(key, into: &out) { return (out, event) }
         }
+        if dirty { refresh(into: &out) }
         return (out, nil)
     }
 
@@ -230,7 +253,9 @@ public struct LineEditor {
         case 0x05: move(to: buffer.count, into: &out)     // Ctrl-E
         case 0x06: move(to: cursor + 1, into: &out)       // Ctrl-F
         case 0x0B: kill(cursor..<buffer.count, into: &out)  // Ctrl-K
-        case 0x0C: out += redraw()                        // Ctrl-L
+        case 0x0C:                                        // Ctrl-L: clear the screen (ANSI), draw the line
+            if mode == .ansi { out += Array("\u{1B}[H\u{1B}[2J".utf8) }
+            out += redraw()
         case 0x0E: recall(+1, into: &out)                 // Ctrl-N
         case 0x10: recall(-1, into: &out)                 // Ctrl-P
         case 0x15: kill(0..<cursor, into: &out)           // Ctrl-U

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import FieldCore
 import FoundationEssentials
 
@@ -160,6 +165,10 @@ extension Board {
 /// Reads a JSON file, with errors that name the file.
 public func loadJSONDocument(path: String) throws -> JSONValue {
     let data: Data
+    // The system's own words (no such file, permission denied), not a Foundation error's dump.
+    if access(path, R_OK) != 0 {
+        throw ConfigError(source: path, issues: [ConfigIssue(path: .root, message: "cannot read the file (\(String(cString: strerror(errno)).lowercased()))")])
+    }
     do {
         data = try Data(contentsOf: URL(fileURLWithPath: path))
     } catch {

@@ -7,6 +7,18 @@ extension Site {
     /// - Parameter builtins: the built-in profiles by id; the site's own `profiles` are added to
     ///   them (a site profile may not reuse a built-in id).
     public static func read(_ o: JSONObjectReader, builtins: [String: DeviceProfile]) -> Site? {
+        read(o, builtins: builtins, partial: false)
+    }
+
+    /// What of a site document reads, errors or not: the devices that read cleanly, so their
+    /// app settings can be checked in the same run as the structural errors of the rest
+    /// (check-config lists every error at once). Nil without a board.
+    public static func readPartially(_ doc: JSONValue, builtins: [String: DeviceProfile]) -> Site? {
+        let r = JSONReader()
+        return r.object(doc).flatMap { read($0, builtins: builtins, partial: true) }
+    }
+
+    private static func read(_ o: JSONObjectReader, builtins: [String: DeviceProfile], partial: Bool) -> Site? {
         let r = o.reader
         let before = r.issues.count
         o.allow("$comment")
@@ -37,6 +49,10 @@ extension Site {
         checkUnique(buses.map(\.name), at: o.path.key("buses"), what: "bus", r)
         checkUnique(devices.map(\.id), at: o.path.key("devices"), what: "device", r)
         checkAddresses(devices, at: o.path.key("devices"), r)
+        if partial, let board {
+            return Site(info: info ?? SiteDetails(id: "site", name: "", latitude: nil, longitude: nil, utcOffsetMinutes: 480),
+                        board: board, buses: buses, devices: devices, profiles: own, storage: storage, uplink: uplink, console: console)
+        }
         guard r.issues.count == before, let info, let board else { return nil }
         return Site(info: info, board: board, buses: buses, devices: devices, profiles: own, storage: storage,
                     uplink: uplink, console: console)
@@ -136,8 +152,29 @@ extension Site {
             r.report(o.path.key("family"), "\"\(family.rawValue)\" does not match profile \(profile.id)'s family \"\(profile.family.rawValue)\"")
         }
         let busName = o.identifier("bus")
-        let address = o.int("address", range: 0...255)
-        let poll = o.duration("poll", range: .milliseconds(50)...Duration.seconds(3600)) ?? .seconds(1)
+        let address: Int?
+        if let n = o.fields["address"]?.numberValue, n == n.rounded(), (30001...49999).contains(n) {
+            // A register number from a data sheet (30004 = input register 4) typed as the unit.
+            let register = Int(n)
+            let table = register >= 40001 ? "holding" : "input"
+            r.report(o.path.key("address"), "\(register) is not a unit address (expected 1…247): it looks like a register number "
+                     + "(\(register) is \(table) register \(register % 10000), protocol address \(register % 10000 - 1)); a device's address is its "
+                     + "Modbus unit id, its registers are in its profile's points")
+            o.allow("address")
+            address = nil
+        } else {
+            address = o.int("address", range: 0...255)
+        }
+        let poll: Duration
+        if let n = o.fields["poll"]?.numberValue, n >= 50 {
+            // A bare number is seconds; 500 is far more often meant as milliseconds.
+            r.report(o.path.key("poll"), "\(formatNumber(n)) would be \(formatNumber(n)) seconds; did you mean \"\(formatNumber(n))ms\"? "
+                     + "(write a unit: \"\(formatNumber(n))ms\" or \"\(formatNumber(n))s\")")
+            o.allow("poll")
+            poll = .seconds(1)
+        } else {
+            poll = o.duration("poll", range: .milliseconds(50)...Duration.seconds(3600)) ?? .seconds(1)
+        }
         let enabled = o.bool("enabled") ?? true
         let signals: [String: String] = o.object("signals").map { s in
             var map: [String: String] = [:]
@@ -170,7 +207,7 @@ extension Site {
 
         if let profile, profile.usesModbus {
             if busName == nil { r.report(o.path.key("bus"), "missing (profile \(profile.id) has Modbus points: say which bus the device is on)") }
-            if address == nil { r.report(o.path.key("address"), "missing (the device's Modbus unit address, 1–247)") }
+            if address == nil, !o.has("address") { r.report(o.path.key("address"), "missing (the device's Modbus unit address, 1–247)") }
         } else if let profile, busName != nil {
             r.report(o.path.key("bus"), "profile \(profile.id) has no Modbus points; remove \"bus\" and \"address\"")
         }

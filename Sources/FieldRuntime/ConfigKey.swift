@@ -36,6 +36,43 @@ public struct ConfigKey: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { path.description }
+
+    /// `devices[main-pt].address` → `devices[6].address`: an array element named by its `id`
+    /// (devices, profiles) or `name` (buses, users, points), as the console takes it; and
+    /// `devices[+]` → `devices[13]`, one past the end (a new element).
+    /// - Throws: `.notFound` with the names there are when no element has that name.
+    public static func resolvingNames(_ text: String, in document: JSONValue) throws(ConfigStoreError) -> String {
+        var out = ""
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "[") {
+            out += rest[..<open]
+            guard let close = rest[open...].firstIndex(of: "]") else { return out + rest }
+            let inner = String(rest[rest.index(after: open)..<close])
+            if inner == "+" {
+                // `devices[+]`: one past the end, a new element.
+                guard let parent = ConfigKey(parsing: out) else { throw .badKey(text) }
+                switch document.value(at: parent.components) {
+                case .array(let items)?: out += "[\(items.count)]"
+                case nil: out += "[0]"
+                default: throw .badKey(text)
+                }
+            } else if Int(inner) == nil, !inner.isEmpty {
+                guard let parent = ConfigKey(parsing: out), case .array(let items)? = document.value(at: parent.components) else {
+                    throw .badKey(text)
+                }
+                let names = items.map { $0["id"]?.stringValue ?? $0["name"]?.stringValue }
+                guard let i = names.firstIndex(of: inner) else {
+                    let close = names.compactMap { $0 }.filter { editDistance($0, inner) <= max(2, inner.count / 3) }
+                    throw .notFound(key: out + "[" + inner + "]", suggestions: close.map { out + "[" + $0 + "]" })
+                }
+                out += "[\(i)]"
+            } else {
+                out += rest[open...close]
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        return out + rest
+    }
     public var components: [JSONPath.Component] { path.components }
 }
 
@@ -61,7 +98,10 @@ extension JSONValue {
             if rest.isEmpty, value == nil {
                 o[k] = nil
             } else {
-                guard let child = (o[k] ?? .object([:])).setting(value, at: rest) else { return nil }
+                // A missing key is created as what the next step needs: `profiles[0]` on a site
+                // without profiles makes the array.
+                let empty: JSONValue = if case .index? = rest.first { .array([]) } else { .object([:]) }
+                guard let child = (o[k] ?? empty).setting(value, at: rest) else { return nil }
                 o[k] = child
             }
             return .object(o)

@@ -57,8 +57,8 @@ public final class ConfigStore: Sendable {
 
     /// The value at `key` in the running document.
     public func value(at key: String) throws(ConfigStoreError) -> JSONValue {
-        let k = try parse(key)
         let document = state.withLock { $0.running.document }
+        let k = try parse(key, in: document)
         guard let v = document.value(at: k.components) else { throw notFound(k, in: document) }
         return v
     }
@@ -68,8 +68,8 @@ public final class ConfigStore: Sendable {
     /// - Throws: `.invalid` with the JSON path of every problem; `.notFound` when the key leads
     ///   into a value that is not an object or array, or past an array's end.
     public func set(_ key: String, to value: JSONValue?) throws(ConfigStoreError) -> ConfigEdit {
-        let k = try parse(key)
         return try state.withLock { s throws(ConfigStoreError) -> ConfigEdit in
+            let k = try parse(key, in: s.running.document)
             let old = s.running.document.value(at: k.components)
             if value == nil, old == nil { throw notFound(k, in: s.running.document) }
             guard let document = s.running.document.setting(value, at: k.components[...]) else {
@@ -147,8 +147,10 @@ public final class ConfigStore: Sendable {
 
     // MARK: - Inside the lock
 
-    private func parse(_ key: String) throws(ConfigStoreError) -> ConfigKey {
-        guard let k = ConfigKey(parsing: String(key.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())) else { throw .badKey(key) }
+    /// A key as typed, with array elements by name (`devices[main-pt]`) resolved in `document`.
+    private func parse(_ key: String, in document: JSONValue) throws(ConfigStoreError) -> ConfigKey {
+        let trimmed = String(key.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+        guard let k = ConfigKey(parsing: try ConfigKey.resolvingNames(trimmed, in: document)) else { throw .badKey(key) }
         return k
     }
 

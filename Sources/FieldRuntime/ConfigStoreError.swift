@@ -16,7 +16,7 @@ public enum ConfigStoreError: Error, Sendable, Hashable, CustomStringConvertible
 
     public var description: String {
         switch self {
-        case .badKey(let k): return "\"\(k)\" is not a config key like site.name or devices[3].address"
+        case .badKey(let k): return "\"\(k)\" is not a config key like site.name, devices[3].address or devices[main-pt].address"
         case .notFound(let k, let s): return "no config key \"\(k)\"" + (s.isEmpty ? "" : " (did you mean \(s.prefix(3).map { "\"\($0)\"" }.joined(separator: ", "))?)")
         case .invalid(let issues): return issues.map(\.description).joined(separator: "\n")
         case .io(let e): return e.description

@@ -57,6 +57,9 @@ extension Gateway {
             "site": .string(configuration.site.info.id),
             "board": .string(configuration.board.id),
             "startedAt": .string(startedAt.description),
+            // The CLI shows times in the site's local time, as the console does.
+            "now": .string(clock.now().description),
+            "utcOffsetMinutes": .number(Double(configuration.site.info.utcOffsetMinutes)),
             "devices": .number(Double(configuration.site.devices.count)),
             "devicesOffline": .number(Double(online.values.filter { !$0 }.count)),
             "alarmsActive": .number(Double(alarms.filter(\.active).count)),

@@ -16,7 +16,7 @@ public final class Gateway: Sendable {
     private let api: Mutex<LocalAPIServer?> = Mutex(nil)
     private let restartHook = RestartHook()
     private let statusExtras = Mutex<(@Sendable () -> [String: JSONValue])?>(nil)
-    private let clock: any FieldClock
+    let clock: any FieldClock
     private let log = Logger("gateway")
 
     /// - Parameters:
@@ -120,7 +120,7 @@ public final class Gateway: Sendable {
             log.error("the local API is not available: \(error); the gateway runs on without it")
         }
         gpio?.markStarted()
-        log.notice("started: site \(configuration.site.info.id), board \(configuration.board.id), \(buses.count) buses, \(configuration.site.devices.count) devices")
+        log.notice("started: site \(configuration.site.info.id), board \(configuration.board.id), \(plural(buses.count, "bus", "buses")), \(plural(configuration.site.devices.count, "device", "devices"))")
     }
 
     /// Stops taking requests, drains the workers and puts every output into its safe state.
@@ -317,3 +317,6 @@ extension PointValue {
         }
     }
 }
+
+/// `1 bus`, `3 buses`.
+func plural(_ n: Int, _ one: String, _ many: String) -> String { "\(n) \(n == 1 ? one : many)" }

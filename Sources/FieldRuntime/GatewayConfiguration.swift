@@ -41,8 +41,26 @@ public struct GatewayConfiguration: Sendable {
     /// Validates a site document (from a file, or edited by the console) with its board.
     public static func validate(document: JSONValue, sitePath: String, boardDirectories: [String], environment: [String: String],
                                 builtins: [String: DeviceProfile], factories: [String: any DeviceAppFactory]) throws(ConfigError) -> GatewayConfiguration {
-        let site = try Site.parse(document, source: sitePath, builtins: builtins)
+        let site: Site
+        do {
+            site = try Site.parse(document, source: sitePath, builtins: builtins)
+        } catch {
+            // The devices that did read get their settings checked too: every error at once.
+            var issues = error.issues
+            if let partial = Site.readPartially(document, builtins: builtins) {
+                let known = Set(issues.map(\.path))
+                issues += checkApps(partial, factories: factories).filter { !known.contains($0.path) }
+            }
+            throw ConfigError(source: error.source, issues: issues)
+        }
         let boardPath = locateBoard(site.board, sitePath: sitePath, directories: boardDirectories)
+        let isID = !(site.board.contains("/") || site.board.hasSuffix(".json"))
+        if isID, !FileManager.default.fileExists(atPath: boardPath) {
+            // Every place looked in, so a wrong FIELDGATE_BOARDS or a missing package is obvious.
+            let tried = boardDirectories.map { $0 + "/" + site.board + ".json" }.joined(separator: ", ")
+            throw ConfigError(source: sitePath, issues: [ConfigIssue(path: JSONPath.root.key("board"),
+                message: "no board file for \"\(site.board)\" (looked for \(tried); FIELDGATE_BOARDS adds directories)")])
+        }
         let board: Board
         do {
             board = try Board.load(path: boardPath, environment: environment)
@@ -98,7 +116,7 @@ public struct GatewayConfiguration: Sendable {
     /// Where board files are looked for, first match wins: `$FIELDGATE_BOARDS`, then
     /// `/etc/fieldgate/boards` (an integrator's own or corrected board files), the boards installed
     /// next to the binary (`../share/fieldgate/boards`) and `/usr/share/fieldgate/boards`, then a
-    /// source checkout's `boards/` beside `.build`, then `./boards`.
+    /// source checkout's `boards/` beside `out/` or `.build`, then `./boards`.
     ///
     /// - Parameter executablePath: the binary, as started; its real location is taken from
     ///   `/proc/self/exe` when that is readable (argv[0] may be relative or a symlink).
@@ -118,9 +136,23 @@ public struct GatewayConfiguration: Sendable {
         dirs.append("/etc/fieldgate/boards")
         dirs.append(exeDir + "/../share/fieldgate/boards")
         dirs.append("/usr/share/fieldgate/boards")
+        dirs.append(exeDir + "/../boards")  // a checkout's out/fieldgate (make release)
         dirs.append(exeDir + "/../../../boards")
         dirs.append(exeDir + "/../../boards")
         dirs.append("boards")
-        return dirs
+        return dirs.map(collapsingDotDot)
+    }
+
+    /// `/a/b/c/../../boards` → `/a/boards`: the paths an error lists are the ones a person checks.
+    static func collapsingDotDot(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: false) {
+            if part == "..", let last = parts.last, !last.isEmpty, last != ".." {
+                parts.removeLast()
+            } else {
+                parts.append(part)
+            }
+        }
+        return parts.joined(separator: "/")
     }
 }

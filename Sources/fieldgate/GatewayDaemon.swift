@@ -72,7 +72,7 @@ enum GatewayDaemon {
         let feeder = WatchdogFeeder(board: configuration.board.watchdog, environment: ProcessInfo.processInfo.environment) {
             gateway.staleWorker(maxAge: 20_000)
         }
-        feeder.ready(status: "site \(configuration.site.info.id): \(configuration.site.devices.count) devices")
+        feeder.ready(status: "site \(configuration.site.info.id): \(configuration.site.devices.count) device\(configuration.site.devices.count == 1 ? "" : "s")")
         var ticks = 0
         let exit = Supervisor.run(restart: restart) {
             feeder.tick()

@@ -1,13 +1,22 @@
 import FieldCore
 
 /// The running gateway at a glance, as text: `fieldgate status` (and `--watch` for a live view).
+/// Times are the site's local time, with its offset, as on the console.
 enum StatusText {
+    /// Says when it was drawn ("updated at"): a live view redraws itself.
     static func render(status: JSONValue, alarms: JSONValue, devices: JSONValue) -> String {
         var lines: [String] = []
         let site = status["site"]?.stringValue ?? "?"
         let board = status["board"]?.stringValue ?? "?"
         let version = status["version"]?.stringValue ?? "?"
-        lines.append("fieldgate \(version) — site \(site) on board \(board), running since \(status["startedAt"]?.stringValue ?? "?")")
+        let offset = Int(status["utcOffsetMinutes"]?.numberValue ?? 0)
+        let since = status["startedAt"]?.stringValue.flatMap { Timestamp(iso8601: $0) }.map { localTime($0, offsetMinutes: offset) } ?? "?"
+        lines.append("fieldgate \(version) — site \(site) on board \(board)")
+        var times = "running since \(since) (UTC\(offsetText(offset)))"
+        if let now = status["now"]?.stringValue.flatMap({ Timestamp(iso8601: $0) }) {
+            times += ", updated at \(localTime(now, offsetMinutes: offset).suffix(8))"
+        }
+        lines.append(times)
         if let uplink = status["uplink"] {
             let broker = uplink["broker"]?.stringValue ?? "none"
             let state = uplink["connected"]?.boolValue == true ? "connected" : "not connected"
@@ -32,12 +41,15 @@ enum StatusText {
         let list = alarms.arrayValue ?? []
         let active = list.filter { $0["active"]?.boolValue == true }
         lines.append("alarms  \(active.count) active, \(list.filter { $0["acknowledged"]?.boolValue != true }.count) unacknowledged")
-        for a in list.prefix(12) {
+        // One line per alarm, cut to 80 columns: the view must fit a 80×24 terminal.
+        let shown = 8
+        for a in list.prefix(shown) {
             let state = a["active"]?.boolValue == true ? "ACTIVE " : "cleared"
             let ack = a["acknowledged"]?.boolValue == true ? "ack" : "   "
-            lines.append("  \(pad(a["severity"]?.stringValue ?? "", 8)) \(state) \(ack) \(pad(a["id"]?.stringValue ?? "", 36)) \(a["message"]?.stringValue ?? "")")
+            let line = "  \(pad(a["severity"]?.stringValue ?? "", 8)) \(state) \(ack) \(pad(a["id"]?.stringValue ?? "", 28)) \(a["message"]?.stringValue ?? "")"
+            lines.append(line.count > 80 ? String(line.prefix(79)) + "…" : line)
         }
-        if list.count > 12 { lines.append("  … \(list.count - 12) more (fieldgate console: alarms)") }
+        if list.count > shown { lines.append("  … \(list.count - shown) more (fieldgate console: alarms)") }
         return lines.joined(separator: "\n")
     }
 

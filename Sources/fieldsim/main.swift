@@ -22,8 +22,36 @@ commands:
   version                 print the version
   help                    show this help
 
-docs/simulator.md describes the models, the control protocol and the scenario format.
+fieldsim COMMAND --help shows one command's options. docs/simulator.md describes the models,
+the control protocol and the scenario format.
 """
+
+/// Each command's own help: `fieldsim COMMAND --help` (or `-h`, or `fieldsim help COMMAND`).
+let commandHelp: [String: String] = [
+    "run": """
+    usage: fieldsim run --site FILE [--state-dir DIR] [--accelerate RATE] [--start TIME] [--no-pacing]
+      Emulates the site's devices until stopped (Ctrl-C): RS-485 buses on pseudo-terminals, Modbus TCP
+      endpoints, GPIO lines on a Unix socket. Writes DIR/endpoints.json when ready.
+      --site FILE         the site file (the gateway's own format)
+      --state-dir DIR     where the ptys, sockets and endpoints.json go (default $FIELDSIM_DIR,
+                          else /tmp/fieldsim)
+      --accelerate RATE   simulated time runs RATE times faster (60: an hour a minute)
+      --start TIME        the simulated clock's start, e.g. 2026-03-20T17:40:00+08:00
+      --no-pacing         answer RTU requests at once instead of at the line's speed
+    """,
+    "ctl": "usage: fieldsim ctl [--state-dir DIR] [--json] COMMAND [ARGS...]\n"
+        + "  Controls a running simulator (DIR default $FIELDSIM_DIR, else /tmp/fieldsim). Replies are\n"
+        + "  text; --json prints the raw reply.\n\n" + ControlCommandLine.usage,
+    "scenario": """
+    usage: fieldsim scenario FILE... [--gateway PATH] [--jobs N] [--keep]
+      Runs scenarios against a real fieldgate and a real mosquitto; exit 0 when every one passes.
+      --gateway PATH      the fieldgate to test (default: the one next to fieldsim)
+      --jobs N            scenarios run at once (default 1)
+      --keep              keep each scenario's directory and logs
+    """,
+    "version": "usage: fieldsim version\n  Prints the version.",
+    "help": "usage: fieldsim help [COMMAND]\n  The commands, or one command's help.",
+]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let environment = ProcessInfo.processInfo.environment
@@ -38,11 +66,12 @@ func fail(_ message: String, code: Int32 = 2) -> Never {
     exit(code)
 }
 
-func parse(_ args: [String], valued: Set<String>, flags: Set<String> = []) -> ParsedArguments {
+/// The options after `arguments[0]`; a usage error shows that command's help.
+func parse(valued: Set<String>, flags: Set<String> = []) -> ParsedArguments {
     do {
-        return try ParsedArguments(args, valued: valued, flags: flags)
+        return try ParsedArguments(Array(arguments.dropFirst()), valued: valued, flags: flags)
     } catch {
-        fail("\(error)\n\n\(usage)")
+        fail("\(arguments[0]): \(error)\n\n\(commandHelp[arguments[0]] ?? usage)")
     }
 }
 
@@ -66,16 +95,32 @@ func blockTerminationSignals() -> @Sendable () -> Int32 {
     }
 }
 
+// `fieldsim COMMAND --help` after a known command: that command's help, exit 0. (For ctl only
+// before its COMMAND: what follows is the simulator's.)
+if let command = arguments.first, let help = commandHelp[command] {
+    let own = command == "ctl" ? Array(arguments.dropFirst().prefix { $0.hasPrefix("-") }) : Array(arguments.dropFirst())
+    if own.contains(where: { $0 == "--help" || $0 == "-h" }) {
+        say(help)
+        exit(0)
+    }
+}
+
 switch arguments.first {
 case "version", "--version":
     say("fieldsim \(FieldgateVersion.string)")
 
 case nil, "help", "--help", "-h":
-    say(usage)
+    if arguments.count > 1, let help = commandHelp[arguments[1]] {
+        say(help)
+    } else if arguments.count > 1, arguments[0] == "help" {
+        fail("no command \"\(arguments[1])\"\n\n\(usage)")
+    } else {
+        say(usage)
+    }
 
 case "run":
-    let a = parse(Array(arguments.dropFirst()), valued: ["site", "state-dir", "accelerate", "start"], flags: ["no-pacing"])
-    guard let site = a.options["site"] else { fail("run needs --site FILE\n\n\(usage)") }
+    let a = parse(valued: ["site", "state-dir", "accelerate", "start"], flags: ["no-pacing"])
+    guard let site = a.options["site"] else { fail("run needs --site FILE\n\n\(commandHelp["run"]!)") }
     var options = SimulatorOptions(pacing: !a.flags.contains("no-pacing"))
     if let rate = a.options["accelerate"] {
         guard let r = Double(rate), r > 0 else { fail("--accelerate: expected a rate above 0, such as 60") }
@@ -109,8 +154,12 @@ case "run":
 case "ctl":
     var rest = Array(arguments.dropFirst())
     var stateDirectory = environment["FIELDSIM_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp/fieldsim"
-    while let first = rest.first, first.hasPrefix("--state-dir") {
-        if first.hasPrefix("--state-dir=") {
+    var json = false
+    while let first = rest.first, first.hasPrefix("--state-dir") || first == "--json" {
+        if first == "--json" {
+            json = true
+            rest.removeFirst()
+        } else if first.hasPrefix("--state-dir=") {
             stateDirectory = String(first.dropFirst("--state-dir=".count))
             rest.removeFirst()
         } else {
@@ -119,8 +168,12 @@ case "ctl":
             rest.removeFirst(2)
         }
     }
+    if rest.last == "--json" {
+        json = true
+        rest.removeLast()
+    }
     if rest.isEmpty || rest.first == "help" {
-        say("usage: fieldsim ctl [--state-dir DIR] COMMAND [ARGS...]\n\n\(ControlCommandLine.usage)")
+        say(commandHelp["ctl"]!)
         exit(rest.isEmpty ? 2 : 0)
     }
     let request: ControlRequest
@@ -132,15 +185,16 @@ case "ctl":
     let path = stateDirectory + "/control.sock"
     do {
         let client = try ControlClient(path: path)
-        say(try client.call(request).serialized(pretty: true))
+        let reply = try client.call(request)
+        say(json ? reply.serialized(pretty: true) : ControlText.render(reply))
     } catch let e as ControlError {
         fail(e.message, code: 1)
     } catch {
-        fail("cannot reach the simulator at \(path) (\(error)); is fieldsim run going with --state-dir \(stateDirectory)?", code: 1)
+        fail("cannot reach the simulator at \(path) (\(error)); is fieldsim run going with --state-dir \(stateDirectory)? (for make demo's simulator: source .demo/env first)", code: 1)
     }
 
 case "scenario":
-    let a = parse(Array(arguments.dropFirst()), valued: ["gateway", "jobs"], flags: ["keep"])
+    let a = parse(valued: ["gateway", "jobs"], flags: ["keep"])
     guard !a.positionals.isEmpty else { fail("scenario needs a scenario file\n\n\(usage)") }
     let gateway = a.options["gateway"] ?? ScenarioRunner.gatewayNextToExecutable
     guard FileManager.default.isExecutableFile(atPath: gateway) else {

@@ -17,6 +17,23 @@ struct HelpAndVersionTests {
         return (status, process.logTail(lines: 100))
     }
 
+    @Test("COMMAND --help prints that command's help, exit 0", arguments: [
+        ("fieldgate", "run"), ("fieldgate", "check-config"), ("fieldgate", "points"), ("fieldgate", "status"),
+        ("fieldgate", "console"), ("fieldgate", "passwd"), ("fieldsim", "run"), ("fieldsim", "ctl"), ("fieldsim", "scenario"),
+    ])
+    func helpAfterACommand(tool: String, command: String) throws {
+        for args in [[command, "--help"], [command, "-h"], ["help", command]] {
+            let help = try Self.run(tool, args)
+            #expect(help.status == 0, "\(tool) \(args): \(help.output)")
+            #expect(help.output.contains("usage: \(tool) \(command)"), "\(tool) \(args): \(help.output)")
+        }
+        // After other options too: `fieldgate run --site x --help`.
+        if tool == "fieldgate" && command == "run" {
+            let help = try Self.run(tool, ["run", "--site", "x.json", "--help"])
+            #expect(help.status == 0 && help.output.contains("--mqtt URL"), "\(help.output)")
+        }
+    }
+
     @Test(arguments: ["fieldgate", "fieldsim"])
     func helpVersionAndAnUnknownCommand(tool: String) throws {
         let help = try Self.run(tool, ["--help"])

@@ -13,6 +13,15 @@ import Testing
         #expect(try CommandTokenizer.split("") == [])
     }
 
+    @Test func aWordStartingWithABracketIsJSONAsTyped() throws {
+        #expect(try CommandTokenizer.split(#"config set x {"a": 1, "b": "two words"}"#) == ["config", "set", "x", #"{"a": 1, "b": "two words"}"#])
+        #expect(try CommandTokenizer.split(#"set x [1, {"y": "]"}] z"#) == ["set", "x", #"[1, {"y": "]"}]"#, "z"])
+        #expect(try CommandTokenizer.split(#"config get devices[0]"#) == ["config", "get", "devices[0]"], "a bracket inside a word is plain")
+        #expect(throws: TokenizeError(message: "unclosed { in the JSON value (close every { with } and [ with ])", column: 7)) {
+            try CommandTokenizer.split(#"set x {"a": [1}"#)
+        }
+    }
+
     @Test func errorsSayWhatAndWhere() {
         #expect(throws: TokenizeError(message: "unterminated double quote (\")", column: 8)) { try CommandTokenizer.split("config \"abc") }
         #expect(throws: TokenizeError(message: "unterminated single quote (')", column: 3)) { try CommandTokenizer.split("a 'b") }

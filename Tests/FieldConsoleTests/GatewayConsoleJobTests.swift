@@ -104,7 +104,7 @@ import Testing
         let t = Transcript("pump-run-contact", c)
         let start = rig.run(c, "maintenance start --for 30m")
         #expect(start.joined().contains("maintenance: whole site by tech since"), "\(start)")
-        #expect(rig.run(c, "gpio get DI3").contains("DI3 (input): inactive"))
+        #expect(rig.run(c, "gpio get DI3").contains("DI3 (input, pump-room.fire-pump-run): inactive"))
         var mark = c.mark
         c.type("watch pump-room.fire-pump-run pump-room.jockey-run\r")
         #expect(c.waitFor("press any key to stop", from: mark))
@@ -135,5 +135,83 @@ enum LocalAPIClientForTests {
         guard c.waitFor("\n", timeout: 10) else { return .null }
         let line = c.text().split(separator: "\n").first.map(String.init) ?? ""
         return try JSONValue.parse(line)["result"] ?? .null
+    }
+}
+
+/// The fourth job of the manual: a new Modbus device on an existing bus, commissioned from the
+/// console alone — found by a scan, its word order found from two registers, its profile loaded
+/// from a file, the device added, saved, and after the restart
+/// (as systemd restarts the gateway on exit 75) its points live.
+@Suite struct GatewayConsoleCommissioningTests {
+    static let newDevice = ",\n" + #"    {"id": "booster-pt", "profile": "fg-pressure-tx", "bus": "pumps", "address": 7}"#
+
+    /// The vendor's register map as the technician writes it on the laptop.
+    static let profile = """
+        {"id": "acme-pt100", "family": "fire-water", "vendor": "Acme", "model": "PT-100",
+         "description": "Booster pump outlet transmitter, MPa as a float, low word first.",
+         "points": [
+          {"name": "pressure", "table": "input", "address": 0, "type": "f32", "wordOrder": "CDAB", "unit": "MPa", "range": [-0.05, 2.6]},
+          {"name": "status", "table": "input", "address": 2, "type": "u16", "description": "0 = ok"}
+         ]}
+        """
+
+    func eventually(timeout: Double = 30, _ done: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if done() { return true }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        return done()
+    }
+
+    @Test func commissionANewModbusDevice() throws {
+        // On the wire: a new transmitter at unit 7 of the pump bus; the site file does not know it.
+        let rig = try GatewayRig(site: GatewayRig.site(), simulatedSite: GatewayRig.site(extraDevices: Self.newDevice))
+        try Self.profile.write(toFile: rig.stateDirectory + "/acme-pt100.json", atomically: true, encoding: .utf8)
+        let c = try rig.picocom()
+        #expect(rig.login(c, as: "tech"))
+        let t = GatewayConsoleJobTests.Transcript("commission-device", c)
+        let scan = rig.run(c, "modbus scan pumps 1-8", timeout: 60)
+        #expect(scan.contains("  unit 7: holding 0 = 0x0007  (not in the site config)"), "\(scan)")
+        let orders = rig.run(c, "modbus word-order pumps 7 0 4").joined(separator: "\n")
+        #expect(orders.contains("CDAB"), "\(orders)")
+        let load = rig.run(c, "config load profiles[+] acme-pt100.json").joined(separator: "\n")
+        #expect(load.contains("profiles[0]: loaded from \(rig.stateDirectory)/acme-pt100.json"), "\(load)")
+        let add = rig.run(c, "add device booster-pt acme-pt100 pumps 7").joined(separator: "\n")
+        #expect(add.contains("devices[7]: booster-pt added"), "\(add)")
+        #expect(unwrapped(add).contains("takes effect after restart"), "\(add)")
+        #expect(rig.run(c, "config get devices[booster-pt].address").joined().contains("devices[booster-pt].address = 7"))
+        #expect(rig.run(c, "config save").joined().contains("saved \(rig.sitePath)"))
+        var mark = c.mark
+        c.type("restart\r")
+        #expect(c.waitFor("type yes to go on: ", from: mark))
+        c.type("yes\r")
+        #expect(c.waitFor("restarting", from: mark))
+        #expect(rig.waitForExit() == 75, "restart exits with 75 for systemd")
+        Thread.sleep(forTimeInterval: 0.3)
+        t.write()
+
+        // As systemd does: the gateway starts again, on the saved file.
+        try rig.restartGateway()
+        let c2 = try rig.picocom()
+        #expect(rig.login(c2, as: "tech"))
+        let t2 = GatewayConsoleJobTests.Transcript("commission-device-after-restart", c2)
+        #expect(eventually {
+            rig.run(c2, "read booster-pt.pressure").joined().contains("MPa  good")
+        })
+        mark = c2.mark
+        let devices = rig.run(c2, "devices")
+        #expect(hasRow(devices, "7", "booster-pt", "acme-pt100", "pumps", "7", "online"), "\(devices)")
+        _ = mark
+        t2.write()
+    }
+
+    @Test func dateSetIsRefusedOnTheSimulatorBoard() throws {
+        let rig = try GatewayRig()
+        let c = try rig.picocom()
+        #expect(rig.login(c, as: "tech"))
+        let out = rig.run(c, "date set 2030-01-01 00:00").joined(separator: "\n")
+        #expect(out.contains("error: board sim runs on a development machine: its clock is the machine's, so date set is refused"), "\(out)")
+        #expect(!out.contains("type yes"), "refused before asking")
     }
 }

@@ -107,7 +107,7 @@ import Testing
         #expect(rig.run(c, "config diff").joined(separator: "\n").contains("1 pending change"))
         #expect(try String(contentsOfFile: rig.sitePath, encoding: .utf8) == original, "nothing is written before config save")
         let save = rig.run(c, "config save").joined(separator: "\n")
-        #expect(save.contains("saved \(rig.sitePath) (previous kept as \(rig.sitePath).prev)"), "\(save)")
+        #expect(unwrapped(save).contains("saved \(rig.sitePath) (previous kept as \(rig.sitePath).prev)"), "\(save)")
         let saved = try JSONValue.parse(String(contentsOfFile: rig.sitePath, encoding: .utf8))
         #expect(saved["site"]?["name"] == "Pump room 7 east")
         #expect(try String(contentsOfFile: rig.sitePath + ".prev", encoding: .utf8) == original)
@@ -211,10 +211,25 @@ import Testing
 /// True when a row of a table on `screen` has every one of `cells` among its columns (columns
 /// are separated by two or more blanks).
 func hasRow(_ screen: [String], _ cells: String...) -> Bool {
-    screen.contains { row in
+    // A table fitted to the terminal continues its last column on indented lines: join them.
+    var rows: [String] = []
+    for line in screen {
+        if line.hasPrefix(String(repeating: " ", count: 12)), !rows.isEmpty {
+            rows[rows.count - 1] += " " + line.drop { $0 == " " }
+        } else {
+            rows.append(line)
+        }
+    }
+    return rows.contains { row in
         let columns = row.components(separatedBy: "  ").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         return cells.allSatisfy(columns.contains)
     }
+}
+
+/// A console's text with replies and errors put back on one line: `say` goes on between words
+/// on lines indented by two.
+func unwrapped(_ text: String) -> String {
+    text.replacingOccurrences(of: "\r\n  ", with: " ").replacingOccurrences(of: "\n  ", with: " ")
 }
 
 /// CPU time (user + system, in clock ticks) the thread `thread` of process `process` has used.

@@ -53,7 +53,7 @@ final class GatewayRig {
 
     let directory: String
     let simulator: Simulator
-    let gateway: GatewayProcess
+    private(set) var gateway: GatewayProcess
     private var stopped = false
 
     var stateDirectory: String { directory + "/state" }
@@ -157,6 +157,14 @@ final class GatewayRig {
         simulator.stop()
         try? FileManager.default.removeItem(atPath: directory)
     }
+
+    /// Starts the gateway again on the site file, as systemd does after `restart` (exit 75).
+    func restartGateway() throws {
+        restarts += 1
+        gateway = try GatewayProcess(sitePath: directory + "/state/site.json", stateDirectory: directory + "/state",
+                                     simulatorDirectory: directory + "/sim", notifySocket: directory + "/notify-\(restarts).sock")
+    }
+    private var restarts = 0
 
     /// Waits for the gateway to exit by itself (restart, factory reset); its exit status.
     func waitForExit(timeout: Double = 30) -> Int32? {

@@ -42,6 +42,16 @@ private struct Harness {
 }
 
 @Suite struct LineEditorTests {
+    @Test func ctrlLClearsTheScreenOnAnANSITerminalAndDrawsTheLineAgain() {
+        var e = LineEditor(mode: .ansi)
+        _ = e.begin(prompt: "> ")
+        e.receive(Array("abc".utf8) + [0x0C])
+        let out = String(decoding: e.step().output, as: UTF8.self)
+        #expect(out.contains("\u{1B}[H\u{1B}[2J"), "\(out)")
+        #expect(out.hasSuffix("> abc") || out.contains("> abc"), "\(out)")
+        #expect(e.currentLine == "abc")
+    }
+
     static let left = "\u{1B}[D", right = "\u{1B}[C", up = "\u{1B}[A", down = "\u{1B}[B", delete = "\u{1B}[3~"
 
     @Test(arguments: TerminalMode.allCases, [false, true])

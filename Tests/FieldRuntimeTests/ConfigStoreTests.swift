@@ -88,6 +88,23 @@ struct StoreFixture {
         #expect(throws: ConfigStoreError.badKey("devices[x")) { try f.store.value(at: "devices[x") }
     }
 
+    @Test func elementsByIdAndNewElementsAtTheEnd() throws {
+        let f = try StoreFixture()
+        #expect(try f.store.value(at: "devices[hydrant-main].address") == 3)
+        #expect(try f.store.value(at: "buses[pumps].port") == 1502)
+        #expect(throws: ConfigStoreError.notFound(key: "devices[hydrant-mian]", suggestions: ["devices[hydrant-main]"])) {
+            try f.store.value(at: "devices[hydrant-mian].address")
+        }
+        let edit = try f.store.set("devices[hydrant-main].poll", to: "2s")
+        #expect(edit.key == "devices[0].poll")
+        // A site without profiles: profiles[+] (and profiles[0]) make the array.
+        let profile: JSONValue = try JSONValue.parse(#"{"id": "acme-pt", "family": "fire-water", "points": [{"name": "p", "table": "input", "address": 0, "type": "f32"}]}"#)
+        #expect(try f.store.set("profiles[+]", to: profile).key == "profiles[0]")
+        let device: JSONValue = ["id": "pt-2", "profile": "acme-pt", "bus": "pumps", "address": 7]
+        #expect(try f.store.set("devices[+]", to: device).key == "devices[2]")
+        #expect(try f.store.value(at: "devices[pt-2].profile") == "acme-pt")
+    }
+
     @Test func aBadValueIsRefusedWithItsJSONPathAndChangesNothing() throws {
         let f = try StoreFixture()
         do {

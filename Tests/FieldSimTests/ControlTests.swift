@@ -10,6 +10,25 @@ import Testing
 /// (knobs, forced values, ramps, value faults, wire faults, actions) and the control socket.
 @Suite("Control protocol")
 struct ControlTests {
+    @Test("fieldsim ctl prints replies as text: keys, lists on a line, name=value pairs, 80 columns")
+    func replyAsText() throws {
+        let reply = try JSONValue.parse(#"""
+            {"device": "main-pt", "unit": 1, "actions": ["burst [repair]", "hydrant open|close"],
+             "values": {"pressure": 0.30056247115135193, "sensor-fault": false},
+             "gpio": {"DI1": false, "DI2": true, "DI10": true, "DI11": false, "DI12": false, "DI13": false, "DI14": false,
+                      "DI15": false, "DI16": false, "DI17": false, "DI18": false, "DI19": false, "DI20": false},
+             "buses": [{"bus": "pump-bus", "units": [1, 2], "fault": null}]}
+            """#)
+        let text = ControlText.render(reply)
+        #expect(text.contains("device: main-pt\n"), "\(text)")
+        #expect(text.contains("actions: burst [repair], hydrant open|close"), "\(text)")
+        #expect(text.contains("values: pressure=0.3006  sensor-fault=false"), "\(text)")
+        #expect(text.contains("gpio: DI1=false  DI2=true  DI10=true"), "numbers in names sort as numbers: \(text)")
+        #expect(text.contains("  - bus=pump-bus") == false && text.contains("  - bus: pump-bus"), "\(text)")
+        #expect(text.contains("    units: 1, 2"), "\(text)")
+        #expect(text.split(separator: "\n").allSatisfy { $0.count <= 80 }, "\(text)")
+    }
+
     @Test("fieldsim ctl words become requests; bad words say what was expected")
     func commandLine() throws {
         #expect(try ControlCommandLine.parse(["set", "main-pt.pressure", "0.08"]) == .set(target: "main-pt.pressure", value: .number(0.08)))
