@@ -37,7 +37,7 @@ enum GatewayDaemon {
         guard let (outbox, storageTrouble) = openOutbox(site.storage, stateDirectory: stateDirectory) else { return 1 }
         let audit = openAuditLog(outbox)
         let settings = UplinkSettings.resolve(site: site.uplink, override: mqtt)
-        let identity = UplinkIdentity(site: site)
+        let identity = UplinkIdentity(site: site, board: configuration.board.id)
         let encoder = settings.map { UplinkEncoder(topics: UplinkTopics(prefix: $0.topicPrefix, gateway: identity.gateway), identity: identity) }
         let sink = OutboxSink(audit: audit, outbox: outbox, encoder: encoder)
         outbox.onIncident { sink.gatewayAlarm($0.kind.rawValue, $0.message) }
