@@ -166,7 +166,8 @@ extension Site {
             address = o.int("address", range: 0...255)
         }
         let poll: Duration
-        if let n = o.fields["poll"]?.numberValue, n >= 50 {
+        if let n = o.fields["poll"]?.numberValue, n >= 50, n <= 3_600_000 {
+            // (Only where the number read as milliseconds would be a valid poll: beyond that it is out of range.)
             // A bare number is seconds; 500 is far more often meant as milliseconds.
             r.report(o.path.key("poll"), "\(formatNumber(n)) would be \(formatNumber(n)) seconds; did you mean \"\(formatNumber(n))ms\"? "
                      + "(write a unit: \"\(formatNumber(n))ms\" or \"\(formatNumber(n))s\")")
