@@ -41,7 +41,7 @@ import Testing
                                       environment: ["DEMO_SECONDS": "40", "TMPDIR": dir], logPath: dir + "/demo.log")
         // The printed, fixed place: .demo/env names this demo once it is up.
         var env: [String: String] = [:]
-        for _ in 0..<600 {
+        for _ in 0..<1200 where script.exitStatus == nil {
             try await Task.sleep(for: .milliseconds(100))
             if let text = try? String(contentsOfFile: TestSupport.repositoryRoot + "/.demo/env", encoding: .utf8),
                let state = Self.exports(text)["FIELDGATE_STATE_DIR"], state.hasPrefix(dir) {
@@ -49,7 +49,8 @@ import Testing
                 break
             }
         }
-        let state = try #require(env["FIELDGATE_STATE_DIR"], "no .demo/env for this demo")
+        let state = try #require(env["FIELDGATE_STATE_DIR"],
+                                 "no .demo/env for this demo:\n\((try? String(contentsOfFile: dir + "/demo.log", encoding: .utf8)) ?? "")")
         let demoDir = String(state.dropLast("/gw".count))
         #expect(env["PATH"]?.hasPrefix(TestSupport.repositoryRoot + "/.build/debug:") == true, "\(env)")
 
