@@ -7,7 +7,7 @@ import Testing
 /// the live view shows every device answering and the uplink connected, the README's tour works
 /// as typed after `source .demo/env`, `restart` on the console restarts the gateway (as systemd
 /// would) instead of ending the demo, `config save` writes the demo's copy of the site and never
-/// the tracked file, and when it stops nothing is left running.
+/// the tracked file, and after Ctrl-C nothing is left running.
 @Suite(.serialized) struct MakeDemoTests {
     static let trackedSite = TestSupport.repositoryRoot + "/simulator/sites/demo.json"
 
@@ -38,7 +38,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let tracked = try Data(contentsOf: URL(fileURLWithPath: Self.trackedSite))
         let script = try ChildProcess(executable: "/bin/bash", arguments: [TestSupport.repositoryRoot + "/scripts/demo.sh"],
-                                      environment: ["DEMO_SECONDS": "40", "TMPDIR": dir], logPath: dir + "/demo.log")
+                                      environment: ["DEMO_SECONDS": "600", "TMPDIR": dir], logPath: dir + "/demo.log")
         // The printed, fixed place: .demo/env names this demo once it is up.
         var env: [String: String] = [:]
         for _ in 0..<1200 where script.exitStatus == nil {
@@ -87,7 +87,7 @@ import Testing
 
         // The gateway comes back (the demo's supervisor restarts it), on the saved copy.
         var back = false
-        for _ in 0..<100 where !back {
+        for _ in 0..<200 where !back {
             try await Task.sleep(for: .milliseconds(300))
             let log = (try? String(contentsOfFile: demoDir + "/fieldgate.log", encoding: .utf8)) ?? ""
             if log.contains("asked for a restart (exit 75)") {
@@ -102,8 +102,11 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: Self.trackedSite)) == tracked, "the tracked demo.json is never written")
         #expect(!FileManager.default.fileExists(atPath: Self.trackedSite + ".prev"))
 
+        // Ctrl-C, as a user stops it: everything is cleaned up.
+        try await Task.sleep(for: .seconds(3))
+        kill(script.pid, SIGINT)
         var status: Int32?
-        for _ in 0..<1200 where status == nil {
+        for _ in 0..<600 where status == nil {
             try await Task.sleep(for: .milliseconds(100))
             status = script.exitStatus
         }
