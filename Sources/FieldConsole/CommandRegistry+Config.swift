@@ -9,7 +9,12 @@ extension CommandRegistry {
             details: "KEY is a JSON path as config errors print it: site.name, devices[3].address, buses[0].baud.\nA key naming an object or array prints the whole subtree. Tab completes keys.",
             examples: ["config get devices[2].address", "config get buses[0]"], role: .viewer, arguments: 1...1,
             completions: [.configKey], run: { i, c in
-                try c.print(i[0]! + " = " + c.backend.configGet(i[0]!).serialized(pretty: true))
+                do {
+                    try c.print(i[0]! + " = " + c.backend.configGet(i[0]!).serialized(pretty: true))
+                } catch BackendError.notFound(let kind, _, let suggestions) where kind == "config key" && suggestions.isEmpty && i[0]!.contains(".settings.") {
+                    // An app setting the site file leaves out is not missing: the app's default applies.
+                    throw CommandError("\(i[0]!) is not set in the site config, so the app's default applies (each family's page lists the defaults: docs/lamp-pole.md, fire-water.md, indoor-air.md, elevator.md)")
+                }
             }))
         add(CommandSpec(
             name: "config set", synopsis: "KEY VALUE", summary: "change a value; applied at once where possible",

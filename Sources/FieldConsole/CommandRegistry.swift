@@ -63,19 +63,33 @@ struct CommandRegistry {
     /// `help`: the commands `role` may run, by group, fitted to `width` columns (a summary
     /// that does not fit goes on under its usage, wrapped between words).
     func overview(for role: Role, width: Int) -> [String] {
-        overview(for: role).flatMap { line -> [String] in
+        overviewEntries(for: role).flatMap { e -> [String] in
+            guard let summary = e.summary else { return [e.head] }
+            let line = e.head + summary
             guard displayWidth(line) > width - 1 else { return [line] }
-            let body = line.drop { $0 == " " }
-            guard let usageEnd = body.firstRange(of: "  ") else { return wrapped(line, width: width - 1, indent: "      ") }
-            let head = String(line[..<usageEnd.lowerBound])
-            let summary = line[usageEnd.upperBound...].drop { $0 == " " }
-            return [head] + wrapped("      " + summary, width: width - 1, indent: "      ")
+            // The summary goes on in its own column, between words; after a usage too long for
+            // that column, on the next line.
+            let column = String(repeating: " ", count: max(8, min(e.column, width - 30)))
+            let summaryLines = wrapped(summary, width: max(20, width - 1 - column.count), indent: "")
+            var head = Substring(e.head)
+            while head.last == " " { head = head.dropLast() }
+            if displayWidth(String(head)) < column.count {
+                let padded = head + String(repeating: " ", count: column.count - displayWidth(String(head)))
+                return summaryLines.enumerated().map { ($0.offset == 0 ? String(padded) : column) + $0.element }
+            }
+            return [String(head)] + summaryLines.map { column + $0 }
         }
     }
 
     /// `help`: the commands `role` may run, by group.
     func overview(for role: Role) -> [String] {
-        var lines = ["commands (help COMMAND for details and examples):"]
+        overviewEntries(for: role).map { $0.head + ($0.summary ?? "") }
+    }
+
+    /// The lines of `help`: a command's indented, padded usage (`head`) and its summary, which
+    /// starts at `column`; headings have no summary.
+    private func overviewEntries(for role: Role) -> [(head: String, summary: String?, column: Int)] {
+        var lines: [(head: String, summary: String?, column: Int)] = [("commands (help COMMAND for details and examples):", nil, 0)]
         var hidden = 0
         for name in topLevelNames {
             if let summary = groups[name] {
@@ -83,17 +97,17 @@ struct CommandRegistry {
                 let allowed = subs.filter { $0.role <= role }
                 hidden += subs.count - allowed.count
                 guard !allowed.isEmpty else { continue }
-                lines.append("  " + padded(name, 16) + summary)
-                for s in allowed { lines.append("    " + padded(s.usage, 40) + s.summary) }
+                lines.append(("  " + padded(name, 16), summary, 18))
+                for s in allowed { lines.append(("    " + padded(s.usage, 40), s.summary, 44)) }
             } else if let s = spec(named: name) {
                 guard s.role <= role else {
                     hidden += 1
                     continue
                 }
-                lines.append("  " + padded(s.usage, 42) + s.summary)
+                lines.append(("  " + padded(s.usage, 42), s.summary, 44))
             }
         }
-        if hidden > 0 { lines.append("(\(hidden) more need a higher role than \(role.rawValue))") }
+        if hidden > 0 { lines.append(("(\(hidden) more need a higher role than \(role.rawValue))", nil, 0)) }
         return lines
     }
 

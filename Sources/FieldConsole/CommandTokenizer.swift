@@ -29,6 +29,12 @@ public enum CommandTokenizer {
         return (scan.words, scan.inWord ? scan.current : "")
     }
 
+    /// True when `line` ends inside a JSON value (`{` or `[` not yet closed): a pasted,
+    /// pretty-printed value goes on on the next lines.
+    public static func endsInsideJSON(_ line: String) -> Bool {
+        scan(line).jsonOpen
+    }
+
     /// Quotes a word so that `split` gives it back unchanged.
     public static func quote(_ word: String) -> String {
         let special: Set<Character> = [" ", "\t", "'", "\"", "\\"]
@@ -46,6 +52,7 @@ public enum CommandTokenizer {
         var current = ""
         var inWord = false
         var error: TokenizeError?
+        var jsonOpen = false
     }
 
     private static func scan(_ line: String) -> Scan {
@@ -112,6 +119,7 @@ public enum CommandTokenizer {
             }
         }
         if !json.isEmpty {
+            s.jsonOpen = true
             s.error = TokenizeError(message: "unclosed \(json.last == "{" ? "{" : "[") in the JSON value (close every { with } and [ with ])", column: jsonColumn)
         } else if escaped && quote == .none {
             s.error = TokenizeError(message: "a backslash at the end of the line escapes nothing", column: column)

@@ -22,7 +22,8 @@ public enum ConsoleAttach {
         switch connectUnixSocket(socketPath) {
         case .success(let fd): socket = fd
         case .failure(let e):
-            put("fieldgate console: \(e)\n", to: messages)
+            put("fieldgate console: \(e)\n  is the gateway running with this state directory? (--state-dir DIR, or "
+                + "FIELDGATE_STATE_DIR; for make demo: source .demo/env)\n", to: messages)
             return 1
         }
         defer { close(socket) }

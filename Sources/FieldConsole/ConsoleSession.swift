@@ -268,7 +268,17 @@ public final class ConsoleSession {
         while true {
             try terminal.write(editor.begin(prompt: prompt))
             switch try nextEvent() {
-            case .line(let line): try execute(line, context)
+            case .line(var line):
+                // A JSON value pasted over several lines (a pretty-printed profile): the lines
+                // that follow belong to it until its brackets close; an empty line stops.
+                var more = 0
+                while CommandTokenizer.endsInsideJSON(line), more < 1000, line.utf8.count < 65536 {
+                    let next = try ask("... ")
+                    if next.isEmpty { break }
+                    line += " " + next
+                    more += 1
+                }
+                try execute(line, context)
             case .endOfInput: throw SessionEnded(reason: .logout)
             case .cancelled, .secret, .cursorReport: break
             }

@@ -141,7 +141,7 @@ func apiCall(_ request: JSONValue, stateDirectory: String) -> JSONValue {
     } catch let e as CommandError {
         fail(e.message, code: 1)
     } catch {
-        fail("cannot reach the gateway at \(path) (\(error)); is it running with --state-dir \(stateDirectory)?", code: 1)
+        fail("cannot reach the gateway at \(path) (\(error)); is it running with --state-dir \(stateDirectory)? (FIELDGATE_STATE_DIR sets the default; for make demo: source .demo/env)", code: 1)
     }
 }
 

@@ -109,6 +109,20 @@ struct CheckConfigTests {
         #expect(process.waitForExit(timeout: .seconds(30)) == 0, "\(process.logTail(lines: 50))")
     }
 
+    @Test("a binary in a checkout's out/ (make release) finds the checkout's boards/ from anywhere")
+    func releaseBinaryFindsTheCheckoutsBoards() throws {
+        let dir = try Waiting.temporaryDirectory(prefix: "fieldgate-check")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: dir + "/checkout/out", withIntermediateDirectories: true)
+        try fm.copyItem(atPath: try TestSupport.executable("fieldgate"), toPath: dir + "/checkout/out/fieldgate")
+        try fm.copyItem(atPath: TestSupport.boards, toPath: dir + "/checkout/boards")
+        // No FIELDGATE_BOARDS, and a working directory without boards/.
+        let process = try ChildProcess(executable: "/bin/sh", arguments: ["-c", "cd / && exec \(dir)/checkout/out/fieldgate check-config \(EndToEndRig.demoSitePath)"],
+                                       environment: ["PATH": "/usr/bin:/bin"], logPath: dir + "/out.log")
+        #expect(process.waitForExit(timeout: .seconds(30)) == 0, "\(process.logTail(lines: 50))")
+    }
+
     @Test("--plan prints each device's requests and points, as the gateway plans them")
     func readPlan() throws {
         let dir = try Waiting.temporaryDirectory(prefix: "fieldgate-check")

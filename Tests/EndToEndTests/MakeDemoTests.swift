@@ -7,7 +7,7 @@ import Testing
 /// the live view shows every device answering and the uplink connected, the README's tour works
 /// as typed after `source .demo/env`, `restart` on the console restarts the gateway (as systemd
 /// would) instead of ending the demo, `config save` writes the demo's copy of the site and never
-/// the tracked file, and when it stops nothing is left running.
+/// the tracked file, and after Ctrl-C nothing is left running.
 @Suite(.serialized) struct MakeDemoTests {
     static let trackedSite = TestSupport.repositoryRoot + "/simulator/sites/demo.json"
 
@@ -38,10 +38,10 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let tracked = try Data(contentsOf: URL(fileURLWithPath: Self.trackedSite))
         let script = try ChildProcess(executable: "/bin/bash", arguments: [TestSupport.repositoryRoot + "/scripts/demo.sh"],
-                                      environment: ["DEMO_SECONDS": "40", "TMPDIR": dir], logPath: dir + "/demo.log")
+                                      environment: ["DEMO_SECONDS": "600", "TMPDIR": dir], logPath: dir + "/demo.log")
         // The printed, fixed place: .demo/env names this demo once it is up.
         var env: [String: String] = [:]
-        for _ in 0..<600 {
+        for _ in 0..<1200 where script.exitStatus == nil {
             try await Task.sleep(for: .milliseconds(100))
             if let text = try? String(contentsOfFile: TestSupport.repositoryRoot + "/.demo/env", encoding: .utf8),
                let state = Self.exports(text)["FIELDGATE_STATE_DIR"], state.hasPrefix(dir) {
@@ -49,7 +49,8 @@ import Testing
                 break
             }
         }
-        let state = try #require(env["FIELDGATE_STATE_DIR"], "no .demo/env for this demo")
+        let state = try #require(env["FIELDGATE_STATE_DIR"],
+                                 "no .demo/env for this demo:\n\((try? String(contentsOfFile: dir + "/demo.log", encoding: .utf8)) ?? "")")
         let demoDir = String(state.dropLast("/gw".count))
         #expect(env["PATH"]?.hasPrefix(TestSupport.repositoryRoot + "/.build/debug:") == true, "\(env)")
 
@@ -86,7 +87,7 @@ import Testing
 
         // The gateway comes back (the demo's supervisor restarts it), on the saved copy.
         var back = false
-        for _ in 0..<100 where !back {
+        for _ in 0..<200 where !back {
             try await Task.sleep(for: .milliseconds(300))
             let log = (try? String(contentsOfFile: demoDir + "/fieldgate.log", encoding: .utf8)) ?? ""
             if log.contains("asked for a restart (exit 75)") {
@@ -101,8 +102,11 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: Self.trackedSite)) == tracked, "the tracked demo.json is never written")
         #expect(!FileManager.default.fileExists(atPath: Self.trackedSite + ".prev"))
 
+        // Ctrl-C, as a user stops it: everything is cleaned up.
+        try await Task.sleep(for: .seconds(3))
+        kill(script.pid, SIGINT)
         var status: Int32?
-        for _ in 0..<1200 where status == nil {
+        for _ in 0..<600 where status == nil {
             try await Task.sleep(for: .milliseconds(100))
             status = script.exitStatus
         }

@@ -113,7 +113,12 @@ import Testing
         let names = (0..<330).map { "\"point-\($0)\"" }.joined(separator: ", ")
         let value = #"{"id": "my-tx", "names": ["# + names + "]}"
         #expect(value.utf8.count > 4000)
-        let r = Fixture.run(Fixture.login("tech") + [.type("config set site.name " + value + "\r"), .type("config set site.name {\"a\": \r")])
+        let r = Fixture.run(Fixture.login("tech") + [.type("config set site.name " + value + "\r"), .type("config set site.name {\"a\": \r"), .type("\r"),
+                                                     .type("config get devices[0].settings.low\r"),
+                                                     .type("config set site.name {\r"), .type("  \"pasted\": [1,\r"), .type("    2]\r"), .type("}\r")])
+        #expect(r.backend.calls.contains(#"config set site.name {"pasted":[1,2]}"#), "a value pasted over lines: \(r.backend.calls)")
+        #expect(r.afterLogin.contains("... "), "continuation lines are prompted")
+        #expect(unwrapped(r.afterLogin).contains("error: devices[0].settings.low is not set in the site config, so the app's default applies"), "\(r.afterLogin)")
         #expect(r.backend.calls.contains("config set site.name " + (try! JSONValue.parse(value)).serialized()), "\(r.backend.calls)")
         #expect(unwrapped(r.afterLogin).contains("error: unclosed { in the JSON value (close every { with } and [ with ]) (column 22)"), "\(r.afterLogin)")
     }

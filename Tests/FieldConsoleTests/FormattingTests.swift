@@ -3,6 +3,28 @@ import Testing
 @testable import FieldConsole
 
 @Suite struct FormattingTests {
+    @Test func helpFitsAnEightyColumnTerminalWithoutBreakingWords() {
+        let r = CommandRegistry.standard()
+        let overview = r.overview(for: .admin, width: 80)
+        #expect(overview.allSatisfy { displayWidth($0) <= 79 }, "\(overview.filter { displayWidth($0) > 79 })")
+        #expect(overview.contains("    modbus scan BUS [FROM-TO]               find which unit ids answer (default"), "\(overview)")
+        for spec in r.specs {
+            let lines = r.help(for: spec.words, width: 80, buses: ["pumps", "pole"]) ?? []
+            #expect(lines.allSatisfy { displayWidth($0) <= 79 || !$0.contains(" ") }, "\(spec.name): \(lines)")
+        }
+        let read = r.help(for: ["modbus", "read"], width: 80, buses: ["pumps", "pole"]) ?? []
+        #expect(read.contains("  modbus read pumps 3 3 0 2"), "examples name the site's buses: \(read)")
+    }
+
+    @Test func tablesGoOnBetweenWordsInTheirLastColumn() {
+        var t = TextTable(["alarm", "message"])
+        t.add(["lamp-3/comm-lost", "lamp-3 does not answer (timeout) and has not answered for a long while now, check its wiring"])
+        let lines = t.lines(fitting: 60)
+        #expect(lines.allSatisfy { displayWidth($0) <= 59 }, "\(lines)")
+        #expect(lines[1].hasPrefix("lamp-3/comm-lost  lamp-3 does not answer"))
+        #expect(lines[2].hasPrefix(String(repeating: " ", count: 18)) && !lines[2].hasPrefix(String(repeating: " ", count: 19)), "\(lines)")
+    }
+
     @Test func wordOrdersOfOneFloat() {
         // 1.5f is 0x3FC00000: stored ABCD as 3FC0 0000, CDAB as 0000 3FC0, BADC as C03F 0000, DCBA as 0000 C03F.
         #expect(WordOrder.abcd.combine(0x3FC0, 0x0000) == 0x3FC0_0000)

@@ -206,6 +206,29 @@ enum LocalAPIClientForTests {
         t2.write()
     }
 
+    @Test func linesSayWhatTheyAreWiredToAndBusErrorsNameTheBuses() throws {
+        let relay = ",\n" + #"    {"id": "lamp-4", "profile": "fg-lamp-relay", "signals": {"relay": "DO1"}, "settings": {"rated-power": 40}}"#
+        let rig = try GatewayRig(site: GatewayRig.site(extraDevices: relay))
+        let c = try rig.picocom()
+        #expect(rig.login(c, as: "tech"))
+        let table = rig.run(c, "gpio get")
+        #expect(hasRow(table, "DI3", "input", "pump-room.fire-pump-run"), "\(table)")
+        #expect(hasRow(table, "DO1", "output", "lamp-4.relay"), "\(table)")
+        #expect(unwrapped(table.joined(separator: "\n")).contains("inputs not wired (not read): DI7, DI8"), "\(table)")
+        // A wired output asks first; anything but yes leaves it alone.
+        var mark = c.mark
+        c.type("gpio set DO1 off\r")
+        #expect(c.waitFor("DO1 drives lamp-4.relay: switch it off for 10s?", from: mark), "\(c.text(from: mark))")
+        #expect(c.waitFor("type yes to go on: ", from: mark))
+        c.type("no\r")
+        #expect(c.waitFor("cancelled; DO1 not changed", from: mark), "\(c.text(from: mark))")
+        mark = c.mark
+        // A board port typed for a bus: the buses are listed, and the bus on that port named.
+        let read = unwrapped(rig.run(c, "modbus read rs485-2 3 4 0 2").joined(separator: "\n"))
+        #expect(read.contains("error: modbus read: no bus \"rs485-2\" (this site's buses: pole, pumps; rs485-2 is a board port, the bus on it is pole)"), "\(read)")
+        #expect(!read.contains("modbus read: modbus read:"), "the prefix is said once")
+    }
+
     @Test func dateSetIsRefusedOnTheSimulatorBoard() throws {
         let rig = try GatewayRig()
         let c = try rig.picocom()
