@@ -155,18 +155,32 @@ public struct ThresholdRule: Hashable, Sendable {
 ///   pump stopping: a second or a few above normal), so a surge that comes back to normal has not
 ///   "fallen" — the value never went below normal — while a real fall leaves the median at the level
 ///   it fell from for half the reference, far longer than any confirmation.
-/// The cost, chosen knowingly: a fall from a level the value has held for less than half the
-/// reference (a fire pump that raised the main's pressure 20 s ago) counts only as far as it goes
-/// below the level before that; a fall below a pressure limit is the threshold rule's job anyway.
+/// With a `standby` reference (the fire-water pressure app uses an hour), "normal" is also no higher
+/// than the standby level — the median of per-minute medians over that stretch — so a fire pump
+/// stopped after a run (its head falling back to the jockey pump's band) has not "fallen below
+/// normal" either, however long it ran (up to half the standby reference).
+/// The cost, chosen knowingly: a fall from a raised level (a fire pump running) counts only as far
+/// as it goes below the standby level; a fall below a pressure limit is the threshold rule's job
+/// anyway.
 public struct RateOfChangeRule: Hashable, Sendable {
     public var direction: LimitDirection
     public var change: Double
     public var window: Duration
     /// How far back the normal level (the median) looks; at least `window`.
     public var reference: Duration
+    /// How far back the standby level (median of per-minute medians) looks; nil: not used.
+    public var standby: Duration?
     public var unit: String
     public var name: String
     private var samples: [Sample] = []
+    /// The medians of the finished minutes within `standby`, and the samples of the current minute.
+    private var minuteMedians: [Sample] = []
+    private var minute: Minute?
+
+    private struct Minute: Hashable, Sendable {
+        var index: Int64
+        var values: [Double]
+    }
     private var condition: DelayedCondition
 
     private struct Sample: Hashable, Sendable {
@@ -181,12 +195,14 @@ public struct RateOfChangeRule: Hashable, Sendable {
     ///   - direction: `.low` for a drop, `.high` for a rise.
     ///   - change: the size of the change (positive) that counts as fast within `window`.
     ///   - reference: how far back the normal level is taken from (default 6 × `window`).
+    ///   - standby: how far back the standby level is taken from (nil: no standby level).
     ///   - onDelay: how long the change must persist before it counts, so that a pressure wave
     ///     (a dip that recovers within a second or two) does not raise. Keep it under half of
     ///     `reference`.
     ///   - offDelay: how long the value must be steady before the alarm clears.
-    public init(_ direction: LimitDirection, change: Double, window: Duration, reference: Duration? = nil,
+    public init(_ direction: LimitDirection, change: Double, window: Duration, reference: Duration? = nil, standby: Duration? = nil,
                 onDelay: Duration = .zero, offDelay: Duration = .seconds(60), name: String = "value", unit: String = "") {
+        self.standby = standby
         self.direction = direction
         self.change = abs(change)
         self.window = window
@@ -204,7 +220,13 @@ public struct RateOfChangeRule: Hashable, Sendable {
         }
         samples.removeAll { now - $0.time > reference }
         let recent = samples.filter { now - $0.time <= window }.map(\.value)
-        let normal = median(samples.map(\.value))
+        var normal = median(samples.map(\.value))
+        if let standby {
+            let level = standbyLevel(adding: v, at: now, over: standby)
+            // The lower level for a drop, the higher for a rise: a raised (or lowered) level that
+            // comes back to standby has not left normal.
+            if let level, let n = normal { normal = direction == .low ? min(n, level) : max(n, level) }
+        }
         samples.append(Sample(time: now, value: v))
         if samples.count > Self.sampleLimit { samples.removeFirst(samples.count - Self.sampleLimit) }
         // Signed so that a move the other way is negative: a surge is never a drop.
@@ -223,6 +245,21 @@ public struct RateOfChangeRule: Hashable, Sendable {
                             + "to \(formatNumber(v, decimals: 3))\(u) (normal \(level)\(u))")
         }
         return .clear(value: .number(v))
+    }
+
+    /// The standby level before this sample (the median of the finished minutes' medians), then
+    /// takes the sample into its minute.
+    private mutating func standbyLevel(adding v: Double, at now: Timestamp, over span: Duration) -> Double? {
+        let index = now.milliseconds / 60_000
+        if let m = minute, m.index != index, let closed = median(m.values) {
+            minuteMedians.append(Sample(time: Timestamp(milliseconds: m.index * 60_000), value: closed))
+            minute = nil
+        }
+        minuteMedians.removeAll { now - $0.time > span }
+        let level = median(minuteMedians.map(\.value))
+        if minute == nil { minute = Minute(index: index, values: []) }
+        minute?.values.append(v)
+        return level
     }
 
     private func median(_ values: [Double]) -> Double? {

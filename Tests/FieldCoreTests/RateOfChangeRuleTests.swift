@@ -56,6 +56,27 @@ import Testing
         #expect(feed(&real, [Double](repeating: 0.30, count: 60) + [0.20, 0.21, 0.21, 0.21, 0.21], from: t0).map(\.0) == [63])
     }
 
+    @Test func aFirePumpStoppedAfterARunFallsBackToStandbyNotBelowNormal() {
+        // The main stands at 0.30 MPa; the fire pump runs for ten minutes at 0.60 and is stopped:
+        // the pressure falls 0.30 MPa in seconds, back to where it stands. With the standby level
+        // (an hour of per-minute medians) that is no drop; without it, it was one.
+        func pumpRun(_ rule: inout RateOfChangeRule) -> [(Int, AlarmSignal)] {
+            let standby = [Double](repeating: 0.30, count: 1800)
+            let running = [Double](repeating: 0.60, count: 600)
+            return feed(&rule, standby + running + [0.50, 0.38, 0.31, 0.30] + [Double](repeating: 0.30, count: 120), from: t0)
+        }
+        var rule = RateOfChangeRule(.low, change: 0.05, window: .seconds(10), standby: .hours(1), onDelay: .seconds(3), name: "pressure", unit: "MPa")
+        #expect(pumpRun(&rule).isEmpty)
+        var withoutStandby = pressureRule()
+        #expect(pumpRun(&withoutStandby).count == 2)
+        // A burst while the pump runs that takes the main below standby still raises.
+        var burst = RateOfChangeRule(.low, change: 0.05, window: .seconds(10), standby: .hours(1), onDelay: .seconds(3), name: "pressure", unit: "MPa")
+        let signals = feed(&burst, [Double](repeating: 0.30, count: 1800) + [Double](repeating: 0.60, count: 600) + [0.40, 0.20, 0.15, 0.12, 0.12, 0.12],
+                           from: t0)
+        #expect(signals.map(\.0) == [2404])
+        #expect(signals.first?.1 == .raise(value: .number(0.12), message: "pressure fell 0.48 MPa within 10 s to 0.12 MPa (normal 0.3 MPa)"))
+    }
+
     @Test func aRiseIsJudgedTheSameWayUp() {
         var rule = RateOfChangeRule(.high, change: 5, window: .seconds(10), onDelay: .seconds(2), name: "leakage", unit: "mA")
         // A one-second dip does not make the return a rise.

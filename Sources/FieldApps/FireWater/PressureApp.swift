@@ -59,6 +59,7 @@ public struct PressureApp: DeviceApp {
             if s.rapidDrop > 0 {
                 if rapidDrop == nil || rapidDrop!.change != s.rapidDrop || rapidDrop!.window != s.rapidDropWindow {
                     rapidDrop = RateOfChangeRule(.low, change: s.rapidDrop, window: s.rapidDropWindow, reference: s.rapidDropReference,
+                                                 standby: s.rapidDropStandby > .zero ? s.rapidDropStandby : nil,
                                                  onDelay: s.rapidDropConfirm, offDelay: .seconds(60), name: "pressure", unit: "MPa")
                 }
             } else {

@@ -28,6 +28,9 @@ public struct PressurePointSettings: Hashable, Sendable {
     /// The normal level a fall is measured from is the median of this last stretch, so a surge
     /// that comes back is never a fall (`RateOfChangeRule`). At least the window.
     public var rapidDropReference: Duration = .seconds(60)
+    /// The standby level (median of per-minute medians over this stretch) also bounds "normal": a
+    /// fire pump stopped after a run falls back to standby, which is no drop. 0 switches it off.
+    public var rapidDropStandby: Duration = .hours(1)
 
     public init(category: PressureCategory = .custom) {
         self.category = category
@@ -60,6 +63,7 @@ public struct PressurePointSettings: Hashable, Sendable {
         if let v = s.duration("rapid-drop-window", range: .seconds(1) ... .minutes(10)) { x.rapidDropWindow = v }
         if let v = s.duration("rapid-drop-confirm", range: .zero ... .minutes(10)) { x.rapidDropConfirm = v }
         if let v = s.duration("rapid-drop-reference", range: .seconds(1) ... .hours(1)) { x.rapidDropReference = v }
+        if let v = s.duration("rapid-drop-standby", range: .zero ... .hours(24)) { x.rapidDropStandby = v }
         if let low = x.low, let high = x.high, low >= high {
             s.reader.report(s.path.key("low"), "\(formatNumber(low)) MPa must be below high (\(formatNumber(high)) MPa)")
         }
