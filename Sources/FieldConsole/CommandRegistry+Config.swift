@@ -108,7 +108,7 @@ private func settingOrNil(_ key: String, _ c: CommandContext) throws -> JSONValu
     do {
         return try c.backend.configGet(key)
     } catch {
-        if case .notFound(let kind, _, let suggestions) = error, kind == "config key", suggestions.isEmpty, key.contains(".settings") { return nil }
+        if case BackendError.notFound(let kind, _, let suggestions) = error, kind == "config key", suggestions.isEmpty, key.contains(".settings") { return nil }
         throw error
     }
 }

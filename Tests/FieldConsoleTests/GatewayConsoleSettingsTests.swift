@@ -40,6 +40,12 @@ import Testing
         #expect(tank.contains("settings in force (the app's default where the file sets none):"), "\(tank)")
         #expect(tank.contains("  low: 2"))
         #expect(tank.contains("  delay: (unset, default 30s)"))
+        // A device whose site file has no settings at all still runs with its app's.
+        let lamp = rig.run(c, "config get devices[lamp-3].settings.dimming")
+        #expect(lamp.contains(#"devices[lamp-3].settings.dimming = (unset, default [{"at":"dusk","level":100},{"at":"00:00","level":50}])"#), "\(lamp)")
+        let cabinet = rig.run(c, "config get devices[cabinet].settings")
+        #expect(cabinet.contains("devices[cabinet].settings = (unset); in force:"), "\(cabinet)")
+        #expect(cabinet.contains("  water-debounce: (unset, default 10s)"))
         let show = rig.run(c, "show roof-tank").joined(separator: "\n")
         #expect(unwrapped(show).contains("app defaults (config get devices[roof-tank].settings): delay=30s hysteresis=0.05"), "\(show)")
         t.write()
