@@ -102,10 +102,15 @@ public protocol DeviceApp: Sendable {
     /// When the app next needs a tick between inputs: a debounce or a delay that runs out then
     /// (the lift's alarm button). nil when the regular tick is soon enough.
     var wakeUp: Timestamp? { get }
+    /// Every setting the app applies, defaults included, under the site file's keys and in its
+    /// notation (durations as "10s"; null: off or none), so the console can show the value in
+    /// force beside what the file sets. Read from the app's parsed settings, never a second table.
+    var settingsInForce: [String: JSONValue] { get }
 }
 
 extension DeviceApp {
     public var wakeUp: Timestamp? { nil }
+    public var settingsInForce: [String: JSONValue] { [:] }
 }
 
 /// Makes an app from its device's context and the device's `settings` object in the site file.

@@ -6,16 +6,9 @@ extension CommandRegistry {
         group("config", "read and change the site config (validated like the file)")
         add(CommandSpec(
             name: "config get", synopsis: "KEY", summary: "the value at KEY (pending changes included)",
-            details: "KEY is a JSON path as config errors print it: site.name, devices[3].address, buses[0].baud.\nA key naming an object or array prints the whole subtree. Tab completes keys.",
-            examples: ["config get devices[2].address", "config get buses[0]"], role: .viewer, arguments: 1...1,
-            completions: [.configKey], run: { i, c in
-                do {
-                    try c.print(i[0]! + " = " + c.backend.configGet(i[0]!).serialized(pretty: true))
-                } catch BackendError.notFound(let kind, _, let suggestions) where kind == "config key" && suggestions.isEmpty && i[0]!.contains(".settings.") {
-                    // An app setting the site file leaves out is not missing: the app's default applies.
-                    throw CommandError("\(i[0]!) is not set in the site config, so the app's default applies (each family's page lists the defaults: docs/lamp-pole.md, fire-water.md, indoor-air.md, elevator.md)")
-                }
-            }))
+            details: "KEY is a JSON path as config errors print it: site.name, devices[3].address, devices[main-pt].settings, buses[0].baud.\nA key naming an object or array prints the whole subtree. Tab completes keys. A device's settings are listed as its app applies them: every setting, the app's default where the site file sets none.",
+            examples: ["config get devices[2].address", "config get devices[main-pt].settings", "config get buses[0]"], role: .viewer, arguments: 1...1,
+            completions: [.configKey], run: { i, c in try configGet(i[0]!, c) }))
         add(CommandSpec(
             name: "config set", synopsis: "KEY VALUE", summary: "change a value; applied at once where possible",
             details: "KEY names array elements by index or by id: devices[2] or devices[hydrant-main]; devices[+] adds one at the end (devices lists the indexes). VALUE is JSON when it parses as JSON (3, 0.14, true, null, [1,2], {\"id\": \"pt-2\", \"address\": 7}: a value starting with { or [ is taken as typed, quotes and blanks included, up to its closing bracket), text otherwise; quote text with blanks: config set site.name \"Pump room 7\". Force text with '\"3\"'. null removes the key (the setting goes back to its default). A line holds up to 8 KB; for a longer value (a whole profile) use config load KEY FILE. The change is validated exactly like the site file and takes effect at once where it can (the reply says when a restart is needed). It stays pending until config save; config revert drops it.",
@@ -71,6 +64,52 @@ extension CommandRegistry {
                     try c.print("\(d.key): back to \(show(d.saved))")
                 }
             }))
+    }
+}
+
+/// The value at `key`; for a device or its settings, also every setting its app applies, with
+/// the app's default where the file sets none (`SettingsInForce`).
+private func configGet(_ key: String, _ c: CommandContext) throws {
+    let target = DeviceSettingsKey(key)
+    let view: SettingsInForce? = target.flatMap { t in
+        guard let id = (try? c.backend.configGet(t.device + ".id"))?.stringValue else { return nil }
+        let inForce = c.backend.settingsInForce(device: id)
+        return inForce.isEmpty ? nil : SettingsInForce(inForce: inForce, file: try? c.backend.configGet(t.device + ".settings"))
+    }
+    let path = target?.path ?? []
+    guard let value = try settingOrNil(key, c) else {
+        // A setting the site file leaves out is not missing: the app's value applies.
+        if let leaf = view?.leaf(at: path) { return try c.print("\(key) = \(leaf)") }
+        if let lines = view?.lines(under: path), !lines.isEmpty {
+            try c.print("\(key) = (unset); in force:")
+            for l in lines { try c.print("  " + l) }
+            return
+        }
+        guard let target, view != nil else {
+            throw CommandError("\(key) is not set in the site config, so the app's default applies (each family's page lists the defaults: docs/lamp-pole.md, fire-water.md, indoor-air.md, elevator.md)")
+        }
+        throw CommandError("\(key) is not set in the site config, and the device's app has no such setting (config get \(target.device).settings lists them all)")
+    }
+    try c.print(key + " = " + value.serialized(pretty: true))
+    guard let view, let target else { return }
+    if let leaf = view.leaf(at: path) {
+        // A set value the app has not taken (yet): say what applies.
+        if leaf != SettingsInForce.plain(value) { try c.print("in force: " + SettingsInForce.plain(view.applied(at: path))) }
+        return
+    }
+    let lines = view.lines(under: path)
+    guard !lines.isEmpty else { return }
+    try c.print((target.path == nil ? "settings in force" : "in force") + " (the app's default where the file sets none):")
+    for l in lines { try c.print("  " + l) }
+}
+
+/// The value at `key`, or nil for a device setting the site file leaves out.
+private func settingOrNil(_ key: String, _ c: CommandContext) throws -> JSONValue? {
+    do {
+        return try c.backend.configGet(key)
+    } catch {
+        if case BackendError.notFound(let kind, _, let suggestions) = error, kind == "config key", suggestions.isEmpty, key.contains(".settings") { return nil }
+        throw error
     }
 }
 

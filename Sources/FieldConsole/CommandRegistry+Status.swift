@@ -100,6 +100,13 @@ private func show(_ i: Invocation, _ c: CommandContext) throws {
     }
     for l in t.lines(fitting: c.width - 2) { try c.print("  " + l) }
     if let settings = d.settings { try c.print("settings " + settings.serialized()) }
+    // What the app applies beyond the file: its defaults, so "unset" never hides a value in force.
+    let defaults = SettingsInForce(inForce: c.backend.settingsInForce(device: s.id), file: d.settings).defaults()
+    if !defaults.isEmpty {
+        for l in wrapped("app defaults (config get devices[\(s.id)].settings): " + defaults.joined(separator: " "), width: c.width - 1, indent: "  ") {
+            try c.print(l)
+        }
+    }
     if !d.actions.isEmpty {
         try c.print("actions (modbus calibrate \(s.id) ACTION):")
         for a in d.actions {

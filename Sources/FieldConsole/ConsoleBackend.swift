@@ -76,6 +76,10 @@ public protocol ConsoleBackend: AnyObject, Sendable {
     ///   that does not exist.
     func configSet(_ key: String, to value: JSONValue, by actor: String) throws(BackendError) -> ConfigChange
 
+    /// Every setting device `id`'s app applies, defaults included, under the site file's keys
+    /// (`DeviceApp.settingsInForce`); empty when the device runs no app.
+    func settingsInForce(device id: String) -> [String: JSONValue]
+
     /// Pending changes: the running config against the saved file.
     func configDiff() -> [ConfigDifference]
 
@@ -168,6 +172,8 @@ public protocol ConsoleBackend: AnyObject, Sendable {
 
 extension ConsoleBackend {
     public func clockSetRefusal() -> String? { nil }
+
+    public func settingsInForce(device id: String) -> [String: JSONValue] { [:] }
 
     public func configLoad(_ key: String, file: String, by actor: String) throws(BackendError) -> (change: ConfigChange, path: String) {
         throw .unavailable("this console cannot read files")

@@ -39,6 +39,10 @@ extension GatewayBackend {
         return (try configSet(key, to: value, by: actor), path)
     }
 
+    public func settingsInForce(device id: String) -> [String: JSONValue] {
+        gateway.engine.settingsInForce(id) ?? [:]
+    }
+
     public func configDiff() -> [ConfigDifference] {
         store.differences().map(difference)
     }

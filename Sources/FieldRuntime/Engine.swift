@@ -89,6 +89,12 @@ public final class Engine: Sendable {
     /// The earliest time an app asked to be ticked between regular ticks.
     public var nextWakeUp: Timestamp? { core.withLock { $0.earliestWakeUp } }
 
+    /// Every setting `device`'s app applies, defaults included (`DeviceApp.settingsInForce`); nil
+    /// when the device runs no app (none in its profile, disabled, or its settings were refused).
+    public func settingsInForce(_ device: String) -> [String: JSONValue]? {
+        core.withLock { $0.settingsInForce(device) }
+    }
+
     /// Whether each Modbus device answers, by id.
     public var online: [String: Bool] { onlineSnapshot.withLock { $0 } }
 

@@ -153,6 +153,10 @@ struct EngineCore: Sendable {
         }
     }
 
+    func settingsInForce(_ device: String) -> [String: JSONValue]? {
+        devices[device]?.app?.settingsInForce
+    }
+
     /// Rebuilds a device's app and generic alarm rules. What the old ones raised is cleared (the
     /// new ones raise it again, after their on-delays, if it still holds); the new app is given
     /// the latest readings of what it subscribes to.

@@ -87,6 +87,8 @@ public struct PressurePointSettings: Hashable, Sendable {
 public struct PressureSettings: Hashable, Sendable {
     /// Settings per monitored point name.
     public var points: [String: PressurePointSettings]
+    /// The device-wide settings (the top-level keys) that `points` overrides start from.
+    public var base = PressurePointSettings()
     /// A sensor fault (NE43 loop fault or the transmitter's fault bit) must last this long.
     public var sensorFaultDelay: Duration = .seconds(5)
     /// A reading older than this is not judged: the device stopped answering, which the runtime
@@ -120,6 +122,7 @@ public struct PressureSettings: Hashable, Sendable {
             for (name, info) in context.points where info.unit == "MPa" { points[name] = base }
         }
         var x = PressureSettings(points: points)
+        x.base = base
         if let s {
             if let v = s.duration("sensor-fault-delay", range: .zero ... .hours(1)) { x.sensorFaultDelay = v }
             if let v = s.duration("stale-after", range: .seconds(1) ... .hours(1)) { x.staleAfter = v }

@@ -8,12 +8,14 @@ import FieldCore
 public struct EnvironmentApp: DeviceApp {
     public let deviceID: String
     public let subscriptions: Set<PointRef>
+    public let faultDelay: Duration
     private var sensors: [String: (rule: QualityRule, reading: Reading?)]
 
     /// - Parameter faultDelay: how long a sensor must stay faulty (dust on a particle counter's
     ///   optics or a gust on the anemometer make brief nonsense).
     public init(context: AppContext, faultDelay: Duration = .minutes(5)) {
         deviceID = context.deviceID
+        self.faultDelay = faultDelay
         subscriptions = Set(context.points.keys.map(context.ref))
         sensors = [:]
         for name in context.points.keys {

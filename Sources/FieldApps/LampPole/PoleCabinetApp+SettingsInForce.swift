@@ -1,0 +1,14 @@
+import FieldCore
+
+extension PoleCabinetApp {
+    public var settingsInForce: [String: JSONValue] {
+        [
+            "door-debounce": .duration(settings.doorDebounce),
+            "water-debounce": .duration(settings.waterDebounce),
+            "cable-debounce": .duration(settings.cableDebounce),
+            "manhole-debounce": .duration(settings.manholeDebounce),
+            "maintenance-duration": .duration(settings.maintenanceDuration),
+            "lamps": .array(settings.lamps.map(JSONValue.string)),
+        ]
+    }
+}
