@@ -1,4 +1,7 @@
 import FieldCore
+import FieldDevices
+import FieldHAL
+import FieldSim
 import FieldTestSupport
 import Foundation
 import Testing
@@ -59,6 +62,22 @@ import Testing
         }
         #expect(view["interop.refusing-2"]?["u16.quality"] == .string("good"))
         #expect(view["interop.absent-9"]?["u16"] == nil, "an absent unit never sent a value")
+
+        // Fix 8: readRegisters answers as docs/uplink.md shows, a command for another gateway's
+        // device is left to it, and `board` is the board's id.
+        try rig.broker.publish(topic: "v1/devices/me/rpc/request/8",
+                               payload: #"{"method": "readRegisters", "params": {"bus": "tcp", "unit": 1, "table": "holding", "address": 0, "count": 3}}"#)
+        try rig.broker.publish(topic: "v1/gateway/rpc", payload: #"{"device": "other-gw.lamp-1", "data": {"id": 5, "method": "setLamp", "params": {"action": "on"}}}"#)
+        var answer: JSONValue?
+        _ = await UplinkRig.until(.seconds(10), every: .milliseconds(100)) {
+            answer = rig.observer.messages(on: "v1/devices/me/rpc/response/8").last.flatMap { try? JSONValue.parse($0.payload) }
+            return answer != nil
+        }
+        #expect(answer == ["success": true, "result": ["values": [51234, 53191, 2291]]], "readRegisters: \(String(describing: answer))")
+        let replies = rig.observer.messages(on: "v1/gateway/rpc").filter { $0.payload.contains("\"id\":5") && $0.payload.contains("success") }
+        #expect(replies.isEmpty, "no answer for another gateway's device: \(replies)")
+        let attributes = rig.observer.messages(on: "v1/devices/me/attributes").last.flatMap { try? JSONValue.parse($0.payload) }
+        #expect(attributes?["board"] == "sim", "the board's id: \(String(describing: attributes))")
     }
 }
 
@@ -119,5 +138,72 @@ import Testing
                   let kind = doc["event"]?.stringValue, kind != "acknowledge" else { return nil }
             return kind
         }
+    }
+}
+
+/// An RTU line shared by a healthy device and a misbehaving one, both pymodbus: `late-3`
+/// answers 600 ms late (past its 300 ms timeout, before the next poll), `flood-5` answers every
+/// request with 64 KB of noise. What they send is thrown away before the next request (not
+/// taken for the healthy device's answer), the culprit is named, and its bus-mate never goes
+/// offline.
+@Suite(.serialized) struct PymodbusRTUTests {
+    @Test("a late or babbling RTU device costs its bus-mate nothing and is named", .timeLimit(.minutes(2)),
+          arguments: [(culprit: "late-3", unit: 3), (culprit: "flood-5", unit: 5)])
+    func misbehavingDeviceOnASharedLine(culprit: String, unit: Int) async throws {
+        guard InteropRig.available() else { return }
+        let directory = try TemporaryDirectory("fg-interop-rtu")
+        let bus = try ChildProcess(executable: InteropRig.python,
+                                arguments: [TestSupport.repositoryRoot + "/scripts/interop/pymodbus_rtu_bus.py", directory.file("rs485-1")],
+                                environment: ["LATE_MS": "600"], logPath: directory.file("pymodbus.log"))
+        defer { bus.terminate(grace: .seconds(2)) }
+        let link = directory.file("rs485-1")
+        guard await UplinkRig.until(.seconds(20), { (try? String(contentsOfFile: directory.file("pymodbus.log"), encoding: .utf8))?.contains("ready") == true }) else {
+            throw ChildProcessError("pymodbus_rtu_bus.py did not start:\n\(bus.logTail())")
+        }
+        #expect(FileManager.default.fileExists(atPath: link))
+        let profile = #"{"id": "pair", "family": "generic", "points": [{"name": "u16", "table": "holding", "address": 0, "type": "u16"}, {"name": "i16", "table": "holding", "address": 1, "type": "i16"}]}"#
+        let site = """
+            {"site": {"id": "interop-rtu"}, "board": "sim", "profiles": [\(profile)],
+             "buses": [{"name": "line", "type": "rtu", "port": "rs485-1", "baud": 9600, "responseTimeout": "300ms", "offlineAfter": 2}],
+             "devices": [{"id": "quick-1", "profile": "pair", "bus": "line", "address": 1},
+                         {"id": "\(culprit)", "profile": "pair", "bus": "line", "address": \(unit)}]}
+            """
+        let sitePath = directory.file("site.json")
+        try site.write(toFile: sitePath, atomically: true, encoding: .utf8)
+        let environment = ["FIELDGATE_BOARDS": TestSupport.boards, "FIELDSIM_DIR": directory.path, "STATE_DIR": directory.file("gw")]
+        let board = try Board.load(path: TestSupport.boards + "/sim.json", environment: environment)
+        guard case .simulator(let socket) = board.gpio else { throw ChildProcessError("boards/sim.json is not a simulator board") }
+        var names = (0...(board.lines.map(\.offset).max() ?? 0)).map { "unused-\($0)" }
+        for l in board.lines { names[l.offset] = l.name }
+        let gpio = try GPIOSocketServer(socketPath: socket, chip: try SimulatedGPIOChip(name: "interop", lines: names))
+        defer { gpio.stop() }
+        let (gw, dir) = (directory.file("gw"), directory.path)
+        let gateway = try await onOwnThread { try GatewayProcess(sitePath: sitePath, stateDirectory: gw, simulatorDirectory: dir) }
+        defer { gateway.stop(grace: .zero) }
+
+        // Ten seconds: the culprit misbehaves at each of its polls and retries.
+        try await Task.sleep(for: .seconds(10))
+        // The odd read of quick-1 may collide with the culprit's bytes on the wire (below): its
+        // values are good again by its next poll.
+        var points: [String: GatewayPoint] = [:]
+        let good = await UplinkRig.until(.seconds(3), every: .milliseconds(200)) {
+            points = try DemoSiteValueTests.pointsFromTheCommandLine(stateDirectory: gw)
+            return points["quick-1.u16"]?.quality == "good" && points["quick-1.i16"]?.quality == "good"
+        }
+        #expect(good && points["quick-1.u16"]?.value == .number(51234) && points["quick-1.i16"]?.value == .number(-12345),
+                "\(String(describing: points["quick-1.u16"])) \(String(describing: points["quick-1.i16"]))")
+        #expect(points["\(culprit).u16"]?.quality == "comm-error", "a device always late or babbling is offline")
+        let log = gateway.log
+        #expect(!log.contains("quick-1 (unit 1) offline"), "the healthy device never went offline:\n\(gateway.logTail(lines: 40))")
+        #expect(log.contains("after unit \(unit) (\(culprit))'s failed request"), "the culprit is named:\n\(gateway.logTail(lines: 40))")
+        let devices = try GatewayClient(stateDirectory: gw).call(["op": "devices"]).arrayValue ?? []
+        let quick = devices.first { $0["id"] == "quick-1" }?["stats"]
+        let bad = devices.first { $0["id"] == .string(culprit) }?["stats"]
+        #expect((bad?["discardedBytes"]?.numberValue ?? 0) > 0, "the culprit's status counts what it cost: \(String(describing: bad))")
+        // Bytes that land while the master talks to quick-1 are a collision on the wire that no
+        // master can undo; those waiting when quick-1's turn comes are drained. So quick-1 loses
+        // at most the odd read (never two in a row: it never went offline above).
+        let failures = quick?["failures"]?.numberValue ?? 99, requests = quick?["requests"]?.numberValue ?? 0
+        #expect(failures * 4 <= requests, "late answers were not taken for quick-1's: \(String(describing: quick))")
     }
 }

@@ -84,8 +84,9 @@ struct UplinkOutageTests {
         #expect(!rig.gateway.isRunning)
         try await rig.broker.start()
         try await rig.restartGateway()
-        // The door is still open, the valve closed, the pressure low: the new gateway has them
-        // active again (from its alarm state, confirmed by the apps).
+        // The door is still open, the valve closed, the pressure low: the new gateway takes them
+        // back from the state database as active and, finding them still true, does not raise
+        // them a second time (docs/uplink.md, "Alarms after a restart").
         let stillThere = ["cabinet-1/door-open", "pump-room/signal-valve-closed", "main-pt.pressure/low-pressure"]
         let reraised = await UplinkRig.until(.seconds(15)) {
             let table = try rig.api.alarms()
