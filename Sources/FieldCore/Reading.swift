@@ -158,8 +158,9 @@ private func isAlnum(_ c: UInt8) -> Bool {
 /// decimals and no trailing zeros.
 /// `v` rounded to 12 significant digits: arithmetic noise such as 229.10000000000002 (229.1) or
 /// a difference's 0.0004999999999999894 (0.0005) goes, while every digit a field sensor gives
-/// stays (an f32 has 7, a scaled 32-bit register 10); integers are left alone. For JSON that
-/// people and platforms read (uplink, local API).
+/// stays (an f32 has 7, a scaled 32-bit register 10); integers are left alone. For values the
+/// gateway computes (apps' derived values, alarm values), not for values read from a device
+/// (an f64 register means all its digits; `PointCodec` rounds those to the point's resolution).
 public func withoutBinaryNoise(_ v: Double) -> Double {
     guard v.isFinite, v != 0, v != v.rounded() || abs(v) < 1 else { return v }
     var magnitude = 0

@@ -32,6 +32,10 @@ public struct ReadRequest: Sendable, Hashable, CustomStringConvertible {
 public struct ReadPlan: Sendable {
     public let points: [PointSpec]
     public let requests: [ReadRequest]
+    public let limits: ReadLimits
+    /// Points read on their own (indices into `points`): a device refused a coalesced read of
+    /// them (`isolating(_:)`). They are also where no other request may reach across.
+    public let isolated: Set<Int>
 
     /// A point's place in a request's answer, and how to decode it.
     struct Slot: Sendable {
@@ -58,8 +62,10 @@ public struct ReadPlan: Sendable {
         self.init(points: profile.points, limits: limits ?? profile.modbus.readLimits)
     }
 
-    public init(points: [PointSpec], limits: ReadLimits = ReadLimits()) {
+    public init(points: [PointSpec], limits: ReadLimits = ReadLimits(), isolated: Set<Int> = []) {
         self.points = points
+        self.limits = limits
+        self.isolated = isolated
         var blocks: [(request: ReadRequest, slots: [Slot])] = []
         for table in RegisterTable.allCases {
             let maxCount = min(table.isBitTable ? limits.maxBits : limits.maxRegisters, table.protocolReadLimit)
@@ -70,6 +76,13 @@ public struct ReadPlan: Sendable {
             var current: (request: ReadRequest, slots: [Slot])?
             for i in members {
                 let p = points[i]
+                if isolated.contains(i) {
+                    if let c = current { blocks.append(c) }
+                    current = nil
+                    blocks.append((ReadRequest(table: table, address: p.address, count: p.count, critical: p.priority == .critical),
+                                   [Slot(point: i, offset: 0, codec: PointCodec(p))]))
+                    continue
+                }
                 if var c = current {
                     let end = c.request.address + c.request.count
                     let newEnd = max(end, p.span.upperBound)
@@ -102,6 +115,12 @@ public struct ReadPlan: Sendable {
     /// The indices (into `points`) of the points request `i` reads.
     public func pointIndices(ofRequest i: Int) -> [Int] {
         slots[slotStart[i]..<slotStart[i + 1]].map(\.point)
+    }
+
+    /// The same plan with the points of request `i` read one by one from now on (a device
+    /// answered the coalesced read with an exception: a register it does not have in the middle).
+    public func isolating(request i: Int) -> ReadPlan {
+        ReadPlan(points: points, limits: limits, isolated: isolated.union(pointIndices(ofRequest: i)))
     }
 
     /// How many points the plan reads (what one request per point would cost).

@@ -16,6 +16,8 @@ public struct DeviceStatistics: Sendable, Hashable, Codable {
     public var answered = 0
     public var online = false
     public var lastError: String?
+    /// Points the device refuses to read, with the exception it answers (`illegal data address`).
+    public var refused: [String: String] = [:]
 
     public init() {}
 

@@ -205,12 +205,15 @@ public final class BusWorker: Sendable {
         }
     }
 
-    private func poll(_ s: inout Schedule, _ access: BusAccess, _ pending: inout PendingEvents) {
-        let plan = s.device.plan
+    /// One cycle's reads of a plan; the coalesced requests the device refused with an exception.
+    private func read(_ plan: ReadPlan, _ s: Schedule, _ access: BusAccess)
+        -> (responses: [ReadResponse], firstError: ModbusError?, refusedBlocks: [(Int, ModbusError)], refusedPoints: [(Int, ModbusError)]) {
         var responses: [ReadResponse] = []
         responses.reserveCapacity(plan.requests.count)
         var firstError: ModbusError?
-        for request in plan.requests {
+        var refusedBlocks: [(Int, ModbusError)] = []
+        var refusedPoints: [(Int, ModbusError)] = []
+        for (r, request) in plan.requests.enumerated() {
             // A device that does not answer one request will not answer the next: don't spend
             // the bus's time on it (its bus-mates keep their rate).
             if let e = firstError, e.isSilence {
@@ -222,7 +225,34 @@ public final class BusWorker: Sendable {
             case .failure(let e):
                 responses.append(.failed)
                 if firstError == nil { firstError = e }
+                if case .exception = e.kind {
+                    let indices = plan.pointIndices(ofRequest: r)
+                    if indices.count > 1 { refusedBlocks.append((r, e)) } else { refusedPoints += indices.map { ($0, e) } }
+                }
             }
+        }
+        return (responses, firstError, refusedBlocks, refusedPoints)
+    }
+
+    private func poll(_ s: inout Schedule, _ access: BusAccess, _ pending: inout PendingEvents) {
+        var plan = s.device.plan
+        var (responses, firstError, refusedBlocks, refusedPoints) = read(plan, s, access)
+        if !refusedBlocks.isEmpty {
+            // Real meters differ between firmware versions in which registers they have: split
+            // the refused reads point by point and read again now, so only the registers the
+            // device really refuses are marked, and keep the split for the next cycles.
+            let before = plan
+            for (r, _) in refusedBlocks { plan = plan.isolating(request: r) }
+            s.device.plan = plan
+            (responses, firstError, _, refusedPoints) = read(plan, s, access)
+            let refused = refusedPoints.map { p in "\(plan.points[p.0].name) (\(ReadRequest(table: plan.points[p.0].table, address: plan.points[p.0].address, count: plan.points[p.0].count)))" }
+            let blocks = refusedBlocks.map { "\(before.requests[$0.0]) (\($0.1.kind.summary))" }.joined(separator: ", ")
+            log.warning("\(s.device.id) (unit \(s.device.unit)) refused \(blocks): read point by point from now on (\(plan.requests.count) requests a cycle instead of \(before.requests.count)); "
+                        + (refused.isEmpty ? "every point reads on its own" : "refused: \(refused.joined(separator: ", "))"))
+        }
+        if !refusedPoints.isEmpty {
+            let names = Dictionary(refusedPoints.map { (plan.points[$0.0].name, $0.1.kind.summary) }, uniquingKeysWith: { a, _ in a })
+            stats.withLock { _ = $0.devices.withValue(forKey: s.device.id) { $0.refused.merge(names) { _, new in new } } }
         }
         let now = clock.now()
         let answered = firstError == nil || responses.contains { if case .failed = $0 { false } else { true } }

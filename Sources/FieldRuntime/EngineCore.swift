@@ -244,10 +244,11 @@ struct EngineCore: Sendable {
             write(ref, value) { [log] result in
                 if case .failure(let e) = result { log.warning("\(device ?? "engine") could not write \(ref): \(e)") }
             }
-        case .derived(let name, let reading, let unit):
+        case .derived(let name, var reading, let unit):
             guard let device else { return }
             let ref = PointRef(device: device, point: name)
             if points.point(ref) == nil { points.declare(ref, PointInfo(unit: unit, source: .derived)) }
+            if case .number(let n)? = reading.value { reading.value = .number(withoutBinaryNoise(n)) }
             accept(ref, reading, now: now)
         case .reply(let result):
             reply?(result.mapError { CommandError(.invalidArgument, $0.message) })
@@ -255,6 +256,12 @@ struct EngineCore: Sendable {
     }
 
     private mutating func raiseOrClear(_ id: AlarmID, _ severity: Severity, _ signal: AlarmSignal, now: Timestamp, by device: String? = nil) {
+        // An alarm's value is often computed (a drop over a window): no float noise for operators.
+        let signal: AlarmSignal = switch signal {
+        case .raise(.number(let n)?, let message): .raise(value: .number(withoutBinaryNoise(n)), message: message)
+        case .clear(.number(let n)?): .clear(value: .number(withoutBinaryNoise(n)))
+        default: signal
+        }
         // A restored alarm raised again is still the same raise at the platform (no event); one
         // cleared goes out as a clear like any other.
         if unconfirmed.remove(id) != nil, case .raise = signal {

@@ -104,6 +104,7 @@ extension DeviceStatistics {
             "latencyMaxMs": .number(Double(latencyMaxMicros / 10) / 100), "online": .bool(online),
         ]
         if let e = lastError { o["lastError"] = .string(e) }
+        if !refused.isEmpty { o["refused"] = .object(refused.mapValues { .string($0) }) }
         return .object(o)
     }
 }

@@ -301,7 +301,7 @@ extension PointValue {
     /// The value as JSON (numbers, booleans, strings).
     public var jsonValue: JSONValue {
         switch self {
-        case .number(let v): .number(withoutBinaryNoise(v))
+        case .number(let v): .number(v)
         case .bool(let b): .bool(b)
         case .text(let s): .string(s)
         }

@@ -168,7 +168,7 @@ public struct UplinkEncoder: Sendable {
 
     private func json(_ v: PointValue) -> JSONValue? {
         switch v {
-        case .number(let n): n.isFinite ? .number(withoutBinaryNoise(n)) : nil
+        case .number(let n): n.isFinite ? .number(n) : nil
         case .bool(let b): .bool(b)
         case .text(let s): .string(s)
         }
