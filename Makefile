@@ -10,7 +10,7 @@
 SWIFT ?= swift
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: deps build test scenarios demo bench release deb deb-test clean
+.PHONY: deps venv build test scenarios demo bench release deb deb-test clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -18,9 +18,18 @@ deps:
 build: deps
 	$(SWIFT) build
 
-test: deps
+# Test-only Python tools (an independent Modbus implementation for the interop tests), pinned;
+# the firmware never uses them.
+PYMODBUS ?= pymodbus==3.6.9
+venv: .venv/.installed
+.venv/.installed:
+	python3 -m venv .venv
+	.venv/bin/pip install --quiet "$(PYMODBUS)"
+	touch $@
+
+test: deps venv
 	$(SWIFT) build --build-tests
-	bash scripts/test.sh
+	FIELDGATE_INTEROP_REQUIRED=1 bash scripts/test.sh
 	.build/debug/fieldsim scenario --jobs 4 simulator/scenarios/*.json
 
 scenarios: deps

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   pkg-config libmodbus-dev libgpiod-dev gpiod libsqlite3-dev sqlite3 libmosquitto-dev mosquitto
   mosquitto-clients libcrypt-dev mbpoll picocom tmux openssl procps
-  adduser binutils
+  adduser binutils python3 python3-venv
 )
 
 missing=()
