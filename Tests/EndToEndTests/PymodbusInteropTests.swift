@@ -61,3 +61,63 @@ import Testing
         #expect(view["interop.absent-9"]?["u16"] == nil, "an absent unit never sent a value")
     }
 }
+
+/// Alarm state across `kill -9`: whatever the gateway's alarm table holds at the end, the
+/// platform's last event and its telemetry mirror say the same, and no alarm is raised twice in
+/// a row (docs/uplink.md, "Alarms after a restart").
+@Suite(.serialized) struct AlarmRestartTests {
+    static let alarm = "full-1.u16/high-u16"
+
+    @Test("kill -9 trials: the platform ends with exactly the gateway's alarm state", .timeLimit(.minutes(5)))
+    func killNineTrials() async throws {
+        guard InteropRig.available() else { return }
+        let rig = try await InteropRig(alarms: #"[{"point": "u16", "when": "above", "limit": 60000, "severity": "major"}]"#)
+        // Raised before the kill (or not), and true after the restart (or not): every pair, and
+        // kills at different moments after the change (mid-event included).
+        let trials: [(before: Bool, after: Bool, killAfterMs: UInt32)] = [
+            (true, false, 2500), (true, true, 2500), (false, true, 2500), (true, false, 1100),
+            (false, false, 2000), (true, true, 1200), (true, false, 1500),
+        ]
+        for (n, t) in trials.enumerated() {
+            try rig.write(unit: 1, address: 0, [t.before ? 61_000 : 100])
+            usleep(t.killAfterMs * 1000)
+            rig.kill9()
+            try rig.write(unit: 1, address: 0, [t.after ? 61_000 : 100])
+            try await rig.restart()
+            let settled = await UplinkRig.until(.seconds(40), every: .milliseconds(500)) {
+                Self.gatewayActive(rig) == t.after && Self.platformActive(rig) == t.after
+            }
+            #expect(settled, "trial \(n) \(t): gateway \(String(describing: Self.gatewayActive(rig))), platform \(String(describing: Self.platformActive(rig)))\n\(rig.gateway.logTail())")
+        }
+        let events = Self.events(rig)
+        let doubled = zip(events, events.dropFirst()).filter { $0 == "raise" && $1 == "raise" }.count
+        #expect(doubled == 0, "raise followed by raise \(doubled) times: \(events)")
+        #expect(events.contains("raise") && events.contains("clear"), "the trials raised and cleared: \(events)")
+    }
+
+    /// The gateway's own view: the alarm is in its table and active.
+    static func gatewayActive(_ rig: InteropRig) -> Bool? {
+        guard let all = try? rig.api(["op": "alarms"]).arrayValue else { return nil }
+        return all.contains { $0["id"] == .string(alarm) && $0["active"] == .bool(true) }
+    }
+
+    /// The platform's view: the last event on the alarm topic, and the telemetry mirror agree.
+    static func platformActive(_ rig: InteropRig) -> Bool? {
+        let last = events(rig).last
+        let mirror = rig.platform()["interop.full-1"]?["alarm.u16.high-u16"]
+        switch (last, mirror) {
+        case ("raise"?, .number(1)?): return true
+        case ("clear"?, .number(0)?), (nil, nil): return false
+        default: return nil
+        }
+    }
+
+    /// The alarm's events on the alarm topic, in order, without acknowledgements.
+    static func events(_ rig: InteropRig) -> [String] {
+        rig.observer.messages(on: "fieldgate/interop/alarms").compactMap { m in
+            guard let doc = try? JSONValue.parse(m.payload), doc["alarm"] == .string(alarm),
+                  let kind = doc["event"]?.stringValue, kind != "acknowledge" else { return nil }
+            return kind
+        }
+    }
+}
