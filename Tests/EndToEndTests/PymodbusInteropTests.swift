@@ -1,4 +1,7 @@
 import FieldCore
+import FieldDevices
+import FieldHAL
+import FieldSim
 import FieldTestSupport
 import Foundation
 import Testing
@@ -119,5 +122,57 @@ import Testing
                   let kind = doc["event"]?.stringValue, kind != "acknowledge" else { return nil }
             return kind
         }
+    }
+}
+
+/// An RTU line shared by a healthy device and one that answers a second late, both pymodbus:
+/// the late answers are thrown away before the next request (not taken for the healthy
+/// device's answer), the culprit is named, and its bus-mate never goes offline.
+@Suite(.serialized) struct PymodbusRTUTests {
+    @Test("a late RTU device costs its bus-mate nothing and is named", .timeLimit(.minutes(2)))
+    func lateDeviceOnASharedLine() async throws {
+        guard InteropRig.available() else { return }
+        let directory = try TemporaryDirectory("fg-interop-rtu")
+        let bus = try ChildProcess(executable: InteropRig.python,
+                                arguments: [TestSupport.repositoryRoot + "/Tests/EndToEndTests/Interop/pymodbus_rtu_bus.py", directory.file("rs485-1")],
+                                environment: ["LATE_MS": "1000"], logPath: directory.file("pymodbus.log"))
+        defer { bus.terminate(grace: .seconds(2)) }
+        let link = directory.file("rs485-1")
+        guard await UplinkRig.until(.seconds(20), { (try? String(contentsOfFile: directory.file("pymodbus.log"), encoding: .utf8))?.contains("ready") == true }) else {
+            throw ChildProcessError("pymodbus_rtu_bus.py did not start:\n\(bus.logTail())")
+        }
+        #expect(FileManager.default.fileExists(atPath: link))
+        let profile = #"{"id": "pair", "family": "generic", "points": [{"name": "u16", "table": "holding", "address": 0, "type": "u16"}, {"name": "i16", "table": "holding", "address": 1, "type": "i16"}]}"#
+        let site = """
+            {"site": {"id": "interop-rtu"}, "board": "sim", "profiles": [\(profile)],
+             "buses": [{"name": "line", "type": "rtu", "port": "rs485-1", "baud": 9600, "responseTimeout": "300ms", "offlineAfter": 2}],
+             "devices": [{"id": "quick-1", "profile": "pair", "bus": "line", "address": 1},
+                         {"id": "late-3", "profile": "pair", "bus": "line", "address": 3}]}
+            """
+        let sitePath = directory.file("site.json")
+        try site.write(toFile: sitePath, atomically: true, encoding: .utf8)
+        let environment = ["FIELDGATE_BOARDS": TestSupport.boards, "FIELDSIM_DIR": directory.path, "STATE_DIR": directory.file("gw")]
+        let board = try Board.load(path: TestSupport.boards + "/sim.json", environment: environment)
+        guard case .simulator(let socket) = board.gpio else { throw ChildProcessError("boards/sim.json is not a simulator board") }
+        var names = (0...(board.lines.map(\.offset).max() ?? 0)).map { "unused-\($0)" }
+        for l in board.lines { names[l.offset] = l.name }
+        let gpio = try GPIOSocketServer(socketPath: socket, chip: try SimulatedGPIOChip(name: "interop", lines: names))
+        defer { gpio.stop() }
+        let (gw, dir) = (directory.file("gw"), directory.path)
+        let gateway = try await onOwnThread { try GatewayProcess(sitePath: sitePath, stateDirectory: gw, simulatorDirectory: dir) }
+        defer { gateway.stop(grace: .zero) }
+
+        // Ten seconds: about ten late answers from unit 3.
+        try await Task.sleep(for: .seconds(10))
+        let points = try DemoSiteValueTests.pointsFromTheCommandLine(stateDirectory: gw)
+        #expect(points["quick-1.u16"]?.value == .number(51234) && points["quick-1.u16"]?.quality == "good", "\(String(describing: points["quick-1.u16"]))")
+        #expect(points["quick-1.i16"]?.value == .number(-12345) && points["quick-1.i16"]?.quality == "good")
+        #expect(points["late-3.u16"]?.quality == "comm-error", "a device always past the timeout is offline")
+        let log = gateway.log
+        #expect(!log.contains("quick-1 (unit 1) offline"), "the healthy device never went offline:\n\(gateway.logTail(lines: 40))")
+        #expect(log.contains("came after unit 3 (late-3) had timed out"), "the late device is named:\n\(gateway.logTail(lines: 40))")
+        let devices = try GatewayClient(stateDirectory: gw).call(["op": "devices"]).arrayValue ?? []
+        let quick = devices.first { $0["id"] == "quick-1" }?["stats"]
+        #expect((quick?["failures"]?.numberValue ?? 99) <= 1, "late answers were not taken for quick-1's: \(String(describing: quick))")
     }
 }
