@@ -112,6 +112,21 @@ import Testing
         #expect(found.contains("devices[2].signals.siren: line LED-RUN is already used by the board's run LED"))
     }
 
+    /// check-config and the runtime agree: a telemetry interval the engine cannot honour is
+    /// refused, and so are TCP unit ids libmodbus cannot send; unit 0 is fine on TCP.
+    @Test func telemetryModesIntervalsAndTCPUnitIds() throws {
+        let tcp = #""site": {"id": "s"}, "board": "sim", "buses": [{"name": "plc", "type": "tcp", "host": "10.0.0.5"}]"#
+        let good = try site(tcp + #", "devices": [{"id": "native", "profile": "my-pt", "bus": "plc", "address": 0}], "storage": {"telemetry": "changes"}"#)
+        #expect(good.device("native")?.address == 0 && good.storage.telemetryMode == .changes)
+        #expect(try site(tcp).storage.telemetryMode == .every, "every sample by default")
+        let found = issues(tcp + #", "devices": [{"id": "odd", "profile": "my-pt", "bus": "plc", "address": 250}], "storage": {"telemetryInterval": "500ms", "telemetry": "all"}"#)
+        for e in ["devices[0].address: 250 is not a usable unit id on Modbus TCP",
+                  "storage.telemetryInterval: 500ms is out of range (expected 1s…1h)",
+                  "storage.telemetry: unknown value \"all\" (expected one of: every, changes, latest)"] {
+            #expect(found.contains { $0.hasPrefix(e) }, "missing: \(e)\nfound:\n\(found.joined(separator: "\n"))")
+        }
+    }
+
     @Test func urlsAndSizes() {
         #expect(MQTTURL("mqtt://localhost")?.port == 1883)
         #expect(MQTTURL("mqtt://[::1]:1884")?.host == "::1")
