@@ -88,7 +88,8 @@ final class InteropRig: @unchecked Sendable {
                {"id": "refusing-2", "profile": "interop", "bus": "tcp", "address": 2},
                {"id": "native-0", "profile": "interop", "bus": "tcp", "address": 0},
                {"id": "absent-9", "profile": "interop", "bus": "tcp", "address": 9}],
-             "storage": {"telemetryInterval": "1s"}}
+             "storage": {"telemetryInterval": "1s"},
+             "uplink": {"url": "mqtt://127.0.0.1:1", "allowRegisterRPC": true}}
             """
         try site.write(toFile: sitePath, atomically: true, encoding: .utf8)
         let environment = ["FIELDGATE_BOARDS": TestSupport.boards, "FIELDSIM_DIR": directory.path, "STATE_DIR": directory.file("gw")]

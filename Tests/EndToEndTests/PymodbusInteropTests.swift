@@ -62,6 +62,22 @@ import Testing
         }
         #expect(view["interop.refusing-2"]?["u16.quality"] == .string("good"))
         #expect(view["interop.absent-9"]?["u16"] == nil, "an absent unit never sent a value")
+
+        // Fix 8: readRegisters answers as docs/uplink.md shows, a command for another gateway's
+        // device is left to it, and `board` is the board's id.
+        try rig.broker.publish(topic: "v1/devices/me/rpc/request/8",
+                               payload: #"{"method": "readRegisters", "params": {"bus": "tcp", "unit": 1, "table": "holding", "address": 0, "count": 3}}"#)
+        try rig.broker.publish(topic: "v1/gateway/rpc", payload: #"{"device": "other-gw.lamp-1", "data": {"id": 5, "method": "setLamp", "params": {"action": "on"}}}"#)
+        var answer: JSONValue?
+        _ = await UplinkRig.until(.seconds(10), every: .milliseconds(100)) {
+            answer = rig.observer.messages(on: "v1/devices/me/rpc/response/8").last.flatMap { try? JSONValue.parse($0.payload) }
+            return answer != nil
+        }
+        #expect(answer == ["success": true, "result": ["values": [51234, 53191, 2291]]], "readRegisters: \(String(describing: answer))")
+        let replies = rig.observer.messages(on: "v1/gateway/rpc").filter { $0.payload.contains("\"id\":5") && $0.payload.contains("success") }
+        #expect(replies.isEmpty, "no answer for another gateway's device: \(replies)")
+        let attributes = rig.observer.messages(on: "v1/devices/me/attributes").last.flatMap { try? JSONValue.parse($0.payload) }
+        #expect(attributes?["board"] == "sim", "the board's id: \(String(describing: attributes))")
     }
 }
 
