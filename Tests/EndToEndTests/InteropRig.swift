@@ -10,7 +10,7 @@ import Foundation
 import Testing
 
 /// The real gateway polling a Modbus field we did not write: pymodbus's TCP server with its own
-/// register map and encoder (`Interop/pymodbus_field.py`), a real mosquitto, and a platform that
+/// register map and encoder (`scripts/interop/pymodbus_field.py`), a real mosquitto, and a platform that
 /// keeps the latest value per key, as ThingsBoard does.
 ///
 /// pymodbus lives in the repository's `.venv` (`make venv`, run by `make test`). Outside make,
@@ -73,7 +73,7 @@ final class InteropRig: @unchecked Sendable {
         sitePath = directory.file("site.json")
         fieldPort = try TestSupport.freeTCPPort()
         field = try ChildProcess(executable: InteropRig.python,
-                                 arguments: [TestSupport.repositoryRoot + "/Tests/EndToEndTests/Interop/pymodbus_field.py", String(fieldPort)],
+                                 arguments: [TestSupport.repositoryRoot + "/scripts/interop/pymodbus_field.py", String(fieldPort)],
                                  logPath: directory.file("pymodbus.log"))
         let port = fieldPort
         guard await UplinkRig.until(.seconds(20), { Waiting.accepts(port: port) }) else {

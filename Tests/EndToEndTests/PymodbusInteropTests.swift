@@ -151,7 +151,7 @@ import Testing
         guard InteropRig.available() else { return }
         let directory = try TemporaryDirectory("fg-interop-rtu")
         let bus = try ChildProcess(executable: InteropRig.python,
-                                arguments: [TestSupport.repositoryRoot + "/Tests/EndToEndTests/Interop/pymodbus_rtu_bus.py", directory.file("rs485-1")],
+                                arguments: [TestSupport.repositoryRoot + "/scripts/interop/pymodbus_rtu_bus.py", directory.file("rs485-1")],
                                 environment: ["LATE_MS": "600"], logPath: directory.file("pymodbus.log"))
         defer { bus.terminate(grace: .seconds(2)) }
         let link = directory.file("rs485-1")
