@@ -129,6 +129,33 @@ struct DoublerFactory: DeviceAppFactory {
         #expect(sink.alarms.withLock { $0.last.map { "\($0.kind) \($0.id)" } } == "clear t1/high")
     }
 
+    /// A write-only point is never polled: an offline spell marks it comm-error like the rest,
+    /// and the device answering again makes it good (it would otherwise stay comm-error, and its
+    /// device degraded, for ever).
+    @Test func writeOnlyPointsAreGoodAgainWhenTheDeviceAnswers() throws {
+        let doc = try JSONValue.parse("""
+        {"site": {"id": "t"}, "board": "sim", "buses": [{"name": "b", "type": "tcp", "host": "h"}],
+         "profiles": [{"id": "valve", "family": "generic",
+                       "points": [{"name": "position", "table": "input", "address": 0, "type": "u16"},
+                                  {"name": "command", "table": "holding", "address": 0, "type": "u16", "access": "write"}]}],
+         "devices": [{"id": "v1", "profile": "valve", "bus": "b", "address": 1}]}
+        """)
+        let site = try Site.parse(doc, source: "test", builtins: [:])
+        let routes = EngineRoutes(writeModbus: { _, _, _, reply in reply(.success(.null)) }, writeSignal: { _, _, _ in .success(()) },
+                                  bus: { _, reply in reply(.failure(CommandError(.unavailable, "no bus"))) },
+                                  setOutput: { _, _, _ in .success(()) }, restart: {})
+        let e = Engine(site: site, factories: [:], routes: routes, sink: sink, clock: clock, issues: JSONReader())
+        let command = PointRef(device: "v1", point: "command")
+        e.post(.online(device: "v1", true, reason: "answering"))
+        e.post(.readings(device: "v1", [("position", .number(3, at: clock.now()))]))
+        e.post(.online(device: "v1", false, reason: "timeout"))
+        e.processPending()
+        #expect(e.points.reading(command)?.quality == .commError)
+        e.post(.online(device: "v1", true, reason: "answering"))
+        e.processPending()
+        #expect(e.points.reading(command)?.quality == .good)
+    }
+
     @Test func offlineDevicesRaiseCommLostAndMarkPoints() throws {
         let e = try engine()
         e.post(.readings(device: "t1", [("level", .number(5, at: clock.now()))]))
