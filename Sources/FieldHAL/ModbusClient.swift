@@ -276,12 +276,35 @@ public final class ModbusClient: ModbusTransport {
         if !context.isOpen { try open() }
         if quietUntil != 0 { waitUntilQuiet() }
         if drainBeforeNext {
-            let late = context.pendingInput()
-            if late > 0, let failedUnit { lateAnswer = LateAnswer(unit: failedUnit, bytes: late) }
-            context.flush()
+            drainUntilQuiet()
             drainBeforeNext = false
             failedUnit = nil
         }
+    }
+
+    /// Throws away what arrived after a failed request, and goes on doing so while more keeps
+    /// coming (a device babbling kilobytes of noise), for at most one response timeout: the
+    /// next request, often to another device, then starts on a quiet line. What was thrown
+    /// away is put down to the unit whose request failed first (`takeLateAnswer`).
+    private func drainUntilQuiet() {
+        var discarded = context.pendingInput()
+        guard discarded > 0 else {
+            context.flush()
+            return
+        }
+        let deadline = monotonicNanoseconds() + UInt64(timeouts.response.nanoseconds)
+        // Quiet = nothing new for two frame gaps (t3.5; 2 ms on TCP).
+        let quiet = max(2 * frameGap, 2_000_000)
+        while true {
+            context.flush()
+            var pause = timespec(tv_sec: 0, tv_nsec: Int(quiet))
+            nanosleep(&pause, nil)
+            let more = context.pendingInput()
+            guard more > 0, monotonicNanoseconds() < deadline else { break }
+            discarded += more
+        }
+        context.flush()
+        if let failedUnit { lateAnswer = LateAnswer(unit: failedUnit, bytes: discarded) }
     }
 
     private func open() throws(ModbusContext.Failure) {
@@ -315,7 +338,8 @@ public final class ModbusClient: ModbusTransport {
             // request (which may be to another device), so it cannot be taken for that answer.
             context.flush()
             drainBeforeNext = true
-            failedUnit = request.unit
+            // The first failure since the line was last quiet is the likely sender of what follows.
+            if failedUnit == nil { failedUnit = request.unit }
         case .exception, .overLimit, .invalidArgument:
             context.flush()
         }

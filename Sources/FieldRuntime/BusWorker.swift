@@ -310,7 +310,7 @@ public final class BusWorker: Sendable {
     /// lateness is what its bus-mates would otherwise pay for.
     fileprivate func discardedLateAnswer(_ late: LateAnswer) {
         let device = units.withLock { u in u.current.first { $0.value == late.unit }?.key }
-        log.warning("discarded \(late.bytes) bytes that came after unit \(late.unit)\(device.map { " (\($0))" } ?? "") had timed out: it answers later than responseTimeout; the late answer was not taken for the next request")
+        log.warning("discarded \(late.bytes) bytes that arrived after unit \(late.unit)\(device.map { " (\($0))" } ?? "")'s failed request (an answer later than responseTimeout, or noise): not taken for the next request's answer")
     }
 
     private func setOnline(_ device: String, _ online: Bool) {

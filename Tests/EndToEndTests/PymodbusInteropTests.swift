@@ -141,13 +141,15 @@ import Testing
     }
 }
 
-/// An RTU line shared by a healthy device and one that answers 600 ms late (past its 300 ms
-/// timeout, before the next poll), both pymodbus:
-/// the late answers are thrown away before the next request (not taken for the healthy
-/// device's answer), the culprit is named, and its bus-mate never goes offline.
+/// An RTU line shared by a healthy device and a misbehaving one, both pymodbus: `late-3`
+/// answers 600 ms late (past its 300 ms timeout, before the next poll), `flood-5` answers every
+/// request with 64 KB of noise. What they send is thrown away before the next request (not
+/// taken for the healthy device's answer), the culprit is named, and its bus-mate never goes
+/// offline.
 @Suite(.serialized) struct PymodbusRTUTests {
-    @Test("a late RTU device costs its bus-mate nothing and is named", .timeLimit(.minutes(2)))
-    func lateDeviceOnASharedLine() async throws {
+    @Test("a late or babbling RTU device costs its bus-mate nothing and is named", .timeLimit(.minutes(2)),
+          arguments: [(culprit: "late-3", unit: 3), (culprit: "flood-5", unit: 5)])
+    func misbehavingDeviceOnASharedLine(culprit: String, unit: Int) async throws {
         guard InteropRig.available() else { return }
         let directory = try TemporaryDirectory("fg-interop-rtu")
         let bus = try ChildProcess(executable: InteropRig.python,
@@ -164,7 +166,7 @@ import Testing
             {"site": {"id": "interop-rtu"}, "board": "sim", "profiles": [\(profile)],
              "buses": [{"name": "line", "type": "rtu", "port": "rs485-1", "baud": 9600, "responseTimeout": "300ms", "offlineAfter": 2}],
              "devices": [{"id": "quick-1", "profile": "pair", "bus": "line", "address": 1},
-                         {"id": "late-3", "profile": "pair", "bus": "line", "address": 3}]}
+                         {"id": "\(culprit)", "profile": "pair", "bus": "line", "address": \(unit)}]}
             """
         let sitePath = directory.file("site.json")
         try site.write(toFile: sitePath, atomically: true, encoding: .utf8)
@@ -179,20 +181,20 @@ import Testing
         let gateway = try await onOwnThread { try GatewayProcess(sitePath: sitePath, stateDirectory: gw, simulatorDirectory: dir) }
         defer { gateway.stop(grace: .zero) }
 
-        // Ten seconds: late answers from unit 3 at each of its polls and retries.
+        // Ten seconds: the culprit misbehaves at each of its polls and retries.
         try await Task.sleep(for: .seconds(10))
         let points = try DemoSiteValueTests.pointsFromTheCommandLine(stateDirectory: gw)
         #expect(points["quick-1.u16"]?.value == .number(51234) && points["quick-1.u16"]?.quality == "good", "\(String(describing: points["quick-1.u16"]))")
         #expect(points["quick-1.i16"]?.value == .number(-12345) && points["quick-1.i16"]?.quality == "good")
-        #expect(points["late-3.u16"]?.quality == "comm-error", "a device always past the timeout is offline")
+        #expect(points["\(culprit).u16"]?.quality == "comm-error", "a device always late or babbling is offline")
         let log = gateway.log
         #expect(!log.contains("quick-1 (unit 1) offline"), "the healthy device never went offline:\n\(gateway.logTail(lines: 40))")
-        #expect(log.contains("came after unit 3 (late-3) had timed out"), "the late device is named:\n\(gateway.logTail(lines: 40))")
+        #expect(log.contains("after unit \(unit) (\(culprit))'s failed request"), "the culprit is named:\n\(gateway.logTail(lines: 40))")
         let devices = try GatewayClient(stateDirectory: gw).call(["op": "devices"]).arrayValue ?? []
         let quick = devices.first { $0["id"] == "quick-1" }?["stats"]
-        // A late answer that lands while the master talks to quick-1 is a collision on the wire
-        // that no master can undo; one already waiting when quick-1's turn comes is drained. So
-        // quick-1 loses at most the odd read (never two in a row: it never went offline above).
+        // Bytes that land while the master talks to quick-1 are a collision on the wire that no
+        // master can undo; those waiting when quick-1's turn comes are drained. So quick-1 loses
+        // at most the odd read (never two in a row: it never went offline above).
         let failures = quick?["failures"]?.numberValue ?? 99, requests = quick?["requests"]?.numberValue ?? 0
         #expect(failures * 4 <= requests, "late answers were not taken for quick-1's: \(String(describing: quick))")
     }

@@ -5,6 +5,7 @@ gateway sends reaches both devices, what either sends reaches the gateway).
 
   unit 1  answers at once (holding 0 = 51234, holding 1 = -12345 as i16)
   unit 3  answers every request LATE_MS late: past the gateway's response timeout
+  unit 5  answers every request with FLOOD_BYTES bytes of noise (a broken device babbling)
 
 Writes the gateway side's pty path to LINK (a symlink), prints "ready LINK", runs until killed.
 """
@@ -20,6 +21,7 @@ from pymodbus.datastore import ModbusSequentialDataBlock, ModbusServerContext, M
 from pymodbus.server import StartAsyncSerialServer
 
 LATE_MS = int(os.environ.get("LATE_MS", "800"))
+FLOOD_BYTES = int(os.environ.get("FLOOD_BYTES", "65536"))
 
 
 def open_pty():
@@ -44,8 +46,10 @@ def relay(gateway, devices):
                 os.write(t, data)
 
 
-def serve(port, unit, late_ms):
+def serve(port, unit, late_ms, flood=0):
     def late(response):
+        if flood:
+            return b"\xaa" * flood, True
         if late_ms:
             time.sleep(late_ms / 1000)
         return response, False
@@ -62,12 +66,14 @@ def main():
     gw_master, gw_path, _keep_gw = open_pty()
     d1_master, d1_path, _keep1 = open_pty()
     d3_master, d3_path, _keep3 = open_pty()
+    d5_master, d5_path, _keep5 = open_pty()
     if os.path.lexists(link):
         os.unlink(link)
     os.symlink(gw_path, link)
-    threading.Thread(target=relay, args=(gw_master, [d1_master, d3_master]), daemon=True).start()
+    threading.Thread(target=relay, args=(gw_master, [d1_master, d3_master, d5_master]), daemon=True).start()
     threading.Thread(target=serve, args=(d1_path, 1, 0), daemon=True).start()
     threading.Thread(target=serve, args=(d3_path, 3, LATE_MS), daemon=True).start()
+    threading.Thread(target=serve, args=(d5_path, 5, 0, FLOOD_BYTES), daemon=True).start()
     time.sleep(1)
     print(f"ready {link}", flush=True)
     while True:
