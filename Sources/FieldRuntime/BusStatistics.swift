@@ -18,6 +18,8 @@ public struct DeviceStatistics: Sendable, Hashable, Codable {
     public var lastError: String?
     /// Points the device refuses to read, with the exception it answers (`illegal data address`).
     public var refused: [String: String] = [:]
+    /// Bytes thrown away after the device's failed requests: its late answers, or its noise.
+    public var discardedBytes = 0
 
     public init() {}
 

@@ -310,6 +310,7 @@ public final class BusWorker: Sendable {
     /// lateness is what its bus-mates would otherwise pay for.
     fileprivate func discardedLateAnswer(_ late: LateAnswer) {
         let device = units.withLock { u in u.current.first { $0.value == late.unit }?.key }
+        if let device { stats.withLock { _ = $0.devices.withValue(forKey: device) { $0.discardedBytes += late.bytes } } }
         log.warning("discarded \(late.bytes) bytes that arrived after unit \(late.unit)\(device.map { " (\($0))" } ?? "")'s failed request (an answer later than responseTimeout, or noise): not taken for the next request's answer")
     }
 

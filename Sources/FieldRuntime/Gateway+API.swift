@@ -105,6 +105,7 @@ extension DeviceStatistics {
         ]
         if let e = lastError { o["lastError"] = .string(e) }
         if !refused.isEmpty { o["refused"] = .object(refused.mapValues { .string($0) }) }
+        if discardedBytes > 0 { o["discardedBytes"] = .number(Double(discardedBytes)) }
         return .object(o)
     }
 }

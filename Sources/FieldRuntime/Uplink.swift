@@ -63,7 +63,7 @@ public final class Uplink: Sendable {
 
     // MARK: - Sending
 
-    /// Queues one telemetry message with `samples` (a poll cycle's readings). Never blocks.
+    /// Queues one telemetry message with `samples` (a telemetry interval's readings). Never blocks.
     public func publish(telemetry samples: [TelemetrySample]) {
         guard let message = encoder.telemetry(samples) else { return }
         outbox.post([message], as: .telemetry)

@@ -1,7 +1,7 @@
 import FieldCore
 
 /// One device's values at one instant, as sent on `v1/gateway/telemetry`. The runtime batches
-/// a poll cycle's samples into one message (one outbox record).
+/// a telemetry interval's samples into one message (one outbox record).
 public struct TelemetrySample: Sendable, Hashable {
     /// The site's device id.
     public var device: String
