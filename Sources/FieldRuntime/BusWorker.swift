@@ -205,7 +205,8 @@ public final class BusWorker: Sendable {
         }
     }
 
-    /// One cycle's reads of a plan; the coalesced requests the device refused with an exception.
+    /// One cycle's reads of a plan; the requests the device refused as asking for registers it
+    /// does not have, coalesced ones (to split) and single-point ones.
     private func read(_ plan: ReadPlan, _ s: Schedule, _ access: BusAccess)
         -> (responses: [ReadResponse], firstError: ModbusError?, refusedBlocks: [(Int, ModbusError)], refusedPoints: [(Int, ModbusError)]) {
         var responses: [ReadResponse] = []
@@ -225,7 +226,9 @@ public final class BusWorker: Sendable {
             case .failure(let e):
                 responses.append(.failed)
                 if firstError == nil { firstError = e }
-                if case .exception = e.kind {
+                // "No such register" (0x02) or "not that many" (0x03) is about what was asked, and
+                // asked differently it may be answered; busy or failed is about the device now.
+                if case .exception(let code) = e.kind, code == .illegalDataAddress || code == .illegalDataValue {
                     let indices = plan.pointIndices(ofRequest: r)
                     if indices.count > 1 { refusedBlocks.append((r, e)) } else { refusedPoints += indices.map { ($0, e) } }
                 }
