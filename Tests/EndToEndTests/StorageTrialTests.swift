@@ -85,6 +85,21 @@ struct StorageTrialTests {
         #expect(monitoring, "an alarm did not arrive through the outbox in memory:\n\(rig.gateway.logTail(lines: 40))")
     }
 
+    @Test("an uplink that cannot be created: a gateway alarm, and alarms and readings wait in the outbox", .timeLimit(.minutes(2)))
+    func uplinkThatCannotStart() async throws {
+        // A prefix over MQTT's 65,535-byte topic limit: libmosquitto refuses the last will.
+        let rig = try EndToEndRig(edit: { site in
+            site["uplink"] = ["url": "mqtt://127.0.0.1:1", "topicPrefix": String(repeating: "p", count: 70_000)]
+        }, prepare: { _ in })
+        let raised = await UplinkRig.until(.seconds(20)) { rig.gateway.log.contains("raise gateway/uplink-unavailable") }
+        #expect(raised, "no gateway alarm for the uplink:\n\(rig.gateway.logTail(lines: 20))")
+        func pending() -> Double { (try? rig.api.call(["op": "status"]))?["outbox"]?["pending"]?.numberValue ?? 0 }
+        let first = pending()
+        #expect(first >= 2, "the gateway alarm (event and mirror) waits in the outbox: \(first)")
+        let growing = await UplinkRig.until(.seconds(20)) { pending() > first }
+        #expect(growing, "readings wait in the outbox too: \(pending())")
+    }
+
     @Test("a nearly full 1 MB partition, the broker down, alarms flowing: every alarm arrives, telemetry is given up and counted",
           .timeLimit(.minutes(3)))
     func smallPartition() async throws {
