@@ -376,8 +376,8 @@ public final class Outbox: Sendable {
             let durableItems = q.held.map { ($0.kind, $0.messages) } + accepted.filter { !($0.kind == .telemetry && !$0.durable) }.map { ($0.kind, $0.messages) }
             do {
                 if !durableItems.isEmpty { try store.append(durableItems, durable: true, now: now) }
+                // Counted, not logged: the store said once that the disk is full.
                 let telemetry = spilled.count + accepted.filter { $0.kind == .telemetry && !$0.durable }.reduce(0) { $0 + $1.messages.count }
-                log.warning("the disk is full: \(telemetry) telemetry records given up")
                 store.countDropped(.telemetry, telemetry)
                 failure = nil
             } catch {
