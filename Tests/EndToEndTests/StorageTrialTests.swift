@@ -114,11 +114,11 @@ struct StorageTrialTests {
                 throw ChildProcessError("cannot mount a 1 MB tmpfs on \(dir): \(String(cString: strerror(errno)))")
             }
             mounted = dir
-            // Logs and other files share the partition: 420 KiB are left for the gateway.
+            // Logs and other files share the partition: 300 KiB are left for the gateway.
             var s = statvfs()
             _ = statvfs(dir, &s)
             let free = Int(s.f_bavail) * Int(s.f_frsize)
-            try Data(count: max(0, free - (420 << 10))).write(to: URL(fileURLWithPath: dir + "/ballast"))
+            try Data(count: max(0, free - (300 << 10))).write(to: URL(fileURLWithPath: dir + "/ballast"))
         })
         let alarmsBefore = rig.receivedAlarms.count
         _ = try await UplinkOutageTests.stopBroker(rig)
