@@ -242,19 +242,27 @@ final class OutboxStore {
         log.notice("\(db.path): the disk has room again (\(accounting.totalBytes) bytes of records, room for about \(capacity))")
     }
 
-    /// Sizes the bound to the partition: what the records hold now plus the free space of the
-    /// file system and of the file, less what the WAL may still grow by (to `walLimit` and one
-    /// transaction), and never more than `recordBytes`; a capacity learned from SQLITE_FULL lowers
-    /// it further until the disk has room again. So a partition smaller than `storage.maxSize`
-    /// evicts telemetry instead of filling up, and alarms keep their quarter.
+    /// Sizes the bound to the file and the partition. The records' counted bytes are turned into
+    /// the pages they really take (a 2 KB payload fills a 4 KiB page alone), so the file and its
+    /// WAL stay within `storage.maxSize`; and what the records hold now plus the free space of
+    /// the file system and of the file, less what the WAL may still grow by (to `walLimit` and
+    /// one transaction), bounds them too, so a partition smaller than `storage.maxSize` evicts
+    /// telemetry instead of filling up. A capacity learned from SQLITE_FULL lowers it further
+    /// until the disk has room again. Alarms keep their quarter of whatever it is.
     private func updateCapacity() {
         var limit = recordBytes
         if db.path != ":memory:" {
-            let freePages = (try? db.first("PRAGMA freelist_count") { Int($0.integer(0)) }) ?? nil
-            let pageSize = (try? db.first("PRAGMA page_size") { Int($0.integer(0)) }) ?? nil
-            let available = OutboxStore.freeBytes(db.path) + (freePages ?? 0) * (pageSize ?? 4096)
+            let pageSize = ((try? db.first("PRAGMA page_size") { Int($0.integer(0)) }) ?? nil) ?? 4096
+            let pages = ((try? db.first("PRAGMA page_count") { Int($0.integer(0)) }) ?? nil) ?? 0
+            let freePages = ((try? db.first("PRAGMA freelist_count") { Int($0.integer(0)) }) ?? nil) ?? 0
+            let used = (pages - freePages) * pageSize
+            let counted = accounting.totalBytes
+            // File bytes per counted byte; only once there is enough to measure it by.
+            let ratio = used > 64 << 10 && counted > 0 ? max(1.0, Double(used) / Double(counted)) : 1.0
+            let fileRoom = max(maxBytes / 2, maxBytes - 2 * walLimit - (32 << 10))
+            let available = OutboxStore.freeBytes(db.path) + freePages * pageSize
             let walGrowth = max(0, walLimit + (64 << 10) - OutboxStore.fileSize(db.path + "-wal"))
-            limit = min(limit, accounting.totalBytes + available - walGrowth)
+            limit = min(limit, Int(Double(fileRoom) / ratio), counted + Int(Double(available - walGrowth) / ratio))
         }
         if let learnedCapacity { limit = min(limit, learnedCapacity) }
         capacity = max(limit, min(recordBytes, 16 << 10))
