@@ -101,6 +101,36 @@ struct StorageTrialTests {
         #expect(growing, "readings wait in the outbox too: \(pending())")
     }
 
+    @Test("sqlite3 holds outbox.db's write lock for 30 s while alarms are raised and cleared: every event arrives, in order",
+          .timeLimit(.minutes(3)))
+    func lockHeldThirtySeconds() async throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3") else {
+            print("skipped: no /usr/bin/sqlite3 (apt-get install sqlite3)")
+            return
+        }
+        let rig = try await UplinkRig.start()
+        let before = UplinkRig.loggedAlarms(rig.gateway.log).count
+        let holder = try SpawnedProcess("/usr/bin/sqlite3", [rig.gatewayDirectory + "/outbox.db", "BEGIN IMMEDIATE", ".shell sleep 30", "COMMIT"],
+                                        output: .pipe { _ in })
+        let clock = ContinuousClock()
+        let start = clock.now
+        var cycles = 0
+        while clock.now - start < .seconds(26) {
+            try rig.ctl("door", "cabinet-1", cycles % 2 == 0 ? "open" : "close")
+            cycles += 1
+            try await Task.sleep(for: .seconds(2))
+        }
+        let heldDuring = (try? rig.status())?["outbox"]?["memory"]?.numberValue ?? 0
+        #expect(heldDuring > 0, "alarms were held in memory while the lock was held: \(String(describing: try? rig.status()))")
+        _ = try await onOwnThread { holder.wait() }
+        let (delivered, logged, received) = await UplinkOutageTests.waitForDelivery(rig)
+        #expect(delivered, "not delivered: outbox \(String(describing: rig.outboxPending))\n\(rig.gateway.logTail())")
+        #expect(received.map(\.logged) == logged.map(Optional.some),
+                "the broker's alarm events are not the gateway's:\n\(UplinkOutageTests.sideBySide(logged, received))")
+        #expect(logged.count - before >= cycles - 1, "\(logged.count - before) events for \(cycles) door changes")
+        #expect(!rig.gateway.log.contains("not stored for the platform"))
+    }
+
     @Test("a nearly full 1 MB partition, the broker down, alarms flowing: every alarm arrives, telemetry is given up and counted",
           .timeLimit(.minutes(3)))
     func smallPartition() async throws {
