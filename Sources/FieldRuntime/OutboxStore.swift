@@ -566,15 +566,3 @@ final class OutboxStore {
         return "\(d.year)\(two(d.month))\(two(d.day))T\(two(d.hour))\(two(d.minute))\(two(d.second))Z"
     }
 }
-
-/// Something that happened to the outbox's storage that the platform must learn of (the
-/// gateway raises an alarm for it).
-public struct OutboxIncident: Sendable, Hashable {
-    public enum Kind: String, Sendable, Hashable {
-        /// The file was damaged and replaced by a fresh one with what could be salvaged.
-        case recovered = "outbox-recovered"
-    }
-
-    public var kind: Kind
-    public var message: String
-}
