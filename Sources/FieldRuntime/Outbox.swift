@@ -67,30 +67,6 @@ public final class Outbox: Sendable {
         var handler: (@Sendable (OutboxIncident) -> Void)?
     }
 
-    /// A telemetry record that lives in memory only.
-    struct MemoryRecord {
-        var message: OutboxMessage
-        var posted: Timestamp
-    }
-
-    /// The outbox thread's queues beside the file: telemetry in memory, records the file could
-    /// not take yet, and the timers armed for them. Attached to the connection like the store.
-    final class Queues {
-        var memory: [MemoryRecord] = []
-        var memoryInFlight: [Int32: MemoryRecord] = [:]
-        var held: [(kind: OutboxClass, messages: [OutboxMessage], durable: Bool)] = []
-        var retryDelay: Duration = .zero
-        var retryArmed = false
-        var spillArmed = false
-        /// The storage failure being retried, logged once when it starts and once when it ends.
-        var trouble: String?
-
-        var memoryByteCount: Int {
-            memory.reduce(0) { $0 + $1.message.storedSize } + memoryInFlight.values.reduce(0) { $0 + $1.message.storedSize }
-        }
-        var heldCount: Int { held.reduce(0) { $0 + $1.messages.count } }
-    }
-
     /// Opens (or creates) the outbox at `path`. A damaged file is moved aside and replaced (see
     /// `onIncident`).
     /// - Parameters:
@@ -280,7 +256,8 @@ public final class Outbox: Sendable {
         db.attached(Queues.self)!
     }
 
-    private func flush(_ db: SQLiteDatabase) {
+    /// - Parameter retrying: the retry timer's turn to try the held records against the file.
+    private func flush(_ db: SQLiteDatabase, retrying: Bool = false) {
         let work = pending.withLock { p in
             defer { p = Pending() }
             return p
@@ -309,7 +286,7 @@ public final class Outbox: Sendable {
             }
         }
         let spill = spillable(q, live: live, now: now)
-        let results = write(spill, toStore, to: store, queues: q, now: now)
+        let results = write(spill, toStore, to: store, queues: q, now: now, retrying: retrying)
         // Counts first, so a caller told "stored" sees its records in `stats`.
         publishStats(db)
         for (append, result) in results { append.done?(result) }
@@ -340,7 +317,7 @@ public final class Outbox: Sendable {
     /// Stores held records, spilled telemetry and new appends, in that order, in one
     /// transaction; returns what to tell each append's caller.
     private func write(_ spilled: [MemoryRecord], _ appends: [Append], to store: OutboxStore, queues q: Queues,
-                       now: Timestamp) -> [(Append, Result<Void, OutboxError>)] {
+                       now: Timestamp, retrying: Bool) -> [(Append, Result<Void, OutboxError>)] {
         var results: [(Append, Result<Void, OutboxError>)] = []
         var accepted: [Append] = []
         for a in appends {
@@ -352,6 +329,12 @@ public final class Outbox: Sendable {
             } else {
                 accepted.append(a)
             }
+        }
+        if !q.held.isEmpty && !retrying {
+            // The file is failing (a lock held, the disk full, an I/O error) and its retry is
+            // armed: new records join the held ones at once, so no caller waits on the lock.
+            hold(accepted, spilled, in: q, store: store, now: now)
+            return results + accepted.map { ($0, .success(())) }
         }
         var items = q.held.map { ($0.kind, $0.messages) }
         if !spilled.isEmpty { items.append((.telemetry, spilled.map(\.message))) }
@@ -376,8 +359,8 @@ public final class Outbox: Sendable {
             let durableItems = q.held.map { ($0.kind, $0.messages) } + accepted.filter { !($0.kind == .telemetry && !$0.durable) }.map { ($0.kind, $0.messages) }
             do {
                 if !durableItems.isEmpty { try store.append(durableItems, durable: true, now: now) }
+                // Counted, not logged: the store said once that the disk is full.
                 let telemetry = spilled.count + accepted.filter { $0.kind == .telemetry && !$0.durable }.reduce(0) { $0 + $1.messages.count }
-                log.warning("the disk is full: \(telemetry) telemetry records given up")
                 store.countDropped(.telemetry, telemetry)
                 failure = nil
             } catch {
@@ -399,6 +382,13 @@ public final class Outbox: Sendable {
             log.error("cannot store in \(database.path): \(failure); holding alarms and command answers in memory (at most \(Outbox.maxHeldRecords)) and retrying")
         }
         q.trouble = failure.codeName
+        hold(accepted, spilled, in: q, store: store, now: now)
+        return results + accepted.map { ($0, .success(())) }
+    }
+
+    /// Keeps what the file cannot take now in memory: telemetry back in its queue (the spilled
+    /// first), alarms and command answers after the records already held.
+    private func hold(_ accepted: [Append], _ spilled: [MemoryRecord], in q: Queues, store: OutboxStore, now: Timestamp) {
         for a in accepted where a.kind == .telemetry && !a.durable {
             q.memory += a.messages.map { MemoryRecord(message: $0, posted: now) }
         }
@@ -407,7 +397,6 @@ public final class Outbox: Sendable {
             q.held.append((kind: a.kind, messages: a.messages, durable: a.durable))
         }
         trimMemory(q, store: store)
-        return results + accepted.map { ($0, .success(())) }
     }
 
     /// Keeps what is held in memory within its bounds while the file cannot take it: the oldest
@@ -473,7 +462,7 @@ public final class Outbox: Sendable {
             database.submit(after: q.retryDelay) { [weak self] db in
                 guard let self else { return }
                 self.queues(db).retryArmed = false
-                self.flush(db)
+                self.flush(db, retrying: true)
             }
         }
         if !(q.memory.isEmpty && q.memoryInFlight.isEmpty) && !q.spillArmed {
@@ -550,10 +539,4 @@ public final class Outbox: Sendable {
                                 memory: inMemory + q.heldCount, diskFull: store.diskFull)
         snapshot.withLock { $0 = stats }
     }
-}
-
-/// What the outbox found when it opened its file (a damaged file recovered), handed from the
-/// set-up on the outbox's thread to `Outbox.init`.
-private final class OpeningIncidents: Sendable {
-    let list = Mutex<[OutboxIncident]>([])
 }

@@ -39,16 +39,31 @@ final class OutboxStore {
         CREATE TABLE IF NOT EXISTS outbox_counter (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
         """
 
-    /// The WAL is checkpointed into the file once it holds this many pages (256 KiB with 4 KiB
-    /// pages) and truncated back to `walLimit` afterwards; SQLite's default, 1000 pages, let the
-    /// log fill a small partition long before the records did (docs/architecture.md).
-    static let autocheckpointPages = 64
-    static let walLimit = 256 << 10
+    /// The WAL is checkpointed into the file once it holds `walLimit` bytes of pages and
+    /// truncated back to that afterwards: a sixteenth of `storage.maxSize` or of the partition,
+    /// whichever is smaller, between 128 KiB and 4 MiB. SQLite's default, 1000 pages (4 MB), let
+    /// the log fill a small partition long before the records did; a much smaller one on a
+    /// large partition costs a drain after an outage two fsyncs every few hundred KiB
+    /// (docs/architecture.md).
+    let walLimit: Int
+
+    static func walLimit(maxBytes: Int, path: String) -> Int {
+        var s = statvfs()
+        let partition = statvfs(OutboxStore.directory(of: path), &s) == 0 ? Int(s.f_blocks) * Int(s.f_frsize) : maxBytes
+        return min(max(min(maxBytes, partition) / 16, 128 << 10), 4 << 20) / 4096 * 4096
+    }
+
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let dir = String(path[..<slash])
+        return dir.isEmpty ? "/" : dir
+    }
 
     let db: SQLiteDatabase
     let maxBytes: Int
-    /// What the records may count against `maxBytes`: the rest is the WAL's and the shared
-    /// memory file's (`storage.maxSize` bounds the files, not only the rows).
+    /// What the records may count against `maxBytes`: the rest is the WAL's (its limit and one
+    /// checkpoint's worth) and the shared-memory index's, but at least half
+    /// (`storage.maxSize` bounds the files, not only the rows).
     let recordBytes: Int
     private let log: Logger
     private(set) var accounting = Accounting()
@@ -80,7 +95,8 @@ final class OutboxStore {
     init(db: SQLiteDatabase, maxBytes: Int, logger: Logger = Logger("outbox")) throws(SQLiteError) {
         self.db = db
         self.maxBytes = maxBytes
-        recordBytes = OutboxStore.recordBytes(maxBytes: maxBytes)
+        walLimit = OutboxStore.walLimit(maxBytes: maxBytes, path: db.path)
+        recordBytes = max(maxBytes / 2, maxBytes - 2 * walLimit - (32 << 10))
         capacity = recordBytes
         log = logger
         do {
@@ -88,12 +104,6 @@ final class OutboxStore {
         } catch where OutboxStore.isDamage(error, atOpen: true) {
             try recover(from: error)
         }
-    }
-
-    /// The records' share of `storage.maxSize`: what is left after the WAL (its limit and one
-    /// checkpoint's worth) and the shared-memory index, but at least half.
-    static func recordBytes(maxBytes: Int) -> Int {
-        max(maxBytes / 2, maxBytes - 2 * walLimit - (32 << 10))
     }
 
     /// Telemetry may fill this much of the bound; the rest is kept for alarms and command
@@ -110,8 +120,8 @@ final class OutboxStore {
         }
         try db.execute("""
             PRAGMA synchronous = FULL;
-            PRAGMA wal_autocheckpoint = \(OutboxStore.autocheckpointPages);
-            PRAGMA journal_size_limit = \(OutboxStore.walLimit);
+            PRAGMA wal_autocheckpoint = \(walLimit / 4096);
+            PRAGMA journal_size_limit = \(walLimit);
             """)
         synchronousFull = true
         try db.execute(OutboxStore.schema)
@@ -232,19 +242,27 @@ final class OutboxStore {
         log.notice("\(db.path): the disk has room again (\(accounting.totalBytes) bytes of records, room for about \(capacity))")
     }
 
-    /// Sizes the bound to the partition: what the records hold now plus the free space of the
-    /// file system and of the file, less what the WAL may still grow by (to `walLimit` and one
-    /// transaction), and never more than `recordBytes`; a capacity learned from SQLITE_FULL lowers
-    /// it further until the disk has room again. So a partition smaller than `storage.maxSize`
-    /// evicts telemetry instead of filling up, and alarms keep their quarter.
+    /// Sizes the bound to the file and the partition. The records' counted bytes are turned into
+    /// the pages they really take (a 2 KB payload fills a 4 KiB page alone), so the file and its
+    /// WAL stay within `storage.maxSize`; and what the records hold now plus the free space of
+    /// the file system and of the file, less what the WAL may still grow by (to `walLimit` and
+    /// one transaction), bounds them too, so a partition smaller than `storage.maxSize` evicts
+    /// telemetry instead of filling up. A capacity learned from SQLITE_FULL lowers it further
+    /// until the disk has room again. Alarms keep their quarter of whatever it is.
     private func updateCapacity() {
         var limit = recordBytes
         if db.path != ":memory:" {
-            let freePages = (try? db.first("PRAGMA freelist_count") { Int($0.integer(0)) }) ?? nil
-            let pageSize = (try? db.first("PRAGMA page_size") { Int($0.integer(0)) }) ?? nil
-            let available = OutboxStore.freeBytes(db.path) + (freePages ?? 0) * (pageSize ?? 4096)
-            let walGrowth = max(0, OutboxStore.walLimit + (64 << 10) - OutboxStore.fileSize(db.path + "-wal"))
-            limit = min(limit, accounting.totalBytes + available - walGrowth)
+            let pageSize = ((try? db.first("PRAGMA page_size") { Int($0.integer(0)) }) ?? nil) ?? 4096
+            let pages = ((try? db.first("PRAGMA page_count") { Int($0.integer(0)) }) ?? nil) ?? 0
+            let freePages = ((try? db.first("PRAGMA freelist_count") { Int($0.integer(0)) }) ?? nil) ?? 0
+            let used = (pages - freePages) * pageSize
+            let counted = accounting.totalBytes
+            // File bytes per counted byte; only once there is enough to measure it by.
+            let ratio = used > 64 << 10 && counted > 0 ? max(1.0, Double(used) / Double(counted)) : 1.0
+            let fileRoom = max(maxBytes / 2, maxBytes - 2 * walLimit - (32 << 10))
+            let available = OutboxStore.freeBytes(db.path) + freePages * pageSize
+            let walGrowth = max(0, walLimit + (64 << 10) - OutboxStore.fileSize(db.path + "-wal"))
+            limit = min(limit, Int(Double(fileRoom) / ratio), counted + Int(Double(available - walGrowth) / ratio))
         }
         if let learnedCapacity { limit = min(limit, learnedCapacity) }
         capacity = max(limit, min(recordBytes, 16 << 10))
@@ -258,8 +276,7 @@ final class OutboxStore {
     /// Free bytes on the file system that holds `path` (statvfs of its directory).
     static func freeBytes(_ path: String) -> Int {
         var s = statvfs()
-        let dir = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
-        guard statvfs(dir.isEmpty ? "/" : dir, &s) == 0 else { return 0 }
+        guard statvfs(directory(of: path), &s) == 0 else { return 0 }
         return Int(s.f_bavail) * Int(s.f_frsize)
     }
 
@@ -548,16 +565,4 @@ final class OutboxStore {
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
         return "\(d.year)\(two(d.month))\(two(d.day))T\(two(d.hour))\(two(d.minute))\(two(d.second))Z"
     }
-}
-
-/// Something that happened to the outbox's storage that the platform must learn of (the
-/// gateway raises an alarm for it).
-public struct OutboxIncident: Sendable, Hashable {
-    public enum Kind: String, Sendable, Hashable {
-        /// The file was damaged and replaced by a fresh one with what could be salvaged.
-        case recovered = "outbox-recovered"
-    }
-
-    public var kind: Kind
-    public var message: String
 }

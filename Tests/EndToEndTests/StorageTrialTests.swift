@@ -85,6 +85,52 @@ struct StorageTrialTests {
         #expect(monitoring, "an alarm did not arrive through the outbox in memory:\n\(rig.gateway.logTail(lines: 40))")
     }
 
+    @Test("an uplink that cannot be created: a gateway alarm, and alarms and readings wait in the outbox", .timeLimit(.minutes(2)))
+    func uplinkThatCannotStart() async throws {
+        // A prefix over MQTT's 65,535-byte topic limit: libmosquitto refuses the last will.
+        let rig = try EndToEndRig(edit: { site in
+            site["uplink"] = ["url": "mqtt://127.0.0.1:1", "topicPrefix": String(repeating: "p", count: 70_000)]
+        }, prepare: { _ in })
+        let raised = await UplinkRig.until(.seconds(20)) { rig.gateway.log.contains("raise gateway/uplink-unavailable") }
+        #expect(raised, "no gateway alarm for the uplink:\n\(rig.gateway.logTail(lines: 20))")
+        func pending() -> Double { (try? rig.api.call(["op": "status"]))?["outbox"]?["pending"]?.numberValue ?? 0 }
+        let stored = await UplinkRig.until(.seconds(10)) { pending() >= 2 }
+        #expect(stored, "the gateway alarm (event and mirror) waits in the outbox: \(pending())")
+        let first = pending()
+        let growing = await UplinkRig.until(.seconds(20)) { pending() > first }
+        #expect(growing, "readings wait in the outbox too: \(pending())")
+    }
+
+    @Test("sqlite3 holds outbox.db's write lock for 30 s while alarms are raised and cleared: every event arrives, in order",
+          .timeLimit(.minutes(3)))
+    func lockHeldThirtySeconds() async throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3") else {
+            print("skipped: no /usr/bin/sqlite3 (apt-get install sqlite3)")
+            return
+        }
+        let rig = try await UplinkRig.start()
+        let before = UplinkRig.loggedAlarms(rig.gateway.log).count
+        let holder = try SpawnedProcess("/usr/bin/sqlite3", [rig.gatewayDirectory + "/outbox.db", "BEGIN IMMEDIATE", ".shell sleep 30", "COMMIT"],
+                                        output: .pipe { _ in })
+        let clock = ContinuousClock()
+        let start = clock.now
+        var cycles = 0
+        while clock.now - start < .seconds(26) {
+            try rig.ctl("door", "cabinet-1", cycles % 2 == 0 ? "open" : "close")
+            cycles += 1
+            try await Task.sleep(for: .seconds(2))
+        }
+        let heldDuring = (try? rig.status())?["outbox"]?["memory"]?.numberValue ?? 0
+        #expect(heldDuring > 0, "alarms were held in memory while the lock was held: \(String(describing: try? rig.status()))")
+        _ = try await onOwnThread { holder.wait() }
+        let (delivered, logged, received) = await UplinkOutageTests.waitForDelivery(rig)
+        #expect(delivered, "not delivered: outbox \(String(describing: rig.outboxPending))\n\(rig.gateway.logTail())")
+        #expect(received.map(\.logged) == logged.map(Optional.some),
+                "the broker's alarm events are not the gateway's:\n\(UplinkOutageTests.sideBySide(logged, received))")
+        #expect(logged.count - before >= cycles - 1, "\(logged.count - before) events for \(cycles) door changes")
+        #expect(!rig.gateway.log.contains("not stored for the platform"))
+    }
+
     @Test("a nearly full 1 MB partition, the broker down, alarms flowing: every alarm arrives, telemetry is given up and counted",
           .timeLimit(.minutes(3)))
     func smallPartition() async throws {
@@ -99,11 +145,11 @@ struct StorageTrialTests {
                 throw ChildProcessError("cannot mount a 1 MB tmpfs on \(dir): \(String(cString: strerror(errno)))")
             }
             mounted = dir
-            // Logs and other files share the partition: 420 KiB are left for the gateway.
+            // Logs and other files share the partition: 300 KiB are left for the gateway.
             var s = statvfs()
             _ = statvfs(dir, &s)
             let free = Int(s.f_bavail) * Int(s.f_frsize)
-            try Data(count: max(0, free - (420 << 10))).write(to: URL(fileURLWithPath: dir + "/ballast"))
+            try Data(count: max(0, free - (300 << 10))).write(to: URL(fileURLWithPath: dir + "/ballast"))
         })
         let alarmsBefore = rig.receivedAlarms.count
         _ = try await UplinkOutageTests.stopBroker(rig)

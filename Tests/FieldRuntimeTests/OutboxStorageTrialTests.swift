@@ -79,6 +79,24 @@ import Testing
         #expect(used <= 1 << 20, "\(files): \(used) bytes")
     }
 
+    @Test func storageMaxSizeBoundsTheFileAndItsWAL() async throws {
+        let dir = try TemporaryDirectory("outbox")
+        let path = dir.file("outbox.db")
+        let maxBytes = 2 << 20
+        let outbox = try Outbox(path: path, maxBytes: maxBytes)
+        // 6 MB of telemetry in records of 2 KB (one fills a 4 KiB page alone), alarms among them.
+        for round in 0..<3000 {
+            outbox.post([message("t\(round)", bytes: 2000)])
+            if round % 100 == 0 { try await outbox.append([message("a\(round)", bytes: 300)], as: .alarm) }
+        }
+        try await outbox.settle()
+        let sizes = ["", "-wal", "-shm"].map { OutboxStore.fileSize(path + $0) }
+        #expect(sizes.reduce(0, +) <= maxBytes, "outbox.db, -wal, -shm: \(sizes) bytes for storage.maxSize \(maxBytes)")
+        #expect(try await outbox.records(limit: 10_000).filter { $0.kind == .alarm }.count == 30, "every alarm kept")
+        #expect((outbox.stats.dropped[.telemetry] ?? 0) > 0 && outbox.stats.dropped[.alarm] == nil)
+        outbox.close()
+    }
+
     @Test func aWriteLockHeldThirtySecondsBySqlite3LosesNoAlarm() async throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3") else {
             print("skipped: no /usr/bin/sqlite3 (apt-get install sqlite3)")
