@@ -23,11 +23,14 @@ build: deps
 
 # Test-only Python tools (an independent Modbus implementation for the interop tests), pinned;
 # the firmware never uses them.
-PYMODBUS ?= pymodbus==3.6.9
-venv: .venv/.installed
-.venv/.installed:
+# pyserial: pymodbus's RTU server (scripts/interop/pymodbus_rtu_bus.py). The stamp names the pins,
+# so a venv made with other pins is brought up to date.
+PYMODBUS ?= pymodbus==3.6.9 pyserial==3.5
+VENV_STAMP := .venv/.installed-$(subst ==,-,$(subst $(eval) ,+,$(PYMODBUS)))
+venv: $(VENV_STAMP)
+$(VENV_STAMP):
 	python3 -m venv .venv
-	.venv/bin/pip install --quiet "$(PYMODBUS)"
+	.venv/bin/pip install --quiet $(PYMODBUS)
 	touch $@
 
 test: deps venv
