@@ -280,14 +280,18 @@ private final class MQTTCallbacks: Sendable {
             return s.libraryErrors
         }
         guard !lines.isEmpty else { return e }
+        // A failed host name check makes OpenSSL's "certificate verify failed" follow: the first says which.
+        let hostName = lines.contains { $0.contains("host name verification failed") }
+        let shown = hostName ? lines.filter { !$0.contains("certificate verify failed") } : lines
         var d = e
-        d.message += " (" + lines.map(MQTTCallbacks.explain).joined(separator: "; ") + ")"
+        d.message += " (" + shown.map(MQTTCallbacks.explain).joined(separator: "; ") + ")"
         return d
     }
 
     /// A log line of libmosquitto with what it means for the person who reads the gateway's log.
     static func explain(_ line: String) -> String {
-        let text = line.replacing("OpenSSL Error[0]: ", with: "").replacing("Error: ", with: "")
+        var text = line.replacing("OpenSSL Error[0]: ", with: "").replacing("Error: ", with: "")
+        if text.hasSuffix(".") { text.removeLast() }
         if line.contains("certificate verify failed") {
             return text + ": the broker's certificate is not signed by the configured CA, or has expired or is not valid yet (check the CA file and the gateway's clock)"
         }

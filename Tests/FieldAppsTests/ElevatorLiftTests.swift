@@ -151,6 +151,18 @@ import FieldCore
         }
     }
 
+    /// Issue 17: a controller register read as a float can hold 3.4e38; `Int(_:)` of it trapped.
+    @Test func controllerValuesPastIntAreNoFloorNotATrap() throws {
+        var rig = try LiftRig(#"{"floors": 10}"#, points: liftControllerPoints)
+        for v in [3.4e38, -3.4e38, 1e300] {
+            rig.setNumber("floor", v)
+            rig.setNumber("status", v)
+            rig.setNumber("fault-code", v)
+            rig.wait(.seconds(1))
+        }
+        #expect(rig.effects.derived("car-floor")?.value != .number(3.4e38))
+    }
+
     @Test func controllerRegistersWhenTheProfileHasThem() throws {
         var rig = try LiftRig(#"{"floors": 10}"#, points: liftControllerPoints)
         #expect(rig.app.subscriptions.contains(PointRef(device: "lift-1", point: "fault-code")))

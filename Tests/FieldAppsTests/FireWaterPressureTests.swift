@@ -238,6 +238,9 @@ import FieldCore
                 == "set-threshold: point: \"ch9\" is not allowed (expected one of: pressure)")
         #expect(message(rig.command("set-threshold", ["low": 0.3, "high": 0.25])) == "set-threshold: low: low 0.3 MPa must be below high 0.25 MPa")
         #expect(message(rig.command("set-threshold", ["low": "high"])) == "set-threshold: low: expected a number, got a string")
+        // Issue 17: the platform sent 1e308 and was told "inf is out of range".
+        let huge = message(rig.command("set-threshold", ["alarm": "high-pressure", "value": 1e308]))
+        #expect(huge?.contains("1e+308") == true && huge?.contains("inf") == false, "\(huge ?? "accepted")")
     }
 
     @Test func settingsNeedALimitAndNameRealPoints() {

@@ -108,6 +108,23 @@ import Testing
         wary.stop()
     }
 
+    /// A broker whose certificate names another host: refused, and the log says so (issue 17).
+    @Test func aHostNameMismatchIsNamed() async throws {
+        let certs = try TestCertificates(serverNames: "DNS:broker.example")
+        let broker = try MosquittoBroker(.init(tls: certs.brokerTLS(requireClientCertificate: false)))
+        try await broker.start()
+        var options = MQTTClientOptions.test(port: broker.port)
+        options.tls = .init(caFile: certs.caFile)
+        let log = MQTTEventLog()
+        let client = try MQTTClient(options) { log.record($0) }
+        try client.start()
+        #expect(await log.waitFor(timeout: .seconds(5)) { !$0.failures.isEmpty })
+        #expect(log.failures.first?.message.contains("host name verification failed: the broker's certificate does not name the host") == true,
+                "\(log.failures)")
+        #expect(log.connections == 0)
+        client.stop()
+    }
+
     /// mqtts:// to a plain listener: reported at once with what it probably is, not after a
     /// silent reconnect cycle (issue 17).
     @Test func tlsToAPlainListenerIsReportedAtOnceAndNamed() async throws {

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import FieldCore
 import Foundation
 
@@ -17,6 +20,9 @@ public final class FuzzRun {
     private let start = Date()
 
     public init(_ name: String, defaultSeconds: Double = 2) {
+        // Fuzzed peers hang up mid-write: that must be EPIPE for the writer, not the end of the
+        // test process (the gateway ignores SIGPIPE the same way, in `Supervisor`).
+        signal(SIGPIPE, SIG_IGN)
         let env = ProcessInfo.processInfo.environment
         self.name = name
         seed = env["FUZZ_SEED"].flatMap(FuzzRun.parseSeed) ?? UInt64.random(in: 0 ... .max)

@@ -11,13 +11,16 @@ public struct TestCertificates {
     public var clientKey: String { directory.file("client.key") }
 
     /// Makes a CA named `authority` and a server and a client certificate signed by it.
-    public init(authority: String = "Fieldgate Test CA", client: String = "gateway-test") throws {
+    /// - Parameter serverNames: the server certificate's subjectAltName (another name than the
+    ///   broker's address makes a host name mismatch).
+    public init(authority: String = "Fieldgate Test CA", client: String = "gateway-test",
+                serverNames: String = "IP:127.0.0.1,DNS:localhost") throws {
         directory = try TemporaryDirectory("certs")
         let d = directory
         try TestCertificates.openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                                       "-keyout", d.file("ca.key"), "-out", d.file("ca.crt"), "-days", "2", "-subj", "/CN=\(authority)",
                                       "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
-        try sign(name: "server", subject: "/CN=localhost", extensions: "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
+        try sign(name: "server", subject: "/CN=localhost", extensions: "subjectAltName=\(serverNames)\nextendedKeyUsage=serverAuth\n")
         try sign(name: "client", subject: "/CN=\(client)", extensions: "extendedKeyUsage=clientAuth\n")
     }
 

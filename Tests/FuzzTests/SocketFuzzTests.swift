@@ -22,7 +22,6 @@ import Testing
     }
 
     @Test func theLocalAPI() throws {
-        signal(SIGPIPE, SIG_IGN)
         let path = Self.temporaryPath("api")
         let server = try LocalAPIServer(path: path) { request, reply in
             reply(request["op"]?.stringValue == "status" ? .success(["ok": true]) : .failure(CommandError(.invalidArgument, "unknown op")))

@@ -126,9 +126,9 @@ public struct LiftApp: DeviceApp {
             }
         case "status":
             // fg-lift-ctl's status word: the service mode in bits 8–11.
-            controllerMode = n.flatMap { settings.statusCodes[(Int($0) >> 8) & 0x0F] }
+            controllerMode = n.flatMap { Int(exactly: $0.rounded(.down)) }.flatMap { settings.statusCodes[($0 >> 8) & 0x0F] }
         case "speed": controllerSpeed = n.map(abs)
-        case "fault-code": controllerFaultCode = n.map { Int($0) }
+        case "fault-code": controllerFaultCode = n.flatMap { Int(exactly: $0.rounded(.down)) }
         default: break
         }
     }

@@ -65,8 +65,8 @@ final class LiftModel: DeviceModel {
     init(device: DeviceConfig) {
         self.device = device
         let s = device.settings
-        floors = s?["floors"]?.numberValue.map { max(2, Int($0)) } ?? 10
-        bottomFloor = s?["bottom-floor"]?.numberValue.map { Int($0) } ?? 1
+        floors = s?["floors"]?.numberValue.flatMap { Int(exactly: $0.rounded(.down)) }.map { min(max(2, $0), 1000) } ?? 10
+        bottomFloor = s?["bottom-floor"]?.numberValue.flatMap { Int(exactly: $0.rounded(.down)) }.map { min(max($0, -1000), 1000) } ?? 1
         skipZero = s?["skip-zero"]?.boolValue ?? true
         travelTime = s?["travel-time-per-floor"]?.stringValue.flatMap(parseDuration)?.inSeconds ?? 3
         floorHeight = s?["floor-height"]?.numberValue ?? 3
