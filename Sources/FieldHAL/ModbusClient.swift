@@ -286,7 +286,17 @@ public final class ModbusClient: ModbusTransport {
         case .badCRC where !isRTU, .invalidFrame where !isRTU:
             // The TCP byte stream is out of step with the transaction ids: start a fresh one.
             closeAfterFailure()
-        case .timeout, .badCRC, .invalidFrame, .exception, .overLimit, .invalidArgument:
+        case .badCRC, .invalidFrame:
+            // On a serial line an answer out of step (a late device, a gateway restarted while a
+            // device was answering its predecessor) means the answer to this request may still
+            // be on its way: flushing now would leave every later answer one request behind.
+            // Let the line rest a response timeout, then drop what came (libmodbus's own
+            // protocol recovery does the same).
+            context.flush()
+            quietUntil = monotonicNanoseconds() + UInt64(timeouts.response.nanoseconds)
+            drainBeforeNext = true
+            return error
+        case .timeout, .exception, .overLimit, .invalidArgument:
             context.flush()
         }
         if isRTU { quietUntil = monotonicNanoseconds() + frameGap }
