@@ -310,8 +310,13 @@ step_bench() {
   [ -x out/fieldgate ] || fail "no out/fieldgate (x86): make release"
   [ -x out/arm64/fieldgate-qemu ] || fail "no out/arm64/fieldgate-qemu: scripts/arm64.sh e2e makes it"
   local seconds=${BENCH_SECONDS:-30} x86 arm
-  x86=$("$fieldbench" runtime tcp --fieldgate out/fieldgate --warmup 10 --seconds "$seconds" | tee /dev/stderr | sed -n 's/^CPU per poll *\([0-9.]*\) µs.*/\1/p')
-  arm=$("$fieldbench" runtime tcp --fieldgate "$repo/out/arm64/fieldgate-qemu" --warmup 20 --seconds "$seconds" | tee /dev/stderr | sed -n 's/^CPU per poll *\([0-9.]*\) µs.*/\1/p')
+  "$fieldbench" runtime tcp --fieldgate out/fieldgate --warmup 10 --seconds "$seconds" >"$cache/bench-x86.log"
+  "$fieldbench" runtime tcp --fieldgate "$repo/out/arm64/fieldgate-qemu" --warmup 20 --seconds "$seconds" >"$cache/bench-arm64.log"
+  for run in x86 arm64; do
+    say "$run: $(grep -E '^(polls answered|CPU, one core|CPU per poll)' "$cache/bench-$run.log" | tr -s ' ' | paste -sd ';')"
+  done
+  x86=$(sed -n 's/^CPU per poll *\([0-9.]*\) µs.*/\1/p' "$cache/bench-x86.log")
+  arm=$(sed -n 's/^CPU per poll *\([0-9.]*\) µs.*/\1/p' "$cache/bench-arm64.log")
   [ -n "$x86" ] && [ -n "$arm" ] || fail "fieldbench printed no CPU per poll"
   awk -v x="$x86" -v a="$arm" 'BEGIN { printf "arm64: CPU per poll: x86 %.1f µs, arm64 under qemu-aarch64-static %.1f µs: %.1f× (qemu is not a board)\n", x, a, a / x }'
 }
