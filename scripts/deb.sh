@@ -139,7 +139,8 @@ else
       if [ -n "$minver" ]; then dep=${template/\#MINVER\#/(>= $minver)}; else dep=${template/ \#MINVER\#/}; fi
     else
       # shlibs: "libname soversion dependency" for libname.so.soversion.
-      dep=$(cat "$info"/*.shlibs 2>/dev/null | awk -v n="${soname%.so.*}" -v v="${soname##*.so.}" '$1 == n && $2 == v { $1 = ""; $2 = ""; print substr($0, 3); exit }')
+      shlibs=$(compgen -G "$info/*.shlibs" || true)
+      [ -z "$shlibs" ] || dep=$(awk -v n="${soname%.so.*}" -v v="${soname##*.so.}" '$1 == n && $2 == v { $1 = ""; $2 = ""; print substr($0, 3); exit }' $shlibs)
     fi
     [ -n "$dep" ] || fail "no package in $sysroot says which package provides $soname, which $binary needs: add the $arch package that ships it to the SDK (scripts/arm64.sh, sdk_packages)"
     deps+=("$dep")
