@@ -22,8 +22,9 @@ build: deps
 	$(SWIFT) build
 
 # Test-only Python tools (an independent Modbus implementation for the interop tests), pinned;
-# the firmware never uses them.
-PYMODBUS ?= pymodbus==3.6.9
+# the firmware never uses them. [serial] brings pyserial, which pymodbus's RTU server (the RTU
+# interop test) needs.
+PYMODBUS ?= pymodbus[serial]==3.6.9
 venv: .venv/.installed
 .venv/.installed:
 	python3 -m venv .venv
