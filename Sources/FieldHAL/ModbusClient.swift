@@ -24,7 +24,8 @@ import Musl
 ///   went away (a USB adapter unplugged) is reopened by the next request.
 /// - TCP: after a timeout the socket is drained before the next request too. Every TCP request
 ///   carries transaction id 0 (`modbus_send_raw_request`, see `ModbusContext`), so the id cannot
-///   tell a late answer from the next one: the drain does. An answer that arrives later still
+///   tell a late answer from the next one: the drain does, and bytes found waiting before any TCP
+///   request (an answer sent twice) are drained the same way. An answer that arrives later still
 ///   is taken only if it is from the same unit with the same function and byte count (the same
 ///   question, asked again); anything else is an invalid frame and closes the connection.
 /// - Writes to unit 0 are broadcasts: sent without waiting for an answer; the next request waits
@@ -267,6 +268,13 @@ public final class ModbusClient: ModbusTransport {
     private func prepare() throws(ModbusContext.Failure) {
         if !context.isOpen { try open() }
         if quietUntil != 0 { waitUntilQuiet() }
+        // Every TCP request carries transaction id 0 (`ModbusContext`): bytes waiting before a
+        // request (an answer sent twice, or trailing bytes after the last one) cannot be its
+        // answer, and the id would not tell them apart from it. Drain them and name the sender.
+        if !isRTU && !drainBeforeNext && context.pendingInput() > 0 {
+            drainBeforeNext = true
+            failedUnit = currentUnit
+        }
         if drainBeforeNext {
             drainUntilQuiet()
             drainBeforeNext = false

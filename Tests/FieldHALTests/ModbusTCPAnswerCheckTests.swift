@@ -90,7 +90,7 @@ final class ScriptedTCPServer: @unchecked Sendable {
     /// Which fault the server puts in its answer, chosen by the request's start address.
     enum Fault: UInt16, CaseIterable {
         case none = 0, transactionID = 1, protocolID = 2, length = 3, unit = 4, function = 5, byteCount = 6,
-             exception = 7, undefinedException = 8, echo = 9
+             exception = 7, undefinedException = 8, echo = 9, twice = 10
     }
 
     /// The correct answer to a read or write request, then spoiled as its address asks.
@@ -129,9 +129,11 @@ final class ScriptedTCPServer: @unchecked Sendable {
         case .exception: pdu = [function | 0x80, 0x02]
         case .undefinedException: pdu = [function | 0x80, 0x42]
         case .echo: pdu[4] ^= 0x01
+        case .twice: break
         }
         let following = UInt16(1 + pdu.count)
-        return transaction + protocolID + (length ?? [UInt8(following >> 8), UInt8(following & 0xFF)]) + [unit] + pdu
+        let adu = transaction + protocolID + (length ?? [UInt8(following >> 8), UInt8(following & 0xFF)]) + [unit] + pdu
+        return address == Fault.twice.rawValue ? adu + adu : adu
     }
 
     static func client(port: Int) throws -> ModbusClient {
@@ -213,5 +215,20 @@ final class ScriptedTCPServer: @unchecked Sendable {
         #expect(error?.frame == nil)
         #expect(client.isConnected)
         #expect(try client.readHoldingRegisters(unit: 1, address: 50, count: 125).count == 125)
+    }
+
+    @Test func anAnswerSentTwiceIsNotTakenForTheNextOne() throws {
+        let server = try ScriptedTCPServer(answer: Self.answer)
+        defer { server.stop() }
+        let client = try Self.client(port: server.port)
+        #expect(try client.readHoldingRegisters(unit: 2, address: Fault.twice.rawValue, count: 2) == [110, 111])
+        // The copy (sent in the same write as the answer, so already here) has the same transaction
+        // id (0), unit, function and byte count as the next answer: only the drain of what waits
+        // before a request keeps it from being taken.
+        #expect(try client.readHoldingRegisters(unit: 2, address: 30, count: 2) == [130, 131])
+        let late = client.takeLateAnswer()
+        #expect(late?.unit == 2)
+        #expect(late?.bytes == 13)
+        #expect(client.reconnects == 0)
     }
 }
