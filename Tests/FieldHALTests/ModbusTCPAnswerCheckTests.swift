@@ -18,7 +18,9 @@ final class ScriptedTCPServer: @unchecked Sendable {
 
     /// - Parameter answer: the bytes sent back for a request ADU (MBAP header included).
     init(answer: @escaping @Sendable ([UInt8]) -> [UInt8]) throws {
-        (listener, port) = try ModbusTestServer.listen(port: 0)
+        let socket = try ModbusTestServer.listen(port: 0)
+        listener = socket.fd
+        port = socket.port
         self.answer = answer
         let thread = Thread { [self] in
             serve()
