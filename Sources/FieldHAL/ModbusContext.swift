@@ -8,7 +8,8 @@ import Musl
 /// The owner of one libmodbus context (`modbus_t`), freed exactly once in `deinit`.
 ///
 /// The only file in FieldHAL that imports CModbus: thin calls that turn libmodbus's `-1` + errno
-/// into a `Failure`, and `classify(_:)`, the one place that decodes libmodbus's errnos
+/// into a `Failure`, the Modbus TCP transactions whose answers are checked field by field
+/// (`ModbusFrameError`), and `classify(_:)`, the one place that decodes libmodbus's errnos
 /// (`MODBUS_ENOBASE` + exception code, `EMBBADCRC`, ...). Recovery policy lives in `ModbusClient`.
 final class ModbusContext {
     /// A libmodbus call that returned -1, with the errno it left; or the RS-485 direction line
@@ -216,8 +217,9 @@ final class ModbusContext {
     //
     // `modbus_send_raw_request` always sends transaction id 0, so the id cannot tell a late
     // answer from the next one: `ModbusClient` drains the socket before the request that follows
-    // any failure, and a late answer that still slips through must come from the same unit with
-    // the same function and byte count to pass the checks below.
+    // a timeout and whenever bytes wait before a request, and a late answer that still slips
+    // through must come from the same unit with the same function and byte count to pass the
+    // checks below.
 
     static let maxADU = Int(MODBUS_TCP_MAX_ADU_LENGTH)
     /// The transaction id `modbus_send_raw_request` puts in every request.
