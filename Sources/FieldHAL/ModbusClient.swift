@@ -22,8 +22,12 @@ import Musl
 ///   (and reported by `takeLateAnswer`) instead of being taken for the next device's answer;
 ///   frames are kept at least t3.5 (`ModbusRTUSettings.frameGap`) apart. A serial device that
 ///   went away (a USB adapter unplugged) is reopened by the next request.
-/// - TCP: after a timeout the socket is drained before the next request too; an answer that
-///   arrives later still (its transaction id is not the next one's) closes the connection.
+/// - TCP: after a timeout the socket is drained before the next request too. Every TCP request
+///   carries transaction id 0 (`modbus_send_raw_request`, see `ModbusContext`), so the id cannot
+///   tell a late answer from the next one: the drain does, and bytes found waiting before any TCP
+///   request (an answer sent twice) are drained the same way. An answer that arrives later still
+///   is taken only if it is from the same unit with the same function and byte count (the same
+///   question, asked again); anything else is an invalid frame and closes the connection.
 /// - Writes to unit 0 are broadcasts: sent without waiting for an answer; the next request waits
 ///   `ModbusTimeouts.broadcastTurnaround` so every device has acted on it, and on TCP discards any
 ///   answer a gateway sent anyway.
@@ -146,7 +150,7 @@ public final class ModbusClient: ModbusTransport {
         }
         // Writing in place copies first if the caller still holds the last answer.
         try perform(request) { (c) throws(ModbusContext.Failure) in
-            try c.readRegisters(request.function, address: request.address, into: &answer)
+            try c.readRegisters(request.function, unit: request.unit, address: request.address, into: &answer)
         }
         registers = answer
         return answer
@@ -156,7 +160,7 @@ public final class ModbusClient: ModbusTransport {
         try request.check(bus: bus, units: units)
         var raw = [UInt8](repeating: 0, count: request.count)
         try perform(request) { (c) throws(ModbusContext.Failure) in
-            try c.readBits(request.function, address: request.address, into: &raw)
+            try c.readBits(request.function, unit: request.unit, address: request.address, into: &raw)
         }
         return raw.map { $0 != 0 }
     }
@@ -169,7 +173,7 @@ public final class ModbusClient: ModbusTransport {
         if request.isBroadcast {
             return try broadcast(request, pdu: [unit, request.function.rawValue] + address.bigEndianBytes + [value ? 0xFF : 0x00, 0x00])
         }
-        try perform(request) { (c) throws(ModbusContext.Failure) in try c.writeBit(address: address, value: value) }
+        try perform(request) { (c) throws(ModbusContext.Failure) in try c.writeBit(unit: unit, address: address, value: value) }
     }
 
     public func writeRegister(unit: UInt8, address: UInt16, value: UInt16) throws(ModbusError) {
@@ -178,7 +182,7 @@ public final class ModbusClient: ModbusTransport {
         if request.isBroadcast {
             return try broadcast(request, pdu: [unit, request.function.rawValue] + address.bigEndianBytes + value.bigEndianBytes)
         }
-        try perform(request) { (c) throws(ModbusContext.Failure) in try c.writeRegister(address: address, value: value) }
+        try perform(request) { (c) throws(ModbusContext.Failure) in try c.writeRegister(unit: unit, address: address, value: value) }
     }
 
     public func writeCoils(unit: UInt8, address: UInt16, values: [Bool]) throws(ModbusError) {
@@ -191,7 +195,7 @@ public final class ModbusClient: ModbusTransport {
             return try broadcast(request, pdu: head + [UInt8(packed.count)] + packed)
         }
         let raw = values.map { UInt8($0 ? 1 : 0) }
-        try perform(request) { (c) throws(ModbusContext.Failure) in try c.writeBits(address: address, raw) }
+        try perform(request) { (c) throws(ModbusContext.Failure) in try c.writeBits(unit: unit, address: address, raw) }
     }
 
     public func writeRegisters(unit: UInt8, address: UInt16, values: [UInt16]) throws(ModbusError) {
@@ -201,7 +205,7 @@ public final class ModbusClient: ModbusTransport {
             let head = [unit, request.function.rawValue] + address.bigEndianBytes + UInt16(values.count).bigEndianBytes
             return try broadcast(request, pdu: head + [UInt8(values.count * 2)] + values.flatMap(\.bigEndianBytes))
         }
-        try perform(request) { (c) throws(ModbusContext.Failure) in try c.writeRegisters(address: address, values) }
+        try perform(request) { (c) throws(ModbusContext.Failure) in try c.writeRegisters(unit: unit, address: address, values) }
     }
 
     public func writeAndReadRegisters(unit: UInt8, writeAddress: UInt16, values: [UInt16],
@@ -211,7 +215,7 @@ public final class ModbusClient: ModbusTransport {
         try request.check(bus: bus, units: units)
         var read = [UInt16](repeating: 0, count: readCount)
         try perform(request) { (c) throws(ModbusContext.Failure) in
-            try c.writeAndReadRegisters(writeAddress: writeAddress, values, readAddress: readAddress, into: &read)
+            try c.writeAndReadRegisters(unit: unit, writeAddress: writeAddress, values, readAddress: readAddress, into: &read)
         }
         return read
     }
@@ -264,6 +268,13 @@ public final class ModbusClient: ModbusTransport {
     private func prepare() throws(ModbusContext.Failure) {
         if !context.isOpen { try open() }
         if quietUntil != 0 { waitUntilQuiet() }
+        // Every TCP request carries transaction id 0 (`ModbusContext`): bytes waiting before a
+        // request (an answer sent twice, or trailing bytes after the last one) cannot be its
+        // answer, and the id would not tell them apart from it. Drain them and name the sender.
+        if !isRTU && !drainBeforeNext && context.pendingInput() > 0 {
+            drainBeforeNext = true
+            failedUnit = currentUnit
+        }
         if drainBeforeNext {
             drainUntilQuiet()
             drainBeforeNext = false
@@ -320,7 +331,8 @@ public final class ModbusClient: ModbusTransport {
         case .connectionLost, .cannotConnect, .system:
             closeAfterFailure()
         case .badCRC where !isRTU, .invalidFrame where !isRTU:
-            // The TCP byte stream is out of step with the transaction ids: start a fresh one.
+            // The TCP byte stream may be out of step with the requests (a wrong MBAP length, a
+            // hostile or confused peer): start a fresh connection.
             closeAfterFailure()
         case .timeout, .badCRC, .invalidFrame:
             // The answer may still be on its way: flush now and once more right before the next
@@ -362,7 +374,7 @@ public final class ModbusClient: ModbusTransport {
         case .exception:
             detail = ""
         case .invalidFrame:
-            detail = text
+            detail = failure.frame?.description ?? text
         case .cannotConnect where failure.call == ModbusDirectionLine.call:
             detail = "\(endpoint): RS-485 direction line \(failure.detail ?? "")"
         case .cannotConnect where failure.call == "modbus_rtu_set_serial_mode"
@@ -374,7 +386,8 @@ public final class ModbusClient: ModbusTransport {
             detail = "\(text), errno \(failure.errno) in \(failure.call)"
         }
         if let request {
-            return request.error(kind, bus: settings.bus, errno: failure.errno, call: failure.call, detail: detail)
+            return request.error(kind, bus: settings.bus, errno: failure.errno, call: failure.call, detail: detail,
+                                 frame: failure.frame)
         }
         return ModbusError(kind, bus: settings.bus, errno: failure.errno, call: failure.call, detail: detail)
     }

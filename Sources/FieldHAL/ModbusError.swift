@@ -51,9 +51,13 @@ public struct ModbusError: Error, Sendable, Hashable, CustomStringConvertible {
     public var call: String
     /// Specifics in plain words: `no answer within 500 ms`, `126 registers asked, at most 125`.
     public var detail: String
+    /// For `.invalidFrame` on Modbus TCP: which field of the answer was wrong (nil when libmodbus
+    /// itself refused the frame, or on RTU).
+    public var frame: ModbusFrameError?
 
     public init(_ kind: Kind, bus: String, unit: UInt8? = nil, function: ModbusFunction? = nil,
-                address: UInt16? = nil, count: Int? = nil, errno: Int32 = 0, call: String = "", detail: String = "") {
+                address: UInt16? = nil, count: Int? = nil, errno: Int32 = 0, call: String = "", detail: String = "",
+                frame: ModbusFrameError? = nil) {
         self.kind = kind
         self.bus = bus
         self.unit = unit
@@ -63,6 +67,7 @@ public struct ModbusError: Error, Sendable, Hashable, CustomStringConvertible {
         self.errno = errno
         self.call = call
         self.detail = detail
+        self.frame = frame
     }
 
     /// The exception code, when the device answered with one.

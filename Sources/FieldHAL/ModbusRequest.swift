@@ -23,9 +23,10 @@ public struct ModbusRequest: Sendable, Hashable {
     }
 
     /// An error about this request.
-    public func error(_ kind: ModbusError.Kind, bus: String, errno: Int32 = 0, call: String = "", detail: String = "") -> ModbusError {
+    public func error(_ kind: ModbusError.Kind, bus: String, errno: Int32 = 0, call: String = "", detail: String = "",
+                      frame: ModbusFrameError? = nil) -> ModbusError {
         ModbusError(kind, bus: bus, unit: unit, function: function, address: address, count: count,
-                    errno: errno, call: call, detail: detail)
+                    errno: errno, call: call, detail: detail, frame: frame)
     }
 
     /// Whether unit 0 makes this a broadcast on a serial line: a write that nobody answers.

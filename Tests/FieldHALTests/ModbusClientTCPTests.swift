@@ -94,7 +94,7 @@ import Testing
         }
         #expect(error?.kind == .timeout)
         #expect(error?.errno == ETIMEDOUT)
-        #expect(error?.call == "modbus_read_registers")
+        #expect(error?.call == "modbus_receive_confirmation")
         #expect(error?.description == "plc-tcp unit 2 read holding registers 65520+10: timeout (no answer within 150 ms)")
         #expect(try client.readHoldingRegisters(unit: 2, address: 1, count: 1) == [1001])
     }

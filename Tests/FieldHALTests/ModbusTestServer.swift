@@ -230,7 +230,8 @@ final class ModbusTestServer: @unchecked Sendable {
         _ = frame.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     }
 
-    private static func listen(port: Int) throws -> (fd: Int32, port: Int) {
+    /// A listening TCP socket on 127.0.0.1 (`port` 0: a free one), and its port.
+    static func listen(port: Int) throws -> (fd: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Failure.setup("socket: errno \(errno)") }
         var on: Int32 = 1
