@@ -7,19 +7,14 @@ import FieldCore
 /// When the window ends, a condition that is still there is raised then, so a test that leaves a
 /// valve closed or a pressure low is not forgotten. Alarms already up when it opens stay up.
 struct TestWindow: Sendable {
-    struct Window: Hashable, Sendable {
-        var until: Timestamp
-        var by: String
-    }
-
     static let defaultDuration: Duration = .hours(1)
 
-    private(set) var window: Window?
+    private(set) var window: MaintenanceWindow?
     private let deviceID: String
     private let utcOffsetMinutes: Int
     /// Raises held back in the window whose condition has not cleared since.
     private var held: [AlarmID: (severity: Severity, value: PointValue?, message: String)] = [:]
-    private var published: Window??
+    private var published: MaintenanceWindow??
 
     init(context: AppContext) {
         deviceID = context.deviceID
@@ -29,24 +24,15 @@ struct TestWindow: Sendable {
     /// `maintenance {"action": "start", "for": "1h"}` (1 min…24 h, default 1 h) or
     /// `maintenance {"action": "end"}`.
     mutating func command(_ command: AppCommand, now: Timestamp) -> Result<JSONValue, AppError> {
-        let parsed = command.readArguments { o -> (start: Bool, duration: Duration?)? in
-            let action = o.string("action", required: true, oneOf: ["start", "end"])
-            let duration = o.duration("for", range: .minutes(1) ... .hours(24))
-            guard let action else { return nil }
-            if action == "end", duration != nil { o.reader.report(o.path.key("for"), "not allowed with action \"end\"") }
-            return (action == "start", duration)
-        }
-        switch parsed {
-        case .failure(let e):
-            return .failure(e)
-        case .success(let a) where a.start:
-            let until = now + (a.duration ?? Self.defaultDuration)
-            window = Window(until: until, by: command.by)
-            return .success(["maintenance": true, "until": .string(until.iso8601(offsetMinutes: utcOffsetMinutes)), "by": .string(command.by)])
-        case .success:
+        MaintenanceWindow.request(command).map { request in
+            if request.start {
+                let w = MaintenanceWindow(until: now + (request.duration ?? Self.defaultDuration), by: command.by)
+                window = w
+                return w.started(utcOffsetMinutes: utcOffsetMinutes)
+            }
             let was = window != nil
             window = nil
-            return .success(["maintenance": false, "was-active": .bool(was), "by": .string(command.by)])
+            return MaintenanceWindow.ended(wasActive: was, by: command.by)
         }
     }
 
@@ -78,9 +64,7 @@ struct TestWindow: Sendable {
         }
         if published == nil || published! != window {
             published = .some(window)
-            out.append(.derived(name: "maintenance", .bool(window != nil, at: now), unit: ""))
-            out.append(.derived(name: "maintenance-until", Reading(.text(window.map { $0.until.iso8601(offsetMinutes: utcOffsetMinutes) } ?? ""), at: now), unit: ""))
-            out.append(.derived(name: "maintenance-by", Reading(.text(window?.by ?? ""), at: now), unit: ""))
+            out += MaintenanceWindow.derivedValues(window, now: now, utcOffsetMinutes: utcOffsetMinutes)
         }
         return out
     }

@@ -14,21 +14,16 @@ public struct PoleCabinetApp: DeviceApp {
         var reading: Reading?
     }
 
-    struct Maintenance: Hashable, Sendable {
-        var until: Timestamp
-        var by: String
-    }
-
     public let deviceID: String
     public let settings: PoleCabinetSettings
     public let subscriptions: Set<PointRef>
     private let utcOffsetMinutes: Int
     private var contacts: [Contact]
     private var doorReported = false
-    private var maintenance: Maintenance?
+    private var maintenance: MaintenanceWindow?
     /// A window ended while the door was open: the alarm that follows says so.
     private var windowEndedWithDoorOpen = false
-    private var publishedMaintenance: Maintenance?
+    private var publishedMaintenance: MaintenanceWindow?
     private var maintenancePublished = false
     private var totals: PoleTotals
 
@@ -108,10 +103,7 @@ public struct PoleCabinetApp: DeviceApp {
         guard !maintenancePublished || publishedMaintenance != maintenance else { return }
         maintenancePublished = true
         publishedMaintenance = maintenance
-        effects.append(.derived(name: "maintenance", .bool(maintenance != nil, at: now), unit: ""))
-        let until = maintenance.map { $0.until.iso8601(offsetMinutes: utcOffsetMinutes) } ?? ""
-        effects.append(.derived(name: "maintenance-until", Reading(.text(until), at: now), unit: ""))
-        effects.append(.derived(name: "maintenance-by", Reading(.text(maintenance?.by ?? ""), at: now), unit: ""))
+        effects += MaintenanceWindow.derivedValues(maintenance, now: now, utcOffsetMinutes: utcOffsetMinutes)
     }
 
     /// `maintenance {"action": "start", "for": "1h"}` or `maintenance {"action": "end"}`.
@@ -119,25 +111,16 @@ public struct PoleCabinetApp: DeviceApp {
         guard command.name == "maintenance" else {
             return .failure(AppError("pole cabinet \(deviceID) does not know the command \"\(command.name)\" (it takes: maintenance)"))
         }
-        let parsed = command.readArguments { o -> (start: Bool, duration: Duration?)? in
-            let action = o.string("action", required: true, oneOf: ["start", "end"])
-            let duration = o.duration("for", range: .minutes(1) ... .hours(24))
-            guard let action else { return nil }
-            if action == "end", duration != nil { o.reader.report(o.path.key("for"), "not allowed with action \"end\"") }
-            return (action == "start", duration)
-        }
-        switch parsed {
-        case .failure(let e):
-            return .failure(e)
-        case .success(let a) where a.start:
-            let until = now + (a.duration ?? settings.maintenanceDuration)
-            maintenance = Maintenance(until: until, by: command.by)
-            windowEndedWithDoorOpen = false
-            return .success(["maintenance": true, "until": .string(until.iso8601(offsetMinutes: utcOffsetMinutes)), "by": .string(command.by)])
-        case .success:
+        return MaintenanceWindow.request(command).map { request in
+            if request.start {
+                let w = MaintenanceWindow(until: now + (request.duration ?? settings.maintenanceDuration), by: command.by)
+                maintenance = w
+                windowEndedWithDoorOpen = false
+                return w.started(utcOffsetMinutes: utcOffsetMinutes)
+            }
             let was = maintenance != nil
             endMaintenance()
-            return .success(["maintenance": false, "was-active": .bool(was), "by": .string(command.by)])
+            return MaintenanceWindow.ended(wasActive: was, by: command.by)
         }
     }
 }
