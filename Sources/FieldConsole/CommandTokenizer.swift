@@ -107,7 +107,7 @@ public enum CommandTokenizer {
                 case "\\":
                     escaped = true
                     s.inWord = true
-                case "{", "[" where !s.inWord:
+                case "{" where !s.inWord, "[" where !s.inWord:
                     json = [c]
                     jsonColumn = column
                     s.current.append(c)
