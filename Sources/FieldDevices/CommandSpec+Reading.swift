@@ -1,4 +1,5 @@
 import FieldCore
+import FieldHAL
 
 extension CommandSpec {
     /// Reads one of a profile's `commands`. Writes name the profile's points (`"point"`) or a bare
@@ -163,7 +164,7 @@ extension CommandWrite {
     private static func readRegister(_ o: JSONObjectReader) -> PointSpec? {
         let r = o.reader
         let table = o.enumeration("table", RegisterTable.self, required: true)
-        let address = o.int("address", required: true, range: 0...65535)
+        let address = o.int("address", required: true, range: ModbusLimits.addresses)
         if let table, !table.isWritable {
             r.report(o.path.key("table"), "a\(table == .input ? "n" : "") \(table) cannot be written (only coil or holding)")
             return nil

@@ -1,4 +1,5 @@
 import FieldCore
+import FieldHAL
 
 extension DeviceProfile {
     /// Reads and validates one profile (a built-in's JSON, or an entry of a site's `profiles`).
@@ -139,12 +140,12 @@ extension ModbusDefaults {
         let d = ModbusDefaults()
         o.allow("$comment")
         let limits = ReadLimits(
-            maxRegisters: o.int("maxRegisters", range: 1...ReadLimits.modbusMaxRegisters) ?? d.readLimits.maxRegisters,
-            maxBits: o.int("maxBits", range: 1...ReadLimits.modbusMaxBits) ?? d.readLimits.maxBits,
-            maxGap: o.int("maxGap", range: 0...(ReadLimits.modbusMaxRegisters - 2)) ?? d.readLimits.maxGap,
-            maxBitGap: o.int("maxBitGap", range: 0...(ReadLimits.modbusMaxBits - 2)) ?? d.readLimits.maxBitGap)
+            maxRegisters: o.int("maxRegisters", range: 1...ModbusLimits.readRegisters) ?? d.readLimits.maxRegisters,
+            maxBits: o.int("maxBits", range: 1...ModbusLimits.readBits) ?? d.readLimits.maxBits,
+            maxGap: o.int("maxGap", range: 0...(ModbusLimits.readRegisters - 2)) ?? d.readLimits.maxGap,
+            maxBitGap: o.int("maxBitGap", range: 0...(ModbusLimits.readBits - 2)) ?? d.readLimits.maxBitGap)
         return ModbusDefaults(
-            unit: o.int("unit", range: 1...247) ?? d.unit,
+            unit: o.int("unit", range: ModbusLimits.deviceUnits) ?? d.unit,
             baud: o.int("baud", range: 300...4_000_000) ?? d.baud,
             parity: o.enumeration("parity", Parity.self) ?? d.parity,
             dataBits: o.int("dataBits", range: 7...8) ?? d.dataBits,

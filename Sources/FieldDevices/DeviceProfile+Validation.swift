@@ -1,4 +1,5 @@
 import FieldCore
+import FieldHAL
 
 extension DeviceProfile {
     /// Cross-checks between a profile's parts: names, overlapping registers, status sources,

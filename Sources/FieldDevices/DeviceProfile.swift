@@ -1,4 +1,5 @@
 import FieldCore
+import FieldHAL
 
 /// A device model as data (DESIGN rule 4): its Modbus points, its GPIO signals and the commands
 /// technicians and the platform may run on it. Built-in profiles and a site's own `profiles` are
@@ -99,10 +100,7 @@ public struct ReadLimits: Sendable, Hashable {
     /// Most unused coils or discrete inputs a read may span between two points.
     public var maxBitGap: Int
 
-    public static let modbusMaxRegisters = 125
-    public static let modbusMaxBits = 2000
-
-    public init(maxRegisters: Int = 125, maxBits: Int = 2000, maxGap: Int = 8, maxBitGap: Int = 32) {
+    public init(maxRegisters: Int = ModbusLimits.readRegisters, maxBits: Int = ModbusLimits.readBits, maxGap: Int = 8, maxBitGap: Int = 32) {
         self.maxRegisters = maxRegisters
         self.maxBits = maxBits
         self.maxGap = maxGap

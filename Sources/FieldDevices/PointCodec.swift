@@ -1,4 +1,5 @@
 import FieldCore
+import FieldHAL
 
 /// Everything needed to decode and judge one point, with no references inside: the read plan
 /// keeps one per slot so a poll cycle copies no strings and retains nothing.

@@ -1,4 +1,5 @@
 import FieldCore
+import FieldHAL
 
 /// A point's value as it goes on the wire.
 public enum EncodedValue: Sendable, Hashable {

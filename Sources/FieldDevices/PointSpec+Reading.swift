@@ -1,4 +1,5 @@
 import FieldCore
+import FieldHAL
 
 extension PointSpec {
     /// Reads one point of a profile's `points`, reporting every problem with its JSON path.
@@ -18,7 +19,7 @@ extension PointSpec {
         } else {
             name = o.identifier("name", required: true)
             table = o.enumeration("table", RegisterTable.self, required: true)
-            address = o.int("address", required: true, range: 0...65535)
+            address = o.int("address", required: true, range: ModbusLimits.addresses)
             access = o.enumeration("access", PointAccess.self) ?? (o.has("access") ? nil : .read)
             let bit = o.int("bit", range: 0...15)
             let width = o.int("width", range: 1...16)
@@ -89,8 +90,8 @@ extension PointSpec {
             r.report(at("wordOrder"), "word order applies to whole registers, not to \(table.isBitTable ? "a \(table)" : "a bit field")")
         }
         let last = address + count - 1
-        if last > 65535 {
-            r.report(at("address"), "a \(type.rawValue) at \(address) needs registers \(address)…\(last), past the last register (65535)")
+        if last > ModbusLimits.addresses.upperBound {
+            r.report(at("address"), "a \(type.rawValue) at \(address) needs registers \(address)…\(last), past the last register (\(ModbusLimits.addresses.upperBound))")
         }
         if isWritable, !table.isWritable {
             r.report(at("access"), "a\(table == .input ? "n" : "") \(table) cannot be written (only coils and holding registers can)")

@@ -1,4 +1,8 @@
 import FieldCore
+import FieldHAL
+// The Modbus vocabulary is FieldHAL's; whoever reads profiles names its tables and word orders.
+@_exported import enum FieldHAL.RegisterTable
+@_exported import enum FieldHAL.WordOrder
 
 /// One Modbus point of a device profile: where it lives (table, address, bits), how its registers
 /// become a value (type, word order, scale, offset, 4–20 mA loop) and how far its readings can be
@@ -82,36 +86,6 @@ public struct PointSpec: Sendable, Hashable {
     public var isWritable: Bool { access != .read }
 }
 
-/// The four Modbus data tables.
-public enum RegisterTable: String, Sendable, Hashable, CaseIterable, Comparable {
-    /// Read/write bits (function codes 0x01 read, 0x05/0x0F write).
-    case coil
-    /// Read-only bits (0x02).
-    case discrete
-    /// Read/write 16-bit registers (0x03 read, 0x06/0x10 write).
-    case holding
-    /// Read-only 16-bit registers (0x04).
-    case input
-
-    public var isBitTable: Bool { self == .coil || self == .discrete }
-    public var isWritable: Bool { self == .coil || self == .holding }
-
-    /// The Modbus function code that reads this table.
-    public var readFunction: UInt8 {
-        switch self {
-        case .coil: 0x01
-        case .discrete: 0x02
-        case .holding: 0x03
-        case .input: 0x04
-        }
-    }
-
-    /// The most items one read of this table may ask for under the protocol.
-    public var protocolReadLimit: Int { isBitTable ? ReadLimits.modbusMaxBits : ReadLimits.modbusMaxRegisters }
-
-    public static func < (a: RegisterTable, b: RegisterTable) -> Bool { a.readFunction < b.readFunction }
-}
-
 /// How a point's registers are interpreted.
 public enum ValueType: String, Sendable, Hashable, CaseIterable {
     /// A coil, a discrete input, or one bit of a register (with `bit`).
@@ -129,26 +103,6 @@ public enum ValueType: String, Sendable, Hashable, CaseIterable {
 
     public var isFloat: Bool { self == .f32 || self == .f64 }
     public var isInteger: Bool { self != .bool && !isFloat }
-}
-
-/// The order of a multi-register value's bytes on the wire, named by where the value's bytes
-/// (A = most significant) land: `ABCD` is Modbus's own big-endian order (first register = high
-/// word), `CDAB` swaps the words (low word first), `BADC` swaps the bytes inside each register,
-/// `DCBA` does both (little-endian).
-///
-/// For 64-bit values the same two swaps apply to four registers: the word swap reverses the order
-/// of all four registers (`CDAB` of ABCDEFGH is GH EF CD AB), the byte swap swaps each register's
-/// bytes. For a 16-bit value only the byte swap matters (`BADC` and `DCBA` read BA).
-public enum WordOrder: String, Sendable, Hashable, CaseIterable {
-    case abcd = "ABCD"
-    case cdab = "CDAB"
-    case badc = "BADC"
-    case dcba = "DCBA"
-
-    /// The low word comes first.
-    public var swapsWords: Bool { self == .cdab || self == .dcba }
-    /// The low byte of each register comes first.
-    public var swapsBytes: Bool { self == .badc || self == .dcba }
 }
 
 /// Whether the gateway reads a point, writes it, or both.

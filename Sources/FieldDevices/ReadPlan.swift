@@ -1,3 +1,5 @@
+import FieldHAL
+
 /// One Modbus read: `count` registers (or bits) of `table` from `address`.
 public struct ReadRequest: Sendable, Hashable, CustomStringConvertible {
     public var table: RegisterTable

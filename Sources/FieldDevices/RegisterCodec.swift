@@ -1,3 +1,5 @@
+import FieldHAL
+
 /// Turns 16-bit registers into a value's bit pattern and back, honouring the word order. The
 /// pattern is the value's bytes in big-endian order (A = most significant), right-aligned in a
 /// `UInt64`. See `WordOrder` for the layouts, including the 64-bit generalisation.

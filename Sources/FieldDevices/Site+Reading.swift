@@ -1,4 +1,5 @@
 import FieldCore
+import FieldHAL
 
 extension Site {
     /// Reads and validates a site document. Every problem is reported through `o.reader` with its
@@ -163,7 +164,7 @@ extension Site {
             o.allow("address")
             address = nil
         } else {
-            address = o.int("address", range: 0...255)
+            address = o.int("address", range: Int(ModbusLimits.tcpUnits.lowerBound)...Int(ModbusLimits.tcpUnits.upperBound))
         }
         let poll: Duration
         if let n = o.fields["poll"]?.numberValue, n >= 50, n <= 3_600_000 {
@@ -214,9 +215,9 @@ extension Site {
         }
         if let busName {
             if let bus = buses[busName] {
-                if let address, bus.isRTU, !(1...247).contains(address) {
+                if let address, bus.isRTU, !ModbusLimits.isDeviceUnit(address, rtu: true) {
                     r.report(o.path.key("address"), "\(address) is not a unit address on an RTU bus (expected 1…247; 0 is broadcast)")
-                } else if let address, !bus.isRTU, (248...254).contains(address) {
+                } else if let address, !bus.isRTU, !ModbusLimits.isDeviceUnit(address, rtu: false) {
                     r.report(o.path.key("address"), "\(address) is not a usable unit id on Modbus TCP (expected 0 or 255 for the device itself, 1…247 behind a TCP-to-RTU gateway)")
                 }
             } else {

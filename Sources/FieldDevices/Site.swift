@@ -52,6 +52,22 @@ public struct BusConfig: Sendable, Hashable {
     /// The longest wait between retries of an offline device (backoff doubles up to this).
     public var maxBackoff: Duration
 
+    /// A bus with the site file's defaults for what is not given (`Site.parse` checks the
+    /// ranges; this does not).
+    public init(name: String, link: Link, responseTimeout: Duration = .milliseconds(500), byteTimeout: Duration = .milliseconds(100),
+                interFrameDelay: Duration? = nil, turnaround: Duration = .milliseconds(100), maxGap: Int = ReadLimits().maxGap,
+                offlineAfter: Int = 3, maxBackoff: Duration = .seconds(60)) {
+        self.name = name
+        self.link = link
+        self.responseTimeout = responseTimeout
+        self.byteTimeout = byteTimeout
+        self.interFrameDelay = interFrameDelay
+        self.turnaround = turnaround
+        self.maxGap = maxGap
+        self.offlineAfter = offlineAfter
+        self.maxBackoff = maxBackoff
+    }
+
     public var isRTU: Bool { if case .rtu = link { true } else { false } }
 }
 

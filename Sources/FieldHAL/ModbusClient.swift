@@ -20,7 +20,8 @@ import Musl
 /// - RTU: after any failed request the port is flushed at once and again right before the next
 ///   request, so an answer that was still on its way when the request timed out is thrown away
 ///   (and reported by `takeLateAnswer`) instead of being taken for the next device's answer;
-///   frames are kept at least t3.5 (`ModbusRTUSettings.frameGap`) apart. A serial device that
+///   frames are kept at least t3.5 (`ModbusRTUSettings.frameGap`) or the configured
+///   `ModbusSettings.interFrameDelay` apart (`FramePacing`, on TCP too when configured). A serial device that
 ///   went away (a USB adapter unplugged) is reopened by the next request.
 /// - TCP: after a timeout the socket is drained before the next request too. Every TCP request
 ///   carries transaction id 0 (`modbus_send_raw_request`, see `ModbusContext`), so the id cannot
@@ -41,10 +42,12 @@ public final class ModbusClient: ModbusTransport {
     private let context: ModbusContext
     private let units: ClosedRange<UInt8>
     private let isRTU: Bool
-    private let frameGap: UInt64  // ns; 0 on TCP
+    private let frameGap: UInt64  // t3.5 in ns, for draining; 0 on TCP
     private let characterTime: UInt64  // ns; 0 on TCP
     private var currentUnit: UInt8?
-    private var quietUntil: UInt64 = 0  // monotonic ns before which the next frame may not start
+    /// The bus's one pacing: when the next frame may start.
+    private var pacing: FramePacing
+    private let clock = SystemMonotonicClock()
     private var drainBeforeNext = false
     /// The unit of the last request that failed without a clean answer: a late answer's sender.
     private var failedUnit: UInt8?
@@ -65,6 +68,7 @@ public final class ModbusClient: ModbusTransport {
         self.settings = settings
         timeouts = settings.timeouts
         units = settings.units
+        pacing = FramePacing(settings)
         switch settings.link {
         case .rtu(let rtu):
             isRTU = true
@@ -120,6 +124,7 @@ public final class ModbusClient: ModbusTransport {
             throw Self.error(error, settings: settings, timeouts: new, request: nil)
         }
         timeouts = new
+        pacing.setBroadcastTurnaround(new.broadcastTurnaround)
     }
 
     // MARK: reads
@@ -236,7 +241,7 @@ public final class ModbusClient: ModbusTransport {
                 }
                 try call(context)
                 if let failure = context.takeDirectionFailure() { throw failure }
-                if isRTU { quietUntil = monotonicNanoseconds() + frameGap }
+                pacing.transactionEnded(at: clock.nanoseconds())
                 return
             } catch {
                 let failure = recover(from: error, request: request)
@@ -259,15 +264,14 @@ public final class ModbusClient: ModbusTransport {
             throw recover(from: error, request: request)
         }
         let onWire = UInt64(pdu.count + 2) * characterTime  // + CRC; 0 on TCP
-        let turnaround = UInt64(timeouts.broadcastTurnaround.nanoseconds)
-        quietUntil = monotonicNanoseconds() + onWire + max(frameGap, turnaround)
+        pacing.broadcastSent(at: clock.nanoseconds(), onWire: onWire)
         drainBeforeNext = !isRTU
     }
 
     @inline(__always)
     private func prepare() throws(ModbusContext.Failure) {
         if !context.isOpen { try open() }
-        if quietUntil != 0 { waitUntilQuiet() }
+        pacing.waitForQuiet(on: clock)
         // Every TCP request carries transaction id 0 (`ModbusContext`): bytes waiting before a
         // request (an answer sent twice, or trailing bytes after the last one) cannot be its
         // answer, and the id would not tell them apart from it. Drain them and name the sender.
@@ -315,15 +319,6 @@ public final class ModbusClient: ModbusTransport {
         }
     }
 
-    private func waitUntilQuiet() {
-        let now = monotonicNanoseconds()
-        guard now < quietUntil else { return }
-        let wait = quietUntil - now
-        var request = timespec(tv_sec: Int(wait / 1_000_000_000), tv_nsec: Int(wait % 1_000_000_000))
-        var remaining = timespec()
-        while nanosleep(&request, &remaining) == -1 && errno == EINTR { request = remaining }
-    }
-
     private func recover(from failure: ModbusContext.Failure, request: ModbusRequest) -> ModbusError {
         // A direction line that failed explains a timeout better than the timeout does.
         let error = Self.error(context.takeDirectionFailure() ?? failure, settings: settings, timeouts: timeouts, request: request)
@@ -344,7 +339,7 @@ public final class ModbusClient: ModbusTransport {
         case .exception, .overLimit, .invalidArgument:
             context.flush()
         }
-        if isRTU { quietUntil = monotonicNanoseconds() + frameGap }
+        pacing.transactionEnded(at: clock.nanoseconds())
         return error
     }
 

@@ -21,4 +21,34 @@ public enum ModbusLimits {
     /// TCP unit ids libmodbus 3.1 cannot send (`modbus_set_slave` takes 0–247 and 255 only);
     /// no device or gateway is known to use them.
     public static let tcpUnitsLibmodbusRefuses: ClosedRange<UInt8> = 248...254
+    /// The addresses a device on a serial line can be given: 1–247 (0 is broadcast, 248–255
+    /// reserved). Profiles' factory addresses and site files' RTU devices.
+    public static let deviceUnits: ClosedRange<Int> = 1...247
+    /// Register and bit addresses of every table: 0–65535.
+    public static let addresses: ClosedRange<Int> = 0...65535
+
+    /// The unit addresses a request may carry on a link: `serialUnits` (0–247, 0 = broadcast)
+    /// or `tcpUnits` (0–255).
+    public static func unitIDs(rtu: Bool) -> ClosedRange<UInt8> { rtu ? serialUnits : tcpUnits }
+
+    /// Whether a request on the link may carry `unit` (`unitIDs(rtu:)`), checked before the
+    /// number is converted.
+    public static func isRequestUnit(_ unit: Int, rtu: Bool) -> Bool {
+        guard let u = UInt8(exactly: unit) else { return false }
+        return unitIDs(rtu: rtu).contains(u)
+    }
+
+    /// Whether a device can be addressed at `unit`: on a serial line 1–247; on Modbus TCP 0–247
+    /// or 255 (0 and 255 the server itself, 1–247 a serial device behind a TCP-to-RTU gateway;
+    /// 248–254 libmodbus cannot send).
+    public static func isDeviceUnit(_ unit: Int, rtu: Bool) -> Bool {
+        if rtu { return deviceUnits.contains(unit) }
+        guard let u = UInt8(exactly: unit) else { return false }
+        return !tcpUnitsLibmodbusRefuses.contains(u)
+    }
+
+    /// Whether `count` (1 or more) items from `address` stay within the 65536 addresses.
+    public static func fits(address: Int, count: Int) -> Bool {
+        count >= 1 && addresses.contains(address) && address <= addresses.upperBound - count + 1
+    }
 }

@@ -83,8 +83,8 @@ public struct ModbusRequest: Sendable, Hashable {
         guard count <= limit else {
             throw error(.overLimit, bus: bus, detail: "\(count) \(itemName) asked, at most \(limit) per \(verb)")
         }
-        guard Int(address) + count - 1 <= Int(UInt16.max) else {
-            throw error(.invalidArgument, bus: bus, detail: "\(address)+\(count) runs past address 65535")
+        guard ModbusLimits.fits(address: Int(address), count: count) else {
+            throw error(.invalidArgument, bus: bus, detail: "\(address)+\(count) runs past address \(ModbusLimits.addresses.upperBound)")
         }
     }
 }

@@ -5,11 +5,15 @@ public struct ModbusSettings: Sendable, Hashable {
     public var bus: String
     public var link: ModbusLink
     public var timeouts: ModbusTimeouts
+    /// The quiet time between the end of one transaction and the next request (`FramePacing`);
+    /// nil = t3.5 on RTU, none on TCP.
+    public var interFrameDelay: Duration?
 
-    public init(bus: String, link: ModbusLink, timeouts: ModbusTimeouts = ModbusTimeouts()) {
+    public init(bus: String, link: ModbusLink, timeouts: ModbusTimeouts = ModbusTimeouts(), interFrameDelay: Duration? = nil) {
         self.bus = bus
         self.link = link
         self.timeouts = timeouts
+        self.interFrameDelay = interFrameDelay
     }
 
     /// Checks every setting, so that a bad board or site file fails at start-up with a reason.
@@ -25,6 +29,9 @@ public struct ModbusSettings: Sendable, Hashable {
             if let problem = tcp.problem { throw invalid(problem) }
         }
         if let problem = timeouts.problem { throw invalid(problem) }
+        if let d = interFrameDelay, d < .zero || d > .seconds(1) {
+            throw invalid("inter-frame delay \(d) must be 0 or more and at most 1 s")
+        }
     }
 
     /// The unit addresses requests on this link may use.

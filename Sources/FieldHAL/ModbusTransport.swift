@@ -1,7 +1,8 @@
 /// A Modbus master's requests, one at a time, on one bus.
 ///
-/// `ModbusClient` implements it over libmodbus; the simulator and unit tests implement it without
-/// wires, so a bus worker or a driver runs unchanged on any of them. Implementations check each
+/// `ModbusClient` implements it over libmodbus; FieldSim's `EmbeddedModbusTransport` implements it
+/// without a wire (register banks, scripted faults, simulated time) for unit tests and benchmarks,
+/// so a bus worker runs unchanged on either. Implementations check each
 /// request with `ModbusRequest.check(bus:units:)` before sending, and treat unit 0 writes as
 /// broadcasts (no answer awaited). A transport is used by one thread at a time.
 public protocol ModbusTransport: AnyObject {
@@ -45,6 +46,11 @@ public struct LateAnswer: Sendable, Hashable {
     /// The unit of the request that failed before: the likely sender.
     public var unit: UInt8
     public var bytes: Int
+
+    public init(unit: UInt8, bytes: Int) {
+        self.unit = unit
+        self.bytes = bytes
+    }
 }
 
 extension ModbusTransport {
@@ -54,38 +60,38 @@ extension ModbusTransport {
 extension ModbusTransport {
     /// Reads `count` items of any table: bits for coils and discrete inputs, registers for holding
     /// and input registers. What the read planner's blocks and the console's `modbus read` call.
-    public func read(_ table: ModbusTable, unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> ModbusData {
+    public func read(_ table: RegisterTable, unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> ModbusData {
         switch table {
-        case .coils: .bits(try readCoils(unit: unit, address: address, count: count))
-        case .discreteInputs: .bits(try readDiscreteInputs(unit: unit, address: address, count: count))
-        case .holdingRegisters: .registers(try readHoldingRegisters(unit: unit, address: address, count: count))
-        case .inputRegisters: .registers(try readInputRegisters(unit: unit, address: address, count: count))
+        case .coil: .bits(try readCoils(unit: unit, address: address, count: count))
+        case .discrete: .bits(try readDiscreteInputs(unit: unit, address: address, count: count))
+        case .holding: .registers(try readHoldingRegisters(unit: unit, address: address, count: count))
+        case .input: .registers(try readInputRegisters(unit: unit, address: address, count: count))
         }
     }
 
     /// Reads `count` (1–125) registers of a register table.
     ///
     /// - Throws: `.invalidArgument` for a bit table, else whatever the read throws.
-    public func readRegisters(_ table: ModbusTable, unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [UInt16] {
+    public func readRegisters(_ table: RegisterTable, unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [UInt16] {
         switch table {
-        case .holdingRegisters: try readHoldingRegisters(unit: unit, address: address, count: count)
-        case .inputRegisters: try readInputRegisters(unit: unit, address: address, count: count)
-        case .coils, .discreteInputs:
-            throw ModbusRequest(table.readFunction, unit: unit, address: address, count: count)
-                .error(.invalidArgument, bus: bus, detail: "\(table) hold bits, not registers")
+        case .holding: try readHoldingRegisters(unit: unit, address: address, count: count)
+        case .input: try readInputRegisters(unit: unit, address: address, count: count)
+        case .coil, .discrete:
+            throw ModbusRequest(table.modbusReadFunction, unit: unit, address: address, count: count)
+                .error(.invalidArgument, bus: bus, detail: "the \(table) table holds bits, not registers")
         }
     }
 
     /// Reads `count` (1–2000) bits of a bit table.
     ///
     /// - Throws: `.invalidArgument` for a register table, else whatever the read throws.
-    public func readBits(_ table: ModbusTable, unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [Bool] {
+    public func readBits(_ table: RegisterTable, unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [Bool] {
         switch table {
-        case .coils: try readCoils(unit: unit, address: address, count: count)
-        case .discreteInputs: try readDiscreteInputs(unit: unit, address: address, count: count)
-        case .holdingRegisters, .inputRegisters:
-            throw ModbusRequest(table.readFunction, unit: unit, address: address, count: count)
-                .error(.invalidArgument, bus: bus, detail: "\(table) hold registers, not bits")
+        case .coil: try readCoils(unit: unit, address: address, count: count)
+        case .discrete: try readDiscreteInputs(unit: unit, address: address, count: count)
+        case .holding, .input:
+            throw ModbusRequest(table.modbusReadFunction, unit: unit, address: address, count: count)
+                .error(.invalidArgument, bus: bus, detail: "the \(table) table holds registers, not bits")
         }
     }
 }

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import FieldCore
 import FieldDevices
 import FieldHAL
@@ -31,9 +26,15 @@ public enum BusEvent: Sendable {
     case online(device: String, Bool, reason: String)
 }
 
-/// One thread per Modbus bus or TCP endpoint (DESIGN rule 2). It owns the transport, polls its
-/// devices on a steady tick with t3.5 pacing, runs queued jobs (writes, console requests)
-/// between polls, keeps a dead device from eating the bus, and counts everything.
+/// One thread per Modbus bus or TCP endpoint (DESIGN rule 2). It owns the transport (which
+/// keeps frames apart, `FramePacing`), polls its devices on a steady tick, runs queued jobs
+/// (writes, console requests) between polls, keeps a dead device from eating the bus, and
+/// counts everything.
+///
+/// Its schedule runs on the monotonic clock it is given: on `SystemMonotonicClock` in the
+/// gateway, on a `ManualMonotonicClock` with FieldSim's `EmbeddedModbusTransport` in unit tests,
+/// which drive the loop with `run(for:)` and see minutes of polls, backoff and recovery in
+/// milliseconds.
 public final class BusWorker: Sendable {
     public let name: String
     private let jobs = BlockingQueue<BusJob>()
@@ -47,15 +48,19 @@ public final class BusWorker: Sendable {
     private let devices: [PolledDevice]
     private let makeTransport: @Sendable () throws(ModbusError) -> any ModbusTransport
     private let clock: any FieldClock
+    private let monotonic: any MonotonicClock
     private let sink: @Sendable (BusEvent) -> Void
     private let log: Logger
 
     /// - Parameters:
+    ///   - clock: the wall clock readings are stamped with.
+    ///   - monotonic: the clock polls, retries and rates are scheduled on (and the heartbeat's).
     ///   - makeTransport: creates the bus's transport on the worker's thread (a `ModbusClient`
     ///     on real buses).
     ///   - sink: receives readings and online changes in order, on the worker's thread: keep it
     ///     short. The events of polls that run back to back come together, after the last of them.
     public init(config: BusConfig, devices: [PolledDevice], clock: any FieldClock,
+                monotonic: any MonotonicClock = SystemMonotonicClock(),
                 makeTransport: @escaping @Sendable () throws(ModbusError) -> any ModbusTransport,
                 sink: @escaping @Sendable (BusEvent) -> Void) {
         name = config.name
@@ -63,6 +68,7 @@ public final class BusWorker: Sendable {
         self.devices = devices
         self.makeTransport = makeTransport
         self.clock = clock
+        self.monotonic = monotonic
         self.sink = sink
         log = Logger("bus \(config.name)")
         var s = BusStatistics(name: config.name)
@@ -72,8 +78,8 @@ public final class BusWorker: Sendable {
     }
 
     public func start() throws(WorkerThreadError) {
-        heartbeatMillis.store(monotonicMilliseconds(), ordering: .relaxed)
-        let t = try WorkerThread(name: "bus-\(name)") { [self] in run() }
+        heartbeatMillis.store(monotonic.milliseconds(), ordering: .relaxed)
+        let t = try WorkerThread(name: "bus-\(name)") { [self] in run { running.load(ordering: .relaxed) } }
         thread.withLock { $0 = t }
     }
 
@@ -104,6 +110,15 @@ public final class BusWorker: Sendable {
 
     /// The unit address `device` is polled at, nil when this worker does not poll it.
     public func unit(of device: String) -> UInt8? { units.withLock { $0.current[device] } }
+
+    /// Runs the worker's loop on the calling thread, instead of `start()`, until its monotonic
+    /// clock has moved on by `duration`; then finishes as `stop()` does. On a
+    /// `ManualMonotonicClock` the loop's waits move the clock, so this is how a unit test goes
+    /// through minutes of polling in milliseconds.
+    public func run(for duration: Duration) {
+        let end = monotonic.nanoseconds() + UInt64(clamping: max(0, duration.nanoseconds))
+        run { monotonic.nanoseconds() < end }
+    }
 
     /// When the worker last went round its loop (monotonic ms): the supervisor feeds the
     /// watchdog only while every worker's heartbeat is fresh.
@@ -136,13 +151,14 @@ public final class BusWorker: Sendable {
     private struct PendingEvents {
         var events: [BusEvent] = []
         var since: UInt64 = 0
+        let monotonic: any MonotonicClock
 
         /// Longest a reading waits for the polls after it, 10 ms in ns (an RTU poll takes longer,
         /// so there every poll's readings go at once).
         static let holdLimit: UInt64 = 10_000_000
 
         mutating func add(_ event: BusEvent) {
-            if events.isEmpty { since = monotonicNanoseconds() }
+            if events.isEmpty { since = monotonic.nanoseconds() }
             events.append(event)
         }
 
@@ -151,18 +167,23 @@ public final class BusWorker: Sendable {
             events.removeAll(keepingCapacity: true)
         }
 
-        var isOld: Bool { !events.isEmpty && monotonicNanoseconds() - since >= PendingEvents.holdLimit }
+        var isOld: Bool { !events.isEmpty && monotonic.nanoseconds() - since >= PendingEvents.holdLimit }
     }
 
-    private func run() {
+    /// Waits for a job until `deadline` (monotonic ms).
+    private func nextJob(until deadline: Int64) -> BusJob? {
+        monotonic.wait(until: UInt64(max(0, deadline)) * 1_000_000) { jobs.pop(until: $0) }
+    }
+
+    private func run(while keepGoing: () -> Bool) {
         // Devices start together, so those with the same interval share each wake-up of the
         // worker and of the engine (on a bus their polls follow one another anyway).
-        let start = monotonicMilliseconds()
+        let start = monotonic.milliseconds()
         var schedules = devices.map { Schedule(device: $0, nextDue: start) }
         let access = BusAccess(worker: self)
-        var pending = PendingEvents()
-        while running.load(ordering: .relaxed) {
-            let now = monotonicMilliseconds()
+        var pending = PendingEvents(monotonic: monotonic)
+        while keepGoing() {
+            let now = monotonic.milliseconds()
             heartbeatMillis.store(now, ordering: .relaxed)
             access.ensureConnected()
             takeNewAddresses(&schedules, now: now)
@@ -173,14 +194,14 @@ public final class BusWorker: Sendable {
             }
             guard let next = schedules.indices.min(by: { schedules[$0].nextDue < schedules[$1].nextDue }) else {
                 pending.flush(to: sink)
-                if let job = jobs.pop(until: now + 1000) { job.body(access) }
+                if let job = nextJob(until: now + 1000) { job.body(access) }
                 continue
             }
             if schedules[next].nextDue > now {
                 // Sleep until the next poll is due, waking early for a job (at least every second
                 // so the heartbeat stays fresh).
                 pending.flush(to: sink)
-                if let job = jobs.pop(until: min(schedules[next].nextDue, now + 1000)) { job.body(access) }
+                if let job = nextJob(until: min(schedules[next].nextDue, now + 1000)) { job.body(access) }
                 continue
             }
             poll(&schedules[next], access, &pending)
@@ -272,7 +293,7 @@ public final class BusWorker: Sendable {
         pending.add(.readings(device: s.device.id, out))
 
         let interval = s.device.interval.milliseconds
-        let nowMono = monotonicMilliseconds()
+        let nowMono = monotonic.milliseconds()
         if answered {
             s.failures = 0
             s.backoff = 0
@@ -340,6 +361,7 @@ public final class BusWorker: Sendable {
     }
 
     fileprivate var busConfig: BusConfig { config }
+    fileprivate var monotonicClock: any MonotonicClock { monotonic }
     fileprivate var logger: Logger { log }
     fileprivate func transport() throws(ModbusError) -> any ModbusTransport { try makeTransport() }
 }
@@ -355,18 +377,17 @@ public struct BusJob: Sendable {
     }
 }
 
-/// The bus as a job sees it: every transaction is paced (t3.5 or the configured inter-frame
-/// delay, turnaround after broadcasts) and counted. Valid only on the worker's thread, during
-/// the job.
+/// The bus as a job sees it: every transaction is counted (the transport keeps frames apart:
+/// t3.5 or the configured inter-frame delay, turnaround after broadcasts). Valid only on the
+/// worker's thread, during the job.
 public final class BusAccess: @unchecked Sendable {
     // Used only on the bus worker's thread (jobs run there); @unchecked because the transport
     // and counters are thread-confined, not shared.
     private unowned let worker: BusWorker
     private var link: (any ModbusTransport)?
-    private var lastEndNanos: UInt64 = 0
-    private var gapNanos: UInt64
     private let wire: RTUWireTime?
-    private var windowStart = monotonicNanoseconds()
+    private let monotonic: any MonotonicClock
+    private var windowStart: UInt64
     private var windowTransactions = 0
     private var windowBusyNanos: Int64 = 0
     private var nextConnectAttempt: Int64 = 0
@@ -378,14 +399,11 @@ public final class BusAccess: @unchecked Sendable {
 
     init(worker: BusWorker) {
         self.worker = worker
-        let config = worker.busConfig
-        switch config.link {
-        case .rtu(let rtu):
-            wire = RTUWireTime(baud: rtu.baud, bitsPerCharacter: rtu.bitsPerCharacter)
-            gapNanos = UInt64(max(0, (config.interFrameDelay ?? rtu.frameGap).nanoseconds))
-        case .tcp:
-            wire = nil
-            gapNanos = UInt64(max(0, (config.interFrameDelay ?? .zero).nanoseconds))
+        monotonic = worker.monotonicClock
+        windowStart = monotonic.nanoseconds()
+        switch worker.busConfig.link {
+        case .rtu(let rtu): wire = RTUWireTime(baud: rtu.baud, bitsPerCharacter: rtu.bitsPerCharacter)
+        case .tcp: wire = nil
         }
     }
 
@@ -393,7 +411,7 @@ public final class BusAccess: @unchecked Sendable {
 
     /// Opens the transport if it is not open, retrying at most every 2 s.
     func ensureConnected() {
-        guard link == nil, monotonicMilliseconds() >= nextConnectAttempt else { return }
+        guard link == nil, monotonic.milliseconds() >= nextConnectAttempt else { return }
         do throws(ModbusError) {
             let t = try worker.transport()
             try t.connect()
@@ -401,7 +419,7 @@ public final class BusAccess: @unchecked Sendable {
             if lastConnectError != nil { worker.logger.notice("connected") }
             lastConnectError = nil
         } catch {
-            nextConnectAttempt = monotonicMilliseconds() + 2000
+            nextConnectAttempt = monotonic.milliseconds() + 2000
             let why = error.detail.isEmpty ? error.kind.summary : error.detail
             if lastConnectError != why { worker.logger.error("cannot open the bus: \(error)") }
             lastConnectError = why
@@ -459,7 +477,7 @@ public final class BusAccess: @unchecked Sendable {
         }
     }
 
-    /// Runs any transaction on the bus with pacing and accounting.
+    /// Runs any transaction on the bus with accounting.
     /// - Parameter characters: its request + response size, for the RTU wire-time statistics.
     public func transact<T>(device: String?, unit: UInt8, characters: Int,
                             _ body: (any ModbusTransport) throws(ModbusError) -> T) -> Result<T, ModbusError> {
@@ -468,18 +486,15 @@ public final class BusAccess: @unchecked Sendable {
             worker.record(device: device, error: e, micros: 0)
             return .failure(e)
         }
-        pace()
-        let start = monotonicNanoseconds()
+        let start = monotonic.nanoseconds()
         let result: Result<T, ModbusError>
         do throws(ModbusError) {
             result = .success(try body(t))
         } catch {
             result = .failure(error)
         }
-        let end = monotonicNanoseconds()
+        let end = monotonic.nanoseconds()
         if let late = t.takeLateAnswer() { worker.discardedLateAnswer(late) }
-        lastEndNanos = end
-        if unit == 0 { lastEndNanos += UInt64(max(0, worker.busConfig.turnaround.nanoseconds)) }
         let micros = Int64((end - start) / 1000)
         worker.record(device: device, error: result.failure, micros: micros)
         if case .failure(let e) = result, e.kind == .timeout {
@@ -497,21 +512,9 @@ public final class BusAccess: @unchecked Sendable {
         return result
     }
 
-    private func pace() {
-        guard lastEndNanos > 0 else { return }
-        let due = lastEndNanos + gapNanos
-        var now = monotonicNanoseconds()
-        while now < due {
-            let wait = due - now
-            var ts = timespec(tv_sec: Int(wait / 1_000_000_000), tv_nsec: Int(wait % 1_000_000_000))
-            nanosleep(&ts, nil)
-            now = monotonicNanoseconds()
-        }
-    }
-
     /// Publishes rates over windows of about 5 s.
     func accountWindow() {
-        let now = monotonicNanoseconds()
+        let now = monotonic.nanoseconds()
         let elapsed = now - windowStart
         guard elapsed >= 5_000_000_000 else { return }
         let seconds = Double(elapsed) / 1e9

@@ -168,7 +168,8 @@ public final class Gateway: Sendable {
         let timeouts = ModbusTimeouts(response: bus.responseTimeout, byte: bus.byteTimeout, broadcastTurnaround: bus.turnaround)
         switch bus.link {
         case .tcp(let host, let port):
-            return ModbusSettings(bus: bus.name, link: .tcp(ModbusTCPSettings(host: host, port: port)), timeouts: timeouts)
+            return ModbusSettings(bus: bus.name, link: .tcp(ModbusTCPSettings(host: host, port: port)), timeouts: timeouts,
+                                  interFrameDelay: bus.interFrameDelay)
         case .rtu(let rtu):
             guard let port = board.serialPort(rtu.port) else {
                 throw ConfigError(source: "board \(board.id)", issues: [ConfigIssue(path: .root, message: "no serial port \(rtu.port)")])
@@ -191,7 +192,7 @@ public final class Gateway: Sendable {
             }
             let settings = ModbusRTUSettings(device: port.device, baud: rtu.baud, parity: parity, dataBits: rtu.dataBits,
                                              stopBits: rtu.stopBits, rs485: mode)
-            return ModbusSettings(bus: bus.name, link: .rtu(settings), timeouts: timeouts)
+            return ModbusSettings(bus: bus.name, link: .rtu(settings), timeouts: timeouts, interFrameDelay: bus.interFrameDelay)
         }
     }
 
@@ -244,10 +245,10 @@ public final class Gateway: Sendable {
         switch command {
         case .readRegisters(let bus, let unit, let table, let address, let count):
             guard let worker = buses[bus] else { return reply(.failure(CommandError(.notFound, "no bus \(bus)"))) }
-            guard (0...(worker.isRTU ? 247 : 255)).contains(unit) else {
+            guard ModbusLimits.isRequestUnit(unit, rtu: worker.isRTU) else {
                 return reply(.failure(CommandError(.invalidArgument, "unit \(unit) is not a Modbus unit address")))
             }
-            guard (1...table.protocolReadLimit).contains(count), address >= 0, address + count <= 65536 else {
+            guard count <= table.protocolReadLimit, ModbusLimits.fits(address: address, count: count) else {
                 return reply(.failure(CommandError(.invalidArgument, "read \(count) at \(address): at most \(table.protocolReadLimit) \(table.isBitTable ? "bits" : "registers") within 0…65535")))
             }
             let request = ReadRequest(table: table, address: address, count: count)
@@ -263,8 +264,9 @@ public final class Gateway: Sendable {
         case .writeRegisters(let bus, let unit, let table, let address, let values):
             guard let worker = buses[bus] else { return reply(.failure(CommandError(.notFound, "no bus \(bus)"))) }
             guard table.isWritable else { return reply(.failure(CommandError(.invalidArgument, "\(table) registers cannot be written"))) }
-            let limit = table.isBitTable ? 1968 : 123
-            guard (1...limit).contains(values.count), address >= 0, address + values.count <= 65536, (0...(worker.isRTU ? 247 : 255)).contains(unit) else {
+            let limit = table.isBitTable ? ModbusLimits.writeBits : ModbusLimits.writeRegisters
+            guard values.count <= limit, ModbusLimits.fits(address: address, count: values.count),
+                  ModbusLimits.isRequestUnit(unit, rtu: worker.isRTU) else {
                 return reply(.failure(CommandError(.invalidArgument, "write \(values.count) at \(address): 1…\(limit) values within 0…65535")))
             }
             let value: EncodedValue = table.isBitTable

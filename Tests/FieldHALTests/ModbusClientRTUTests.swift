@@ -34,7 +34,7 @@ import Testing
         #expect(try client.readHoldingRegisters(unit: 3, address: 200, count: 123) == (0..<123).map { UInt16($0) * 3 })
         #expect(try client.writeAndReadRegisters(unit: 3, writeAddress: 400, values: [42], readAddress: 399, readCount: 3)
                 == [1399, 42, 1401])
-        #expect(try client.read(.coils, unit: 3, address: 3, count: 1) == .bits([true]))
+        #expect(try client.read(.coil, unit: 3, address: 3, count: 1) == .bits([true]))
         #expect(server.requestsReceived == 13)
     }
 

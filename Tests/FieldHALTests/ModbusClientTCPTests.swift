@@ -31,10 +31,10 @@ import Testing
         let read = try client.writeAndReadRegisters(unit: 1, writeAddress: 40, values: [7, 8], readAddress: 39, readCount: 4)
         #expect(read == [1039, 7, 8, 1042])
 
-        #expect(try client.read(.holdingRegisters, unit: 1, address: 0, count: 2) == .registers([1000, 1001]))
-        #expect(try client.read(.discreteInputs, unit: 1, address: 1, count: 1) == .bits([true]))
-        #expect(try client.readRegisters(.inputRegisters, unit: 1, address: 0, count: 1) == [2000])
-        #expect(try client.readBits(.coils, unit: 1, address: 3, count: 1) == [true])
+        #expect(try client.read(.holding, unit: 1, address: 0, count: 2) == .registers([1000, 1001]))
+        #expect(try client.read(.discrete, unit: 1, address: 1, count: 1) == .bits([true]))
+        #expect(try client.readRegisters(.input, unit: 1, address: 0, count: 1) == [2000])
+        #expect(try client.readBits(.coil, unit: 1, address: 3, count: 1) == [true])
         #expect(server.requestsReceived == 15)
     }
 
@@ -55,7 +55,7 @@ import Testing
 
     @Test func bitTableAskedForRegistersIsRefused() throws {
         let client = try Self.client(port: try closedLoopbackPort())
-        let error = expectThrows(ModbusError.self) { try client.readRegisters(.coils, unit: 1, address: 0, count: 1) }
+        let error = expectThrows(ModbusError.self) { try client.readRegisters(.coil, unit: 1, address: 0, count: 1) }
         #expect(error?.kind == .invalidArgument)
         #expect(!client.isConnected)
     }

@@ -63,11 +63,12 @@ import Testing
     }
 
     @Test func tablesAndFunctions() {
-        #expect(ModbusTable.allCases.map(\.readFunction.rawValue) == [0x01, 0x02, 0x03, 0x04])
-        #expect(ModbusTable.allCases.filter(\.holdsBits) == [.coils, .discreteInputs])
-        #expect(ModbusTable.allCases.filter(\.isWritable) == [.coils, .holdingRegisters])
-        #expect(ModbusTable.allCases.map(\.maximumReadCount) == [2000, 2000, 125, 125])
-        #expect(ModbusTable(rawValue: "holding-registers") == .holdingRegisters)
+        #expect(RegisterTable.allCases.map(\.modbusReadFunction.rawValue) == [0x01, 0x02, 0x03, 0x04])
+        #expect(RegisterTable.allCases.map(\.readFunction) == [0x01, 0x02, 0x03, 0x04])
+        #expect(RegisterTable.allCases.filter(\.isBitTable) == [.coil, .discrete])
+        #expect(RegisterTable.allCases.filter(\.isWritable) == [.coil, .holding])
+        #expect(RegisterTable.allCases.map(\.protocolReadLimit) == [2000, 2000, 125, 125])
+        #expect(RegisterTable(rawValue: "holding") == .holding)
         #expect(ModbusFunction.allCases.map(\.rawValue) == [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x0F, 0x10, 0x17])
         #expect(ModbusFunction.allCases.filter(\.writes).map(\.rawValue) == [0x05, 0x06, 0x0F, 0x10, 0x17])
         #expect(ModbusFunction.allCases.filter(\.reads).map(\.rawValue) == [0x01, 0x02, 0x03, 0x04, 0x17])

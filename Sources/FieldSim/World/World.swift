@@ -146,7 +146,8 @@ final class World {
         d.model.gatewayWrote(write, at: StepTime(now: now, dt: .zero, wall: wall))
         guard let target = d.profile.command("set-address")?.writes.first?.target.name,
               let address = write.values[target]?.number, let bus = d.bus, let bank = d.bank, let old = d.unit,
-              address >= 1, address <= 247, UInt8(address) != old else { return }
+              address >= Double(ModbusLimits.deviceUnits.lowerBound), address <= Double(ModbusLimits.deviceUnits.upperBound),
+              UInt8(address) != old else { return }
         let new = UInt8(address)
         guard bus.bank(unit: new) == nil else { return }
         bus.detach(unit: old)

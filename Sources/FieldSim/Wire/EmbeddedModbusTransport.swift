@@ -1,0 +1,302 @@
+import FieldCore
+import FieldHAL
+import Synchronization
+
+/// A Modbus transport with no wire, in the spirit of swift-nio's `EmbeddedChannel`: devices are
+/// register banks (`RegisterBank`, with a real device's exception semantics) at unit addresses,
+/// each request can be given a scripted answer (an exception, silence, a late or slow answer, a
+/// lost connection), every request is recorded with its start and end, and time passes on the
+/// monotonic clock it is given: on a `ManualMonotonicClock` a timeout of 500 ms costs nothing
+/// but moves the clock, so a bus worker's offline detection, backoff and pacing are tested in
+/// simulated time.
+///
+/// Requests are checked with `ModbusRequest.check(bus:units:)` and frames kept apart with
+/// `FramePacing`, exactly as `ModbusClient` does; unit 0 writes on a serial bus are broadcasts
+/// every bank applies and nobody answers. Safe from any thread (one lock guards the state).
+public final class EmbeddedModbusTransport: ModbusTransport, Sendable {
+    /// How a device answers one request.
+    public enum Answer: Sendable, Hashable {
+        /// From its register bank, after `answerTime`; silence when no bank is attached.
+        case serve
+        /// With this exception code, after `answerTime`.
+        case exception(ModbusExceptionCode)
+        /// Not at all: the request times out after the response timeout.
+        case silence
+        /// After the response timeout: the request times out, and `bytes` arrive afterwards and
+        /// are thrown away before the next request (reported once by `takeLateAnswer`).
+        case late(bytes: Int)
+        /// From its register bank after `delay` instead of `answerTime`; a delay past the
+        /// response timeout is a timeout.
+        case slow(Duration)
+        /// The link drops (a TCP connection reset): the request fails at once and the link is
+        /// closed.
+        case connectionLost
+    }
+
+    /// One request as the device saw it.
+    public struct Record: Sendable {
+        public var request: ModbusRequest
+        /// Monotonic ns on the transport's clock when the request started (after pacing) and
+        /// when its answer (or its timeout) ended.
+        public var start: UInt64
+        public var end: UInt64
+        /// What the request came to: nil when it succeeded.
+        public var error: ModbusError.Kind?
+    }
+
+    public let bus: String
+    /// The response timeout a silent device costs.
+    public let responseTimeout: Duration
+    /// How long a served answer takes, request to end of answer.
+    public let answerTime: Duration
+    private let units: ClosedRange<UInt8>
+    private let clock: any MonotonicClock
+    private let state: Mutex<State>
+
+    private struct State {
+        var banks: [UInt8: RegisterBank] = [:]
+        var scripts: [UInt8: [Answer]] = [:]
+        var defaults: [UInt8: Answer] = [:]
+        var records: [Record] = []
+        var pacing: FramePacing
+        var isOpen = false
+        var connects = 0
+        var failConnects = 0
+        /// Bytes still arriving from a late answer, and the unit that sent them.
+        var arriving: LateAnswer?
+        var lateAnswer: LateAnswer?
+    }
+
+    /// - Parameters:
+    ///   - units: the unit addresses the link allows: `ModbusLimits.serialUnits` for an RTU bus
+    ///     (unit 0 writes are broadcasts), `.tcpUnits` for a TCP endpoint.
+    ///   - pacing: the quiet time between frames (`FramePacing(settings)` of the real bus).
+    ///   - clock: where time passes; a `ManualMonotonicClock` for simulated time.
+    public init(bus: String, units: ClosedRange<UInt8> = ModbusLimits.serialUnits, pacing: FramePacing,
+                responseTimeout: Duration = .milliseconds(500), answerTime: Duration = .milliseconds(20),
+                clock: any MonotonicClock) {
+        self.bus = bus
+        self.units = units
+        self.responseTimeout = responseTimeout
+        self.answerTime = answerTime
+        self.clock = clock
+        state = Mutex(State(pacing: pacing))
+    }
+
+    // MARK: Setting up the devices
+
+    /// Makes `bank` answer at `unit` (replacing any bank there).
+    public func attach(_ bank: RegisterBank, unit: UInt8) {
+        state.withLock { $0.banks[unit] = bank }
+    }
+
+    /// Queues answers for the next requests to `unit`, one per request, after any queued before.
+    public func script(unit: UInt8, _ answers: [Answer]) {
+        state.withLock { $0.scripts[unit, default: []].append(contentsOf: answers) }
+    }
+
+    /// How `unit` answers once its script has run out (`.serve` unless set).
+    public func setDefault(_ answer: Answer, unit: UInt8) {
+        state.withLock { $0.defaults[unit] = answer }
+    }
+
+    /// Makes the next `count` calls to `connect()` fail with `.cannotConnect`.
+    public func failConnects(_ count: Int) {
+        state.withLock { $0.failConnects = count }
+    }
+
+    // MARK: What happened
+
+    /// Every request so far, in order.
+    public var records: [Record] { state.withLock { $0.records } }
+
+    /// The requests to `unit` so far, in order.
+    public func records(unit: UInt8) -> [Record] { state.withLock { $0.records.filter { $0.request.unit == unit } } }
+
+    /// How many times the link was opened.
+    public var connects: Int { state.withLock { $0.connects } }
+
+    // MARK: ModbusTransport
+
+    public func connect() throws(ModbusError) {
+        let refused = state.withLock { s -> Bool in
+            if s.isOpen { return false }
+            if s.failConnects > 0 {
+                s.failConnects -= 1
+                return true
+            }
+            s.isOpen = true
+            s.connects += 1
+            return false
+        }
+        if refused { throw ModbusError(.cannotConnect, bus: bus, detail: "scripted connect failure") }
+    }
+
+    public func close() {
+        state.withLock { $0.isOpen = false }
+    }
+
+    public func takeLateAnswer() -> LateAnswer? {
+        state.withLock { s in
+            defer { s.lateAnswer = nil }
+            return s.lateAnswer
+        }
+    }
+
+    public func readCoils(unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [Bool] {
+        bits(try perform(ModbusRequest(.readCoils, unit: unit, address: address, count: count),
+                         pdu: [0x01] + address.wireBytes + UInt16(clamping: count).wireBytes), count: count)
+    }
+
+    public func readDiscreteInputs(unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [Bool] {
+        bits(try perform(ModbusRequest(.readDiscreteInputs, unit: unit, address: address, count: count),
+                         pdu: [0x02] + address.wireBytes + UInt16(clamping: count).wireBytes), count: count)
+    }
+
+    public func readHoldingRegisters(unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [UInt16] {
+        words(try perform(ModbusRequest(.readHoldingRegisters, unit: unit, address: address, count: count),
+                          pdu: [0x03] + address.wireBytes + UInt16(clamping: count).wireBytes))
+    }
+
+    public func readInputRegisters(unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [UInt16] {
+        words(try perform(ModbusRequest(.readInputRegisters, unit: unit, address: address, count: count),
+                          pdu: [0x04] + address.wireBytes + UInt16(clamping: count).wireBytes))
+    }
+
+    public func writeCoil(unit: UInt8, address: UInt16, value: Bool) throws(ModbusError) {
+        _ = try perform(ModbusRequest(.writeSingleCoil, unit: unit, address: address, count: 1),
+                        pdu: [0x05] + address.wireBytes + [value ? 0xFF : 0x00, 0x00])
+    }
+
+    public func writeRegister(unit: UInt8, address: UInt16, value: UInt16) throws(ModbusError) {
+        _ = try perform(ModbusRequest(.writeSingleRegister, unit: unit, address: address, count: 1),
+                        pdu: [0x06] + address.wireBytes + value.wireBytes)
+    }
+
+    public func writeCoils(unit: UInt8, address: UInt16, values: [Bool]) throws(ModbusError) {
+        var packed = [UInt8](repeating: 0, count: (values.count + 7) / 8)
+        for (i, on) in values.enumerated() where on { packed[i / 8] |= 1 << UInt8(i % 8) }
+        _ = try perform(ModbusRequest(.writeMultipleCoils, unit: unit, address: address, count: values.count),
+                        pdu: [0x0F] + address.wireBytes + UInt16(clamping: values.count).wireBytes + [UInt8(truncatingIfNeeded: packed.count)] + packed)
+    }
+
+    public func writeRegisters(unit: UInt8, address: UInt16, values: [UInt16]) throws(ModbusError) {
+        _ = try perform(ModbusRequest(.writeMultipleRegisters, unit: unit, address: address, count: values.count),
+                        pdu: [0x10] + address.wireBytes + UInt16(clamping: values.count).wireBytes
+                            + [UInt8(truncatingIfNeeded: values.count * 2)] + values.flatMap(\.wireBytes))
+    }
+
+    public func writeAndReadRegisters(unit: UInt8, writeAddress: UInt16, values: [UInt16],
+                                      readAddress: UInt16, readCount: Int) throws(ModbusError) -> [UInt16] {
+        let request = ModbusRequest(.writeAndReadRegisters, unit: unit, address: readAddress, count: readCount,
+                                    writeAddress: writeAddress, writeCount: values.count)
+        let pdu: [UInt8] = [0x17] + readAddress.wireBytes + UInt16(clamping: readCount).wireBytes + writeAddress.wireBytes
+            + UInt16(clamping: values.count).wireBytes + [UInt8(truncatingIfNeeded: values.count * 2)] + values.flatMap(\.wireBytes)
+        return words(try perform(request, pdu: pdu))
+    }
+
+    // MARK: The transaction
+
+    /// What one request comes to, decided under the lock before any time passes.
+    private enum Outcome {
+        case answer([UInt8], after: Duration)
+        case fail(ModbusError.Kind, after: Duration)
+        case broadcast
+    }
+
+    /// Checks, paces, answers and records one request; returns the answer PDU's data (after the
+    /// function code).
+    private func perform(_ request: ModbusRequest, pdu: [UInt8]) throws(ModbusError) -> [UInt8] {
+        try request.check(bus: bus, units: units)
+        let pacing = state.withLock { s -> FramePacing in
+            s.isOpen = true
+            // What was still arriving from a late answer is thrown away before this request.
+            if let late = s.arriving {
+                s.lateAnswer = late
+                s.arriving = nil
+            }
+            return s.pacing
+        }
+        pacing.waitForQuiet(on: clock)
+        let start = clock.nanoseconds()
+        let outcome = state.withLock { s in decide(request, pdu: pdu, &s) }
+        switch outcome {
+        case .broadcast:
+            state.withLock { s in
+                s.pacing.broadcastSent(at: start, onWire: 0)
+                s.records.append(Record(request: request, start: start, end: start, error: nil))
+            }
+            return []
+        case .answer(let answer, let after):
+            clock.sleep(until: start + UInt64(clamping: after.nanoseconds))
+            let end = clock.nanoseconds()
+            if answer.first == pdu[0] | 0x80 {
+                let code = ModbusExceptionCode(rawValue: answer.count > 1 ? answer[1] : 0)
+                finish(request, start: start, end: end, error: .exception(code))
+                throw request.error(.exception(code), bus: bus)
+            }
+            finish(request, start: start, end: end, error: nil)
+            return Array(answer.dropFirst())
+        case .fail(let kind, let after):
+            clock.sleep(until: start + UInt64(clamping: after.nanoseconds))
+            finish(request, start: start, end: clock.nanoseconds(), error: kind)
+            throw request.error(kind, bus: bus, detail: "scripted by the embedded bus")
+        }
+    }
+
+    private func decide(_ request: ModbusRequest, pdu: [UInt8], _ s: inout State) -> Outcome {
+        if request.isBroadcast && units == ModbusLimits.serialUnits {
+            for bank in s.banks.values { _ = bank.respond(toPDU: pdu, broadcast: true) }
+            return .broadcast
+        }
+        let answer: Answer
+        if var script = s.scripts[request.unit], !script.isEmpty {
+            answer = script.removeFirst()
+            s.scripts[request.unit] = script
+        } else {
+            answer = s.defaults[request.unit] ?? .serve
+        }
+        let bank = s.banks[request.unit]
+        switch answer {
+        case .serve:
+            guard let bank else { return .fail(.timeout, after: responseTimeout) }
+            return .answer(bank.respond(toPDU: pdu), after: answerTime)
+        case .slow(let delay):
+            guard let bank, delay <= responseTimeout else { return .fail(.timeout, after: responseTimeout) }
+            return .answer(bank.respond(toPDU: pdu), after: delay)
+        case .exception(let code):
+            return .answer([pdu[0] | 0x80, code.rawValue], after: answerTime)
+        case .silence:
+            return .fail(.timeout, after: responseTimeout)
+        case .late(let bytes):
+            s.arriving = LateAnswer(unit: request.unit, bytes: bytes)
+            return .fail(.timeout, after: responseTimeout)
+        case .connectionLost:
+            s.isOpen = false
+            return .fail(.connectionLost, after: .zero)
+        }
+    }
+
+    private func finish(_ request: ModbusRequest, start: UInt64, end: UInt64, error: ModbusError.Kind?) {
+        state.withLock { s in
+            s.pacing.transactionEnded(at: end)
+            s.records.append(Record(request: request, start: start, end: end, error: error))
+        }
+    }
+
+    /// Registers from a read answer's data (byte count, then big-endian words).
+    private func words(_ data: [UInt8]) -> [UInt16] {
+        guard data.count > 1 else { return [] }
+        return stride(from: 1, to: data.count - 1, by: 2).map { UInt16(data[$0]) << 8 | UInt16(data[$0 + 1]) }
+    }
+
+    /// Bits from a read answer's data (byte count, then packed bits, least significant first).
+    private func bits(_ data: [UInt8], count: Int) -> [Bool] {
+        (0..<count).map { i in 1 + i / 8 < data.count && data[1 + i / 8] & (1 << UInt8(i % 8)) != 0 }
+    }
+}
+
+extension UInt16 {
+    /// Big-endian, as on the wire.
+    fileprivate var wireBytes: [UInt8] { [UInt8(self >> 8), UInt8(self & 0xFF)] }
+}
