@@ -11,8 +11,8 @@ import Synchronization
 /// simulated time.
 ///
 /// Requests are checked with `ModbusRequest.check(bus:units:)` and frames kept apart with
-/// `FramePacing`, exactly as `ModbusClient` does; unit 0 writes on a serial bus are broadcasts
-/// every bank applies and nobody answers. Safe from any thread (one lock guards the state).
+/// `FramePacing`, exactly as `ModbusClient` does; unit 0 writes are broadcasts, as
+/// `ModbusClient` sends them on both links: every bank applies them and nobody answers. Safe from any thread (one lock guards the state).
 public final class EmbeddedModbusTransport: ModbusTransport, Sendable {
     /// How a device answers one request.
     public enum Answer: Sendable, Hashable {
@@ -68,8 +68,8 @@ public final class EmbeddedModbusTransport: ModbusTransport, Sendable {
     }
 
     /// - Parameters:
-    ///   - units: the unit addresses the link allows: `ModbusLimits.serialUnits` for an RTU bus
-    ///     (unit 0 writes are broadcasts), `.tcpUnits` for a TCP endpoint.
+    ///   - units: the unit addresses the link allows: `ModbusLimits.serialUnits` for an RTU bus,
+    ///     `.tcpUnits` for a TCP endpoint (`ModbusLimits.unitIDs(rtu:)`).
     ///   - pacing: the quiet time between frames (`FramePacing(settings)` of the real bus).
     ///   - clock: where time passes; a `ManualMonotonicClock` for simulated time.
     public init(bus: String, units: ClosedRange<UInt8> = ModbusLimits.serialUnits, pacing: FramePacing,
@@ -245,7 +245,7 @@ public final class EmbeddedModbusTransport: ModbusTransport, Sendable {
     }
 
     private func decide(_ request: ModbusRequest, pdu: [UInt8], _ s: inout State) -> Outcome {
-        if request.isBroadcast && units == ModbusLimits.serialUnits {
+        if request.isBroadcast {
             for bank in s.banks.values { _ = bank.respond(toPDU: pdu, broadcast: true) }
             return .broadcast
         }
