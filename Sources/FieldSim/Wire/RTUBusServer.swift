@@ -43,7 +43,7 @@ public final class RTUBusServer: SimulatedBus {
         self.link = link
         self.linkPath = linkPath
         pacingSetting = Mutex(pacing)
-        directory = UnitDirectory(bus: name, allowed: 1...247)
+        directory = UnitDirectory(bus: name, allowed: UInt8(ModbusLimits.deviceUnits.lowerBound)...UInt8(ModbusLimits.deviceUnits.upperBound))
     }
 
     deinit { stop() }
