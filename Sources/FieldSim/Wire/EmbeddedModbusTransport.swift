@@ -198,7 +198,7 @@ public final class EmbeddedModbusTransport: ModbusTransport, Sendable {
     // MARK: The transaction
 
     /// What one request comes to, decided under the lock before any time passes.
-    private enum Outcome {
+    private enum Outcome: Sendable {
         case answer([UInt8], after: Duration)
         case fail(ModbusError.Kind, after: Duration)
         case broadcast
