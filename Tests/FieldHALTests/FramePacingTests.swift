@@ -44,7 +44,8 @@ import Testing
 
     @Test func unitIDsAndAddresses() {
         #expect((0...255).filter { ModbusLimits.isDeviceUnit($0, rtu: true) } == Array(1...247))
-        #expect((-1...256).filter { ModbusLimits.isDeviceUnit($0, rtu: false) } == Array(0...247) + [255])
+        let tcpDevices: [Int] = Array(0...247) + [255]
+        #expect((-1...256).filter { ModbusLimits.isDeviceUnit($0, rtu: false) } == tcpDevices)
         #expect((-1...256).filter { ModbusLimits.isRequestUnit($0, rtu: true) } == Array(0...247))
         #expect((-1...256).filter { ModbusLimits.isRequestUnit($0, rtu: false) } == Array(0...255))
         #expect(ModbusLimits.unitIDs(rtu: true) == ModbusLimits.serialUnits)

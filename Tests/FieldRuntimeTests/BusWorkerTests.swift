@@ -107,7 +107,8 @@ struct BusWorkerTests {
         #expect(asked == ["0+3", "0+1", "1+1", "2+1", "0+1", "1+1", "2+1", "0+1", "1+1", "2+1"])
         let refused = ModbusError.Kind.exception(.illegalDataAddress)
         let split: [ModbusError.Kind?] = [nil, refused, nil]
-        #expect(rig.bus.records(unit: 1).map(\.error) == [refused] + split + split + split)
+        let expected: [ModbusError.Kind?] = [refused] + split + split + split
+        #expect(rig.bus.records(unit: 1).map(\.error) == expected)
         let readings = try #require(rig.events.readings(device: "sensor").last)
         let byName = Dictionary(readings, uniquingKeysWith: { a, _ in a })
         #expect(byName["pressure"]?.value == .number(4.2))
@@ -127,7 +128,8 @@ struct BusWorkerTests {
         #expect(mate.count == 30, "polled on each of 30 ticks")
         for (k, start) in mate.enumerated() {
             // At worst it waits for one timeout of the late device and one gap.
-            #expect(start >= Int64(k) * 1000 && start < Int64(k) * 1000 + 510, "tick \(k) polled at \(start) ms")
+            let tick = Int64(k) * 1000
+            #expect(start >= tick && start < tick + 510, "tick \(k) polled at \(start) ms")
         }
         #expect(rig.bus.records(unit: 2).allSatisfy { $0.error == nil })
         let late = rig.bus.records(unit: 1)
@@ -202,11 +204,14 @@ private struct BusRig {
     }
 }
 
+/// What a bus worker's sink receives.
+private typealias WorkerEvent = BusEvent
+
 /// What the worker's sink received, with the monotonic time it came at.
 private final class EventLog: Sendable {
-    private let events = Mutex<[(at: UInt64, event: BusEvent)]>([])
+    private let events = Mutex<[(at: UInt64, event: WorkerEvent)]>([])
 
-    func append(_ event: BusEvent, at: UInt64) { events.withLock { $0.append((at, event)) } }
+    func append(_ event: WorkerEvent, at: UInt64) { events.withLock { $0.append((at, event)) } }
 
     func online(device: String) -> [(online: Bool, reason: String, at: UInt64)] {
         events.withLock { all in

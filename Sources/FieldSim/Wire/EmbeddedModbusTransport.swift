@@ -144,55 +144,77 @@ public final class EmbeddedModbusTransport: ModbusTransport, Sendable {
     }
 
     public func readCoils(unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [Bool] {
-        bits(try perform(ModbusRequest(.readCoils, unit: unit, address: address, count: count),
-                         pdu: [0x01] + address.wireBytes + UInt16(clamping: count).wireBytes), count: count)
+        let request = ModbusRequest(.readCoils, unit: unit, address: address, count: count)
+        return bits(try perform(request, pdu: Self.pdu(request.function, [Int(address), count])), count: count)
     }
 
     public func readDiscreteInputs(unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [Bool] {
-        bits(try perform(ModbusRequest(.readDiscreteInputs, unit: unit, address: address, count: count),
-                         pdu: [0x02] + address.wireBytes + UInt16(clamping: count).wireBytes), count: count)
+        let request = ModbusRequest(.readDiscreteInputs, unit: unit, address: address, count: count)
+        return bits(try perform(request, pdu: Self.pdu(request.function, [Int(address), count])), count: count)
     }
 
     public func readHoldingRegisters(unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [UInt16] {
-        words(try perform(ModbusRequest(.readHoldingRegisters, unit: unit, address: address, count: count),
-                          pdu: [0x03] + address.wireBytes + UInt16(clamping: count).wireBytes))
+        let request = ModbusRequest(.readHoldingRegisters, unit: unit, address: address, count: count)
+        return words(try perform(request, pdu: Self.pdu(request.function, [Int(address), count])))
     }
 
     public func readInputRegisters(unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [UInt16] {
-        words(try perform(ModbusRequest(.readInputRegisters, unit: unit, address: address, count: count),
-                          pdu: [0x04] + address.wireBytes + UInt16(clamping: count).wireBytes))
+        let request = ModbusRequest(.readInputRegisters, unit: unit, address: address, count: count)
+        return words(try perform(request, pdu: Self.pdu(request.function, [Int(address), count])))
     }
 
     public func writeCoil(unit: UInt8, address: UInt16, value: Bool) throws(ModbusError) {
-        _ = try perform(ModbusRequest(.writeSingleCoil, unit: unit, address: address, count: 1),
-                        pdu: [0x05] + address.wireBytes + [value ? 0xFF : 0x00, 0x00])
+        let request = ModbusRequest(.writeSingleCoil, unit: unit, address: address, count: 1)
+        _ = try perform(request, pdu: Self.pdu(request.function, [Int(address), value ? 0xFF00 : 0x0000]))
     }
 
     public func writeRegister(unit: UInt8, address: UInt16, value: UInt16) throws(ModbusError) {
-        _ = try perform(ModbusRequest(.writeSingleRegister, unit: unit, address: address, count: 1),
-                        pdu: [0x06] + address.wireBytes + value.wireBytes)
+        let request = ModbusRequest(.writeSingleRegister, unit: unit, address: address, count: 1)
+        _ = try perform(request, pdu: Self.pdu(request.function, [Int(address), Int(value)]))
     }
 
     public func writeCoils(unit: UInt8, address: UInt16, values: [Bool]) throws(ModbusError) {
         var packed = [UInt8](repeating: 0, count: (values.count + 7) / 8)
         for (i, on) in values.enumerated() where on { packed[i / 8] |= 1 << UInt8(i % 8) }
-        _ = try perform(ModbusRequest(.writeMultipleCoils, unit: unit, address: address, count: values.count),
-                        pdu: [0x0F] + address.wireBytes + UInt16(clamping: values.count).wireBytes + [UInt8(truncatingIfNeeded: packed.count)] + packed)
+        let request = ModbusRequest(.writeMultipleCoils, unit: unit, address: address, count: values.count)
+        _ = try perform(request, pdu: Self.pdu(request.function, [Int(address), values.count], data: packed))
     }
 
     public func writeRegisters(unit: UInt8, address: UInt16, values: [UInt16]) throws(ModbusError) {
-        _ = try perform(ModbusRequest(.writeMultipleRegisters, unit: unit, address: address, count: values.count),
-                        pdu: [0x10] + address.wireBytes + UInt16(clamping: values.count).wireBytes
-                            + [UInt8(truncatingIfNeeded: values.count * 2)] + values.flatMap(\.wireBytes))
+        let request = ModbusRequest(.writeMultipleRegisters, unit: unit, address: address, count: values.count)
+        _ = try perform(request, pdu: Self.pdu(request.function, [Int(address), values.count], data: Self.bytes(values)))
     }
 
     public func writeAndReadRegisters(unit: UInt8, writeAddress: UInt16, values: [UInt16],
                                       readAddress: UInt16, readCount: Int) throws(ModbusError) -> [UInt16] {
         let request = ModbusRequest(.writeAndReadRegisters, unit: unit, address: readAddress, count: readCount,
                                     writeAddress: writeAddress, writeCount: values.count)
-        let pdu: [UInt8] = [0x17] + readAddress.wireBytes + UInt16(clamping: readCount).wireBytes + writeAddress.wireBytes
-            + UInt16(clamping: values.count).wireBytes + [UInt8(truncatingIfNeeded: values.count * 2)] + values.flatMap(\.wireBytes)
-        return words(try perform(request, pdu: pdu))
+        let fields = [Int(readAddress), readCount, Int(writeAddress), values.count]
+        return words(try perform(request, pdu: Self.pdu(request.function, fields, data: Self.bytes(values))))
+    }
+
+    /// A request PDU: the function code, 16-bit fields big-endian, then for a multiple write the
+    /// byte count and the data. A field out of range is cut here; `ModbusRequest.check` refuses
+    /// the request before the PDU is used.
+    private static func pdu(_ function: ModbusFunction, _ fields: [Int], data: [UInt8]? = nil) -> [UInt8] {
+        var out: [UInt8] = [function.rawValue]
+        out.append(contentsOf: bytes(fields.map { UInt16(truncatingIfNeeded: $0) }))
+        if let data {
+            out.append(UInt8(truncatingIfNeeded: data.count))
+            out.append(contentsOf: data)
+        }
+        return out
+    }
+
+    /// Registers as they go on the wire, big-endian.
+    private static func bytes(_ words: [UInt16]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(words.count * 2)
+        for w in words {
+            out.append(UInt8(w >> 8))
+            out.append(UInt8(w & 0xFF))
+        }
+        return out
     }
 
     // MARK: The transaction
@@ -230,7 +252,8 @@ public final class EmbeddedModbusTransport: ModbusTransport, Sendable {
         case .answer(let answer, let after):
             clock.sleep(until: start + UInt64(clamping: after.nanoseconds))
             let end = clock.nanoseconds()
-            if answer.first == pdu[0] | 0x80 {
+            let exception: UInt8 = pdu[0] | 0x80
+            if answer.first == exception {
                 let code = ModbusExceptionCode(rawValue: answer.count > 1 ? answer[1] : 0)
                 finish(request, start: start, end: end, error: .exception(code))
                 throw request.error(.exception(code), bus: bus)
@@ -286,17 +309,25 @@ public final class EmbeddedModbusTransport: ModbusTransport, Sendable {
 
     /// Registers from a read answer's data (byte count, then big-endian words).
     private func words(_ data: [UInt8]) -> [UInt16] {
-        guard data.count > 1 else { return [] }
-        return stride(from: 1, to: data.count - 1, by: 2).map { UInt16(data[$0]) << 8 | UInt16(data[$0 + 1]) }
+        var out: [UInt16] = []
+        var i = 1
+        while i + 1 < data.count {
+            let high = UInt16(data[i]) << 8
+            out.append(high | UInt16(data[i + 1]))
+            i += 2
+        }
+        return out
     }
 
     /// Bits from a read answer's data (byte count, then packed bits, least significant first).
     private func bits(_ data: [UInt8], count: Int) -> [Bool] {
-        (0..<count).map { i in 1 + i / 8 < data.count && data[1 + i / 8] & (1 << UInt8(i % 8)) != 0 }
+        var out: [Bool] = []
+        out.reserveCapacity(count)
+        for i in 0..<count {
+            let byte = 1 + i / 8
+            let mask: UInt8 = 1 << UInt8(i % 8)
+            out.append(byte < data.count && data[byte] & mask != 0)
+        }
+        return out
     }
-}
-
-extension UInt16 {
-    /// Big-endian, as on the wire.
-    fileprivate var wireBytes: [UInt8] { [UInt8(self >> 8), UInt8(self & 0xFF)] }
 }
