@@ -52,8 +52,8 @@ public struct BusConfig: Sendable, Hashable {
     /// The longest wait between retries of an offline device (backoff doubles up to this).
     public var maxBackoff: Duration
 
-    /// A bus with the site file's defaults for what is not given (`Site.parse` checks the
-    /// ranges; this does not).
+    /// A bus with a site file's defaults for an RTU bus for what is not given (`Site.parse`
+    /// checks the ranges and gives TCP its longer timeouts; this does neither).
     public init(name: String, link: Link, responseTimeout: Duration = .milliseconds(500), byteTimeout: Duration = .milliseconds(100),
                 interFrameDelay: Duration? = nil, turnaround: Duration = .milliseconds(100), maxGap: Int = ReadLimits().maxGap,
                 offlineAfter: Int = 3, maxBackoff: Duration = .seconds(60)) {

@@ -118,6 +118,23 @@ struct BusWorkerTests {
         #expect(rig.events.online(device: "sensor").map { $0.online } == [true], "a refused register is not a device gone")
     }
 
+    @Test("a bus that cannot be opened is retried every 2 s; its device goes offline meanwhile and answers once it opens")
+    func busThatCannotBeOpened() {
+        let rig = BusRig(offlineAfter: 3)
+        rig.bus.failConnects(2)
+        rig.worker.run(for: .seconds(6))
+
+        // Polls at 0, 1 and 2 s fail without reaching the wire; the open is retried at 2 s (fails)
+        // and at 4 s, when the offline device's backoff (2 intervals) is due too.
+        #expect(rig.bus.connects == 1)
+        #expect(rig.bus.records(unit: 1).map { rig.millis($0.start) } == [4000, 5000])
+        let changes = rig.events.online(device: "sensor")
+        #expect(changes.map { $0.online } == [false, true])
+        #expect(changes.map { rig.millis($0.at) } == [2000, 4020])
+        #expect(changes.first?.reason == "cannot connect")
+        #expect(rig.worker.statistics.devices["sensor"]?.failures == 3)
+    }
+
     @Test("a device answering late does not starve its bus-mate: the mate keeps its tick, the late bytes are put down to the late device")
     func lateDeviceDoesNotStarveBusMates() {
         let rig = BusRig(units: [1, 2], offlineAfter: 3, maxBackoff: .seconds(10))
