@@ -96,8 +96,9 @@ extension Site {
                 ref = p
                 deviceID = p.device
                 if let d = devices.first(where: { $0.id == p.device }) {
-                    if !d.profile.points.contains(where: { $0.name == p.point }) {
-                        r.report(o.path.key("point"), "device \"\(p.device)\" (profile \(d.profile.id)) has no point \"\(p.point)\"")
+                    let names = d.profile.points.map(\.name) + d.profile.signals.map(\.name)
+                    if !names.contains(p.point) {
+                        r.report(o.path.key("point"), "device \"\(p.device)\" (profile \(d.profile.id)) has no point or signal \"\(p.point)\"")
                     }
                 } else {
                     r.report(o.path.key("point"), "no device \"\(p.device)\" in the site's devices")

@@ -49,7 +49,7 @@ struct CentreDecoderTests {
         let t = try decodeOne(GB26875DataUnit(.componentStatus, objects: [try GB26875Object.componentStatus(
             system, component, state: [.fireAlarm], description: "消防泵-" + String(repeating: "x", count: 40), time: time)]))
         #expect(t["state"] == ["test", "fire-alarm"])
-        #expect(t["description"] == .string("??-" + String(repeating: "x", count: 28)))
+        #expect(t["description"] == .string("???-" + String(repeating: "x", count: 27)))
     }
 
     @Test func analogValuesSignedLowByteFirst() throws {

@@ -193,6 +193,7 @@ public final class GB26875Centre: Sendable {
             delayed.removeAll { $0.due <= now }
             var fds = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0)] + connections.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
             _ = poll(&fds, nfds_t(fds.count), 20)
+            let polled = connections
             if fds[0].revents != 0 {
                 let fd = accept(listener, nil, nil)
                 if fd >= 0 {
@@ -201,7 +202,7 @@ public final class GB26875Centre: Sendable {
                     log.info("device connected")
                 }
             }
-            for (i, c) in connections.enumerated() where fds[i + 1].revents != 0 {
+            for (i, c) in polled.enumerated() where fds[i + 1].revents != 0 {
                 var chunk = [UInt8](repeating: 0, count: 4096)
                 let n = read(c.fd, &chunk, chunk.count)
                 guard n > 0 else {
