@@ -23,8 +23,9 @@ public struct GB26875PointMapping: Sendable, Hashable {
     }
 
     public static func == (a: Self, b: Self) -> Bool {
-        a.point == b.point && a.device == b.device && a.system == b.system && a.component == b.component
-            && a.analog?.type == b.analog?.type && a.analog?.scale == b.analog?.scale && a.whenTrue == b.whenTrue && a.alarms == b.alarms
+        let place = a.point == b.point && a.device == b.device && a.system == b.system && a.component == b.component
+        let analog = a.analog?.type == b.analog?.type && a.analog?.scale == b.analog?.scale
+        return place && analog && a.whenTrue == b.whenTrue && a.alarms == b.alarms
     }
 
     public func hash(into h: inout Hasher) {
@@ -117,9 +118,16 @@ public final class GB26875Translator {
             } else if let (type, scale) = m.analog, let v = value.number {
                 if let last = lastAnalog[ref], reading.time - last < analogInterval { continue }
                 lastAnalog[ref] = reading.time
+                // Checked before it becomes an integer: a wild reading times a site's factor may be
+                // anything, and the field takes −32768…32767.
+                let scaled = (v * scale).rounded()
+                guard scaled.isFinite, abs(scaled) <= 32768 else {
+                    log.warning("analog \(ref): \(v) × \(scale) does not fit the signed 2-byte field (−32768…32767): not sent")
+                    continue
+                }
                 out += build(reading.time, subject: "analog \(ref)", event: false) { t throws(GB26875Error) in
                     GB26875DataUnit(.analogValue, objects: [try GB26875Object.analogValue(m.system, m.component, analogType: type,
-                                                                                         value: Int((v * scale).rounded()), time: t)])
+                                                                                         value: Int(scaled), time: t)])
                 }
             }
         }

@@ -89,6 +89,9 @@ import Testing
         // Bad quality is not sent; an out-of-range value is logged and skipped, not a crash.
         #expect(t.readings([(pressure, Reading(.number(1), quality: .commError, at: t0 + .seconds(200)))]).isEmpty)
         #expect(t.readings([(pressure, Reading(.number(5), at: t0 + .seconds(300)))]).isEmpty)
+        #expect(t.readings([(pressure, Reading(.number(1e300), at: t0 + .seconds(400)))]).isEmpty)
+        #expect(t.readings([(pressure, Reading(.number(.nan), at: t0 + .seconds(500)))]).isEmpty)
+        #expect(t.readings([(pressure, Reading(.number(-3.2768), at: t0 + .seconds(600)))]).count == 1)
     }
 
     @Test func theFrameReaderResynchronises() throws {
