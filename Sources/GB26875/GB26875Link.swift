@@ -108,6 +108,9 @@ public final class GB26875Link: Sendable {
 
     public var status: GB26875LinkStatus { state.withLock { $0 } }
 
+    /// Records queued and not yet confirmed (the one in flight included).
+    public var queued: Int { queue.withLock { $0.count } }
+
     /// Queues a record's data units for the centre; returns at once. The link sends queued
     /// records in order, one at a time.
     public func send(tag: Int32, data: [UInt8]) {

@@ -16,8 +16,11 @@ final class CentreUplink: Sendable {
     private let thread = Mutex<WorkerThread?>(nil)
     private let log = Logger("gb26875")
 
-    /// - Parameter endpoint: `--centre HOST:PORT`, replacing the site's host and port.
-    static func start(site: Site, endpoint: (host: String, port: Int)?, stateDirectory: String) -> CentreUplink? {
+    /// - Parameters:
+    ///   - endpoint: `--centre HOST:PORT`, replacing the site's host and port.
+    ///   - sink: raises the gateway alarm `gateway/centre-unavailable` when the link cannot start
+    ///     (its outbox file cannot be opened, no thread): the gateway runs on without it.
+    static func start(site: Site, endpoint: (host: String, port: Int)?, stateDirectory: String, sink: OutboxSink) -> CentreUplink? {
         guard var config = site.centre else { return nil }
         if let endpoint { (config.host, config.port) = endpoint }
         do {
@@ -26,6 +29,7 @@ final class CentreUplink: Sendable {
             return u
         } catch {
             Logger("gb26875").error("the link to the centre at \(config.host):\(config.port) cannot start: \(error)")
+            sink.gatewayAlarm("centre-unavailable", "the GB 26875.3 link to \(config.host):\(config.port) cannot start: \(error)")
             return nil
         }
     }
@@ -141,6 +145,10 @@ final class CentreCourier: OutboxCourier {
     init(link: GB26875Link) { self.link = link }
 
     func deliver(_ record: OutboxRecord) -> OutboxHandoff {
+        // The outbox hands over one record at a time; a second may come when it gives telemetry
+        // in memory up to its file after `spillAfter` (sent twice rather than lost). More than a
+        // few waiting means the link is stuck: the outbox keeps them until it moves.
+        guard link.queued < 4 else { return .notNow }
         // Unique among the records in flight (one at a time), so wrapping around is harmless.
         let tag = tags.wrappingAdd(1, ordering: .relaxed).newValue
         link.send(tag: tag, data: record.message.payload)

@@ -42,7 +42,7 @@ enum GatewayDaemon {
         let sink = OutboxSink(audit: audit, outbox: outbox, encoder: encoder)
         outbox.onIncident { sink.gatewayAlarm($0.kind.rawValue, $0.message) }
         if let storageTrouble { sink.gatewayAlarm("storage-unavailable", storageTrouble) }
-        let centre = CentreUplink.start(site: site, endpoint: endpoint, stateDirectory: stateDirectory)
+        let centre = CentreUplink.start(site: site, endpoint: endpoint, stateDirectory: stateDirectory, sink: sink)
         let gateway: Gateway
         do {
             gateway = try Gateway(configuration: configuration, stateDirectory: stateDirectory, factories: BuiltinApps.factories,
