@@ -87,6 +87,17 @@ public final class GB26875Translator {
             ?? mappings.first { $0.device == device }
     }
 
+    /// Takes the alarms that were active before a restart (the gateway restores them without new
+    /// events) into the components' states, so the next state sent for a component still
+    /// carries them. Sends nothing: the centre got their raise before the restart.
+    public func restore(active ids: [AlarmID]) {
+        for id in ids {
+            guard let m = mapping(forAlarm: id) else { continue }
+            active[m.component, default: [:]]["alarm:" + id.rawValue] = m.bits(forAlarm: id.type)
+        }
+        for system in Set(mappings.map(\.system)) { systemBits[system] = systemState(system) }
+    }
+
     /// The component state (and, when it changed, the system state) an alarm event leads to; an
     /// acknowledgement is an operation record (confirm). Unmapped alarms give nothing.
     public func alarm(_ e: AlarmEvent) -> [GB26875Record] {
@@ -153,10 +164,7 @@ public final class GB26875Translator {
             GB26875DataUnit(.componentStatus, objects: [try GB26875Object.componentStatus(m.system, m.component, state: bits,
                                                                                          description: description, time: t)])
         }
-        let components = Set(mappings.filter { $0.system == m.system }.map(\.component))
-        let system = components.reduce(GB26875State.normal) { acc, c in
-            acc.union(active[c]?.values.reduce(GB26875State()) { $0.union($1) } ?? [])
-        }
+        let system = systemState(m.system)
         if systemBits[m.system] != system {
             systemBits[m.system] = system
             out += build(time, subject: "system-status \(m.system.type)/\(m.system.address)") { t throws(GB26875Error) in
@@ -164,6 +172,14 @@ public final class GB26875Translator {
             }
         }
         return out
+    }
+
+    /// A system's state: normal, with every bit any of its components has.
+    private func systemState(_ s: GB26875System) -> GB26875State {
+        let components = Set(mappings.filter { $0.system == s }.map(\.component))
+        return components.reduce(GB26875State.normal) { acc, c in
+            acc.union(active[c]?.values.reduce(GB26875State()) { $0.union($1) } ?? [])
+        }
     }
 
     private func build(_ time: Timestamp, subject: String, event: Bool = true,

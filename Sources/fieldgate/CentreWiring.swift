@@ -72,6 +72,12 @@ final class CentreUplink: Sendable {
         outbox.close()
     }
 
+    /// The alarms active before a restart, which the gateway takes back without new events.
+    func restore(active: [AlarmRecord]) {
+        let ids = active.filter(\.active).map(\.id)
+        translator.withLock { $0.restore(active: ids) }
+    }
+
     /// Stores what an alarm event means for the centre; returns once it is on disk.
     func alarm(_ event: AlarmEvent) {
         let records = translator.withLock { $0.alarm(event) }

@@ -43,10 +43,12 @@ enum GatewayDaemon {
         outbox.onIncident { sink.gatewayAlarm($0.kind.rawValue, $0.message) }
         if let storageTrouble { sink.gatewayAlarm("storage-unavailable", storageTrouble) }
         let centre = CentreUplink.start(site: site, endpoint: endpoint, stateDirectory: stateDirectory, sink: sink)
+        let restored = restoreAlarms(outbox)
+        centre?.restore(active: restored)
         let gateway: Gateway
         do {
             gateway = try Gateway(configuration: configuration, stateDirectory: stateDirectory, factories: BuiltinApps.factories,
-                                  sink: centre.map { CentreTeeSink(main: sink, centre: $0) } ?? sink, restoredAlarms: restoreAlarms(outbox))
+                                  sink: centre.map { CentreTeeSink(main: sink, centre: $0) } ?? sink, restoredAlarms: restored)
         } catch {
             writeStandardError("fieldgate: not starting: \(error)\n")
             return 1

@@ -71,6 +71,22 @@ import Testing
         #expect(t.alarm(event(.raise, "lamp-1/lamp-failure", at: t0)).isEmpty)
     }
 
+    @Test func alarmsActiveBeforeARestartStayInTheState() throws {
+        let t = translator()
+        t.restore(active: [AlarmID(rawValue: "pump-room/signal-valve-closed"), AlarmID(rawValue: "lamp-1/lamp-failure")])
+        // A new alarm on another component of the system: the system's state keeps the restored
+        // alarm's bit (supervisory) beside the new one (fault), and after the new one clears.
+        let fault = t.alarm(AlarmEvent(kind: .raise, id: AlarmID(rawValue: "pump-room/pump-fault"), severity: .major, time: t0, value: nil, message: ""))
+        #expect(fault.map(\.unit.kind) == [.componentStatus, .systemStatus])
+        #expect(Array(fault[1].unit.objects[0][2...3]) == [0x15, 0x00])
+        let clear = t.alarm(AlarmEvent(kind: .clear, id: AlarmID(rawValue: "pump-room/pump-fault"), severity: .major, time: t0, value: nil, message: ""))
+        #expect(Array(clear[0].unit.objects[0][7...8]) == [0x01, 0x00])
+        #expect(Array(clear[1].unit.objects[0][2...3]) == [0x11, 0x00])
+        let valve = t.alarm(AlarmEvent(kind: .clear, id: AlarmID(rawValue: "pump-room/signal-valve-closed"), severity: .major, time: t0, value: nil, message: ""))
+        #expect(Array(valve[0].unit.objects[0][7...8]) == [0x01, 0x00])
+        #expect(Array(valve[1].unit.objects[0][2...3]) == [0x01, 0x00])
+    }
+
     @Test func readingsBecomeStatesAndAnalogueValues() throws {
         let t = translator()
         let pump = PointRef(device: "pump-room", point: "fire-pump-run")
