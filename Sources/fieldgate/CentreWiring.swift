@@ -18,9 +18,11 @@ final class CentreUplink: Sendable {
 
     /// - Parameters:
     ///   - endpoint: `--centre HOST:PORT`, replacing the site's host and port.
-    ///   - sink: raises the gateway alarm `gateway/centre-unavailable` when the link cannot start
-    ///     (its outbox file cannot be opened, no thread): the gateway runs on without it.
-    static func start(site: Site, endpoint: (host: String, port: Int)?, stateDirectory: String, sink: OutboxSink) -> CentreUplink? {
+    ///   - gatewayAlarm: raises the gateway alarm `gateway/centre-unavailable` (type, message) when
+    ///     the link cannot start (its outbox file cannot be opened, no thread): the gateway runs on
+    ///     without it.
+    static func start(site: Site, endpoint: (host: String, port: Int)?, stateDirectory: String,
+                      gatewayAlarm: (String, String) -> Void) -> CentreUplink? {
         guard var config = site.centre else { return nil }
         if let endpoint { (config.host, config.port) = endpoint }
         do {
@@ -29,7 +31,7 @@ final class CentreUplink: Sendable {
             return u
         } catch {
             Logger("gb26875").error("the link to the centre at \(config.host):\(config.port) cannot start: \(error)")
-            sink.gatewayAlarm("centre-unavailable", "the GB 26875.3 link to \(config.host):\(config.port) cannot start: \(error)")
+            gatewayAlarm("centre-unavailable", "the GB 26875.3 link to \(config.host):\(config.port) cannot start: \(error)")
             return nil
         }
     }
@@ -164,10 +166,10 @@ final class CentreCourier: OutboxCourier {
 
 /// The engine's results to the MQTT outbox (first) and to the centre's.
 final class CentreTeeSink: EngineSink {
-    let main: OutboxSink
+    let main: any EngineSink
     let centre: CentreUplink
 
-    init(main: OutboxSink, centre: CentreUplink) {
+    init(main: any EngineSink, centre: CentreUplink) {
         self.main = main
         self.centre = centre
     }

@@ -42,7 +42,7 @@ enum GatewayDaemon {
         let sink = OutboxSink(audit: audit, outbox: outbox, encoder: encoder)
         outbox.onIncident { sink.gatewayAlarm($0.kind.rawValue, $0.message) }
         if let storageTrouble { sink.gatewayAlarm("storage-unavailable", storageTrouble) }
-        let centre = CentreUplink.start(site: site, endpoint: endpoint, stateDirectory: stateDirectory, sink: sink)
+        let centre = CentreUplink.start(site: site, endpoint: endpoint, stateDirectory: stateDirectory) { sink.gatewayAlarm($0, $1) }
         let restored = restoreAlarms(outbox)
         centre?.restore(active: restored)
         let gateway: Gateway
