@@ -32,11 +32,11 @@ let package = Package(
         .target(name: "FieldHAL", dependencies: ["FieldCore", "CModbus", "CGPIOD"], swiftSettings: gpiodSettings),
         .target(name: "FieldDevices", dependencies: ["FieldCore", "FieldHAL"]),
         .target(name: "FieldApps", dependencies: ["FieldCore", "FieldDevices"]),
-        // Optional uplink to a fire alarm operations centre: GB 26875.3 frames (not yet wired in).
+        // Optional uplink to a fire alarm operations centre: GB 26875.3 frames, mapping and link.
         .target(name: "GB26875", dependencies: ["FieldCore"]),
         .target(name: "FieldRuntime", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldApps", "CSQLite", "CMosquitto"]),
         .target(name: "FieldConsole", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldRuntime", "CCrypt"]),
-        .executableTarget(name: "fieldgate", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldRuntime", "FieldConsole"]),
+        .executableTarget(name: "fieldgate", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldRuntime", "FieldConsole", "GB26875"]),
 
         // Host-side tools (may use full Foundation).
         .target(name: "FieldSim", dependencies: ["FieldCore", "FieldHAL", "FieldDevices"]),
@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "GB26875Tests", dependencies: ["GB26875", "FieldCore"]),
         .testTarget(name: "FieldRuntimeTests", dependencies: ["FieldRuntime", "FieldCore", "FieldHAL", "FieldDevices", "FieldSim", "FieldTestSupport"]),
         .testTarget(name: "FieldConsoleTests", dependencies: ["FieldConsole", "FieldCore", "FieldHAL", "FieldDevices", "FieldRuntime", "FieldSim", "FieldTestSupport"]),
-        .testTarget(name: "FieldSimTests", dependencies: ["FieldSim", "FieldCore", "FieldHAL", "FieldDevices"]),
+        .testTarget(name: "FieldSimTests", dependencies: ["FieldSim", "FieldCore", "FieldHAL", "FieldDevices", "GB26875"]),
         .testTarget(name: "FuzzTests", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldApps", "FieldRuntime", "FieldSim", "FieldTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldSim", "FieldTestSupport"]),
     ],

@@ -43,6 +43,7 @@ extension Site {
         let devices = o.objects("devices") { readDevice($0, profiles: profiles, broken: broken, buses: busNames) } ?? []
         let storage = o.object("storage").map(readStorage) ?? StorageConfig(path: nil, maxBytes: 32 << 20, telemetryInterval: .seconds(5))
         let uplink = o.object("uplink").flatMap(readUplink)
+        let centre = o.object("uplinks").flatMap { readUplinks($0, devices: devices) }
         let console = o.object("console").flatMap(readConsole)
             ?? ConsoleConfig(serial: true, baud: nil, terminal: .auto, users: [], idleLogout: .seconds(600))
         o.finish()
@@ -52,11 +53,12 @@ extension Site {
         checkAddresses(devices, at: o.path.key("devices"), r)
         if partial, let board {
             return Site(info: info ?? SiteDetails(id: "site", name: "", latitude: nil, longitude: nil, utcOffsetMinutes: 480),
-                        board: board, buses: buses, devices: devices, profiles: own, storage: storage, uplink: uplink, console: console)
+                        board: board, buses: buses, devices: devices, profiles: own, storage: storage, uplink: uplink, console: console,
+                        centre: centre)
         }
         guard r.issues.count == before, let info, let board else { return nil }
         return Site(info: info, board: board, buses: buses, devices: devices, profiles: own, storage: storage,
-                    uplink: uplink, console: console)
+                    uplink: uplink, console: console, centre: centre)
     }
 
     private static func readDetails(_ o: JSONObjectReader) -> SiteDetails? {

@@ -13,6 +13,8 @@ public struct Site: Sendable {
     public var storage: StorageConfig
     public var uplink: UplinkConfig?
     public var console: ConsoleConfig
+    /// `uplinks.gb26875`: the optional link to a fire alarm operations centre.
+    public var centre: CentreUplinkConfig? = nil
 
     public func bus(_ name: String) -> BusConfig? { buses.first { $0.name == name } }
     public func device(_ id: String) -> DeviceConfig? { devices.first { $0.id == id } }

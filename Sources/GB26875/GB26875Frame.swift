@@ -3,8 +3,7 @@ import FieldCore
 /// A frame of GB 26875.3 (the remote-monitoring protocol between a building's fire-safety
 /// facilities and a fire alarm operations centre), as an extra uplink for fire-water sites.
 ///
-/// Layout (DOMAIN.md, reported from open-source codecs, not from the standard's text: verify
-/// with the centre before relying on it): `@@`, serial number (2 bytes, little-endian),
+/// Layout (GB/T 26875.3-2011 §6, as docs/gb26875.md tables it): `@@`, serial number (2 bytes, little-endian),
 /// protocol version (2 bytes), time (6 bytes: second, minute, hour, day, month, year − 2000),
 /// source address (6), destination address (6), data length (2, little-endian), command (1),
 /// data, checksum (1: sum mod 256 of the bytes from the serial number to the end of the data),
@@ -43,16 +42,21 @@ public struct GB26875Frame: Hashable, Sendable {
     /// Bytes around the data: markers, header, command and checksum.
     public static let overhead = 2 + 2 + 2 + 6 + 6 + 6 + 2 + 1 + 1 + 2
 
+    /// The time label: second, minute, hour, day, month, year − 2000 (the standard's order).
+    public static func timeLabel(_ t: CivilTime) throws(GB26875Error) -> [UInt8] {
+        guard (2000...2255).contains(t.year) else { throw .yearOutOfRange(t.year) }
+        return [t.second, t.minute, t.hour, t.day, t.month].map { UInt8(clamping: $0) } + [UInt8(t.year - 2000)]
+    }
+
     /// The frame's bytes.
     /// - Throws: `GB26875Error` when the data or the time do not fit the frame's fields.
     public func encoded() throws(GB26875Error) -> [UInt8] {
         guard data.count <= Int(UInt16.max) else { throw .dataTooLong(data.count) }
-        guard (2000...2255).contains(time.year) else { throw .yearOutOfRange(time.year) }
+        let label = try Self.timeLabel(time)
         var body: [UInt8] = []
         body.reserveCapacity(Self.overhead + data.count)
         body += [UInt8(serial & 0xFF), UInt8(serial >> 8), versionMajor, versionMinor]
-        body += [time.second, time.minute, time.hour, time.day, time.month].map { UInt8(clamping: $0) }
-        body.append(UInt8(time.year - 2000))
+        body += label
         body += source.bytes + destination.bytes
         body += [UInt8(data.count & 0xFF), UInt8(data.count >> 8), command.rawValue]
         body += data
@@ -81,56 +85,19 @@ public struct GB26875Address: Hashable, Sendable {
     }
 }
 
-/// A data unit: type flag, object count, then the objects. The objects' own layouts (component
-/// status, analog values) are not in DOMAIN.md and are left to a caller that has verified them.
-public struct GB26875DataUnit: Hashable, Sendable {
-    /// Data-unit types from DOMAIN.md.
-    public enum Kind: UInt8, Sendable, CaseIterable {
-        case systemStatus = 1
-        case componentStatus = 2
-        /// Analog values: pressure in 0.1 MPa or 0.1 kPa, level in 0.01 m.
-        case analogValue = 3
-        case timeSync = 90
-        case rollCall = 91
-    }
-
-    /// Component type codes from DOMAIN.md.
-    public enum Component: UInt8, Sendable, CaseIterable {
-        case firePump = 91
-        case fireTank = 92
-        case sprinklerPump = 95
-        case flowIndicator = 96
-        case signalValve = 97
-        case alarmValve = 98
-        case pressureSwitch = 99
-    }
-
-    public var kind: Kind
-    public var objects: [[UInt8]]
-
-    public init(_ kind: Kind, objects: [[UInt8]]) {
-        self.kind = kind
-        self.objects = objects
-    }
-
-    /// - Throws: `GB26875Error.tooManyObjects` beyond 255 objects.
-    public func encoded() throws(GB26875Error) -> [UInt8] {
-        guard objects.count <= 255 else { throw .tooManyObjects(objects.count) }
-        return [kind.rawValue, UInt8(objects.count)] + objects.flatMap { $0 }
-    }
-}
-
 /// Why a frame or data unit cannot be encoded.
 public enum GB26875Error: Error, Hashable, Sendable, CustomStringConvertible {
     case dataTooLong(Int)
     case yearOutOfRange(Int)
     case tooManyObjects(Int)
+    case valueOutOfRange(String)
 
     public var description: String {
         switch self {
         case .dataTooLong(let n): "GB 26875.3 frame: \(n) data bytes do not fit the 2-byte length field (max 65535)"
         case .yearOutOfRange(let y): "GB 26875.3 frame: year \(y) does not fit the one-byte year field (2000…2255)"
         case .tooManyObjects(let n): "GB 26875.3 data unit: \(n) objects do not fit the one-byte count (max 255)"
+        case .valueOutOfRange(let what): "GB 26875.3 data unit: \(what)"
         }
     }
 }

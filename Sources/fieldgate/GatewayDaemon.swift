@@ -13,7 +13,7 @@ enum GatewayDaemon {
     /// - Parameters:
     ///   - loadConfiguration: loads and validates the site file (path, state directory).
     ///   - validate: validates an edited site document the same way (the console's config store).
-    static func run(sitePath: String, stateDirectory: String, mqtt: MQTTURL?,
+    static func run(sitePath: String, stateDirectory: String, mqtt: MQTTURL?, centre endpoint: (host: String, port: Int)? = nil,
                     loadConfiguration: (String, String) throws(ConfigError) -> GatewayConfiguration,
                     validate: @escaping ConfigStore.Validator) -> Int32 {
         Supervisor.blockSignals()
@@ -42,10 +42,13 @@ enum GatewayDaemon {
         let sink = OutboxSink(audit: audit, outbox: outbox, encoder: encoder)
         outbox.onIncident { sink.gatewayAlarm($0.kind.rawValue, $0.message) }
         if let storageTrouble { sink.gatewayAlarm("storage-unavailable", storageTrouble) }
+        let centre = CentreUplink.start(site: site, endpoint: endpoint, stateDirectory: stateDirectory) { sink.gatewayAlarm($0, $1) }
+        let restored = restoreAlarms(outbox)
+        centre?.restore(active: restored)
         let gateway: Gateway
         do {
             gateway = try Gateway(configuration: configuration, stateDirectory: stateDirectory, factories: BuiltinApps.factories,
-                                  sink: sink, restoredAlarms: restoreAlarms(outbox))
+                                  sink: centre.map { CentreTeeSink(main: sink, centre: $0) } ?? sink, restoredAlarms: restored)
         } catch {
             writeStandardError("fieldgate: not starting: \(error)\n")
             return 1
@@ -53,7 +56,11 @@ enum GatewayDaemon {
         let uplink = startUplink(gateway: gateway, settings: settings, outbox: outbox, sink: sink)
         let monitor = RuntimeUplinkMonitor(uplink: uplink, outbox: outbox,
                                            configured: (mqtt ?? site.uplink?.url).map(\.description))
-        gateway.setStatusProvider { monitor.json }
+        gateway.setStatusProvider {
+            var status = monitor.json
+            if let centre { status["gb26875"] = centre.statusJSON }
+            return status
+        }
         let restart = RestartFlag()
         gateway.onRestart { restart.request() }
         do {
@@ -87,6 +94,7 @@ enum GatewayDaemon {
         console?.stop()
         gateway.stop()
         uplink?.stop()
+        centre?.stop()
         outbox.close()
         // A restart is an exit the service manager (systemd Restart=always) turns into a new start.
         return exit == .restart ? 75 : 0

@@ -14,7 +14,7 @@ fieldgate \(FieldgateVersion.string): firmware for city field-equipment gateways
 usage: fieldgate COMMAND [OPTIONS]
 
 commands:
-  run --site FILE [--state-dir DIR] [--mqtt URL] [--log-level LEVEL]
+  run --site FILE [--state-dir DIR] [--mqtt URL] [--centre HOST:PORT] [--log-level LEVEL]
                           run the gateway (state dir default /var/lib/fieldgate)
   check-config [--plan] FILE
                           validate a site file against its board and print every error
@@ -41,13 +41,14 @@ fieldgate COMMAND --help shows one command's options. Times are the site's local
 /// Each command's own help: `fieldgate COMMAND --help` (or `-h`, or `fieldgate help COMMAND`).
 let commandHelp: [String: String] = [
     "run": """
-    usage: fieldgate run --site FILE [--state-dir DIR] [--mqtt URL] [--log-level LEVEL]
+    usage: fieldgate run --site FILE [--state-dir DIR] [--mqtt URL] [--centre HOST:PORT] [--log-level LEVEL]
       Runs the gateway: validates the site file with its board (as check-config does), then polls,
       runs the apps, stores and sends. Exit status 75 asks the supervisor (systemd) to start it again.
       --site FILE        the site file
       --state-dir DIR    sockets, the console pty link and the outbox (default $FIELDGATE_STATE_DIR,
                          else /var/lib/fieldgate)
       --mqtt URL         the broker, overriding the site's uplink.url: mqtt://[user:pass@]host[:port]
+      --centre HOST:PORT the GB 26875.3 centre, overriding uplinks.gb26875's host and port
       --log-level LEVEL  debug, info (default), notice, warning or error
     """,
     "check-config": """
@@ -179,7 +180,7 @@ case "check-config":
     }
 
 case "run":
-    let a = parse(valued: ["site", "state-dir", "mqtt", "log-level"])
+    let a = parse(valued: ["site", "state-dir", "mqtt", "centre", "log-level"])
     guard let sitePath = a.options["site"] else { fail("run needs --site FILE\n\n\(commandHelp["run"]!)") }
     let stateDirectory = a.options["state-dir"] ?? defaultStateDirectory
     if let level = a.options["log-level"] {
@@ -191,7 +192,13 @@ case "run":
         guard let url = MQTTURL(text) else { fail("--mqtt: expected mqtt://[user:pass@]host[:port] or mqtts://…, got \"\(text)\"") }
         mqtt = url
     }
-    exit(GatewayDaemon.run(sitePath: sitePath, stateDirectory: stateDirectory, mqtt: mqtt,
+    var centre: (host: String, port: Int)?
+    if let text = a.options["centre"] {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port),
+              colon > text.startIndex else { fail("--centre: expected HOST:PORT, got \"\(text)\"") }
+        centre = (String(text[..<colon]), port)
+    }
+    exit(GatewayDaemon.run(sitePath: sitePath, stateDirectory: stateDirectory, mqtt: mqtt, centre: centre,
                            loadConfiguration: loadConfiguration,
                            validate: { document throws(ConfigError) in
                                try validateDocument(document, sitePath: sitePath, stateDirectory: stateDirectory)

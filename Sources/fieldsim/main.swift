@@ -16,6 +16,9 @@ commands:
                           when ready (DIR default $FIELDSIM_DIR, else /tmp/fieldsim)
   ctl [--state-dir DIR] COMMAND [ARGS...]
                           control a running simulator (fieldsim ctl help lists the commands)
+  centre [--host HOST] [--port N] [--fault FAULT]
+                          a GB 26875.3 alarm operations centre for the gateway's second uplink: prints
+                          every data unit it decodes as a JSON line until stopped (Ctrl-C)
   scenario FILE... [--gateway PATH] [--jobs N] [--keep]
                           run scenarios against a real fieldgate (default: the one next to fieldsim);
                           exit 0 when every one passes
@@ -48,6 +51,15 @@ let commandHelp: [String: String] = [
       --gateway PATH      the fieldgate to test (default: the one next to fieldsim)
       --jobs N            scenarios run at once (default 1)
       --keep              keep each scenario's directory and logs
+    """,
+    "centre": """
+    usage: fieldsim centre [--host HOST] [--port N] [--fault FAULT]
+      A simulated GB 26875.3 alarm operations centre (docs/gb26875.md): accepts the gateway's link,
+      decodes every frame with its own decoder, confirms valid frames and denies invalid ones, and
+      prints each data unit object as a JSON line (refused frames as "problem" lines) until stopped.
+      --host HOST         the address to listen on (default 127.0.0.1)
+      --port N            the port (default 9100; 0 for a free one)
+      --fault FAULT       misbehave from the start: deny, drop, disconnect or "delay 2s"
     """,
     "version": "usage: fieldsim version\n  Prints the version.",
     "help": "usage: fieldsim help [COMMAND]\n  The commands, or one command's help.",
@@ -150,6 +162,37 @@ case "run":
     let signal = waitForSignal()
     say("fieldsim: stopping on signal \(signal)")
     simulator.stop()
+
+case "centre":
+    let a = parse(valued: ["host", "port", "fault"])
+    guard let port = Int(a.options["port"] ?? "9100"), (0...65535).contains(port) else { fail("--port: expected 0–65535") }
+    let centre = GB26875Centre(host: a.options["host"] ?? "127.0.0.1", port: port)
+    if let text = a.options["fault"] {
+        guard let action = CentreAction(text), case .fault = action else { fail("--fault: expected deny, drop, disconnect or \"delay DURATION\"") }
+        action.apply(to: centre)
+    }
+    let waitForSignal = blockTerminationSignals()
+    do {
+        try centre.start()
+    } catch {
+        FileHandle.standardError.write(Data("fieldsim: the centre cannot listen: \(error)\n".utf8))
+        exit(1)
+    }
+    say("fieldsim: GB 26875.3 centre listening on \(centre.host):\(centre.port)")
+    let printer = Thread {
+        var problems = 0
+        while true {
+            for r in centre.newReceived() { say(r.object.serialized()) }
+            let p = centre.problems
+            for line in p.dropFirst(problems) { say(#"{"problem": \#(JSONValue.string(line).serialized())}"#) }
+            problems = p.count
+            usleep(100_000)
+        }
+    }
+    printer.start()
+    let signal = waitForSignal()
+    say("fieldsim: centre stopping on signal \(signal) (\(centre.frameCount) frames)")
+    centre.stop()
 
 case "ctl":
     var rest = Array(arguments.dropFirst())

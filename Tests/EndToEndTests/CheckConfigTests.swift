@@ -71,6 +71,37 @@ struct CheckConfigTests {
         ("devices[1].settings.low", "expected a number"),
     ]
 
+    /// A site whose GB 26875.3 link has a mistake in nearly every field (docs/gb26875.md).
+    static let badCentre = """
+        {"site": {"id": "bad-centre"},
+         "board": "sim",
+         "buses": [{"name": "pump-bus", "type": "rtu", "port": "rs485-1"}],
+         "devices": [{"id": "main-pt", "profile": "fg-pressure-tx", "bus": "pump-bus", "address": 1, "settings": {"category": "sprinkler"}}],
+         "uplinks": {"gb26875": {
+           "host": "centre.example.cn", "port": 0, "source": 281474976710656, "ackTimeout": "5ms",
+           "points": [
+             {"point": "main-pt.presure", "system": "hydrant", "component": "general", "componentAddress": 1, "analog": "pressure-psi"},
+             {"point": "pt-9.pressure", "system": 300, "component": "fire-pump", "componentAddress": 2},
+             {"device": "main-pt", "system": "hydrant", "component": "pump", "componentAddress": -1, "whenTrue": ["running"]}
+           ]},
+           "mqtt2": {}}
+        }
+        """
+
+    static let badCentreErrors: [(path: String, says: String)] = [
+        ("uplinks.gb26875.port", "0 is out of range"),
+        ("uplinks.gb26875.source", "is out of range"),
+        ("uplinks.gb26875.ackTimeout", "5ms is out of range"),
+        ("uplinks.gb26875.points[0].point", "device \"main-pt\" (profile fg-pressure-tx) has no point or signal \"presure\""),
+        ("uplinks.gb26875.points[0].analog", "unknown analogue type \"pressure-psi\""),
+        ("uplinks.gb26875.points[1].point", "no device \"pt-9\" in the site's devices"),
+        ("uplinks.gb26875.points[1].system", "expected a code 0–255 or one of"),
+        ("uplinks.gb26875.points[2].component", "expected a code 0–255 or one of"),
+        ("uplinks.gb26875.points[2].componentAddress", "-1 is out of range"),
+        ("uplinks.gb26875.points[2].whenTrue", "expected a list of state bits"),
+        ("uplinks.mqtt2", "unknown key"),
+    ]
+
     /// Runs `fieldgate ARGUMENTS` to the end: its exit status and output.
     static func fieldgate(_ arguments: [String], in directory: String) throws -> (status: Int32?, output: String) {
         let process = try ChildProcess(executable: try TestSupport.executable("fieldgate"), arguments: arguments,
@@ -201,6 +232,7 @@ struct CheckConfigTests {
     @Test("bad sites: exit 1 and every error at once, each with its JSON path", arguments: [
         BadSite(name: "a mistake in every section", text: CheckConfigTests.badFile, errors: CheckConfigTests.badFileErrors),
         BadSite(name: "wrong for its board", text: CheckConfigTests.wrongForTheBoard, errors: CheckConfigTests.wrongForTheBoardErrors),
+        BadSite(name: "a GB 26875.3 link with a mistake in every field", text: CheckConfigTests.badCentre, errors: CheckConfigTests.badCentreErrors),
     ])
     func badSites(_ site: BadSite) throws {
         let dir = try Waiting.temporaryDirectory(prefix: "fieldgate-check")

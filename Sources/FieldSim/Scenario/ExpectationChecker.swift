@@ -18,6 +18,8 @@ struct ExpectationChecker {
     private var lastSeen: [String: GatewayPoint] = [:]
     /// Every MQTT message so far, with its arrival (s from the start).
     private var messages: [(t: Double, message: MQTTBroker.Message)] = []
+    /// Every data unit object the simulated centre received, with its arrival.
+    private var centreObjects: [(t: Double, object: JSONValue)] = []
 
     init(_ expectations: [Scenario.Expectation], duration: Double) {
         self.expectations = expectations
@@ -31,6 +33,11 @@ struct ExpectationChecker {
     /// Takes MQTT messages that arrived by `t`.
     mutating func receive(_ new: [MQTTBroker.Message], at t: Double) {
         messages += new.map { (t, $0) }
+    }
+
+    /// Takes data unit objects the centre received by `t`.
+    mutating func receive(centre new: [JSONValue], at t: Double) {
+        centreObjects += new.map { (t, $0) }
     }
 
     mutating func check(points: [String: GatewayPoint], alarms: AlarmHistory, at t: Double) {
@@ -56,6 +63,10 @@ struct ExpectationChecker {
                 verdicts[i].1 = .passed("none arrived")
             case .mqtt(let filter, _, false):
                 verdicts[i].1 = .failed("none arrived\(topicHint(filter))")
+            case .centre(_, true):
+                verdicts[i].1 = .passed("none arrived")
+            case .centre(_, false):
+                verdicts[i].1 = .failed("none arrived\(centreHint())")
             }
         }
     }
@@ -86,6 +97,13 @@ struct ExpectationChecker {
             }
         case .mqtt(let filter, let contains, let never):
             return judge(mqtt: filter, contains: contains, never: never, from: from, to: to, at: t)
+        case .centre(let contains, let never):
+            if let hit = centreObjects.first(where: { (from...to).contains($0.t) && jsonContains($0.object, contains) }) {
+                let text = "at \(seconds(hit.t)): \(hit.object.serialized().prefix(200))"
+                return never ? .failed(text) : .passed(text)
+            }
+            guard t > to else { return .pending }
+            return never ? .passed("none arrived") : .failed("none arrived by \(seconds(to))\(centreHint())")
         case .point(let name, let condition, let at):
             let p = points[name]
             if let p { lastSeen[name] = p }
@@ -111,6 +129,12 @@ struct ExpectationChecker {
         }
         guard t > to else { return .pending }
         return never ? .passed("none arrived") : .failed("none arrived by \(seconds(to))\(topicHint(filter))")
+    }
+
+    /// What reached the centre, to help read a miss.
+    private func centreHint() -> String {
+        guard !centreObjects.isEmpty else { return " (nothing reached the centre)" }
+        return " (\(centreObjects.count) objects; last: \(centreObjects.suffix(3).map { $0.object.serialized().prefix(160) }.joined(separator: " | ")))"
     }
 
     /// What arrived on the filter's topics, to help read a miss.

@@ -24,6 +24,9 @@ public struct Scenario: Sendable {
     /// Run a mosquitto for the gateway's uplink (`fieldgate run --mqtt`); implied by an MQTT
     /// expectation.
     public var broker: Bool
+    /// Run a simulated GB 26875.3 centre for the gateway's second uplink (`fieldgate run
+    /// --centre`); implied by a centre step or expectation.
+    public var centre: Bool = false
     public var steps: [Step]
     public var expectations: [Expectation]
 
@@ -34,6 +37,8 @@ public struct Scenario: Sendable {
             case control(ControlRequest)
             /// A request to the gateway's local API (`{"op": "command", …}`).
             case gateway(JSONValue)
+            /// Something the simulated centre does (`"centre": "down"`).
+            case centre(CentreAction)
         }
 
         public var at: Duration
@@ -67,6 +72,9 @@ public struct Scenario: Sendable {
             /// `contains` (objects by key, arrays by element), arriving in the window — or, with
             /// `never`, none arriving.
             case mqtt(filter: String, contains: JSONValue?, never: Bool)
+            /// A data unit object reaching the simulated centre whose decoded JSON contains
+            /// `contains`, in the window — or, with `never`, none.
+            case centre(contains: JSONValue, never: Bool)
         }
 
         public var kind: Kind
@@ -153,9 +161,11 @@ public struct Scenario: Sendable {
             r.report(o.path.key("duration"), "\(formatDuration(duration)) ends before the last step or expectation (\(formatDuration(latest)))")
         }
         let broker = wantsBroker || expectations.contains { if case .mqtt = $0.kind { true } else { false } }
+        let centre = (o.bool("centre") ?? false) || expectations.contains { if case .centre = $0.kind { true } else { false } }
+            || steps.contains { if case .centre = $0.action { true } else { false } }
         guard let site else { return nil }
         return Scenario(name: name, description: description, sitePath: site, acceleration: acceleration, start: start,
-                        settings: settings, duration: duration, readyTimeout: readyTimeout, broker: broker,
+                        settings: settings, duration: duration, readyTimeout: readyTimeout, broker: broker, centre: centre,
                         steps: steps.sorted { $0.at < $1.at }, expectations: expectations)
     }
 
@@ -179,8 +189,15 @@ public struct Scenario: Sendable {
             }
             return at.map { Step(at: $0, action: .gateway(g), text: "gateway \(g.serialized())") }
         }
+        if let text = o.string("centre") {
+            guard let action = CentreAction(text) else {
+                r.report(o.path.key("centre"), "expected \(CentreAction.forms)")
+                return nil
+            }
+            return at.map { Step(at: $0, action: .centre(action), text: "centre \(text)") }
+        }
         guard o.has("op") else {
-            r.report(o.path, "a step needs \"ctl\" (a fieldsim ctl command), \"op\" (a control request) or \"gateway\" (a local API request)")
+            r.report(o.path, "a step needs \"ctl\" (a fieldsim ctl command), \"op\" (a control request), \"gateway\" (a local API request) or \"centre\" (the simulated centre)")
             return nil
         }
         guard let request = ControlRequest.read(o), let at else { return nil }
@@ -253,7 +270,17 @@ public struct Scenario: Sendable {
             return Expectation(kind: .mqtt(filter: filter, contains: contains, never: never), after: after, by: by,
                                text: never ? "no MQTT message on \(filter)\(what)\(window())" : "MQTT message on \(filter)\(what)\(window())")
         }
-        r.report(o.path, "an expectation needs \"alarm\", \"point\" or \"mqtt\"")
+        if let contains = o.value("centre") {
+            guard contains.objectValue != nil else {
+                r.report(o.path.key("centre"), "expected an object the decoded data unit must contain, e.g. {\"kind\": \"component-status\"}")
+                return nil
+            }
+            let never = o.bool("never") ?? false
+            return Expectation(kind: .centre(contains: contains, never: never), after: after, by: by,
+                               text: never ? "nothing at the centre containing \(contains.serialized())\(window())"
+                                           : "centre received \(contains.serialized())\(window())")
+        }
+        r.report(o.path, "an expectation needs \"alarm\", \"point\", \"mqtt\" or \"centre\"")
         o.allow("raised", "cleared", "never", "at", "between", "above", "below", "equals", "quality", "contains")
         return nil
     }

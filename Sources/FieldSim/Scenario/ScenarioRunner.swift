@@ -67,11 +67,24 @@ public struct ScenarioRunner: Sendable {
             }
         }
         defer { broker?.stop() }
+        var centre: GB26875Centre?
+        if scenario.centre {
+            let c = GB26875Centre()
+            do {
+                try c.start()
+            } catch {
+                report.problem("the simulated centre did not start: \(error)")
+                return
+            }
+            centre = c
+        }
+        defer { centre?.stop() }
         let gateway: ChildProcess
         do {
             gateway = try ChildProcess(executable: gatewayPath,
                                        arguments: ["run", "--site", scenario.sitePath, "--state-dir", gatewayDirectory]
-                                           + (broker.map { ["--mqtt", $0.url] } ?? []),
+                                           + (broker.map { ["--mqtt", $0.url] } ?? [])
+                                           + (centre.map { ["--centre", "\($0.host):\($0.port)"] } ?? []),
                                        environment: ["FIELDSIM_DIR": simDirectory], logPath: directory + "/fieldgate.log")
         } catch {
             report.problem("\(error)")
@@ -84,7 +97,7 @@ public struct ScenarioRunner: Sendable {
         }
         report.note("gateway ready in \(seconds(Double(monotonicMilliseconds() - began) / 1000))\(broker.map { ", uplink to \($0.url)" } ?? ""); simulated time \(simulator.simulatedTime)")
         _ = simulator.execute(.accelerate(scenario.acceleration))
-        execute(scenario, client: client, gateway: gateway, simulator: simulator, broker: broker, startWall: SystemClock().now(),
+        execute(scenario, client: client, gateway: gateway, simulator: simulator, broker: broker, centre: centre, startWall: SystemClock().now(),
                 startMono: monotonicMilliseconds(), &report)
         if report.failed { report.gatewayLog(gateway.logTail()) }
     }
@@ -119,7 +132,7 @@ public struct ScenarioRunner: Sendable {
     }
 
     private func execute(_ scenario: Scenario, client: GatewayClient, gateway: ChildProcess, simulator: Simulator,
-                         broker: MQTTBroker?, startWall: Timestamp, startMono: Int64, _ report: inout ScenarioReport) {
+                         broker: MQTTBroker?, centre: GB26875Centre?, startWall: Timestamp, startMono: Int64, _ report: inout ScenarioReport) {
         var pendingSteps = scenario.steps[...]
         var checker = ExpectationChecker(scenario.expectations, duration: scenario.duration.inSeconds)
         var history = AlarmHistory()
@@ -127,13 +140,14 @@ public struct ScenarioRunner: Sendable {
             let t = Double(monotonicMilliseconds() - startMono) / 1000
             while let step = pendingSteps.first, step.at.inSeconds <= t {
                 pendingSteps = pendingSteps.dropFirst()
-                report.step(step, at: t, simulatedTime: simulator.simulatedTime, outcome: perform(step.action, simulator, client))
+                report.step(step, at: t, simulatedTime: simulator.simulatedTime, outcome: perform(step.action, simulator, client, centre))
             }
             guard gateway.isRunning else {
                 report.problem("the gateway exited with status \(gateway.exitStatus ?? -1) at \(seconds(t))")
                 break
             }
             if let broker { checker.receive(broker.newMessages(), at: t) }
+            if let centre { checker.receive(centre: centre.newReceived().map(\.object), at: t) }
             do {
                 history.observe(try client.alarms(), start: startWall, at: t)
                 checker.check(points: try client.points(), alarms: history, at: t)
@@ -149,10 +163,15 @@ public struct ScenarioRunner: Sendable {
         report.alarms(history.summary)
     }
 
-    private func perform(_ action: Scenario.Step.Action, _ simulator: Simulator, _ client: GatewayClient) -> Result<JSONValue, ScenarioStepError> {
+    private func perform(_ action: Scenario.Step.Action, _ simulator: Simulator, _ client: GatewayClient,
+                         _ centre: GB26875Centre?) -> Result<JSONValue, ScenarioStepError> {
         switch action {
         case .control(let request):
             return simulator.execute(request).mapError { ScenarioStepError(message: $0.message) }
+        case .centre(let a):
+            guard let centre else { return .failure(ScenarioStepError(message: "no centre running")) }
+            a.apply(to: centre)
+            return .success(.bool(true))
         case .gateway(let request):
             do {
                 return .success(try client.call(request))

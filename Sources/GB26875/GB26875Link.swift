@@ -1,0 +1,406 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import FieldCore
+import Synchronization
+
+/// How the link reaches and talks to the centre (site file `uplinks.gb26875`, docs/gb26875.md).
+public struct GB26875LinkSettings: Sendable, Hashable {
+    public var host: String
+    public var port: Int
+    /// This device's address and the centre's.
+    public var source: GB26875Address
+    public var destination: GB26875Address
+    /// How long to wait for the centre's confirm (确认) or deny (否认) of a frame.
+    public var ackTimeout: Duration
+    /// How often a frame is sent again after a timeout or a deny before giving up on it: after
+    /// timeouts the connection is dropped and made again (the frame is kept); after denies the
+    /// frame is dropped (the centre refuses its content) and counted.
+    public var retries: Int
+    /// The device's running state is sent this often while nothing else is (巡检, heartbeat).
+    public var heartbeat: Duration
+    public var connectTimeout: Duration
+    /// Reconnect delay: from `reconnectMin`, doubling to `reconnectMax`, ±20 % jitter.
+    public var reconnectMin: Duration
+    public var reconnectMax: Duration
+
+    public init(host: String, port: Int, source: GB26875Address, destination: GB26875Address, ackTimeout: Duration = .seconds(10),
+                retries: Int = 3, heartbeat: Duration = .seconds(60), connectTimeout: Duration = .seconds(5),
+                reconnectMin: Duration = .seconds(1), reconnectMax: Duration = .seconds(60)) {
+        (self.host, self.port, self.source, self.destination) = (host, port, source, destination)
+        (self.ackTimeout, self.retries, self.heartbeat, self.connectTimeout) = (ackTimeout, retries, heartbeat, connectTimeout)
+        (self.reconnectMin, self.reconnectMax) = (reconnectMin, reconnectMax)
+    }
+
+    public var endpoint: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// What the link tells its owner (the outbox's courier): a record confirmed by the centre, a
+/// record the centre keeps denying, the connection up or down.
+public struct GB26875LinkEvents: Sendable {
+    public var confirmed: @Sendable (Int32) -> Void
+    public var rejected: @Sendable (Int32, String) -> Void
+    public var ready: @Sendable (Bool) -> Void
+    /// The device's running state for the next heartbeat.
+    public var deviceState: @Sendable () -> GB26875DeviceState
+
+    public init(confirmed: @escaping @Sendable (Int32) -> Void, rejected: @escaping @Sendable (Int32, String) -> Void,
+                ready: @escaping @Sendable (Bool) -> Void, deviceState: @escaping @Sendable () -> GB26875DeviceState) {
+        (self.confirmed, self.rejected, self.ready, self.deviceState) = (confirmed, rejected, ready, deviceState)
+    }
+}
+
+/// Counters and state of the link, for the status and tests.
+public struct GB26875LinkStatus: Sendable, Hashable {
+    public var connected = false
+    public var sent = 0
+    public var confirmed = 0
+    public var denied = 0
+    public var timeouts = 0
+    public var connects = 0
+    public var heartbeats = 0
+    /// The centre's clock minus ours, from its last time sync (applied to the frames' time labels).
+    public var clockOffset: Duration = .zero
+    public var lastError: String?
+}
+
+/// The TCP link to the alarm operations centre (GB/T 26875.3 §5–7): one frame in flight at a
+/// time, each confirmed or denied by the centre; retries, timeouts, heartbeats, the centre's time
+/// sync and roll call, reconnect with backoff. `run()` does blocking socket I/O and is meant for
+/// a thread the owner starts for the link; everything else may be called from any thread.
+public final class GB26875Link: Sendable {
+    public let settings: GB26875LinkSettings
+    private let events: GB26875LinkEvents
+    private let clock: any FieldClock
+    private let utcOffsetMinutes: Int
+    private let log: Logger
+    private let queue = Mutex<[(tag: Int32, data: [UInt8])]>([])
+    private let state = Mutex(GB26875LinkStatus())
+    private let stopped = Atomic<Bool>(false)
+    /// Wakes the loop's poll: a record queued, or stop.
+    private let wake: (read: CInt, write: CInt)
+
+    /// - Throws: `GB26875Error.valueOutOfRange` naming the failed `pipe` (out of descriptors).
+    public init(settings: GB26875LinkSettings, events: GB26875LinkEvents, utcOffsetMinutes: Int,
+                clock: any FieldClock = SystemClock(), logger: Logger = Logger("gb26875")) throws(GB26875Error) {
+        self.settings = settings
+        self.events = events
+        self.clock = clock
+        self.utcOffsetMinutes = utcOffsetMinutes
+        log = logger
+        var fds: [CInt] = [-1, -1]
+        guard pipe(&fds) == 0 else {
+            throw .valueOutOfRange("cannot make the link's wake-up pipe: \(String(cString: strerror(errno)))")
+        }
+        for fd in fds {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+        wake = (fds[0], fds[1])
+    }
+
+    deinit {
+        close(wake.read)
+        close(wake.write)
+    }
+
+    public var status: GB26875LinkStatus { state.withLock { $0 } }
+
+    /// Records queued and not yet confirmed (the one in flight included).
+    public var queued: Int { queue.withLock { $0.count } }
+
+    /// Queues a record's data units for the centre; returns at once. The link sends queued
+    /// records in order, one at a time.
+    public func send(tag: Int32, data: [UInt8]) {
+        queue.withLock { $0.append((tag, data)) }
+        poke()
+    }
+
+    /// Ends `run()` (the connection is closed; queued records stay for nobody: the outbox keeps
+    /// them and hands them over again after a restart).
+    public func stop() {
+        stopped.store(true, ordering: .releasing)
+        poke()
+    }
+
+    private func poke() {
+        var b: UInt8 = 1
+        _ = write(wake.write, &b, 1)
+    }
+
+    // MARK: - The link's thread
+
+    /// Connects, talks, reconnects with backoff, until `stop()`.
+    public func run() {
+        var delay = settings.reconnectMin
+        var random = SplitMix64(seed: UInt64(truncatingIfNeeded: monotonicMilliseconds()) ^ UInt64(settings.port))
+        var failures = 0
+        while !isStopped {
+            switch connect() {
+            case .connected(let fd):
+                failures = 0
+                delay = settings.reconnectMin
+                state.withLock { $0.connected = true; $0.connects += 1; $0.lastError = nil }
+                log.notice("connected to the centre at \(settings.endpoint)")
+                events.ready(true)
+                let why = session(fd)
+                close(fd)
+                state.withLock { $0.connected = false; $0.lastError = why }
+                events.ready(false)
+                if isStopped { return }
+                log.warning("link to the centre at \(settings.endpoint) lost: \(why); reconnecting")
+            case .failed(let why):
+                failures += 1
+                state.withLock { $0.lastError = why }
+                // Logged on the 1st, 10th, 100th… failure: an outage of hours is a handful of lines.
+                if [1, 10, 100, 1000].contains(failures) || failures % 10_000 == 0 {
+                    log.error("cannot connect to the centre at \(settings.endpoint): \(why) (attempt \(failures)); retrying")
+                }
+            }
+            let jitter = 0.8 + 0.4 * Double(random.next() % 1000) / 1000
+            pause(.milliseconds(Int64(Double(delay.milliseconds) * jitter)))
+            delay = min(delay * 2, settings.reconnectMax)
+        }
+    }
+
+    private enum Connection {
+        case connected(CInt)
+        case failed(String)
+    }
+
+    private var isStopped: Bool { stopped.load(ordering: .acquiring) }
+
+    private struct Outstanding {
+        var serial: UInt16
+        var bytes: [UInt8]
+        var tag: Int32?
+        var attempts: Int
+        var deadline: Int64
+    }
+
+    /// One connection: returns why it ended.
+    private func session(_ fd: CInt) -> String {
+        var reader = GB26875FrameReader()
+        var outstanding: Outstanding?
+        var serial: UInt16 = 0
+        var nextHeartbeat = monotonicMilliseconds()
+        func nextSerial() -> UInt16 {
+            serial = serial &+ 1
+            return serial
+        }
+        while !isStopped {
+            let now = monotonicMilliseconds()
+            if outstanding == nil {
+                if let (tag, data) = queue.withLock({ $0.first }) {
+                    let s = nextSerial()
+                    guard let bytes = frame(serial: s, command: .sendData, data: data) else {
+                        _ = queue.withLock { $0.removeFirst() }
+                        events.rejected(tag, "cannot be framed")
+                        continue
+                    }
+                    outstanding = Outstanding(serial: s, bytes: bytes, tag: tag, attempts: 1, deadline: now + settings.ackTimeout.milliseconds)
+                    if let e = transmit(fd, bytes) { return e }
+                    state.withLock { $0.sent += 1 }
+                } else if now >= nextHeartbeat {
+                    let s = nextSerial()
+                    let time = civilNow()
+                    guard let object = try? GB26875Object.deviceStatus(events.deviceState(), time: time),
+                          let data = try? GB26875DataUnit(.deviceStatus, objects: [object]).encoded(),
+                          let bytes = frame(serial: s, command: .sendData, data: data) else { return "cannot frame a heartbeat" }
+                    outstanding = Outstanding(serial: s, bytes: bytes, tag: nil, attempts: 1, deadline: now + settings.ackTimeout.milliseconds)
+                    nextHeartbeat = now + settings.heartbeat.milliseconds
+                    if let e = transmit(fd, bytes) { return e }
+                    state.withLock { $0.heartbeats += 1 }
+                }
+            }
+            if var o = outstanding, now >= o.deadline {
+                state.withLock { $0.timeouts += 1 }
+                guard o.attempts <= settings.retries else {
+                    return "no confirm for frame \(o.serial) after \(o.attempts) tries of \(formatDuration(settings.ackTimeout))"
+                }
+                log.warning("no confirm for frame \(o.serial) within \(formatDuration(settings.ackTimeout)); sending it again")
+                o.attempts += 1
+                o.deadline = now + settings.ackTimeout.milliseconds
+                outstanding = o
+                if let e = transmit(fd, o.bytes) { return e }
+            }
+            let until = min(outstanding?.deadline ?? Int64.max, outstanding == nil ? nextHeartbeat : Int64.max)
+            var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
+            let timeout = CInt(clamping: max(0, min(until - monotonicMilliseconds(), 1000)))
+            let rc = poll(&fds, 2, timeout)
+            if rc < 0 && errno != EINTR { return "poll: \(String(cString: strerror(errno)))" }
+            if fds[1].revents != 0 { drainWake() }
+            guard fds[0].revents != 0 else { continue }
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let n = read(fd, &buffer, buffer.count)
+            if n == 0 { return "the centre closed the connection" }
+            if n < 0 {
+                if errno == EINTR || errno == EAGAIN { continue }
+                return "read: \(String(cString: strerror(errno)))"
+            }
+            reader.feed(Array(buffer[0..<n]))
+            while let item = reader.next() {
+                switch item {
+                case .problem(let p):
+                    log.warning("from the centre at \(settings.endpoint): \(p)")
+                case .frame(let f):
+                    if let e = handle(f, fd: fd, outstanding: &outstanding) { return e }
+                }
+            }
+        }
+        return "stopped"
+    }
+
+    /// An answer to our frame, or a command of the centre's.
+    private func handle(_ f: GB26875Frame, fd: CInt, outstanding: inout Outstanding?) -> String? {
+        switch f.command {
+        case .confirm, .deny:
+            guard var o = outstanding, o.serial == f.serial else {
+                log.warning("the centre answered frame \(f.serial), which is not waiting for an answer: ignored")
+                return nil
+            }
+            if f.command == .confirm {
+                outstanding = nil
+                state.withLock { $0.confirmed += 1 }
+                if let tag = o.tag {
+                    _ = queue.withLock { $0.removeFirst() }
+                    events.confirmed(tag)
+                }
+                return nil
+            }
+            state.withLock { $0.denied += 1 }
+            guard o.attempts <= settings.retries else {
+                outstanding = nil
+                log.error("the centre denied frame \(f.serial) \(o.attempts) times: dropped")
+                if let tag = o.tag {
+                    _ = queue.withLock { $0.removeFirst() }
+                    events.rejected(tag, "denied by the centre \(o.attempts) times")
+                }
+                return nil
+            }
+            log.warning("the centre denied frame \(f.serial); sending it again")
+            o.attempts += 1
+            o.deadline = monotonicMilliseconds() + settings.ackTimeout.milliseconds
+            outstanding = o
+            return transmit(fd, o.bytes)
+        case .control:
+            guard f.data.count >= 2, let kind = GB26875DataUnit.Kind(rawValue: f.data[0]) else {
+                log.warning("control frame \(f.serial) from the centre with type \(f.data.first.map(String.init) ?? "none"): not supported, denied")
+                return reply(.deny, to: f, fd: fd)
+            }
+            switch kind {
+            case .timeSync where f.data.count >= 8:
+                let b = f.data
+                let t = CivilTime(year: 2000 + Int(b[7]), month: Int(b[6]), day: Int(b[5]), hour: Int(b[4]), minute: Int(b[3]), second: Int(b[2]))
+                guard (1...12).contains(t.month), (1...31).contains(t.day), t.hour < 24, t.minute < 60, t.second < 60 else {
+                    log.warning("time sync from the centre with an invalid time \(Array(b[2..<8])): denied")
+                    return reply(.deny, to: f, fd: fd)
+                }
+                let offset = t.timestamp(offsetMinutes: utcOffsetMinutes) - clock.now()
+                state.withLock { $0.clockOffset = offset }
+                log.notice("time sync from the centre: its clock is \(formatDuration(offset)) from ours (applied to time labels)")
+                return reply(.confirm, to: f, fd: fd)
+            case .rollCall:
+                log.info("roll call from the centre answered")
+                return reply(.confirm, to: f, fd: fd)
+            default:
+                log.warning("control frame \(f.serial) with data unit type \(kind.rawValue): not supported, denied")
+                return reply(.deny, to: f, fd: fd)
+            }
+        case .request, .sendData, .response:
+            log.warning("\(f.command) frame \(f.serial) from the centre: not supported, denied")
+            return reply(.deny, to: f, fd: fd)
+        }
+    }
+
+    /// Confirm or deny a frame of the centre's: the answer carries its serial number.
+    private func reply(_ command: GB26875Frame.Command, to f: GB26875Frame, fd: CInt) -> String? {
+        guard let bytes = frame(serial: f.serial, command: command, data: []) else { return "cannot frame an answer" }
+        return transmit(fd, bytes)
+    }
+
+    private func civilNow() -> CivilTime {
+        CivilTime(clock.now() + state.withLock { $0.clockOffset }, offsetMinutes: utcOffsetMinutes)
+    }
+
+    private func frame(serial: UInt16, command: GB26875Frame.Command, data: [UInt8]) -> [UInt8]? {
+        do {
+            return try GB26875Frame(serial: serial, time: civilNow(), source: settings.source, destination: settings.destination,
+                                    command: command, data: data).encoded()
+        } catch {
+            log.error("cannot frame a \(command) for the centre: \(error)")
+            return nil
+        }
+    }
+
+    /// Writes all of `bytes` (the socket has a send timeout); the error, or nil.
+    private func transmit(_ fd: CInt, _ bytes: [UInt8]) -> String? {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, CInt(MSG_NOSIGNAL)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return "send: \(String(cString: strerror(errno)))"
+            }
+            offset += n
+        }
+        return nil
+    }
+
+    private func drainWake() {
+        var b = [UInt8](repeating: 0, count: 64)
+        while read(wake.read, &b, b.count) > 0 {}
+    }
+
+    /// Sleeps `d`, or less when stopped.
+    private func pause(_ d: Duration) {
+        let end = monotonicMilliseconds() + d.milliseconds
+        while !isStopped {
+            let left = end - monotonicMilliseconds()
+            guard left > 0 else { return }
+            var fds = [pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
+            if poll(&fds, 1, CInt(clamping: left)) > 0 {
+                drainWake()
+            }
+        }
+    }
+
+    /// A connected, blocking socket with a send timeout, or why not.
+    private func connect() -> Connection {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = CInt(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_NUMERICSERV
+        var list: UnsafeMutablePointer<addrinfo>?
+        let rc = getaddrinfo(settings.host, String(settings.port), &hints, &list)
+        guard rc == 0, let first = list else { return .failed("cannot resolve \(settings.host): \(String(cString: gai_strerror(rc)))") }
+        defer { freeaddrinfo(list) }
+        let fd = socket(first.pointee.ai_family, CInt(SOCK_STREAM.rawValue) | CInt(SOCK_CLOEXEC.rawValue) | CInt(SOCK_NONBLOCK.rawValue), 0)
+        guard fd >= 0 else { return .failed("socket: \(String(cString: strerror(errno)))") }
+        if Glibc.connect(fd, first.pointee.ai_addr, first.pointee.ai_addrlen) != 0 {
+            guard errno == EINPROGRESS else {
+                let e = String(cString: strerror(errno))
+                close(fd)
+                return .failed(e)
+            }
+            var p = [pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)]
+            let ready = poll(&p, 1, CInt(clamping: settings.connectTimeout.milliseconds))
+            var error: CInt = 0
+            var length = socklen_t(MemoryLayout<CInt>.size)
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
+            guard ready > 0, error == 0 else {
+                close(fd)
+                return .failed(ready == 0 ? "no answer within \(formatDuration(settings.connectTimeout))" : String(cString: strerror(error)))
+            }
+        }
+        let flags = fcntl(fd, F_GETFL)
+        _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK)
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var on: CInt = 1
+        setsockopt(fd, CInt(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<CInt>.size))
+        return .connected(fd)
+    }
+}

@@ -1,0 +1,194 @@
+import FieldCore
+
+/// Where one of the site's points (or a whole device) sits in the centre's model: a component
+/// of a building fire facility system (site file `uplinks.gb26875.points`, docs/gb26875.md).
+public struct GB26875PointMapping: Sendable, Hashable {
+    /// The point; nil for a device-level entry (its device's alarms that name no mapped point).
+    public var point: PointRef?
+    public var device: String
+    public var system: GB26875System
+    public var component: GB26875ComponentRef
+    /// A numeric point's analogue type (table 7) and the factor from the point's unit to it
+    /// (MPa → 0.1 kPa: 10000); nil: the value is not sent.
+    public var analog: (type: UInt8, scale: Double)?
+    /// A state point's bits while it is true (a pump's run contact: `started`); nil: not sent.
+    public var whenTrue: GB26875State?
+    /// Alarm type → the state bits it sets, overriding the default (docs/gb26875.md).
+    public var alarms: [String: GB26875State]
+
+    public init(point: PointRef?, device: String, system: GB26875System, component: GB26875ComponentRef,
+                analog: (type: UInt8, scale: Double)? = nil, whenTrue: GB26875State? = nil, alarms: [String: GB26875State] = [:]) {
+        (self.point, self.device, self.system, self.component) = (point, device, system, component)
+        (self.analog, self.whenTrue, self.alarms) = (analog, whenTrue, alarms)
+    }
+
+    public static func == (a: Self, b: Self) -> Bool {
+        let place = a.point == b.point && a.device == b.device && a.system == b.system && a.component == b.component
+        let analog = a.analog?.type == b.analog?.type && a.analog?.scale == b.analog?.scale
+        return place && analog && a.whenTrue == b.whenTrue && a.alarms == b.alarms
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(point)
+        h.combine(device)
+        h.combine(component)
+    }
+
+    /// The state bits an alarm type sets when the mapping does not say: faults of the sensor or
+    /// the link are `fault`, a fire alarm is `fireAlarm`, everything else (low pressure, a closed
+    /// valve, a low tank) is `supervisory` (监管).
+    public func bits(forAlarm type: String) -> GB26875State {
+        if let b = alarms[type] { return b }
+        let t = type.lowercased()
+        if t.hasPrefix("fire") && !t.hasPrefix("fire-pump") { return .fireAlarm }
+        if ["fault", "sensor", "comm", "offline", "stale", "open-circuit", "short-circuit", "loop"].contains(where: { t.contains($0) }) { return .fault }
+        return .supervisory
+    }
+}
+
+/// One record for the centre: a data unit with one object, and whether it is an event (stored
+/// durably, sent first) or an analogue sample.
+public struct GB26875Record: Sendable, Hashable {
+    public var event: Bool
+    public var unit: GB26875DataUnit
+    /// What it is about, for the outbox's topic column and the log (`component-status main-pt.pressure`).
+    public var subject: String
+}
+
+/// Turns the gateway's alarm events and readings into GB 26875.3 data units through the site's
+/// mapping. Keeps the state bits of every mapped component (the alarms active on it, its state
+/// points), because a state object carries the component's whole state, not one change.
+/// Not thread-safe: one caller (the engine's sink) at a time.
+public final class GB26875Translator {
+    public let mappings: [GB26875PointMapping]
+    /// Local time's offset east of UTC: time labels are local time.
+    public let utcOffsetMinutes: Int
+    /// The shortest time between two analogue values of one point.
+    public let analogInterval: Duration
+    private var active: [GB26875ComponentRef: [String: GB26875State]] = [:]
+    private var systemBits: [GB26875System: GB26875State] = [:]
+    private var lastAnalog: [PointRef: Timestamp] = [:]
+    private let log = Logger("gb26875")
+
+    public init(mappings: [GB26875PointMapping], utcOffsetMinutes: Int, analogInterval: Duration = .seconds(60)) {
+        self.mappings = mappings
+        self.utcOffsetMinutes = utcOffsetMinutes
+        self.analogInterval = analogInterval
+    }
+
+    /// The mapping an alarm belongs to: its point's; else the entry of its device that names its
+    /// type in `alarms`; else its device's entry without a point; else its device's first entry.
+    public func mapping(forAlarm id: AlarmID) -> GB26875PointMapping? {
+        let source = String(id.rawValue.prefix { $0 != "/" })
+        let device = id.device
+        return mappings.first { $0.point?.description == source }
+            ?? mappings.first { $0.device == device && $0.alarms[id.type] != nil }
+            ?? mappings.first { $0.point == nil && $0.device == device }
+            ?? mappings.first { $0.device == device }
+    }
+
+    /// Takes the alarms that were active before a restart (the gateway restores them without new
+    /// events) into the components' states, so the next state sent for a component still
+    /// carries them. Sends nothing: the centre got their raise before the restart.
+    public func restore(active ids: [AlarmID]) {
+        for id in ids {
+            guard let m = mapping(forAlarm: id) else { continue }
+            active[m.component, default: [:]]["alarm:" + id.rawValue] = m.bits(forAlarm: id.type)
+        }
+        for system in Set(mappings.map(\.system)) { systemBits[system] = systemState(system) }
+    }
+
+    /// The component state (and, when it changed, the system state) an alarm event leads to; an
+    /// acknowledgement is an operation record (confirm). Unmapped alarms give nothing.
+    public func alarm(_ e: AlarmEvent) -> [GB26875Record] {
+        guard let m = mapping(forAlarm: e.id) else { return [] }
+        let key = "alarm:" + e.id.rawValue
+        switch e.kind {
+        case .raise: active[m.component, default: [:]][key] = m.bits(forAlarm: e.id.type)
+        case .clear: active[m.component]?[key] = nil
+        case .acknowledge:
+            return build(e.time, subject: "operation \(e.id)") { t throws(GB26875Error) in
+                GB26875DataUnit(.operationRecord, objects: [try GB26875Object.operationRecord(m.system, operations: .confirm, operatorNumber: 0, time: t)])
+            }
+        }
+        return stateRecords(m, time: e.time, description: m.point?.description ?? e.id.rawValue)
+    }
+
+    /// What readings lead to: a state point's change is a component state (an event); a numeric
+    /// point's value an analogue value, at most one per `analogInterval` per point.
+    public func readings(_ readings: [(PointRef, Reading)]) -> [GB26875Record] {
+        var out: [GB26875Record] = []
+        for (ref, reading) in readings {
+            guard let m = mappings.first(where: { $0.point == ref }), let value = reading.value, reading.quality == .good else { continue }
+            if let bits = m.whenTrue, case .bool(let on) = value {
+                let key = "point:" + ref.description
+                let was = active[m.component]?[key] != nil
+                guard was != on else { continue }
+                active[m.component, default: [:]][key] = on ? bits : nil
+                out += stateRecords(m, time: reading.time, description: ref.description)
+            } else if let (type, scale) = m.analog, let v = value.number {
+                if let last = lastAnalog[ref], reading.time - last < analogInterval { continue }
+                lastAnalog[ref] = reading.time
+                // Checked before it becomes an integer: a wild reading times a site's factor may be
+                // anything, and the field takes −32768…32767.
+                let scaled = (v * scale).rounded()
+                guard scaled.isFinite, abs(scaled) <= 32768 else {
+                    log.warning("analog \(ref): \(v) × \(scale) does not fit the signed 2-byte field (−32768…32767): not sent")
+                    continue
+                }
+                out += build(reading.time, subject: "analog \(ref)", event: false) { t throws(GB26875Error) in
+                    GB26875DataUnit(.analogValue, objects: [try GB26875Object.analogValue(m.system, m.component, analogType: type,
+                                                                                         value: Int(scaled), time: t)])
+                }
+            }
+        }
+        return out
+    }
+
+    /// The device's running state for a heartbeat: monitoring, with fault and fire-alarm bits
+    /// while any mapped component has them.
+    public func deviceState() -> GB26875DeviceState {
+        var s: GB26875DeviceState = .monitoring
+        let all = active.values.flatMap(\.values).reduce(GB26875State()) { $0.union($1) }
+        if all.contains(.fault) { s.insert(.fault) }
+        if all.contains(.fireAlarm) { s.insert(.fireAlarm) }
+        return s
+    }
+
+    /// The time label for `t` in the site's local time.
+    public func civil(_ t: Timestamp) -> CivilTime { CivilTime(t, offsetMinutes: utcOffsetMinutes) }
+
+    private func stateRecords(_ m: GB26875PointMapping, time: Timestamp, description: String) -> [GB26875Record] {
+        let bits = (active[m.component]?.values.reduce(GB26875State()) { $0.union($1) } ?? []).union(.normal)
+        var out = build(time, subject: "component-status \(description)") { t throws(GB26875Error) in
+            GB26875DataUnit(.componentStatus, objects: [try GB26875Object.componentStatus(m.system, m.component, state: bits,
+                                                                                         description: description, time: t)])
+        }
+        let system = systemState(m.system)
+        if systemBits[m.system] != system {
+            systemBits[m.system] = system
+            out += build(time, subject: "system-status \(m.system.type)/\(m.system.address)") { t throws(GB26875Error) in
+                GB26875DataUnit(.systemStatus, objects: [try GB26875Object.systemStatus(m.system, state: system, time: t)])
+            }
+        }
+        return out
+    }
+
+    /// A system's state: normal, with every bit any of its components has.
+    private func systemState(_ s: GB26875System) -> GB26875State {
+        let components = Set(mappings.filter { $0.system == s }.map(\.component))
+        return components.reduce(GB26875State.normal) { acc, c in
+            acc.union(active[c]?.values.reduce(GB26875State()) { $0.union($1) } ?? [])
+        }
+    }
+
+    private func build(_ time: Timestamp, subject: String, event: Bool = true,
+                       _ make: (CivilTime) throws(GB26875Error) -> GB26875DataUnit) -> [GB26875Record] {
+        do {
+            return [GB26875Record(event: event, unit: try make(civil(time)), subject: subject)]
+        } catch {
+            log.error("\(subject) not sent to the centre: \(error)")
+            return []
+        }
+    }
+}
