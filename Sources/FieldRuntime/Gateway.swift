@@ -1,6 +1,7 @@
 import FieldApps
 import FieldCore
 import FieldDevices
+import FieldEngine
 import FieldHAL
 import Synchronization
 

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import FieldCore
+@testable import FieldStore
 import FieldTestSupport
 import Foundation
 import Synchronization

@@ -1,5 +1,8 @@
 import FieldCore
+@testable import FieldEngine
+@testable import FieldStore
 import FieldTestSupport
+@testable import FieldUplink
 import Foundation
 import Synchronization
 import Testing

@@ -1,6 +1,7 @@
 import FieldApps
 import FieldCore
 import FieldDevices
+import FieldSystem
 import Synchronization
 
 /// Where the engine's results go: the outbox and uplink in the gateway, a recorder in tests.

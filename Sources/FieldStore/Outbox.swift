@@ -1,5 +1,6 @@
 import FieldCore
 import FieldDevices
+import FieldSystem
 import Synchronization
 
 /// Store-and-forward for everything the gateway sends to the platform: an SQLite file (WAL) where

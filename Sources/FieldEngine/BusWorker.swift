@@ -6,6 +6,7 @@ import Musl
 import FieldCore
 import FieldDevices
 import FieldHAL
+import FieldSystem
 import Synchronization
 
 /// A device polled by a bus worker: its unit address, its read plan and its interval.

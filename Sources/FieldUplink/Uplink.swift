@@ -1,5 +1,7 @@
 import FieldCore
 import FieldDevices
+import FieldEngine
+import FieldStore
 import Synchronization
 
 /// The gateway's link to the city IoT platform (docs/uplink.md): drains the outbox to the broker
