@@ -24,14 +24,6 @@ public struct PolledDevice: Sendable {
     }
 }
 
-/// What a bus worker tells the runtime.
-public enum BusEvent: Sendable {
-    /// A poll's readings of a device, by point name.
-    case readings(device: String, [(String, Reading)])
-    /// A device answered again after being offline, or stopped answering.
-    case online(device: String, Bool, reason: String)
-}
-
 /// One thread per Modbus bus or TCP endpoint (DESIGN rule 2). It owns the transport, polls its
 /// devices on a steady tick with t3.5 pacing, runs queued jobs (writes, console requests)
 /// between polls, keeps a dead device from eating the bus, and counts everything.
@@ -48,7 +40,7 @@ public final class BusWorker: Sendable {
     private let devices: [PolledDevice]
     private let makeTransport: @Sendable () throws(ModbusError) -> any ModbusTransport
     private let clock: any FieldClock
-    private let sink: @Sendable (BusEvent) -> Void
+    private let sink: @Sendable (EngineEvent) -> Void
     private let log: Logger
 
     /// - Parameters:
@@ -58,7 +50,7 @@ public final class BusWorker: Sendable {
     ///     short. The events of polls that run back to back come together, after the last of them.
     public init(config: BusConfig, devices: [PolledDevice], clock: any FieldClock,
                 makeTransport: @escaping @Sendable () throws(ModbusError) -> any ModbusTransport,
-                sink: @escaping @Sendable (BusEvent) -> Void) {
+                sink: @escaping @Sendable (EngineEvent) -> Void) {
         name = config.name
         self.config = config
         self.devices = devices
@@ -135,19 +127,19 @@ public final class BusWorker: Sendable {
     /// worker hands them over before it waits, before a job (a write's read-back must come
     /// after them), and once they are `holdLimit` old.
     private struct PendingEvents {
-        var events: [BusEvent] = []
+        var events: [EngineEvent] = []
         var since: UInt64 = 0
 
         /// Longest a reading waits for the polls after it, 10 ms in ns (an RTU poll takes longer,
         /// so there every poll's readings go at once).
         static let holdLimit: UInt64 = 10_000_000
 
-        mutating func add(_ event: BusEvent) {
+        mutating func add(_ event: EngineEvent) {
             if events.isEmpty { since = monotonicNanoseconds() }
             events.append(event)
         }
 
-        mutating func flush(to sink: (BusEvent) -> Void) {
+        mutating func flush(to sink: (EngineEvent) -> Void) {
             for e in events { sink(e) }
             events.removeAll(keepingCapacity: true)
         }

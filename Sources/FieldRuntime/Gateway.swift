@@ -54,12 +54,7 @@ public final class Gateway: Sendable {
                                         makeTransport: { () throws(ModbusError) -> any ModbusTransport in
                                             try ModbusClient(settings, gpio: gpioBackend)
                                         },
-                                        sink: { event in
-                switch event {
-                case .readings(let device, let readings): engineBox.engine?.post(.readings(device: device, readings))
-                case .online(let device, let up, let reason): engineBox.engine?.post(.online(device: device, up, reason: reason))
-                }
-            })
+                                        sink: { engineBox.engine?.post($0) })
         }
         self.buses = buses
         let workers = buses

@@ -71,17 +71,6 @@ public final class Uplink: Sendable {
         outbox.post([message], as: .telemetry)
     }
 
-    /// Stores an alarm event (and its telemetry mirror) durably; returns once it is on disk, so
-    /// the caller knows the alarm was accepted. The task suspends; no thread blocks.
-    public func publish(alarm event: AlarmEvent) async throws(OutboxError) {
-        try await outbox.append(encoder.alarm(event), as: .alarm)
-    }
-
-    /// Like `publish(alarm:)`, for callers on their own threads: blocks until stored.
-    public func publishAndWait(alarm event: AlarmEvent) throws(OutboxError) {
-        try outbox.appendAndWait(encoder.alarm(event), as: .alarm)
-    }
-
     /// Queues the gateway's health, adding the outbox's and the connection's figures when the
     /// runtime left them out.
     public func publish(health: GatewayHealth) {
