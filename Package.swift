@@ -34,7 +34,17 @@ let package = Package(
         .target(name: "FieldApps", dependencies: ["FieldCore", "FieldDevices"]),
         // Optional uplink to a fire alarm operations centre: GB 26875.3 frames, mapping and link.
         .target(name: "GB26875", dependencies: ["FieldCore"]),
-        .target(name: "FieldRuntime", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldApps", "CSQLite", "CMosquitto"]),
+        // The runtime's threads. On this branch the two files stay where they were (Sources/FieldRuntime)
+        // so that the branch moving them into the system layer (issue 19) merges as a rename; there the
+        // real FieldSystem target takes this one's place.
+        .target(name: "FieldSystem", path: "Sources/FieldRuntime", sources: ["WorkerThread.swift", "ThreadGroup.swift"]),
+        // The runtime, by what it does (docs/architecture.md): storage, the engine, the platform link,
+        // and the gateway that wires them and its supervisor.
+        .target(name: "FieldStore", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldSystem", "CSQLite"]),
+        .target(name: "FieldEngine", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldApps", "FieldSystem"]),
+        .target(name: "FieldUplink", dependencies: ["FieldCore", "FieldDevices", "FieldSystem", "FieldStore", "FieldEngine", "CMosquitto"]),
+        .target(name: "FieldRuntime", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldApps", "FieldSystem", "FieldStore", "FieldEngine", "FieldUplink"],
+                exclude: ["WorkerThread.swift", "ThreadGroup.swift"]),
         .target(name: "FieldConsole", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldRuntime", "CCrypt"]),
         .executableTarget(name: "fieldgate", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldRuntime", "FieldConsole", "GB26875"]),
 
@@ -52,10 +62,10 @@ let package = Package(
         .testTarget(name: "FieldDevicesTests", dependencies: ["FieldDevices", "FieldCore", "FieldHAL", "CModbus"]),
         .testTarget(name: "FieldAppsTests", dependencies: ["FieldApps", "FieldCore", "FieldDevices"]),
         .testTarget(name: "GB26875Tests", dependencies: ["GB26875", "FieldCore"]),
-        .testTarget(name: "FieldRuntimeTests", dependencies: ["FieldRuntime", "FieldCore", "FieldHAL", "FieldDevices", "FieldSim", "FieldTestSupport"]),
-        .testTarget(name: "FieldConsoleTests", dependencies: ["FieldConsole", "FieldCore", "FieldHAL", "FieldDevices", "FieldRuntime", "FieldSim", "FieldTestSupport"]),
+        .testTarget(name: "FieldRuntimeTests", dependencies: ["FieldRuntime", "FieldSystem", "FieldStore", "FieldEngine", "FieldUplink", "FieldCore", "FieldHAL", "FieldDevices", "FieldSim", "FieldTestSupport"]),
+        .testTarget(name: "FieldConsoleTests", dependencies: ["FieldConsole", "FieldCore", "FieldHAL", "FieldDevices", "FieldRuntime", "FieldSystem", "FieldStore", "FieldEngine", "FieldUplink", "FieldSim", "FieldTestSupport"]),
         .testTarget(name: "FieldSimTests", dependencies: ["FieldSim", "FieldCore", "FieldHAL", "FieldDevices", "GB26875"]),
-        .testTarget(name: "FuzzTests", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldApps", "FieldRuntime", "FieldSim", "FieldTestSupport"]),
+        .testTarget(name: "FuzzTests", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldApps", "FieldRuntime", "FieldSystem", "FieldStore", "FieldEngine", "FieldUplink", "FieldSim", "FieldTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldSim", "FieldTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

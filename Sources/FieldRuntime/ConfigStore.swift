@@ -1,6 +1,7 @@
 import FieldCore
 import FieldDevices
 import FieldHAL
+import FieldStore
 import FoundationEssentials
 import Synchronization
 

@@ -1,5 +1,6 @@
 import FieldCore
 import FieldDevices
+import FieldEngine
 
 extension Gateway {
     /// The local API's requests: `{"op": "points" [, "device": ID]}`, `"status"`, `"alarms"`,

@@ -1,11 +1,13 @@
 import FieldApps
 import FieldCore
 import FieldDevices
+import FieldEngine
 import FieldHAL
 import Synchronization
 
 /// A running gateway: the engine, one worker per bus, the GPIO worker and the local API, built
-/// from a validated configuration. Start it, stop it; nothing else is global.
+/// from a validated configuration, and the workers the daemon adds (the uplink). Start it, stop
+/// it; nothing else is global.
 public final class Gateway: Sendable {
     public let configuration: GatewayConfiguration
     public let engine: Engine
@@ -13,7 +15,9 @@ public final class Gateway: Sendable {
     public let gpio: GPIOWorker?
     public let stateDirectory: String
     public let startedAt: Timestamp
-    private let api: Mutex<LocalAPIServer?> = Mutex(nil)
+    /// Every worker, in start order (`WorkerSet`): the daemon's first (`prepend`), then the GPIO
+    /// worker, the engine, the bus workers by name, the local API.
+    public let workers: WorkerSet
     private let restartHook = RestartHook()
     private let statusExtras = Mutex<(@Sendable () -> [String: JSONValue])?>(nil)
     let clock: any FieldClock
@@ -53,12 +57,7 @@ public final class Gateway: Sendable {
                                         makeTransport: { () throws(ModbusError) -> any ModbusTransport in
                                             try ModbusClient(settings, gpio: gpioBackend)
                                         },
-                                        sink: { event in
-                switch event {
-                case .readings(let device, let readings): engineBox.engine?.post(.readings(device: device, readings))
-                case .online(let device, let up, let reason): engineBox.engine?.post(.online(device: device, up, reason: reason))
-                }
-            })
+                                        sink: { engineBox.engine?.post($0) })
         }
         self.buses = buses
         let workers = buses
@@ -101,34 +100,34 @@ public final class Gateway: Sendable {
         engine = Engine(site: site, factories: factories, routes: routes, sink: sink, clock: clock, issues: issues,
                         restoredAlarms: restoredAlarms)
         engineBox.engine = engine
+        var entries: [WorkerSet.Entry] = []
+        if let gpio { entries.append(.required(gpio)) }
+        entries.append(.required(engine))
+        entries += buses.keys.sorted().map { .required(buses[$0]!) }
+        self.workers = WorkerSet(entries)
         try issues.check(source: configuration.sitePath)
+        let apiLog = self.log
+        self.workers.append([.optional(LocalAPIWorker(path: stateDirectory + "/fieldgate.sock") { [weak self] request, reply in
+            guard let self else { return reply(.failure(CommandError(.unavailable, "the gateway is stopping"))) }
+            self.handleAPI(request, reply: reply)
+        }, unavailable: { error in
+            // A state directory that is missing or read-only must not stop the monitoring.
+            apiLog.error("the local API is not available: \(error); the gateway runs on without it")
+        })])
     }
 
-    /// Starts the workers (outputs into their safe state first), the engine and the local API.
+    /// Starts the workers in order (the GPIO worker first: outputs into their safe state before
+    /// anything can drive them). A required worker that cannot start stops those started.
     public func start() throws {
-        try gpio?.start()
-        try engine.start()
-        for name in buses.keys.sorted() { try buses[name]!.start() }
-        do {
-            let server = try LocalAPIServer(path: stateDirectory + "/fieldgate.sock") { [self] request, reply in
-                handleAPI(request, reply: reply)
-            }
-            try server.start()
-            api.withLock { $0 = server }
-        } catch {
-            // A state directory that is missing or read-only must not stop the monitoring.
-            log.error("the local API is not available: \(error); the gateway runs on without it")
-        }
+        try workers.start()
         gpio?.markStarted()
         log.notice("started: site \(configuration.site.info.id), board \(configuration.board.id), \(plural(buses.count, "bus", "buses")), \(plural(configuration.site.devices.count, "device", "devices"))")
     }
 
-    /// Stops taking requests, drains the workers and puts every output into its safe state.
+    /// Stops the workers in the reverse order: stops taking requests, drains the buses and the
+    /// engine, and puts every output into its safe state.
     public func stop() {
-        api.withLock { $0 }?.stop()
-        for w in buses.values { w.stop() }
-        gpio?.stop()
-        engine.stop()
+        workers.stop()
         log.notice("stopped")
     }
 
@@ -144,17 +143,12 @@ public final class Gateway: Sendable {
 
     /// Every worker's heartbeat is younger than `maxAge` (the watchdog is fed only then).
     public func workersAlive(maxAge: Int64, now: Int64 = monotonicMilliseconds()) -> Bool {
-        var beats = [engine.heartbeat] + buses.values.map(\.heartbeat)
-        if let gpio { beats.append(gpio.heartbeat) }
-        return beats.allSatisfy { now - $0 <= maxAge }
+        staleWorker(maxAge: maxAge, now: now) == nil
     }
 
     /// The name of the first worker whose heartbeat is older than `maxAge`, for the log.
     public func staleWorker(maxAge: Int64, now: Int64 = monotonicMilliseconds()) -> String? {
-        if now - engine.heartbeat > maxAge { return "engine" }
-        for (name, w) in buses where now - w.heartbeat > maxAge { return "bus \(name)" }
-        if let gpio, now - gpio.heartbeat > maxAge { return "gpio" }
-        return nil
+        workers.staleWorker(maxAge: maxAge, now: now)
     }
 
     /// Runs a command through the engine (DESIGN rule 7) and answers on `reply`.

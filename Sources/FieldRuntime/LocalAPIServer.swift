@@ -4,7 +4,9 @@ import Glibc
 import Musl
 #endif
 import FieldCore
+import FieldEngine
 import FieldHAL
+import FieldSystem
 import FoundationEssentials
 import Synchronization
 

@@ -53,22 +53,23 @@ enum GatewayDaemon {
             writeStandardError("fieldgate: not starting: \(error)\n")
             return 1
         }
-        let uplink = startUplink(gateway: gateway, settings: settings, outbox: outbox, sink: sink)
+        let configuredUplink = addUplink(to: gateway, settings: settings, outbox: outbox, sink: sink)
+        let restart = RestartFlag()
+        gateway.onRestart { restart.request() }
+        do {
+            try gateway.start()
+        } catch {
+            writeStandardError("fieldgate: not starting: \(error)\n")
+            gateway.stop()
+            return 1
+        }
+        let uplink = configuredUplink.flatMap { gateway.workers.isRunning($0) ? $0 : nil }
         let monitor = RuntimeUplinkMonitor(uplink: uplink, outbox: outbox,
                                            configured: (mqtt ?? site.uplink?.url).map(\.description))
         gateway.setStatusProvider {
             var status = monitor.json
             if let centre { status["gb26875"] = centre.statusJSON }
             return status
-        }
-        let restart = RestartFlag()
-        gateway.onRestart { restart.request() }
-        do {
-            try gateway.start()
-        } catch {
-            writeStandardError("fieldgate: cannot start: \(error)\n")
-            gateway.stop()
-            return 1
         }
         let store = ConfigStore(configuration: configuration, validate: validate)
         store.attach(gateway)
@@ -92,8 +93,8 @@ enum GatewayDaemon {
         case .restart: log.notice("restarting on request")
         }
         console?.stop()
+        // The gateway's workers in the reverse order of their start, the uplink last.
         gateway.stop()
-        uplink?.stop()
         centre?.stop()
         outbox.close()
         // A restart is an exit the service manager (systemd Restart=always) turns into a new start.
@@ -147,14 +148,20 @@ enum GatewayDaemon {
         }
     }
 
-    /// Connects to the platform when the site or `--mqtt` names a broker. An uplink that cannot
-    /// start (an unreadable TLS file, a topic libmosquitto refuses) is logged and raised as a
-    /// gateway alarm: the gateway runs on, storing for later.
-    private static func startUplink(gateway: Gateway, settings: UplinkSettings?, outbox: Outbox, sink: OutboxSink) -> Uplink? {
+    /// Connects to the platform when the site or `--mqtt` names a broker: the uplink becomes the
+    /// gateway's first worker (started first, stopped last, so a stopping engine's last alarms
+    /// still go out). An uplink that cannot be made or started (an unreadable TLS file, a topic
+    /// libmosquitto refuses) is logged and raised as a gateway alarm: the gateway runs on,
+    /// storing for later.
+    private static func addUplink(to gateway: Gateway, settings: UplinkSettings?, outbox: Outbox, sink: OutboxSink) -> Uplink? {
         let site = gateway.configuration.site
         guard let settings else {
             Logger("uplink").notice("no uplink configured: readings and alarms stay on the gateway")
             return nil
+        }
+        @Sendable func unavailable(_ error: any Error) {
+            Logger("uplink").error("cannot start the uplink to \(settings.url): \(error)")
+            sink.gatewayAlarm("uplink-unavailable", "the uplink to \(settings.url) cannot start: \(error); records wait in the outbox")
         }
         do {
             let uplink = try Uplink(settings: settings, identity: UplinkIdentity(site: site, board: gateway.configuration.board.id), devices: site.devices.map(UplinkDevice.init),
@@ -162,11 +169,10 @@ enum GatewayDaemon {
                                         gateway.execute(command, origin: origin, reply: reply)
                                     })
             sink.attach(uplink, points: gateway.engine.points)
-            try uplink.start()
+            gateway.workers.prepend([.optional(uplink) { error in unavailable(error) }])
             return uplink
         } catch {
-            Logger("uplink").error("cannot start the uplink to \(settings.url): \(error)")
-            sink.gatewayAlarm("uplink-unavailable", "the uplink to \(settings.url) cannot start: \(error); records wait in the outbox")
+            unavailable(error)
             return nil
         }
     }

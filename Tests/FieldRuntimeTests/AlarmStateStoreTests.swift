@@ -1,5 +1,7 @@
 import FieldCore
+@testable import FieldStore
 import FieldTestSupport
+@testable import FieldUplink
 import Testing
 @testable import FieldRuntime
 

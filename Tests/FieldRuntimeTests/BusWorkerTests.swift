@@ -222,7 +222,7 @@ private struct BusRig {
 }
 
 /// What a bus worker's sink receives.
-private typealias WorkerEvent = BusEvent
+private typealias WorkerEvent = EngineEvent
 
 /// What the worker's sink received, with the monotonic time it came at.
 private final class EventLog: Sendable {

@@ -1,6 +1,7 @@
 import FieldApps
 import FieldCore
 import FieldDevices
+@testable import FieldEngine
 import Synchronization
 import Testing
 @testable import FieldRuntime

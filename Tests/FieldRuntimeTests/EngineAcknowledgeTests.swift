@@ -1,4 +1,5 @@
 import FieldCore
+@testable import FieldEngine
 import Synchronization
 import Testing
 @testable import FieldRuntime

@@ -1,4 +1,5 @@
 import FieldCore
+@testable import FieldEngine
 import Testing
 @testable import FieldRuntime
 

@@ -1,5 +1,6 @@
 import FieldCore
 import FieldTestSupport
+@testable import FieldUplink
 import Foundation
 import Testing
 @testable import FieldRuntime

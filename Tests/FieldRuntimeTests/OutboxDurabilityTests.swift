@@ -1,4 +1,5 @@
 import FieldCore
+@testable import FieldStore
 import FieldTestSupport
 import Foundation
 import Synchronization

@@ -1,4 +1,5 @@
 import FieldCore
+@testable import FieldStore
 import FieldTestSupport
 import Foundation
 import Testing
@@ -25,7 +26,7 @@ import Testing
         try await outbox.settle()
         outbox.post([message("t1"), message("t2")])
         try await outbox.settle()
-        try await outbox.append([message("a1")], as: .alarm)
+        try outbox.appendAndWait([message("a1")], as: .alarm)
         try await outbox.settle()
         #expect(courier.topics == ["t1", "t2", "a1"])
         #expect(outbox.stats.depth == [.telemetry: 2, .alarm: 1] && outbox.stats.memory == 2 && outbox.stats.inFlight == 3)

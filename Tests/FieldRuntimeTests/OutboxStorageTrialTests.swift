@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import FieldCore
+@testable import FieldStore
 import FieldTestSupport
 import Foundation
 import Synchronization
@@ -45,7 +46,7 @@ import Testing
             outbox.post([message("t\(round)", bytes: 2000)])
             if round % 5 == 0 {
                 alarms.append("a\(round)")
-                try await outbox.append([message("a\(round)", bytes: 300)], as: .alarm)
+                try outbox.appendAndWait([message("a\(round)", bytes: 300)], as: .alarm)
             }
         }
         try await outbox.settle()
@@ -70,7 +71,7 @@ import Testing
             try await outbox.settle()
         }
         #expect(courier.records.filter { $0.kind == .alarm }.map(\.message.topic) == alarms)
-        try await outbox.append([message("after", bytes: 300)], as: .alarm)
+        try outbox.appendAndWait([message("after", bytes: 300)], as: .alarm)
         #expect(!outbox.stats.diskFull, "the disk has room again")
         #expect(outbox.stats.dropped[.telemetry] == dropped, "the drop count is kept")
         outbox.close()
@@ -87,7 +88,7 @@ import Testing
         // 6 MB of telemetry in records of 2 KB (one fills a 4 KiB page alone), alarms among them.
         for round in 0..<3000 {
             outbox.post([message("t\(round)", bytes: 2000)])
-            if round % 100 == 0 { try await outbox.append([message("a\(round)", bytes: 300)], as: .alarm) }
+            if round % 100 == 0 { try outbox.appendAndWait([message("a\(round)", bytes: 300)], as: .alarm) }
         }
         try await outbox.settle()
         let sizes = ["", "-wal", "-shm"].map { OutboxStore.fileSize(path + $0) }
@@ -105,7 +106,7 @@ import Testing
         let dir = try TemporaryDirectory("outbox")
         let path = dir.file("outbox.db")
         let outbox = try Outbox(path: path, maxBytes: 1 << 20)
-        try await outbox.append([message("a0")], as: .alarm)
+        try outbox.appendAndWait([message("a0")], as: .alarm)
         // The operator's sqlite3 takes the write lock and keeps it for 30 s.
         let holder = try SpawnedProcess("/usr/bin/sqlite3", [path, "BEGIN IMMEDIATE", ".shell sleep 30", "COMMIT"], output: .pipe { _ in })
         let probe = try SQLiteDatabase(path: path, busyTimeout: .zero)
@@ -126,7 +127,7 @@ import Testing
         var n = 1
         while clock.now - lockedAt < .seconds(27) {
             let start = clock.now
-            try await outbox.append([message("a\(n)")], as: .alarm)
+            try outbox.appendAndWait([message("a\(n)")], as: .alarm)
             slowest = max(slowest, clock.now - start)
             expected.append("a\(n)")
             n += 1
@@ -145,7 +146,7 @@ import Testing
     /// An outbox at `path` with `count` alarms, closed.
     static func filledOutbox(_ path: String, count: Int) async throws {
         let outbox = try Outbox(path: path, maxBytes: 32 << 20)
-        for n in 0..<count { try await outbox.append([message("a\(n)", bytes: 200)], as: .alarm) }
+        for n in 0..<count { try outbox.appendAndWait([message("a\(n)", bytes: 200)], as: .alarm) }
         outbox.close()
     }
 
@@ -164,7 +165,7 @@ import Testing
         let kept = try await outbox.records(limit: 10_000)
         #expect(salvaged.contains(kept.count), "\(kept.count) records salvaged, expected \(salvaged)")
         #expect(reported.first?.message.contains("\(kept.count) waiting records salvaged") == true, "\(reported)")
-        try await outbox.append([message("after")], as: .alarm)
+        try outbox.appendAndWait([message("after")], as: .alarm)
         #expect(try await outbox.records(limit: 10_000).last?.message.topic == "after", "the fresh outbox takes alarms")
         outbox.close()
     }
@@ -199,7 +200,7 @@ import Testing
         let outbox = try Outbox(path: path, maxBytes: 32 << 20)
         let incidents = Mutex<[OutboxIncident]>([])
         outbox.onIncident { i in incidents.withLock { $0.append(i) } }
-        for n in 0..<300 { try await outbox.append([message("a\(n)", bytes: 200)], as: .alarm) }
+        for n in 0..<300 { try outbox.appendAndWait([message("a\(n)", bytes: 200)], as: .alarm) }
         // Another connection checkpoints the rows into the file (so they are read from there)
         // and its write makes the outbox's connection drop its page cache.
         do {
@@ -214,7 +215,7 @@ import Testing
             try handle.close()
             try other.execute("PRAGMA writable_schema = ON; UPDATE sqlite_master SET sql = sql WHERE name = 'outbox'")
         }
-        try await outbox.append([message("after")], as: .alarm)
+        try outbox.appendAndWait([message("after")], as: .alarm)
         #expect(incidents.withLock { $0 }.map(\.kind) == [.recovered], "the damage was reported")
         #expect(try await outbox.records(limit: 10_000).map(\.message.topic).last == "after", "the alarm went into the fresh outbox")
         #expect(try Self.damagedCopies(in: dir).count == 1)

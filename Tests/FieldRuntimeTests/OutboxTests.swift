@@ -1,4 +1,5 @@
 import FieldCore
+@testable import FieldStore
 import FieldTestSupport
 import Foundation
 import Synchronization
@@ -54,9 +55,9 @@ func message(_ topic: String, stored: Int) -> OutboxMessage {
         let path = dir.file("outbox.db")
         do {
             let outbox = try Outbox(path: path, maxBytes: 1 << 20)
-            try await outbox.append([message("alarm/1"), message("alarm/2")], as: .alarm)
+            try outbox.appendAndWait([message("alarm/1"), message("alarm/2")], as: .alarm)
             outbox.post([message("telemetry/1")])
-            try await outbox.append([message("reply/1")], as: .command)
+            try outbox.appendAndWait([message("reply/1")], as: .command)
             outbox.close()
         }
         let outbox = try Outbox(path: path, maxBytes: 1 << 20)
@@ -73,10 +74,10 @@ func message(_ topic: String, stored: Int) -> OutboxMessage {
         let dir = try TemporaryDirectory("outbox")
         let outbox = try Outbox(path: dir.file("outbox.db"), maxBytes: 1 << 20)
         outbox.post([message("t1"), message("t2")])
-        try await outbox.append([message("a1")], as: .alarm)
+        try outbox.appendAndWait([message("a1")], as: .alarm)
         outbox.post([message("t3")])
-        try await outbox.append([message("c1")], as: .command)
-        try await outbox.append([message("a2"), message("a3")], as: .alarm)
+        try outbox.appendAndWait([message("c1")], as: .command)
+        try outbox.appendAndWait([message("a2"), message("a3")], as: .alarm)
         let courier = RecordingCourier()
         outbox.attach(courier)
         try await outbox.settle()
@@ -99,7 +100,7 @@ func message(_ topic: String, stored: Int) -> OutboxMessage {
         try await outbox.settle()
         #expect(courier.topics == ["t1", "t2"])
         // A live alarm overtakes the telemetry backlog as soon as the window has room.
-        try await outbox.append([message("a1")], as: .alarm)
+        try outbox.appendAndWait([message("a1")], as: .alarm)
         outbox.confirm(courier.tag(0))
         try await outbox.settle()
         #expect(courier.topics == ["t1", "t2", "a1"])
@@ -116,10 +117,10 @@ func message(_ topic: String, stored: Int) -> OutboxMessage {
         let first = RecordingCourier()
         outbox.attach(first)
         outbox.setReady(true)
-        try await outbox.append([message("a1")], as: .alarm)
+        try outbox.appendAndWait([message("a1")], as: .alarm)
         try await outbox.settle()
         outbox.setReady(false)
-        try await outbox.append([message("a2")], as: .alarm)
+        try outbox.appendAndWait([message("a2")], as: .alarm)
         try await outbox.settle()
         #expect(first.topics == ["a1"])
         let second = RecordingCourier(firstTag: 100)
@@ -141,17 +142,17 @@ func message(_ topic: String, stored: Int) -> OutboxMessage {
         do {
             let outbox = try Outbox(path: path, maxBytes: 1000)
             outbox.post((0..<8).map { message("t\($0)", stored: 100) })
-            try await outbox.append((0..<2).map { message("a\($0)", stored: 100) }, as: .alarm)
+            try outbox.appendAndWait((0..<2).map { message("a\($0)", stored: 100) }, as: .alarm)
             #expect(try await outbox.records().map(\.message.topic) == ["a0", "a1", "t5", "t6", "t7"])
             #expect(outbox.stats.dropped == [.telemetry: 5] && outbox.stats.totalDepth == 5)
 
-            try await outbox.append((2..<5).map { message("a\($0)", stored: 100) }, as: .alarm)
+            try outbox.appendAndWait((2..<5).map { message("a\($0)", stored: 100) }, as: .alarm)
             #expect(try await outbox.records().map(\.message.topic) == ["a0", "a1", "a2", "a3", "a4"], "alarms push telemetry out")
             outbox.post([message("t8", stored: 100)])
             try await outbox.settle()
             #expect(try await outbox.records().map(\.message.topic) == ["a0", "a1", "a2", "a3", "a4"], "telemetry never pushes an alarm out")
 
-            try await outbox.append((5..<9).map { message("a\($0)", stored: 100) }, as: .alarm)
+            try outbox.appendAndWait((5..<9).map { message("a\($0)", stored: 100) }, as: .alarm)
             #expect(try await outbox.records().map(\.message.topic) == (4..<9).map { "a\($0)" },
                     "alarms go only when no telemetry is left, oldest first")
             #expect(outbox.stats.dropped == [.telemetry: 9, .alarm: 4])
@@ -167,8 +168,8 @@ func message(_ topic: String, stored: Int) -> OutboxMessage {
     @Test func aMessageLargerThanTheWholeOutboxIsRefusedAndCounted() async throws {
         let dir = try TemporaryDirectory("outbox")
         let outbox = try Outbox(path: dir.file("outbox.db"), maxBytes: 1000)
-        await #expect {
-            try await outbox.append([message("big", bytes: 2000)], as: .alarm)
+        #expect {
+            try outbox.appendAndWait([message("big", bytes: 2000)], as: .alarm)
         } throws: { error in
             error as? OutboxError == .recordTooLarge(topic: "big", bytes: 2051, maxBytes: 1000)
         }
@@ -184,7 +185,7 @@ func message(_ topic: String, stored: Int) -> OutboxMessage {
         let courier = RecordingCourier { $0.message.topic.contains("#") ? "a topic cannot contain #" : nil }
         outbox.attach(courier)
         outbox.setReady(true)
-        try await outbox.append([message("a1"), message("bad/#"), message("a2")], as: .alarm)
+        try outbox.appendAndWait([message("a1"), message("bad/#"), message("a2")], as: .alarm)
         try await outbox.settle()
         #expect(courier.topics == ["a1", "a2"])
         #expect(outbox.stats.dropped == [.alarm: 1] && outbox.stats.depth == [.alarm: 2])
@@ -203,8 +204,8 @@ func message(_ topic: String, stored: Int) -> OutboxMessage {
         let dir = try TemporaryDirectory("outbox")
         let outbox = try Outbox(path: dir.file("outbox.db"), maxBytes: 1 << 20)
         outbox.close()
-        await #expect(throws: OutboxError.closed(path: dir.file("outbox.db"))) {
-            try await outbox.append([message("a1")], as: .alarm)
+        #expect(throws: OutboxError.closed(path: dir.file("outbox.db"))) {
+            try outbox.appendAndWait([message("a1")], as: .alarm)
         }
     }
 

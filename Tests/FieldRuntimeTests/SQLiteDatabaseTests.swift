@@ -1,4 +1,5 @@
 import CSQLite
+@testable import FieldStore
 import FieldTestSupport
 import Foundation
 import Synchronization

@@ -1,4 +1,5 @@
 import FieldCore
+@testable import FieldEngine
 import Foundation
 import FieldDevices
 import FieldHAL

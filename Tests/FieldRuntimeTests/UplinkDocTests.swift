@@ -1,5 +1,8 @@
 import FieldCore
 import FieldDevices
+@testable import FieldEngine
+@testable import FieldStore
+@testable import FieldUplink
 import Foundation
 import Testing
 @testable import FieldRuntime

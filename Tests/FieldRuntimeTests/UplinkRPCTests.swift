@@ -1,5 +1,7 @@
 import FieldCore
 import FieldDevices
+@testable import FieldEngine
+@testable import FieldUplink
 import Testing
 @testable import FieldRuntime
 

@@ -1,5 +1,8 @@
 import FieldCore
+@testable import FieldEngine
+@testable import FieldStore
 import FieldTestSupport
+@testable import FieldUplink
 import Foundation
 import Synchronization
 import Testing
@@ -88,7 +91,7 @@ extension MosquittoSubscriber.Message {
         up.publish(telemetry: [TelemetrySample(device: "hydrant-main", time: t0, values: ["pressure": .number(0.32)])])
         let raise = AlarmEvent(kind: .raise, id: AlarmID(rawValue: "hydrant-main.pressure/low-pressure"), severity: .major, time: t0,
                                value: .number(0.08), message: "pressure 0.08 MPa below 0.14 MPa")
-        try await up.publish(alarm: raise)
+        OutboxSink(audit: nil, outbox: outbox, encoder: up.encoder).alarm(raise)
         up.publish(health: GatewayHealth(time: t0, uptime: .seconds(60), buses: [BusHealth(name: "rs485-1", utilisation: 0.1, transactions: 10, errors: 0)]))
         #expect(await observer.wait { $0.contains { $0.topic == "v1/devices/me/telemetry" } })
         let published = try JSONValue.parse(encoder.alarm(raise)[0].text)   // outside #expect: Swift 6.0's takes no try inside
@@ -120,6 +123,7 @@ extension MosquittoSubscriber.Message {
         let outbox = try Outbox(path: dir.file("outbox.db"), maxBytes: 8 << 20)
         let clock = ManualClock()
         let up = try uplink(broker, outbox: outbox, clock: clock)
+        let sink = OutboxSink(audit: nil, outbox: outbox, encoder: up.encoder, clock: clock)
         try up.start()
         #expect(await observer.wait { $0.contains { $0.topic == "v1/gateway/attributes" } })
 
@@ -142,7 +146,7 @@ extension MosquittoSubscriber.Message {
             events.append(table.acknowledge(trapped, by: "li.wei", now: clock.now() + .seconds(3)))
             events.append(table.apply(.clear(value: nil), id: trapped, severity: .critical, now: clock.now() + .seconds(4)))
             for e in events.compactMap({ $0 }) {
-                try await up.publish(alarm: e)
+                sink.alarm(e)
                 expected.append(up.encoder.alarm(e)[0].text)
             }
             clock.advance(by: .seconds(5))
@@ -290,8 +294,9 @@ extension MosquittoSubscriber.Message {
         let up = try uplink(broker, outbox: outbox, tls: TLSConfig(caFile: certs.caFile, certFile: certs.clientCert, keyFile: certs.clientKey))
         try up.start()
         #expect(await eventually { up.status.connected }, "\(up.status) \(broker.log)")
-        try await up.publish(alarm: AlarmEvent(kind: .raise, id: AlarmID(device: "lift-1", type: "alarm-button"), severity: .critical,
-                                               time: Timestamp(milliseconds: 1_767_225_600_000), value: nil, message: "alarm button pressed"))
+        OutboxSink(audit: nil, outbox: outbox, encoder: up.encoder)
+            .alarm(AlarmEvent(kind: .raise, id: AlarmID(device: "lift-1", type: "alarm-button"), severity: .critical,
+                              time: Timestamp(milliseconds: 1_767_225_600_000), value: nil, message: "alarm button pressed"))
         #expect(await observer.wait { $0.contains { $0.topic == "fieldgate/demo-7/alarms" } })
         up.stop()
     }

@@ -1,5 +1,6 @@
 import FieldCore
 import FieldDevices
+import FieldEngine
 import FoundationEssentials
 
 /// Where the answer to a platform command goes.

@@ -1,12 +1,15 @@
 import FieldApps
 import FieldCore
 import FieldDevices
+import FieldSystem
 import Synchronization
 
 /// Where the engine's results go: the outbox and uplink in the gateway, a recorder in tests.
 public protocol EngineSink: Sendable {
-    /// An alarm event. Returns once the event is durable (DESIGN rule 6): the engine only then
-    /// counts the alarm as accepted.
+    /// An alarm event. Returns once the event is as durable as the gateway keeps it (DESIGN rule
+    /// 6): in the gateway, committed to the outbox with an fsync (or held in memory while the file
+    /// cannot take it), or only in the log when no uplink is configured (`OutboxSink`). The engine
+    /// only then counts the alarm as accepted.
     func alarm(_ event: AlarmEvent)
     /// A telemetry period's samples (`storage.telemetry` says which), oldest first.
     func telemetry(_ readings: [TelemetryPoint])
@@ -14,9 +17,12 @@ public protocol EngineSink: Sendable {
     func audit(_ command: GatewayCommand, origin: CommandOrigin, result: Result<JSONValue, CommandError>)
 }
 
-/// Something for the engine's thread to do.
+/// Something for the engine's thread to do. Bus workers send theirs (`readings`, `online`) as
+/// they are, the GPIO worker its readings.
 public enum EngineEvent: Sendable {
+    /// A poll's readings of a device, by point name.
     case readings(device: String, [(String, Reading)])
+    /// A device answered again after being offline, or stopped answering.
     case online(device: String, Bool, reason: String)
     case command(GatewayCommand, CommandOrigin, reply: @Sendable (Result<JSONValue, CommandError>) -> Void)
     /// Time passed (the engine ticks itself every second; tests send ticks by hand).

@@ -4,7 +4,7 @@ import FieldDevices
 
 extension DeviceConfig {
     /// The device's points as its app sees them.
-    var appPoints: [String: AppPointInfo] {
+    package var appPoints: [String: AppPointInfo] {
         var points: [String: AppPointInfo] = [:]
         for p in profile.points { points[p.name] = AppPointInfo(unit: p.engineeringUnit, writable: p.isWritable) }
         for s in profile.signals where signals[s.name] != nil {
@@ -16,7 +16,7 @@ extension DeviceConfig {
     /// Builds the device's app from its settings, reporting problems (an app this firmware lacks,
     /// settings for a profile without an app, the app's own settings errors) at their JSON paths.
     /// - Parameter index: the device's position in the site's `devices`, for error paths.
-    func makeApp(factories: [String: any DeviceAppFactory], site: SiteDetails, index: Int, issues: JSONReader) -> (any DeviceApp)? {
+    package func makeApp(factories: [String: any DeviceAppFactory], site: SiteDetails, index: Int, issues: JSONReader) -> (any DeviceApp)? {
         guard let name = profile.app else {
             if settings != nil { issues.report(settingsPath, "profile \(profile.id) has no app, so the device takes no settings") }
             return nil

@@ -1,5 +1,7 @@
 import FieldCore
 import FieldDevices
+import FieldEngine
+import FieldStore
 import Synchronization
 
 /// The gateway's link to the city IoT platform (docs/uplink.md): drains the outbox to the broker
@@ -67,17 +69,6 @@ public final class Uplink: Sendable {
     public func publish(telemetry samples: [TelemetrySample]) {
         guard let message = encoder.telemetry(samples) else { return }
         outbox.post([message], as: .telemetry)
-    }
-
-    /// Stores an alarm event (and its telemetry mirror) durably; returns once it is on disk, so
-    /// the caller knows the alarm was accepted. The task suspends; no thread blocks.
-    public func publish(alarm event: AlarmEvent) async throws(OutboxError) {
-        try await outbox.append(encoder.alarm(event), as: .alarm)
-    }
-
-    /// Like `publish(alarm:)`, for callers on their own threads: blocks until stored.
-    public func publishAndWait(alarm event: AlarmEvent) throws(OutboxError) {
-        try outbox.appendAndWait(encoder.alarm(event), as: .alarm)
     }
 
     /// Queues the gateway's health, adding the outbox's and the connection's figures when the

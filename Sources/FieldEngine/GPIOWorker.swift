@@ -1,6 +1,7 @@
 import FieldCore
 import FieldDevices
 import FieldHAL
+import FieldSystem
 import Synchronization
 
 /// A device signal wired to a board line.

@@ -1,5 +1,6 @@
 import FieldCore
 import FieldDevices
+import FieldSystem
 import Synchronization
 
 /// Store-and-forward for everything the gateway sends to the platform: an SQLite file (WAL) where
@@ -132,19 +133,12 @@ public final class Outbox: Sendable {
 
     // MARK: - Writing
 
-    /// Stores `messages` durably (one transaction, fsync) and returns once they are on disk. For
-    /// alarm events and command results; the calling task suspends, no thread blocks. While the
-    /// file cannot take them (locked by another process, the disk full without telemetry to give
-    /// up, an I/O error) they are held in memory and retried, and this returns once they are held.
+    /// Stores `messages` durably (one transaction, fsync) and returns once they are on disk: for
+    /// alarm events (`OutboxSink`, on the engine's thread). The calling thread blocks; never call
+    /// it from the outbox's own thread. While the file cannot take them (locked by another
+    /// process, the disk full without telemetry to give up, an I/O error) they are held in memory
+    /// and retried, and this returns once they are held.
     /// - Throws: `OutboxError` when nothing was kept (message too large, closed).
-    public func append(_ messages: [OutboxMessage], as kind: OutboxClass) async throws(OutboxError) {
-        let result: Result<Void, OutboxError> = await withCheckedContinuation { continuation in
-            enqueue(Append(kind: kind, messages: messages, durable: true) { continuation.resume(returning: $0) })
-        }
-        try result.get()
-    }
-
-    /// Like `append`, for callers on their own threads (a bus worker): blocks until stored.
     public func appendAndWait(_ messages: [OutboxMessage], as kind: OutboxClass) throws(OutboxError) {
         precondition(!database.isCurrent, "Outbox.appendAndWait called from the outbox's own thread would wait for itself")
         let result = BlockingQueue<Result<Void, OutboxError>>()

@@ -1,4 +1,5 @@
 import FieldCore
+import FieldEngine
 
 /// Runs a platform command: the runtime's side of the RPC path (DESIGN rule 7). Called on the
 /// Swift concurrency pool, never on the MQTT thread, so it may wait for a bus worker; the answer

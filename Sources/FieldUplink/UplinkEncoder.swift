@@ -1,4 +1,6 @@
 import FieldCore
+import FieldEngine
+import FieldStore
 
 /// Builds every message the gateway sends (docs/uplink.md shows one of each, and a test checks
 /// the page against this code). Pure: topics and payloads from values, no I/O.

@@ -1,6 +1,7 @@
 import FieldCore
 import FieldDevices
 import FieldHAL
+import FieldSystem
 import Synchronization
 
 /// A device polled by a bus worker: its unit address, its read plan and its interval.
@@ -16,14 +17,6 @@ public struct PolledDevice: Sendable {
         self.plan = plan
         self.interval = interval
     }
-}
-
-/// What a bus worker tells the runtime.
-public enum BusEvent: Sendable {
-    /// A poll's readings of a device, by point name.
-    case readings(device: String, [(String, Reading)])
-    /// A device answered again after being offline, or stopped answering.
-    case online(device: String, Bool, reason: String)
 }
 
 /// One thread per Modbus bus or TCP endpoint (DESIGN rule 2). It owns the transport (which
@@ -49,7 +42,7 @@ public final class BusWorker: Sendable {
     private let makeTransport: @Sendable () throws(ModbusError) -> any ModbusTransport
     private let clock: any FieldClock
     private let monotonic: any MonotonicClock
-    private let sink: @Sendable (BusEvent) -> Void
+    private let sink: @Sendable (EngineEvent) -> Void
     private let log: Logger
 
     /// - Parameters:
@@ -62,7 +55,7 @@ public final class BusWorker: Sendable {
     public init(config: BusConfig, devices: [PolledDevice], clock: any FieldClock,
                 monotonic: any MonotonicClock = SystemMonotonicClock(),
                 makeTransport: @escaping @Sendable () throws(ModbusError) -> any ModbusTransport,
-                sink: @escaping @Sendable (BusEvent) -> Void) {
+                sink: @escaping @Sendable (EngineEvent) -> Void) {
         name = config.name
         self.config = config
         self.devices = devices
@@ -149,7 +142,7 @@ public final class BusWorker: Sendable {
     /// worker hands them over before it waits, before a job (a write's read-back must come
     /// after them), and once they are `holdLimit` old.
     private struct PendingEvents {
-        var events: [BusEvent] = []
+        var events: [EngineEvent] = []
         var since: UInt64 = 0
         let monotonic: any MonotonicClock
 
@@ -157,12 +150,12 @@ public final class BusWorker: Sendable {
         /// so there every poll's readings go at once).
         static let holdLimit: UInt64 = 10_000_000
 
-        mutating func add(_ event: BusEvent) {
+        mutating func add(_ event: EngineEvent) {
             if events.isEmpty { since = monotonic.nanoseconds() }
             events.append(event)
         }
 
-        mutating func flush(to sink: (BusEvent) -> Void) {
+        mutating func flush(to sink: (EngineEvent) -> Void) {
             for e in events { sink(e) }
             events.removeAll(keepingCapacity: true)
         }

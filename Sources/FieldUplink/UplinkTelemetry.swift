@@ -1,4 +1,5 @@
 import FieldCore
+import FieldEngine
 
 /// One device's values at one instant, as sent on `v1/gateway/telemetry`. The runtime batches
 /// a telemetry interval's samples into one message (one outbox record).

@@ -1,4 +1,5 @@
 import FieldCore
+import FieldStore
 
 /// The gateway's health, sent as its own telemetry (`v1/devices/me/telemetry`, docs/uplink.md
 /// "Gateway health"). The runtime fills the buses and devices; `Uplink.publish(health:)` adds

@@ -1,0 +1,6 @@
+import FieldCore
+
+extension Engine: Worker {
+    public var workerName: String { "engine" }
+    public var lastBeat: Int64? { heartbeat }
+}
