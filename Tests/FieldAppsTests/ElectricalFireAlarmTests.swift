@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import FieldCore
 @testable import FieldApps
@@ -202,5 +203,19 @@ import FieldCore
         // once older than stale-after, so the 10 s delay never runs out on it.
         r.rig.run(for: .minutes(1), step: .seconds(1))
         #expect(r.events.isEmpty, "\(r.events)")
+    }
+
+    /// Every `"settings"` example of docs/electrical-fire.md makes an app without an issue.
+    @Test func theDocsSettingsExamplesRead() throws {
+        let page = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/electrical-fire.md").standardized
+        let text = try String(contentsOf: page, encoding: .utf8)
+        let blocks = text.components(separatedBy: "```json\n").dropFirst().compactMap { $0.components(separatedBy: "\n```").first }
+        #expect(blocks.count == 3)
+        for block in blocks {
+            let object = try JSONValue.parse("{" + block + "}")
+            let made = makeApp(ElectricalFireAppFactory(), appContext("box-1", profile: "fg-efd", points: DistributionBox.points),
+                               settings: object.objectValue?["settings"])
+            #expect(made.app != nil && made.issues.isEmpty, "\(block): \(made.issues)")
+        }
     }
 }
