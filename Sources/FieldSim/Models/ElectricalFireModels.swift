@@ -150,9 +150,16 @@ final class ElectricalFireDetectorModel: DeviceModel {
 
     /// First-order lags (5 min) towards ambient plus each part's I² heating.
     private func stepTemperatures(amps: [Double], dt: Double) {
-        let loose = amps[0] * amps[0] * looseTerminal / 1000 * 3
-        let targets = [ambient + 0.004 * amps[0] * amps[0], ambient + 0.006 * amps[0] * amps[0] + loose,
-                       ambient + 0.006 * amps[1] * amps[1], ambient + 0.005 * amps.max()! * amps.max()!]
+        let a2: Double = amps[0] * amps[0]
+        let b2: Double = amps[1] * amps[1]
+        let peak: Double = amps.max() ?? 0
+        // The loose contact's I²R (W) through 3 K/W.
+        let loose: Double = a2 * looseTerminal / 1000 * 3
+        let cable: Double = ambient + 0.004 * a2
+        let terminalA: Double = ambient + 0.006 * a2 + loose
+        let terminalB: Double = ambient + 0.006 * b2
+        let breaker: Double = ambient + 0.005 * peak * peak
+        let targets: [Double] = [cable, terminalA, terminalB, breaker]
         for i in 0..<4 { temperatures[i] = approach(temperatures[i], targets[i], tau: 300, dt: dt) }
     }
 
