@@ -117,7 +117,7 @@ import Testing
         #expect(text.contains("mosquitto_sub -p"), "the banner says how to watch the uplink")
         #expect(text.contains("console: picocom -b 115200 \(state)/console"), "the live view keeps the paths on screen")
         #expect(text.contains(": connected"), "the uplink connected to the demo's broker\n\(text)")
-        #expect(text.contains("devices 14, all answering"), "every demo device answers\n\(text)")
+        #expect(text.contains("devices 13, all answering"), "every demo device answers\n\(text)")
         #expect(text.contains("updated at"), "the live view says when it was drawn")
         #expect(text.contains("demo stopped; nothing left running."))
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("fieldgate-demo.") }

@@ -33,7 +33,7 @@ struct EndToEndSimulatorGatewayTests {
         let api = try #require(Waiting.until(timeout: .seconds(30), interval: .milliseconds(200)) { () -> GatewayClient? in
             guard let c = try? GatewayClient(stateDirectory: gatewayDir), let devices = try? c.call(["op": "devices"]).arrayValue else { return nil }
             let polled = devices.filter { $0["online"] != nil }
-            return polled.count == 11 && polled.allSatisfy({ $0["online"] == .bool(true) }) ? c : nil
+            return polled.count == 10 && polled.allSatisfy({ $0["online"] == .bool(true) }) ? c : nil
         }, "the gateway did not get every Modbus device online:\n\(gateway.logTail())")
         let control = try ControlClient(path: simDir + "/control.sock")
 
