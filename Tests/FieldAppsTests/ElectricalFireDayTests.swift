@@ -110,7 +110,7 @@ import FieldCore
         run(&r, &d, for: .hours(12))
         let warned = try #require(r.raises("leakage-rising").first)
         #expect(warned.severity == .minor && warned.id.rawValue == "box-1.residual-current/leakage-rising")
-        #expect(warned.message.hasPrefix("residual current rising: mean "), "\(warned.message)")
+        #expect(warned.message.hasPrefix("residual current rising: mean ") && warned.message.contains(" mA over the last 24 h, "), "\(warned.message)")
         #expect(!r.isActive("leakage"), "the warning comes before the 300 mA alarm")
     }
 

@@ -58,7 +58,7 @@ import FieldCore
         #expect(defaults["temperature-alarm"] == .number(80))
         #expect(defaults["over-current"] == .null)
         #expect(defaults["appliance"] == .null)
-        #expect(defaults["trend-window"] == "1d" || defaults["trend-window"] == "24h")
+        #expect(defaults["trend-window"] == "1d")
         let set = try inForce(ElectricalFireAppFactory(), context,
                               #"{"leakage-alarm": 500, "phases": 1, "temperature-channels": [2, 1], "appliance": {"step": 1500, "hours": ["22:30", "06:00"]}}"#)
         #expect(set["leakage-alarm"] == .number(500))

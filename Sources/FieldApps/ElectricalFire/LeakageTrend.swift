@@ -43,7 +43,8 @@ struct LeakageTrend: Sendable {
         guard beyond != isActive else { return nil }
         isActive = beyond
         guard beyond else { return .clear(value: .number(last)) }
-        let span = formatDuration(window)
+        let hours = window.milliseconds / 3_600_000
+        let span = window.milliseconds % 3_600_000 == 0 ? "\(hours) h" : formatDuration(window)
         return .raise(value: .number(last), message: "residual current rising: mean \(formatNumber(last, decimals: 0)) mA over the last \(span), "
                         + "\(formatNumber(before, decimals: 0)) mA the \(span) before (+\(formatNumber(grown, decimals: 0)) mA): insulation ageing "
                         + "or damp; find it before it reaches the \(formatNumber(limit)) mA alarm")
