@@ -6,7 +6,7 @@ import FieldCore
 /// docs/register-maps.md.
 public enum BuiltinProfiles {
     /// The JSON text of every built-in profile, in the order of docs/architecture.md.
-    public static let sources: [String] = lampPole + fireWater + indoorAir + elevator
+    public static let sources: [String] = lampPole + fireWater + indoorAir + elevator + electricalFire
 
     /// Every built-in profile, read once on first use.
     public static let all: [DeviceProfile] = {

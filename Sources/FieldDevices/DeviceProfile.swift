@@ -47,12 +47,14 @@ public struct DeviceProfile: Sendable, Hashable {
     public func command(_ name: String) -> CommandSpec? { commands.first { $0.name == name } }
 }
 
-/// The four device families of DESIGN.md, plus `generic` for anything else a site adds.
+/// The four device families of DESIGN.md, electrical fire monitoring (issue 20), plus `generic`
+/// for anything else a site adds.
 public enum DeviceFamily: String, Sendable, Hashable, CaseIterable {
     case lampPole = "lamp-pole"
     case fireWater = "fire-water"
     case indoorAir = "indoor-air"
     case elevator
+    case electricalFire = "electrical-fire"
     case generic
 }
 

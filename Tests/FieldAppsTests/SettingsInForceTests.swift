@@ -51,6 +51,36 @@ import FieldCore
         try expectRoundTrip(EnvironmentAppFactory(), context, set)
     }
 
+    @Test func electricalFire() throws {
+        let context = appContext("box-1", profile: "fg-efd", points: DistributionBox.points)
+        let defaults = try inForce(ElectricalFireAppFactory(), context, "{}")
+        #expect(defaults["leakage-alarm"] == .number(300))
+        #expect(defaults["temperature-alarm"] == .number(80))
+        #expect(defaults["over-current"] == .null)
+        #expect(defaults["appliance"] == .null)
+        #expect(defaults["trend-window"] == "1d")
+        let set = try inForce(ElectricalFireAppFactory(), context,
+                              #"{"leakage-alarm": 500, "phases": 1, "temperature-channels": [2, 1], "appliance": {"step": 1500, "hours": ["22:30", "06:00"]}}"#)
+        #expect(set["leakage-alarm"] == .number(500))
+        #expect(set["temperature-channels"] == .array([.number(1), .number(2)]))
+        #expect(set["appliance"]?.objectValue?["hold"] == "5m")
+        try expectRoundTrip(ElectricalFireAppFactory(), context, set)
+    }
+
+    @Test func electricalFireSettingsOutsideTheStandardsRanges() {
+        let context = appContext("box-1", profile: "fg-efd", points: DistributionBox.points)
+        let made = makeApp(ElectricalFireAppFactory(), context,
+                           settings: ["leakage-alarm": 10, "temperature-alarm": 150, "phases": 2, "appliance": ["hours": ["23:00"]]])
+        #expect(made.app == nil)
+        #expect(made.issues == [
+            "devices[0].settings.leakage-alarm: 10 is out of range (expected 20…1000)",
+            "devices[0].settings.temperature-alarm: 150 is out of range (expected 55…140)",
+            "devices[0].settings.phases: 1 (single phase) or 3 (three phases), got 2",
+            "devices[0].settings.appliance.step: missing (required)",
+            "devices[0].settings.appliance.hours: give two different local times, from and to: [\"23:00\", \"06:00\"]",
+        ])
+    }
+
     @Test func pressure() throws {
         let context = appContext("main-pt", profile: "fg-pressure-tx", points: ["pressure": AppPointInfo(unit: "MPa")])
         // The category's limit is the default in force (0.14 MPa for a municipal hydrant).

@@ -50,6 +50,12 @@ private let contracts: [Contract] = [
     Contract(id: "fg-lift", family: .elevator, app: "lift", points: [:], signals: liftSignals),
     Contract(id: "fg-lift-ctl", family: .elevator, app: "lift", points: ["floor": "", "status": "", "speed": "m/s", "fault-code": ""],
              signals: liftSignals),
+    Contract(id: "fg-efd", family: .electricalFire, app: "electrical-fire", points: [
+        "residual-current": "mA", "t1": "°C", "t2": "°C", "t3": "°C", "t4": "°C", "voltage-a": "V", "voltage-b": "V", "voltage-c": "V",
+        "current-a": "A", "current-b": "A", "current-c": "A", "power": "W", "power-factor": "", "alarm-flags": "", "leakage-alarm": "bool",
+        "fault-flags": "", "leakage-alarm-setting": "mA", "t1-alarm-setting": "°C", "t2-alarm-setting": "°C", "t3-alarm-setting": "°C",
+        "t4-alarm-setting": "°C", "control": "",
+    ], signals: [:]),
 ]
 
 @Suite struct BuiltinProfilesTests {
@@ -87,6 +93,7 @@ private let contracts: [Contract] = [
             "fg-pm-tx": ["holding 0x0000+2"],
             "fg-th-tx": ["holding 0x0000+2"],
             "fg-lift-ctl": ["holding 0x0000+4"],
+            "fg-efd": ["input 0x0000+16!", "holding 0x0010+5"],
         ]
         let modbus = BuiltinProfiles.all.filter(\.usesModbus)
         #expect(Set(modbus.map(\.id)) == Set(expected.keys))

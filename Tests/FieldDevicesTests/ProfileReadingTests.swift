@@ -85,7 +85,7 @@ private func read(_ json: String) throws -> (DeviceProfile?, [String]) {
         """)
         #expect(profile == nil)
         let expected = [
-            "family: unknown value \"lamp\" (expected one of: lamp-pole, fire-water, indoor-air, elevator, generic)",
+            "family: unknown value \"lamp\" (expected one of: lamp-pole, fire-water, indoor-air, elevator, electrical-fire, generic)",
             "colour: unknown key (expected one of: $comment, app, commands, description, family, id, modbus, model, points, signals, vendor)",
             "points[0].type: unknown value \"flaot32\" (expected one of: bool, u16, i16, u32, i32, f32, u64, i64, f64)",
             "points[1].address: a u32 at 65535 needs registers 65535…65536, past the last register (65535)",

@@ -31,6 +31,7 @@ struct ModelFactory {
         case "fg-tilt": return TiltSensorModel(device: d, weather: weather)
         case "fg-pole-cabinet": return PoleCabinetModel(device: d)
         case "fg-lift", "fg-lift-ctl": return LiftModel(device: d)
+        case "fg-efd": return ElectricalFireDetectorModel(device: d, weather: weather)
         default: break
         }
         if let network {
