@@ -146,7 +146,12 @@ struct CheckConfigTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let fm = FileManager.default
         try fm.createDirectory(atPath: dir + "/checkout/out", withIntermediateDirectories: true)
-        try fm.copyItem(atPath: try TestSupport.executable("fieldgate"), toPath: dir + "/checkout/out/fieldgate")
+        // Copied by cp in a process of its own: a copy made here would hold the new file open for
+        // writing while other tests in this process start children, which inherit that descriptor
+        // and make the exec below fail with ETXTBSY ("Text file busy") for as long as they live.
+        let copy = try ChildProcess(executable: "/bin/cp", arguments: [try TestSupport.executable("fieldgate"), dir + "/checkout/out/fieldgate"],
+                                    environment: ["PATH": "/usr/bin:/bin"], logPath: dir + "/cp.log")
+        #expect(copy.waitForExit(timeout: .seconds(30)) == 0, "\(copy.logTail(lines: 5))")
         try fm.copyItem(atPath: TestSupport.boards, toPath: dir + "/checkout/boards")
         // No FIELDGATE_BOARDS, and a working directory without boards/.
         let process = try ChildProcess(executable: "/bin/sh", arguments: ["-c", "cd / && exec \(dir)/checkout/out/fieldgate check-config \(EndToEndRig.demoSitePath)"],
