@@ -65,24 +65,6 @@ extension GatewayBackend {
         }
     }
 
-    public func lamp(_ head: String, _ command: LampCommand, for duration: Duration?, by actor: String) throws(BackendError) -> LampState {
-        let d = try appDevice(head, app: "lamp-head", kind: "lamp head")
-        var arguments: [String: JSONValue] = [:]
-        switch command {
-        case .on: arguments["action"] = "on"
-        case .off: arguments["action"] = "off"
-        case .auto: arguments["action"] = "auto"
-        case .dim(let level):
-            arguments["action"] = "dim"
-            arguments["level"] = .number(Double(level))
-        }
-        if let duration { arguments["for"] = .string(formatDuration(duration)) }
-        let reply = try self.command(.app(device: d.id, command: "lamp", arguments: .object(arguments)), by: actor, "lamp \(d.id)")
-        let level = reply["level"]?.numberValue.flatMap { Int(exactly: $0.rounded()) }
-        let until = reply["until"]?.stringValue.flatMap { Timestamp(iso8601: $0) }
-        return LampState(head: d.id, on: level.map { $0 > 0 }, dim: level, manualUntil: until)
-    }
-
     public func liftStatus(_ device: String?) throws(BackendError) -> [LiftStatus] {
         let lifts: [DeviceConfig]
         if let device {
