@@ -382,7 +382,8 @@ public struct UplinkRPC: Sendable {
             return (bus, unit)
         }
         let bus = o.identifier("bus", required: true)
-        let unit = o.int("unit", required: true, range: 1...247)
+        // A byte here; which unit ids the bus serves (1–247 on RTU) is the runtime's one check.
+        let unit = o.int("unit", required: true, range: 0...255)
         guard let bus, let unit else { return nil }
         return (bus, unit)
     }
