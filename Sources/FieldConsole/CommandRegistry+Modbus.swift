@@ -221,7 +221,13 @@ private func deviceCommand(device: String, action: String, value: String?, _ i: 
     }
     // The site config's address follows, so the bus worker polls the device where it now answers.
     c.audit("modbus \(action)", device, old: unit, new: formatNumber(new))
-    let key = "devices[\(device)].address"
+    guard let index = c.backend.devices().firstIndex(where: { $0.id == device }) else {
+        return try c.print("unit \(unit) now answers at \(formatNumber(new))")
+    }
+    let key = "devices[\(index)].address"
+    if (try? c.backend.configGet(key))?.numberValue == new {
+        return try c.print("unit \(unit) now answers at \(formatNumber(new)); \(key) is already \(formatNumber(new))")
+    }
     let change: ConfigChange
     do {
         change = try c.backend.configSet(key, to: .number(new), by: c.user.name)

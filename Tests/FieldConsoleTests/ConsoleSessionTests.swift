@@ -218,13 +218,13 @@ import Testing
         #expect(t.contains("set-address ADDRESS"))
         #expect(t.contains("run set-address 3 on hydrant-main (at unit 1)?\r\ntype yes to go on: yes"))
         #expect(t.contains("unit 1 now answers at 3"))
-        #expect(t.contains("config devices[0].address: 3 -> 3 (pending until config save)"))
+        #expect(t.contains("unit 1 now answers at 3; devices[0].address is already 3"), "\(t)")
         // The profile's schema (fg-pressure-tx) words the refusal and the listing.
         #expect(t.contains("error: set-baud: baud: 1200 is not one of 2400, 4800, 9600, 19200, 38400, 57600,"), "\(t)")
         #expect(t.contains("Take the present pressure as zero. Close the isolating valve and vent the transmitter to air first."))
         #expect(t.contains("[ADDRESS 1…247]"))
         #expect(t.contains("error: the profile of lamp-a defines no zero"))
-        #expect(r.backend.calls == ["action hydrant-main set-address 3 from 1", "config set devices[0].address 3", "action hydrant-main zero - from -"])
+        #expect(r.backend.calls == ["action hydrant-main set-address 3 from 1", "action hydrant-main zero - from -"])
     }
 
     @Test func outputsLampsLiftsMaintenanceDateAndAudit() {

@@ -126,8 +126,6 @@ final class MemoryBackend: ConsoleBackend {
     }
 
     func configSet(_ key: String, to value: JSONValue, by actor: String) throws(BackendError) -> ConfigChange {
-        // As the config store does: a device named by its id is the element with that id.
-        let key = key.replacing("devices[hydrant-main]", with: "devices[0]")
         guard let old = state.withLock({ $0.config[key] }) else { throw .notFound(kind: "config key", name: key, suggestions: []) }
         if key == "devices[0].address" {
             guard let n = value.numberValue, (1...247).contains(n) else {

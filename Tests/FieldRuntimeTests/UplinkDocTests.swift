@@ -182,7 +182,7 @@ typealias CommandError = FieldRuntime.CommandError
         }
         checkRPC("rpc-writePoint-refused") { c in
             #expect(c == .writePoint(PointRef(device: "lamp-1", point: "dim"), .number(60)))
-            return .failure(CommandError(.deviceError, "rs485-1 unit 5 write single register 0: exception 0x04 server device failure"))
+            return .failure(CommandError(.deviceError, "rs485-1 unit 5 write single register 0+1: exception 0x04 server device failure"))
         }
         checkRPC("rpc-writePoint-read-only")
         checkRPC("rpc-writeRegisters-forbidden")
