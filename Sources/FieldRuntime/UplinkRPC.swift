@@ -1,3 +1,4 @@
+import FieldApps
 import FieldCore
 import FieldDevices
 import FoundationEssentials
@@ -171,21 +172,13 @@ public struct UplinkRPC: Sendable {
     /// the lamp head's `lamp` command; without `for` the app's default override time applies,
     /// after which the lamp goes back to its schedule.
     private func lamp(_ o: JSONObjectReader, _ d: UplinkDevice) -> GatewayCommand? {
-        let action = o.string("action", required: true, oneOf: ["on", "off", "dim", "auto"])
-        let level = o.int("level", range: 0...100)
-        let duration = o.duration("for", range: .minutes(1) ... .hours(24))
+        // The lamp command's own reader: its limits are checked in one place, for the app too.
+        let command = LampCommand.read(o)
         guard d.app == "lamp-head" else {
             o.reader.report(o.path, "device \(d.id) is not a lamp head (its app is \(d.app.map { "\"\($0)\"" } ?? "none"))")
             return nil
         }
-        guard let action else { return nil }
-        if action == "dim", level == nil, !o.has("level") { o.reader.report(o.path.key("level"), "required with action \"dim\"") }
-        if action == "off" || action == "auto", o.has("level") { o.reader.report(o.path.key("level"), "not allowed with action \"\(action)\"") }
-        if action == "auto", o.has("for") { o.reader.report(o.path.key("for"), "not allowed with action \"auto\" (back to the schedule now)") }
-        var arguments: [String: JSONValue] = ["action": .string(action)]
-        if let level { arguments["level"] = .number(Double(level)) }
-        if let duration { arguments["for"] = .string(formatDuration(duration)) }
-        return .app(device: d.id, command: "lamp", arguments: .object(arguments))
+        return command.map { .app(device: d.id, command: "lamp", arguments: $0.arguments) }
     }
 
     /// `setThreshold {"alarm": "<type>", "value": <number>}` → the app's `set-threshold`
