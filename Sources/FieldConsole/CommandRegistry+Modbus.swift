@@ -9,12 +9,12 @@ extension CommandRegistry {
         group("modbus", "raw Modbus through the bus worker, scans and device maintenance")
         add(ConsoleCommand(
             name: "modbus read", synopsis: "BUS UNIT FC ADDR [N]", summary: "read N registers or bits (default 1)",
-            details: "FC is 1 (coils), 2 (discrete inputs), 3 (holding registers) or 4 (input registers). ADDR is the protocol\naddress (0-based, as in the register maps; holding register 40001 is ADDR 0), decimal or 0x hex.\nN is 1-125 registers or 1-2000 bits. The request waits its turn between polls on that bus.\nTwo registers are also shown as one 32-bit value in the four word orders (float32, uint32, int32).",
+            details: "FC is 1 (coils), 2 (discrete inputs), 3 (holding registers) or 4 (input registers). ADDR is the protocol\naddress (0-based, as in the register maps; holding register 40001 is ADDR 0), decimal or 0x hex.\nN is 1-125 registers or 1-2000 bits. The read is the platform's readRegisters, through the gateway's engine; it waits\nits turn between polls on that bus. UNIT is checked by the bus: 1-247 on RS-485, 0-255 on Modbus TCP.\nTwo registers are also shown as one 32-bit value in the four word orders (float32, uint32, int32).",
             examples: ["modbus read rs485-1 3 3 0 2", "modbus read rs485-1 254 4 0x0003"], role: .technician, arguments: 4...5,
             completions: [.bus, .free, .words(["1", "2", "3", "4"]), .free], run: { i, c in try modbusRead(i, c) }))
         add(ConsoleCommand(
             name: "modbus write", synopsis: "BUS UNIT FC ADDR VALUE...", summary: "write coils or registers (asks to confirm)",
-            details: "FC is 5 (one coil: on/off/1/0), 6 (one register), 15 (coils) or 16 (registers). Register values are\n0-65535, -32768..-1 (sent as two's complement) or 0x hex. UNIT 0 broadcasts (no reply).\nShows exactly what will be sent and asks to confirm; every write is audited.",
+            details: "FC is 5 (one coil: on/off/1/0), 6 (one register), 15 (coils) or 16 (registers). Register values are\n0-65535, -32768..-1 (sent as two's complement) or 0x hex. UNIT 0 broadcasts (no reply).\nShows exactly what will be sent and asks to confirm; every write is audited. The write is the platform's\nwriteRegisters with this FC, through the gateway's engine; \"written\" means the device answered it, and its\nrefusal (an exception) is shown instead.",
             examples: ["modbus write rs485-1 3 6 0x0010 1", "modbus write rs485-1 3 16 0x0020 0x3E9A 0x0000", "modbus write rs485-2 7 5 0 on"],
             role: .technician, arguments: 5...127, completions: [.bus, .free, .words(["5", "6", "15", "16"])],
             run: { i, c in try modbusWrite(i, c) }))
@@ -39,7 +39,7 @@ extension CommandRegistry {
             }))
         add(ConsoleCommand(
             name: "modbus calibrate", synopsis: "DEVICE [ACTION [VALUE]] [--from UNIT]", summary: "list or run a profile's calibration actions",
-            details: "Without ACTION, lists what the device's profile defines (zero point, background calibration, ...).\nRead each action's summary first: most need the sensor in a known state (vented, fresh air).",
+            details: "Without ACTION, lists what the device's profile defines (zero point, background calibration, ...) with what\neach VALUE takes. VALUE is read as the profile declares it: a whole number, or a fractional one like 2500.75\nwhere the parameter is not integer, checked against its range or choices before you are asked. Read each\naction's summary first: most need the sensor in a known state (vented, fresh air). The platform runs the same\ncommands (runCommand).",
             examples: ["modbus calibrate hydrant-main", "modbus calibrate hydrant-main zero", "modbus calibrate co2-1 background-calibration"],
             role: .technician, arguments: 1...3, valued: ["from"], completions: [.device, .deviceAction], run: { i, c in
                 guard let action = i[1] else {

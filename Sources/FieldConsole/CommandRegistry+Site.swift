@@ -47,7 +47,7 @@ extension CommandRegistry {
             }))
         add(ConsoleCommand(
             name: "lamp", synopsis: "HEAD on|off|dim N|auto [--for 2h]", summary: "switch or dim a lamp head by hand",
-            details: "A manual override of the lamp head's schedule; --for sets when it ends (otherwise the app's default).\nauto hands the head back to the astronomical clock and dimming profile. N is 0-100 percent.",
+            details: "A manual override of the lamp head's schedule; --for (1m to 24h) sets when it ends (otherwise the app's\ndefault). auto hands the head back to the astronomical clock and dimming profile. N is 0-100 percent. The\nlamp head's app checks and runs it as it does the platform's setLamp; the answer comes once the controller\nhas taken the write, or says what the controller answered.",
             examples: ["lamp pole-7-a on --for 30m", "lamp pole-7-a dim 50", "lamp pole-7-a auto"], role: .technician, arguments: 2...3,
             valued: ["for"], completions: [.device, .words(["on", "off", "dim", "auto"])], run: { i, c in
                 // The lamp head's app checks the command (level 0-100, --for 1m-24h) once, for

@@ -35,8 +35,9 @@ extension GatewayBackend {
     public func gpioSet(_ line: String, active: Bool, revertAfter: Duration?, by actor: String) throws(BackendError) -> GPIOLineState {
         let l = try boardLine(line)
         guard l.direction == .output else { throw .rejected("\(line) is an input; only outputs can be set") }
-        guard let gpio = gateway.gpio else { throw .unavailable("this gateway has no GPIO lines in use") }
-        if case .failure(let e) = gpio.set(line: line, to: active, revertAfter: revertAfter) { throw BackendError(e) }
+        guard gateway.gpio != nil else { throw .unavailable("this gateway has no GPIO lines in use") }
+        // The platform's path: a GatewayCommand through the engine, answered once the line is driven.
+        _ = try command(.setOutput(line: line, value: active, revertAfter: revertAfter), by: actor, "gpio set \(line)")
         let until = revertAfter.map { clock.now() + $0 }
         reverts.withLock { $0[line] = until }
         log.notice("\(actor): \(line) \(active ? "on" : "off")" + (revertAfter.map { " for \(formatDuration($0))" } ?? ""))

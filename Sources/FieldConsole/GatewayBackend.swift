@@ -96,6 +96,12 @@ public final class GatewayBackend: ConsoleBackend {
     }
 
     public func execute(_ command: GatewayCommand, by actor: String) throws(BackendError) -> JSONValue {
+        switch command {
+        case .readRegisters(let bus, _, _, _, _), .writeRegisters(let bus, _, _, _, _, _):
+            _ = try worker(bus)  // a board port typed for a bus gets its hint
+        default:
+            break
+        }
         let answer = try self.command(command, by: actor, "\(command)")
         log.notice("\(actor): \(command) from the console")
         return answer

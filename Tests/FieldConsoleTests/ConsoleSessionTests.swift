@@ -227,6 +227,26 @@ import Testing
         #expect(r.backend.calls == ["action hydrant-main set-address 3 from 1", "action hydrant-main zero - from -"])
     }
 
+    /// Issue 19: a command's value is read by its declaration's type, so a fractional
+    /// parameter takes `120.5`; its range is the declaration's, checked before the question.
+    @Test func commandValuesAreReadByTheirDeclaredType() {
+        let r = Fixture.run(Fixture.login("tech") + [
+            .type("modbus calibrate lamp-a\r"), .type("modbus calibrate lamp-a set-power-limit 120.5\r"), .type("yes\r"),
+            .type("modbus calibrate lamp-a set-power-limit 300.5\r"), .type("modbus calibrate lamp-a set-power-limit abc\r"),
+            .type("modbus calibrate lamp-a set-power-limit\r"), .type("modbus set-address hydrant-main 3.5\r"),
+        ])
+        let t = unwrapped(r.afterLogin)
+        #expect(t.contains("set-power-limit LIMIT"), "\(t)")
+        #expect(t.contains("Caps the driver's power. [LIMIT 0…250 W, fractional]"))
+        #expect(t.contains("run set-power-limit 120.5 on lamp-a?"))
+        #expect(t.contains("lamp-a (unit 3) took set-power-limit 120.5"))
+        #expect(t.contains("error: set-power-limit: limit: 300.5 is out of range (expected 0…250)"))
+        #expect(t.contains(#"error: LIMIT "abc" is not a number (0…250 W, fractional)"#))
+        #expect(t.contains("error: set-power-limit needs LIMIT (0…250 W, fractional)"))
+        #expect(t.contains("error: set-address: address: 3.5 is not a whole number"))
+        #expect(r.backend.calls == ["action lamp-a set-power-limit 120.5 from -"])
+    }
+
     @Test func outputsLampsLiftsMaintenanceDateAndAudit() {
         let r = Fixture.run(Fixture.login("tech") + [
             .type("gpio set relay-1 on\r"), .type("gpio set door-1 on --for 1s\r"), .type("gpio get\r"), .type("lamp lamp-a dim 40 --for 2h\r"),

@@ -219,8 +219,16 @@ final class MemoryBackend: ConsoleBackend {
         return hits
     }
 
+    /// A command with a fractional parameter (`"integer": false`).
+    static let powerLimit = CommandSpec(
+        name: "set-power-limit", description: "Caps the driver's power.",
+        parameters: [CommandParameter(name: "limit", unit: "W", range: 0...250, integer: false)],
+        writes: [CommandWrite(target: PointSpec(name: "power-limit", table: .holding, address: 4, type: .f32, access: .write),
+                              isProfilePoint: true, value: .parameter("limit"))])
+
     func deviceCommands(_ device: String) throws(BackendError) -> [CommandSpec] {
         guard devices().contains(where: { $0.id == device }) else { throw .notFound(kind: "device", name: device, suggestions: []) }
+        if device == "lamp-a" { return [Self.powerLimit] }
         guard device.hasPrefix("hydrant") else { return [] }
         return BuiltinProfiles["fg-pressure-tx"]?.commands ?? []
     }
