@@ -60,7 +60,7 @@ extension CommandRegistry {
 
 private func function(_ text: String, allowed: [ModbusFunction]) throws -> ModbusFunction {
     guard let n = UInt8(text), let f = ModbusFunction(rawValue: n), allowed.contains(f) else {
-        throw UsageError("FC \"\(text)\" must be one of \(allowed.map { "\($0.rawValue) (\(table(of: $0)))" }.joined(separator: ", "))")
+        throw UsageError("FC \"\(text)\" must be one of \(allowed.map { "\($0.rawValue) (\(tableName(of: $0)))" }.joined(separator: ", "))")
     }
     return f
 }
@@ -76,7 +76,7 @@ private func tableOf(_ f: ModbusFunction) -> RegisterTable {
 }
 
 /// `holding register`, `coil`: how the manuals name the table of an FC.
-private func table(of f: ModbusFunction) -> String {
+private func tableName(of f: ModbusFunction) -> String {
     switch tableOf(f) {
     case .coil: "coil"
     case .discrete: "discrete input"
@@ -106,7 +106,7 @@ private func modbusRead(_ i: Invocation, _ c: CommandContext) throws {
     let count = i[4] == nil ? 1 : try i.int(4, "N", in: tableOf(f).isBitTable ? 1...2000 : 1...125)
     guard address + count <= 65536 else { throw UsageError("ADDR + N goes past the last address 65535") }
     let data = try read(c, bus: i[0]!, unit: unit, f, address: address, count: count)
-    try c.print("\(i[0]!) unit \(unit) FC\(f.rawValue) \(table(of: f))s from \(address) (0x\(hex(address, digits: 4)))")
+    try c.print("\(i[0]!) unit \(unit) FC\(f.rawValue) \(tableName(of: f))s from \(address) (0x\(hex(address, digits: 4)))")
     switch data {
     case .registers(let regs):
         var t = TextTable(["addr", "hex", "unsigned", "signed"])
@@ -149,7 +149,7 @@ private func modbusWrite(_ i: Invocation, _ c: CommandContext) throws {
     guard address + values.count <= 65536 else { throw UsageError("ADDR + count goes past the last address 65535") }
     let shown = bits ? values.map { $0 != 0 ? "on" : "off" }.joined(separator: " ")
         : values.map { "0x\(hex($0, digits: 4)) (\($0))" }.joined(separator: " ")
-    let target = "\(i[0]!) unit \(unit) FC\(f.rawValue) \(table(of: f)) \(address) (0x\(hex(address, digits: 4)))"
+    let target = "\(i[0]!) unit \(unit) FC\(f.rawValue) \(tableName(of: f)) \(address) (0x\(hex(address, digits: 4)))"
     guard try c.confirm("write \(shown) to \(target)\(unit == 0 ? " as a BROADCAST to every unit" : "")?") else {
         return try c.print("nothing written")
     }

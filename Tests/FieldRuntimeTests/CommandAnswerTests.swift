@@ -113,4 +113,16 @@ final class HeldWrites: Sendable {
             "failure(the profile inverter of inv-1 defines no command \"reboot\" (it defines: set-power-limit))",
         ])
     }
+
+    /// The one unit-id check every path to a bus goes through.
+    @Test func unitIdsAreCheckedOnceByTheBusKind() {
+        #expect(modbusUnitProblem(1, isRTU: true, writes: false) == nil)
+        #expect(modbusUnitProblem(247, isRTU: true, writes: true) == nil)
+        #expect(modbusUnitProblem(0, isRTU: true, writes: true) == nil, "an RTU broadcast write")
+        #expect(modbusUnitProblem(0, isRTU: true, writes: false) == "unit 0 is the RTU broadcast address: it takes writes only and never answers")
+        #expect(modbusUnitProblem(248, isRTU: true, writes: true) == "unit 248 is not an RTU unit id (1…247, or 0 to broadcast a write)")
+        #expect(modbusUnitProblem(0, isRTU: false, writes: false) == nil, "TCP unit 0 is the device itself")
+        #expect(modbusUnitProblem(255, isRTU: false, writes: true) == nil)
+        #expect(modbusUnitProblem(256, isRTU: false, writes: false) == "unit 256 is not a Modbus TCP unit id (0…255)")
+    }
 }
