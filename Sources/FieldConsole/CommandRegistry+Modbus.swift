@@ -9,7 +9,7 @@ extension CommandRegistry {
         group("modbus", "raw Modbus through the bus worker, scans and device maintenance")
         add(ConsoleCommand(
             name: "modbus read", synopsis: "BUS UNIT FC ADDR [N]", summary: "read N registers or bits (default 1)",
-            details: "FC is 1 (coils), 2 (discrete inputs), 3 (holding registers) or 4 (input registers). ADDR is the protocol\naddress (0-based, as in the register maps; holding register 40001 is ADDR 0), decimal or 0x hex.\nN is 1-125 registers or 1-2000 bits. The read is the platform's readRegisters, through the gateway's engine; it waits\nits turn between polls on that bus. UNIT is checked by the bus: 1-247 on RS-485, 0-255 on Modbus TCP.\nTwo registers are also shown as one 32-bit value in the four word orders (float32, uint32, int32).",
+            details: "FC is 1 (coils), 2 (discrete inputs), 3 (holding registers) or 4 (input registers). ADDR is the protocol\naddress (0-based, as in the register maps; holding register 40001 is ADDR 0), decimal or 0x hex.\nN is 1-125 registers or 1-2000 bits. The read is the platform's readRegisters, through the gateway's engine; it waits\nits turn between polls on that bus. UNIT is checked by the bus: 1-247 on RS-485, 0-247 and 255 on Modbus TCP.\nTwo registers are also shown as one 32-bit value in the four word orders (float32, uint32, int32).",
             examples: ["modbus read rs485-1 3 3 0 2", "modbus read rs485-1 254 4 0x0003"], role: .technician, arguments: 4...5,
             completions: [.bus, .free, .words(["1", "2", "3", "4"]), .free], run: { i, c in try modbusRead(i, c) }))
         add(ConsoleCommand(

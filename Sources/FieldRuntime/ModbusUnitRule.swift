@@ -1,9 +1,10 @@
 /// The one check of a unit id a command names, for every path that reaches a bus (the platform's
 /// RPC, the console, profile commands): RTU serves 1–247 and broadcasts to 0 (writes only, no
-/// answer); TCP takes any byte, 0 being the device itself.
+/// answer); TCP takes 0–247 and 255 (0 and 255: the server itself), not 248–254, which
+/// libmodbus cannot send.
 ///
-/// Interim: FieldHAL is getting the canonical Modbus limits (wt-bus, issue 19); this function
-/// then calls them and stays the runtime's single place.
+/// Interim: FieldHAL is getting the canonical Modbus limits (wt-bus, issue 19: `ModbusLimits`);
+/// at the merge this function asks them and stays the runtime's single place.
 /// - Returns: why `unit` cannot be used, or nil.
 func modbusUnitProblem(_ unit: Int, isRTU: Bool, writes: Bool) -> String? {
     if isRTU {
@@ -12,5 +13,6 @@ func modbusUnitProblem(_ unit: Int, isRTU: Bool, writes: Bool) -> String? {
         }
         return (1...247).contains(unit) ? nil : "unit \(unit) is not an RTU unit id (1…247, or 0 to broadcast a write)"
     }
-    return (0...255).contains(unit) ? nil : "unit \(unit) is not a Modbus TCP unit id (0…255)"
+    if (248...254).contains(unit) { return "unit \(unit) cannot be sent on Modbus TCP (libmodbus takes 0…247 and 255)" }
+    return (0...255).contains(unit) ? nil : "unit \(unit) is not a Modbus TCP unit id (0…247, 255)"
 }

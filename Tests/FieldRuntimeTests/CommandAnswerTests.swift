@@ -123,6 +123,7 @@ final class HeldWrites: Sendable {
         #expect(modbusUnitProblem(248, isRTU: true, writes: true) == "unit 248 is not an RTU unit id (1…247, or 0 to broadcast a write)")
         #expect(modbusUnitProblem(0, isRTU: false, writes: false) == nil, "TCP unit 0 is the device itself")
         #expect(modbusUnitProblem(255, isRTU: false, writes: true) == nil)
-        #expect(modbusUnitProblem(256, isRTU: false, writes: false) == "unit 256 is not a Modbus TCP unit id (0…255)")
+        #expect(modbusUnitProblem(250, isRTU: false, writes: false) == "unit 250 cannot be sent on Modbus TCP (libmodbus takes 0…247 and 255)")
+        #expect(modbusUnitProblem(256, isRTU: false, writes: false) == "unit 256 is not a Modbus TCP unit id (0…247, 255)")
     }
 }
