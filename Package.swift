@@ -42,7 +42,7 @@ let package = Package(
         // and the gateway that wires them and its supervisor.
         .target(name: "FieldStore", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldSystem", "CSQLite"]),
         .target(name: "FieldEngine", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldApps", "FieldSystem"]),
-        .target(name: "FieldUplink", dependencies: ["FieldCore", "FieldDevices", "FieldSystem", "FieldStore", "FieldEngine", "CMosquitto"]),
+        .target(name: "FieldUplink", dependencies: ["FieldCore", "FieldDevices", "FieldSystem", "FieldStore", "FieldEngine", "FieldApps", "CMosquitto"]),
         .target(name: "FieldRuntime", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldApps", "FieldSystem", "FieldStore", "FieldEngine", "FieldUplink"],
                 exclude: ["WorkerThread.swift", "ThreadGroup.swift"]),
         .target(name: "FieldConsole", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldRuntime", "CCrypt"]),

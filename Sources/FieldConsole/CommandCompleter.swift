@@ -33,7 +33,7 @@ struct CommandCompleter: CompletionProvider {
         return argumentCandidates(spec, index: index, words: words, partial: partial)
     }
 
-    private func argumentCandidates(_ spec: CommandSpec, index: Int, words: [String], partial: String) -> [String] {
+    private func argumentCandidates(_ spec: ConsoleCommand, index: Int, words: [String], partial: String) -> [String] {
         guard index < spec.arguments.upperBound, !spec.completions.isEmpty else { return [] }
         let kind = index < spec.completions.count ? spec.completions[index]
             : (spec.arguments.upperBound > spec.completions.count ? spec.completions[spec.completions.count - 1] : .free)
@@ -56,7 +56,7 @@ struct CommandCompleter: CompletionProvider {
         case .alarm: return backend.alarms().filter { !$0.acknowledged }.map(\.id.rawValue) + ["all"]
         case .deviceAction:
             let device = words.count >= 3 ? words[2] : ""
-            return (try? backend.deviceActions(device).map(\.name)) ?? []
+            return (try? backend.deviceCommands(device).map(\.name)) ?? []
         }
     }
 }

@@ -62,7 +62,7 @@ final class CommandContext {
     /// Fails unless the user has `role`.
     func require(_ role: Role, for what: String) throws {
         guard user.role >= role else {
-            throw CommandError("\(what) needs the \(role.rawValue) role; \(user.name) is \(user.role.rawValue)")
+            throw UsageError("\(what) needs the \(role.rawValue) role; \(user.name) is \(user.role.rawValue)")
         }
     }
 

@@ -4,18 +4,18 @@ extension CommandRegistry {
     /// config get/set/diff/save/revert.
     mutating func addConfigCommands() {
         group("config", "read and change the site config (validated like the file)")
-        add(CommandSpec(
+        add(ConsoleCommand(
             name: "config get", synopsis: "KEY", summary: "the value at KEY (pending changes included)",
             details: "KEY is a JSON path as config errors print it: site.name, devices[3].address, devices[main-pt].settings, buses[0].baud.\nA key naming an object or array prints the whole subtree. Tab completes keys. A device's settings are listed as its app applies them: every setting, the app's default where the site file sets none.",
             examples: ["config get devices[2].address", "config get devices[main-pt].settings", "config get buses[0]"], role: .viewer, arguments: 1...1,
             completions: [.configKey], run: { i, c in try configGet(i[0]!, c) }))
-        add(CommandSpec(
+        add(ConsoleCommand(
             name: "config set", synopsis: "KEY VALUE", summary: "change a value; applied at once where possible",
             details: "KEY names array elements by index or by id: devices[2] or devices[hydrant-main]; devices[+] adds one at the end (devices lists the indexes). VALUE is JSON when it parses as JSON (3, 0.14, true, null, [1,2], {\"id\": \"pt-2\", \"address\": 7}: a value starting with { or [ is taken as typed, quotes and blanks included, up to its closing bracket), text otherwise; quote text with blanks: config set site.name \"Pump room 7\". Force text with '\"3\"'. null removes the key (the setting goes back to its default). A line holds up to 8 KB; for a longer value (a whole profile) use config load KEY FILE. The change is validated exactly like the site file and takes effect at once where it can (the reply says when a restart is needed). It stays pending until config save; config revert drops it.",
             examples: ["config set devices[2].address 3", "config set devices[hydrant-main].poll 2s", "config set site.name \"Pump room 7\"",
                        "config set devices[+] {\"id\": \"pt-2\", \"profile\": \"fg-pressure-tx\", \"bus\": \"rs485-1\", \"address\": 7}"],
             role: .technician, arguments: 2...2, completions: [.configKey, .free], run: { i, c in try configSet(i, c) }))
-        add(CommandSpec(
+        add(ConsoleCommand(
             name: "config load", synopsis: "KEY FILE", summary: "set KEY to the JSON value in FILE (a profile, a device)",
             details: "FILE is a JSON file on the gateway (relative paths start at the site file's directory; copy it there with scp, or from a USB stick). The value is checked and applied exactly like config set: profiles[+] adds a profile, profiles[my-tx] replaces the one with id my-tx.",
             examples: ["config load profiles[+] acme-pt.json", "config load devices[+] booster-pt.json"],
@@ -25,7 +25,7 @@ extension CommandRegistry {
                 try c.say("\(change.key): loaded from \(path)" + effectText(change.effect))
             }))
         group("add", "add to the site config")
-        add(CommandSpec(
+        add(ConsoleCommand(
             name: "add device", synopsis: "ID PROFILE BUS UNIT [--poll 1s]", summary: "add a Modbus device to the site config",
             details: "The short form of config set devices[+] {\"id\": ID, \"profile\": PROFILE, \"bus\": BUS, \"address\": UNIT}: PROFILE is a built-in profile or one of the site's (config load profiles[+] FILE adds yours). Checked like the site file; settings, points and signals go on with config set devices[ID].settings... A new device starts polling after config save and restart.",
             examples: ["add device pt-2 fg-pressure-tx rs485-1 7", "add device booster-pt acme-pt100 rs485-2 7 --poll 500ms"],
@@ -37,7 +37,7 @@ extension CommandRegistry {
                 c.audit("add device", change.key, old: nil, new: show(change.new))
                 try c.say("\(change.key): \(i[0]!) added" + effectText(change.effect))
             }))
-        add(CommandSpec(
+        add(ConsoleCommand(
             name: "config diff", synopsis: "", summary: "pending changes: running config against the saved file",
             details: "", examples: ["config diff"], role: .viewer, arguments: 0...0, run: { _, c in
                 let diff = c.backend.configDiff()
@@ -45,7 +45,7 @@ extension CommandRegistry {
                 for d in diff { try c.print("\(d.key): \(show(d.saved)) -> \(show(d.running))") }
                 try c.print("\(diff.count) pending change\(diff.count == 1 ? "" : "s"); config save keeps them, config revert drops them")
             }))
-        add(CommandSpec(
+        add(ConsoleCommand(
             name: "config save", synopsis: "", summary: "write the running config to the site file (atomic, keeps the previous)",
             details: "Writes a temporary file, syncs it, renames it over the site file and syncs the directory, so a power cut\nleaves either the old or the new file. The previous file is kept.",
             examples: ["config save"], role: .technician, arguments: 0...0, run: { _, c in
@@ -54,7 +54,7 @@ extension CommandRegistry {
                 c.audit("config save", r.file, new: "\(diff.count) change\(diff.count == 1 ? "" : "s")")
                 try c.say("saved \(r.file)" + (r.previous.map { " (previous kept as \($0))" } ?? ""))
             }))
-        add(CommandSpec(
+        add(ConsoleCommand(
             name: "config revert", synopsis: "", summary: "drop pending changes and go back to the saved file",
             details: "", examples: ["config revert"], role: .technician, arguments: 0...0, run: { _, c in
                 let dropped = try c.backend.configRevert(by: c.user.name)
@@ -86,9 +86,9 @@ private func configGet(_ key: String, _ c: CommandContext) throws {
             return
         }
         guard let target, view != nil else {
-            throw CommandError("\(key) is not set in the site config, so the app's default applies (each family's page lists the defaults: docs/lamp-pole.md, fire-water.md, indoor-air.md, elevator.md)")
+            throw UsageError("\(key) is not set in the site config, so the app's default applies (each family's page lists the defaults: docs/lamp-pole.md, fire-water.md, indoor-air.md, elevator.md)")
         }
-        throw CommandError("\(key) is not set in the site config, and the device's app has no such setting (config get \(target.device).settings lists them all)")
+        throw UsageError("\(key) is not set in the site config, and the device's app has no such setting (config get \(target.device).settings lists them all)")
     }
     try c.print(key + " = " + value.serialized(pretty: true))
     guard let view, let target else { return }
@@ -120,7 +120,7 @@ private func configSet(_ i: Invocation, _ c: CommandContext) throws {
         value = try JSONValue.parse(text)
     } catch {
         // Text that starts like JSON and is not: say why, rather than storing it as a string.
-        if text.first == "{" || text.first == "[" { throw CommandError("VALUE starts with \(text.first!) but is not JSON: \(error)") }
+        if text.first == "{" || text.first == "[" { throw UsageError("VALUE starts with \(text.first!) but is not JSON: \(error)") }
         value = .string(text)
     }
     let change = try c.backend.configSet(key, to: value, by: c.user.name)

@@ -1,10 +1,11 @@
 import FieldCore
+import FieldRuntime
 
 extension CommandRegistry {
     /// gpio, lamp, lift, maintenance.
     mutating func addSiteCommands() {
         group("gpio", "board lines: read inputs, test outputs")
-        add(CommandSpec(
+        add(ConsoleCommand(
             name: "gpio get", synopsis: "[LINE]", summary: "a board line's state (all lines without LINE)",
             details: "LINE is a name from the board file (DI3, DO1, ...). States are logical: an active-low line that is\npulled low reads active. \"wired to\" is the device and signal the site config puts on the line.",
             examples: ["gpio get", "gpio get DI3"], role: .viewer, arguments: 0...1, completions: [.gpioLine], run: { i, c in
@@ -27,7 +28,7 @@ extension CommandRegistry {
                 for l in t.lines(fitting: c.width) { try c.print(l) }
                 if !unused.isEmpty { try c.say("inputs not wired (not read): " + unused.joined(separator: ", ")) }
             }))
-        add(CommandSpec(
+        add(ConsoleCommand(
             name: "gpio set", synopsis: "LINE on|off [--for 10s]", summary: "test an output; it reverts by itself",
             details: "Drives an output line for --for (default 10s, at most 1h), then the gateway puts it back to what the\napps want or its safe state. Use it to test a relay or a pump-run contact from the cabinet. An output\nthe site wires to a device (a lamp's relay, say) asks to confirm first.",
             examples: ["gpio set DO5 on", "gpio set DO8 on --for 3s"], role: .technician, arguments: 2...2, valued: ["for"],
@@ -44,32 +45,26 @@ extension CommandRegistry {
                 c.audit("gpio set", i[0]!, old: before.map { $0.active ? "on" : "off" }, new: "\(active ? "on" : "off") for \(formatDuration(d))")
                 try c.print(describe(s, c))
             }))
-        add(CommandSpec(
+        add(ConsoleCommand(
             name: "lamp", synopsis: "HEAD on|off|dim N|auto [--for 2h]", summary: "switch or dim a lamp head by hand",
-            details: "A manual override of the lamp head's schedule; --for sets when it ends (otherwise the app's default).\nauto hands the head back to the astronomical clock and dimming profile. N is 0-100 percent.",
+            details: "A manual override of the lamp head's schedule; --for (1m to 24h) sets when it ends (otherwise the app's\ndefault). auto hands the head back to the astronomical clock and dimming profile. N is 0-100 percent. The\nlamp head's app checks and runs it as it does the platform's setLamp; the answer comes once the controller\nhas taken the write, or says what the controller answered.",
             examples: ["lamp pole-7-a on --for 30m", "lamp pole-7-a dim 50", "lamp pole-7-a auto"], role: .technician, arguments: 2...3,
             valued: ["for"], completions: [.device, .words(["on", "off", "dim", "auto"])], run: { i, c in
-                let command: LampCommand
-                switch i[1]!.lowercased() {
-                case "on": command = .on
-                case "off": command = .off
-                case "auto": command = .auto
-                case "dim":
-                    guard i[2] != nil else { throw CommandError("dim needs a level N, 0-100") }
-                    command = .dim(try i.int(2, "N", in: 0...100))
-                default: throw CommandError("\"\(i[1]!)\" is not on, off, dim N or auto")
-                }
-                if case .dim = command {} else if i[2] != nil { throw CommandError("only dim takes a level") }
-                let d = try i.duration("for", in: .minutes(1)...(.hours(24)))
-                let s = try c.backend.lamp(i[0]!, command, for: d, by: c.user.name)
-                c.audit("lamp", i[0]!, new: i.positionals.dropFirst().joined(separator: " ") + (d.map { " for \(formatDuration($0))" } ?? ""))
-                var line = "\(s.head): " + (s.on.map { $0 ? "on" : "off" } ?? "?")
-                if let dim = s.dim { line += ", dim \(dim)%" }
-                line += s.manualUntil.map { ", manual until \(c.local($0))" } ?? ", on schedule"
+                // The lamp head's app checks the command (level 0-100, --for 1m-24h) once, for
+                // the console and the platform alike; the answer comes after the controller took it.
+                var arguments: [String: JSONValue] = ["action": .string(i[1]!.lowercased())]
+                if let level = i[2] { arguments["level"] = Double(level).map(JSONValue.number) ?? .string(level) }
+                if let d = i.options["for"] { arguments["for"] = .string(d) }
+                let reply = try c.backend.execute(.app(device: i[0]!, command: "lamp", arguments: .object(arguments)), by: c.user.name)
+                c.audit("lamp", i[0]!, new: i.positionals.dropFirst().joined(separator: " ") + (i.options["for"].map { " for \($0)" } ?? ""))
+                let level = reply["level"]?.numberValue.flatMap { Int(exactly: $0.rounded()) }
+                var line = "\(i[0]!): " + (level.map { $0 > 0 ? "on" : "off" } ?? "?")
+                if let level { line += ", dim \(level)%" }
+                line += reply["until"]?.stringValue.flatMap { Timestamp(iso8601: $0) }.map { ", manual until \(c.local($0))" } ?? ", on schedule"
                 try c.print(line)
             }))
         group("lift", "elevator safety gateway state")
-        add(CommandSpec(
+        add(ConsoleCommand(
             name: "lift status", synopsis: "[DEVICE]", summary: "floor, direction, doors, occupancy, mode and alarms of lifts",
             details: "", examples: ["lift status", "lift status lift-1"], role: .viewer, arguments: 0...1, completions: [.device],
             run: { i, c in
@@ -85,7 +80,7 @@ extension CommandRegistry {
                 for l in t.lines(fitting: c.width) { try c.print(l) }
             }))
         group("maintenance", "maintenance windows: door alarms suppressed, the platform told")
-        add(CommandSpec(
+        add(ConsoleCommand(
             name: "maintenance start", synopsis: "[DEVICE] [--for 2h]", summary: "open a maintenance window (whole site without DEVICE)",
             details: "While open, cabinet door alarms, technician-caused lift faults and fire-water alarms (held back until it\nends) of the scope are suppressed and the platform shows the site in maintenance. --for closes it by\nitself (1m to 24h); otherwise maintenance end does.",
             examples: ["maintenance start --for 2h", "maintenance start lift-1"], role: .technician, arguments: 0...1, valued: ["for"],
@@ -95,7 +90,7 @@ extension CommandRegistry {
                 c.audit("maintenance start", i[0] ?? "site", new: d.map { "for \(formatDuration($0))" } ?? "until ended")
                 for w in windows { try c.print("maintenance: " + describe(w, c)) }
             }))
-        add(CommandSpec(
+        add(ConsoleCommand(
             name: "maintenance end", synopsis: "[DEVICE]", summary: "close a maintenance window",
             details: "", examples: ["maintenance end", "maintenance end lift-1"], role: .technician, arguments: 0...1,
             completions: [.device], run: { i, c in
@@ -110,7 +105,7 @@ private func onOff(_ text: String, _ name: String) throws -> Bool {
     switch text.lowercased() {
     case "on", "1", "true", "active": return true
     case "off", "0", "false", "inactive": return false
-    default: throw CommandError("\(name) \"\(text)\" must be on or off")
+    default: throw UsageError("\(name) \"\(text)\" must be on or off")
     }
 }
 

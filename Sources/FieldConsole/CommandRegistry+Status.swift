@@ -3,44 +3,44 @@ import FieldCore
 extension CommandRegistry {
     /// status, devices, show, read, watch, trend, alarms, ack, log.
     mutating func addStatusCommands() {
-        add(CommandSpec(
+        add(ConsoleCommand(
             name: "status", synopsis: "", summary: "gateway, buses, uplink, outbox and alarms at a glance",
             details: "Shows the site and board, local time, uptime, each bus with its devices online and error count,\nthe uplink to the platform, messages waiting in the outbox, active alarms and open maintenance windows.",
             examples: ["status"], role: .viewer, arguments: 0...0, run: { _, c in try status(c) }))
-        add(CommandSpec(
+        add(ConsoleCommand(
             name: "devices", synopsis: "", summary: "every device with its bus, address and state",
             details: "States: online (answering, all points good), degraded (some points not good),\noffline (not answering), disabled (polling off in the site config).",
             examples: ["devices"], role: .viewer, arguments: 0...0, run: { _, c in try devices(c) }))
-        add(CommandSpec(
+        add(ConsoleCommand(
             name: "show", synopsis: "DEVICE", summary: "one device: every point with value, quality and register",
             details: "Also lists the maintenance actions the device's profile defines (see modbus calibrate).",
             examples: ["show hydrant-main", "show lamp-3"], role: .viewer, arguments: 1...1, completions: [.device],
             run: { i, c in try show(i, c) }))
-        add(CommandSpec(
+        add(ConsoleCommand(
             name: "read", synopsis: "POINT...", summary: "the latest reading of points",
             details: "A point is DEVICE.POINT. The value comes from the last poll; quality and age are shown.",
             examples: ["read hydrant-main.pressure", "read pole-7.temperature pole-7.humidity"], role: .viewer,
             arguments: 1...32, completions: [.point], run: { i, c in try read(i, c) }))
-        add(CommandSpec(
+        add(ConsoleCommand(
             name: "watch", synopsis: "POINT... [--every 1s]", summary: "live values until a key is pressed",
             details: "Prints the points every interval (default 1s, 200ms to 1h); press any key to stop.\nOn an ANSI terminal the line updates in place; on a plain one a line is printed when a value changes.",
             examples: ["watch hydrant-main.pressure", "watch lift-1.floor lift-1.doors-closed --every 500ms"], role: .viewer,
             arguments: 1...16, valued: ["every"], completions: [.point], run: { i, c in try watch(i, c) }))
-        add(CommandSpec(
+        add(ConsoleCommand(
             name: "trend", synopsis: "POINT [WINDOW]", summary: "a text sparkline of the recent history (default 1h)",
             details: "WINDOW is a duration like 30m, 6h or 7d (up to 30d). Each character is the mean of the good readings\nin its slice of the window; a blank is a slice without good readings. min and max are single readings\n(the worst moment, with its time), not slice means; now is the latest reading; the count is of readings.",
             examples: ["trend hydrant-main.pressure", "trend pole-7.pm25 24h"], role: .viewer, arguments: 1...2,
             completions: [.point, .words(["10m", "1h", "6h", "24h", "7d"])], run: { i, c in try trend(i, c) }))
-        add(CommandSpec(
+        add(ConsoleCommand(
             name: "alarms", synopsis: "", summary: "active alarms and cleared ones not yet acknowledged",
             details: "Most severe first, then oldest first. ack ALARM acknowledges one.",
             examples: ["alarms"], role: .viewer, arguments: 0...0, run: { _, c in try alarms(c) }))
-        add(CommandSpec(
+        add(ConsoleCommand(
             name: "ack", synopsis: "ALARM... | all", summary: "acknowledge alarms",
             details: "ALARM is the id alarms shows (hydrant-main.pressure/low-pressure). all acknowledges every\nunacknowledged alarm. Acknowledgements are audited and sent to the platform.",
             examples: ["ack hydrant-main.pressure/low-pressure", "ack all"], role: .technician, arguments: 1...64,
             completions: [.alarm], run: { i, c in try ack(i, c) }))
-        add(CommandSpec(
+        add(ConsoleCommand(
             name: "log", synopsis: "[N]", summary: "the last N lines of the gateway log (default 20)",
             details: "N is 1 to 500.", examples: ["log", "log 100"], role: .viewer, arguments: 0...1,
             run: { i, c in
@@ -107,12 +107,12 @@ private func show(_ i: Invocation, _ c: CommandContext) throws {
             try c.print(l)
         }
     }
-    if !d.actions.isEmpty {
+    if !d.commands.isEmpty {
         try c.print("actions (modbus calibrate \(s.id) ACTION):")
-        for a in d.actions {
+        for a in d.commands {
             // The summary goes on under itself, between words, so the list fits the screen.
-            let head = "  " + padded(a.name + (a.argument.map { " " + $0 } ?? ""), 28)
-            for (n, l) in wrapped(a.summary, width: max(20, c.width - 1 - displayWidth(head)), indent: "").enumerated() {
+            let head = "  " + padded(a.consoleUsage, 28)
+            for (n, l) in wrapped(a.consoleSummary, width: max(20, c.width - 1 - displayWidth(head)), indent: "").enumerated() {
                 try c.print((n == 0 ? head : String(repeating: " ", count: displayWidth(head))) + l)
             }
         }
@@ -162,7 +162,7 @@ private func trend(_ i: Invocation, _ c: CommandContext) throws {
     var window = Duration.hours(1)
     if let w = i[1] {
         guard let d = parseDuration(w), d >= .minutes(1), d <= .hours(24 * 30) else {
-            throw CommandError("WINDOW \"\(w)\" is not a duration from 1m to 30d like 30m, 6h or 7d")
+            throw UsageError("WINDOW \"\(w)\" is not a duration from 1m to 30d like 30m, 6h or 7d")
         }
         window = d
     }

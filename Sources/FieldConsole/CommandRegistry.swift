@@ -2,19 +2,19 @@ import FieldCore
 
 /// Every console command, found by its first one or two words.
 struct CommandRegistry {
-    private(set) var specs: [CommandSpec] = []
+    private(set) var specs: [ConsoleCommand] = []
     /// Group summaries (`modbus`: "raw Modbus access …") for `help`.
     private(set) var groups: [String: String] = [:]
     /// Other names for commands (`exit` → `logout`).
     private(set) var aliases: [String: String] = [:]
 
-    mutating func add(_ spec: CommandSpec) { specs.append(spec) }
+    mutating func add(_ spec: ConsoleCommand) { specs.append(spec) }
     mutating func group(_ name: String, _ summary: String) { groups[name] = summary }
     mutating func alias(_ name: String, for target: String) { aliases[name] = target }
 
     /// What a line's words resolve to.
     enum Resolution {
-        case command(CommandSpec, arguments: [String])
+        case command(ConsoleCommand, arguments: [String])
         case unknown(String)
     }
 
@@ -47,11 +47,11 @@ struct CommandRegistry {
         Array(Set(specs.map { $0.words[0] })).sorted()
     }
 
-    func subcommands(of group: String) -> [CommandSpec] {
+    func subcommands(of group: String) -> [ConsoleCommand] {
         specs.filter { $0.words.count == 2 && $0.words[0] == group }
     }
 
-    func spec(named name: String) -> CommandSpec? { specs.first { $0.name == name } }
+    func spec(named name: String) -> ConsoleCommand? { specs.first { $0.name == name } }
 
     private func suggestion(_ word: String, among names: [String]) -> String {
         let close = names.filter { editDistance($0, word) <= max(1, word.count / 3) || $0.hasPrefix(word) }

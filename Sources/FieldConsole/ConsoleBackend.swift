@@ -1,5 +1,6 @@
 import FieldCore
 import FieldDevices
+import FieldRuntime
 
 /// What the console needs from the running gateway. The runtime implements it; tests use an
 /// in-memory double.
@@ -90,13 +91,16 @@ public protocol ConsoleBackend: AnyObject, Sendable {
     /// Drops the pending changes and goes back to the saved file; returns what was dropped.
     func configRevert(by actor: String) throws(BackendError) -> [ConfigDifference]
 
-    // MARK: Modbus, through the bus worker (serialized with polling)
+    // MARK: Changes: the platform's command path
 
-    /// One raw read (FC 1–4) on a bus, queued on that bus's worker between polls.
-    func modbusRead(_ request: ModbusReadRequest) throws(BackendError) -> ModbusData
-
-    /// One raw write (FC 5, 6, 15, 16) on a bus, queued on that bus's worker.
-    func modbusWrite(_ request: ModbusWriteRequest, by actor: String) throws(BackendError)
+    /// Runs one command through the gateway's engine, exactly as a platform RPC runs (DESIGN
+    /// rule 7): raw Modbus (`readRegisters`, `writeRegisters`, on the bus's worker between polls),
+    /// a command the device's profile declares (`deviceCommand`), an app's command (`app`: `lamp`,
+    /// …), a point write. Returns once the command has taken effect on the device, with its
+    /// answer (the registers read, the app's reply).
+    /// - Throws: `.rejected` when the command or its arguments are refused (nothing changed),
+    ///   `.deviceError` with the device's error when the device did not take it.
+    func execute(_ command: GatewayCommand, by actor: String) throws(BackendError) -> JSONValue
 
     /// Probes unit ids `units` on `bus` one at a time, interleaved with polling.
     ///
@@ -106,14 +110,11 @@ public protocol ConsoleBackend: AnyObject, Sendable {
     /// - Returns: every unit that answered, in address order.
     func modbusScan(bus: String, units: ClosedRange<Int>, progress: (ScanProgress) -> ScanDecision) throws(BackendError) -> [ScanHit]
 
-    /// The maintenance actions a device's profile defines: `set-address`, `set-baud`, `zero`,
-    /// `background-calibration`, … (`modbus calibrate DEVICE` lists them).
-    func deviceActions(_ device: String) throws(BackendError) -> [DeviceAction]
-
-    /// Runs one of the profile's maintenance actions (register writes through the bus worker).
-    /// - Throws: `.rejected` when the profile does not define the action or the argument is not
-    ///   allowed; `.deviceError` when the device did not take it.
-    func runDeviceAction(_ request: DeviceActionRequest, by actor: String) throws(BackendError) -> DeviceActionResult
+    /// The commands a device's profile declares (`set-address`, `set-baud`, `zero`,
+    /// `background-calibration`, …) with their parameters' types, units and ranges: the schema
+    /// `modbus calibrate DEVICE` lists and the console parses their values by.
+    /// - Throws: `.notFound(kind: "device", …)`.
+    func deviceCommands(_ device: String) throws(BackendError) -> [CommandSpec]
 
     // MARK: GPIO and apps
 
@@ -126,9 +127,6 @@ public protocol ConsoleBackend: AnyObject, Sendable {
     /// Drives an output line; with `revertAfter` the runtime puts it back to what the apps want
     /// (or its safe state) by itself when the time is up.
     func gpioSet(_ line: String, active: Bool, revertAfter: Duration?, by actor: String) throws(BackendError) -> GPIOLineState
-
-    /// A manual command to a lamp head's app, with an expiry (`nil`: until `auto`).
-    func lamp(_ head: String, _ command: LampCommand, for duration: Duration?, by actor: String) throws(BackendError) -> LampState
 
     /// Lift states; `device` nil means every lift of the site.
     func liftStatus(_ device: String?) throws(BackendError) -> [LiftStatus]

@@ -1,4 +1,5 @@
 import FieldCore
+import FieldDevices
 
 /// One device of the site as `devices` lists it.
 public struct DeviceSummary: Hashable, Sendable {
@@ -36,11 +37,11 @@ public struct DeviceDetail: Hashable, Sendable {
     public var points: [PointSnapshot]
     /// The device's `settings` object from the site file (app settings), if any.
     public var settings: JSONValue?
-    /// Maintenance actions its profile defines.
-    public var actions: [DeviceAction]
+    /// The commands its profile declares (maintenance: set-address, zero, …).
+    public var commands: [CommandSpec]
 
-    public init(summary: DeviceSummary, points: [PointSnapshot], settings: JSONValue? = nil, actions: [DeviceAction] = []) {
-        (self.summary, self.points, self.settings, self.actions) = (summary, points, settings, actions)
+    public init(summary: DeviceSummary, points: [PointSnapshot], settings: JSONValue? = nil, commands: [CommandSpec] = []) {
+        (self.summary, self.points, self.settings, self.commands) = (summary, points, settings, commands)
     }
 }
 

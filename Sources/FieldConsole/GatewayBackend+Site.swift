@@ -35,8 +35,9 @@ extension GatewayBackend {
     public func gpioSet(_ line: String, active: Bool, revertAfter: Duration?, by actor: String) throws(BackendError) -> GPIOLineState {
         let l = try boardLine(line)
         guard l.direction == .output else { throw .rejected("\(line) is an input; only outputs can be set") }
-        guard let gpio = gateway.gpio else { throw .unavailable("this gateway has no GPIO lines in use") }
-        if case .failure(let e) = gpio.set(line: line, to: active, revertAfter: revertAfter) { throw BackendError(e) }
+        guard gateway.gpio != nil else { throw .unavailable("this gateway has no GPIO lines in use") }
+        // The platform's path: a GatewayCommand through the engine, answered once the line is driven.
+        _ = try command(.setOutput(line: line, value: active, revertAfter: revertAfter), by: actor, "gpio set \(line)")
         let until = revertAfter.map { clock.now() + $0 }
         reverts.withLock { $0[line] = until }
         log.notice("\(actor): \(line) \(active ? "on" : "off")" + (revertAfter.map { " for \(formatDuration($0))" } ?? ""))
@@ -63,24 +64,6 @@ extension GatewayBackend {
             }
             return t
         }
-    }
-
-    public func lamp(_ head: String, _ command: LampCommand, for duration: Duration?, by actor: String) throws(BackendError) -> LampState {
-        let d = try appDevice(head, app: "lamp-head", kind: "lamp head")
-        var arguments: [String: JSONValue] = [:]
-        switch command {
-        case .on: arguments["action"] = "on"
-        case .off: arguments["action"] = "off"
-        case .auto: arguments["action"] = "auto"
-        case .dim(let level):
-            arguments["action"] = "dim"
-            arguments["level"] = .number(Double(level))
-        }
-        if let duration { arguments["for"] = .string(formatDuration(duration)) }
-        let reply = try self.command(.app(device: d.id, command: "lamp", arguments: .object(arguments)), by: actor, "lamp \(d.id)")
-        let level = reply["level"]?.numberValue.flatMap { Int(exactly: $0.rounded()) }
-        let until = reply["until"]?.stringValue.flatMap { Timestamp(iso8601: $0) }
-        return LampState(head: d.id, on: level.map { $0 > 0 }, dim: level, manualUntil: until)
     }
 
     public func liftStatus(_ device: String?) throws(BackendError) -> [LiftStatus] {

@@ -74,7 +74,7 @@ extension GatewayBackend {
         let points = gateway.engine.points.snapshot(device: id)
         let summary = summary(d, points: points, alarms: gateway.engine.alarms.filter(\.active))
         return DeviceDetail(summary: summary, points: points.map { snapshot($0, of: d) }, settings: site.device(id)?.settings ?? d.settings,
-                            actions: actions(of: d))
+                            commands: d.profile.commands)
     }
 
     public func pointRefs() -> [PointRef] {

@@ -4,9 +4,10 @@ import FieldRuntime
 import Synchronization
 
 /// The console's view of the running gateway (`ConsoleBackend`): everything goes through the
-/// gateway's own parts, never a second path to the hardware. Modbus requests, scans and profile
-/// actions are `BusJob`s on the bus's worker, between polls; lamps, maintenance windows, alarm
-/// acknowledgements and restarts are `GatewayCommand`s through the engine; outputs go through
+/// gateway's own parts, never a second path to the hardware. Raw Modbus reads and writes,
+/// profile commands, lamps, maintenance windows, alarm acknowledgements and restarts are
+/// `GatewayCommand`s through the engine, answered after they took effect (`execute`, the
+/// platform's path); scans are `BusJob`s on the bus's worker, between polls; outputs go through
 /// the GPIO worker; config edits through the `ConfigStore`; audit entries into the `AuditLog`.
 ///
 /// Every method runs on the calling console session's thread and may block it while the bus
@@ -92,6 +93,18 @@ public final class GatewayBackend: ConsoleBackend {
             throw .unavailable("\(what): no answer within \(formatDuration(patience))")
         }
         return result
+    }
+
+    public func execute(_ command: GatewayCommand, by actor: String) throws(BackendError) -> JSONValue {
+        switch command {
+        case .readRegisters(let bus, _, _, _, _), .writeRegisters(let bus, _, _, _, _, _):
+            _ = try worker(bus)  // a board port typed for a bus gets its hint
+        default:
+            break
+        }
+        let answer = try self.command(command, by: actor, "\(command)")
+        log.notice("\(actor): \(command) from the console")
+        return answer
     }
 
     /// Runs a command through the engine and waits for its result.

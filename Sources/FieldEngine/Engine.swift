@@ -148,6 +148,10 @@ public struct EngineRoutes: Sendable {
     public var writeSignal: @Sendable (_ device: String, _ signal: String, Bool) -> Result<Void, CommandError>
     /// Raw register reads and writes through a bus's worker.
     public var bus: @Sendable (GatewayCommand, _ reply: @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) -> Void
+    /// A profile command's register writes, in order, on a device's bus (at `unit`, or where the
+    /// worker polls the device); answers after the last one took or the first one failed.
+    public var deviceWrites: @Sendable (_ device: String, _ bus: String, _ unit: Int?, [PointWrite],
+                                        _ reply: @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) -> Void
     /// Drives a board output line.
     public var setOutput: @Sendable (_ line: String, Bool, _ revertAfter: Duration?) -> Result<Void, CommandError>
     /// Restarts the gateway (the supervisor puts outputs into their safe state first).
@@ -156,11 +160,14 @@ public struct EngineRoutes: Sendable {
     public init(writeModbus: @escaping @Sendable (String, String, PointValue, @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) -> Void,
                 writeSignal: @escaping @Sendable (String, String, Bool) -> Result<Void, CommandError>,
                 bus: @escaping @Sendable (GatewayCommand, @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) -> Void,
+                deviceWrites: @escaping @Sendable (String, String, Int?, [PointWrite], @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) -> Void
+                    = { _, bus, _, _, reply in reply(.failure(CommandError(.unavailable, "no bus worker for \(bus)"))) },
                 setOutput: @escaping @Sendable (String, Bool, Duration?) -> Result<Void, CommandError>,
                 restart: @escaping @Sendable () -> Void) {
         self.writeModbus = writeModbus
         self.writeSignal = writeSignal
         self.bus = bus
+        self.deviceWrites = deviceWrites
         self.setOutput = setOutput
         self.restart = restart
     }

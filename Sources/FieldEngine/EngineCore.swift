@@ -120,7 +120,7 @@ struct EngineCore: Sendable {
             revision &+= 1
             let id = AlarmID(device: device, type: "comm-lost")
             let signal: AlarmSignal = isOnline ? .clear(value: nil) : .raise(value: nil, message: "\(device) does not answer (\(reason))")
-            apply(.alarm(id, .major, signal), from: nil, now: now, reply: nil)
+            apply(.alarm(id, .major, signal), from: nil, now: now, completion: nil)
             if !isOnline {
                 // Apps and rules see the device go silent as comm-error readings (DESIGN rule 5),
                 // not as their last good values.
@@ -231,22 +231,24 @@ struct EngineCore: Sendable {
             return (e.app!.handle(input, now: now), e.app!.wakeUp)
         }) ?? nil else { return }
         wakeUps[device] = wakeUp
-        var replied = false
+        // A command is answered once its writes took effect on the device, or failed with the
+        // device's error, never before.
+        let completion = reply.map { CommandCompletion(reply: $0) }
         for effect in effects {
-            if case .reply = effect { replied = true }
-            apply(effect, from: device, now: now, reply: reply)
+            apply(effect, from: device, now: now, completion: completion)
         }
-        if let reply, !replied { reply(.success(.null)) }
+        completion?.release()
     }
 
-    private mutating func apply(_ effect: AppEffect, from device: String?, now: Timestamp,
-                                reply: (@Sendable (Result<JSONValue, CommandError>) -> Void)?) {
+    private mutating func apply(_ effect: AppEffect, from device: String?, now: Timestamp, completion: CommandCompletion?) {
         switch effect {
         case .alarm(let id, let severity, let signal):
             raiseOrClear(id, severity, signal, now: now, by: device)
         case .write(let ref, let value):
+            completion?.hold()
             write(ref, value) { [log] result in
                 if case .failure(let e) = result { log.warning("\(device ?? "engine") could not write \(ref): \(e)") }
+                completion?.settle(ref, result)
             }
         case .derived(let name, var reading, let unit):
             guard let device else { return }
@@ -255,7 +257,7 @@ struct EngineCore: Sendable {
             if case .number(let n)? = reading.value { reading.value = .number(withoutBinaryNoise(n)) }
             accept(ref, reading, now: now)
         case .reply(let result):
-            reply?(result.mapError { CommandError(.invalidArgument, $0.message) })
+            completion?.answer(result.mapError { CommandError(.invalidArgument, $0.message) })
         }
     }
 
@@ -305,6 +307,26 @@ struct EngineCore: Sendable {
         }
     }
 
+    /// A command the device's profile declares: its arguments checked by the profile's schema,
+    /// its writes run on the device's bus.
+    private func run(_ name: String, on device: String, arguments: [String: Double], unit: Int?,
+                     reply: @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) {
+        guard let d = devices[device]?.config else { return reply(.failure(CommandError(.notFound, "no device \(device)"))) }
+        guard let spec = d.profile.command(name) else {
+            let names = d.profile.commands.map(\.name)
+            return reply(.failure(CommandError(.notFound, "the profile \(d.profile.id) of \(device) defines no command \"\(name)\""
+                                               + (names.isEmpty ? "" : " (it defines: \(names.joined(separator: ", ")))"))))
+        }
+        let writes: [PointWrite]
+        do {
+            writes = try spec.writes(arguments: arguments)
+        } catch {
+            return reply(.failure(CommandError(.invalidArgument, "\(name): \(error)")))
+        }
+        guard let bus = d.bus else { return reply(.failure(CommandError(.invalidArgument, "\(device) is not on a bus"))) }
+        routes.deviceWrites(device, bus, unit, writes, reply)
+    }
+
     private mutating func execute(_ command: GatewayCommand, origin: CommandOrigin, now: Timestamp,
                                   reply: @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) {
         let needed: ConsoleUser.Role = {
@@ -341,6 +363,8 @@ struct EngineCore: Sendable {
                 // docs/uplink.md: nothing to acknowledge is `not-found`, whichever the reason.
                 reply(.failure(CommandError(.notFound, "alarm \(id) is not active or already acknowledged")))
             }
+        case .deviceCommand(let device, let name, let arguments, let unit):
+            run(name, on: device, arguments: arguments, unit: unit, reply: reply)
         case .writePoint(let ref, let value):
             write(ref, value, reply: reply)
         case .readRegisters, .writeRegisters:

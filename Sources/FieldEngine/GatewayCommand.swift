@@ -1,5 +1,6 @@
 import FieldCore
 import FieldDevices
+import FieldHAL
 
 /// A command from the console or the platform (DESIGN rule 7: one command path). MQTT RPC and
 /// console lines are both turned into a `GatewayCommand`, validated the same way, executed by the
@@ -10,13 +11,19 @@ public enum GatewayCommand: Sendable, Hashable {
     case app(device: String, command: String, arguments: JSONValue)
     /// Acknowledge an alarm.
     case acknowledge(AlarmID)
+    /// Run one of the commands the device's profile declares (`set-address`, `zero`,
+    /// `set-power-limit`): its parameters' types and ranges are checked by the profile's
+    /// `CommandSpec`, its register writes run in order on the device's bus worker. `unit` talks
+    /// to another unit id than the configured one (a replacement sensor on its factory address).
+    case deviceCommand(device: String, command: String, arguments: [String: Double], unit: Int? = nil)
     /// Write a value to a writable point: a register, a coil or a GPIO output. Read back after.
     case writePoint(PointRef, PointValue)
     /// Read raw registers or bits through the bus's worker, between polls.
     case readRegisters(bus: String, unit: Int, table: RegisterTable, address: Int, count: Int)
     /// Write raw registers (`table` holding) or coils (`table` coil, values 0/1) through the
-    /// bus's worker, between polls.
-    case writeRegisters(bus: String, unit: Int, table: RegisterTable, address: Int, values: [UInt16])
+    /// bus's worker, between polls. `function` asks for one function code (FC 16 for a single
+    /// register, for a device that knows no FC 6); nil takes FC 5/6 for one value, 15/16 for more.
+    case writeRegisters(bus: String, unit: Int, table: RegisterTable, address: Int, values: [UInt16], function: ModbusFunction? = nil)
     /// Drive a GPIO output line; with `revertAfter` it goes back to its previous level by itself.
     case setOutput(line: String, value: Bool, revertAfter: Duration?)
     /// Restart the gateway process (outputs to their safe state first).

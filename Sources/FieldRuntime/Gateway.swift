@@ -93,6 +93,10 @@ public final class Gateway: Sendable {
                 gpioWorker?.write(device: device, signal: signal, value) ?? .failure(CommandError(.unavailable, "this gateway has no GPIO"))
             },
             bus: { command, reply in Gateway.raw(command, buses: workers, reply: reply) },
+            deviceWrites: { device, bus, unit, writes, reply in
+                Gateway.deviceWrites(device: device, bus: bus, unit: unit, configured: site.device(device)?.address, writes: writes,
+                                     buses: workers, reply: reply)
+            },
             setOutput: { line, value, revert in
                 gpioWorker?.set(line: line, to: value, revertAfter: revert) ?? .failure(CommandError(.unavailable, "this gateway has no GPIO"))
             },
@@ -238,9 +242,9 @@ public final class Gateway: Sendable {
                             reply: @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) {
         switch command {
         case .readRegisters(let bus, let unit, let table, let address, let count):
-            guard let worker = buses[bus] else { return reply(.failure(CommandError(.notFound, "no bus \(bus)"))) }
-            guard ModbusLimits.isRequestUnit(unit, rtu: worker.isRTU) else {
-                return reply(.failure(CommandError(.invalidArgument, "unit \(unit) is not a Modbus unit address")))
+            guard let worker = buses[bus] else { return reply(.failure(noBus(bus, buses))) }
+            if let problem = modbusUnitProblem(unit, isRTU: worker.isRTU, writes: false) {
+                return reply(.failure(CommandError(.invalidArgument, problem)))
             }
             guard count <= table.protocolReadLimit, ModbusLimits.fits(address: address, count: count) else {
                 return reply(.failure(CommandError(.invalidArgument, "read \(count) at \(address): at most \(table.protocolReadLimit) \(table.isBitTable ? "bits" : "registers") within 0…65535")))
@@ -250,30 +254,43 @@ public final class Gateway: Sendable {
                 switch access.read(request, unit: UInt8(unit), device: nil) {
                 case .success(.registers(let regs)): reply(.success(["values": .array(regs.map { .number(Double($0)) })]))
                 case .success(.bits(let bits)): reply(.success(["values": .array(bits.map { .bool($0) })]))
-                case .success(.failed): reply(.failure(CommandError(.deviceError, "no answer")))
+                case .success(.failed): reply(.failure(CommandError(.deviceError, "\(bus) unit \(unit) \(table) \(address): no answer")))
                 case .failure(let e): reply(.failure(CommandError(.deviceError, "\(e)")))
                 }
             })
             if !accepted { reply(.failure(CommandError(.unavailable, "bus \(bus) is stopping"))) }
-        case .writeRegisters(let bus, let unit, let table, let address, let values):
-            guard let worker = buses[bus] else { return reply(.failure(CommandError(.notFound, "no bus \(bus)"))) }
+        case .writeRegisters(let bus, let unit, let table, let address, let values, let asked):
+            guard let worker = buses[bus] else { return reply(.failure(noBus(bus, buses))) }
             guard table.isWritable else { return reply(.failure(CommandError(.invalidArgument, "\(table) registers cannot be written"))) }
+            if let problem = modbusUnitProblem(unit, isRTU: worker.isRTU, writes: true) {
+                return reply(.failure(CommandError(.invalidArgument, problem)))
+            }
             let limit = table.isBitTable ? ModbusLimits.writeBits : ModbusLimits.writeRegisters
-            guard values.count <= limit, ModbusLimits.fits(address: address, count: values.count),
-                  ModbusLimits.isRequestUnit(unit, rtu: worker.isRTU) else {
+            guard (1...limit).contains(values.count), ModbusLimits.fits(address: address, count: values.count) else {
                 return reply(.failure(CommandError(.invalidArgument, "write \(values.count) at \(address): 1…\(limit) values within 0…65535")))
             }
-            let value: EncodedValue = table.isBitTable
-                ? (values.count == 1 ? .coil(values[0] != 0) : .registers(values))
-                : .registers(values)
-            let accepted = worker.submit(BusJob("write \(bus) \(unit) \(table) \(address)") { access in
-                let result: Result<Void, ModbusError>
-                if table.isBitTable, values.count > 1 {
-                    result = access.transact(device: nil, unit: UInt8(unit), characters: RTUWireTime.writeCharacters(count: values.count, bits: true)) { t throws(ModbusError) in
-                        try t.writeCoils(unit: UInt8(unit), address: UInt16(address), values: values.map { $0 != 0 })
+            let function: ModbusFunction = asked ?? (table.isBitTable ? (values.count == 1 ? .writeSingleCoil : .writeMultipleCoils)
+                                                                       : (values.count == 1 ? .writeSingleRegister : .writeMultipleRegisters))
+            let fits: Bool = switch function {
+            case .writeSingleCoil: table.isBitTable && values.count == 1
+            case .writeMultipleCoils: table.isBitTable
+            case .writeSingleRegister: !table.isBitTable && values.count == 1
+            case .writeMultipleRegisters: !table.isBitTable
+            default: false
+            }
+            guard fits else {
+                return reply(.failure(CommandError(.invalidArgument, "FC\(function.rawValue) cannot write \(values.count) \(table) value\(values.count == 1 ? "" : "s")")))
+            }
+            let slave = UInt8(unit), start = UInt16(address)
+            let characters = RTUWireTime.writeCharacters(count: values.count, bits: table.isBitTable)
+            let accepted = worker.submit(BusJob("write \(bus) \(unit) FC\(function.rawValue) \(address)") { access in
+                let result = access.transact(device: nil, unit: slave, characters: characters) { t throws(ModbusError) in
+                    switch function {
+                    case .writeSingleCoil: try t.writeCoil(unit: slave, address: start, value: values[0] != 0)
+                    case .writeMultipleCoils: try t.writeCoils(unit: slave, address: start, values: values.map { $0 != 0 })
+                    case .writeSingleRegister: try t.writeRegister(unit: slave, address: start, value: values[0])
+                    default: try t.writeRegisters(unit: slave, address: start, values: values)
                     }
-                } else {
-                    result = access.write(PointWrite(point: "\(table)@\(address)", table: table, address: address, value: value), unit: UInt8(unit), device: nil)
                 }
                 switch result {
                 case .success: reply(.success(.number(Double(values.count))))
@@ -284,6 +301,39 @@ public final class Gateway: Sendable {
         default:
             reply(.failure(CommandError(.invalidArgument, "not a bus command")))
         }
+    }
+}
+
+extension Gateway {
+    /// A profile command's writes, in order, on the device's bus worker at `unit` when the command
+    /// names one, else where the worker polls the device (which follows a readdress), else at the
+    /// site's address; answered after the last write took, or with the first the device refused.
+    fileprivate static func deviceWrites(device: String, bus: String, unit: Int?, configured: Int?, writes: [PointWrite],
+                                         buses: [String: BusWorker],
+                                         reply: @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) {
+        guard let worker = buses[bus] else { return reply(.failure(noBus(bus, buses))) }
+        guard let target = unit ?? worker.unit(of: device).map(Int.init) ?? configured else {
+            return reply(.failure(CommandError(.invalidArgument, "\(device) has no unit address on \(bus)")))
+        }
+        if let problem = modbusUnitProblem(target, isRTU: worker.isRTU, writes: true) {
+            return reply(.failure(CommandError(.invalidArgument, problem)))
+        }
+        let slave = UInt8(target)
+        let accepted = worker.submit(BusJob("command \(device) at unit \(target)") { access in
+            for write in writes {
+                if case .failure(let e) = access.write(write, unit: slave, device: device) {
+                    return reply(.failure(CommandError(.deviceError, "\(e)")))
+                }
+            }
+            reply(.success(["unit": .number(Double(target))]))
+        })
+        if !accepted { reply(.failure(CommandError(.unavailable, "bus \(bus) is stopping"))) }
+    }
+
+    /// `.notFound` naming the buses there are.
+    fileprivate static func noBus(_ bus: String, _ buses: [String: BusWorker]) -> CommandError {
+        let names = buses.keys.sorted()
+        return CommandError(.notFound, "no bus \"\(bus)\" (this site's buses: \(names.isEmpty ? "none" : names.joined(separator: ", ")))")
     }
 }
 

@@ -21,10 +21,15 @@ public struct UplinkDevice: Sendable, Hashable {
     public var units: [String: String]
     /// Attributes learnt at run time, such as a serial number a device reports.
     public var extra: [String: JSONValue]
+    /// The profile's Modbus points and GPIO signals and the commands it declares: the schema
+    /// `writePoint` and `runCommand` are checked against before anything runs.
+    public var points: [PointSpec]
+    public var signals: [SignalSpec]
+    public var commands: [CommandSpec]
 
     public init(id: String, name: String = "", profile: String, family: String, app: String? = nil, vendor: String = "",
                 model: String = "", bus: String? = nil, address: Int? = nil, units: [String: String] = [:],
-                extra: [String: JSONValue] = [:]) {
+                extra: [String: JSONValue] = [:], points: [PointSpec] = [], signals: [SignalSpec] = [], commands: [CommandSpec] = []) {
         self.id = id
         self.name = name
         self.profile = profile
@@ -36,6 +41,9 @@ public struct UplinkDevice: Sendable, Hashable {
         self.address = address
         self.units = units
         self.extra = extra
+        self.points = points
+        self.signals = signals
+        self.commands = commands
     }
 
     /// The description of an installed device from the site file and its profile.
@@ -44,6 +52,7 @@ public struct UplinkDevice: Sendable, Hashable {
         for p in device.profile.points where !p.engineeringUnit.isEmpty { units[p.name] = p.engineeringUnit }
         self.init(id: device.id, name: device.name, profile: device.profile.id, family: device.family.rawValue,
                   app: device.profile.app, vendor: device.profile.vendor, model: device.profile.model,
-                  bus: device.bus, address: device.address, units: units)
+                  bus: device.bus, address: device.address, units: units, points: device.profile.points,
+                  signals: device.profile.signals, commands: device.profile.commands)
     }
 }

@@ -1,3 +1,4 @@
+import FieldApps
 import FieldCore
 import FieldDevices
 import FieldEngine
@@ -36,7 +37,7 @@ public enum UplinkRPCOutcome: Sendable, Hashable {
 /// values get an error answer that names the parameter (`params.level: 120 is out of range`).
 public struct UplinkRPC: Sendable {
     /// Methods for a device behind the gateway (`v1/gateway/rpc`).
-    public static let deviceMethods = ["setLamp", "setThreshold", "ackAlarm", "readRegisters", "writeRegisters"]
+    public static let deviceMethods = ["setLamp", "setThreshold", "ackAlarm", "runCommand", "writePoint", "readRegisters", "writeRegisters"]
     /// Methods for the gateway (`v1/devices/me/rpc/request/<id>`): the device methods with a
     /// `device` parameter, register access by bus and unit, and `restart`.
     public static let gatewayMethods = deviceMethods + ["restart"]
@@ -141,7 +142,7 @@ public struct UplinkRPC: Sendable {
         let reader = JSONReader()
         guard let o = reader.object(params, at: JSONPath.root.key("params")) else { return .failure(invalid(reader)) }
         var target = device
-        if atGateway, method != "restart", ["setLamp", "setThreshold"].contains(method) || o.has("device") {
+        if atGateway, method != "restart", ["setLamp", "setThreshold", "runCommand", "writePoint"].contains(method) || o.has("device") {
             guard let name = o.string("device", required: true) else { return .failure(invalid(reader)) }
             guard let d = devices[name] ?? identity.deviceID(name).flatMap({ devices[$0] }) else {
                 return .failure(CommandError(.notFound, "params.device: no device \"\(name)\" on gateway \(identity.gateway)"))
@@ -153,6 +154,8 @@ public struct UplinkRPC: Sendable {
         case "setLamp": command = lamp(o, target!)
         case "setThreshold": command = threshold(o, target!)
         case "ackAlarm": command = acknowledge(o, target)
+        case "runCommand": command = run(o, target!)
+        case "writePoint": command = writePoint(o, target!)
         case "readRegisters": command = readRegisters(o, target)
         case "writeRegisters": command = writeRegisters(o, target)
         default: command = .restart
@@ -170,21 +173,13 @@ public struct UplinkRPC: Sendable {
     /// the lamp head's `lamp` command; without `for` the app's default override time applies,
     /// after which the lamp goes back to its schedule.
     private func lamp(_ o: JSONObjectReader, _ d: UplinkDevice) -> GatewayCommand? {
-        let action = o.string("action", required: true, oneOf: ["on", "off", "dim", "auto"])
-        let level = o.int("level", range: 0...100)
-        let duration = o.duration("for", range: .minutes(1) ... .hours(24))
+        // The lamp command's own reader: its limits are checked in one place, for the app too.
+        let command = LampCommand.read(o)
         guard d.app == "lamp-head" else {
             o.reader.report(o.path, "device \(d.id) is not a lamp head (its app is \(d.app.map { "\"\($0)\"" } ?? "none"))")
             return nil
         }
-        guard let action else { return nil }
-        if action == "dim", level == nil, !o.has("level") { o.reader.report(o.path.key("level"), "required with action \"dim\"") }
-        if action == "off" || action == "auto", o.has("level") { o.reader.report(o.path.key("level"), "not allowed with action \"\(action)\"") }
-        if action == "auto", o.has("for") { o.reader.report(o.path.key("for"), "not allowed with action \"auto\" (back to the schedule now)") }
-        var arguments: [String: JSONValue] = ["action": .string(action)]
-        if let level { arguments["level"] = .number(Double(level)) }
-        if let duration { arguments["for"] = .string(formatDuration(duration)) }
-        return .app(device: d.id, command: "lamp", arguments: .object(arguments))
+        return command.map { .app(device: d.id, command: "lamp", arguments: $0.arguments) }
     }
 
     /// `setThreshold {"alarm": "<type>", "value": <number>}` → the app's `set-threshold`
@@ -201,6 +196,105 @@ public struct UplinkRPC: Sendable {
         var arguments: [String: JSONValue] = ["alarm": .string(alarm), "value": .number(value)]
         if let point { arguments["point"] = .string(point) }
         return .app(device: d.id, command: "set-threshold", arguments: .object(arguments))
+    }
+
+    /// `runCommand {"command": "<name>", "arguments": {"<parameter>": <number>, …}}`: a command
+    /// the device's profile declares, its arguments checked against the declaration (number,
+    /// whole where `integer`, range or choices, and what the target register can hold); a name the
+    /// profile does not declare goes to the device's app with its arguments as given, for the
+    /// app to check.
+    private func run(_ o: JSONObjectReader, _ d: UplinkDevice) -> GatewayCommand? {
+        let name = o.identifier("command", required: true)
+        let at = o.path.key("arguments")
+        let arguments = o.decode("arguments") { v, p -> [String: JSONValue]? in
+            guard case .object(let fields) = v else {
+                o.reader.report(p, "expected an object of parameter → value, got \(v.kindDescription)")
+                return nil
+            }
+            return fields
+        } ?? [:]
+        guard let name, o.reader.issues.isEmpty else { return nil }
+        guard let spec = d.commands.first(where: { $0.name == name }) else {
+            guard d.app != nil else {
+                let names = d.commands.map(\.name)
+                o.reader.report(o.path.key("command"), "device \(d.id) has no command \"\(name)\" (its profile declares "
+                                + (names.isEmpty ? "none" : names.joined(separator: ", ")) + ", and no app runs it)")
+                return nil
+            }
+            return .app(device: d.id, command: name, arguments: .object(arguments))
+        }
+        var numbers: [String: Double] = [:]
+        for key in arguments.keys.sorted() {
+            guard spec.parameter(key) != nil else {
+                let names = spec.parameters.map(\.name)
+                o.reader.report(at.key(key), "\(name) has no parameter \"\(key)\" (it takes " + (names.isEmpty ? "none" : names.joined(separator: ", ")) + ")")
+                continue
+            }
+            guard case .number(let n) = arguments[key] else {
+                o.reader.report(at.key(key), "expected a number, got \(arguments[key]?.kindDescription ?? "nothing")")
+                continue
+            }
+            numbers[key] = n
+        }
+        guard o.reader.issues.isEmpty else { return nil }
+        do throws(CommandSpecError) {
+            _ = try spec.writes(arguments: numbers)
+        } catch {
+            switch error {
+            case .missingArgument(let p): o.reader.report(at.key(p), "missing (required)")
+            case .badArgument(let p, let why): o.reader.report(at.key(p), why)
+            case .unknownArgument(let a): o.reader.report(at.key(a), "unknown parameter")
+            case .encoding(let e): o.reader.report(at, e.description)
+            }
+            return nil
+        }
+        return .deviceCommand(device: d.id, command: name, arguments: numbers)
+    }
+
+    /// `writePoint {"point": "<name>", "value": <number> | true | false}`: a writable point of the
+    /// device's profile, the value in the point's unit (fractional where the point is), checked
+    /// against its access, type and range and encoded by its codec (scale, word order) before
+    /// anything runs.
+    private func writePoint(_ o: JSONObjectReader, _ d: UplinkDevice) -> GatewayCommand? {
+        let name = o.identifier("point", required: true)
+        let raw = o.value("value", required: true)
+        guard let name, let raw else { return nil }
+        let at = o.path.key("value")
+        let ref = PointRef(device: d.id, point: name)
+        if let spec = d.points.first(where: { $0.name == name }) {
+            let value: PointValue
+            switch (raw, spec.type) {
+            case (.bool(let b), .bool): value = .bool(b)
+            case (.number(let n), let t) where t != .bool && n.isFinite: value = .number(n)
+            default:
+                o.reader.report(at, "expected \(spec.type == .bool ? "true or false" : "a number") for \(ref), got \(raw.kindDescription)")
+                return nil
+            }
+            guard spec.isWritable else {
+                o.reader.report(o.path.key("point"), "\(ref) is read-only")
+                return nil
+            }
+            do throws(CodecError) {
+                _ = try spec.write(value)
+            } catch {
+                o.reader.report(at, error.description)
+                return nil
+            }
+            return .writePoint(ref, value)
+        }
+        if let signal = d.signals.first(where: { $0.name == name }) {
+            guard signal.direction == .output else {
+                o.reader.report(o.path.key("point"), "\(ref) is an input signal; it cannot be written")
+                return nil
+            }
+            guard case .bool(let b) = raw else {
+                o.reader.report(at, "expected true or false for \(ref), got \(raw.kindDescription)")
+                return nil
+            }
+            return .writePoint(ref, .bool(b))
+        }
+        o.reader.report(o.path.key("point"), "device \(d.id) has no point \"\(name)\"")
+        return nil
     }
 
     /// `ackAlarm {"alarm": "<device>[.<point>]/<type>"}`; on a device, the type alone will do.
@@ -282,7 +376,8 @@ public struct UplinkRPC: Sendable {
             return (bus, unit)
         }
         let bus = o.identifier("bus", required: true)
-        let unit = o.int("unit", required: true, range: 1...247)
+        // A byte here; which unit ids the bus serves (1–247 on RTU) is the runtime's one check.
+        let unit = o.int("unit", required: true, range: 0...255)
         guard let bus, let unit else { return nil }
         return (bus, unit)
     }

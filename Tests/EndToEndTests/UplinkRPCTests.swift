@@ -68,6 +68,34 @@ struct UplinkRPCTests {
         #expect(rig.receivedAlarms.count == alarmsBefore, "alarm events after the refusals: \(rig.receivedAlarms.dropFirst(alarmsBefore))")
     }
 
+    /// Issue 19: the platform writes a point and runs a profile command by name; answers come
+    /// after the device took the write, and a device that refuses is the answer.
+    @Test("RPC through the broker: writePoint and runCommand by name, answered by the device; a refused write is the answer",
+          .timeLimit(.minutes(2)))
+    func namedCommandsAreAnsweredByTheDevice() async throws {
+        let rig = try await UplinkRig.start()
+
+        let write = try await Self.call(rig, "demo.lamp-1", 60, "writePoint", #"{"point": "default-dim", "value": 35}"#)
+        #expect(write?["success"] == .bool(true) && write?["result"] == .number(35), "writePoint: \(String(describing: write))")
+        #expect(try rig.show("lamp-1")["values"]?["default-dim"] == .number(35), "the controller holds it when the answer comes")
+
+        let baud = try await Self.call(rig, "demo.main-pt", 61, "runCommand", #"{"command": "set-baud", "arguments": {"baud": 9600}}"#)
+        #expect(baud?["success"] == .bool(true) && baud?["result"]?["unit"] == .number(1), "runCommand: \(String(describing: baud))")
+        let bad = try await Self.call(rig, "demo.main-pt", 62, "runCommand", #"{"command": "set-baud", "arguments": {"baud": 9601}}"#)
+        #expect(bad?["error"] == .string("invalid-argument") && bad?["message"]?.stringValue?.contains("params.arguments.baud: 9601 is not one of") == true,
+                "\(String(describing: bad))")
+
+        // lamp-1 answers every request with exception 4 from now on.
+        try rig.ctl("fault", "lamp-1", "exception", "4")
+        let refused = try await Self.call(rig, "demo.lamp-1", 63, "writePoint", #"{"point": "default-dim", "value": 45}"#)
+        #expect(refused?["success"] == .bool(false) && refused?["error"] == .string("device-error"), "writePoint: \(String(describing: refused))")
+        #expect(refused?["message"]?.stringValue?.contains("exception 0x04 server device failure") == true, "\(String(describing: refused))")
+        let lamp = try await Self.call(rig, "demo.lamp-1", 64, "setLamp", #"{"action": "dim", "level": 25, "for": "1h"}"#)
+        #expect(lamp?["success"] == .bool(false) && lamp?["error"] == .string("device-error"), "setLamp: \(String(describing: lamp))")
+        #expect(lamp?["message"]?.stringValue?.hasPrefix("writing lamp-1.") == true, "\(String(describing: lamp))")
+        try rig.ctl("clear", "lamp-1")
+    }
+
     /// A platform request and the answer it must get.
     struct BadRequest {
         var topic: String

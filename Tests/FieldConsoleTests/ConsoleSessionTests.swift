@@ -86,7 +86,7 @@ import Testing
         #expect(t.contains("error: --for \"forever\": expected a duration"))
         #expect(t.contains("error: unterminated double quote (\") (column 12)"))
         #expect(t.contains("error: modbus read: no bus \"rs485-9\""))
-        #expect(t.contains("error: modbus read: rs485-1 unit 5 FC3 @0: timeout (ETIMEDOUT)"))
+        #expect(t.contains("error: modbus read: rs485-1 unit 5 holding @0: timeout (ETIMEDOUT)"))
         #expect(r.backend.calls.isEmpty)
     }
 
@@ -218,11 +218,33 @@ import Testing
         #expect(t.contains("set-address ADDRESS"))
         #expect(t.contains("run set-address 3 on hydrant-main (at unit 1)?\r\ntype yes to go on: yes"))
         #expect(t.contains("unit 1 now answers at 3"))
-        #expect(t.contains("config devices[0].address: 3 -> 3 (pending until config save)"))
-        #expect(t.contains("error: BAUD 1200 is not allowed for set-baud; allowed: 4800, 9600, 19200"))
-        #expect(t.contains("sets the zero point: vent the transmitter to atmosphere first"))
+        #expect(t.contains("unit 1 now answers at 3; devices[0].address is already 3"), "\(t)")
+        // The profile's schema (fg-pressure-tx) words the refusal and the listing.
+        #expect(t.contains("error: set-baud: baud: 1200 is not one of 2400, 4800, 9600, 19200, 38400, 57600,"), "\(t)")
+        #expect(t.contains("Take the present pressure as zero. Close the isolating valve and vent the transmitter to air first."))
+        #expect(t.contains("[ADDRESS 1…247]"))
         #expect(t.contains("error: the profile of lamp-a defines no zero"))
         #expect(r.backend.calls == ["action hydrant-main set-address 3 from 1", "action hydrant-main zero - from -"])
+    }
+
+    /// Issue 19: a command's value is read by its declaration's type, so a fractional
+    /// parameter takes `120.5`; its range is the declaration's, checked before the question.
+    @Test func commandValuesAreReadByTheirDeclaredType() {
+        let r = Fixture.run(Fixture.login("tech") + [
+            .type("modbus calibrate lamp-a\r"), .type("modbus calibrate lamp-a set-power-limit 120.5\r"), .type("yes\r"),
+            .type("modbus calibrate lamp-a set-power-limit 300.5\r"), .type("modbus calibrate lamp-a set-power-limit abc\r"),
+            .type("modbus calibrate lamp-a set-power-limit\r"), .type("modbus set-address hydrant-main 3.5\r"),
+        ])
+        let t = unwrapped(r.afterLogin)
+        #expect(t.contains("set-power-limit LIMIT"), "\(t)")
+        #expect(t.contains("Caps the driver's power. [LIMIT 0…250 W, fractional]"))
+        #expect(t.contains("run set-power-limit 120.5 on lamp-a?"))
+        #expect(t.contains("lamp-a (unit 3) took set-power-limit 120.5"))
+        #expect(t.contains("error: set-power-limit: limit: 300.5 is out of range (expected 0…250)"))
+        #expect(t.contains(#"error: LIMIT "abc" is not a number (0…250 W, fractional)"#))
+        #expect(t.contains("error: set-power-limit needs LIMIT (0…250 W, fractional)"))
+        #expect(t.contains("error: set-address: address: 3.5 is not a whole number"))
+        #expect(r.backend.calls == ["action lamp-a set-power-limit 120.5 from -"])
     }
 
     @Test func outputsLampsLiftsMaintenanceDateAndAudit() {
@@ -236,7 +258,7 @@ import Testing
         #expect(t.contains("error: gpio set: door-1 is an input"))
         #expect(t.contains("relay-1  output     -         active"))
         #expect(t.contains("lamp-a: on, dim 40%, manual until 2026-01-01 10:00:00"))
-        #expect(t.contains("error: \"blink\" is not on, off, dim N or auto"))
+        #expect(t.contains("error: lamp: action must be one of: on, off, dim, auto"), "the app's refusal, as the platform gets it")
         #expect(t.contains("lift-1  3      stopped  yes        closed  no        normal  closed  ok     -"))
         #expect(t.contains("maintenance: whole site by tech since 2026-01-01 08:00:00 until 2026-01-01 10:00:00"))
         #expect(t.contains("set the system clock from 2026-01-01 08:00:00 to 2026-03-01 14:30:00 (UTC+08:00)?"), "\(t)")
@@ -245,7 +267,7 @@ import Testing
         #expect(t.contains("by tech"))
         #expect(r.backend.calls.contains("date set 2026-03-01T06:30:00.000Z"))
         #expect(r.backend.calls.contains("gpio set relay-1 true 10s"))
-        #expect(r.backend.calls.contains("lamp lamp-a dim(40) 2h"))
+        #expect(r.backend.calls.contains(#"lamp lamp-a {"action":"dim","for":"2h","level":40}"#))
         let actions = r.backend.auditEntries.map(\.action)
         #expect(actions == ["login", "gpio set", "lamp", "maintenance start", "maintenance end", "date set", "ack", "logout"])
         #expect(t.contains("console ttyS1  gpio set"))

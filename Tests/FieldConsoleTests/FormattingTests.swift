@@ -1,6 +1,7 @@
 import FieldCore
 import Testing
 @testable import FieldConsole
+import FieldDevices
 
 @Suite struct FormattingTests {
     @Test func helpFitsAnEightyColumnTerminalWithoutBreakingWords() {

@@ -1,6 +1,7 @@
 import FieldConsole
 import FieldCore
 import FieldDevices
+import FieldRuntime
 import Synchronization
 
 /// An in-memory gateway for logic tests: a small pump-room site with a pressure transmitter,
@@ -73,22 +74,22 @@ final class MemoryBackend: ConsoleBackend {
             throw .notFound(kind: "device", name: id, suggestions: devices().map(\.id).filter { editDistance($0, id) <= 3 })
         }
         return DeviceDetail(summary: d, points: pointRefs().filter { $0.device == id }.map { (try? point($0))! },
-                            actions: try deviceActions(id))
+                            commands: try deviceCommands(id))
     }
 
     func pointRefs() -> [PointRef] {
         ["hydrant-main.pressure", "hydrant-main.sensor-fault", "hydrant-north.pressure", "lamp-a.switch", "lamp-a.dim", "lift-1.floor"].map { PointRef($0)! }
     }
 
-    func point(_ ref: PointRef) throws(BackendError) -> PointSnapshot {
+    func point(_ ref: PointRef) throws(BackendError) -> FieldConsole.PointSnapshot {
         guard pointRefs().contains(ref) else { throw .notFound(kind: "point", name: ref.description, suggestions: []) }
         let now = clock.now()
         switch ref.point {
         case "pressure":
             let v = state.withLock { $0.pressure }
-            return PointSnapshot(ref: ref, reading: .number(v, at: now), unit: "MPa", source: "input 0x0000 f32 CDAB")
-        case "floor": return PointSnapshot(ref: ref, reading: .number(3, at: now), unit: "")
-        default: return PointSnapshot(ref: ref, reading: .bool(true, at: now), unit: "", writable: true)
+            return FieldConsole.PointSnapshot(ref: ref, reading: .number(v, at: now), unit: "MPa", source: "input 0x0000 f32 CDAB")
+        case "floor": return FieldConsole.PointSnapshot(ref: ref, reading: .number(3, at: now), unit: "")
+        default: return FieldConsole.PointSnapshot(ref: ref, reading: .bool(true, at: now), unit: "", writable: true)
         }
     }
 
@@ -162,21 +163,47 @@ final class MemoryBackend: ConsoleBackend {
         return diff
     }
 
-    func modbusRead(_ request: ModbusReadRequest) throws(BackendError) -> ModbusData {
-        guard request.bus == "rs485-1" else { throw .notFound(kind: "bus", name: request.bus, suggestions: ["rs485-1"]) }
-        guard let regs = state.withLock({ $0.registers[request.unit] }) else {
-            throw .deviceError("\(request.bus) unit \(request.unit) FC\(request.function.rawValue) @\(request.address): timeout (ETIMEDOUT)")
-        }
-        log("modbus read \(request.bus) \(request.unit) \(request.function.rawValue) \(request.address) \(request.count)")
-        if request.function.isBits { return .bits((0..<request.count).map { (regs[request.address + $0] ?? 0) != 0 }) }
-        return .registers((0..<request.count).map { regs[request.address + $0] ?? 0 })
-    }
-
-    func modbusWrite(_ request: ModbusWriteRequest, by actor: String) throws(BackendError) {
-        guard case .registers(let values) = request.values else { return log("modbus write bits") }
-        state.withLock { s in
-            for (i, v) in values.enumerated() { s.registers[request.unit, default: [:]][request.address + i] = v }
-            s.calls.append("modbus write \(request.bus) \(request.unit) \(request.function.rawValue) \(request.address) \(values)")
+    /// Raw Modbus on `rs485-1` against `registers`, the lamp app's answer, and the profile
+    /// commands of the transmitters (checked by their schema, as the engine does).
+    func execute(_ command: GatewayCommand, by actor: String) throws(BackendError) -> JSONValue {
+        switch command {
+        case .readRegisters(let bus, let unit, let table, let address, let count):
+            guard bus == "rs485-1" else { throw .notFound(kind: "bus", name: bus, suggestions: ["rs485-1"]) }
+            guard let regs = state.withLock({ $0.registers[unit] }) else {
+                throw .deviceError("\(bus) unit \(unit) \(table) @\(address): timeout (ETIMEDOUT)")
+            }
+            log("modbus read \(bus) \(unit) \(table) \(address) \(count)")
+            if table.isBitTable { return ["values": .array((0..<count).map { .bool((regs[address + $0] ?? 0) != 0) })] }
+            return ["values": .array((0..<count).map { .number(Double(regs[address + $0] ?? 0)) })]
+        case .writeRegisters(let bus, let unit, let table, let address, let values, let function):
+            guard table == .holding else {
+                log("modbus write bits")
+                return .number(Double(values.count))
+            }
+            state.withLock { s in
+                for (i, v) in values.enumerated() { s.registers[unit, default: [:]][address + i] = v }
+                s.calls.append("modbus write \(bus) \(unit) \(function.map { String($0.rawValue) } ?? "-") \(address) \(values)")
+            }
+            return .number(Double(values.count))
+        case .deviceCommand(let device, let name, let arguments, let unit):
+            guard let spec = try deviceCommands(device).first(where: { $0.name == name }) else { throw .rejected("no \(name)") }
+            do {
+                _ = try spec.writes(arguments: arguments)
+            } catch {
+                throw .rejected("\(name): \(error)")
+            }
+            log("action \(device) \(name) \(arguments.values.first.map { formatNumber($0) } ?? "-") from \(unit.map(String.init) ?? "-")")
+            return ["unit": .number(Double(unit ?? 3))]
+        case .app(let device, "lamp", let arguments):
+            log("lamp \(device) \(arguments.serialized())")
+            let action = arguments["action"]?.stringValue ?? ""
+            guard ["on", "off", "dim", "auto"].contains(action) else { throw .rejected("lamp: action must be one of: on, off, dim, auto") }
+            let level = action == "off" ? 0 : arguments["level"]?.numberValue ?? 100
+            let until = arguments["for"]?.stringValue.flatMap(parseDuration).map { clock.now() + $0 }
+            return ["level": .number(level), "until": until.map { .string($0.iso8601(offsetMinutes: 480)) } ?? .null]
+        default:
+            log("\(command)")
+            return .null
         }
     }
 
@@ -192,22 +219,18 @@ final class MemoryBackend: ConsoleBackend {
         return hits
     }
 
-    func deviceActions(_ device: String) throws(BackendError) -> [DeviceAction] {
-        guard devices().contains(where: { $0.id == device }) else { throw .notFound(kind: "device", name: device, suggestions: []) }
-        guard device.hasPrefix("hydrant") else { return [] }
-        return [DeviceAction(name: "set-address", summary: "writes holding 0x0100", argument: "ADDRESS", allowed: Array(1...247)),
-                DeviceAction(name: "set-baud", summary: "writes holding 0x0101", argument: "BAUD", allowed: [4800, 9600, 19200]),
-                DeviceAction(name: "zero", summary: "sets the zero point: vent the transmitter to atmosphere first")]
-    }
+    /// A command with a fractional parameter (`"integer": false`).
+    static let powerLimit = CommandSpec(
+        name: "set-power-limit", description: "Caps the driver's power.",
+        parameters: [CommandParameter(name: "limit", unit: "W", range: 0...250, integer: false)],
+        writes: [CommandWrite(target: PointSpec(name: "power-limit", table: .holding, address: 4, type: .f32, access: .write),
+                              isProfilePoint: true, value: .parameter("limit"))])
 
-    func runDeviceAction(_ request: DeviceActionRequest, by actor: String) throws(BackendError) -> DeviceActionResult {
-        log("action \(request.device) \(request.action) \(request.argument.map(String.init) ?? "-") from \(request.unit.map(String.init) ?? "-")")
-        if request.action == "set-address" {
-            return DeviceActionResult(message: "unit \(request.unit ?? 3) now answers at \(request.argument!)", old: "\(request.unit ?? 3)",
-                                      new: "\(request.argument!)",
-                                      configChange: ConfigChange(key: "devices[0].address", old: 3, new: .number(Double(request.argument!)), effect: .immediate))
-        }
-        return DeviceActionResult(message: "\(request.action) done")
+    func deviceCommands(_ device: String) throws(BackendError) -> [CommandSpec] {
+        guard devices().contains(where: { $0.id == device }) else { throw .notFound(kind: "device", name: device, suggestions: []) }
+        if device == "lamp-a" { return [Self.powerLimit] }
+        guard device.hasPrefix("hydrant") else { return [] }
+        return BuiltinProfiles["fg-pressure-tx"]?.commands ?? []
     }
 
     func gpioLines() -> [GPIOLineInfo] {
@@ -226,12 +249,6 @@ final class MemoryBackend: ConsoleBackend {
             $0.calls.append("gpio set \(line) \(active) \(revertAfter.map(formatDuration) ?? "-")")
         }
         return GPIOLineState(name: line, active: active, isOutput: true, revertsAt: revertAfter.map { clock.now() + $0 })
-    }
-
-    func lamp(_ head: String, _ command: LampCommand, for duration: Duration?, by actor: String) throws(BackendError) -> LampState {
-        log("lamp \(head) \(command) \(duration.map(formatDuration) ?? "-")")
-        return LampState(head: head, on: command != .off, dim: { if case .dim(let n) = command { n } else { 100 } }(),
-                         manualUntil: duration.map { clock.now() + $0 })
     }
 
     func liftStatus(_ device: String?) throws(BackendError) -> [LiftStatus] {

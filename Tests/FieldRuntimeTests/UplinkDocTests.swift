@@ -39,9 +39,11 @@ typealias CommandError = FieldRuntime.CommandError
                                          firmware: "0.1.0", latitude: 34.75, longitude: 113.62)
     static let hydrant = UplinkDevice(id: "hydrant-main", name: "Hydrant main", profile: "fg-pressure-tx", family: "fire-water",
                                       app: "pressure", vendor: "Fieldgate", model: "PT-420", bus: "rs485-1", address: 3,
-                                      units: ["pressure": "MPa"], extra: ["serialNumber": "PT420-2309-0117"])
+                                      units: ["pressure": "MPa"], extra: ["serialNumber": "PT420-2309-0117"],
+                                      points: BuiltinProfiles["fg-pressure-tx"]?.points ?? [], commands: BuiltinProfiles["fg-pressure-tx"]?.commands ?? [])
     static let lamp = UplinkDevice(id: "lamp-1", name: "Lamp 1, head A", profile: "fg-slc", family: "lamp-pole", app: "lamp-head",
-                                   bus: "rs485-1", address: 5, units: ["dim": "%", "power": "W", "voltage": "V"])
+                                   bus: "rs485-1", address: 5, units: ["dim": "%", "power": "W", "voltage": "V"],
+                                   points: BuiltinProfiles["fg-slc"]?.points ?? [])
     static let lift = UplinkDevice(id: "lift-1", name: "Lift 1", profile: "fg-lift", family: "elevator", app: "lift")
     static let encoder = UplinkEncoder(topics: UplinkTopics(gateway: "demo-7"), identity: identity)
     static let parser = UplinkRPC(topics: encoder.topics, identity: identity, devices: [hydrant, lamp, lift], allowRegisterRPC: false)
@@ -172,6 +174,20 @@ typealias CommandError = FieldRuntime.CommandError
             #expect(c == .readRegisters(bus: "rs485-1", unit: 3, table: .input, address: 0, count: 2))
             return .success(["values": [16020, 52429]])
         }
+        checkRPC("rpc-runCommand") { c in
+            #expect(c == .deviceCommand(device: "hydrant-main", command: "set-baud", arguments: ["baud": 9600]))
+            return .success(["unit": 3])
+        }
+        checkRPC("rpc-runCommand-invalid")
+        checkRPC("rpc-writePoint") { c in
+            #expect(c == .writePoint(PointRef(device: "lamp-1", point: "dim"), .number(40)))
+            return .success(40)
+        }
+        checkRPC("rpc-writePoint-refused") { c in
+            #expect(c == .writePoint(PointRef(device: "lamp-1", point: "dim"), .number(60)))
+            return .failure(CommandError(.deviceError, "rs485-1 unit 5 write single register 0+1: exception 0x04 server device failure"))
+        }
+        checkRPC("rpc-writePoint-read-only")
         checkRPC("rpc-writeRegisters-forbidden")
         checkRPC("rpc-restart") { c in
             #expect(c == .restart)

@@ -155,7 +155,72 @@ import Testing
             (device("lamp-1", "writeRegisters", #"{"table": "holding", "address": 0, "values": []}"#), "params.values: 0 values (expected 1…123 per request)"),
             (device("lamp-1", "writeRegisters", #"{"table": "holding", "address": 0, "values": 7}"#), "params.values: expected an array, got a number"),
             (gateway(#"{"method": "readRegisters", "params": {"table": "input", "address": 0, "count": 1}}"#), "params.bus: missing (required)"),
-            (gateway(#"{"method": "readRegisters", "params": {"bus": "rs485-1", "unit": 0, "table": "input", "address": 0, "count": 1}}"#), "params.unit: 0 is out of range (expected 1…247)"),
+            (gateway(#"{"method": "readRegisters", "params": {"bus": "rs485-1", "unit": 256, "table": "input", "address": 0, "count": 1}}"#), "params.unit: 256 is out of range (expected 0…255)"),
+        ]
+        for (outcome, message) in cases {
+            let e = refusal(outcome)
+            #expect(e?.code == .invalidArgument && e?.message.contains(message) == true, "\(message) — got \(e?.message ?? "")")
+        }
+    }
+
+    /// A device whose profile declares a fractional command and writable points of each kind.
+    static let inverter = UplinkDevice(
+        id: "inv-1", profile: "inverter", family: "generic", bus: "rs485-1", address: 7,
+        points: [PointSpec(name: "power-limit", table: .holding, address: 10, type: .f32, unit: "W", access: .readWrite, range: 0...5000),
+                 PointSpec(name: "voltage-limit", table: .holding, address: 12, type: .u16, scale: 0.1, unit: "V", access: .write, range: 0...300),
+                 PointSpec(name: "enabled", table: .coil, address: 0, type: .bool, access: .readWrite),
+                 PointSpec(name: "power", table: .input, address: 0, type: .f32, unit: "W")],
+        signals: [SignalSpec(name: "fan", direction: .output), SignalSpec(name: "door", direction: .input)],
+        commands: [CommandSpec(name: "set-power-limit", parameters: [CommandParameter(name: "limit", unit: "W", range: 0...5000, integer: false)],
+                               writes: [CommandWrite(target: PointSpec(name: "power-limit", table: .holding, address: 10, type: .f32,
+                                                                       access: .readWrite, range: 0...5000),
+                                                     isProfilePoint: true, value: .parameter("limit"))]),
+                   CommandSpec(name: "set-address", parameters: [CommandParameter(name: "address", range: 1...247)],
+                               writes: [CommandWrite(target: PointSpec(name: "holding@100", table: .holding, address: 100, type: .u16, access: .write),
+                                                     isProfilePoint: false, value: .parameter("address"))])])
+    var withInverter: UplinkRPC {
+        UplinkRPC(topics: UplinkTopics(gateway: "demo-7"), identity: UplinkDocTests.identity,
+                  devices: [Self.inverter, UplinkDocTests.lamp], allowRegisterRPC: false)
+    }
+
+    /// Issue 19: the platform runs a profile's commands and writes points by name, with typed
+    /// values checked against the profile's schema before anything runs.
+    @Test func runCommandAndWritePointAreCheckedByTheProfilesSchema() {
+        let p = withInverter
+        #expect(command(device("inv-1", "runCommand", #"{"command": "set-power-limit", "arguments": {"limit": 2500.75}}"#, parser: p))
+                == .deviceCommand(device: "inv-1", command: "set-power-limit", arguments: ["limit": 2500.75]))
+        #expect(command(gateway(#"{"method": "runCommand", "params": {"device": "inv-1", "command": "set-address", "arguments": {"address": 9}}}"#, parser: p))
+                == .deviceCommand(device: "inv-1", command: "set-address", arguments: ["address": 9]))
+        #expect(command(device("lamp-1", "runCommand", #"{"command": "lamp", "arguments": {"action": "on"}}"#, parser: p))
+                == .app(device: "lamp-1", command: "lamp", arguments: ["action": "on"]), "a name the profile does not declare goes to the app")
+        #expect(command(device("inv-1", "writePoint", #"{"point": "power-limit", "value": 2500.75}"#, parser: p))
+                == .writePoint(PointRef(device: "inv-1", point: "power-limit"), .number(2500.75)))
+        #expect(command(device("inv-1", "writePoint", #"{"point": "voltage-limit", "value": 230.5}"#, parser: p))
+                == .writePoint(PointRef(device: "inv-1", point: "voltage-limit"), .number(230.5)))
+        #expect(command(device("inv-1", "writePoint", #"{"point": "enabled", "value": false}"#, parser: p))
+                == .writePoint(PointRef(device: "inv-1", point: "enabled"), .bool(false)))
+        #expect(command(gateway(#"{"method": "writePoint", "params": {"device": "inv-1", "point": "fan", "value": true}}"#, parser: p))
+                == .writePoint(PointRef(device: "inv-1", point: "fan"), .bool(true)))
+
+        let cases: [(UplinkRPCOutcome, String)] = [
+            (device("inv-1", "runCommand", #"{"command": "set-power-limit", "arguments": {"limit": 5000.5}}"#, parser: p),
+             "params.arguments.limit: 5000.5 is out of range (expected 0…5000)"),
+            (device("inv-1", "runCommand", #"{"command": "set-address", "arguments": {"address": 9.5}}"#, parser: p),
+             "params.arguments.address: 9.5 is not a whole number"),
+            (device("inv-1", "runCommand", #"{"command": "set-address", "arguments": {}}"#, parser: p), "params.arguments.address: missing (required)"),
+            (device("inv-1", "runCommand", #"{"command": "set-address", "arguments": {"address": "9"}}"#, parser: p),
+             "params.arguments.address: expected a number, got a string"),
+            (device("inv-1", "runCommand", #"{"command": "set-address", "arguments": {"address": 9, "baud": 1}}"#, parser: p),
+             #"params.arguments.baud: set-address has no parameter "baud" (it takes address)"#),
+            (device("inv-1", "runCommand", #"{"command": "reboot"}"#, parser: p),
+             #"params.command: device inv-1 has no command "reboot" (its profile declares set-power-limit, set-address, and no app runs it)"#),
+            (gateway(#"{"method": "runCommand", "params": {"command": "set-address"}}"#, parser: p), "params.device: missing (required)"),
+            (device("inv-1", "writePoint", #"{"point": "power", "value": 1}"#, parser: p), "params.point: inv-1.power is read-only"),
+            (device("inv-1", "writePoint", #"{"point": "voltage-limit", "value": 300.5}"#, parser: p), "params.value: "),
+            (device("inv-1", "writePoint", #"{"point": "power-limit", "value": true}"#, parser: p), "params.value: expected a number for inv-1.power-limit, got a boolean"),
+            (device("inv-1", "writePoint", #"{"point": "enabled", "value": 1}"#, parser: p), "params.value: expected true or false for inv-1.enabled, got a number"),
+            (device("inv-1", "writePoint", #"{"point": "door", "value": true}"#, parser: p), "params.point: inv-1.door is an input signal; it cannot be written"),
+            (device("inv-1", "writePoint", #"{"point": "speed", "value": 1}"#, parser: p), #"params.point: device inv-1 has no point "speed""#),
         ]
         for (outcome, message) in cases {
             let e = refusal(outcome)

@@ -236,7 +236,7 @@ extension MosquittoSubscriber.Message {
 
         let r = replies()
         #expect(r[1] == ["success": true, "result": ["until": "2026-01-01T10:00:00.000+08:00", "by": "platform"]])
-        #expect(r[2] == ["success": false, "error": "invalid-argument", "message": "unknown method \"blink\" (expected one of: setLamp, setThreshold, ackAlarm, readRegisters, writeRegisters)"])
+        #expect(r[2] == ["success": false, "error": "invalid-argument", "message": "unknown method \"blink\" (expected one of: setLamp, setThreshold, ackAlarm, runCommand, writePoint, readRegisters, writeRegisters)"])
         #expect(r[3] == ["success": false, "error": "invalid-argument", "message": "params.action: expected a string, got a number"])
         #expect(r[4] == ["success": false, "error": "invalid-argument", "message": "params.level: 101 is out of range (expected 0…100)"])
         #expect(r[5]?["error"] == "not-found")

@@ -372,16 +372,7 @@ public struct LampHeadApp: DeviceApp {
         guard command.name == "lamp" else {
             return .failure(AppError("lamp head \(deviceID) does not know the command \"\(command.name)\" (it takes: lamp)"))
         }
-        let parsed = command.readArguments { o -> (action: String, level: Int?, duration: Duration?)? in
-            let action = o.string("action", required: true, oneOf: ["on", "off", "dim", "auto"])
-            let level = o.percent("level")
-            let duration = o.duration("for", range: .minutes(1) ... .hours(24))
-            guard let action else { return nil }
-            if action == "dim", !o.has("level") { o.reader.report(o.path.key("level"), "required with action \"dim\"") }
-            if action == "off" || action == "auto", level != nil { o.reader.report(o.path.key("level"), "not allowed with action \"\(action)\"") }
-            if action == "auto", duration != nil { o.reader.report(o.path.key("for"), "not allowed with action \"auto\"") }
-            return (action, level, duration)
-        }
+        let parsed = command.readArguments { o in LampCommand.read(o) }
         switch parsed {
         case .failure(let e):
             return .failure(e)

@@ -8,7 +8,7 @@ enum ArgumentKind: Hashable, Sendable {
 }
 
 /// One console command: its name (one or two words), grammar, help and the role it needs.
-struct CommandSpec {
+struct ConsoleCommand {
     /// `status`, `modbus read`.
     var name: String
     /// The arguments after the name: `BUS UNIT FC ADDR [N]`.
@@ -33,32 +33,32 @@ struct CommandSpec {
 }
 
 /// A command line that does not fit the command's grammar.
-struct CommandError: Error, CustomStringConvertible {
+struct UsageError: Error, CustomStringConvertible {
     var description: String
     init(_ message: String) { description = message }
 }
 
 /// A parsed command line: the spec it matched, its positional arguments and options.
 struct Invocation {
-    let spec: CommandSpec
+    let spec: ConsoleCommand
     let positionals: [String]
     let options: [String: String]
     let flags: Set<String>
 
-    init(spec: CommandSpec, arguments: [String]) throws {
+    init(spec: ConsoleCommand, arguments: [String]) throws {
         self.spec = spec
         let parsed: ParsedArguments
         do {
             parsed = try ParsedArguments(arguments, valued: spec.valued, flags: spec.flags)
         } catch {
-            throw CommandError(error.description)
+            throw UsageError(error.description)
         }
         (positionals, options, flags) = (parsed.positionals, parsed.options, parsed.flags)
         guard spec.arguments.contains(positionals.count) else {
             let want = spec.arguments.lowerBound == spec.arguments.upperBound ? "\(spec.arguments.lowerBound)"
                 : spec.arguments.upperBound == Int.max ? "at least \(spec.arguments.lowerBound)"
                 : "\(spec.arguments.lowerBound) to \(spec.arguments.upperBound)"
-            throw CommandError("\(spec.name) takes \(want) argument\(want == "1" ? "" : "s"), got \(positionals.count)")
+            throw UsageError("\(spec.name) takes \(want) argument\(want == "1" ? "" : "s"), got \(positionals.count)")
         }
     }
 
@@ -66,14 +66,14 @@ struct Invocation {
 
     /// An integer argument, decimal or `0x` hex, within `range`.
     func int(_ i: Int, _ name: String, in range: ClosedRange<Int>) throws -> Int {
-        guard let text = self[i] else { throw CommandError("\(name) is missing") }
+        guard let text = self[i] else { throw UsageError("\(name) is missing") }
         return try parseInteger(text, name, in: range)
     }
 
     /// A `device.point` argument.
     func point(_ i: Int) throws -> PointRef {
-        guard let text = self[i] else { throw CommandError("POINT is missing") }
-        guard let p = PointRef(text) else { throw CommandError("\"\(text)\" is not a point: write DEVICE.POINT, e.g. hydrant-main.pressure") }
+        guard let text = self[i] else { throw UsageError("POINT is missing") }
+        guard let p = PointRef(text) else { throw UsageError("\"\(text)\" is not a point: write DEVICE.POINT, e.g. hydrant-main.pressure") }
         return p
     }
 
@@ -81,7 +81,7 @@ struct Invocation {
     func duration(_ name: String, in range: ClosedRange<Duration>) throws -> Duration? {
         guard let text = options[name] else { return nil }
         guard let d = parseDuration(text), range.contains(d) else {
-            throw CommandError("--\(name) \"\(text)\": expected a duration from \(formatDuration(range.lowerBound)) to \(formatDuration(range.upperBound)) like 30s, 10m or 2h")
+            throw UsageError("--\(name) \"\(text)\": expected a duration from \(formatDuration(range.lowerBound)) to \(formatDuration(range.upperBound)) like 30s, 10m or 2h")
         }
         return d
     }
@@ -98,7 +98,7 @@ func parseInteger(_ text: String, _ name: String, in range: ClosedRange<Int>) th
     } else {
         value = Int(lower)
     }
-    guard let v = value else { throw CommandError("\(name) \"\(text)\" is not a number (decimal, or hex like 0x1F)") }
-    guard range.contains(v) else { throw CommandError("\(name) \(text) is out of range \(range.lowerBound)..\(range.upperBound)") }
+    guard let v = value else { throw UsageError("\(name) \"\(text)\" is not a number (decimal, or hex like 0x1F)") }
+    guard range.contains(v) else { throw UsageError("\(name) \(text) is out of range \(range.lowerBound)..\(range.upperBound)") }
     return v
 }

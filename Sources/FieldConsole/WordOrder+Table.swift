@@ -1,15 +1,8 @@
-/// The four ways devices put a 32-bit value into two 16-bit registers. Letters name the value's
-/// bytes from most significant (A) to least (D), in the order they appear on the wire.
-enum WordOrder: String, CaseIterable, Sendable {
-    /// Big-endian, the Modbus convention.
-    case abcd = "ABCD"
-    /// Words swapped ("little-endian word order"): common on Chinese transmitters.
-    case cdab = "CDAB"
-    /// Bytes swapped within each word.
-    case badc = "BADC"
-    /// Fully little-endian.
-    case dcba = "DCBA"
+import FieldDevices
 
+/// A register pair in every word order, for `modbus word-order` and `modbus read`: the profile's
+/// own `WordOrder` (FieldDevices), not a second one.
+extension WordOrder {
     /// The 32-bit value of two registers as read (`first` at the lower address) in this order.
     func combine(_ first: UInt16, _ second: UInt16) -> UInt32 {
         let wire = [UInt8(first >> 8), UInt8(first & 0xFF), UInt8(second >> 8), UInt8(second & 0xFF)]
