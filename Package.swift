@@ -29,17 +29,20 @@ let package = Package(
 
         // Firmware modules (FoundationEssentials only).
         .target(name: "FieldCore"),
-        .target(name: "FieldHAL", dependencies: ["FieldCore", "CModbus", "CGPIOD"], swiftSettings: gpiodSettings),
+        // The system layer: file descriptors, system errors, threads, the blocking queue, the
+        // JSON-lines socket server, child processes. The only module that calls libc (scripts/libc-check.sh).
+        .target(name: "FieldSystem", dependencies: ["FieldCore"]),
+        .target(name: "FieldHAL", dependencies: ["FieldCore", "FieldSystem", "CModbus", "CGPIOD"], swiftSettings: gpiodSettings),
         .target(name: "FieldDevices", dependencies: ["FieldCore", "FieldHAL"]),
         .target(name: "FieldApps", dependencies: ["FieldCore", "FieldDevices"]),
         // Optional uplink to a fire alarm operations centre: GB 26875.3 frames (not yet wired in).
         .target(name: "GB26875", dependencies: ["FieldCore"]),
-        .target(name: "FieldRuntime", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldApps", "CSQLite", "CMosquitto"]),
-        .target(name: "FieldConsole", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldRuntime", "CCrypt"]),
+        .target(name: "FieldRuntime", dependencies: ["FieldCore", "FieldSystem", "FieldHAL", "FieldDevices", "FieldApps", "CSQLite", "CMosquitto"]),
+        .target(name: "FieldConsole", dependencies: ["FieldCore", "FieldSystem", "FieldHAL", "FieldDevices", "FieldRuntime", "CCrypt"]),
         .executableTarget(name: "fieldgate", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldRuntime", "FieldConsole"]),
 
         // Host-side tools (may use full Foundation).
-        .target(name: "FieldSim", dependencies: ["FieldCore", "FieldHAL", "FieldDevices"]),
+        .target(name: "FieldSim", dependencies: ["FieldCore", "FieldSystem", "FieldHAL", "FieldDevices"]),
         .executableTarget(name: "fieldsim", dependencies: ["FieldCore", "FieldSim"]),
         .executableTarget(name: "fieldbench", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldSim", "FieldRuntime", "CModbusBaseline"]),
 

@@ -5,6 +5,7 @@ import Musl
 #endif
 import CMosquitto
 import FieldCore
+import FieldSystem
 import Synchronization
 
 /// An MQTT 3.1.1 client over libmosquitto: QoS 1 publishes with message ids, subscriptions, TLS,

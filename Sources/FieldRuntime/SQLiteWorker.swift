@@ -1,4 +1,5 @@
 import FieldCore
+import FieldSystem
 import Synchronization
 
 /// The thread that owns one SQLite connection (DESIGN rule 2). Every statement on the file runs

@@ -111,7 +111,7 @@ extension FileDescriptor {
 }
 
 /// Unlinks `path` if it is a socket: never a regular file someone put there by mistake.
-func removeStaleSocket(at path: String) {
+public func removeStaleSocket(at path: String) {
     var info = stat()
     if lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFSOCK {
         unlink(path)
@@ -120,7 +120,7 @@ func removeStaleSocket(at path: String) {
 
 /// Calls `body` with a `sockaddr_un` for `path`; a leading `@` names a Linux abstract socket
 /// (a NUL first byte, no file, gone when the last socket closes).
-func withUnixAddress<Result>(
+public func withUnixAddress<Result>(
     _ path: String, function: String, _ body: (UnsafePointer<sockaddr>, socklen_t) throws(SystemError) -> Result
 ) throws(SystemError) -> Result {
     var address = sockaddr_un()
