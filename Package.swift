@@ -51,6 +51,7 @@ let package = Package(
         .target(name: "FieldTestSupport", dependencies: ["FieldCore", "FieldSim"], path: "Tests/FieldTestSupport"),
 
         .testTarget(name: "FieldCoreTests", dependencies: ["FieldCore"]),
+        .testTarget(name: "FieldSystemTests", dependencies: ["FieldSystem", "FieldCore"]),
         .testTarget(name: "FieldHALTests", dependencies: ["FieldHAL", "FieldCore", "CModbus"], swiftSettings: gpiodSettings),
         .testTarget(name: "FieldDevicesTests", dependencies: ["FieldDevices", "FieldCore", "FieldHAL", "CModbus"]),
         .testTarget(name: "FieldAppsTests", dependencies: ["FieldApps", "FieldCore", "FieldDevices"]),
