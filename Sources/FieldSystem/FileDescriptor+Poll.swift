@@ -79,7 +79,7 @@ extension FileDescriptor {
 /// A non-negative duration in nanoseconds, saturating instead of overflowing.
 public func nanoseconds(_ d: Duration) -> UInt64 {
     let c = d.components
-    guard c.seconds >= 0 else { return 0 }
+    guard c.seconds >= 0, c.attoseconds >= 0 else { return 0 }
     let (whole, overflow) = UInt64(c.seconds).multipliedReportingOverflow(by: 1_000_000_000)
     if overflow { return .max }
     return whole &+ UInt64(c.attoseconds / 1_000_000_000)

@@ -5,8 +5,9 @@ import Musl
 #endif
 import Synchronization
 
-/// A thread the runtime owns (DESIGN rule 2): bus workers, the GPIO worker, the engine, the
-/// console. Blocking C calls run here, never on the Swift concurrency pool.
+/// A thread a component owns (DESIGN rule 2): bus workers, the GPIO worker, the engine, the
+/// console, the simulator's wire and GPIO servers. Blocking C calls run here, never on the Swift
+/// concurrency pool. The one thread type of the code base: nothing else calls `pthread_create`.
 public final class WorkerThread: Sendable {
     private let handle: Mutex<pthread_t?>
     public let name: String
@@ -36,6 +37,17 @@ public final class WorkerThread: Sendable {
             throw WorkerThreadError(name: name, errno: rc)
         }
         handle = Mutex(thread)
+    }
+
+    /// Starts a thread as `init(name:_:)` does, for callers whose failures are `SystemError`s.
+    ///
+    /// - Throws: `SystemError` from `pthread_create`, with the thread's name as its subject.
+    public static func start(_ name: String, _ body: @escaping @Sendable () -> Void) throws(SystemError) -> WorkerThread {
+        do {
+            return try WorkerThread(name: name, body)
+        } catch {
+            throw SystemError(code: error.errno, function: "pthread_create", subject: name)
+        }
     }
 
     /// Waits for the thread to finish; safe to call more than once.
