@@ -86,6 +86,20 @@ extension FileDescriptor {
         }
     }
 
+    /// Sends all of `bytes` on a connected socket, waiting for room when it is non-blocking; a
+    /// peer that has gone is an `EPIPE` error, never a `SIGPIPE` that kills the process.
+    public func sendAll(_ bytes: some Collection<UInt8>) throws(SystemError) {
+        var rest = Array(bytes)[...]
+        while !rest.isEmpty {
+            do {
+                let n = try send(rest)
+                rest = rest.dropFirst(n)
+            } catch where error.isWouldBlock {
+                _ = try FileDescriptor.poll(self, for: .writable, timeout: nil)
+            }
+        }
+    }
+
     /// Sends one datagram to the socket at `path` (`sendto(2)`; `@name` for an abstract socket).
     public func send(_ bytes: some Collection<UInt8>, toUnixPath path: String) throws(SystemError) {
         let contiguous = Array(bytes)

@@ -34,7 +34,7 @@ public final class JSONLineConnection {
     /// - Throws: `Failure` with the peer's refusal or why no answer came.
     public func call(_ request: JSONValue, timeout: Duration?) throws(Failure) -> JSONValue {
         do {
-            try fd.writeAll(Array((request.serialized() + "\n").utf8))
+            try fd.sendAll(Array((request.serialized() + "\n").utf8))
         } catch {
             throw Failure(message: "cannot send to \(path): \(error)", refused: false)
         }

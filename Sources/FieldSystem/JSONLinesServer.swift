@@ -176,6 +176,6 @@ public final class JSONLinesServer: Sendable {
 
     private func send(_ answer: JSONValue?, on client: FileDescriptor) -> Bool {
         guard let answer else { return true }
-        return (try? client.writeAll(Array((answer.serialized() + "\n").utf8))) != nil
+        return (try? client.sendAll(Array((answer.serialized() + "\n").utf8))) != nil
     }
 }
