@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import Synchronization
 
 /// Serves a `SimulatedGPIOChip` on a Unix socket (docs/gpio-protocol.md), on a thread of its own.
@@ -43,7 +38,7 @@ public final class GPIOSocketServer: Sendable {
             })
         } catch {
             try? listener.close()
-            if !socketPath.hasPrefix("@") { unlink(socketPath) }
+            if !socketPath.hasPrefix("@") { removeStaleSocket(at: socketPath) }
             throw error
         }
     }

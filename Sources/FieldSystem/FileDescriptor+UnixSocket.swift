@@ -100,6 +100,30 @@ extension FileDescriptor {
         }
     }
 
+    /// Which direction `shutdown(_:)` ends.
+    public enum ShutdownDirection: Sendable {
+        /// `SHUT_RD`: reads return end of file; writing still works.
+        case reading
+        /// `SHUT_WR`: the peer reads end of file.
+        case writing
+        /// `SHUT_RDWR`.
+        case both
+
+        var how: CInt {
+            switch self {
+            case .reading: CInt(SHUT_RD)
+            case .writing: CInt(SHUT_WR)
+            case .both: CInt(SHUT_RDWR)
+            }
+        }
+    }
+
+    /// Ends one or both directions of a connected socket (`shutdown(2)`); wakes a thread
+    /// blocked reading it. A socket that is no longer connected is not an error worth reporting.
+    public func shutdown(_ direction: ShutdownDirection) {
+        _ = Glibc.shutdown(rawValue, direction.how)
+    }
+
     /// Sends one datagram to the socket at `path` (`sendto(2)`; `@name` for an abstract socket).
     public func send(_ bytes: some Collection<UInt8>, toUnixPath path: String) throws(SystemError) {
         let contiguous = Array(bytes)
@@ -122,6 +146,11 @@ extension FileDescriptor {
         bytes.removeSubrange(n...)
         return bytes
     }
+}
+
+/// Sets a file's permission bits (`chmod(2)`), e.g. 0o660 on a socket only a group may use.
+public func changePermissions(of path: String, to mode: UInt32) throws(SystemError) {
+    _ = try systemCall("chmod", subject: path) { chmod(path, mode_t(mode)) }
 }
 
 /// Unlinks `path` if it is a socket: never a regular file someone put there by mistake.

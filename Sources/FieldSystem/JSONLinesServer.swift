@@ -102,7 +102,7 @@ public final class JSONLinesServer: Sendable {
         try? listener.close()
         unlink(path)
         connections.withLock { c in
-            for fd in c.values { shutdown(fd.rawValue, CInt(SHUT_RDWR)) }
+            for fd in c.values { fd.shutdown(.both) }
         }
         clients.joinAll()
     }
