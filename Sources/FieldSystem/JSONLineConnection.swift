@@ -33,12 +33,17 @@ public final class JSONLineConnection {
     ///     connection open.
     /// - Throws: `Failure` with the peer's refusal or why no answer came.
     public func call(_ request: JSONValue, timeout: Duration?) throws(Failure) -> JSONValue {
+        var sendFailure: SystemError?
         do {
             try fd.sendAll(Array((request.serialized() + "\n").utf8))
         } catch {
-            throw Failure(message: "cannot send to \(path): \(error)", refused: false)
+            // A server that refuses a connection (too many clients) answers and closes at once:
+            // the request then meets a closed socket, and the answer waiting to be read says why.
+            sendFailure = error
         }
-        let deadline = timeout.map { monotonicMilliseconds() + $0.milliseconds }
+        // After a failed send only an answer already waiting counts.
+        let deadline = sendFailure != nil ? monotonicMilliseconds() : timeout.map { monotonicMilliseconds() + $0.milliseconds }
+        let unsent = sendFailure.map { "cannot send to \(path): \($0)" }
         while true {
             if let nl = buffer.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = Array(buffer[..<nl])
@@ -49,10 +54,10 @@ public final class JSONLineConnection {
             }
             let wait = deadline.map { Duration.milliseconds(max($0 - monotonicMilliseconds(), 0)) }
             guard let ready = try? FileDescriptor.poll(fd, for: .readable, timeout: wait), !ready.isEmpty else {
-                throw Failure(message: "no answer from \(path) within \(formatDuration(timeout ?? .zero))", refused: false)
+                throw Failure(message: unsent ?? "no answer from \(path) within \(formatDuration(timeout ?? .zero))", refused: false)
             }
             guard let chunk = try? fd.read(upTo: 65_536), !chunk.isEmpty else {
-                throw Failure(message: "\(path) closed the connection", refused: false)
+                throw Failure(message: unsent ?? "\(path) closed the connection", refused: false)
             }
             buffer += chunk
         }

@@ -92,6 +92,15 @@ struct JSONLinesServerTests {
         let refusal = LineReader(third)
         #expect(refusal.next() == #"{"error":"busy 2","ok":false}"#)
         #expect(Self.waitUntil { (try? third.read(upTo: 16)) == [] }, "the refused client is closed")
+        // A client that sends after the server has refused and closed still reads why.
+        let late = try JSONLineConnection(path: path)
+        usleep(300_000)
+        do {
+            _ = try late.call(["x": 5], timeout: .seconds(5))
+            Issue.record("a client over the limit was served")
+        } catch {
+            #expect(error.refused && error.message == "busy 2", "\(error.message)")
+        }
         _ = consume first
         #expect(Self.waitUntil { server.clientCount == 1 })
         #expect(try JSONLineConnection(path: path).call(["x": 4], timeout: .seconds(5)) == ["x": 4])

@@ -49,7 +49,6 @@ struct LibcBoundaryTests {
         "OutboxStore.swift": .notYetMoved,
         "Supervisor.swift": .notYetMoved,
         "UplinkThreadIdentity.swift": .notYetMoved,
-        "ConsoleService+Line.swift": .notYetMoved,
         "GatewayBackend+System.swift": .notYetMoved,
         "LocalTerminalAttributes.swift": .notYetMoved,
         "PasswdTool.swift": .notYetMoved,
