@@ -33,7 +33,7 @@ let package = Package(
         // JSON-lines socket server, child processes. The only module that calls libc (scripts/libc-check.sh).
         .target(name: "FieldSystem", dependencies: ["FieldCore"]),
         .target(name: "FieldHAL", dependencies: ["FieldCore", "FieldSystem", "CModbus", "CGPIOD"], swiftSettings: gpiodSettings),
-        .target(name: "FieldDevices", dependencies: ["FieldCore", "FieldHAL"]),
+        .target(name: "FieldDevices", dependencies: ["FieldCore", "FieldSystem", "FieldHAL"]),
         .target(name: "FieldApps", dependencies: ["FieldCore", "FieldDevices"]),
         // Optional uplink to a fire alarm operations centre: GB 26875.3 frames (not yet wired in).
         .target(name: "GB26875", dependencies: ["FieldCore"]),

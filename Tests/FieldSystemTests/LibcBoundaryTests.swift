@@ -35,14 +35,12 @@ struct LibcBoundaryTests {
         "PseudoTerminal.swift": .device,
         "SerialPort.swift": .device,
         "SerialSettings+Termios.swift": .device,
-        "SystemdNotifier.swift": .device,
         "Watchdog.swift": .device,
         "GPIOSocketConnection.swift": .device,
 
         // FieldCore sits below FieldSystem (FieldSystem uses its clocks and JSON).
         "Clock.swift": .notYetMoved,
         "Log.swift": .notYetMoved,
-        "Board+Reading.swift": .notYetMoved,
         "BusWorker.swift": .notYetMoved,
         "DurableFile.swift": .notYetMoved,
         "GatewayConfiguration.swift": .notYetMoved,
