@@ -29,27 +29,25 @@ let package = Package(
 
         // Firmware modules (FoundationEssentials only).
         .target(name: "FieldCore"),
-        .target(name: "FieldHAL", dependencies: ["FieldCore", "CModbus", "CGPIOD"], swiftSettings: gpiodSettings),
-        .target(name: "FieldDevices", dependencies: ["FieldCore", "FieldHAL"]),
+        // The system layer: file descriptors, system errors, threads, the blocking queue, the
+        // JSON-lines socket server, child processes. The only module that calls libc (Tests/FieldSystemTests: LibcBoundaryTests).
+        .target(name: "FieldSystem", dependencies: ["FieldCore"]),
+        .target(name: "FieldHAL", dependencies: ["FieldCore", "FieldSystem", "CModbus", "CGPIOD"], swiftSettings: gpiodSettings),
+        .target(name: "FieldDevices", dependencies: ["FieldCore", "FieldSystem", "FieldHAL"]),
         .target(name: "FieldApps", dependencies: ["FieldCore", "FieldDevices"]),
         // Optional uplink to a fire alarm operations centre: GB 26875.3 frames, mapping and link.
         .target(name: "GB26875", dependencies: ["FieldCore"]),
-        // The runtime's threads. On this branch the two files stay where they were (Sources/FieldRuntime)
-        // so that the branch moving them into the system layer (issue 19) merges as a rename; there the
-        // real FieldSystem target takes this one's place.
-        .target(name: "FieldSystem", path: "Sources/FieldRuntime", sources: ["WorkerThread.swift", "ThreadGroup.swift"]),
         // The runtime, by what it does (docs/architecture.md): storage, the engine, the platform link,
         // and the gateway that wires them and its supervisor.
         .target(name: "FieldStore", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldSystem", "CSQLite"]),
         .target(name: "FieldEngine", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldApps", "FieldSystem"]),
         .target(name: "FieldUplink", dependencies: ["FieldCore", "FieldDevices", "FieldSystem", "FieldStore", "FieldEngine", "FieldApps", "CMosquitto"]),
-        .target(name: "FieldRuntime", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldApps", "FieldSystem", "FieldStore", "FieldEngine", "FieldUplink"],
-                exclude: ["WorkerThread.swift", "ThreadGroup.swift"]),
-        .target(name: "FieldConsole", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldRuntime", "CCrypt"]),
+        .target(name: "FieldRuntime", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldApps", "FieldSystem", "FieldStore", "FieldEngine", "FieldUplink"]),
+        .target(name: "FieldConsole", dependencies: ["FieldCore", "FieldSystem", "FieldHAL", "FieldDevices", "FieldRuntime", "CCrypt"]),
         .executableTarget(name: "fieldgate", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldRuntime", "FieldConsole", "GB26875"]),
 
         // Host-side tools (may use full Foundation).
-        .target(name: "FieldSim", dependencies: ["FieldCore", "FieldHAL", "FieldDevices"]),
+        .target(name: "FieldSim", dependencies: ["FieldCore", "FieldSystem", "FieldHAL", "FieldDevices"]),
         .executableTarget(name: "fieldsim", dependencies: ["FieldCore", "FieldSim"]),
         .executableTarget(name: "fieldbench", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldSim", "FieldRuntime", "CModbusBaseline"]),
 
@@ -58,6 +56,7 @@ let package = Package(
         .target(name: "FieldTestSupport", dependencies: ["FieldCore", "FieldSim"], path: "Tests/FieldTestSupport"),
 
         .testTarget(name: "FieldCoreTests", dependencies: ["FieldCore"]),
+        .testTarget(name: "FieldSystemTests", dependencies: ["FieldSystem", "FieldCore"]),
         .testTarget(name: "FieldHALTests", dependencies: ["FieldHAL", "FieldCore", "CModbus"], swiftSettings: gpiodSettings),
         .testTarget(name: "FieldDevicesTests", dependencies: ["FieldDevices", "FieldCore", "FieldHAL", "CModbus"]),
         .testTarget(name: "FieldAppsTests", dependencies: ["FieldApps", "FieldCore", "FieldDevices"]),

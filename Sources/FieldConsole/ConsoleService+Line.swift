@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import FieldCore
 import FieldHAL
 
@@ -121,13 +116,5 @@ extension ConsoleService {
     /// Sleeps up to `d`, waking early when the service stops.
     func pause(_ d: Duration) {
         _ = try? FileDescriptor.poll(wakeUp.descriptor, for: .readable, timeout: d)
-    }
-}
-
-extension PseudoTerminal {
-    /// Discards output the console wrote that nobody has read from the slave end (`TCIFLUSH`
-    /// on the slave: its input queue is what the master wrote).
-    func discardUnread() {
-        _ = tcflush(slave.rawValue, TCIFLUSH)
     }
 }

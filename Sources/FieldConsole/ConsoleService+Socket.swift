@@ -1,10 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import FieldCore
-import FieldHAL
+import FieldSystem
 
 /// The local socket `fieldgate console` attaches to: one session, on its own thread, per
 /// connection; a connection ends with its session.
@@ -54,13 +49,12 @@ extension ConsoleService {
 
     /// Removes a socket left behind by a gateway that died (never anything but a socket).
     func unlinkStale(_ path: String) {
-        var info = stat()
-        if lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFSOCK { unlink(path) }
+        removeStaleSocket(at: path)
     }
 
     /// Root and the gateway's group may attach; nobody else.
     func restrictToGroup(_ path: String) {
-        chmod(path, 0o660)
+        try? changePermissions(of: path, to: 0o660)
     }
 }
 
@@ -68,6 +62,6 @@ extension FileDescriptor {
     /// Wakes whoever waits to read the connection (reads return end of file); writing still
     /// works, so the session can say why it ends.
     func shutdownReading() {
-        shutdown(rawValue, Int32(SHUT_RD))
+        shutdown(.reading)
     }
 }

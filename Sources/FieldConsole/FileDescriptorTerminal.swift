@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import FieldSystem
 
 /// A console terminal over a file descriptor: a serial tty (already in raw mode), a pty's
 /// slave end, or a connected Unix socket. Reads wait with `poll(2)`; writes to sockets use
@@ -25,63 +21,61 @@ public final class FileDescriptorTerminal: ConsoleTerminal {
     }
 
     deinit {
-        if closesOnDeinit { close(descriptor) }
+        if closesOnDeinit { try? FileDescriptor(rawValue: descriptor).close() }
     }
 
     public func read(into buffer: inout [UInt8], timeout: Duration) throws(ConsoleIOError) -> TerminalRead {
-        var p = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        let ms = Int32(clamping: max(0, timeout.milliseconds))
-        var ready: Int32
-        repeat { ready = poll(&p, 1, ms) } while ready < 0 && errno == EINTR
-        if ready < 0 { throw ConsoleIOError(function: "poll", errno: errno, terminal: name) }
-        if ready == 0 { return .timeout }
-        if p.revents & Int16(POLLIN) == 0 && p.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 { return .closed }
-        while true {
-            let n = buffer.withUnsafeMutableBytes { systemRead(descriptor, $0.baseAddress, $0.count) }
-            if n > 0 { return .bytes(n) }
-            if n == 0 { return .closed }
-            switch errno {
-            case EINTR: continue
-            case EAGAIN: return .timeout
+        let fd = FileDescriptor(rawValue: descriptor)
+        let returned: FileDescriptor.PollEvents
+        do {
+            returned = try FileDescriptor.poll(fd, for: .readable, timeout: .milliseconds(max(0, timeout.milliseconds)))
+        } catch {
+            throw ConsoleIOError(function: "poll", errno: error.code, terminal: name)
+        }
+        if returned.isEmpty { return .timeout }
+        if !returned.contains(.readable) && !returned.isDisjoint(with: [.hangUp, .error, .invalid]) { return .closed }
+        do {
+            let n = try fd.read(into: &buffer)
+            return n > 0 ? .bytes(n) : .closed
+        } catch where error.isWouldBlock {
+            return .timeout
+        } catch where error.code == SystemError.Code.ioError || error.code == SystemError.Code.connectionReset {
             // A pty whose other end closed, or a serial port that hung up.
-            case EIO, ECONNRESET: return .closed
-            default: throw ConsoleIOError(function: "read", errno: errno, terminal: name)
-            }
+            return .closed
+        } catch {
+            throw ConsoleIOError(function: "read", errno: error.code, terminal: name)
         }
     }
 
     public func write(_ bytes: [UInt8]) throws(ConsoleIOError) {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { chunk -> Int in
-                if isSocket {
-                    let sent = send(descriptor, chunk.baseAddress, chunk.count, Int32(MSG_NOSIGNAL))
-                    if sent >= 0 || errno != ENOTSOCK { return sent }
-                    isSocket = false
-                }
-                return systemWrite(descriptor, chunk.baseAddress, chunk.count)
-            }
-            if n > 0 {
-                offset += n
-                continue
-            }
-            switch errno {
-            case EINTR: continue
-            case EAGAIN:
-                var p = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
-                _ = poll(&p, 1, 1000)
-            default: throw ConsoleIOError(function: "write", errno: errno, terminal: name)
+        let fd = FileDescriptor(rawValue: descriptor)
+        var rest = bytes[...]
+        while !rest.isEmpty {
+            do {
+                rest = rest.dropFirst(try put(rest, on: fd))
+            } catch where error.isWouldBlock {
+                _ = try? FileDescriptor.poll(fd, for: .writable, timeout: .seconds(1))
+            } catch {
+                throw ConsoleIOError(function: "write", errno: error.code, terminal: name)
             }
         }
     }
-}
 
-// File-scope wrappers: inside the class, `read` and `write` name its own methods.
-private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int { read(fd, buffer, count) }
-private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int { write(fd, buffer, count) }
+    /// One `send` (no SIGPIPE from a client that hung up), or `write` once the descriptor turned
+    /// out not to be a socket (a tty, a pty).
+    private func put(_ chunk: ArraySlice<UInt8>, on fd: FileDescriptor) throws(SystemError) -> Int {
+        if isSocket {
+            do {
+                return try fd.send(chunk)
+            } catch where error.code == SystemError.Code.notSocket {
+                isSocket = false
+            }
+        }
+        return try fd.write(chunk)
+    }
+}
 
 /// `strerror` text for an errno value.
 func errnoDescription(_ code: Int32) -> String {
-    guard let s = strerror(code) else { return "errno \(code)" }
-    return String(cString: s)
+    SystemError(code: code, function: "").message
 }

@@ -1,4 +1,5 @@
 import FieldCore
+import FieldSystem
 import FieldDevices
 import FieldRuntime
 import Synchronization

@@ -1,10 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import FieldCore
-import FieldHAL
+import FieldSystem
 
 /// A console line as the service hosts it: the descriptor's bytes (non-blocking), ended when
 /// the service stops, and never stuck writing to a terminal nobody reads.
@@ -39,23 +34,23 @@ final class ServiceTerminal: ConsoleTerminal {
     }
 
     func write(_ bytes: [UInt8]) throws(ConsoleIOError) {
-        var offset = 0
+        var rest = bytes[...]
         var stalledSince: Int64?
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { put($0) }
-            if n > 0 {
-                offset += n
+        while !rest.isEmpty {
+            do throws(SystemError) {
+                let n = try put(rest)
+                guard n > 0 else { throw SystemError(code: SystemError.Code.brokenPipe, function: "write") }
+                rest = rest.dropFirst(n)
                 stalledSince = nil
                 continue
+            } catch where error.isWouldBlock {
+            } catch {
+                throw ConsoleIOError(function: "write", errno: error.code, terminal: name)
             }
-            let code = errno
-            guard n < 0, code == EAGAIN || code == EINTR else {
-                throw ConsoleIOError(function: "write", errno: n == 0 ? EPIPE : code, terminal: name)
-            }
-            if isStopping { throw ConsoleIOError(function: "write", errno: ECANCELED, terminal: name) }
+            if isStopping { throw ConsoleIOError(function: "write", errno: SystemError.Code.canceled, terminal: name) }
             let now = monotonicMilliseconds()
             if let since = stalledSince, now - since >= ConsoleService.stallLimit.milliseconds {
-                guard onStall() else { throw ConsoleIOError(function: "write", errno: ETIMEDOUT, terminal: name) }
+                guard onStall() else { throw ConsoleIOError(function: "write", errno: SystemError.Code.timedOut, terminal: name) }
                 stalledSince = nil
                 continue
             }
@@ -65,10 +60,12 @@ final class ServiceTerminal: ConsoleTerminal {
     }
 
     /// One `send` (no SIGPIPE from a client that hung up), or `write` on a tty.
-    private func put(_ chunk: UnsafeRawBufferPointer) -> Int {
-        let sent = send(descriptor.rawValue, chunk.baseAddress, chunk.count, Int32(MSG_NOSIGNAL))
-        if sent >= 0 || errno != ENOTSOCK { return sent }
-        return Glibc.write(descriptor.rawValue, chunk.baseAddress, chunk.count)
+    private func put(_ chunk: ArraySlice<UInt8>) throws(SystemError) -> Int {
+        do {
+            return try descriptor.send(chunk)
+        } catch where error.code == SystemError.Code.notSocket {
+            return try descriptor.write(chunk)
+        }
     }
 
     /// True once the service stops; the user is told once (best effort, never waiting).
@@ -76,7 +73,7 @@ final class ServiceTerminal: ConsoleTerminal {
         guard stopping() else { return false }
         if !toldStopping {
             toldStopping = true
-            _ = Array("\r\nthe gateway is stopping; the console comes back when it runs again\r\n".utf8).withUnsafeBytes { put($0) }
+            _ = try? put(Array("\r\nthe gateway is stopping; the console comes back when it runs again\r\n".utf8)[...])
         }
         return true
     }

@@ -1,9 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import FieldCore
+import FieldSystem
 import FoundationEssentials
 
 extension Board {
@@ -168,11 +164,11 @@ public func loadJSONDocument(path: String) throws -> JSONValue {
     // The system's own words (no such file, permission denied), not a Foundation error's dump.
     // open(2), not access(2): under qemu-user (the arm64 tests) access is answered ENOENT for
     // files that are there, and open is what the read below does anyway.
-    let probe = open(path, O_RDONLY | O_CLOEXEC)
-    guard probe >= 0 else {
-        throw ConfigError(source: path, issues: [ConfigIssue(path: .root, message: "cannot read the file (\(String(cString: strerror(errno)).lowercased()))")])
+    do {
+        try FileDescriptor.open(path, .readOnly).close()
+    } catch {
+        throw ConfigError(source: path, issues: [ConfigIssue(path: .root, message: "cannot read the file (\(error.message.lowercased()))")])
     }
-    close(probe)
     do {
         data = try Data(contentsOf: URL(fileURLWithPath: path))
     } catch {

@@ -1,5 +1,6 @@
 import FieldApps
 import FieldCore
+import FieldSystem
 import FieldDevices
 import FieldSystem
 import Synchronization

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import Synchronization
 
 /// Serves a `SimulatedGPIOChip` on a Unix socket (docs/gpio-protocol.md), on a thread of its own.
@@ -17,7 +12,7 @@ public final class GPIOSocketServer: Sendable {
 
     private let shared = Shared()
     private let wakeUp: FileDescriptor.WakeUp
-    private let thread: Mutex<pthread_t?>
+    private let thread: Mutex<WorkerThread?>
 
     /// State the server thread and its owner both see.
     final class Shared: Sendable {
@@ -38,12 +33,12 @@ public final class GPIOSocketServer: Sendable {
             let wakeUp = try FileDescriptor.WakeUp()
             self.wakeUp = wakeUp
             let shared = self.shared
-            thread = Mutex(try startThread {
+            thread = Mutex(try WorkerThread.start("gpio-server") {
                 GPIOSocketServerLoop(path: socketPath, listener: listener, chip: chip, wakeUp: wakeUp, shared: shared).run()
             })
         } catch {
             try? listener.close()
-            if !socketPath.hasPrefix("@") { unlink(socketPath) }
+            if !socketPath.hasPrefix("@") { removeStaleSocket(at: socketPath) }
             throw error
         }
     }
@@ -56,30 +51,9 @@ public final class GPIOSocketServer: Sendable {
     /// Stops serving: disconnects every client (their lines are released), closes the socket and
     /// removes its file. Returns when the thread has ended; calling it again does nothing.
     public func stop() {
-        guard let id = thread.withLock({ t -> pthread_t? in defer { t = nil }; return t }) else { return }
+        guard let t = thread.withLock({ t -> WorkerThread? in defer { t = nil }; return t }) else { return }
         shared.stopping.store(true, ordering: .releasing)
         wakeUp.signal()
-        pthread_join(id, nil)
+        t.join()
     }
-}
-
-/// Starts a joinable POSIX thread running `body`: the server's loop blocks in `poll(2)` and must
-/// not sit on a thread of the Swift concurrency pool.
-private func startThread(_ body: @escaping @Sendable () -> Void) throws(SystemError) -> pthread_t {
-    final class Box {
-        let body: @Sendable () -> Void
-        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
-    }
-    let box = Unmanaged.passRetained(Box(body))
-    var id = pthread_t()
-    let rc = pthread_create(&id, nil, { raw in
-        let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
-        box.body()
-        return nil
-    }, box.toOpaque())
-    guard rc == 0 else {
-        box.release()
-        throw SystemError(code: rc, function: "pthread_create", subject: "GPIO server")
-    }
-    return id
 }

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import FieldCore
 
 /// The server thread: one `poll(2)` over the listener, every client socket and every client's
@@ -257,6 +252,6 @@ final class GPIOSocketServerLoop {
         for client in clients { disconnect(client) }
         clients = []
         try? listener.close()
-        if !path.hasPrefix("@") { unlink(path) }
+        if !path.hasPrefix("@") { removeStaleSocket(at: path) }
     }
 }

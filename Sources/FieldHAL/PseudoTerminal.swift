@@ -90,4 +90,11 @@ public final class PseudoTerminal: Sendable {
         guard n > 0 else { return nil }
         return String(decoding: buffer.prefix(n), as: UTF8.self)
     }
+
+    /// Discards output written to the master that nobody has read from the slave end
+    /// (`tcflush(TCIFLUSH)` on the slave: its input queue is what the master wrote); the console
+    /// does it when picocom was closed during `watch`.
+    public func discardUnread() {
+        _ = tcflush(slave.rawValue, TCIFLUSH)
+    }
 }

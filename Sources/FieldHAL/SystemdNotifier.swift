@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import FoundationEssentials
 
 /// Tells systemd how the service is doing, over the `NOTIFY_SOCKET` datagram socket
@@ -28,7 +23,7 @@ public final class SystemdNotifier: Sendable {
     /// How often systemd expects `WATCHDOG=1` (`WATCHDOG_USEC`), or `nil` when it expects none or
     /// the setting is meant for another process (`WATCHDOG_PID`).
     public static func watchdogInterval(
-        environment: [String: String] = ProcessInfo.processInfo.environment, processID: Int32 = getpid()
+        environment: [String: String] = ProcessInfo.processInfo.environment, processID: Int32 = ProcessInfo.processInfo.processIdentifier
     ) -> Duration? {
         if let pid = environment["WATCHDOG_PID"], Int32(pid) != processID { return nil }
         guard let text = environment["WATCHDOG_USEC"], let usec = Int64(text), usec > 0 else { return nil }

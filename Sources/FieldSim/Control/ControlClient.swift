@@ -1,5 +1,6 @@
 import FieldCore
 import FieldHAL
+import FieldSystem
 
 /// A client of a simulator's control socket: `fieldsim ctl`, and tests driving a `fieldsim run`
 /// process.

@@ -1,5 +1,6 @@
 import FieldCore
 import FieldHAL
+import FieldSystem
 
 /// A client of a running gateway's local API (`STATE_DIR/fieldgate.sock`; JSON lines, see
 /// FieldRuntime's `LocalAPIServer`): what scenarios and the end-to-end tests read the gateway's

@@ -36,8 +36,8 @@ public final class ModbusTCPServer: Sendable {
 
     /// The two threads, the wake-ups that interrupt their polls, and the flag that ends them.
     struct Threads: Sendable {
-        var acceptor: WireThread?
-        var answerer: WireThread?
+        var acceptor: WorkerThread?
+        var answerer: WorkerThread?
         let acceptorWake: FileDescriptor.WakeUp
         let answererWake: FileDescriptor.WakeUp
         let stopping = StopFlag()
@@ -96,10 +96,10 @@ public final class ModbusTCPServer: Sendable {
                 var threads = Threads(acceptorWake: try FileDescriptor.WakeUp(), answererWake: try FileDescriptor.WakeUp())
                 let running = threads
                 do throws(SystemError) {
-                    threads.answerer = try WireThread(name: "sim-tcp") { [self] in
+                    threads.answerer = try WorkerThread.start("sim-tcp") { [self] in
                         TCPEventLoop(server: self, wake: running.answererWake, stopping: running.stopping).run()
                     }
-                    threads.acceptor = try WireThread(name: "sim-tcp-accept") { [self] in
+                    threads.acceptor = try WorkerThread.start("sim-tcp-accept") { [self] in
                         acceptConnections(wake: running.acceptorWake, answerer: running.answererWake, stopping: running.stopping)
                     }
                 } catch {

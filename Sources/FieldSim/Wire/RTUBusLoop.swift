@@ -38,7 +38,7 @@ final class RTUBusLoop {
             let silenceAt: UInt64? = decoder.isEmpty ? nil : lastByte + frameGap
             var fds = [pollfd(fd: master.rawValue, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: wake.descriptor.rawValue, events: Int16(POLLIN), revents: 0)]
-            let timeout = pollTimeout(until: silenceAt, now: monotonicNanoseconds())
+            let timeout = silenceAt.map { pollMilliseconds(until: $0) } ?? -1
             if poll(&fds, 2, timeout) < 0, errno != EINTR { return }
             if fds[1].revents != 0 { wake.drain() }
             let now = monotonicNanoseconds()

@@ -31,7 +31,7 @@ public final class RTUBusServer: SimulatedBus {
 
     private enum BusState {
         case idle
-        case running(pty: PseudoTerminal, thread: WireThread, wake: FileDescriptor.WakeUp, stopping: StopFlag)
+        case running(pty: PseudoTerminal, thread: WorkerThread, wake: FileDescriptor.WakeUp, stopping: StopFlag)
         case stopped
     }
 
@@ -101,7 +101,7 @@ public final class RTUBusServer: SimulatedBus {
                     try pty.master.setNonBlocking(true)
                     let wake = try FileDescriptor.WakeUp()
                     let stopping = StopFlag()
-                    let thread = try WireThread(name: "sim-\(name)") { [self] in
+                    let thread = try WorkerThread.start("sim-\(name)") { [self] in
                         RTUBusLoop(bus: self, master: pty.master, wake: wake, stopping: stopping).run()
                     }
                     s = .running(pty: pty, thread: thread, wake: wake, stopping: stopping)

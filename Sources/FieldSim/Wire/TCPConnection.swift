@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import FieldCore
+import FieldSystem
 
 /// One accepted connection: its input framing and the answers not yet on their way.
 final class TCPConnection {

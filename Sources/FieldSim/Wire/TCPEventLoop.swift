@@ -30,7 +30,7 @@ final class TCPEventLoop {
     func run() {
         buildPollSet()
         while !stopping.isRaised {
-            let timeout = pollTimeout(until: nextDue(), now: monotonicNanoseconds())
+            let timeout = nextDue().map { pollMilliseconds(until: $0) } ?? -1
             let ready = pollSet.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), timeout) }
             if ready < 0 {
                 if errno == EINTR { continue }

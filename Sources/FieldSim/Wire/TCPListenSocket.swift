@@ -41,7 +41,7 @@ struct TCPListenSocket {
                 }
                 _ = try systemCall("bind", subject: subject) { bind(fd, first.pointee.ai_addr, first.pointee.ai_addrlen) }
                 _ = try systemCall("listen", subject: subject) { listen(fd, backlog) }
-                try setNonBlocking(fd, subject: subject)
+                do { try FileDescriptor(rawValue: fd).setNonBlocking(true) } catch { throw error.about(subject) }
                 return TCPListenSocket(fd: fd, port: try boundPort(fd, subject: subject))
             } catch {
                 close(fd)
@@ -83,7 +83,7 @@ struct TCPListenSocket {
         setsockopt(fd, CInt(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<CInt>.size))
         do throws(SystemError) {
             _ = try systemCall("fcntl(F_SETFD)", subject: "accept") { fcntl(fd, F_SETFD, FD_CLOEXEC) }
-            try setNonBlocking(fd, subject: "accept")
+            do { try FileDescriptor(rawValue: fd).setNonBlocking(true) } catch { throw error.about("accept") }
             return .success(fd)
         } catch {
             close(fd)

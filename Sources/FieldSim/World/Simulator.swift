@@ -65,7 +65,7 @@ public final class Simulator: Sendable {
     private struct Running {
         var gpioServer: GPIOSocketServer?
         var control: ControlServer
-        var physics: WireThread
+        var physics: WorkerThread
         var stopping: PhysicsStop
     }
 
@@ -194,11 +194,11 @@ public final class Simulator: Sendable {
             throw .unsupported("\(error)")
         }
         let stop = PhysicsStop()
-        let physics: WireThread
+        let physics: WorkerThread
         let control: ControlServer
         do throws(SystemError) {
             let tick = options.tick
-            physics = try WireThread(name: "sim-physics") { [weak self] in self?.runPhysics(tick: tick, stop: stop) }
+            physics = try WorkerThread.start("sim-physics") { [weak self] in self?.runPhysics(tick: tick, stop: stop) }
             do throws(SystemError) {
                 control = try ControlServer(path: controlSocketPath) { [weak self] json in
                     guard let self else { return .failure(ControlError("the simulator is stopping")) }

@@ -45,7 +45,7 @@ public struct SystemError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The same error about a different subject (a path known only to the caller).
-    func about(_ subject: String) -> SystemError {
+    public func about(_ subject: String) -> SystemError {
         SystemError(code: code, function: function, subject: subject)
     }
 }
@@ -55,7 +55,7 @@ public struct SystemError: Error, Hashable, Sendable, CustomStringConvertible {
 /// Every libc call in FieldHAL goes through here, so an interrupted call is retried in exactly one
 /// place and every failure carries its errno and function.
 @inline(__always)
-func systemCall<Result: FixedWidthInteger>(
+public func systemCall<Result: FixedWidthInteger>(
     _ function: String, subject: String? = nil, _ body: () -> Result
 ) throws(SystemError) -> Result {
     while true {

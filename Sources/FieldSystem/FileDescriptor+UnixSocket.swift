@@ -86,6 +86,44 @@ extension FileDescriptor {
         }
     }
 
+    /// Sends all of `bytes` on a connected socket, waiting for room when it is non-blocking; a
+    /// peer that has gone is an `EPIPE` error, never a `SIGPIPE` that kills the process.
+    public func sendAll(_ bytes: some Collection<UInt8>) throws(SystemError) {
+        var rest = Array(bytes)[...]
+        while !rest.isEmpty {
+            do {
+                let n = try send(rest)
+                rest = rest.dropFirst(n)
+            } catch where error.isWouldBlock {
+                _ = try FileDescriptor.poll(self, for: .writable, timeout: nil)
+            }
+        }
+    }
+
+    /// Which direction `shutdown(_:)` ends.
+    public enum ShutdownDirection: Sendable {
+        /// `SHUT_RD`: reads return end of file; writing still works.
+        case reading
+        /// `SHUT_WR`: the peer reads end of file.
+        case writing
+        /// `SHUT_RDWR`.
+        case both
+
+        var how: CInt {
+            switch self {
+            case .reading: CInt(SHUT_RD)
+            case .writing: CInt(SHUT_WR)
+            case .both: CInt(SHUT_RDWR)
+            }
+        }
+    }
+
+    /// Ends one or both directions of a connected socket (`shutdown(2)`); wakes a thread
+    /// blocked reading it. A socket that is no longer connected is not an error worth reporting.
+    public func shutdown(_ direction: ShutdownDirection) {
+        _ = Glibc.shutdown(rawValue, direction.how)
+    }
+
     /// Sends one datagram to the socket at `path` (`sendto(2)`; `@name` for an abstract socket).
     public func send(_ bytes: some Collection<UInt8>, toUnixPath path: String) throws(SystemError) {
         let contiguous = Array(bytes)
@@ -110,8 +148,13 @@ extension FileDescriptor {
     }
 }
 
+/// Sets a file's permission bits (`chmod(2)`), e.g. 0o660 on a socket only a group may use.
+public func changePermissions(of path: String, to mode: UInt32) throws(SystemError) {
+    _ = try systemCall("chmod", subject: path) { chmod(path, mode_t(mode)) }
+}
+
 /// Unlinks `path` if it is a socket: never a regular file someone put there by mistake.
-func removeStaleSocket(at path: String) {
+public func removeStaleSocket(at path: String) {
     var info = stat()
     if lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFSOCK {
         unlink(path)
@@ -120,7 +163,7 @@ func removeStaleSocket(at path: String) {
 
 /// Calls `body` with a `sockaddr_un` for `path`; a leading `@` names a Linux abstract socket
 /// (a NUL first byte, no file, gone when the last socket closes).
-func withUnixAddress<Result>(
+public func withUnixAddress<Result>(
     _ path: String, function: String, _ body: (UnsafePointer<sockaddr>, socklen_t) throws(SystemError) -> Result
 ) throws(SystemError) -> Result {
     var address = sockaddr_un()

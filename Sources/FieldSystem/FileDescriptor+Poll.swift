@@ -77,16 +77,16 @@ extension FileDescriptor {
 }
 
 /// A non-negative duration in nanoseconds, saturating instead of overflowing.
-func nanoseconds(_ d: Duration) -> UInt64 {
+public func nanoseconds(_ d: Duration) -> UInt64 {
     let c = d.components
-    guard c.seconds >= 0 else { return 0 }
+    guard c.seconds >= 0, c.attoseconds >= 0 else { return 0 }
     let (whole, overflow) = UInt64(c.seconds).multipliedReportingOverflow(by: 1_000_000_000)
     if overflow { return .max }
     return whole &+ UInt64(c.attoseconds / 1_000_000_000)
 }
 
 /// The monotonic time (ns) `d` from now, saturating far in the future.
-func monotonicDeadline(after d: Duration) -> UInt64 {
+public func monotonicDeadline(after d: Duration) -> UInt64 {
     let now = monotonicNanoseconds()
     let n = nanoseconds(d)
     return n > UInt64.max - now ? UInt64.max : now + n
@@ -94,7 +94,7 @@ func monotonicDeadline(after d: Duration) -> UInt64 {
 
 /// Milliseconds from now until `deadline` (monotonic ns) for `poll(2)`, rounded up so a wait
 /// never spins on a zero timeout while a fraction of a millisecond is left.
-func pollMilliseconds(until deadline: UInt64) -> CInt {
+public func pollMilliseconds(until deadline: UInt64) -> CInt {
     let now = monotonicNanoseconds()
     guard deadline > now else { return 0 }
     let ms = (deadline - now + 999_999) / 1_000_000

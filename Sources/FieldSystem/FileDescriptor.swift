@@ -76,6 +76,15 @@ public struct FileDescriptor: RawRepresentable, Hashable, Sendable, CustomString
         return bytes
     }
 
+    /// Reads at most `buffer.count` bytes into the start of `buffer` (`read(2)`), reusing the
+    /// caller's storage; 0 means end of file.
+    ///
+    /// - Throws: `SystemError`; on a non-blocking descriptor with nothing to read, one whose
+    ///   `isWouldBlock` is true.
+    public func read(into buffer: inout [UInt8]) throws(SystemError) -> Int {
+        try systemCall("read") { buffer.withUnsafeMutableBytes { Glibc.read(rawValue, $0.baseAddress, $0.count) } }
+    }
+
     /// Writes some of `bytes` (`write(2)`) and returns how many were written.
     public func write(_ bytes: some Collection<UInt8>) throws(SystemError) -> Int {
         let contiguous = Array(bytes)

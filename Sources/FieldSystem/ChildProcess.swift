@@ -4,7 +4,6 @@ import Glibc
 import Musl
 #endif
 import FieldCore
-import Foundation
 import Synchronization
 
 /// A process the simulator's tools start — the gateway a scenario runs, the `fieldsim` and
@@ -15,14 +14,13 @@ import Synchronization
 /// Spawned with an empty signal mask and default signal actions: a thread of the Swift
 /// concurrency pool (where tests and async tools run) may have SIGTERM blocked, and a child that
 /// inherited that mask — mosquitto, a shell script — would never see the SIGTERM that stops it.
-public final class ChildProcess: @unchecked Sendable {
+public final class ChildProcess: Sendable {
     public let executable: String
     public let arguments: [String]
     public let logPath: String
     public let pid: Int32
-    // `status` is read and written only under `lock`.
-    private let lock = NSLock()
-    private var status: Int32?
+    /// The exit status once `waitpid` has reaped the child (it can be reaped only once).
+    private let status = Mutex<Int32?>(nil)
 
     private static let live = Mutex<Set<Int32>>([])
 
@@ -34,7 +32,7 @@ public final class ChildProcess: @unchecked Sendable {
         self.executable = executable
         self.arguments = arguments
         self.logPath = logPath
-        let merged = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let merged = currentEnvironment().merging(environment) { _, new in new }
         let rc = CleanSpawn.spawn(executable, arguments, environment: merged) { actions in
             posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
             posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
@@ -55,7 +53,8 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// The exit status (or 128 + the signal that killed it), once it has exited.
     public var exitStatus: Int32? {
-        lock.withLock {
+        let pid = pid
+        return status.withLock { status in
             if let status { return status }
             var s: Int32 = 0
             guard waitpid(pid, &s, WNOHANG) == pid else { return nil }
@@ -88,7 +87,7 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// The last `lines` lines of the process's output.
     public func logTail(lines: Int = 30) -> String {
-        guard let text = try? String(contentsOfFile: logPath, encoding: .utf8) else { return "" }
+        guard let text = readTextFile(logPath) else { return "" }
         return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
     }
 
@@ -150,65 +149,32 @@ public enum CleanSpawn {
     }
 }
 
+/// This process's environment (`environ`), as `ProcessInfo` would give it.
+private func currentEnvironment() -> [String: String] {
+    var out: [String: String] = [:]
+    let start: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = environ
+    guard var entry = start else { return out }
+    while let pointer = entry.pointee {
+        let pair = String(cString: pointer)
+        if let eq = pair.firstIndex(of: "=") {
+            out[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
+        }
+        entry += 1
+    }
+    return out
+}
+
+/// A whole text file (a child's log), nil when it cannot be read.
+func readTextFile(_ path: String) -> String? {
+    guard let fd = try? FileDescriptor.open(path, .readOnly) else { return nil }
+    defer { try? fd.close() }
+    var bytes: [UInt8] = []
+    while let chunk = try? fd.read(upTo: 65_536), !chunk.isEmpty { bytes += chunk }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
 /// A child process could not be started.
 public struct ChildProcessError: Error, CustomStringConvertible, Sendable {
     public var description: String
     public init(_ description: String) { self.description = description }
-}
-
-/// Waiting for readiness signals — a file appearing, a socket accepting, an answer — by polling
-/// with a deadline: no fixed sleeps.
-public enum Waiting {
-    /// Calls `condition` every `interval` until it returns a value or `timeout` passes.
-    public static func until<T>(timeout: Duration, interval: Duration = .milliseconds(50), _ condition: () throws -> T?) rethrows -> T? {
-        let deadline = monotonicMilliseconds() + timeout.milliseconds
-        while true {
-            if let v = try condition() { return v }
-            if monotonicMilliseconds() >= deadline { return nil }
-            usleep(useconds_t(max(1, interval.milliseconds) * 1000))
-        }
-    }
-
-    /// True once `path` exists.
-    public static func forFile(_ path: String, timeout: Duration) -> Bool {
-        until(timeout: timeout) { FileManager.default.fileExists(atPath: path) ? true : nil } ?? false
-    }
-
-    /// A short temporary directory (Unix socket paths are limited to 107 bytes), removed by the
-    /// caller.
-    public static func temporaryDirectory(prefix: String) throws -> String {
-        var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw ChildProcessError("mkdtemp: \(String(cString: strerror(errno)))") }
-        return String(cString: made)
-    }
-
-    /// True when something accepts a TCP connection on 127.0.0.1:`port` now (a broker, a
-    /// simulator listener that has come up).
-    public static func accepts(port: Int) -> Bool {
-        let fd = socket(AF_INET, CInt(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-    }
-
-    /// A TCP port on 127.0.0.1 that nobody listens on right now.
-    public static func freePort() throws -> Int {
-        let fd = socket(AF_INET, CInt(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw ChildProcessError("no free port: \(String(cString: strerror(errno)))") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
 }
