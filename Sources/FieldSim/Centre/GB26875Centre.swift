@@ -41,7 +41,7 @@ public final class GB26875Centre: Sendable {
     private let wantedPort: Int
     private let state = Mutex(State())
     private let stopFlag = Atomic<Bool>(false)
-    private let thread = Mutex<WireThread?>(nil)
+    private let thread = Mutex<WorkerThread?>(nil)
     private let log = Logger("centre")
 
     private struct State: Sendable {
@@ -73,7 +73,7 @@ public final class GB26875Centre: Sendable {
     public func start() throws {
         try listen(port: wantedPort)
         stopFlag.store(false, ordering: .releasing)
-        let t = try WireThread(name: "centre") { [self] in loop() }
+        let t = try WorkerThread(name: "centre") { [self] in loop() }
         thread.withLock { $0 = t }
     }
 
