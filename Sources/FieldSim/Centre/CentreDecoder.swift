@@ -133,11 +133,11 @@ enum CentreDecoder {
             v["time"] = .string(t)
         }
         func system() {
-            v["system"] = ["type": .number(Double(o[0])), "address": .number(Double(o[1])), "name": .string(name(o[0], systemTypes))]
+            v["system"] = ["type": .number(Double(o[0])), "address": .number(Double(o[1])), "name": .string(codeName(o[0], systemTypes))]
         }
         func component() {
             let address = Int(o[3]) | Int(o[4]) << 8 | Int(o[5]) << 16 | Int(o[6]) << 24
-            v["component"] = ["type": .number(Double(o[2])), "address": .number(Double(address)), "name": .string(name(o[2], componentTypes))]
+            v["component"] = ["type": .number(Double(o[2])), "address": .number(Double(address)), "name": .string(codeName(o[2], componentTypes))]
         }
         switch type {
         case 1:
@@ -163,7 +163,7 @@ enum CentreDecoder {
                 v["analog"] = .string(a.name)
                 v["reading"] = .string(reading(value, decimals: a.decimals) + (a.unit.isEmpty ? "" : " " + a.unit))
             } else {
-                v["analog"] = .string(name(o[7], [:]))
+                v["analog"] = .string(codeName(o[7], [:]))
             }
         case 4:
             system()
@@ -215,7 +215,7 @@ enum CentreDecoder {
     ]
 
     /// A code's name, or what the standard reserves it as.
-    private static func name(_ code: UInt8, _ table: [UInt8: String]) -> String {
+    private static func codeName(_ code: UInt8, _ table: [UInt8: String]) -> String {
         table[code] ?? (code >= 128 ? "user-defined" : "reserved")
     }
 
