@@ -36,23 +36,33 @@ public struct CentrePointConfig: Sendable, Hashable {
 }
 
 extension CentreUplinkConfig {
-    /// System type codes by name (GB/T 26875.3 table 4; docs/gb26875.md).
+    /// System type codes by name (GB/T 26875.3 table 4; docs/gb26875.md). The table has no
+    /// electrical fire monitoring system (电气火灾监控系统): `electrical-fire` is a code of the
+    /// user-defined range (128–255), the one an open-source codec of the standard uses (0x81);
+    /// a centre with its own code takes a number.
     public static let systemTypes: [String: Int] = [
         "general": 0, "fire-alarm": 1, "linkage-control": 10, "hydrant": 11, "sprinkler": 12, "gas-extinguishing": 13,
         "water-spray-pump": 14, "water-spray-pressure": 15, "foam": 16, "dry-powder": 17, "smoke-control": 18,
         "fire-doors": 19, "fire-lift": 20, "broadcast": 21, "emergency-lighting": 22, "fire-power": 23, "fire-telephone": 24,
+        "electrical-fire": 129,
     ]
-    /// Component type codes by name (the fire-water codes of table 6 as DOMAIN.md reports them).
+    /// Component type codes by name (table 6): the fire-water codes (as DOMAIN.md reports them)
+    /// and the electrical fire monitoring ones (电气火灾监控报警器 16, 剩余电流式 17, 测温式 18).
     public static let componentTypes: [String: Int] = [
-        "general": 0, "fire-pump": 91, "fire-tank": 92, "sprinkler-pump": 95, "flow-indicator": 96, "signal-valve": 97,
+        "general": 0, "electrical-fire-monitor": 16, "residual-current-detector": 17, "temperature-sensing-detector": 18,
+        "fire-pump": 91, "fire-tank": 92, "sprinkler-pump": 95, "flow-indicator": 96, "signal-valve": 97,
         "alarm-valve": 98, "pressure-switch": 99,
     ]
-    /// Analogue types by name (table 7) with the default factor from the family's unit.
+    /// Analogue types by name (table 7) with the default factor from the family's unit. The table
+    /// has no residual current of its own: `residual-current` is its current type (0.1 A) from a
+    /// point in mA; `residual-current-ma` a user-defined type (128) in mA, for a centre that
+    /// agrees to it.
     public static let analogTypes: [String: (code: Int, scale: Double, from: String)] = [
         "event-count": (1, 1, "count"), "height": (2, 100, "m → 0.01 m"), "temperature": (3, 10, "°C → 0.1 °C"),
         "pressure-mpa": (4, 10, "MPa → 0.1 MPa"), "pressure-kpa": (5, 10_000, "MPa → 0.1 kPa"), "gas": (6, 10, "%LEL → 0.1 %LEL"),
         "time": (7, 1, "s"), "voltage": (8, 10, "V → 0.1 V"), "current": (9, 10, "A → 0.1 A"), "flow": (10, 10, "L/s → 0.1 L/s"),
         "air-volume": (11, 10, "m³/min → 0.1 m³/min"), "air-speed": (12, 1, "m/s"),
+        "residual-current": (9, 0.01, "mA → 0.1 A"), "residual-current-ma": (128, 1, "mA (user-defined type 128)"),
     ]
     /// State bit names a mapping may use.
     public static let stateNames = ["fire-alarm", "fault", "disabled", "supervisory", "started", "feedback", "delayed", "power-fault"]

@@ -24,9 +24,15 @@ public struct GB26875DataUnit: Hashable, Sendable {
         case rollCall = 91
     }
 
-    /// Component type codes used by the fire-water family (the standard's table 6 as reported
-    /// in DOMAIN.md; a site may give any other code as a number).
+    /// Component type codes used by the fire-water and electrical fire families (the standard's
+    /// table 6; a site may give any other code as a number).
     public enum Component: UInt8, Sendable, CaseIterable {
+        /// 电气火灾监控报警器: the monitoring unit (GB 14287.1's monitoring equipment).
+        case electricalFireMonitor = 16
+        /// 剩余电流式电气火灾监控探测器 (GB 14287.2).
+        case residualCurrentDetector = 17
+        /// 测温式电气火灾监控探测器 (GB 14287.3).
+        case temperatureSensingDetector = 18
         case firePump = 91
         case fireTank = 92
         case sprinklerPump = 95

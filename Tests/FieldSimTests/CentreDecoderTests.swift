@@ -35,14 +35,14 @@ struct CentreDecoderTests {
 
     @Test func systemStatus() throws {
         let o = try decodeOne(GB26875DataUnit(.systemStatus, objects: [try GB26875Object.systemStatus(system, state: [.normal, .supervisory, .fault], time: time)]))
-        #expect(o == ["type": 1, "kind": "system-status", "system": ["type": 11, "address": 1], "state": ["normal", "fault", "supervisory"],
+        #expect(o == ["type": 1, "kind": "system-status", "system": ["type": 11, "address": 1, "name": "hydrant"], "state": ["normal", "fault", "supervisory"],
                       "time": "2026-12-07T21:05:09"])
     }
 
     @Test func componentStatusWithDescription() throws {
         let o = try decodeOne(GB26875DataUnit(.componentStatus, objects: [try GB26875Object.componentStatus(
             system, component, state: [.normal, .started], description: "pump-room.valve-open", time: time)]))
-        #expect(o["component"] == ["type": 97, "address": 0x0102_0304])
+        #expect(o["component"] == ["type": 97, "address": 0x0102_0304, "name": "signal-valve"])
         #expect(o["state"] == ["normal", "started"])
         #expect(o["description"] == "pump-room.valve-open")
         // Test state (bit 0 clear) and a description longer than the field, non-ASCII replaced.
@@ -65,9 +65,38 @@ struct CentreDecoderTests {
         }
     }
 
+    /// The electrical fire stream as the centre's own tables read it: system 129 (this centre's
+    /// user-defined code for 电气火灾监控系统), component types 17 and 18 (table 6), residual
+    /// current as current in 0.1 A (table 7) or this centre's type 128 in mA, temperature in 0.1 °C.
+    @Test func electricalFireCodesAndReadings() throws {
+        let ef = GB26875System(type: 129, address: 1)
+        let residual = GB26875ComponentRef(type: GB26875DataUnit.Component.residualCurrentDetector.rawValue, address: 1)
+        let terminal = GB26875ComponentRef(type: GB26875DataUnit.Component.temperatureSensingDetector.rawValue, address: 3)
+        let leak = try decodeOne(GB26875DataUnit(.componentStatus, objects: [try GB26875Object.componentStatus(
+            ef, residual, state: [.normal, .supervisory], description: "box-1.residual-current", time: time)]))
+        #expect(leak["system"] == ["type": 129, "address": 1, "name": "electrical-fire"])
+        #expect(leak["component"] == ["type": 17, "address": 1, "name": "residual-current-detector"])
+        #expect(leak["state"] == ["normal", "supervisory"])
+        let amps = try decodeOne(GB26875DataUnit(.analogValue, objects: [try GB26875Object.analogValue(ef, residual, analogType: 9, value: 4, time: time)]))
+        #expect(amps["analog"] == "current" && amps["reading"] == "0.4 A")
+        let milliamps = try decodeOne(GB26875DataUnit(.analogValue, objects: [try GB26875Object.analogValue(ef, residual, analogType: 128, value: 421, time: time)]))
+        #expect(milliamps["analog"] == "residual-current" && milliamps["reading"] == "421 mA")
+        let hot = try decodeOne(GB26875DataUnit(.analogValue, objects: [try GB26875Object.analogValue(ef, terminal, analogType: 3, value: 853, time: time)]))
+        #expect(hot["component"] == ["type": 18, "address": 3, "name": "temperature-sensing-detector"])
+        #expect(hot["analog"] == "temperature" && hot["reading"] == "85.3 °C")
+        let cold = try decodeOne(GB26875DataUnit(.analogValue, objects: [try GB26875Object.analogValue(ef, terminal, analogType: 3, value: -5, time: time)]))
+        #expect(cold["reading"] == "-0.5 °C")
+        // Codes the tables do not name: reserved below 128, user-defined above.
+        let odd = try decodeOne(GB26875DataUnit(.analogValue, objects: [try GB26875Object.analogValue(
+            GB26875System(type: 30, address: 1), GB26875ComponentRef(type: 200, address: 1), analogType: 40, value: 1, time: time)]))
+        #expect(odd["system"]?["name"] == "reserved" && odd["component"]?["name"] == "user-defined" && odd["analog"] == "reserved")
+        #expect(odd["reading"] == nil)
+        #expect(CentreDecoder.reading(3500, decimals: 1) == "350.0" && CentreDecoder.reading(7, decimals: 2) == "0.07")
+    }
+
     @Test func operationRecordsAndDeviceUnits() throws {
         let op = try decodeOne(GB26875DataUnit(.operationRecord, objects: [try GB26875Object.operationRecord(system, operations: [.confirm], operatorNumber: 7, time: time)]))
-        #expect(op["operations"] == ["confirm"] && op["operator"] == 7 && op["system"] == ["type": 11, "address": 1])
+        #expect(op["operations"] == ["confirm"] && op["operator"] == 7 && op["system"] == ["type": 11, "address": 1, "name": "hydrant"])
         let state = try decodeOne(GB26875DataUnit(.deviceStatus, objects: [try GB26875Object.deviceStatus([.monitoring, .lineFault], time: time)]))
         #expect(state["kind"] == "device-status" && state["state"] == ["monitoring", "line-fault"])
         let dop = try decodeOne(GB26875DataUnit(.deviceOperation, objects: [try GB26875Object.deviceOperation([.reset, .confirm], operatorNumber: 0, time: time)]))

@@ -110,6 +110,57 @@ import Testing
         #expect(t.readings([(pressure, Reading(.number(-3.2768), at: t0 + .seconds(600)))]).count == 1)
     }
 
+    /// The electrical fire stream (docs/gb26875.md, "Electrical fire"): a detector's residual
+    /// current as a residual-current detector (17) with its value in 0.1 A, each temperature
+    /// channel as a temperature-sensing detector (18) in 0.1 °C, the detector as a whole (its
+    /// supply, load and link) as the monitor (16), all in system 129.
+    @Test func theElectricalFireStream() throws {
+        let ef = GB26875System(type: 129, address: 1)
+        let residual = PointRef(device: "box-1", point: "residual-current")
+        let t2 = PointRef(device: "box-1", point: "t2")
+        let t = GB26875Translator(mappings: [
+            GB26875PointMapping(point: residual, device: "box-1", system: ef,
+                                component: GB26875ComponentRef(type: GB26875DataUnit.Component.residualCurrentDetector.rawValue, address: 1),
+                                analog: (9, 0.01)),
+            GB26875PointMapping(point: t2, device: "box-1", system: ef,
+                                component: GB26875ComponentRef(type: GB26875DataUnit.Component.temperatureSensingDetector.rawValue, address: 3),
+                                analog: (3, 10)),
+            GB26875PointMapping(point: nil, device: "box-1", system: ef,
+                                component: GB26875ComponentRef(type: GB26875DataUnit.Component.electricalFireMonitor.rawValue, address: 6)),
+        ], utcOffsetMinutes: 480, analogInterval: .seconds(2))
+        // 421 mA → 4 × 0.1 A; 85.26 °C → 853 × 0.1 °C, low byte first.
+        let values = t.readings([(residual, Reading(.number(421), at: t0)), (t2, Reading(.number(85.26), at: t0))])
+        #expect(values.map(\.unit.kind) == [.analogValue, .analogValue])
+        #expect(Array(values[0].unit.objects[0][0...9]) == [129, 1, 17, 1, 0, 0, 0, 9, 4, 0])
+        #expect(Array(values[1].unit.objects[0][0...9]) == [129, 1, 18, 3, 0, 0, 0, 3, 0x55, 0x03])
+        // A user-defined mA type keeps the milliamps: 421 → 0x01A5.
+        let ma = GB26875Translator(mappings: [GB26875PointMapping(point: residual, device: "box-1", system: ef,
+                                                                  component: GB26875ComponentRef(type: 17, address: 1), analog: (128, 1))],
+                                   utcOffsetMinutes: 480)
+        #expect(Array(ma.readings([(residual, Reading(.number(421), at: t0))])[0].unit.objects[0][7...9]) == [128, 0xA5, 0x01])
+        // A sensor-fault reading (an open NTC at −40 °C) is not a temperature: nothing sent.
+        #expect(t.readings([(t2, Reading(.number(-40), quality: .sensorFault, at: t0 + .seconds(5)))]).isEmpty)
+
+        // Leakage and over-temperature are supervisory (监管: shown apart from fire alarms, GB 50116
+        // §9), a sensor fault is a fault; each on its own component, the system carrying both.
+        let leak = t.alarm(event(.raise, "box-1.residual-current/leakage", at: t0))
+        #expect(leak.map(\.unit.kind) == [.componentStatus, .systemStatus])
+        #expect(Array(leak[0].unit.objects[0][0...8]) == [129, 1, 17, 1, 0, 0, 0, 0x11, 0x00])
+        #expect(Array(leak[0].unit.objects[0][9..<31]) == Array("box-1.residual-current".utf8))
+        let hot = t.alarm(event(.raise, "box-1.t2/over-temperature", at: t0))
+        #expect(hot.map(\.unit.kind) == [.componentStatus] && Array(hot[0].unit.objects[0][0...8]) == [129, 1, 18, 3, 0, 0, 0, 0x11, 0x00])
+        let fault = t.alarm(event(.raise, "box-1.t2/sensor-fault", at: t0))
+        #expect(Array(fault[0].unit.objects[0][7...8]) == [0x15, 0x00] && Array(fault[1].unit.objects[0][2...3]) == [0x15, 0x00])
+        #expect(t.deviceState() == [.monitoring, .fault])
+        // Alarms of points without an entry (the appliance on `power`, a phase's voltage) and the
+        // detector's comm-lost go to the device's entry: the monitor (16), described by the alarm id.
+        let heater = t.alarm(event(.raise, "box-1.power/prohibited-appliance", at: t0))
+        #expect(Array(heater[0].unit.objects[0][0...8]) == [129, 1, 16, 6, 0, 0, 0, 0x11, 0x00])
+        #expect(Array(heater[0].unit.objects[0][9..<40]) == Array("box-1.power/prohibited-applianc".utf8))
+        #expect(t.mapping(forAlarm: AlarmID(rawValue: "box-1/comm-lost"))?.component.type == 16)
+        #expect(t.mapping(forAlarm: AlarmID(rawValue: "box-1.voltage-c/phase-loss"))?.component.address == 6)
+    }
+
     @Test func theFrameReaderResynchronises() throws {
         let time = CivilTime(year: 2026, month: 12, day: 7, hour: 20)
         let confirm = try GB26875Frame(serial: 9, time: time, source: GB26875Address(1), destination: GB26875Address(2), command: .confirm).encoded()
