@@ -49,6 +49,8 @@ let commandHelp: [String: String] = [
                          else /var/lib/fieldgate)
       --mqtt URL         the broker, overriding the site's uplink.url: mqtt://[user:pass@]host[:port]
       --log-level LEVEL  debug, info (default), notice, warning or error
+      --health-window D  how long a configuration pushed by the platform has to prove healthy
+                         before it is rolled back (default 120s; docs/uplink.md)
     """,
     "check-config": """
     usage: fieldgate check-config [--plan] [--state-dir DIR] FILE
@@ -179,7 +181,7 @@ case "check-config":
     }
 
 case "run":
-    let a = parse(valued: ["site", "state-dir", "mqtt", "log-level"])
+    let a = parse(valued: ["site", "state-dir", "mqtt", "log-level", "health-window"])
     guard let sitePath = a.options["site"] else { fail("run needs --site FILE\n\n\(commandHelp["run"]!)") }
     let stateDirectory = a.options["state-dir"] ?? defaultStateDirectory
     if let level = a.options["log-level"] {
@@ -191,7 +193,12 @@ case "run":
         guard let url = MQTTURL(text) else { fail("--mqtt: expected mqtt://[user:pass@]host[:port] or mqtts://…, got \"\(text)\"") }
         mqtt = url
     }
-    exit(GatewayDaemon.run(sitePath: sitePath, stateDirectory: stateDirectory, mqtt: mqtt,
+    var healthWindow = Duration.seconds(120)
+    if let text = a.options["health-window"] {
+        guard let d = parseDuration(text), d >= .seconds(1), d <= .hours(24) else { fail("--health-window: expected a duration from 1s to 24h such as \"120s\" or \"5m\", got \"\(text)\"") }
+        healthWindow = d
+    }
+    exit(GatewayDaemon.run(sitePath: sitePath, stateDirectory: stateDirectory, mqtt: mqtt, healthWindow: healthWindow,
                            loadConfiguration: loadConfiguration,
                            validate: { document throws(ConfigError) in
                                try validateDocument(document, sitePath: sitePath, stateDirectory: stateDirectory)
