@@ -110,9 +110,13 @@ public struct ConfigTrialWatch: Sendable {
     public let startedAt: Int64
     public let window: Duration
 
-    public init(startedAt: Int64, window: Duration) {
+    /// What is on trial, for the reason: "configuration" or "firmware".
+    public let subject: String
+
+    public init(startedAt: Int64, window: Duration, subject: String = "configuration") {
         self.startedAt = startedAt
         self.window = window
+        self.subject = subject
     }
 
     /// - Parameters:
@@ -121,6 +125,6 @@ public struct ConfigTrialWatch: Sendable {
     public func decide(now: Int64, unmet: [String]) -> Decision {
         if unmet.isEmpty { return .healthy }
         guard now - startedAt >= window.milliseconds else { return .waiting }
-        return .rollBack(reason: "not healthy within \(window.milliseconds / 1000) s of the start on the new configuration: " + unmet.joined(separator: "; "))
+        return .rollBack(reason: "not healthy within \(window.milliseconds / 1000) s of the start on the new \(subject): " + unmet.joined(separator: "; "))
     }
 }

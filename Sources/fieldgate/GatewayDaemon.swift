@@ -14,7 +14,8 @@ enum GatewayDaemon {
     ///   - loadConfiguration: loads and validates the site file (path, state directory).
     ///   - validate: validates an edited site document the same way (the console's config store).
     ///   - healthWindow: how long a configuration the platform pushed has to prove healthy.
-    static func run(sitePath: String, stateDirectory: String, mqtt: MQTTURL?, healthWindow: Duration,
+    ///   - updateDuringAlarms: start a firmware update even while a lift or fire alarm is active.
+    static func run(sitePath: String, stateDirectory: String, mqtt: MQTTURL?, healthWindow: Duration, updateDuringAlarms: Bool,
                     loadConfiguration: (String, String) throws(ConfigError) -> GatewayConfiguration,
                     validate: @escaping ConfigStore.Validator) -> Int32 {
         Supervisor.blockSignals()
@@ -75,6 +76,16 @@ enum GatewayDaemon {
         } catch {
             log.error("remote configuration not available: \(error)")
         }
+        var firmwareSettings = FirmwareService.Settings()
+        firmwareSettings.window = healthWindow
+        let firmware = FirmwareService(stateDirectory: stateDirectory, settings: firmwareSettings, environment: ProcessInfo.processInfo.environment,
+                                       blockers: { updateDuringAlarms ? [] : updateBlockers(gateway: gateway) }) { restart.request() }
+        do {
+            try firmware.start()
+            uplink?.add(firmware)
+        } catch {
+            log.error("firmware updates not available: \(error)")
+        }
         let console = startConsole(gateway: gateway, store: store, audit: audit, stateDirectory: stateDirectory, monitor: monitor)
         log.notice("fieldgate \(FieldgateVersion.string) running; local API \(stateDirectory)/fieldgate.sock, console \(stateDirectory)/console.sock")
         // A worker is hung when it has not gone round its loop for 20 s (a poll of a silent
@@ -87,6 +98,7 @@ enum GatewayDaemon {
         let exit = Supervisor.run(restart: restart) {
             feeder.tick()
             remote.tick { unmetHealth(gateway: gateway, uplink: uplink, uplinkConfigured: settings != nil) }
+            firmware.tick { unmetHealth(gateway: gateway, uplink: uplink, uplinkConfigured: settings != nil) }
             ticks += 1
             if ticks % 60 == 0 { uplink?.publish(health: gateway.health(now: SystemClock().now())) }
         }
@@ -97,6 +109,7 @@ enum GatewayDaemon {
         }
         console?.stop()
         remote.stop()
+        firmware.stop()
         gateway.stop()
         uplink?.stop()
         outbox.close()
