@@ -120,7 +120,8 @@ public final class FirmwareService: UplinkService {
         }
         guard message.topic == topics.gatewayAttributes || message.topic.hasPrefix(topics.prefix + "v1/devices/me/attributes/response/"),
               let doc = try? JSONValue.parse(Data(message.payload)) else { return false }
-        guard let offer = FirmwareOffer.read(doc) else { return message.topic != topics.gatewayAttributes }
+        // Without fw_* keys: another shared attribute, or (on a broker that echoes) the gateway's own.
+        guard let offer = FirmwareOffer.read(doc) else { return true }
         jobs.push { [self] in consider(offer) }
         return true
     }
@@ -145,11 +146,13 @@ public final class FirmwareService: UplinkService {
         link.post(topic: link.topics.gatewayTelemetry, payload: ["ts": .number(Double(clock.now().milliseconds)), "values": .object(values)])
     }
 
-    private func report(_ fwState: String, error: String? = nil, version: String) {
+    private func report(_ fwState: String, error: String? = nil, version: String, checksum: String? = nil) {
         var v: [String: JSONValue] = ["fw_state": .string(fwState), "current_fw_title": .string(currentTitle), "current_fw_version": .string(currentVersion)]
         if let error { v["fw_error"] = .string(error) }
         telemetry(v)
-        if fwState == "FAILED" || fwState == "UPDATED" { slots.writeOutcome(state: fwState, version: version, error: error, at: clock.now()) }
+        if fwState == "FAILED" || fwState == "UPDATED" {
+            slots.writeOutcome(state: fwState, version: version, checksum: checksum, error: error, at: clock.now())
+        }
         log.notice("firmware \(version): \(fwState)" + (error.map { ": \($0)" } ?? ""))
     }
 
@@ -163,6 +166,10 @@ public final class FirmwareService: UplinkService {
         }
         if offer.version == currentVersion, offer.title == currentTitle { return }
         if let d = state.withLock({ $0.download }), d.offer == offer { return }
+        // The same package failed already (the platform offers it again on every connection): a
+        // new package, or the same one with fw_force, is tried again.
+        if let last = slots.lastOutcome, last["state"] == "FAILED", last["version"] == .string(offer.version),
+           last["checksum"] == .string(offer.checksum), !offer.force { return }
         if FirmwareVersion.compare(offer.version, currentVersion) <= 0, !offer.force {
             return report("FAILED", error: "firmware \(offer.version) is not newer than the running \(currentVersion): a downgrade needs fw_force", version: offer.version)
         }
@@ -255,7 +262,7 @@ public final class FirmwareService: UplinkService {
         state.withLock { $0.download = nil }
         unlink(slots.download)
         unlink(slots.downloadOffer)
-        report("FAILED", error: why, version: offer.version)
+        report("FAILED", error: why, version: offer.version, checksum: offer.checksum)
     }
 
     private func finish() {

@@ -45,8 +45,9 @@ public struct FirmwareSlots: Sendable {
     /// The last outcome: `{"state": "UPDATED"|"FAILED", "version", "error"?, "ts"}`.
     public var lastOutcome: JSONValue? { readJSON(status) }
 
-    public func writeOutcome(state: String, version: String, error: String?, at time: Timestamp) {
+    public func writeOutcome(state: String, version: String, checksum: String? = nil, error: String?, at time: Timestamp) {
         var o: [String: JSONValue] = ["state": .string(state), "version": .string(version), "ts": .number(Double(time.milliseconds))]
+        if let checksum { o["checksum"] = .string(checksum) }
         if let error { o["error"] = .string(error) }
         do {
             try writeJSON(status, .object(o))
@@ -60,9 +61,10 @@ public struct FirmwareSlots: Sendable {
 
     /// Stops running slot B: the launcher runs the packaged binary from the next start on.
     public func deactivate(reason: String, version: String, clock: any FieldClock) {
+        let checksum = installed?.checksum
         unlink(active)
         unlink(trial)
-        writeOutcome(state: "FAILED", version: version, error: reason, at: clock.now())
+        writeOutcome(state: "FAILED", version: version, checksum: checksum, error: reason, at: clock.now())
         Logger("firmware").warning("firmware \(version) given up, the packaged one comes back: \(reason)")
     }
 }
