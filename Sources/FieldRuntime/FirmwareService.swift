@@ -17,7 +17,7 @@ import Synchronization
 public final class FirmwareService: UplinkService {
     public struct Settings: Sendable {
         /// Bytes asked for per chunk.
-        public var chunkSize = 16 * 1024
+        public var chunkSize = 64 * 1024
         /// The largest package accepted.
         public var maxSize = 64 * 1024 * 1024
         /// A chunk not answered within this is asked for again.

@@ -28,7 +28,10 @@ struct RemoteConfigTests {
         let gateway: SupervisedGateway
         var nextID = 100
 
-        init() async throws {
+        /// - Parameters:
+        ///   - observe: what the platform's observer subscribes to.
+        ///   - arguments: more options for `fieldgate run`.
+        init(observe: String = "#", arguments: [String] = []) async throws {
             directory = try TemporaryDirectory("fg-remote-config")
             sitePath = directory.file("site.json")
             broker = try MosquittoBroker(MosquittoBroker.Options(persistent: true))
@@ -38,7 +41,7 @@ struct RemoteConfigTests {
                 site["uplink"] = ["url": url]
                 site["storage"] = ["telemetryInterval": "5s"]
             }
-            observer = try MosquittoSubscriber(port: broker.port, filter: "#", persistent: true)
+            observer = try MosquittoSubscriber(port: broker.port, filter: observe, persistent: true)
             try await observer.start()
             let simDir = directory.file("sim")
             simulator = try ChildProcess(executable: try TestSupport.executable("fieldsim"),
@@ -51,7 +54,7 @@ struct RemoteConfigTests {
             guard up, simulator.isRunning else { throw ChildProcessError("fieldsim run did not come up:\n\(simulator.logTail())") }
             gateway = try SupervisedGateway(executable: try TestSupport.executable("fieldgate"),
                                             arguments: ["run", "--site", sitePath, "--state-dir", directory.file("gw"),
-                                                        "--health-window", "\(RemoteConfigTests.healthWindow)s"],
+                                                        "--health-window", "\(RemoteConfigTests.healthWindow)s"] + arguments,
                                             environment: ["FIELDGATE_BOARDS": TestSupport.boards, "FIELDSIM_DIR": simDir, "PATH": "/usr/bin:/bin"],
                                             stateDirectory: directory.file("gw"))
         }

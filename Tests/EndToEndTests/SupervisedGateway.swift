@@ -39,6 +39,8 @@ final class SupervisedGateway: @unchecked Sendable {
 
     /// How many times the gateway was started so far.
     var startCount: Int { lock.withLock { starts } }
+    /// The running gateway's pid, if one runs.
+    var pid: Int32? { lock.withLock { current?.isRunning == true ? current?.pid : nil } }
     /// The exit statuses of the runs that ended, in order.
     var exits: [Int32] { lock.withLock { exitStatuses } }
 
