@@ -84,6 +84,14 @@ public enum FirmwareBoot {
         let slots = FirmwareSlots(stateDirectory: stateDirectory)
         guard DurableFile.exists(slots.active) else { return }
         let version = slots.installed?.version ?? "?"
+        // A package installed since (apt upgrade) that is as new as slot B wins, unless slot B
+        // was a forced downgrade.
+        if let installed = slots.installed, !installed.force, FirmwareVersion.compare(installed.version, FieldgateVersion.string) <= 0 {
+            unlink(slots.active)
+            unlink(slots.trial)
+            Logger("firmware").notice("the package's \(FieldgateVersion.string) is as new as the installed image's \(installed.version): running the package")
+            return
+        }
         if let boots = slots.trialBoots {
             guard boots < maxBoots else {
                 slots.deactivate(reason: "the new firmware stopped \(boots) times before proving healthy", version: version, clock: clock)

@@ -86,13 +86,21 @@ struct FirmwareUpdateTests {
         print("firmware: \(good.image.count) bytes in \(chunks) chunks of 64 KiB; first half through the broker in \(halfway) (\(String(format: "%.2f", rate)) MiB/s); after the restart, resumed to UPDATED on the new image in \(finished - resumedAt)")
     }
 
-    @Test("a new image that exits at once is given up at its fourth start; the packaged gateway comes back and reports FAILED", .timeLimit(.minutes(4)))
+    @Test("a downgrade is refused; a new image that exits at once is given up at its fourth start, the packaged gateway comes back and reports FAILED", .timeLimit(.minutes(4)))
     func imageThatExitsAtOnceIsRolledBack() async throws {
         let rig = try await Rig(observe: "v1/devices/me/#")
         let started = await Self.waitFor(rig, .seconds(60)) { $0["current_fw_version"] == .string(FieldgateVersion.string) }
         #expect(started, "no current_fw_version: \(Self.telemetry(rig).latest)\n\(rig.gateway.logTail())")
         // An executable of this architecture that exits with status 1 at once.
         let broken = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "/bin/false")))
+        // An older version is refused without a download, unless forced.
+        let older = try await FirmwarePlatform(broker: rig.broker, image: broken, version: "0.0.9")
+        try older.assign()
+        let refused = await Self.waitFor(rig, .seconds(30)) {
+            $0["fw_state"] == .string("FAILED") && $0["fw_error"]?.stringValue?.contains("a downgrade needs fw_force") == true
+        }
+        #expect(refused && older.chunksAsked.isEmpty, "downgrade: \(Self.telemetry(rig).latest)\n\(rig.gateway.logTail())")
+        older.stop()
         let platform = try await FirmwarePlatform(broker: rig.broker, image: broken, version: "0.3.0")
         try platform.assign()
         let updating = await Self.waitFor(rig, .seconds(60)) { $0["fw_state"] == .string("UPDATING") }
@@ -100,6 +108,7 @@ struct FirmwareUpdateTests {
         let installedAt = ContinuousClock.now
         let back = await Self.waitFor(rig, .seconds(90)) {
             $0["fw_state"] == .string("FAILED") && $0["current_fw_version"] == .string(FieldgateVersion.string)
+                && $0["fw_error"]?.stringValue?.contains("stopped 3 times") == true
         }
         #expect(back, "not rolled back: \(Self.telemetry(rig).latest)\n\(rig.gateway.logTail())")
         let error = Self.telemetry(rig).latest["fw_error"]?.stringValue ?? ""
