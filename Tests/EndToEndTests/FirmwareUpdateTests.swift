@@ -89,7 +89,7 @@ struct FirmwareUpdateTests {
         print("firmware: \(good.image.count) bytes in \(chunks) chunks of 64 KiB; first half through the broker in \(halfway) (\(String(format: "%.2f", rate)) MiB/s); after the restart, resumed to UPDATED on the new image in \(finished - resumedAt)")
     }
 
-    @Test("a downgrade is refused; a new image that exits at once is given up at its fourth start, the packaged gateway comes back and reports FAILED", .timeLimit(.minutes(4)))
+    @Test("a downgrade is refused, an update waits for a fire alarm to clear; a new image that exits at once is given up at its fourth start, the packaged gateway comes back and reports FAILED", .timeLimit(.minutes(4)))
     func imageThatExitsAtOnceIsRolledBack() async throws {
         let rig = try await Rig(observe: "v1/devices/me/#")
         let started = await Self.waitFor(rig, .seconds(60)) { $0["current_fw_version"] == .string(FieldgateVersion.string) }
@@ -105,7 +105,21 @@ struct FirmwareUpdateTests {
         #expect(refused && older.chunksAsked.isEmpty, "downgrade: \(Self.telemetry(rig).latest)\n\(rig.gateway.logTail())")
         older.stop()
         let platform = try await FirmwarePlatform(broker: rig.broker, image: broken, version: "0.3.0")
+        // Held back while a fire-water alarm is active: nothing is asked for until it clears.
+        try rig.ctl("set", "main-pt.pressure", "0.10")
+        let raised = await UplinkRig.until(.seconds(30)) { rig.gateway.log.contains("raise main-pt.pressure/low-pressure") }
+        #expect(raised, "no low-pressure alarm:\n\(rig.gateway.logTail())")
         try platform.assign()
+        let held = await UplinkRig.until(.seconds(10)) {
+            rig.gateway.log.split(separator: "\n").contains { $0.contains("firmware 0.3.0 waits: ") && $0.contains("alarm main-pt.pressure/low-pressure is active") }
+        }
+        try await Task.sleep(for: .seconds(2))
+        #expect(held && platform.chunksAsked.isEmpty, "an update started during a fire alarm: \(platform.chunksAsked)\n\(rig.gateway.logTail())")
+        try rig.ctl("set", "main-pt.pressure", "0.32")
+        let clearedAt = ContinuousClock.now
+        let resumed = await UplinkRig.until(.seconds(120)) { !platform.chunksAsked.isEmpty }
+        #expect(resumed, "the update did not start once the alarms cleared:\n\(rig.gateway.logTail())")
+        print("firmware: the held update started \(ContinuousClock.now - clearedAt) after the pressure came back (the alarms' clear delays)")
         let updating = await Self.waitFor(rig, .seconds(60)) { $0["fw_state"] == .string("UPDATING") }
         #expect(updating, "not UPDATING: \(Self.telemetry(rig).latest)\n\(rig.gateway.logTail())")
         let installedAt = ContinuousClock.now

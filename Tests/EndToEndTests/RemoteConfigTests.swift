@@ -25,6 +25,7 @@ struct RemoteConfigTests {
         let broker: MosquittoBroker
         let observer: MosquittoSubscriber
         let simulator: ChildProcess
+        let control: ControlClient
         let gateway: SupervisedGateway
         var nextID = 100
 
@@ -38,6 +39,7 @@ struct RemoteConfigTests {
             try await broker.start()
             let url = broker.url
             try EndToEndRig.writeDemoSite(to: sitePath) { site in
+                UplinkRig.shortDelays(&site)
                 site["uplink"] = ["url": url]
                 site["storage"] = ["telemetryInterval": "5s"]
             }
@@ -52,6 +54,7 @@ struct RemoteConfigTests {
                 FileManager.default.fileExists(atPath: simDir + "/endpoints.json") || !simulator.isRunning
             }
             guard up, simulator.isRunning else { throw ChildProcessError("fieldsim run did not come up:\n\(simulator.logTail())") }
+            control = try ControlClient(path: simDir + "/control.sock")
             gateway = try SupervisedGateway(executable: try TestSupport.executable("fieldgate"),
                                             arguments: ["run", "--site", sitePath, "--state-dir", directory.file("gw"),
                                                         "--health-window", "\(RemoteConfigTests.healthWindow)s"] + arguments,
@@ -65,6 +68,10 @@ struct RemoteConfigTests {
             observer.stop()
             broker.stop()
         }
+
+        /// Runs `fieldsim ctl WORDS…` against the simulator.
+        @discardableResult
+        func ctl(_ words: String...) throws -> JSONValue { try control.call(ControlCommandLine.parse(words)) }
 
         /// The gateway's own attributes as the platform keeps them: the latest value per key.
         var gatewayAttributes: [String: JSONValue] {
