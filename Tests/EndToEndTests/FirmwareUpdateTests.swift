@@ -83,7 +83,9 @@ struct FirmwareUpdateTests {
         #expect(order.allSatisfy { states.contains($0) }, "fw_state went \(states)")
         let exe = rig.gateway.pid.flatMap { try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\($0)/exe") }
         #expect(exe == slot, "the running gateway is \(String(describing: exe)), expected the new image \(slot)")
-        let rate = Double(good.image.count / 2) / 1_048_576 / (Double(halfway.components.seconds) + Double(halfway.components.attoseconds) / 1e18)
+        let halfSeconds: Double = Double(halfway.components.seconds) + Double(halfway.components.attoseconds) / 1e18
+        let halfMiB: Double = Double(good.image.count / 2) / 1_048_576
+        let rate: Double = halfMiB / halfSeconds
         let steps = rig.gateway.log.split(separator: "\n").filter { $0.contains("[firmware]") || $0.contains("running; local API") }
         print("firmware: the gateway's steps:\n" + steps.suffix(14).joined(separator: "\n"))
         print("firmware: \(good.image.count) bytes in \(chunks) chunks of 64 KiB; first half through the broker in \(halfway) (\(String(format: "%.2f", rate)) MiB/s); after the restart, resumed to UPDATED on the new image in \(finished - resumedAt)")

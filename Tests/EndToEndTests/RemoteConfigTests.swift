@@ -140,7 +140,9 @@ struct RemoteConfigTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: rig.sitePath)) == fileBefore, "the site file is unchanged")
 
         // Based on a configuration that is not the running one: a conflict, nothing written.
-        let stale = try await rig.call("setConfig", ["config": Self.setting(original, ["site", "name"], "stale"), "baseHash": .string(String(repeating: "0", count: 64))])
+        let staleDocument = Self.setting(original, ["site", "name"], "stale")
+        let otherHash = String(repeating: "0", count: 64)
+        let stale = try await rig.call("setConfig", ["config": staleDocument, "baseHash": .string(otherHash)])
         #expect(stale?["success"] == .bool(false) && stale?["error"] == .string("conflict"), "stale push: \(String(describing: stale))")
         #expect(try Data(contentsOf: URL(fileURLWithPath: rig.sitePath)) == fileBefore, "the site file is unchanged")
         #expect(rig.gateway.startCount == 1, "no restart for refused pushes")
@@ -177,8 +179,10 @@ struct RemoteConfigTests {
         // Back to the previous one on request.
         let back = try await rig.call("rollbackConfig", [:])
         #expect(back?["success"] == .bool(true) && back?["result"]?["hash"] == .string(h0), "rollbackConfig: \(String(describing: back))")
-        let restored = await rig.waitForAttributes(.seconds(60)) {
-            $0["configState"] == .string("rolled-back") && $0["configHash"] == .string(h0) && $0["configError"] == .string("asked for by the platform")
+        let restored = await rig.waitForAttributes(.seconds(60)) { a in
+            let state: Bool = a["configState"] == .string("rolled-back")
+            let hash: Bool = a["configHash"] == .string(h0)
+            return state && hash && a["configError"] == .string("asked for by the platform")
         }
         #expect(restored, "not restored: \(rig.gatewayAttributes)\n\(rig.gateway.logTail())")
         #expect(!rig.gateway.exits.contains { $0 != 75 }, "every exit was a requested restart: \(rig.gateway.exits)")

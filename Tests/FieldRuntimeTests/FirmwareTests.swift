@@ -18,13 +18,16 @@ import Testing
         #expect(FirmwareOffer.read(["siteName": "x"]) == nil, "no firmware named")
         var forced = expected
         forced.force = true
-        #expect(FirmwareOffer.read(.object(update.objectValue!.merging(["fw_force": true]) { _, b in b })) == .success(forced))
+        var withForce: [String: JSONValue] = update.objectValue ?? [:]
+        withForce["fw_force"] = true
+        #expect(FirmwareOffer.read(.object(withForce)) == .success(forced))
     }
 
     @Test func anIncompleteOrUnsupportedOfferSaysWhat() {
         let base: [String: JSONValue] = ["fw_title": "fieldgate", "fw_version": "0.2.0", "fw_size": 10, "fw_checksum": .string(Self.sum)]
         func error(_ change: [String: JSONValue]) -> String? {
-            guard case .failure(let e)? = FirmwareOffer.read(.object(base.merging(change) { _, b in b })) else { return nil }
+            let merged: [String: JSONValue] = base.merging(change) { _, b in b }
+            guard case .failure(let e)? = FirmwareOffer.read(.object(merged)) else { return nil }
             return e.description
         }
         #expect(error(["fw_size": -1])?.contains("fw_size") == true)
