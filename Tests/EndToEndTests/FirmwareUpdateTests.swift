@@ -136,4 +136,34 @@ struct FirmwareUpdateTests {
         #expect(!FileManager.default.fileExists(atPath: rig.directory.file("gw") + "/firmware/active"))
         print("firmware: an image that exits at once rolled back and reported \(ContinuousClock.now - installedAt) after UPDATING (3 starts, RestartSec 1 s)")
     }
+
+    @Test("a new image that never reaches the platform is given up after the health window; the packaged gateway reports FAILED with why",
+          .timeLimit(.minutes(4)))
+    func imageThatNeverReconnectsIsRolledBack() async throws {
+        let rig = try await Rig(observe: "v1/devices/me/#")
+        let started = await Self.waitFor(rig, .seconds(60)) { $0["current_fw_version"] == .string(FieldgateVersion.string) }
+        #expect(started, "no current_fw_version: \(Self.telemetry(rig).latest)\n\(rig.gateway.logTail())")
+        let platform = try await FirmwarePlatform(broker: rig.broker, image: try Self.image(marker: "C"), version: "0.2.0")
+        try platform.assign()
+        let updating = await Self.waitFor(rig, .seconds(120)) { $0["fw_state"] == .string("UPDATING") }
+        #expect(updating, "not UPDATING: \(Self.telemetry(rig).latest)\n\(rig.gateway.logTail())")
+        platform.stop()
+        // The platform is unreachable while the new image runs its health window.
+        let broker = rig.broker
+        try await onOwnThread { broker.stop() }
+        let stoppedAt = ContinuousClock.now
+        let gaveUp = await UplinkRig.until(.seconds(60)) { rig.gateway.startCount >= 3 }
+        #expect(gaveUp, "the new image was not given up: starts \(rig.gateway.startCount)\n\(rig.gateway.logTail())")
+        try await broker.start()
+        let reported = await Self.waitFor(rig, .seconds(60)) {
+            $0["fw_state"] == .string("FAILED") && $0["current_fw_version"] == .string(FieldgateVersion.string)
+                && $0["fw_error"]?.stringValue?.contains("not healthy within 8 s of the start on the new firmware") == true
+        }
+        #expect(reported, "FAILED not reported: \(Self.telemetry(rig).latest)\n\(rig.gateway.logTail())")
+        let error = Self.telemetry(rig).latest["fw_error"]?.stringValue ?? ""
+        #expect(error.contains("uplink"), "the reason names the uplink: \(error)")
+        let exe = rig.gateway.pid.flatMap { try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\($0)/exe") }
+        #expect(exe == (try? TestSupport.executable("fieldgate")), "the packaged gateway runs again: \(String(describing: exe))")
+        print("firmware: a new image cut off from the platform given up \(ContinuousClock.now - stoppedAt) after the platform went away (window 8 s), reported once it was back")
+    }
 }
