@@ -15,14 +15,41 @@ public struct SHA256: Sendable {
 
     /// Adds bytes to the message.
     public mutating func update(_ bytes: some Sequence<UInt8>) {
+        // An array or a slice of one (a downloaded image) is hashed block by block in place.
+        let inPlace: Void? = bytes.withContiguousStorageIfAvailable { update(contiguous: $0) }
+        if inPlace != nil { return }
         for b in bytes {
             buffer.append(b)
             length &+= 1
             if buffer.count == 64 {
-                compress(buffer)
-                buffer.removeAll(keepingCapacity: true)
+                compressBuffer()
             }
         }
+    }
+
+    private mutating func update(contiguous bytes: UnsafeBufferPointer<UInt8>) {
+        length &+= UInt64(bytes.count)
+        var i = 0
+        // First complete a block begun by an earlier update.
+        while !buffer.isEmpty, i < bytes.count {
+            buffer.append(bytes[i])
+            i += 1
+            if buffer.count == 64 { compressBuffer() }
+        }
+        while bytes.count - i >= 64 {
+            compress(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[i ..< i + 64])))
+            i += 64
+        }
+        while i < bytes.count {
+            buffer.append(bytes[i])
+            i += 1
+        }
+    }
+
+    private mutating func compressBuffer() {
+        let block = buffer
+        block.withUnsafeBytes { compress($0) }
+        buffer.removeAll(keepingCapacity: true)
     }
 
     /// The digest of everything added (the value itself is left as it was).
@@ -32,7 +59,10 @@ public struct SHA256: Sendable {
         copy.buffer.append(0x80)
         while copy.buffer.count % 64 != 56 { copy.buffer.append(0) }
         for shift in stride(from: 56, through: 0, by: -8) { copy.buffer.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift))) }
-        for start in stride(from: 0, to: copy.buffer.count, by: 64) { copy.compress(Array(copy.buffer[start ..< start + 64])) }
+        let tail = copy.buffer
+        tail.withUnsafeBytes { all in
+            for start in stride(from: 0, to: all.count, by: 64) { copy.compress(UnsafeRawBufferPointer(rebasing: all[start ..< start + 64])) }
+        }
         let s = copy.state
         var out: [UInt8] = []
         out.reserveCapacity(32)
@@ -73,8 +103,14 @@ public struct SHA256: Sendable {
         0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
     ]
 
-    private mutating func compress(_ block: [UInt8]) {
-        var w = [UInt32](repeating: 0, count: 64)
+    /// One 64-byte block into the state.
+    private mutating func compress(_ block: UnsafeRawBufferPointer) {
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+            compress(block, schedule: w)
+        }
+    }
+
+    private mutating func compress(_ block: UnsafeRawBufferPointer, schedule w: UnsafeMutableBufferPointer<UInt32>) {
         for i in 0 ..< 16 {
             let b0 = UInt32(block[4 * i]) << 24, b1 = UInt32(block[4 * i + 1]) << 16
             let b2 = UInt32(block[4 * i + 2]) << 8, b3 = UInt32(block[4 * i + 3])
@@ -86,21 +122,23 @@ public struct SHA256: Sendable {
             w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
         }
         var (a, b, c, d, e, f, g, h) = state
-        for i in 0 ..< 64 {
-            let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-            let ch = (e & f) ^ (~e & g)
-            let t1: UInt32 = h &+ s1 &+ ch &+ SHA256.k[i] &+ w[i]
-            let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-            let maj = (a & b) ^ (a & c) ^ (b & c)
-            let t2: UInt32 = s0 &+ maj
-            h = g
-            g = f
-            f = e
-            e = d &+ t1
-            d = c
-            c = b
-            b = a
-            a = t1 &+ t2
+        SHA256.k.withUnsafeBufferPointer { k in
+            for i in 0 ..< 64 {
+                let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+                let ch = (e & f) ^ (~e & g)
+                let t1: UInt32 = h &+ s1 &+ ch &+ k[i] &+ w[i]
+                let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+                let maj = (a & b) ^ (a & c) ^ (b & c)
+                let t2: UInt32 = s0 &+ maj
+                h = g
+                g = f
+                f = e
+                e = d &+ t1
+                d = c
+                c = b
+                b = a
+                a = t1 &+ t2
+            }
         }
         state = (state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d, state.4 &+ e, state.5 &+ f, state.6 &+ g, state.7 &+ h)
     }

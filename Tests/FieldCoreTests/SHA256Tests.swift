@@ -31,5 +31,11 @@ import Testing
             // finish() leaves the state as it was: more can follow.
             #expect(h.hex() == expected)
         }
+        // A sequence without contiguous storage goes byte by byte, and mixes with blocks.
+        var mixed = SHA256()
+        mixed.update(AnySequence(bytes[0 ..< 70]))
+        mixed.update(bytes[70 ..< 1000])
+        mixed.update(AnySequence(bytes[1000...]))
+        #expect(mixed.hex() == expected)
     }
 }
