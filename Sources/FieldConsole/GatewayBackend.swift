@@ -144,7 +144,7 @@ extension BackendError {
 
     init(_ e: ConfigStoreError) {
         switch e {
-        case .badKey, .noFactoryFile, .io: self = .rejected(e.description)
+        case .badKey, .noFactoryFile, .io, .conflict: self = .rejected(e.description)
         case .notFound(let key, let suggestions): self = .notFound(kind: "config key", name: key, suggestions: suggestions)
         case .invalid(let issues): self = .invalid(issues)
         }

@@ -15,9 +15,12 @@ public final class ConfigStore: Sendable {
     /// Validates a site document with its board, as at start.
     public typealias Validator = @Sendable (JSONValue) throws(ConfigError) -> GatewayConfiguration
 
-    private struct State: Sendable {
+    struct State: Sendable {
         var running: GatewayConfiguration
         var saved: JSONValue
+        /// Set when the platform replaced the site file (`replaceFromPlatform`): the gateway is
+        /// restarting on it, and a console edit now would write over it.
+        var replacedBy: String?
     }
 
     /// The site file.
@@ -27,7 +30,7 @@ public final class ConfigStore: Sendable {
     /// Where `factory-reset` takes the site from: `site.json.factory` beside the site file.
     public let factoryPath: String
     private let validate: Validator
-    private let state: Mutex<State>
+    let state: Mutex<State>
     let target = Mutex<(any LiveConfigTarget)?>(nil)
     let log = Logger("config")
 
@@ -70,6 +73,7 @@ public final class ConfigStore: Sendable {
     ///   into a value that is not an object or array, or past an array's end.
     public func set(_ key: String, to value: JSONValue?) throws(ConfigStoreError) -> ConfigEdit {
         return try state.withLock { s throws(ConfigStoreError) -> ConfigEdit in
+            if let by = s.replacedBy { throw .conflict(by) }
             let k = try parse(key, in: s.running.document)
             let old = s.running.document.value(at: k.components)
             if value == nil, old == nil { throw notFound(k, in: s.running.document) }
@@ -97,6 +101,8 @@ public final class ConfigStore: Sendable {
     /// - Returns: the previous file's path, nil when there was no site file.
     public func save() throws(ConfigStoreError) -> String? {
         try state.withLock { s throws(ConfigStoreError) -> String? in
+            if let by = s.replacedBy { throw .conflict(by) }
+            try checkUnchangedOnDisk(s.saved)
             let previous = try write(s.running.document)
             s.saved = s.running.document
             log.notice("saved \(sitePath)" + (previous.map { ", previous kept as \($0)" } ?? ""))
@@ -109,6 +115,7 @@ public final class ConfigStore: Sendable {
     /// - Returns: what was dropped.
     public func revert() throws(ConfigStoreError) -> [ConfigDelta] {
         try state.withLock { s throws(ConfigStoreError) -> [ConfigDelta] in
+            if let by = s.replacedBy { throw .conflict(by) }
             let dropped = FieldRuntime.differences(s.saved, s.running.document).map { ConfigDelta(key: $0.0.description, saved: $0.1, running: $0.2) }
             guard !dropped.isEmpty else { return [] }
             let next = try check(s.saved)
@@ -155,7 +162,7 @@ public final class ConfigStore: Sendable {
         return k
     }
 
-    private func check(_ document: JSONValue) throws(ConfigStoreError) -> GatewayConfiguration {
+    func check(_ document: JSONValue) throws(ConfigStoreError) -> GatewayConfiguration {
         do {
             return try validate(document)
         } catch {
@@ -163,7 +170,7 @@ public final class ConfigStore: Sendable {
         }
     }
 
-    private func write(_ document: JSONValue) throws(ConfigStoreError) -> String? {
+    func write(_ document: JSONValue) throws(ConfigStoreError) -> String? {
         do {
             var previous: String?
             if let old = try DurableFile.read(sitePath) {

@@ -13,6 +13,9 @@ public enum ConfigStoreError: Error, Sendable, Hashable, CustomStringConvertible
     case io(SystemError)
     /// There is no factory site file to go back to.
     case noFactoryFile(String)
+    /// Someone else changed the configuration since this change was based on it (the
+    /// platform's push against a console edit, or the other way round): what happened.
+    case conflict(String)
 
     public var description: String {
         switch self {
@@ -21,6 +24,7 @@ public enum ConfigStoreError: Error, Sendable, Hashable, CustomStringConvertible
         case .invalid(let issues): return issues.map(\.description).joined(separator: "\n")
         case .io(let e): return e.description
         case .noFactoryFile(let path): return "no factory site file at \(path): nothing erased"
+        case .conflict(let what): return what
         }
     }
 }

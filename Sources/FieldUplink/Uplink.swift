@@ -80,6 +80,14 @@ public final class Uplink: Sendable {
         outbox.post([encoder.health(h)], as: .telemetry)
     }
 
+    /// Adds a service (remote configuration, firmware update) that talks to the platform beside
+    /// the command path; it is told of the connection at once when the uplink is connected.
+    public func add(_ service: any UplinkService) {
+        core.services.withLock { $0.append(service) }
+        guard let client = core.client.withLock({ $0.client }), client.isConnected else { return }
+        core.connect(service, client: client)
+    }
+
     /// Adds attributes a device reported (a serial number read from it); sent now when
     /// connected, and with every later connection.
     public func updateAttributes(device: String, _ attributes: [String: JSONValue]) {
@@ -106,6 +114,9 @@ final class UplinkCore: OutboxCourier {
     let rpc: UplinkRPC
     let client = Mutex(WeakClient())
     let status: Mutex<UplinkStatus>
+    let services = Mutex<[any UplinkService]>([])
+    /// Attributes services added to the gateway's own (`configHash`, `fw_state`, …).
+    let gatewayExtras = Mutex<[String: JSONValue]>([:])
     private let devices: Mutex<[UplinkDevice]>
     private let state = Mutex(State())
 
@@ -190,6 +201,8 @@ final class UplinkCore: OutboxCourier {
         let topics = encoder.topics
         let all = devices.withLock { $0 }
         var announcements = [encoder.status(online: true, at: now), encoder.gatewayAttributes(deviceCount: all.count)]
+        let extras = gatewayExtras.withLock { $0 }
+        if !extras.isEmpty { announcements.append(OutboxMessage(topic: topics.gatewayAttributes, payload: JSONValue.object(extras).serialized())) }
         announcements += all.map(encoder.connect)
         if !all.isEmpty { announcements.append(encoder.deviceAttributes(all)) }
         do {
@@ -202,6 +215,18 @@ final class UplinkCore: OutboxCourier {
             log.error("cannot announce the gateway: \(error)")
         }
         outbox.setReady(true)
+        for service in services.withLock({ $0 }) { connect(service, client: client) }
+    }
+
+    func connect(_ service: any UplinkService, client: MQTTClient) {
+        for filter in service.subscriptions(encoder.topics) {
+            do {
+                _ = try client.subscribe(filter)
+            } catch {
+                log.error("cannot subscribe to \(filter): \(error)")
+            }
+        }
+        service.connected(link: UplinkLink(core: self))
     }
 
     private func lost(_ e: MQTTError) {
@@ -236,6 +261,7 @@ final class UplinkCore: OutboxCourier {
     // MARK: - Commands
 
     private func received(_ m: MQTTMessage) {
+        for service in services.withLock({ $0 }) where service.received(m, link: UplinkLink(core: self)) { return }
         switch rpc.parse(topic: m.topic, payload: m.payload) {
         case .execute(let request):
             status.withLock { $0.rpcReceived += 1 }

@@ -13,7 +13,10 @@ enum GatewayDaemon {
     /// - Parameters:
     ///   - loadConfiguration: loads and validates the site file (path, state directory).
     ///   - validate: validates an edited site document the same way (the console's config store).
+    ///   - healthWindow: how long a configuration the platform pushed has to prove healthy.
+    ///   - updateDuringAlarms: start a firmware update even while a lift or fire alarm is active.
     static func run(sitePath: String, stateDirectory: String, mqtt: MQTTURL?, centre endpoint: (host: String, port: Int)? = nil,
+                    healthWindow: Duration, updateDuringAlarms: Bool,
                     loadConfiguration: (String, String) throws(ConfigError) -> GatewayConfiguration,
                     validate: @escaping ConfigStore.Validator) -> Int32 {
         Supervisor.blockSignals()
@@ -27,8 +30,9 @@ enum GatewayDaemon {
             log.error("state directory \(stateDirectory): \(problem.message)")
         }
         let configuration: GatewayConfiguration
+        let trial: ConfigTrialRecord?
         do {
-            configuration = try loadConfiguration(sitePath, stateDirectory)
+            (configuration, trial) = try loadCountingTrial(sitePath: sitePath, stateDirectory: stateDirectory, load: loadConfiguration)
         } catch {
             writeStandardError("fieldgate: not starting: the configuration has errors\n\(error.description)\n")
             return 1
@@ -73,6 +77,24 @@ enum GatewayDaemon {
         }
         let store = ConfigStore(configuration: configuration, validate: validate)
         store.attach(gateway)
+        let remote = RemoteConfigService(store: store, files: ConfigTrialFiles(stateDirectory: stateDirectory), audit: audit, trial: trial,
+                                         window: healthWindow) { restart.request() }
+        do {
+            try remote.start()
+            uplink?.add(remote)
+        } catch {
+            log.error("remote configuration not available: \(error)")
+        }
+        var firmwareSettings = FirmwareService.Settings()
+        firmwareSettings.window = healthWindow
+        let firmware = FirmwareService(stateDirectory: stateDirectory, settings: firmwareSettings, environment: ProcessInfo.processInfo.environment,
+                                       blockers: { updateDuringAlarms ? [] : updateBlockers(gateway: gateway) }) { restart.request() }
+        do {
+            try firmware.start()
+            uplink?.add(firmware)
+        } catch {
+            log.error("firmware updates not available: \(error)")
+        }
         let console = startConsole(gateway: gateway, store: store, audit: audit, stateDirectory: stateDirectory, monitor: monitor)
         log.notice("fieldgate \(FieldgateVersion.string) running; local API \(stateDirectory)/fieldgate.sock, console \(stateDirectory)/console.sock")
         // A worker is hung when it has not gone round its loop for 20 s (a poll of a silent
@@ -84,6 +106,8 @@ enum GatewayDaemon {
         var ticks = 0
         let exit = Supervisor.run(restart: restart) {
             feeder.tick()
+            remote.tick { unmetHealth(gateway: gateway, uplink: uplink, uplinkConfigured: settings != nil) }
+            firmware.tick { unmetHealth(gateway: gateway, uplink: uplink, uplinkConfigured: settings != nil) }
             ticks += 1
             if ticks % 60 == 0 { uplink?.publish(health: gateway.health(now: SystemClock().now())) }
         }
@@ -93,6 +117,8 @@ enum GatewayDaemon {
         case .restart: log.notice("restarting on request")
         }
         console?.stop()
+        remote.stop()
+        firmware.stop()
         // The gateway's workers in the reverse order of their start, the uplink last.
         gateway.stop()
         centre?.stop()

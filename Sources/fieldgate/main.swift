@@ -50,6 +50,9 @@ let commandHelp: [String: String] = [
       --mqtt URL         the broker, overriding the site's uplink.url: mqtt://[user:pass@]host[:port]
       --centre HOST:PORT the GB 26875.3 centre, overriding uplinks.gb26875's host and port
       --log-level LEVEL  debug, info (default), notice, warning or error
+      --health-window D  how long a configuration pushed by the platform, or new firmware, has to
+                         prove healthy before it is rolled back (default 120s; docs/uplink.md)
+      --update-during-alarms  start a firmware update even while a lift or fire alarm is active
     """,
     "check-config": """
     usage: fieldgate check-config [--plan] [--state-dir DIR] FILE
@@ -180,7 +183,7 @@ case "check-config":
     }
 
 case "run":
-    let a = parse(valued: ["site", "state-dir", "mqtt", "centre", "log-level"])
+    let a = parse(valued: ["site", "state-dir", "mqtt", "centre", "log-level", "health-window"], flags: ["update-during-alarms"])
     guard let sitePath = a.options["site"] else { fail("run needs --site FILE\n\n\(commandHelp["run"]!)") }
     let stateDirectory = a.options["state-dir"] ?? defaultStateDirectory
     if let level = a.options["log-level"] {
@@ -198,7 +201,15 @@ case "run":
               colon > text.startIndex else { fail("--centre: expected HOST:PORT, got \"\(text)\"") }
         centre = (String(text[..<colon]), port)
     }
-    exit(GatewayDaemon.run(sitePath: sitePath, stateDirectory: stateDirectory, mqtt: mqtt, centre: centre,
+    var healthWindow = Duration.seconds(120)
+    if let text = a.options["health-window"] {
+        guard let d = parseDuration(text), d >= .seconds(1), d <= .hours(24) else { fail("--health-window: expected a duration from 1s to 24h such as \"120s\" or \"5m\", got \"\(text)\"") }
+        healthWindow = d
+    }
+    // Slot A hands over to an installed firmware image here (returns when it runs itself).
+    FirmwareBoot.launch(stateDirectory: stateDirectory, arguments: CommandLine.arguments, environment: environment)
+    exit(GatewayDaemon.run(sitePath: sitePath, stateDirectory: stateDirectory, mqtt: mqtt, centre: centre, healthWindow: healthWindow,
+                           updateDuringAlarms: a.flags.contains("update-during-alarms"),
                            loadConfiguration: loadConfiguration,
                            validate: { document throws(ConfigError) in
                                try validateDocument(document, sitePath: sitePath, stateDirectory: stateDirectory)

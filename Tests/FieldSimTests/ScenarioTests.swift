@@ -111,12 +111,14 @@ struct ScenarioTests {
 
         var wrong = scenario
         wrong.name = "signal-valve-wrong"
-        wrong.duration = .seconds(6)
-        wrong.expectations = [Scenario.Expectation(kind: .alarm(pattern: "pump-room/pump-fault", .raised), after: .zero, by: .seconds(5),
-                                                   text: "pump-room/pump-fault raised by 5s")]
+        // Long enough for the valve's alarm to be raised on a loaded machine (about 3 s on a quiet
+        // one, near 6 s seen under CI load): the report must name it as what was raised instead.
+        wrong.duration = .seconds(13)
+        wrong.expectations = [Scenario.Expectation(kind: .alarm(pattern: "pump-room/pump-fault", .raised), after: .zero, by: .seconds(12),
+                                                   text: "pump-room/pump-fault raised by 12s")]
         let failed = runner.run(wrong)
         #expect(!failed.passed)
-        #expect(failed.report.contains("FAIL  pump-room/pump-fault raised by 5s — not raised by 5 s (pump-room raised: pump-room/signal-valve-closed)"),
+        #expect(failed.report.contains("FAIL  pump-room/pump-fault raised by 12s — not raised by 12 s (pump-room raised: pump-room/signal-valve-closed)"),
                 "\(failed.report)")
         #expect(failed.report.contains("gateway log (last lines):"))
     }

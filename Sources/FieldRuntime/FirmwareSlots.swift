@@ -1,0 +1,115 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import FieldCore
+import FieldHAL
+import FoundationEssentials
+
+/// The firmware's files in the state directory (docs/install.md, "Firmware updates"): the
+/// download under way, the installed image (slot B; slot A is the packaged `/usr/bin/fieldgate`),
+/// the trial of a new image and the last outcome.
+public struct FirmwareSlots: Sendable {
+    public let directory: String
+
+    public init(stateDirectory: String) { directory = stateDirectory + "/firmware" }
+
+    public var download: String { directory + "/download.part" }
+    public var downloadOffer: String { directory + "/download.json" }
+    public var slotBinary: String { directory + "/b/fieldgate" }
+    public var slotInfo: String { directory + "/b/slot.json" }
+    /// Present: the launcher runs slot B.
+    public var active: String { directory + "/active" }
+    public var trial: String { directory + "/trial.json" }
+    public var status: String { directory + "/status.json" }
+
+    /// The environment variable the launcher sets for slot B's process: that it runs from the slot.
+    public static let slotEnvironment = "FIELDGATE_SLOT"
+
+    public func makeDirectory() {
+        mkdir(directory, 0o750)
+        mkdir(directory + "/b", 0o750)
+    }
+
+    func readJSON(_ path: String) -> JSONValue? {
+        guard let bytes = try? DurableFile.read(path) else { return nil }
+        return try? JSONValue.parse(Data(bytes))
+    }
+
+    func writeJSON(_ path: String, _ value: JSONValue) throws(SystemError) {
+        try DurableFile.replace(path, with: Array(value.serialized().utf8))
+    }
+
+    /// The installed image's offer (title, version, checksum).
+    public var installed: FirmwareOffer? { readJSON(slotInfo).flatMap(FirmwareOffer.init(json:)) }
+
+    /// The last outcome: `{"state": "UPDATED"|"FAILED", "version", "error"?, "ts"}`.
+    public var lastOutcome: JSONValue? { readJSON(status) }
+
+    public func writeOutcome(state: String, version: String, checksum: String? = nil, error: String?, at time: Timestamp) {
+        var o: [String: JSONValue] = ["state": .string(state), "version": .string(version), "ts": .number(Double(time.milliseconds))]
+        if let checksum { o["checksum"] = .string(checksum) }
+        if let error { o["error"] = .string(error) }
+        do {
+            try writeJSON(status, .object(o))
+        } catch {
+            Logger("firmware").error("cannot keep the update's outcome: \(error)")
+        }
+    }
+
+    /// Boots of the image on trial so far, nil when none is on trial.
+    public var trialBoots: Int? { readJSON(trial)?["boots"]?.numberValue.map { Int(min(max($0, 0), 1e6)) } }
+
+    /// Stops running slot B: the launcher runs the packaged binary from the next start on.
+    public func deactivate(reason: String, version: String, clock: any FieldClock) {
+        let checksum = installed?.checksum
+        unlink(active)
+        unlink(trial)
+        writeOutcome(state: "FAILED", version: version, checksum: checksum, error: reason, at: clock.now())
+        Logger("firmware").warning("firmware \(version) given up, the packaged one comes back: \(reason)")
+    }
+}
+
+/// The launcher: the first thing `fieldgate run` does. The packaged binary (slot A) `exec`s the
+/// installed image (slot B) when one is active, counting the boots of an image on trial first,
+/// so an image that exits at once, or never gets far enough to watch itself, is given up at
+/// its fourth start by a binary that is known to work. Slot B's process skips this.
+public enum FirmwareBoot {
+    public static let maxBoots = 3
+
+    /// Returns only when this process should run the gateway itself (no active slot, this is
+    /// slot B, the image on trial was given up, or the exec failed).
+    public static func launch(stateDirectory: String, arguments: [String], environment: [String: String],
+                              clock: any FieldClock = SystemClock()) {
+        guard environment[FirmwareSlots.slotEnvironment] == nil else { return }
+        let slots = FirmwareSlots(stateDirectory: stateDirectory)
+        guard DurableFile.exists(slots.active) else { return }
+        let version = slots.installed?.version ?? "?"
+        // A package installed since (apt upgrade) that is as new as slot B wins, unless slot B
+        // was a forced downgrade.
+        if let installed = slots.installed, !installed.force, FirmwareVersion.compare(installed.version, FieldgateVersion.string) <= 0 {
+            unlink(slots.active)
+            unlink(slots.trial)
+            Logger("firmware").notice("the package's \(FieldgateVersion.string) is as new as the installed image's \(installed.version): running the package")
+            return
+        }
+        if let boots = slots.trialBoots {
+            guard boots < maxBoots else {
+                slots.deactivate(reason: "the new firmware stopped \(boots) times before proving healthy", version: version, clock: clock)
+                return
+            }
+            do {
+                try slots.writeJSON(slots.trial, ["boots": .number(Double(boots + 1)), "version": .string(version)])
+            } catch {
+                slots.deactivate(reason: "cannot count the new firmware's boots: \(error)", version: version, clock: clock)
+                return
+            }
+        }
+        setenv(FirmwareSlots.slotEnvironment, "b", 1)
+        var argv: [UnsafeMutablePointer<CChar>?] = ([slots.slotBinary] + arguments.dropFirst()).map { strdup($0) }
+        argv.append(nil)
+        execv(slots.slotBinary, argv)
+        let reason = "cannot start the new firmware: \(String(cString: strerror(errno)))"
+        unsetenv(FirmwareSlots.slotEnvironment)
+        slots.deactivate(reason: reason, version: version, clock: clock)
+    }
+}
