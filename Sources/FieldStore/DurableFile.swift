@@ -49,7 +49,7 @@ public enum DurableFile {
         }
     }
 
-    static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+    package static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
     private static func sync(_ fd: FileDescriptor, _ path: String) throws(SystemError) {
         while fsync(fd.rawValue) != 0 {

@@ -1,4 +1,5 @@
 import FieldCore
+import FieldStore
 import FoundationEssentials
 
 /// A part of the gateway that talks to the platform beside the command path: remote
