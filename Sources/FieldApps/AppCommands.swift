@@ -55,10 +55,16 @@ public enum AppCommands {
         CommandSpec(name: "status", description: "averages, coverage, LED band, fan and buzzer"),
     ]
 
-    /// The lift's (docs/elevator.md). `restore-stats` is the app's own, not a command anyone sends.
+    /// The lift's (docs/elevator.md).
     public static let lift = [
         CommandSpec(name: "status", description: "direction, floor, door, occupancy, mode, active alarms"),
         CommandSpec(name: "stats", description: "trips, door cycles, running hours, faults by type"),
+        CommandSpec(name: "restore-stats", description: "set the statistics from a saved stats reply", parameters: [
+            CommandParameter(name: "trips", range: 0...1e12, required: false),
+            CommandParameter(name: "door-cycles", range: 0...1e12, required: false),
+            CommandParameter(name: "running-hours", unit: "h", range: 0...1e12, integer: false, required: false),
+            CommandParameter(name: "faults", description: "count by fault type", kind: .object, required: false),
+        ]),
         maintenance,
         CommandSpec(name: "set-floor", description: "tell the floor counter where the stopped car is (in a door zone)", parameters: [
             CommandParameter(name: "floor", description: "the floor's label", range: -99...999),

@@ -112,7 +112,7 @@ extension CommandParameter {
         case .word(let words): return words
         case .flag: return ["true", "false"]
         case .number: return choices.map { formatNumber($0.value) }
-        case .duration: return []
+        case .duration, .object: return []
         }
     }
 }

@@ -66,6 +66,9 @@ extension CommandParameter {
             if let b = v.boolValue { return .bool(b) }
             if let s = v.stringValue, s == "true" || s == "false" { return .bool(s == "true") }
             throw .badArgument(parameter: name, "expected true or false, got \(v.serialized())")
+        case .object:
+            guard case .object = v else { throw .badArgument(parameter: name, "expected an object, got \(v.serialized())") }
+            return v
         }
     }
 
@@ -81,6 +84,7 @@ extension CommandParameter {
         case .word(let words): return words.isEmpty ? "a name" : words.joined(separator: ", ")
         case .duration(let r): return "\(formatDuration(r.lowerBound))…\(formatDuration(r.upperBound))"
         case .flag: return "true or false"
+        case .object: return "an object"
         }
     }
 }

@@ -52,6 +52,8 @@ public struct CommandParameter: Sendable, Hashable {
         case duration(ClosedRange<Duration>)
         /// `true` or `false`.
         case flag
+        /// A JSON object the app reads itself (a `stats` reply's faults by type).
+        case object
     }
 
     public init(name: String, description: String = "", unit: String = "", range: ClosedRange<Double>? = nil,

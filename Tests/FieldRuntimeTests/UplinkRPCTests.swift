@@ -245,8 +245,10 @@ import Testing
              "params.arguments.car: no such argument (set-floor takes floor)"),
             (device("lift-1", "runCommand", #"{"command": "maintenance", "arguments": {"action": "pause"}}"#),
              #"params.arguments.action: expected one of start, end, got "pause""#),
-            (device("lift-1", "runCommand", #"{"command": "restore-stats", "arguments": {"trips": 0}}"#),
-             #"params.command: device lift-1 has no command "restore-stats" (its profile declares none; its app lift takes status, stats, maintenance, set-floor)"#),
+            (device("lift-1", "runCommand", #"{"command": "restore-stats", "arguments": {"trips": -1}}"#),
+             "params.arguments.trips: -1 is out of range (expected 0…1000000000000)"),
+            (device("lift-1", "runCommand", #"{"command": "fly"}"#),
+             #"params.command: device lift-1 has no command "fly" (its profile declares none; its app lift takes status, stats, restore-stats, maintenance, set-floor)"#),
             (device("lamp-1", "runCommand", #"{"command": "fan", "arguments": {"mode": "on"}}"#),
              #"params.command: device lamp-1 has no command "fan" (its profile declares none; its app lamp-head takes lamp)"#),
         ]
