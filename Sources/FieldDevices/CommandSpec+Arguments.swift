@@ -51,13 +51,25 @@ extension CommandParameter {
             }
             return .string(s)
         case .duration(let range):
-            let d: Duration?
+            let d: Duration
             switch v {
-            case .number(let n): d = Duration(checkedSeconds: n)
-            case .string(let s): d = parseDuration(s)
-            default: d = nil
+            case .number(let n):
+                // Past what a duration can hold is out of range, not a crash (seconds → ms).
+                guard let checked = Duration(checkedSeconds: n) else {
+                    throw .badArgument(parameter: name, "\(v.serialized()) is out of range (expected \(allowedText))")
+                }
+                d = checked
+            case .string(let s):
+                do {
+                    d = try parseDurationChecked(s)
+                } catch .tooLong {
+                    throw .badArgument(parameter: name, "\(v.serialized()) is out of range (expected \(allowedText))")
+                } catch {
+                    throw .badArgument(parameter: name, "expected a duration such as \"30m\" or \"2h\", got \(v.serialized())")
+                }
+            default:
+                throw .badArgument(parameter: name, "expected a duration such as \"30m\" or \"2h\", got \(v.serialized())")
             }
-            guard let d else { throw .badArgument(parameter: name, "expected a duration such as \"30m\" or \"2h\", got \(v.serialized())") }
             guard range.contains(d) else {
                 throw .badArgument(parameter: name, "\(formatDuration(d)) is out of range (expected \(allowedText))")
             }

@@ -67,6 +67,8 @@ import Testing
             ("tank-level", "set-threshold", ["low": -1], "low: -1 is out of range (expected 0…1000)"),
             ("air-terminal", "fan", ["mode": "on", "speed": 3], "speed: no such argument (fan takes mode, for)"),
             ("air-terminal", "fan", ["mode": "on", "for": "soon"], "for: expected a duration such as \"30m\" or \"2h\", got \"soon\""),
+            ("air-terminal", "fan", ["mode": "on", "for": "1e20h"], "for: \"1e20h\" is out of range (expected 1m…1d)"),
+            ("air-terminal", "fan", ["mode": "on", "for": 1e20], "for: 1e+20 is out of range (expected 1m…1d)"),
             ("air-terminal", "silence", ["cancel": "yes"], "cancel: expected true or false, got \"yes\""),
             ("air-terminal", "status", ["verbose": true], "verbose: no such argument (status takes none)"),
             ("lift", "set-floor", ["floor": 2.5], "floor: 2.5 is not a whole number"),

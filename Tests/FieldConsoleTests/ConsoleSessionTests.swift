@@ -239,7 +239,7 @@ import Testing
         #expect(t.contains("maintenance ACTION [for=…]"))
         #expect(t.contains("floor       -99…999; the floor's label"))
         #expect(t.contains("for         1m…1d; how long, with start"))
-        #expect(t.contains("error: set-floor: floor: 1000 is out of range (expected -99…999)"))
+        #expect(t.contains("error: app: set-floor: floor: 1000 is out of range (expected -99…999)"))
         #expect(t.contains(#"lift-1 set-floor: {"floor":3}"#))
         #expect(t.contains(#"error: lift-1 has no app command "fly" (its app takes status, stats, restore-stats, maintenance, set-floor)"#))
         #expect(t.contains(#"error: set-floor has no parameter "car" (it takes floor)"#))
