@@ -60,7 +60,7 @@ extension CommandParameter {
                 }
                 d = checked
             case .string(let s):
-                do {
+                do throws(DurationTextError) {
                     d = try parseDurationChecked(s)
                 } catch .tooLong {
                     throw .badArgument(parameter: name, "\(v.serialized()) is out of range (expected \(allowedText))")
