@@ -82,15 +82,15 @@ final class MemoryBackend: ConsoleBackend {
         ["hydrant-main.pressure", "hydrant-main.sensor-fault", "hydrant-north.pressure", "lamp-a.switch", "lamp-a.dim", "lift-1.floor"].map { PointRef($0)! }
     }
 
-    func point(_ ref: PointRef) throws(BackendError) -> FieldConsole.PointSnapshot {
+    func point(_ ref: PointRef) throws(BackendError) -> PointSnapshot {
         guard pointRefs().contains(ref) else { throw .notFound(kind: "point", name: ref.description, suggestions: []) }
         let now = clock.now()
         switch ref.point {
         case "pressure":
             let v = state.withLock { $0.pressure }
-            return FieldConsole.PointSnapshot(ref: ref, reading: .number(v, at: now), unit: "MPa", source: "input 0x0000 f32 CDAB")
-        case "floor": return FieldConsole.PointSnapshot(ref: ref, reading: .number(3, at: now), unit: "")
-        default: return FieldConsole.PointSnapshot(ref: ref, reading: .bool(true, at: now), unit: "", writable: true)
+            return PointSnapshot(ref: ref, info: PointInfo(unit: "MPa", source: .modbus), reading: .number(v, at: now), location: "input 0x0000 f32 CDAB")
+        case "floor": return PointSnapshot(ref: ref, info: PointInfo(source: .derived), reading: .number(3, at: now))
+        default: return PointSnapshot(ref: ref, info: PointInfo(source: .signal, writable: true), reading: .bool(true, at: now))
         }
     }
 
