@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "FieldAppsTests", dependencies: ["FieldApps", "FieldCore", "FieldDevices"]),
         .testTarget(name: "GB26875Tests", dependencies: ["GB26875", "FieldCore"]),
         .testTarget(name: "FieldRuntimeTests", dependencies: ["FieldRuntime", "FieldSystem", "FieldStore", "FieldEngine", "FieldUplink", "FieldCore", "FieldHAL", "FieldDevices", "FieldSim", "FieldTestSupport"]),
-        .testTarget(name: "FieldConsoleTests", dependencies: ["FieldConsole", "FieldCore", "FieldHAL", "FieldDevices", "FieldRuntime", "FieldSystem", "FieldStore", "FieldEngine", "FieldUplink", "FieldSim", "FieldTestSupport"]),
+        .testTarget(name: "FieldConsoleTests", dependencies: ["FieldConsole", "FieldApps", "FieldCore", "FieldHAL", "FieldDevices", "FieldRuntime", "FieldSystem", "FieldStore", "FieldEngine", "FieldUplink", "FieldSim", "FieldTestSupport"]),
         .testTarget(name: "FieldSimTests", dependencies: ["FieldSim", "FieldCore", "FieldHAL", "FieldDevices", "GB26875"]),
         .testTarget(name: "FuzzTests", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldApps", "FieldRuntime", "FieldSystem", "FieldStore", "FieldEngine", "FieldUplink", "FieldSim", "FieldTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldSim", "FieldTestSupport"]),

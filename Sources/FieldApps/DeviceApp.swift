@@ -1,4 +1,5 @@
 import FieldCore
+import FieldDevices
 
 /// What a device's app knows about where it runs: its device, its points, the site.
 public struct AppContext: Sendable {
@@ -119,4 +120,12 @@ public protocol DeviceAppFactory: Sendable {
     /// The app's name, as a profile's `app` field names it ("lamp-head", "pressure", "lift", …).
     var name: String { get }
     func make(context: AppContext, settings: JSONObjectReader?) -> (any DeviceApp)?
+    /// The commands the app takes, as data in the schema profiles use (`AppCommands`). The engine
+    /// checks every command against them before the app sees it; the console's help and
+    /// completion and the platform's `runCommand` are derived from them. A name not here is refused.
+    var commands: [CommandSpec] { get }
+}
+
+extension DeviceAppFactory {
+    public var commands: [CommandSpec] { [] }
 }

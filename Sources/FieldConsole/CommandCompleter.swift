@@ -57,6 +57,11 @@ struct CommandCompleter: CompletionProvider {
         case .deviceAction:
             let device = words.count >= 3 ? words[2] : ""
             return (try? backend.deviceCommands(device).map(\.name)) ?? []
+        case .appCommand:
+            return (try? backend.appCommands(words.count >= 2 ? words[1] : "").map(\.name)) ?? []
+        case .appArgument:
+            guard words.count >= 3, let spec = try? backend.appCommands(words[1]).first(where: { $0.name == words[2] }) else { return [] }
+            return spec.consoleCompletions(partial)
         }
     }
 }

@@ -1,4 +1,5 @@
 import FieldCore
+import FieldRuntime
 
 extension CommandRegistry {
     /// status, devices, show, read, watch, trend, alarms, ack, log.
@@ -96,7 +97,7 @@ private func show(_ i: Invocation, _ c: CommandContext) throws {
     var t = TextTable(["point", "value", "quality", "age", "access", "source"])
     for p in d.points {
         t.add([p.ref.point, formatValue(p), p.reading?.quality.rawValue ?? "-", p.reading.map { c.age($0.time) } ?? "never",
-               p.writable ? "rw" : "r", p.source.isEmpty ? "-" : p.source])
+               p.info.writable ? "rw" : "r", p.location.isEmpty ? "-" : p.location])
     }
     for l in t.lines(fitting: c.width - 2) { try c.print("  " + l) }
     if let settings = d.settings { try c.print("settings " + settings.serialized()) }
@@ -172,7 +173,7 @@ private func trend(_ i: Invocation, _ c: CommandContext) throws {
     let columns = max(10, min(60, c.width - 12))
     let cells = Sparkline.columns(history, from: now - window, to: now, count: columns)
     let present = cells.compactMap { $0 }
-    let unit = point.unit.isEmpty ? "" : " " + point.unit
+    let unit = point.info.unit.isEmpty ? "" : " " + point.info.unit
     try c.print("\(ref) over the last \(formatDuration(window)), \(formatDuration(window / columns)) per column\(unit.isEmpty ? "" : ",\(unit)")")
     guard var lowest = present.min(by: { $0.minimum < $1.minimum }), let highest = present.max(by: { $0.maximum < $1.maximum }) else {
         return try c.print("no good readings in that window")
@@ -227,7 +228,7 @@ private func ack(_ i: Invocation, _ c: CommandContext) throws {
 /// The value with its unit, or `-` when never read.
 func formatValue(_ p: PointSnapshot) -> String {
     guard let v = p.reading?.value else { return "-" }
-    return p.unit.isEmpty ? v.description : "\(v) \(p.unit)"
+    return p.info.unit.isEmpty ? v.description : "\(v) \(p.info.unit)"
 }
 
 func formatUptime(_ d: Duration) -> String {

@@ -42,14 +42,6 @@ extension CommandSpec {
 }
 
 extension CommandParameter {
-    /// `1…247`, `2400, 4800, 9600`, `0…5000 W, fractional`.
-    var allowedText: String {
-        let values = choices.isEmpty
-            ? range.map { "\(formatNumber($0.lowerBound))…\(formatNumber($0.upperBound))" } ?? "any number"
-            : choices.map { formatNumber($0.value) }.joined(separator: ", ")
-        return values + (unit.isEmpty ? "" : " \(unit)") + (integer || !choices.isEmpty ? "" : ", fractional")
-    }
-
     /// A console word as this parameter's value: decimal or `0x` hex where the parameter is
     /// whole, any decimal number (`2500.75`) where it is not.
     func consoleValue(_ text: String) throws -> Double {
@@ -61,5 +53,66 @@ extension CommandParameter {
             throw UsageError("\(name.uppercased()) \"\(text)\" is not a number (\(allowedText))")
         }
         return v
+    }
+}
+
+/// An app's command on a console line (`app DEVICE COMMAND [VALUE] [NAME=VALUE…]`), from the
+/// same schema the engine checks it by.
+extension CommandSpec {
+    /// `fan MODE [for=…]`: the required parameters by name in capitals, the others as `name=`.
+    var appUsage: String {
+        ([name] + parameters.map { $0.required ? $0.name.uppercased() : "[\($0.name)=…]" }).joined(separator: " ")
+    }
+
+    /// One line per parameter: `  for  1m…24h, then back to auto`.
+    var appParameterLines: [String] {
+        parameters.map { p in
+            "  " + padded(p.name, 12) + p.allowedText + (p.description.isEmpty ? "" : "; \(p.description)") + (p.required ? "" : " (optional)")
+        }
+    }
+
+    /// A console line's words after the command as the command's arguments: `NAME=VALUE`
+    /// pairs, or one bare value for the first parameter (`fan on`). The values stay words; the
+    /// engine reads them by the parameter's type and checks them (ranges, units, choices).
+    /// - Throws: `UsageError` for a name the command does not take or a value given twice.
+    func appArguments(_ words: [String]) throws -> JSONValue {
+        var arguments: [String: JSONValue] = [:]
+        for (i, w) in words.enumerated() {
+            let key: String, value: String
+            if let eq = w.firstIndex(of: "=") {
+                (key, value) = (String(w[..<eq]), String(w[w.index(after: eq)...]))
+            } else if i == 0, let first = parameters.first {
+                (key, value) = (first.name, w)
+            } else {
+                throw UsageError("\(name): write NAME=VALUE for \"\(w)\" (\(name) takes \(parameters.map(\.name).joined(separator: ", ")))")
+            }
+            guard parameter(key) != nil else {
+                throw UsageError("\(name) has no parameter \"\(key)\" (it takes " + (parameters.isEmpty ? "none" : parameters.map(\.name).joined(separator: ", ")) + ")")
+            }
+            guard arguments[key] == nil else { throw UsageError("\(name): \(key) given twice") }
+            arguments[key] = .string(value)
+        }
+        return .object(arguments)
+    }
+
+    /// Completions for the word being typed: `name=` for each parameter, the first parameter's
+    /// words bare, and `name=word` once a name is typed.
+    func consoleCompletions(_ partial: String) -> [String] {
+        if let eq = partial.firstIndex(of: "="), let p = parameter(String(partial[..<eq])) {
+            return p.consoleWords.map { "\(p.name)=\($0)" }
+        }
+        return parameters.map { "\($0.name)=" } + (parameters.first?.consoleWords ?? [])
+    }
+}
+
+extension CommandParameter {
+    /// The values a console word may complete to: a word's choices, a flag's two values.
+    var consoleWords: [String] {
+        switch kind {
+        case .word(let words): return words
+        case .flag: return ["true", "false"]
+        case .number: return choices.map { formatNumber($0.value) }
+        case .duration, .object: return []
+        }
     }
 }

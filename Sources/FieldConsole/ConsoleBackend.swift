@@ -116,6 +116,12 @@ public protocol ConsoleBackend: AnyObject, Sendable {
     /// - Throws: `.notFound(kind: "device", …)`.
     func deviceCommands(_ device: String) throws(BackendError) -> [CommandSpec]
 
+    /// The commands a device's app declares (`fan`, `silence`, `set-threshold`, `set-floor`, …)
+    /// in the same schema: what `app DEVICE` lists, completes and parses by. Empty when the
+    /// device runs no app.
+    /// - Throws: `.notFound(kind: "device", …)`.
+    func appCommands(_ device: String) throws(BackendError) -> [CommandSpec]
+
     // MARK: GPIO and apps
 
     /// The board's named GPIO lines (for `gpio get` completion and listings).

@@ -3,6 +3,8 @@ import FieldCore
 /// What a command's argument is, for tab completion.
 enum ArgumentKind: Hashable, Sendable {
     case command, device, point, configKey, gpioLine, bus, alarm, deviceAction
+    /// The app commands of the device before it; then their `NAME=` arguments and word values.
+    case appCommand, appArgument
     case words([String])
     case free
 }

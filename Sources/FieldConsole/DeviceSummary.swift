@@ -1,5 +1,6 @@
 import FieldCore
 import FieldDevices
+import FieldRuntime
 
 /// One device of the site as `devices` lists it.
 public struct DeviceSummary: Hashable, Sendable {
@@ -42,20 +43,5 @@ public struct DeviceDetail: Hashable, Sendable {
 
     public init(summary: DeviceSummary, points: [PointSnapshot], settings: JSONValue? = nil, commands: [CommandSpec] = []) {
         (self.summary, self.points, self.settings, self.commands) = (summary, points, settings, commands)
-    }
-}
-
-/// A point with its latest reading and what it is.
-public struct PointSnapshot: Hashable, Sendable {
-    public var ref: PointRef
-    /// nil when the point was never read.
-    public var reading: Reading?
-    public var unit: String
-    public var writable: Bool
-    /// Where it lives, for the technician: `holding 0x0000 f32 CDAB` or `gpio relay-1`.
-    public var source: String
-
-    public init(ref: PointRef, reading: Reading?, unit: String = "", writable: Bool = false, source: String = "") {
-        (self.ref, self.reading, self.unit, self.writable, self.source) = (ref, reading, unit, writable, source)
     }
 }

@@ -46,6 +46,10 @@ extension GatewayBackend {
         try siteDevice(device).profile.commands
     }
 
+    public func appCommands(_ device: String) throws(BackendError) -> [CommandSpec] {
+        gateway.engine.appCommands(try siteDevice(device).id)
+    }
+
     /// A device of the site, or `.notFound` with close names.
     private func siteDevice(_ id: String) throws(BackendError) -> DeviceConfig {
         guard let d = started.site.device(id) else {

@@ -46,7 +46,7 @@ extension GatewayBackend {
         return started.site.devices.map { d in summary(d, points: points.filter { $0.ref.device == d.id }, alarms: alarms) }
     }
 
-    private func summary(_ d: DeviceConfig, points: [FieldRuntime.PointSnapshot], alarms: [AlarmRecord]) -> DeviceSummary {
+    private func summary(_ d: DeviceConfig, points: [PointSnapshot], alarms: [AlarmRecord]) -> DeviceSummary {
         let worker = d.bus.flatMap { gateway.buses[$0] }
         let own = points.filter { $0.info.source != .derived }
         let state: DeviceSummary.State
@@ -93,7 +93,7 @@ extension GatewayBackend {
     }
 
     /// A point as the console shows it, with where it lives.
-    private func snapshot(_ p: FieldRuntime.PointSnapshot, of d: DeviceConfig) -> PointSnapshot {
+    private func snapshot(_ p: PointSnapshot, of d: DeviceConfig) -> PointSnapshot {
         var source = p.info.source.rawValue
         if let spec = d.profile.point(p.ref.point) {
             source = "\(spec.table) 0x\(hex(spec.address, digits: 4))"
@@ -103,7 +103,9 @@ extension GatewayBackend {
         } else if let line = d.signals[p.ref.point] {
             source = "gpio \(line)"
         }
-        return PointSnapshot(ref: p.ref, reading: p.reading, unit: p.info.unit, writable: p.info.writable, source: source)
+        var located = p
+        located.location = source
+        return located
     }
 
     public func history(_ ref: PointRef, since: Timestamp) throws(BackendError) -> [TrendBucket] {

@@ -12,7 +12,9 @@ public struct CommandSpec: Sendable, Hashable {
     /// The writes, run in this order on the device's bus worker.
     public var writes: [CommandWrite]
 
-    public init(name: String, description: String = "", parameters: [CommandParameter] = [], writes: [CommandWrite]) {
+    /// - Parameter writes: a profile command's register writes; none for an app's command (the
+    ///   app carries it out).
+    public init(name: String, description: String = "", parameters: [CommandParameter] = [], writes: [CommandWrite] = []) {
         self.name = name
         self.description = description
         self.parameters = parameters
@@ -33,15 +35,37 @@ public struct CommandParameter: Sendable, Hashable {
     public var integer: Bool
     /// The values the operator may give and the code written for each (baud 9600 → code 2).
     public var choices: [CommandChoice]
+    /// What the value is: a number (the fields above), or, for an app's command, a word, a
+    /// duration or a flag.
+    public var kind: Kind
+    /// The command cannot run without it (profile commands: always).
+    public var required: Bool
+
+    /// The value types besides numbers an app's command takes.
+    public enum Kind: Sendable, Hashable {
+        /// A number: whole where `integer`, within `range` or one of `choices`.
+        case number
+        /// One of these words (`on`, `off`, `auto`); any identifier when the list is empty (the
+        /// app knows the set: a device's point names).
+        case word([String])
+        /// A duration as `"30m"`, `"2h"` or seconds, within the range.
+        case duration(ClosedRange<Duration>)
+        /// `true` or `false`.
+        case flag
+        /// A JSON object the app reads itself (a `stats` reply's faults by type).
+        case object
+    }
 
     public init(name: String, description: String = "", unit: String = "", range: ClosedRange<Double>? = nil,
-                integer: Bool = true, choices: [CommandChoice] = []) {
+                integer: Bool = true, choices: [CommandChoice] = [], kind: Kind = .number, required: Bool = true) {
         self.name = name
         self.description = description
         self.unit = unit
         self.range = range
         self.integer = integer
         self.choices = choices
+        self.kind = kind
+        self.required = required
     }
 
     /// The value to write for an operator's argument, or why it is refused.

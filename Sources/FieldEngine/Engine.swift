@@ -102,6 +102,12 @@ public final class Engine: Sendable {
         core.withLock { $0.settingsInForce(device) }
     }
 
+    /// The commands `device`'s app declares (`DeviceAppFactory.commands`), the schema every app
+    /// command is checked against; empty when the device runs no app or is unknown.
+    public func appCommands(_ device: String) -> [CommandSpec] {
+        core.withLock { $0.appCommands(device) }
+    }
+
     /// Whether each Modbus device answers, by id.
     public var online: [String: Bool] { onlineSnapshot.withLock { $0 } }
 

@@ -157,6 +157,10 @@ struct EngineCore: Sendable {
         devices[device]?.app?.settingsInForce
     }
 
+    func appCommands(_ device: String) -> [CommandSpec] {
+        devices[device]?.config.profile.app.flatMap { factories[$0] }?.commands ?? []
+    }
+
     /// Rebuilds a device's app and generic alarm rules. What the old ones raised is cleared (the
     /// new ones raise it again, after their on-delays, if it still holds); the new app is given
     /// the latest readings of what it subscribes to.
@@ -347,7 +351,22 @@ struct EngineCore: Sendable {
                 reply(.failure(CommandError(.invalidArgument, "device \(device) (profile \(entry.config.profile.id)) has no app to take \"\(name)\"")))
                 return
             }
-            feed(device, .command(AppCommand(name: name, arguments: arguments, by: origin.user)), now: now, reply: reply)
+            // The app's declared schema checks the command once, for the console and the platform.
+            let declared = appCommands(device)
+            guard let spec = declared.first(where: { $0.name == name }) else {
+                let names = declared.map(\.name)
+                reply(.failure(CommandError(.invalidArgument, "device \(device) (app \(entry.config.profile.app ?? "none")) has no command \"\(name)\" (it takes "
+                                            + (names.isEmpty ? "none" : names.joined(separator: ", ")) + ")")))
+                return
+            }
+            let checked: JSONValue
+            do {
+                checked = try spec.checked(arguments: arguments)
+            } catch {
+                reply(.failure(CommandError(.invalidArgument, "\(name): \(error)")))
+                return
+            }
+            feed(device, .command(AppCommand(name: name, arguments: checked, by: origin.user)), now: now, reply: reply)
         case .acknowledge(let named):
             let id: AlarmID
             switch alarm(named) {

@@ -58,6 +58,17 @@ public struct PointSnapshot: Sendable, Hashable {
     public var reading: Reading?
     /// When a reading of good quality last came in (the reading itself may be a comm error now).
     public var lastGood: Timestamp?
+    /// Where it lives, for the technician (`holding 0x0000 f32 CDAB`, `gpio relay-1`): the
+    /// console fills it in from the profile; empty as the table hands it out.
+    public var location: String
+
+    public init(ref: PointRef, info: PointInfo, reading: Reading? = nil, lastGood: Timestamp? = nil, location: String = "") {
+        self.ref = ref
+        self.info = info
+        self.reading = reading
+        self.lastGood = lastGood
+        self.location = location
+    }
 }
 
 /// The latest reading of every point with its quality and time (issue 4). Written by the

@@ -1,3 +1,4 @@
+import FieldApps
 import FieldCore
 import FieldDevices
 
@@ -26,10 +27,14 @@ public struct UplinkDevice: Sendable, Hashable {
     public var points: [PointSpec]
     public var signals: [SignalSpec]
     public var commands: [CommandSpec]
+    /// The commands the device's app declares (`DeviceAppFactory.commands`): `runCommand` takes
+    /// these too, checked by the same schema, and refuses a name neither list has.
+    public var appCommands: [CommandSpec]
 
     public init(id: String, name: String = "", profile: String, family: String, app: String? = nil, vendor: String = "",
                 model: String = "", bus: String? = nil, address: Int? = nil, units: [String: String] = [:],
-                extra: [String: JSONValue] = [:], points: [PointSpec] = [], signals: [SignalSpec] = [], commands: [CommandSpec] = []) {
+                extra: [String: JSONValue] = [:], points: [PointSpec] = [], signals: [SignalSpec] = [], commands: [CommandSpec] = [],
+                appCommands: [CommandSpec]? = nil) {
         self.id = id
         self.name = name
         self.profile = profile
@@ -44,6 +49,7 @@ public struct UplinkDevice: Sendable, Hashable {
         self.points = points
         self.signals = signals
         self.commands = commands
+        self.appCommands = appCommands ?? app.flatMap { BuiltinApps.factories[$0]?.commands } ?? []
     }
 
     /// The description of an installed device from the site file and its profile.

@@ -200,9 +200,10 @@ public struct UplinkRPC: Sendable {
 
     /// `runCommand {"command": "<name>", "arguments": {"<parameter>": <number>, …}}`: a command
     /// the device's profile declares, its arguments checked against the declaration (number,
-    /// whole where `integer`, range or choices, and what the target register can hold); a name the
-    /// profile does not declare goes to the device's app with its arguments as given, for the
-    /// app to check.
+    /// whole where `integer`, range or choices, and what the target register can hold); or one
+    /// the device's app declares (`fan`, `silence`, `set-floor`, …), checked by the app's schema
+    /// (words, durations, flags, numbers with their ranges). Any other name is refused with the
+    /// names that exist.
     private func run(_ o: JSONObjectReader, _ d: UplinkDevice) -> GatewayCommand? {
         let name = o.identifier("command", required: true)
         let at = o.path.key("arguments")
@@ -215,13 +216,24 @@ public struct UplinkRPC: Sendable {
         } ?? [:]
         guard let name, o.reader.issues.isEmpty else { return nil }
         guard let spec = d.commands.first(where: { $0.name == name }) else {
-            guard d.app != nil else {
-                let names = d.commands.map(\.name)
+            guard let appSpec = d.appCommands.first(where: { $0.name == name }) else {
+                let profile = d.commands.map(\.name), app = d.appCommands.map(\.name)
                 o.reader.report(o.path.key("command"), "device \(d.id) has no command \"\(name)\" (its profile declares "
-                                + (names.isEmpty ? "none" : names.joined(separator: ", ")) + ", and no app runs it)")
+                                + (profile.isEmpty ? "none" : profile.joined(separator: ", "))
+                                + (d.app.map { "; its app \($0) takes " + (app.isEmpty ? "none" : app.joined(separator: ", ")) } ?? ", and it runs no app") + ")")
                 return nil
             }
-            return .app(device: d.id, command: name, arguments: .object(arguments))
+            do throws(CommandSpecError) {
+                return .app(device: d.id, command: name, arguments: try appSpec.checked(arguments: .object(arguments)))
+            } catch {
+                switch error {
+                case .missingArgument(let p): o.reader.report(at.key(p), "missing (required)")
+                case .badArgument(let p, let why): o.reader.report(at.key(p), why)
+                case .unknownArgument(let a): o.reader.report(at.key(a), "unknown parameter")
+                case .encoding(let e): o.reader.report(at, e.description)
+                }
+                return nil
+            }
         }
         var numbers: [String: Double] = [:]
         for key in arguments.keys.sorted() {

@@ -227,6 +227,31 @@ import Testing
         #expect(r.backend.calls == ["action hydrant-main set-address 3 from 1", "action hydrant-main zero - from -"])
     }
 
+    /// Issue 19: an app's commands are listed, completed and checked from the schema the app
+    /// declares (here the lift's own), with units and ranges; a refused value never runs.
+    @Test func appCommandsComeFromTheAppsSchema() {
+        let r = Fixture.run(Fixture.login("tech") + [
+            .type("app lift-1\r"), .type("app lift-1 set-floor 1000\r"), .type("app lift-1 set-floor 3\r"),
+            .type("app lift-1 maintenance start for=2h\r"), .type("app lift-1 fly\r"), .type("app lift-1 set-floor car=2\r"),
+        ])
+        let t = unwrapped(r.afterLogin)
+        #expect(t.contains("set-floor FLOOR"), "\(t)")
+        #expect(t.contains("maintenance ACTION [for=…]"))
+        #expect(t.contains("floor       -99…999; the floor's label"))
+        #expect(t.contains("for         1m…1d; how long, with start"))
+        #expect(t.contains("error: app: set-floor: floor: 1000 is out of range (expected -99…999)"))
+        #expect(t.contains(#"lift-1 set-floor: {"floor":3}"#))
+        #expect(t.contains(#"error: lift-1 has no app command "fly" (its app takes status, stats, restore-stats, maintenance, set-floor)"#))
+        #expect(t.contains(#"error: set-floor has no parameter "car" (it takes floor)"#))
+        #expect(r.backend.calls.filter { $0.hasPrefix("app ") }.count == 2, "only the two accepted commands ran: \(r.backend.calls)")
+
+        let completer = CommandCompleter(registry: .standard(), role: .technician, backend: r.backend)
+        #expect(completer.candidates(words: ["app", "lift-1"], partial: "") == ["status", "stats", "restore-stats", "maintenance", "set-floor"])
+        #expect(completer.candidates(words: ["app", "lift-1", "maintenance"], partial: "") == ["action=", "for=", "start", "end"])
+        #expect(completer.candidates(words: ["app", "lift-1", "maintenance"], partial: "action=") == ["action=start", "action=end"])
+        #expect(completer.candidates(words: ["app", "lamp-a"], partial: "").isEmpty, "no app commands there")
+    }
+
     /// Issue 19: a command's value is read by its declaration's type, so a fractional
     /// parameter takes `120.5`; its range is the declaration's, checked before the question.
     @Test func commandValuesAreReadByTheirDeclaredType() {

@@ -1,3 +1,4 @@
+import FieldApps
 import FieldConsole
 import FieldCore
 import FieldDevices
@@ -81,15 +82,15 @@ final class MemoryBackend: ConsoleBackend {
         ["hydrant-main.pressure", "hydrant-main.sensor-fault", "hydrant-north.pressure", "lamp-a.switch", "lamp-a.dim", "lift-1.floor"].map { PointRef($0)! }
     }
 
-    func point(_ ref: PointRef) throws(BackendError) -> FieldConsole.PointSnapshot {
+    func point(_ ref: PointRef) throws(BackendError) -> PointSnapshot {
         guard pointRefs().contains(ref) else { throw .notFound(kind: "point", name: ref.description, suggestions: []) }
         let now = clock.now()
         switch ref.point {
         case "pressure":
             let v = state.withLock { $0.pressure }
-            return FieldConsole.PointSnapshot(ref: ref, reading: .number(v, at: now), unit: "MPa", source: "input 0x0000 f32 CDAB")
-        case "floor": return FieldConsole.PointSnapshot(ref: ref, reading: .number(3, at: now), unit: "")
-        default: return FieldConsole.PointSnapshot(ref: ref, reading: .bool(true, at: now), unit: "", writable: true)
+            return PointSnapshot(ref: ref, info: PointInfo(unit: "MPa", source: .modbus), reading: .number(v, at: now), location: "input 0x0000 f32 CDAB")
+        case "floor": return PointSnapshot(ref: ref, info: PointInfo(source: .derived), reading: .number(3, at: now))
+        default: return PointSnapshot(ref: ref, info: PointInfo(source: .signal, writable: true), reading: .bool(true, at: now))
         }
     }
 
@@ -201,10 +202,25 @@ final class MemoryBackend: ConsoleBackend {
             let level = action == "off" ? 0 : arguments["level"]?.numberValue ?? 100
             let until = arguments["for"]?.stringValue.flatMap(parseDuration).map { clock.now() + $0 }
             return ["level": .number(level), "until": until.map { .string($0.iso8601(offsetMinutes: 480)) } ?? .null]
+        case .app(let device, let name, let arguments):
+            // As the engine does: the app's declared schema checks the command first.
+            guard let spec = try appCommands(device).first(where: { $0.name == name }) else { throw .rejected("\(device) has no command \(name)") }
+            do {
+                let checked = try spec.checked(arguments: arguments)
+                log("app \(device) \(name) \(checked.serialized())")
+                return checked
+            } catch {
+                throw .rejected("\(name): \(error)")
+            }
         default:
             log("\(command)")
             return .null
         }
+    }
+
+    func appCommands(_ device: String) throws(BackendError) -> [CommandSpec] {
+        guard devices().contains(where: { $0.id == device }) else { throw .notFound(kind: "device", name: device, suggestions: []) }
+        return device == "lift-1" ? LiftFactory().commands : []
     }
 
     func modbusScan(bus: String, units: ClosedRange<Int>, progress: (ScanProgress) -> ScanDecision) throws(BackendError) -> [ScanHit] {

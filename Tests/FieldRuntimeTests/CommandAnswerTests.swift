@@ -20,6 +20,9 @@ struct LimiterApp: DeviceApp {
 struct LimiterFactory: DeviceAppFactory {
     var name: String { "limiter" }
     func make(context: AppContext, settings: JSONObjectReader?) -> (any DeviceApp)? { LimiterApp(context: context) }
+    var commands: [CommandSpec] {
+        [CommandSpec(name: "limit", parameters: [CommandParameter(name: "watts", unit: "W", range: 0...5000, integer: false)])]
+    }
 }
 
 /// Writes and command answers the test holds, so it decides when the device "takes" a write.
@@ -91,7 +94,27 @@ final class HeldWrites: Sendable {
         #expect(held.all == [.failure(CommandError(.deviceError, "writing inv-1.limit: b unit 7 FC16 @10: exception 4 server device failure"))])
         // An app's refusal is answered at once: nothing to wait for.
         run(e, .app(device: "inv-1", command: "limit", arguments: [:]))
-        #expect(held.all.last == .failure(CommandError(.invalidArgument, "limit needs \"watts\"")))
+        #expect(held.all.last == .failure(CommandError(.invalidArgument, "limit: missing argument \"watts\"")))
+    }
+
+    /// Issue 19: an app command is checked by the app's declared schema in the engine; the app
+    /// (which would write whatever number it gets) never sees a refused one.
+    @Test func anAppsSchemaRefusesACommandBeforeTheAppSeesIt() throws {
+        let e = try engine()
+        run(e, .app(device: "inv-1", command: "limit", arguments: ["watts": 6000]))
+        run(e, .app(device: "inv-1", command: "limit", arguments: ["watts": 100, "volts": 230]))
+        run(e, .app(device: "inv-1", command: "limit", arguments: ["watts": "many"]))
+        run(e, .app(device: "inv-1", command: "reboot", arguments: [:]))
+        #expect(held.held.isEmpty, "nothing refused reached the app or the bus")
+        #expect(held.all == [
+            .failure(CommandError(.invalidArgument, "limit: watts: 6000 is out of range (expected 0…5000)")),
+            .failure(CommandError(.invalidArgument, "limit: volts: no such argument (limit takes watts)")),
+            .failure(CommandError(.invalidArgument, "limit: watts: expected a number (0…5000 W, fractional), got \"many\"")),
+            .failure(CommandError(.invalidArgument, "device inv-1 (app limiter) has no command \"reboot\" (it takes limit)")),
+        ])
+        // A number given as a word (a console line, a widget's string) is read by its type.
+        run(e, .app(device: "inv-1", command: "limit", arguments: ["watts": "250.5"]))
+        #expect(held.held == ["inv-1.limit=250.5"])
     }
 
     @Test func aProfileCommandTakesFractionalArgumentsCheckedByItsSchema() throws {

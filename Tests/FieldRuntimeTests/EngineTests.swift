@@ -49,6 +49,7 @@ final class WriteLog: Sendable {
 
 struct DoublerFactory: DeviceAppFactory {
     var name: String { "doubler" }
+    var commands: [CommandSpec] { [CommandSpec(name: "pump", parameters: [CommandParameter(name: "on", kind: .flag)])] }
     func make(context: AppContext, settings: JSONObjectReader?) -> (any DeviceApp)? { DoublerApp(context: context) }
 }
 
@@ -185,7 +186,7 @@ struct DoublerFactory: DeviceAppFactory {
         #expect(r.count == 4)
         #expect(try r[0].get() == .bool(true))
         #expect(writes.all == ["t1.pump=true"])
-        #expect(r[1] == .failure(CommandError(.invalidArgument, "pump needs \"on\": true or false")))
+        #expect(r[1] == .failure(CommandError(.invalidArgument, "pump: on: expected true or false, got \"yes\"")), "the schema refused it, not the app")
         #expect((try? r[2].get()) == nil)
         if case .failure(let e) = r[3] { #expect(e.code == .forbidden) } else { Issue.record("a viewer may not switch a pump") }
         #expect(sink.audits.withLock { $0.count } == 4)

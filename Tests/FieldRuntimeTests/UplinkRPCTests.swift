@@ -192,7 +192,7 @@ import Testing
         #expect(command(gateway(#"{"method": "runCommand", "params": {"device": "inv-1", "command": "set-address", "arguments": {"address": 9}}}"#, parser: p))
                 == .deviceCommand(device: "inv-1", command: "set-address", arguments: ["address": 9]))
         #expect(command(device("lamp-1", "runCommand", #"{"command": "lamp", "arguments": {"action": "on"}}"#, parser: p))
-                == .app(device: "lamp-1", command: "lamp", arguments: ["action": "on"]), "a name the profile does not declare goes to the app")
+                == .app(device: "lamp-1", command: "lamp", arguments: ["action": "on"]), "a command the lamp head's app declares")
         #expect(command(device("inv-1", "writePoint", #"{"point": "power-limit", "value": 2500.75}"#, parser: p))
                 == .writePoint(PointRef(device: "inv-1", point: "power-limit"), .number(2500.75)))
         #expect(command(device("inv-1", "writePoint", #"{"point": "voltage-limit", "value": 230.5}"#, parser: p))
@@ -213,7 +213,7 @@ import Testing
             (device("inv-1", "runCommand", #"{"command": "set-address", "arguments": {"address": 9, "baud": 1}}"#, parser: p),
              #"params.arguments.baud: set-address has no parameter "baud" (it takes address)"#),
             (device("inv-1", "runCommand", #"{"command": "reboot"}"#, parser: p),
-             #"params.command: device inv-1 has no command "reboot" (its profile declares set-power-limit, set-address, and no app runs it)"#),
+             #"params.command: device inv-1 has no command "reboot" (its profile declares set-power-limit, set-address, and it runs no app)"#),
             (gateway(#"{"method": "runCommand", "params": {"command": "set-address"}}"#, parser: p), "params.device: missing (required)"),
             (device("inv-1", "writePoint", #"{"point": "power", "value": 1}"#, parser: p), "params.point: inv-1.power is read-only"),
             (device("inv-1", "writePoint", #"{"point": "voltage-limit", "value": 300.5}"#, parser: p), "params.value: "),
@@ -221,6 +221,36 @@ import Testing
             (device("inv-1", "writePoint", #"{"point": "enabled", "value": 1}"#, parser: p), "params.value: expected true or false for inv-1.enabled, got a number"),
             (device("inv-1", "writePoint", #"{"point": "door", "value": true}"#, parser: p), "params.point: inv-1.door is an input signal; it cannot be written"),
             (device("inv-1", "writePoint", #"{"point": "speed", "value": 1}"#, parser: p), #"params.point: device inv-1 has no point "speed""#),
+        ]
+        for (outcome, message) in cases {
+            let e = refusal(outcome)
+            #expect(e?.code == .invalidArgument && e?.message.contains(message) == true, "\(message) — got \(e?.message ?? "")")
+        }
+    }
+
+    /// Issue 19: `runCommand` also runs the commands a device's app declares, checked by the
+    /// app's schema (words, durations, numbers with ranges) before anything runs; a name neither
+    /// the profile nor the app declares is refused with the names that exist.
+    @Test func runCommandChecksAnAppsCommandByTheAppsSchema() {
+        #expect(command(device("lift-1", "runCommand", #"{"command": "set-floor", "arguments": {"floor": 3}}"#))
+                == .app(device: "lift-1", command: "set-floor", arguments: ["floor": 3]))
+        #expect(command(device("lift-1", "runCommand", #"{"command": "maintenance", "arguments": {"action": "start", "for": 7200}}"#))
+                == .app(device: "lift-1", command: "maintenance", arguments: ["action": "start", "for": "2h"]), "typed as the app takes it")
+        #expect(command(device("lift-1", "runCommand", #"{"command": "stats"}"#)) == .app(device: "lift-1", command: "stats", arguments: [:]))
+        let cases: [(UplinkRPCOutcome, String)] = [
+            (device("lift-1", "runCommand", #"{"command": "set-floor", "arguments": {"floor": 1000}}"#),
+             "params.arguments.floor: 1000 is out of range (expected -99…999)"),
+            (device("lift-1", "runCommand", #"{"command": "set-floor", "arguments": {}}"#), "params.arguments.floor: missing (required)"),
+            (device("lift-1", "runCommand", #"{"command": "set-floor", "arguments": {"floor": 3, "car": 2}}"#),
+             "params.arguments.car: no such argument (set-floor takes floor)"),
+            (device("lift-1", "runCommand", #"{"command": "maintenance", "arguments": {"action": "pause"}}"#),
+             #"params.arguments.action: expected one of start, end, got "pause""#),
+            (device("lift-1", "runCommand", #"{"command": "restore-stats", "arguments": {"trips": -1}}"#),
+             "params.arguments.trips: -1 is out of range (expected 0…1000000000000)"),
+            (device("lift-1", "runCommand", #"{"command": "fly"}"#),
+             #"params.command: device lift-1 has no command "fly" (its profile declares none; its app lift takes status, stats, restore-stats, maintenance, set-floor)"#),
+            (device("lamp-1", "runCommand", #"{"command": "fan", "arguments": {"mode": "on"}}"#),
+             #"params.command: device lamp-1 has no command "fan" (its profile declares none; its app lamp-head takes lamp)"#),
         ]
         for (outcome, message) in cases {
             let e = refusal(outcome)

@@ -1,4 +1,5 @@
 import FieldCore
+import FieldDevices
 
 /// The indoor-air family's apps, for the runtime's registry.
 public enum AirQualityApps {
@@ -8,6 +9,7 @@ public enum AirQualityApps {
 /// Makes `air-terminal` apps from a device's context and `settings` (docs/indoor-air.md).
 public struct AirTerminalFactory: DeviceAppFactory {
     public let name = "air-terminal"
+    public var commands: [CommandSpec] { AppCommands.airTerminal }
 
     public init() {}
 

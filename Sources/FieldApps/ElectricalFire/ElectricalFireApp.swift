@@ -1,4 +1,5 @@
 import FieldCore
+import FieldDevices
 
 /// An electrical fire monitoring detector in a distribution box (app `electrical-fire`, profile
 /// `fg-efd`): residual-current and temperature alarms (the detector's own bits and the gateway's
@@ -138,6 +139,7 @@ public struct ElectricalFireApp: DeviceApp {
 /// Makes `electrical-fire` apps; every setting has a default.
 public struct ElectricalFireAppFactory: DeviceAppFactory {
     public let name = "electrical-fire"
+    public var commands: [CommandSpec] { [AppCommands.maintenance] }
     public init() {}
 
     public func make(context: AppContext, settings: JSONObjectReader?) -> (any DeviceApp)? {

@@ -1,4 +1,5 @@
 import FieldCore
+import FieldDevices
 
 /// The elevator family's apps, for the runtime's registry.
 public enum ElevatorApps {
@@ -8,6 +9,7 @@ public enum ElevatorApps {
 /// Makes `lift` apps from a device's context and `settings` (docs/elevator.md).
 public struct LiftFactory: DeviceAppFactory {
     public let name = "lift"
+    public var commands: [CommandSpec] { AppCommands.lift }
 
     public init() {}
 

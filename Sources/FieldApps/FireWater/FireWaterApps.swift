@@ -1,4 +1,5 @@
 import FieldCore
+import FieldDevices
 
 /// The fire-water family's apps, for the runtime's app registry.
 public enum FireWaterApps {
@@ -9,6 +10,7 @@ public enum FireWaterApps {
 /// app is not made without one (a device without settings cannot have one).
 public struct PressureAppFactory: DeviceAppFactory {
     public let name = "pressure"
+    public var commands: [CommandSpec] { [AppCommands.pressureThreshold, AppCommands.maintenance] }
     public init() {}
 
     public func make(context: AppContext, settings: JSONObjectReader?) -> (any DeviceApp)? {
@@ -21,6 +23,7 @@ public struct PressureAppFactory: DeviceAppFactory {
 /// Makes `tank-level` apps; `low` is required, so a device without settings gets none.
 public struct TankLevelAppFactory: DeviceAppFactory {
     public let name = "tank-level"
+    public var commands: [CommandSpec] { [AppCommands.tankThreshold, AppCommands.maintenance] }
     public init() {}
 
     public func make(context: AppContext, settings: JSONObjectReader?) -> (any DeviceApp)? {
@@ -32,6 +35,7 @@ public struct TankLevelAppFactory: DeviceAppFactory {
 
 public struct PumpRoomAppFactory: DeviceAppFactory {
     public let name = "pump-room"
+    public var commands: [CommandSpec] { [AppCommands.maintenance] }
     public init() {}
 
     public func make(context: AppContext, settings: JSONObjectReader?) -> (any DeviceApp)? {

@@ -1,4 +1,5 @@
 import FieldCore
+import FieldDevices
 
 /// The lamp-pole family's apps, for the runtime's app registry.
 public enum LampPoleApps {
@@ -11,6 +12,7 @@ public enum LampPoleApps {
 /// there is one) when the settings are invalid or the device has nothing to switch.
 public struct LampHeadAppFactory: DeviceAppFactory {
     public let name = "lamp-head"
+    public var commands: [CommandSpec] { [AppCommands.lamp] }
     public init() {}
 
     public func make(context: AppContext, settings: JSONObjectReader?) -> (any DeviceApp)? {
@@ -26,6 +28,7 @@ public struct LampHeadAppFactory: DeviceAppFactory {
 
 public struct PoleCabinetAppFactory: DeviceAppFactory {
     public let name = "pole-cabinet"
+    public var commands: [CommandSpec] { [AppCommands.maintenance] }
     public init() {}
 
     public func make(context: AppContext, settings: JSONObjectReader?) -> (any DeviceApp)? {
