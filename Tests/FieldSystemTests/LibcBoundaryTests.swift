@@ -13,7 +13,7 @@ struct LibcBoundaryTests {
         case math = "libm's sin, cos, pow, hypot: the standard library has no trigonometry"
         case cWrapper = "errno and descriptors around a C library's own calls (libmodbus, libgpiod, mosquitto, crypt)"
         case device = "a device driver's termios, pty or ioctl, not yet moved into FieldSystem"
-        case notYetMoved = "plain libc (files, signals, terminals, clocks) not yet moved into FieldSystem"
+        case belowFieldSystem = "FieldCore is the bottom module, below FieldSystem: its wall and monotonic clocks and its log writer"
         case hostTool = "host-only tool: imports full Foundation, which re-exports the C library anyway"
     }
 
@@ -38,23 +38,10 @@ struct LibcBoundaryTests {
         "Watchdog.swift": .device,
         "GPIOSocketConnection.swift": .device,
 
-        // FieldCore sits below FieldSystem (FieldSystem uses its clocks and JSON).
-        "Clock.swift": .notYetMoved,
-        "Log.swift": .notYetMoved,
-        "MonotonicClock.swift": .notYetMoved,
-        "DurableFile.swift": .notYetMoved,
-        "GatewayConfiguration.swift": .notYetMoved,
-        "OutboxStore.swift": .notYetMoved,
-        "Supervisor.swift": .notYetMoved,
-        "UplinkThreadIdentity.swift": .notYetMoved,
-        "GatewayBackend+System.swift": .notYetMoved,
-        "LocalTerminalAttributes.swift": .notYetMoved,
-        "PasswdTool.swift": .notYetMoved,
-        "GatewayDaemon.swift": .notYetMoved,
-        "StateDirectory.swift": .notYetMoved,
-        "TerminalSize.swift": .notYetMoved,
-        "main.swift": .notYetMoved, // fieldgate's
-        "GB26875Link.swift": .notYetMoved,
+        // FieldCore is the bottom module: FieldSystem itself uses its clocks and its log writer.
+        "Clock.swift": .belowFieldSystem,
+        "Log.swift": .belowFieldSystem,
+        "MonotonicClock.swift": .belowFieldSystem,
 
         "FieldSim/": .hostTool,
         "fieldsim/": .hostTool,
