@@ -12,7 +12,6 @@ struct LibcBoundaryTests {
     enum Reason: String {
         case math = "libm's sin, cos, pow, hypot: the standard library has no trigonometry"
         case cWrapper = "errno and descriptors around a C library's own calls (libmodbus, libgpiod, mosquitto, crypt)"
-        case device = "a device driver's termios, pty or ioctl, not yet moved into FieldSystem"
         case belowFieldSystem = "FieldCore is the bottom module, below FieldSystem: its wall and monotonic clocks and its log writer"
         case hostTool = "host-only tool: imports full Foundation, which re-exports the C library anyway"
     }
@@ -31,12 +30,6 @@ struct LibcBoundaryTests {
         "MQTTClient.swift": .cWrapper,
         "PasswordHasher.swift": .cWrapper,
         "SecretBytes.swift": .cWrapper,
-
-        "PseudoTerminal.swift": .device,
-        "SerialPort.swift": .device,
-        "SerialSettings+Termios.swift": .device,
-        "Watchdog.swift": .device,
-        "GPIOSocketConnection.swift": .device,
 
         // FieldCore is the bottom module: FieldSystem itself uses its clocks and its log writer.
         "Clock.swift": .belowFieldSystem,
