@@ -104,3 +104,25 @@ extension FileDescriptor {
         _ = try systemCall("fsync", subject: subject) { fsync(rawValue) }
     }
 }
+
+extension FileSystem {
+    /// Makes a symbolic link at `path` pointing at `target` (`symlink(2)`).
+    public static func makeSymbolicLink(at path: String, to target: String) throws(SystemError) {
+        _ = try systemCall("symlink", subject: path) { symlink(target, path) }
+    }
+
+    /// Where the symbolic link at `path` points (`readlink(2)`), or nil when it is not one.
+    public static func linkTarget(of path: String) -> String? {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = buffer.withUnsafeMutableBufferPointer { $0.withMemoryRebound(to: CChar.self) { readlink(path, $0.baseAddress!, $0.count) } }
+        guard n > 0 else { return nil }
+        return String(decoding: buffer.prefix(n), as: UTF8.self)
+    }
+
+    /// Whether `path` is a symbolic link itself (`lstat(2)`); nil when nothing is there.
+    public static func isSymbolicLink(_ path: String) -> Bool? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        return info.st_mode & S_IFMT == S_IFLNK
+    }
+}
