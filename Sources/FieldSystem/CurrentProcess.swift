@@ -11,6 +11,24 @@ public enum CurrentProcess {
     /// This process's id (`getpid(2)`), e.g. to name a temporary file no other process uses.
     public static var id: Int { Int(getpid()) }
 
+    /// Replaces this process with the program at `path` (`execve(2)`): the same process id,
+    /// descriptors without close-on-exec kept. `arguments[0]` is the program's name for itself.
+    ///
+    /// - Parameters:
+    ///   - environment: the new program's whole environment (given, not set with `setenv`, which
+    ///     is not safe while other threads run).
+    /// - Throws: `SystemError` from `execve`, naming `path`, when the program cannot be started;
+    ///   it does not return otherwise.
+    public static func replace(with path: String, arguments: [String], environment: [String: String]) throws(SystemError) -> Never {
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
+        argv.append(nil)
+        var envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") }
+        envp.append(nil)
+        defer { for p in argv + envp { free(p) } }
+        execve(path, argv, envp)
+        throw SystemError.current("execve", subject: path)
+    }
+
     /// Ends the process with `status` (`exit(3)`: atexit handlers run, stdio is flushed).
     public static func exit(_ status: Int32) -> Never { Glibc.exit(status) }
 

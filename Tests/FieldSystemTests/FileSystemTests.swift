@@ -97,6 +97,16 @@ struct FileSystemTests {
         #expect(got.withLock { $0 } == [nil, SIGHUP, 1])
     }
 
+    /// A program that is not there: execve fails and the process goes on (a successful replace
+    /// cannot be shown in the test process).
+    @Test func aProgramThatCannotStartIsAnErrorNamingIt() {
+        do {
+            try CurrentProcess.replace(with: "/no/such/fieldgate", arguments: ["fieldgate", "run"], environment: ["FIELDGATE_SLOT": "b"])
+        } catch {
+            #expect(error.isNotFound && error.description.hasPrefix("execve /no/such/fieldgate: "))
+        }
+    }
+
     @Test func threadIdentityTellsThreadsApart() throws {
         let mine = ThreadIdentity.current
         #expect(mine == ThreadIdentity.current)
