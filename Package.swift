@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "FieldDevices", dependencies: ["FieldCore", "FieldSystem", "FieldHAL"]),
         .target(name: "FieldApps", dependencies: ["FieldCore", "FieldDevices"]),
         // Optional uplink to a fire alarm operations centre: GB 26875.3 frames, mapping and link.
-        .target(name: "GB26875", dependencies: ["FieldCore"]),
+        .target(name: "GB26875", dependencies: ["FieldCore", "FieldSystem"]),
         // The runtime, by what it does (docs/architecture.md): storage, the engine, the platform link,
         // and the gateway that wires them and its supervisor.
         .target(name: "FieldStore", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldSystem", "CSQLite"]),

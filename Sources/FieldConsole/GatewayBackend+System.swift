@@ -1,10 +1,6 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import FieldCore
 import FieldRuntime
+import FieldSystem
 
 /// The clock, restarts and the factory reset.
 ///
@@ -23,8 +19,8 @@ extension GatewayBackend {
     /// the RTC, or nothing (`unset`: a board without RTC after power-up).
     private func clockSource() -> String {
         if manualClock.withLock({ $0 }) != nil { return "manual" }
-        if access("/run/systemd/timesync/synchronized", F_OK) == 0 { return "ntp" }
-        if access("/dev/rtc0", F_OK) == 0 { return "rtc" }
+        if FileSystem.exists("/run/systemd/timesync/synchronized") { return "ntp" }
+        if FileSystem.exists("/dev/rtc0") { return "rtc" }
         return "unset"
     }
 
@@ -42,11 +38,12 @@ extension GatewayBackend {
 
     public func setSystemTime(_ time: Timestamp, by actor: String) throws(BackendError) {
         if let refusal = clockSetRefusal() { throw .rejected(refusal) }
-        var ts = timespec(tv_sec: Int(time.milliseconds / 1000), tv_nsec: Int(time.milliseconds % 1000) * 1_000_000)
-        guard clock_settime(CLOCK_REALTIME, &ts) == 0 else {
-            let e = errno
-            if e == EPERM { throw .rejected("the gateway may not set the clock (clock_settime: it needs CAP_SYS_TIME, which the fieldgate service has)") }
-            throw .rejected("clock_settime failed: \(String(cString: strerror(e))) (errno \(e))")
+        do {
+            try RealtimeClock.set(to: time)
+        } catch where error.isPermissionDenied {
+            throw .rejected("the gateway may not set the clock (clock_settime: it needs CAP_SYS_TIME, which the fieldgate service has)")
+        } catch {
+            throw .rejected("clock_settime failed: \(error.message) (errno \(error.code))")
         }
         manualClock.withLock { $0 = (actor, time) }
         log.notice("\(actor) set the clock to \(time)")

@@ -1,9 +1,5 @@
 import FieldCore
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import FieldSystem
 
 /// `fieldgate passwd`: reads a new password twice without echo and prints its crypt(3) hash for
 /// the site config's `console.users[].hash`. The password is never stored or printed.
@@ -67,18 +63,16 @@ public enum PasswdTool {
     /// line is longer than libcrypt accepts.
     private static func readSecretLine(_ fd: Int32) -> SecretBytes? {
         let secret = SecretBytes(capacity: 512)
-        var byte: UInt8 = 0
+        var byte: [UInt8] = [0]
         var sawAny = false
         var tooLong = false
-        while true {
-            let n = read(fd, &byte, 1)
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
+        // One byte at a time: nothing past the newline is taken from the terminal.
+        while let n = try? FileDescriptor(rawValue: fd).read(into: &byte), n > 0 {
             sawAny = true
-            if byte == 0x0A || byte == 0x0D { break }
-            if !secret.append(byte) { tooLong = true }
+            if byte[0] == 0x0A || byte[0] == 0x0D { break }
+            if !secret.append(byte[0]) { tooLong = true }
         }
-        byte = 0
+        byte[0] = 0
         guard sawAny, !tooLong else {
             secret.wipe()
             return nil

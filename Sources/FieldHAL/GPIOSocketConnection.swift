@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import FieldSystem
 import FieldCore
 
 /// One connection to a `GPIOSocketServer`, holding one line request: the driver under `GPIOLines`.
@@ -41,7 +37,7 @@ final class GPIOSocketConnection: GPIOLineDriver {
             socket = try FileDescriptor.unixConnection(path: path)
         } catch {
             let reason = switch error.code {
-            case ENOENT, ECONNREFUSED: "no GPIO server is listening (is fieldsim running?)"
+            case SystemError.Code.notFound, SystemError.Code.connectionRefused: "no GPIO server is listening (is fieldsim running?)"
             default: error.description
             }
             throw GPIOError.connectionLost(socket: path, reason: reason)

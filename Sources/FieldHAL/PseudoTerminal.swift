@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import FieldSystem
 import Synchronization
 
 /// A pseudo-terminal pair (`openpty`): a tty that behaves like a serial port on one side, and a
@@ -32,17 +28,11 @@ public final class PseudoTerminal: Sendable {
     ///     is left alone and an `EEXIST` error thrown.
     /// - Throws: `SystemError` from `openpty`, `tcsetattr` or `symlink`.
     public init(settings: SerialSettings = .console, linkPath: String? = nil) throws(SystemError) {
-        var masterFD: CInt = -1
-        var slaveFD: CInt = -1
-        _ = try systemCall("openpty") { openpty(&masterFD, &slaveFD, nil, nil, nil) }
-        let master = FileDescriptor(rawValue: masterFD)
-        let slave = FileDescriptor(rawValue: slaveFD)
+        let (master, slave) = try FileDescriptor.openPseudoTerminal()
         let path: String
         do {
-            try master.setCloseOnExec()
-            try slave.setCloseOnExec()
             try slave.applySerialSettings(settings)
-            path = try Self.name(of: slave)
+            path = try slave.terminalName()
             if let linkPath { try Self.link(linkPath, to: path) }
         } catch {
             try? master.close()
@@ -61,40 +51,23 @@ public final class PseudoTerminal: Sendable {
     /// does nothing.
     public func close() {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        if let linkPath, Self.target(of: linkPath) == slavePath { unlink(linkPath) }
+        if let linkPath, FileSystem.linkTarget(of: linkPath) == slavePath { try? FileSystem.remove(linkPath) }
         try? master.close()
         try? slave.close()
     }
 
-    private static func name(of tty: FileDescriptor) throws(SystemError) -> String {
-        var name = [CChar](repeating: 0, count: 128)
-        let rc = name.withUnsafeMutableBufferPointer { ttyname_r(tty.rawValue, $0.baseAddress!, $0.count) }
-        guard rc == 0 else { throw SystemError(code: rc, function: "ttyname_r") }
-        return String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
     private static func link(_ linkPath: String, to target: String) throws(SystemError) {
-        var info = stat()
-        if lstat(linkPath, &info) == 0 {
-            guard info.st_mode & S_IFMT == S_IFLNK else {
-                throw SystemError(code: EEXIST, function: "symlink", subject: linkPath)
-            }
-            unlink(linkPath)
+        if let isLink = FileSystem.isSymbolicLink(linkPath) {
+            guard isLink else { throw SystemError(code: SystemError.Code.alreadyExists, function: "symlink", subject: linkPath) }
+            try? FileSystem.remove(linkPath)
         }
-        _ = try systemCall("symlink", subject: linkPath) { symlink(target, linkPath) }
-    }
-
-    private static func target(of link: String) -> String? {
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let n = buffer.withUnsafeMutableBufferPointer { $0.withMemoryRebound(to: CChar.self) { readlink(link, $0.baseAddress!, $0.count) } }
-        guard n > 0 else { return nil }
-        return String(decoding: buffer.prefix(n), as: UTF8.self)
+        try FileSystem.makeSymbolicLink(at: linkPath, to: target)
     }
 
     /// Discards output written to the master that nobody has read from the slave end
     /// (`tcflush(TCIFLUSH)` on the slave: its input queue is what the master wrote); the console
     /// does it when picocom was closed during `watch`.
     public func discardUnread() {
-        _ = tcflush(slave.rawValue, TCIFLUSH)
+        try? slave.discard(.input)
     }
 }

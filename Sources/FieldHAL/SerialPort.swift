@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import FieldSystem
 import Synchronization
 
 /// An open serial port (a UART tty, a USB adapter, or a pty's slave end) in raw mode.
@@ -26,7 +22,7 @@ public final class SerialPort: Sendable {
         self.path = path
         descriptor = try FileDescriptor.open(path, .readWrite, options: [.noControllingTerminal, .closeOnExec, .nonBlocking])
         do {
-            _ = try systemCall("ioctl(TIOCEXCL)", subject: path) { ioctl(descriptor.rawValue, UInt(TIOCEXCL)) }
+            try descriptor.setExclusive(subject: path)
             try apply(settings)
             try descriptor.setNonBlocking(false)
         } catch {
@@ -96,24 +92,24 @@ public final class SerialPort: Sendable {
         case output
         case both
 
-        var selector: CInt {
+        var terminalQueue: FileDescriptor.TerminalQueue {
             switch self {
-            case .input: TCIFLUSH
-            case .output: TCOFLUSH
-            case .both: TCIOFLUSH
+            case .input: .input
+            case .output: .output
+            case .both: .both
             }
         }
     }
 
     /// Throws buffered data away (`tcflush`).
     public func discard(_ queue: Queue) throws(SystemError) {
-        _ = try systemCall("tcflush", subject: path) { tcflush(descriptor.rawValue, queue.selector) }
+        try descriptor.discard(queue.terminalQueue, subject: path)
     }
 
     /// Waits until everything written has left the UART (`tcdrain`): before an RS-485
     /// transceiver turns around.
     public func drain() throws(SystemError) {
-        _ = try systemCall("tcdrain", subject: path) { tcdrain(descriptor.rawValue) }
+        try descriptor.drainOutput(subject: path)
     }
 
     /// Closes the port; calling it again does nothing.

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import FieldSystem
 import Synchronization
 
 /// The board's hardware watchdog (`/dev/watchdog`, the Linux watchdog API).
@@ -43,7 +39,7 @@ public final class Watchdog: Sendable {
     /// Feeds the watchdog (`WDIOC_KEEPALIVE`).
     public func keepAlive() throws(SystemError) {
         var unused: CInt = 0
-        _ = try systemCall("ioctl(WDIOC_KEEPALIVE)", subject: path) { ioctl(descriptor.rawValue, Self.keepAliveRequest, &unused) }
+        try descriptor.control(Self.keepAliveRequest, &unused, name: "ioctl(WDIOC_KEEPALIVE)", subject: path)
     }
 
     /// Sets the timeout (`WDIOC_SETTIMEOUT`, whole seconds, rounded up).
@@ -53,14 +49,14 @@ public final class Watchdog: Sendable {
     public func setTimeout(_ timeout: Duration) throws(SystemError) -> Duration {
         let c = timeout.components
         var seconds = CInt(clamping: c.seconds + (c.attoseconds > 0 ? 1 : 0))
-        _ = try systemCall("ioctl(WDIOC_SETTIMEOUT)", subject: path) { ioctl(descriptor.rawValue, Self.setTimeoutRequest, &seconds) }
+        try descriptor.control(Self.setTimeoutRequest, &seconds, name: "ioctl(WDIOC_SETTIMEOUT)", subject: path)
         return .seconds(Int(seconds))
     }
 
     /// The current timeout (`WDIOC_GETTIMEOUT`).
     public func timeout() throws(SystemError) -> Duration {
         var seconds: CInt = 0
-        _ = try systemCall("ioctl(WDIOC_GETTIMEOUT)", subject: path) { ioctl(descriptor.rawValue, Self.getTimeoutRequest, &seconds) }
+        try descriptor.control(Self.getTimeoutRequest, &seconds, name: "ioctl(WDIOC_GETTIMEOUT)", subject: path)
         return .seconds(Int(seconds))
     }
 

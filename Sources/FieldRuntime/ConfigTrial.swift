@@ -1,7 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import FieldCore
+import FieldSystem
 import FieldHAL
 import FoundationEssentials
 
@@ -25,7 +23,7 @@ public struct ConfigTrialFiles: Sendable {
 
     public func write(_ record: ConfigTrialRecord) throws(SystemError) { try DurableFile.replace(trial, with: Array(record.json.serialized().utf8)) }
     public func write(_ outcome: ConfigOutcome) throws(SystemError) { try DurableFile.replace(status, with: Array(outcome.json.serialized().utf8)) }
-    public func removeTrial() { unlink(trial) }
+    public func removeTrial() { try? FileSystem.remove(trial) }
 
     private func read(_ path: String) -> JSONValue? {
         guard let bytes = try? DurableFile.read(path) else { return nil }

@@ -1,7 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import FieldCore
+import FieldSystem
 import FieldHAL
 import FoundationEssentials
 import Synchronization
@@ -176,8 +174,7 @@ public final class FirmwareService: UplinkService {
         guard offer.size <= settings.maxSize else {
             return report("FAILED", error: "the package is \(offer.size) bytes, more than the \(settings.maxSize) allowed", version: offer.version)
         }
-        var s = statvfs()
-        if statvfs(slots.directory, &s) == 0, UInt64(s.f_bavail) * UInt64(s.f_frsize) < UInt64(offer.size) * 2 + 1_048_576 {
+        if let space = try? FileSystem.volumeSpace(of: slots.directory), space.available < offer.size * 2 + 1_048_576 {
             return report("FAILED", error: "not enough free space in \(slots.directory) for \(offer.size) bytes twice", version: offer.version)
         }
         let blocked = blockers()
@@ -192,7 +189,7 @@ public final class FirmwareService: UplinkService {
     /// A download from where the file left it (after a restart), or from the start.
     private func begin(_ offer: FirmwareOffer, resume: Bool) {
         if !resume {
-            unlink(slots.download)
+            try? FileSystem.remove(slots.download)
             do {
                 try slots.writeJSON(slots.downloadOffer, offer.json)
             } catch {
@@ -202,7 +199,7 @@ public final class FirmwareService: UplinkService {
         let have = resume ? fileSize(slots.download) : 0
         // Whole chunks only: a chunk cut by the restart is asked for again.
         let whole = min(have / settings.chunkSize * settings.chunkSize, offer.size)
-        if whole != have { truncate(slots.download, off_t(whole)) }
+        if whole != have { try? FileSystem.truncate(slots.download, to: whole) }
         let id = state.withLock { s in
             defer { s.nextRequestID += 1 }
             s.download = Download(offer: offer, requestID: s.nextRequestID, next: whole / settings.chunkSize, received: whole, askedAt: 0)
@@ -260,8 +257,8 @@ public final class FirmwareService: UplinkService {
 
     private func fail(_ offer: FirmwareOffer, _ why: String) {
         state.withLock { $0.download = nil }
-        unlink(slots.download)
-        unlink(slots.downloadOffer)
+        try? FileSystem.remove(slots.download)
+        try? FileSystem.remove(slots.downloadOffer)
         report("FAILED", error: why, version: offer.version, checksum: offer.checksum)
     }
 
@@ -285,11 +282,11 @@ public final class FirmwareService: UplinkService {
             try slots.writeJSON(slots.trial, ["boots": 0, "version": .string(offer.version)])
             try DurableFile.replace(slots.active, with: Array("b\n".utf8))
         } catch {
-            unlink(slots.active)
+            try? FileSystem.remove(slots.active)
             return fail(offer, "cannot install: \(error)")
         }
-        unlink(slots.download)
-        unlink(slots.downloadOffer)
+        try? FileSystem.remove(slots.download)
+        try? FileSystem.remove(slots.downloadOffer)
         report("UPDATING", version: offer.version)
         let restart = self.restart
         Task {
@@ -299,8 +296,7 @@ public final class FirmwareService: UplinkService {
     }
 
     private func fileSize(_ path: String) -> Int {
-        var st = stat()
-        return stat(path, &st) == 0 ? Int(st.st_size) : 0
+        (try? FileSystem.status(of: path).size) ?? 0
     }
 
     // MARK: - Once a second (the daemon's tick)
@@ -319,7 +315,7 @@ public final class FirmwareService: UplinkService {
             case .waiting:
                 return
             case .healthy:
-                unlink(slots.trial)
+                try? FileSystem.remove(slots.trial)
                 state.withLock { $0.trial = false }
                 report("UPDATED", version: currentVersion)
             case .rollBack(let reason):

@@ -1,7 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import FieldCore
+import FieldSystem
 import FieldHAL
 import FoundationEssentials
 
@@ -26,8 +24,8 @@ public struct FirmwareSlots: Sendable {
     public static let slotEnvironment = "FIELDGATE_SLOT"
 
     public func makeDirectory() {
-        mkdir(directory, 0o750)
-        mkdir(directory + "/b", 0o750)
+        try? FileSystem.makeDirectory(directory, permissions: 0o750)
+        try? FileSystem.makeDirectory(directory + "/b", permissions: 0o750)
     }
 
     func readJSON(_ path: String) -> JSONValue? {
@@ -62,8 +60,8 @@ public struct FirmwareSlots: Sendable {
     /// Stops running slot B: the launcher runs the packaged binary from the next start on.
     public func deactivate(reason: String, version: String, clock: any FieldClock) {
         let checksum = installed?.checksum
-        unlink(active)
-        unlink(trial)
+        try? FileSystem.remove(active)
+        try? FileSystem.remove(trial)
         writeOutcome(state: "FAILED", version: version, checksum: checksum, error: reason, at: clock.now())
         Logger("firmware").warning("firmware \(version) given up, the packaged one comes back: \(reason)")
     }
@@ -87,8 +85,8 @@ public enum FirmwareBoot {
         // A package installed since (apt upgrade) that is as new as slot B wins, unless slot B
         // was a forced downgrade.
         if let installed = slots.installed, !installed.force, FirmwareVersion.compare(installed.version, FieldgateVersion.string) <= 0 {
-            unlink(slots.active)
-            unlink(slots.trial)
+            try? FileSystem.remove(slots.active)
+            try? FileSystem.remove(slots.trial)
             Logger("firmware").notice("the package's \(FieldgateVersion.string) is as new as the installed image's \(installed.version): running the package")
             return
         }
@@ -104,12 +102,14 @@ public enum FirmwareBoot {
                 return
             }
         }
-        setenv(FirmwareSlots.slotEnvironment, "b", 1)
-        var argv: [UnsafeMutablePointer<CChar>?] = ([slots.slotBinary] + arguments.dropFirst()).map { strdup($0) }
-        argv.append(nil)
-        execv(slots.slotBinary, argv)
-        let reason = "cannot start the new firmware: \(String(cString: strerror(errno)))"
-        unsetenv(FirmwareSlots.slotEnvironment)
+        let reason: String
+        do throws(SystemError) {
+            var slotEnvironment = environment
+            slotEnvironment[FirmwareSlots.slotEnvironment] = "b"
+            try CurrentProcess.replace(with: slots.slotBinary, arguments: [slots.slotBinary] + arguments.dropFirst(), environment: slotEnvironment)
+        } catch {
+            reason = "cannot start the new firmware: \(error.message)"
+        }
         slots.deactivate(reason: reason, version: version, clock: clock)
     }
 }

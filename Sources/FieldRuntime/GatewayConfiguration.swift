@@ -1,11 +1,7 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import FieldApps
 import FieldCore
 import FieldDevices
+import FieldSystem
 import FoundationEssentials
 
 /// A site file with its board, loaded and validated together: what `fieldgate check-config`
@@ -94,8 +90,13 @@ public struct GatewayConfiguration: Sendable {
         let tlsPath = JSONPath.root.key("uplink").key("tls")
         let files: [(String, String?)] = [("ca", tls.caFile), ("cert", tls.certFile), ("key", tls.keyFile)]
         return files.compactMap { key, file -> ConfigIssue? in
-            guard let file, access(file, R_OK) != 0 else { return nil }
-            return ConfigIssue(path: tlsPath.key(key), message: "cannot read \(file): \(String(cString: strerror(errno)))")
+            guard let file else { return nil }
+            do throws(SystemError) {
+                try FileSystem.checkReadable(file)
+                return nil
+            } catch {
+                return ConfigIssue(path: tlsPath.key(key), message: "cannot read \(file): \(error.message)")
+            }
         }
     }
 
@@ -125,13 +126,7 @@ public struct GatewayConfiguration: Sendable {
         if let env = environment["FIELDGATE_BOARDS"], !env.isEmpty { dirs += env.split(separator: ":").map(String.init) }
         // The binary's real location: `.build/debug` is a symlink, and `..` in a path is resolved
         // from where the link points.
-        let resolved = realpath("/proc/self/exe", nil).map { p in
-            defer { free(p) }
-            return String(cString: p)
-        } ?? realpath(executablePath, nil).map { p in
-            defer { free(p) }
-            return String(cString: p)
-        } ?? executablePath
+        let resolved = (try? FileSystem.resolvedPath("/proc/self/exe")) ?? (try? FileSystem.resolvedPath(executablePath)) ?? executablePath
         let exeDir = resolved.contains("/") ? String(resolved[..<resolved.lastIndex(of: "/")!]) : "."
         dirs.append("/etc/fieldgate/boards")
         dirs.append(exeDir + "/../share/fieldgate/boards")

@@ -1,9 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import FieldCore
+import FieldSystem
 import Synchronization
 
 /// Keeps the gateway and its outputs safe (issue 4, DESIGN rule 8): it waits for SIGTERM/SIGINT,
@@ -20,31 +16,17 @@ public enum Supervisor {
     /// that only `run` receives them (call first thing in `main`). SIGPIPE is ignored: a console
     /// client or API client that goes away must not kill the gateway.
     public static func blockSignals() {
-        var set = stopSignals
-        pthread_sigmask(SIG_BLOCK, &set, nil)
-        signal(SIGPIPE, SIG_IGN)
+        CurrentProcess.blockStopSignals()
     }
 
     /// Waits for a stop signal or `requestRestart()`; every `interval` it calls `tick`, which
     /// the daemon uses to feed its watchdogs while the workers are alive.
     public static func run(interval: Duration = .seconds(1), restart: RestartFlag, tick: () -> Void) -> Exit {
-        var set = stopSignals
         while true {
             if restart.isRequested { return .restart }
-            var ts = timespec(tv_sec: Int(interval.milliseconds / 1000), tv_nsec: Int(interval.milliseconds % 1000) * 1_000_000)
-            let sig = sigtimedwait(&set, nil, &ts)
-            if sig > 0 { return .signal(sig) }
+            if let sig = CurrentProcess.waitForStopSignal(timeout: interval) { return .signal(sig) }
             tick()
         }
-    }
-
-    private static var stopSignals: sigset_t {
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGTERM)
-        sigaddset(&set, SIGINT)
-        sigaddset(&set, SIGHUP)
-        return set
     }
 }
 

@@ -1,9 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import FieldHAL
+import FieldSystem
 
 /// Replaces files so that a power cut at any moment leaves either the old or the new content,
 /// never a torn or missing file: write a temporary file beside it, `fsync` it, `rename` it over
@@ -13,20 +9,20 @@ public enum DurableFile {
     /// - Throws: `SystemError` from `open`, `write`, `fsync`, `rename` with the file as subject;
     ///   the temporary file is removed then and `path` is untouched.
     public static func replace(_ path: String, with bytes: [UInt8], permissions: UInt32 = 0o640) throws(SystemError) {
-        let temporary = path + ".tmp-\(getpid())"
+        let temporary = path + ".tmp-\(CurrentProcess.id)"
         do throws(SystemError) {
             let fd = try FileDescriptor.open(temporary, .writeOnly, options: [.create, .truncate, .closeOnExec], permissions: permissions)
             do throws(SystemError) {
                 try fd.writeAll(bytes)
-                try sync(fd, temporary)
+                try fd.synchronize(subject: temporary)
             } catch {
                 try? fd.close()
                 throw error
             }
             try fd.close()
-            guard rename(temporary, path) == 0 else { throw SystemError.current("rename", subject: "\(temporary) -> \(path)") }
+            try FileSystem.rename(temporary, to: path)
         } catch {
-            unlink(temporary)
+            try? FileSystem.remove(temporary)
             throw error
         }
         try syncDirectory(of: path)
@@ -37,7 +33,7 @@ public enum DurableFile {
         let fd: FileDescriptor
         do {
             fd = try FileDescriptor.open(path, .readOnly)
-        } catch where error.code == ENOENT {
+        } catch where error.isNotFound {
             return nil
         }
         defer { try? fd.close() }
@@ -49,19 +45,13 @@ public enum DurableFile {
         }
     }
 
-    package static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
-
-    private static func sync(_ fd: FileDescriptor, _ path: String) throws(SystemError) {
-        while fsync(fd.rawValue) != 0 {
-            if errno != EINTR { throw SystemError.current("fsync", subject: path) }
-        }
-    }
+    package static func exists(_ path: String) -> Bool { FileSystem.exists(path) }
 
     /// Makes a rename in the directory durable.
     private static func syncDirectory(of path: String) throws(SystemError) {
         let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
         let fd = try FileDescriptor.open(directory.isEmpty ? "/" : directory, .readOnly)
         defer { try? fd.close() }
-        try sync(fd, directory)
+        try fd.synchronize(subject: directory)
     }
 }

@@ -1,10 +1,6 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import CSQLite
 import FieldCore
+import FieldSystem
 
 /// The outbox's tables and its thread-confined bookkeeping. Lives with the connection on the
 /// outbox's `SQLiteWorker` thread (`SQLiteDatabase.attach`); only that thread touches it.
@@ -48,8 +44,7 @@ final class OutboxStore {
     let walLimit: Int
 
     static func walLimit(maxBytes: Int, path: String) -> Int {
-        var s = statvfs()
-        let partition = statvfs(OutboxStore.directory(of: path), &s) == 0 ? Int(s.f_blocks) * Int(s.f_frsize) : maxBytes
+        let partition = (try? FileSystem.volumeSpace(of: OutboxStore.directory(of: path)).total) ?? maxBytes
         return min(max(min(maxBytes, partition) / 16, 128 << 10), 4 << 20) / 4096 * 4096
     }
 
@@ -269,15 +264,12 @@ final class OutboxStore {
     }
 
     static func fileSize(_ path: String) -> Int {
-        var st = stat()
-        return stat(path, &st) == 0 ? Int(st.st_size) : 0
+        (try? FileSystem.status(of: path).size) ?? 0
     }
 
     /// Free bytes on the file system that holds `path` (statvfs of its directory).
     static func freeBytes(_ path: String) -> Int {
-        var s = statvfs()
-        guard statvfs(directory(of: path), &s) == 0 else { return 0 }
-        return Int(s.f_bavail) * Int(s.f_frsize)
+        (try? FileSystem.volumeSpace(of: directory(of: path)).available) ?? 0
     }
 
     /// Runs a checkpoint now; with `truncate` the WAL file is cut to zero bytes. A failure (a
@@ -480,10 +472,10 @@ final class OutboxStore {
         log.error("\(db.path) is damaged (\(damage.codeName): \(damage.message)): moving it to \(aside) and starting a fresh outbox")
         var moved = false
         try db.reopen {
-            moved = rename(db.path, aside) == 0
-            if moved { _ = rename(db.path + "-wal", aside + "-wal") } else { _ = unlink(db.path) }
-            _ = unlink(db.path + "-wal")
-            _ = unlink(db.path + "-shm")
+            moved = (try? FileSystem.rename(db.path, to: aside)) != nil
+            if moved { try? FileSystem.rename(db.path + "-wal", to: aside + "-wal") } else { try? FileSystem.remove(db.path) }
+            try? FileSystem.remove(db.path + "-wal")
+            try? FileSystem.remove(db.path + "-shm")
         }
         restartDelivery()
         unconfirmed = []

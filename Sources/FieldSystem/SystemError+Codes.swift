@@ -26,5 +26,11 @@ extension SystemError {
         public static let canceled = ECANCELED
         /// `ENAMETOOLONG`.
         public static let nameTooLong = ENAMETOOLONG
+        /// `ENOENT`: nothing at that path.
+        public static let notFound = ENOENT
+        /// `ECONNREFUSED`: nobody listens there.
+        public static let connectionRefused = ECONNREFUSED
+        /// `EEXIST`: something is at that path already.
+        public static let alreadyExists = EEXIST
     }
 }

@@ -52,7 +52,7 @@ public struct SystemError: Error, Hashable, Sendable, CustomStringConvertible {
 
 /// Runs a C call that returns -1 and sets `errno` on failure, retrying `EINTR`.
 ///
-/// Every libc call in FieldHAL goes through here, so an interrupted call is retried in exactly one
+/// FieldSystem's calls that report failure as -1 and errno go through here, so an interrupted call is retried in one
 /// place and every failure carries its errno and function.
 @inline(__always)
 public func systemCall<Result: FixedWidthInteger>(

@@ -1,9 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import FieldCore
+import FieldSystem
 import Synchronization
 
 /// How the link reaches and talks to the centre (site file `uplinks.gb26875`, docs/gb26875.md).
@@ -80,7 +76,7 @@ public final class GB26875Link: Sendable {
     private let state = Mutex(GB26875LinkStatus())
     private let stopped = Atomic<Bool>(false)
     /// Wakes the loop's poll: a record queued, or stop.
-    private let wake: (read: CInt, write: CInt)
+    private let wake: FileDescriptor.WakeUp
 
     /// - Throws: `GB26875Error.valueOutOfRange` naming the failed `pipe` (out of descriptors).
     public init(settings: GB26875LinkSettings, events: GB26875LinkEvents, utcOffsetMinutes: Int,
@@ -90,20 +86,11 @@ public final class GB26875Link: Sendable {
         self.clock = clock
         self.utcOffsetMinutes = utcOffsetMinutes
         log = logger
-        var fds: [CInt] = [-1, -1]
-        guard pipe(&fds) == 0 else {
-            throw .valueOutOfRange("cannot make the link's wake-up pipe: \(String(cString: strerror(errno)))")
+        do {
+            wake = try FileDescriptor.WakeUp()
+        } catch {
+            throw .valueOutOfRange("cannot make the link's wake-up pipe: \(error)")
         }
-        for fd in fds {
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        }
-        wake = (fds[0], fds[1])
-    }
-
-    deinit {
-        close(wake.read)
-        close(wake.write)
     }
 
     public var status: GB26875LinkStatus { state.withLock { $0 } }
@@ -126,8 +113,7 @@ public final class GB26875Link: Sendable {
     }
 
     private func poke() {
-        var b: UInt8 = 1
-        _ = write(wake.write, &b, 1)
+        wake.signal()
     }
 
     // MARK: - The link's thread
@@ -146,7 +132,7 @@ public final class GB26875Link: Sendable {
                 log.notice("connected to the centre at \(settings.endpoint)")
                 events.ready(true)
                 let why = session(fd)
-                close(fd)
+                try? fd.close()
                 state.withLock { $0.connected = false; $0.lastError = why }
                 events.ready(false)
                 if isStopped { return }
@@ -166,7 +152,7 @@ public final class GB26875Link: Sendable {
     }
 
     private enum Connection {
-        case connected(CInt)
+        case connected(FileDescriptor)
         case failed(String)
     }
 
@@ -181,8 +167,9 @@ public final class GB26875Link: Sendable {
     }
 
     /// One connection: returns why it ended.
-    private func session(_ fd: CInt) -> String {
+    private func session(_ fd: FileDescriptor) -> String {
         var reader = GB26875FrameReader()
+        var buffer = [UInt8](repeating: 0, count: 4096)
         var outstanding: Outstanding?
         var serial: UInt16 = 0
         var nextHeartbeat = monotonicMilliseconds()
@@ -227,19 +214,24 @@ public final class GB26875Link: Sendable {
                 if let e = transmit(fd, o.bytes) { return e }
             }
             let until = min(outstanding?.deadline ?? Int64.max, outstanding == nil ? nextHeartbeat : Int64.max)
-            var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
-            let timeout = CInt(clamping: max(0, min(until - monotonicMilliseconds(), 1000)))
-            let rc = poll(&fds, 2, timeout)
-            if rc < 0 && errno != EINTR { return "poll: \(String(cString: strerror(errno)))" }
-            if fds[1].revents != 0 { drainWake() }
-            guard fds[0].revents != 0 else { continue }
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            let n = read(fd, &buffer, buffer.count)
-            if n == 0 { return "the centre closed the connection" }
-            if n < 0 {
-                if errno == EINTR || errno == EAGAIN { continue }
-                return "read: \(String(cString: strerror(errno)))"
+            var fds = [FileDescriptor.PollRequest(fd), FileDescriptor.PollRequest(wake.descriptor)]
+            let timeout = Duration.milliseconds(max(0, min(until - monotonicMilliseconds(), 1000)))
+            do {
+                _ = try FileDescriptor.poll(&fds, timeout: timeout)
+            } catch {
+                return "\(error)"
             }
+            if !fds[1].returned.isEmpty { wake.drain() }
+            guard !fds[0].returned.isEmpty else { continue }
+            let n: Int
+            do {
+                n = try fd.read(into: &buffer)
+            } catch where error.isWouldBlock {
+                continue
+            } catch {
+                return "\(error)"
+            }
+            if n == 0 { return "the centre closed the connection" }
             reader.feed(Array(buffer[0..<n]))
             while let item = reader.next() {
                 switch item {
@@ -254,7 +246,7 @@ public final class GB26875Link: Sendable {
     }
 
     /// An answer to our frame, or a command of the centre's.
-    private func handle(_ f: GB26875Frame, fd: CInt, outstanding: inout Outstanding?) -> String? {
+    private func handle(_ f: GB26875Frame, fd: FileDescriptor, outstanding: inout Outstanding?) -> String? {
         switch f.command {
         case .confirm, .deny:
             guard var o = outstanding, o.serial == f.serial else {
@@ -316,7 +308,7 @@ public final class GB26875Link: Sendable {
     }
 
     /// Confirm or deny a frame of the centre's: the answer carries its serial number.
-    private func reply(_ command: GB26875Frame.Command, to f: GB26875Frame, fd: CInt) -> String? {
+    private func reply(_ command: GB26875Frame.Command, to f: GB26875Frame, fd: FileDescriptor) -> String? {
         guard let bytes = frame(serial: f.serial, command: command, data: []) else { return "cannot frame an answer" }
         return transmit(fd, bytes)
     }
@@ -336,22 +328,18 @@ public final class GB26875Link: Sendable {
     }
 
     /// Writes all of `bytes` (the socket has a send timeout); the error, or nil.
-    private func transmit(_ fd: CInt, _ bytes: [UInt8]) -> String? {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, CInt(MSG_NOSIGNAL)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return "send: \(String(cString: strerror(errno)))"
+    /// A send that times out is an `EAGAIN` error here, not a wait for room: the send timeout is
+    /// what bounds a centre that stopped reading.
+    private func transmit(_ fd: FileDescriptor, _ bytes: [UInt8]) -> String? {
+        var rest = bytes[...]
+        while !rest.isEmpty {
+            do {
+                rest = rest.dropFirst(try fd.send(rest))
+            } catch {
+                return "\(error)"
             }
-            offset += n
         }
         return nil
-    }
-
-    private func drainWake() {
-        var b = [UInt8](repeating: 0, count: 64)
-        while read(wake.read, &b, b.count) > 0 {}
     }
 
     /// Sleeps `d`, or less when stopped.
@@ -360,47 +348,19 @@ public final class GB26875Link: Sendable {
         while !isStopped {
             let left = end - monotonicMilliseconds()
             guard left > 0 else { return }
-            var fds = [pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
-            if poll(&fds, 1, CInt(clamping: left)) > 0 {
-                drainWake()
+            if let ready = try? FileDescriptor.poll(wake.descriptor, for: .readable, timeout: .milliseconds(left)), !ready.isEmpty {
+                wake.drain()
             }
         }
     }
 
     /// A connected, blocking socket with a send timeout, or why not.
     private func connect() -> Connection {
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = CInt(SOCK_STREAM.rawValue)
-        hints.ai_flags = AI_NUMERICSERV
-        var list: UnsafeMutablePointer<addrinfo>?
-        let rc = getaddrinfo(settings.host, String(settings.port), &hints, &list)
-        guard rc == 0, let first = list else { return .failed("cannot resolve \(settings.host): \(String(cString: gai_strerror(rc)))") }
-        defer { freeaddrinfo(list) }
-        let fd = socket(first.pointee.ai_family, CInt(SOCK_STREAM.rawValue) | CInt(SOCK_CLOEXEC.rawValue) | CInt(SOCK_NONBLOCK.rawValue), 0)
-        guard fd >= 0 else { return .failed("socket: \(String(cString: strerror(errno)))") }
-        if Glibc.connect(fd, first.pointee.ai_addr, first.pointee.ai_addrlen) != 0 {
-            guard errno == EINPROGRESS else {
-                let e = String(cString: strerror(errno))
-                close(fd)
-                return .failed(e)
-            }
-            var p = [pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)]
-            let ready = poll(&p, 1, CInt(clamping: settings.connectTimeout.milliseconds))
-            var error: CInt = 0
-            var length = socklen_t(MemoryLayout<CInt>.size)
-            getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
-            guard ready > 0, error == 0 else {
-                close(fd)
-                return .failed(ready == 0 ? "no answer within \(formatDuration(settings.connectTimeout))" : String(cString: strerror(error)))
-            }
+        do {
+            return .connected(try FileDescriptor.tcpConnection(host: settings.host, port: settings.port,
+                                                                timeout: settings.connectTimeout, sendTimeout: .seconds(5)))
+        } catch {
+            return .failed("\(error)")
         }
-        let flags = fcntl(fd, F_GETFL)
-        _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK)
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var on: CInt = 1
-        setsockopt(fd, CInt(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<CInt>.size))
-        return .connected(fd)
     }
 }

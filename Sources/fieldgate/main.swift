@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import FieldApps
 import FieldConsole
 import FieldCore
@@ -100,7 +97,7 @@ let defaultStateDirectory = environment["FIELDGATE_STATE_DIR"].flatMap { $0.isEm
 
 func fail(_ message: String, code: Int32 = 2) -> Never {
     writeStandardError("fieldgate: \(message)\n")
-    exit(code)
+    CurrentProcess.exit(code)
 }
 
 /// The options after `arguments[0]`; a usage error shows that command's help.
@@ -153,7 +150,7 @@ func apiCall(_ request: JSONValue, stateDirectory: String) -> JSONValue {
 if let command = arguments.first, let help = commandHelp[command],
    arguments.dropFirst().contains(where: { $0 == "--help" || $0 == "-h" }) {
     print(help)
-    exit(0)
+    CurrentProcess.exit(0)
 }
 
 switch arguments.first {
@@ -179,7 +176,7 @@ case "check-config":
         if a.flags.contains("plan") { print(ReadPlanText.render(c.site)) }
     } catch {
         print(error.description)
-        exit(1)
+        CurrentProcess.exit(1)
     }
 
 case "run":
@@ -208,7 +205,7 @@ case "run":
     }
     // Slot A hands over to an installed firmware image here (returns when it runs itself).
     FirmwareBoot.launch(stateDirectory: stateDirectory, arguments: CommandLine.arguments, environment: environment)
-    exit(GatewayDaemon.run(sitePath: sitePath, stateDirectory: stateDirectory, mqtt: mqtt, centre: centre, healthWindow: healthWindow,
+    CurrentProcess.exit(GatewayDaemon.run(sitePath: sitePath, stateDirectory: stateDirectory, mqtt: mqtt, centre: centre, healthWindow: healthWindow,
                            updateDuringAlarms: a.flags.contains("update-during-alarms"),
                            loadConfiguration: loadConfiguration,
                            validate: { document throws(ConfigError) in
@@ -241,7 +238,7 @@ case "status":
                                      alarms: apiCall(["op": "alarms"], stateDirectory: stateDirectory),
                                      devices: apiCall(["op": "devices"], stateDirectory: stateDirectory))
         // A live view on a terminal is drawn to fit it: the point table gets the rows left.
-        let screen = every != nil && isatty(1) == 1 ? TerminalSize.current(1) : nil
+        let screen = every != nil && FileDescriptor.standardOutput.isTerminal ? TerminalSize.current(1) : nil
         if a.flags.contains("points") {
             let points = apiCall(["op": "points"], stateDirectory: stateDirectory)
             let offset = Int(status["utcOffsetMinutes"]?.numberValue ?? 0)
@@ -256,18 +253,18 @@ case "status":
         let clear = screen != nil ? "\u{1B}[H\u{1B}[2J" : ""
         writeStandardOutput(clear + text + "\n")
         if let every {
-            var ts = timespec(tv_sec: Int(every.milliseconds / 1000), tv_nsec: Int(every.milliseconds % 1000) * 1_000_000)
-            nanosleep(&ts, nil)
-            if isatty(1) != 1 { writeStandardOutput("\n") }
+            let clock = SystemMonotonicClock()
+            clock.sleep(until: clock.nanoseconds() + nanoseconds(every))
+            if !FileDescriptor.standardOutput.isTerminal { writeStandardOutput("\n") }
         }
     } while every != nil
 
 case "console":
     let a = parse(valued: ["state-dir"])
-    exit(ConsoleAttach.run(socketPath: (a.options["state-dir"] ?? defaultStateDirectory) + "/console.sock"))
+    CurrentProcess.exit(ConsoleAttach.run(socketPath: (a.options["state-dir"] ?? defaultStateDirectory) + "/console.sock"))
 
 case "passwd":
-    exit(PasswdTool.run(arguments: Array(arguments.dropFirst())))
+    CurrentProcess.exit(PasswdTool.run(arguments: Array(arguments.dropFirst())))
 
 default:
     fail("unknown command \"\(arguments[0])\"\n\n\(usage)")

@@ -12,8 +12,7 @@ struct LibcBoundaryTests {
     enum Reason: String {
         case math = "libm's sin, cos, pow, hypot: the standard library has no trigonometry"
         case cWrapper = "errno and descriptors around a C library's own calls (libmodbus, libgpiod, mosquitto, crypt)"
-        case device = "a device driver's termios, pty or ioctl, not yet moved into FieldSystem"
-        case notYetMoved = "plain libc (files, signals, terminals, clocks) not yet moved into FieldSystem"
+        case belowFieldSystem = "FieldCore is the bottom module, below FieldSystem: its wall and monotonic clocks and its log writer"
         case hostTool = "host-only tool: imports full Foundation, which re-exports the C library anyway"
     }
 
@@ -32,32 +31,10 @@ struct LibcBoundaryTests {
         "PasswordHasher.swift": .cWrapper,
         "SecretBytes.swift": .cWrapper,
 
-        "PseudoTerminal.swift": .device,
-        "SerialPort.swift": .device,
-        "SerialSettings+Termios.swift": .device,
-        "Watchdog.swift": .device,
-        "GPIOSocketConnection.swift": .device,
-
-        // FieldCore sits below FieldSystem (FieldSystem uses its clocks and JSON).
-        "Clock.swift": .notYetMoved,
-        "Log.swift": .notYetMoved,
-        "MonotonicClock.swift": .notYetMoved,
-        "DurableFile.swift": .notYetMoved,
-        "GatewayConfiguration.swift": .notYetMoved,
-        "OutboxStore.swift": .notYetMoved,
-        "Supervisor.swift": .notYetMoved,
-        "UplinkThreadIdentity.swift": .notYetMoved,
-        "GatewayBackend+System.swift": .notYetMoved,
-        "LocalTerminalAttributes.swift": .notYetMoved,
-        "PasswdTool.swift": .notYetMoved,
-        "GatewayDaemon.swift": .notYetMoved,
-        "StateDirectory.swift": .notYetMoved,
-        "TerminalSize.swift": .notYetMoved,
-        "main.swift": .notYetMoved, // fieldgate's
-        "GB26875Link.swift": .notYetMoved,
-        "ConfigTrial.swift": .notYetMoved,
-        "FirmwareService.swift": .notYetMoved,
-        "FirmwareSlots.swift": .notYetMoved,
+        // FieldCore is the bottom module: FieldSystem itself uses its clocks and its log writer.
+        "Clock.swift": .belowFieldSystem,
+        "Log.swift": .belowFieldSystem,
+        "MonotonicClock.swift": .belowFieldSystem,
 
         "FieldSim/": .hostTool,
         "fieldsim/": .hostTool,
