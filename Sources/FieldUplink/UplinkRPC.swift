@@ -218,9 +218,12 @@ public struct UplinkRPC: Sendable {
         guard let spec = d.commands.first(where: { $0.name == name }) else {
             guard let appSpec = d.appCommands.first(where: { $0.name == name }) else {
                 let profile = d.commands.map(\.name), app = d.appCommands.map(\.name)
-                o.reader.report(o.path.key("command"), "device \(d.id) has no command \"\(name)\" (its profile declares "
-                                + (profile.isEmpty ? "none" : profile.joined(separator: ", "))
-                                + (d.app.map { "; its app \($0) takes " + (app.isEmpty ? "none" : app.joined(separator: ", ")) } ?? ", and it runs no app") + ")")
+                // Built in steps: Swift 6.0.3 cannot type-check it as one expression in time.
+                let declared: String = profile.isEmpty ? "none" : profile.joined(separator: ", ")
+                let taken: String = app.isEmpty ? "none" : app.joined(separator: ", ")
+                var appPart = ", and it runs no app"
+                if let appName = d.app { appPart = "; its app \(appName) takes \(taken)" }
+                o.reader.report(o.path.key("command"), "device \(d.id) has no command \"\(name)\" (its profile declares \(declared)\(appPart))")
                 return nil
             }
             do throws(CommandSpecError) {
