@@ -204,19 +204,33 @@ struct FirmwareUpdateTests {
         print("firmware: a new image cut off from the platform given up \(ContinuousClock.now - stoppedAt) after the platform went away (window 8 s), reported once it was back")
     }
 
-    @Test("fieldsim platform firmware drives a good update by hand: prints each fw_state and exits 0 on UPDATED",
-          .timeLimit(.minutes(4)))
-    func commandDrivesAnUpdate() async throws {
+    @Test("fieldsim platform firmware drives updates by hand: a corrupted one prints FAILED and exits 1, a good one prints each fw_state and exits 0 on UPDATED",
+          .timeLimit(.minutes(5)))
+    func commandDrivesUpdates() async throws {
         let rig = try await Rig(observe: "v1/devices/me/#")
         let started = await Self.waitFor(rig, .seconds(60)) { $0["current_fw_version"] == .string(FieldgateVersion.string) }
         #expect(started, "no current_fw_version: \(Self.telemetry(rig).latest)\n\(rig.gateway.logTail())")
         let image = rig.directory.file("image-D")
         try Data(try Self.image(marker: "D")).write(to: URL(fileURLWithPath: image))
+        let startedAt = ContinuousClock.now
+        let corrupted = try ChildProcess(executable: try TestSupport.executable("fieldsim"),
+                                         arguments: ["platform", "firmware", "--broker", "127.0.0.1:\(rig.broker.port)", "--image", image,
+                                                     "--version", "0.2.0", "--corrupt", "100000", "--timeout", "180"],
+                                         logPath: rig.directory.file("platform-corrupted.log"))
+        let corruptedStatus = try await onOwnThread { corrupted.waitForExit(timeout: .seconds(200)) }
+        let corruptedOutput = corrupted.logTail(lines: 200)
+        #expect(corruptedStatus == 1 && corruptedOutput.contains("fieldsim: FAILED: ") && corruptedOutput.contains("SHA-256 mismatch"),
+                "exit \(String(describing: corruptedStatus)):\n\(corruptedOutput)\n\(rig.gateway.logTail())")
+        #expect(!FileManager.default.fileExists(atPath: rig.directory.file("gw") + "/firmware/active"), "nothing installed")
+        let corruptedTook = ContinuousClock.now - startedAt
+        // Another package: the gateway does not take the one that failed again (unless forced).
+        let goodImage = rig.directory.file("image-E")
+        try Data(try Self.image(marker: "E")).write(to: URL(fileURLWithPath: goodImage))
         let command = try ChildProcess(executable: try TestSupport.executable("fieldsim"),
-                                       arguments: ["platform", "firmware", "--broker", "127.0.0.1:\(rig.broker.port)", "--image", image,
+                                       arguments: ["platform", "firmware", "--broker", "127.0.0.1:\(rig.broker.port)", "--image", goodImage,
                                                    "--version", "0.2.0", "--timeout", "180"],
                                        logPath: rig.directory.file("platform-command.log"))
-        let startedAt = ContinuousClock.now
+        let goodStartedAt = ContinuousClock.now
         let status = try await onOwnThread { command.waitForExit(timeout: .seconds(200)) }
         let output = command.logTail(lines: 200)
         #expect(status == 0, "exit \(String(describing: status)):\n\(output)\n\(rig.gateway.logTail())")
@@ -227,6 +241,6 @@ struct FirmwareUpdateTests {
         #expect(output.contains("fieldsim: UPDATED to 0.2.0"), "\(output)")
         let running = await Self.waitFor(rig, .seconds(30)) { $0["current_fw_version"] == .string("0.2.0") }
         #expect(running, "the new version is not running: \(Self.telemetry(rig).latest)")
-        print("firmware: fieldsim platform firmware took \(ContinuousClock.now - startedAt) from the assignment to UPDATED")
+        print("firmware: fieldsim platform firmware --corrupt exited 1 after \(corruptedTook); a good package from the assignment to UPDATED and exit 0 in \(ContinuousClock.now - goodStartedAt)")
     }
 }

@@ -6,7 +6,7 @@ import Testing
 
 /// `fieldsim platform firmware`'s arguments: each mistake is named, with exit 2, before anything
 /// connects; a broker nobody listens on is exit 1. (A real update through it:
-/// `FirmwareUpdateTests.commandDrivesAnUpdate`.)
+/// `FirmwareUpdateTests.commandDrivesUpdates`.)
 @Suite("fieldsim platform firmware: arguments")
 struct PlatformCommandTests {
     @Test("the help, and every argument error named with exit 2; no broker is exit 1")
