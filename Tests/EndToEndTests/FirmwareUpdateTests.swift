@@ -74,9 +74,10 @@ struct FirmwareUpdateTests {
         #expect(!FileManager.default.fileExists(atPath: rig.directory.file("gw") + "/firmware/active"), "nothing installed")
         #expect(!FileManager.default.fileExists(atPath: rig.directory.file("gw") + "/firmware/download.part"), "the download is gone")
         #expect(rig.gateway.startCount == 1 && Self.telemetry(rig).latest["current_fw_version"] == .string(FieldgateVersion.string))
-        // What the platform itself recorded from the gateway's telemetry.
+        // What the platform itself recorded from the gateway's telemetry (its reader may be a poll behind the observer).
+        let badRecorded = await UplinkRig.until(.seconds(10)) { bad.reports.last?.state == "FAILED" }
         let badRun = bad.reports
-        #expect(badRun.last?.state == "FAILED" && badRun.last?.error?.contains("SHA-256 mismatch") == true
+        #expect(badRecorded && badRun.last?.state == "FAILED" && badRun.last?.error?.contains("SHA-256 mismatch") == true
                     && !badRun.contains { ["VERIFIED", "UPDATING", "UPDATED"].contains($0.state) },
                 "the platform recorded \(badRun.map { "\($0.state) \($0.error ?? "")" })")
         let badOutcome = await UplinkRig.until(.seconds(10)) { bad.outcome != nil }
