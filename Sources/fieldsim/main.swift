@@ -19,6 +19,10 @@ commands:
   centre [--host HOST] [--port N] [--fault FAULT]
                           a GB 26875.3 alarm operations centre for the gateway's second uplink: prints
                           every data unit it decodes as a JSON line until stopped (Ctrl-C)
+  platform firmware --broker HOST:PORT --image FILE --version V [--title T] [--corrupt N]
+                    [--stop-after N] [--timeout SECONDS]
+                          play ThingsBoard for a firmware update: assign the package, serve its chunks,
+                          print each fw_state; exit 0 on UPDATED, 1 on FAILED or the timeout
   scenario FILE... [--gateway PATH] [--jobs N] [--keep]
                           run scenarios against a real fieldgate (default: the one next to fieldsim);
                           exit 0 when every one passes
@@ -60,6 +64,22 @@ let commandHelp: [String: String] = [
       --host HOST         the address to listen on (default 127.0.0.1)
       --port N            the port (default 9100; 0 for a free one)
       --fault FAULT       misbehave from the start: deny, drop, disconnect or "delay 2s"
+    """,
+    "platform": """
+    usage: fieldsim platform firmware --broker HOST:PORT --image FILE --version V [--title T]
+                                      [--corrupt N] [--stop-after N] [--timeout SECONDS]
+      Plays the platform's side of ThingsBoard's firmware update for a gateway on the broker
+      (docs/simulator.md, "Firmware platform"), with mosquitto's own clients: assigns the package
+      (the fw_* shared attributes, SHA-256), serves it in the chunks the gateway asks for and prints
+      each fw_state the gateway reports. Exit 0 on UPDATED, 1 on FAILED or the timeout, 2 on a
+      usage error.
+      --broker HOST:PORT  the broker the gateway's uplink uses (anonymous, plain MQTT)
+      --image FILE        the package to serve
+      --version V         its fw_version
+      --title T           its fw_title (default fieldgate)
+      --corrupt N         serve the byte at offset N flipped (the checksum names the real image)
+      --stop-after N      answer no chunk after the first N (an outage mid-download)
+      --timeout SECONDS   give up after this long (default 600)
     """,
     "version": "usage: fieldsim version\n  Prints the version.",
     "help": "usage: fieldsim help [COMMAND]\n  The commands, or one command's help.",
@@ -193,6 +213,76 @@ case "centre":
     let signal = waitForSignal()
     say("fieldsim: centre stopping on signal \(signal) (\(centre.frameCount) frames)")
     centre.stop()
+
+case "platform":
+    let a = parse(valued: ["broker", "image", "version", "title", "corrupt", "stop-after", "timeout"])
+    let help = commandHelp["platform"]!
+    guard a.positionals == ["firmware"] else { fail("platform: expected \"platform firmware\", got \(a.positionals)\n\n\(help)") }
+    guard let broker = a.options["broker"] else { fail("platform firmware needs --broker HOST:PORT\n\n\(help)") }
+    guard let colon = broker.lastIndex(of: ":"), colon != broker.startIndex,
+          let port = Int(broker[broker.index(after: colon)...]), (1...65535).contains(port) else {
+        fail("--broker \(broker): expected HOST:PORT with a port 1–65535")
+    }
+    let host = String(broker[..<colon])
+    guard let imagePath = a.options["image"] else { fail("platform firmware needs --image FILE\n\n\(help)") }
+    guard let version = a.options["version"], !version.isEmpty else { fail("platform firmware needs --version V\n\n\(help)") }
+    guard let data = FileManager.default.contents(atPath: imagePath) else { fail("--image \(imagePath): cannot read the file") }
+    guard !data.isEmpty else { fail("--image \(imagePath): the file is empty") }
+    let image = [UInt8](data)
+    var corrupt: Int?
+    if let text = a.options["corrupt"] {
+        guard let n = Int(text), (0..<image.count).contains(n) else { fail("--corrupt \(text): expected a byte offset 0–\(image.count - 1) in \(imagePath)") }
+        corrupt = n
+    }
+    var stopAfter: Int?
+    if let text = a.options["stop-after"] {
+        guard let n = Int(text), (0...1_000_000).contains(n) else { fail("--stop-after \(text): expected a chunk count 0–1000000") }
+        stopAfter = n
+    }
+    let timeoutText = a.options["timeout"] ?? "600"
+    guard let timeout = Int(timeoutText), (1...86_400).contains(timeout) else { fail("--timeout \(timeoutText): expected seconds 1–86400") }
+    let scratch = NSTemporaryDirectory() + "/fieldsim-platform-\(getpid())"
+    try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+    let platform: FirmwarePlatform
+    do {
+        platform = try FirmwarePlatform(host: host, port: port, image: image, title: a.options["title"] ?? "fieldgate", version: version,
+                                        directory: scratch, lifetime: .seconds(timeout + 60))
+        platform.corrupt = corrupt
+        platform.answerLimit = stopAfter
+        try platform.assign()
+    } catch {
+        try? FileManager.default.removeItem(atPath: scratch)
+        fail("platform firmware: \(error)", code: 1)
+    }
+    say("fieldsim: assigned \(platform.title) \(version) (\(image.count) bytes, SHA-256 \(platform.checksum)) on \(host):\(port)")
+    let deadline = monotonicMilliseconds() + Int64(timeout) * 1000
+    var printed = 0
+    var problems = 0
+    var outcome: FirmwarePlatform.Outcome?
+    while outcome == nil, monotonicMilliseconds() < deadline {
+        usleep(100_000)
+        let reports = platform.reports
+        for r in reports.dropFirst(printed) {
+            say("fw_state \(r.state)" + (r.error.map { ": \($0)" } ?? "") + " (\(platform.chunksServed) chunks served)")
+        }
+        printed = reports.count
+        let p = platform.problems
+        for line in p.dropFirst(problems) { FileHandle.standardError.write(Data("fieldsim: \(line)\n".utf8)) }
+        problems = p.count
+        outcome = platform.outcome
+    }
+    platform.stop()
+    try? FileManager.default.removeItem(atPath: scratch)
+    switch outcome {
+    case .updated:
+        say("fieldsim: UPDATED to \(version)")
+        exit(0)
+    case .failed(let error):
+        say("fieldsim: FAILED: \(error)")
+        exit(1)
+    case nil:
+        fail("no UPDATED or FAILED within \(timeout) s (last fw_state: \(platform.reports.last?.state ?? "none"), \(platform.chunksServed) chunks served)", code: 1)
+    }
 
 case "ctl":
     var rest = Array(arguments.dropFirst())

@@ -2,12 +2,14 @@
 import Glibc
 #endif
 import FieldCore
+import FieldSim
 import FieldTestSupport
 import Foundation
 import Testing
 
 /// Firmware updates with the real processes (docs/install.md, "Firmware updates"): the platform
-/// (`FirmwarePlatform`) serves packages over a real mosquitto; the gateway runs under a
+/// (FieldSim's `FirmwarePlatform`, mosquitto's own clients) serves packages over a real mosquitto
+/// and records the `fw_state` sequence the gateway reports; the gateway runs under a
 /// `Restart=always`-like supervisor from its build directory (slot A), installs into its state
 /// directory (slot B) and restarts into it, no root needed.
 @Suite("firmware update end to end", .serialized)
@@ -31,6 +33,23 @@ struct FirmwareUpdateTests {
         await UplinkRig.until(timeout, every: .milliseconds(100)) { condition(telemetry(rig).latest) }
     }
 
+    /// FieldSim's platform on the rig's broker, its files in the rig's directory.
+    static func platform(_ rig: Rig, image: [UInt8], version: String, label: String) async throws -> FirmwarePlatform {
+        let directory = rig.directory.file("platform-" + label)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let port = rig.broker.port
+        return try await onOwnThread { try FirmwarePlatform(host: "127.0.0.1", port: port, image: image, version: version, directory: directory) }
+    }
+
+    /// The recorded `fw_state`s from the last DOWNLOADING on, repeats folded: a gateway restarted
+    /// mid-download starts again with DOWNLOADING (after repeating its last outcome).
+    static func lastRun(_ states: [String]) -> [String] {
+        guard let start = states.lastIndex(of: "DOWNLOADING") else { return [] }
+        var run: [String] = []
+        for s in states[start...] where run.last != s { run.append(s) }
+        return run
+    }
+
     /// The package binary with a marker appended: another checksum, and still the same program.
     static func image(marker: String) throws -> [UInt8] {
         let binary = try [UInt8](Data(contentsOf: URL(fileURLWithPath: try TestSupport.executable("fieldgate"))))
@@ -46,7 +65,7 @@ struct FirmwareUpdateTests {
         #expect(started, "no current_fw_version: \(Self.telemetry(rig).latest)\n\(rig.gateway.logTail())")
 
         // Corrupted in transit: the checksum does not match, nothing is installed.
-        let bad = try await FirmwarePlatform(broker: rig.broker, image: try Self.image(marker: "A"), version: "0.2.0")
+        let bad = try await Self.platform(rig, image: try Self.image(marker: "A"), version: "0.2.0", label: "bad")
         bad.corrupt = 100_000
         try bad.assign()
         let failed = await Self.waitFor(rig, .seconds(120)) { $0["fw_state"] == .string("FAILED") }
@@ -55,11 +74,21 @@ struct FirmwareUpdateTests {
         #expect(!FileManager.default.fileExists(atPath: rig.directory.file("gw") + "/firmware/active"), "nothing installed")
         #expect(!FileManager.default.fileExists(atPath: rig.directory.file("gw") + "/firmware/download.part"), "the download is gone")
         #expect(rig.gateway.startCount == 1 && Self.telemetry(rig).latest["current_fw_version"] == .string(FieldgateVersion.string))
+        // What the platform itself recorded from the gateway's telemetry (its reader may be a poll behind the observer).
+        let badRecorded = await UplinkRig.until(.seconds(10)) { bad.reports.last?.state == "FAILED" }
+        let badRun = bad.reports
+        #expect(badRecorded && badRun.last?.state == "FAILED" && badRun.last?.error?.contains("SHA-256 mismatch") == true
+                    && !badRun.contains { ["VERIFIED", "UPDATING", "UPDATED"].contains($0.state) },
+                "the platform recorded \(badRun.map { "\($0.state) \($0.error ?? "")" })")
+        let badOutcome = await UplinkRig.until(.seconds(10)) { bad.outcome != nil }
+        #expect(badOutcome && bad.outcome.map { if case .failed(let e) = $0 { return e.contains("SHA-256 mismatch") } else { return false } } == true,
+                "the platform's outcome: \(String(describing: bad.outcome))")
         bad.stop()
 
         // A good package; the platform stops answering halfway, the gateway is killed, comes
         // back, resumes where its file ends, verifies, installs and restarts into it.
-        let good = try await FirmwarePlatform(broker: rig.broker, image: try Self.image(marker: "B"), version: "0.2.0")
+        let good = try await Self.platform(rig, image: try Self.image(marker: "B"), version: "0.2.0", label: "good")
+        defer { good.stop() }
         let chunks = (good.image.count + 65535) / 65536
         good.answerLimit = chunks / 2
         let assignedAt = ContinuousClock.now
@@ -81,6 +110,8 @@ struct FirmwareUpdateTests {
         let states = Self.telemetry(rig).states
         let order = ["DOWNLOADING", "DOWNLOADED", "VERIFIED", "UPDATING", "UPDATED"]
         #expect(order.allSatisfy { states.contains($0) }, "fw_state went \(states)")
+        let recorded = await UplinkRig.until(.seconds(10)) { Self.lastRun(good.states) == order }
+        #expect(recorded && good.outcome == .updated, "the platform recorded \(good.states), outcome \(String(describing: good.outcome))")
         let exe = rig.gateway.pid.flatMap { try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\($0)/exe") }
         #expect(exe == slot, "the running gateway is \(String(describing: exe)), expected the new image \(slot)")
         let halfSeconds: Double = Double(halfway.components.seconds) + Double(halfway.components.attoseconds) / 1e18
@@ -99,14 +130,17 @@ struct FirmwareUpdateTests {
         // An executable of this architecture that exits with status 1 at once.
         let broken = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "/bin/false")))
         // An older version is refused without a download, unless forced.
-        let older = try await FirmwarePlatform(broker: rig.broker, image: broken, version: "0.0.9")
+        let older = try await Self.platform(rig, image: broken, version: "0.0.9", label: "older")
         try older.assign()
         let refused = await Self.waitFor(rig, .seconds(30)) {
             $0["fw_state"] == .string("FAILED") && $0["fw_error"]?.stringValue?.contains("a downgrade needs fw_force") == true
         }
         #expect(refused && older.chunksAsked.isEmpty, "downgrade: \(Self.telemetry(rig).latest)\n\(rig.gateway.logTail())")
+        let olderRecorded = await UplinkRig.until(.seconds(5)) { older.states == ["FAILED"] }
+        #expect(olderRecorded, "the platform recorded \(older.states) for the downgrade")
         older.stop()
-        let platform = try await FirmwarePlatform(broker: rig.broker, image: broken, version: "0.3.0")
+        let platform = try await Self.platform(rig, image: broken, version: "0.3.0", label: "broken")
+        defer { platform.stop() }
         // Held back while a fire-water alarm is active: nothing is asked for until it clears.
         try rig.ctl("set", "main-pt.pressure", "0.10")
         let raised = await UplinkRig.until(.seconds(30)) { rig.gateway.log.contains("raise main-pt.pressure/low-pressure") }
@@ -132,6 +166,10 @@ struct FirmwareUpdateTests {
         #expect(back, "not rolled back: \(Self.telemetry(rig).latest)\n\(rig.gateway.logTail())")
         let error = Self.telemetry(rig).latest["fw_error"]?.stringValue ?? ""
         #expect(error.contains("stopped 3 times"), "the reason the platform is told: \(error)")
+        let told = await UplinkRig.until(.seconds(10)) { platform.outcome != nil }
+        let outcome = platform.outcome
+        #expect(told && outcome.map { if case .failed(let e) = $0 { return e.contains("stopped 3 times") } else { return false } } == true,
+                "the platform recorded \(platform.states), outcome \(String(describing: outcome))")
         #expect(rig.gateway.exits.filter { $0 == 1 }.count == 3, "the image ran three times: exits \(rig.gateway.exits)")
         #expect(!FileManager.default.fileExists(atPath: rig.directory.file("gw") + "/firmware/active"))
         print("firmware: an image that exits at once rolled back and reported \(ContinuousClock.now - installedAt) after UPDATING (3 starts, RestartSec 1 s)")
@@ -143,7 +181,7 @@ struct FirmwareUpdateTests {
         let rig = try await Rig(observe: "v1/devices/me/#")
         let started = await Self.waitFor(rig, .seconds(60)) { $0["current_fw_version"] == .string(FieldgateVersion.string) }
         #expect(started, "no current_fw_version: \(Self.telemetry(rig).latest)\n\(rig.gateway.logTail())")
-        let platform = try await FirmwarePlatform(broker: rig.broker, image: try Self.image(marker: "C"), version: "0.2.0")
+        let platform = try await Self.platform(rig, image: try Self.image(marker: "C"), version: "0.2.0", label: "silent")
         try platform.assign()
         let updating = await Self.waitFor(rig, .seconds(120)) { $0["fw_state"] == .string("UPDATING") }
         #expect(updating, "not UPDATING: \(Self.telemetry(rig).latest)\n\(rig.gateway.logTail())")
@@ -165,5 +203,45 @@ struct FirmwareUpdateTests {
         let exe = rig.gateway.pid.flatMap { try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\($0)/exe") }
         #expect(exe == (try? TestSupport.executable("fieldgate")), "the packaged gateway runs again: \(String(describing: exe))")
         print("firmware: a new image cut off from the platform given up \(ContinuousClock.now - stoppedAt) after the platform went away (window 8 s), reported once it was back")
+    }
+
+    @Test("fieldsim platform firmware drives updates by hand: a corrupted one prints FAILED and exits 1, a good one prints each fw_state and exits 0 on UPDATED",
+          .timeLimit(.minutes(5)))
+    func commandDrivesUpdates() async throws {
+        let rig = try await Rig(observe: "v1/devices/me/#")
+        let started = await Self.waitFor(rig, .seconds(60)) { $0["current_fw_version"] == .string(FieldgateVersion.string) }
+        #expect(started, "no current_fw_version: \(Self.telemetry(rig).latest)\n\(rig.gateway.logTail())")
+        let image = rig.directory.file("image-D")
+        try Data(try Self.image(marker: "D")).write(to: URL(fileURLWithPath: image))
+        let startedAt = ContinuousClock.now
+        let corrupted = try ChildProcess(executable: try TestSupport.executable("fieldsim"),
+                                         arguments: ["platform", "firmware", "--broker", "127.0.0.1:\(rig.broker.port)", "--image", image,
+                                                     "--version", "0.2.0", "--corrupt", "100000", "--timeout", "180"],
+                                         logPath: rig.directory.file("platform-corrupted.log"))
+        let corruptedStatus = try await onOwnThread { corrupted.waitForExit(timeout: .seconds(200)) }
+        let corruptedOutput = corrupted.logTail(lines: 200)
+        #expect(corruptedStatus == 1 && corruptedOutput.contains("fieldsim: FAILED: ") && corruptedOutput.contains("SHA-256 mismatch"),
+                "exit \(String(describing: corruptedStatus)):\n\(corruptedOutput)\n\(rig.gateway.logTail())")
+        #expect(!FileManager.default.fileExists(atPath: rig.directory.file("gw") + "/firmware/active"), "nothing installed")
+        let corruptedTook = ContinuousClock.now - startedAt
+        // Another package: the gateway does not take the one that failed again (unless forced).
+        let goodImage = rig.directory.file("image-E")
+        try Data(try Self.image(marker: "E")).write(to: URL(fileURLWithPath: goodImage))
+        let command = try ChildProcess(executable: try TestSupport.executable("fieldsim"),
+                                       arguments: ["platform", "firmware", "--broker", "127.0.0.1:\(rig.broker.port)", "--image", goodImage,
+                                                   "--version", "0.2.0", "--timeout", "180"],
+                                       logPath: rig.directory.file("platform-command.log"))
+        let goodStartedAt = ContinuousClock.now
+        let status = try await onOwnThread { command.waitForExit(timeout: .seconds(200)) }
+        let output = command.logTail(lines: 200)
+        #expect(status == 0, "exit \(String(describing: status)):\n\(output)\n\(rig.gateway.logTail())")
+        let printed = output.split(separator: "\n").compactMap { line in
+            line.hasPrefix("fw_state ") ? line.dropFirst(9).prefix { $0 != " " && $0 != ":" }.description : nil
+        }
+        #expect(Self.lastRun(printed) == ["DOWNLOADING", "DOWNLOADED", "VERIFIED", "UPDATING", "UPDATED"], "printed:\n\(output)")
+        #expect(output.contains("fieldsim: UPDATED to 0.2.0"), "\(output)")
+        let running = await Self.waitFor(rig, .seconds(30)) { $0["current_fw_version"] == .string("0.2.0") }
+        #expect(running, "the new version is not running: \(Self.telemetry(rig).latest)")
+        print("firmware: fieldsim platform firmware --corrupt exited 1 after \(corruptedTook); a good package from the assignment to UPDATED and exit 0 in \(ContinuousClock.now - goodStartedAt)")
     }
 }
