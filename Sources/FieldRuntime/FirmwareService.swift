@@ -52,9 +52,7 @@ public final class FirmwareService: UplinkService {
     public let currentTitle: String
     public let currentVersion: String
     private let state: Mutex<State>
-    private let jobs = BlockingQueue<@Sendable () -> Void>()
-    private let thread = Mutex<WorkerThread?>(nil)
-    private let stopping = Mutex(false)
+    private let jobs = JobThread(name: "firmware")
     private let log = Logger("firmware")
 
     /// - Parameters:
@@ -82,22 +80,11 @@ public final class FirmwareService: UplinkService {
     }
 
     public func start() throws(WorkerThreadError) {
-        let t = try WorkerThread(name: "firmware") { [self] in
-            while true {
-                if let job = jobs.pop(until: monotonicMilliseconds() + 1000) {
-                    job()
-                } else if stopping.withLock({ $0 }) {
-                    return
-                }
-            }
-        }
-        thread.withLock { $0 = t }
+        try jobs.start()
     }
 
     public func stop() {
-        stopping.withLock { $0 = true }
-        jobs.close()
-        thread.withLock { $0 }?.join()
+        jobs.stop()
     }
 
     // MARK: - UplinkService (on the MQTT thread)
@@ -113,20 +100,20 @@ public final class FirmwareService: UplinkService {
             let parts = message.topic.dropFirst(chunkHead.count).split(separator: "/", omittingEmptySubsequences: false)
             guard parts.count == 3, parts[1] == "chunk", let id = Int(parts[0]), let n = Int(parts[2]) else { return true }
             let payload = message.payload
-            jobs.push { [self] in chunk(requestID: id, index: n, payload) }
+            jobs.submit { [self] in chunk(requestID: id, index: n, payload) }
             return true
         }
         guard message.topic == topics.gatewayAttributes || message.topic.hasPrefix(topics.prefix + "v1/devices/me/attributes/response/"),
               let doc = try? JSONValue.parse(Data(message.payload)) else { return false }
         // Without fw_* keys: another shared attribute, or (on a broker that echoes) the gateway's own.
         guard let offer = FirmwareOffer.read(doc) else { return true }
-        jobs.push { [self] in consider(offer) }
+        jobs.submit { [self] in consider(offer) }
         return true
     }
 
     public func connected(link: UplinkLink) {
         state.withLock { $0.link = link }
-        jobs.push { [self] in
+        jobs.submit { [self] in
             var values: [String: JSONValue] = ["current_fw_title": .string(currentTitle), "current_fw_version": .string(currentVersion)]
             if let last = slots.lastOutcome, let s = last["state"]?.stringValue, !state.withLock({ $0.trial }) {
                 values["fw_state"] = .string(s)
@@ -304,7 +291,7 @@ public final class FirmwareService: UplinkService {
     /// Re-asks a chunk the platform did not answer, starts an update that waited for alarms to
     /// clear, and judges a new image on trial (`unmet`: what keeps the gateway from being healthy).
     public func tick(unmet: @escaping @Sendable () -> [String]) {
-        jobs.push { [self] in
+        jobs.submit { [self] in
             if let d = state.withLock({ $0.download }), d.askedAt > 0, monotonicMilliseconds() - d.askedAt > settings.chunkTimeout.milliseconds {
                 log.notice("chunk \(d.next) not answered: asking again")
                 askNext()

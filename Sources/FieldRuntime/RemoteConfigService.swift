@@ -27,9 +27,7 @@ public final class RemoteConfigService: UplinkService {
     private let restart: @Sendable () -> Void
     private let watch: ConfigTrialWatch
     private let state: Mutex<State>
-    private let jobs = BlockingQueue<@Sendable () -> Void>()
-    private let thread = Mutex<WorkerThread?>(nil)
-    private let stopping = Mutex(false)
+    private let jobs = JobThread(name: "remote-config")
     private let log = Logger("remote-config")
 
     /// - Parameters:
@@ -51,23 +49,11 @@ public final class RemoteConfigService: UplinkService {
 
     /// Starts the thread that does the file work.
     public func start() throws(WorkerThreadError) {
-        // Holds the service until `stop`.
-        let t = try WorkerThread(name: "remote-config") { [self] in
-            while true {
-                if let job = jobs.pop(until: monotonicMilliseconds() + 1000) {
-                    job()
-                } else if stopping.withLock({ $0 }) {
-                    return
-                }
-            }
-        }
-        thread.withLock { $0 = t }
+        try jobs.start()
     }
 
     public func stop() {
-        stopping.withLock { $0 = true }
-        jobs.close()
-        thread.withLock { $0 }?.join()
+        jobs.stop()
     }
 
     /// The push on trial, if any.
@@ -79,7 +65,7 @@ public final class RemoteConfigService: UplinkService {
 
     public func received(_ message: MQTTMessage, link: UplinkLink) -> Bool {
         guard let request = UplinkServiceRequest(message, topics: link.topics, methods: RemoteConfigService.methods) else { return false }
-        if !jobs.push({ [self] in handle(request, link: link) }) {
+        if !jobs.submit({ [self] in handle(request, link: link) }) {
             request.failure("unavailable", "the gateway is stopping", link: link)
         }
         return true
@@ -254,7 +240,7 @@ public final class RemoteConfigService: UplinkService {
             log.notice("configuration \(trial.hash.prefix(12)) is healthy: kept")
         case .rollBack(let reason):
             state.withLock { $0.trial = nil }
-            jobs.push { [self] in
+            jobs.submit { [self] in
                 do {
                     _ = try rollBack(reason: reason)
                 } catch {
