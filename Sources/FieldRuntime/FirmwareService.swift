@@ -200,7 +200,7 @@ public final class FirmwareService: UplinkService {
     }
 
     private func resume() {
-        guard state.withLock({ $0.download == nil }), DurableFile.exists(slots.downloadOffer),
+        guard state.withLock({ $0.download == nil }), FileSystem.exists(slots.downloadOffer),
               let offer = slots.readJSON(slots.downloadOffer).flatMap(FirmwareOffer.init(json:)) else {
             if state.withLock({ $0.download != nil }) { askNext() }
             return

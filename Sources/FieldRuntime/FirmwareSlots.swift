@@ -80,7 +80,7 @@ public enum FirmwareBoot {
                               clock: any FieldClock = SystemClock()) {
         guard environment[FirmwareSlots.slotEnvironment] == nil else { return }
         let slots = FirmwareSlots(stateDirectory: stateDirectory)
-        guard DurableFile.exists(slots.active) else { return }
+        guard FileSystem.exists(slots.active) else { return }
         let version = slots.installed?.version ?? "?"
         // A package installed since (apt upgrade) that is as new as slot B wins, unless slot B
         // was a forced downgrade.

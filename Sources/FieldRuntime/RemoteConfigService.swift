@@ -164,7 +164,7 @@ public final class RemoteConfigService: UplinkService {
     }
 
     private func rollBack(_ request: UplinkServiceRequest, link: UplinkLink) {
-        guard DurableFile.exists(files.previous) else {
+        guard FileSystem.exists(files.previous) else {
             return request.failure("not-found", "no previous configuration is kept (none was pushed on this gateway)", link: link)
         }
         do {

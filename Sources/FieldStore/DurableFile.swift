@@ -45,8 +45,6 @@ public enum DurableFile {
         }
     }
 
-    package static func exists(_ path: String) -> Bool { FileSystem.exists(path) }
-
     /// Makes a rename in the directory durable.
     private static func syncDirectory(of path: String) throws(SystemError) {
         let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."

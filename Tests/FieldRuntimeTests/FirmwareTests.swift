@@ -70,7 +70,7 @@ import Testing
         try slots.writeJSON(slots.trial, ["boots": 3, "version": "0.3.0"])
         try DurableFile.replace(slots.active, with: Array("b\n".utf8))
         FirmwareBoot.launch(stateDirectory: dir.path, arguments: ["fieldgate", "run"], environment: [:], clock: ManualClock())
-        #expect(!DurableFile.exists(slots.active) && !DurableFile.exists(slots.trial))
+        #expect(!FileSystem.exists(slots.active) && !FileSystem.exists(slots.trial))
         let outcome = try #require(slots.lastOutcome)
         #expect(outcome["state"] == "FAILED" && outcome["version"] == "0.3.0" && outcome["checksum"] == .string(Self.sum))
         #expect(outcome["error"] == "the new firmware stopped 3 times before proving healthy")
@@ -78,7 +78,7 @@ import Testing
         try slots.writeJSON(slots.slotInfo, FirmwareOffer(title: "fieldgate", version: "0.0.5", size: 1, checksum: Self.sum).json)
         try DurableFile.replace(slots.active, with: Array("b\n".utf8))
         FirmwareBoot.launch(stateDirectory: dir.path, arguments: ["fieldgate", "run"], environment: [:], clock: ManualClock())
-        #expect(!DurableFile.exists(slots.active))
+        #expect(!FileSystem.exists(slots.active))
         // Slot B's own process, and a gateway with nothing installed, run themselves.
         FirmwareBoot.launch(stateDirectory: dir.path, arguments: ["fieldgate", "run"], environment: [FirmwareSlots.slotEnvironment: "b"])
         FirmwareBoot.launch(stateDirectory: dir.path, arguments: ["fieldgate", "run"], environment: [:])
