@@ -23,6 +23,12 @@ for dir in Tests/*/; do
   fi
 done
 if [ ${#failed[@]} -gt 0 ]; then
+  # The summary above keeps one line per issue; a CI log must also show each issue's whole
+  # message (a broker's log, a gateway's log tail), which follows it on the next lines.
+  for target in "${failed[@]}"; do
+    echo "== $target: the issues in full"
+    grep -A 30 -E 'recorded an issue|error:' "$logs/$target.log" | head -n 400
+  done
   echo "FAILED: ${failed[*]} (full logs in $logs)"
   exit 1
 fi

@@ -49,8 +49,55 @@ public enum Waiting {
         }
     }
 
-    /// A TCP port on 127.0.0.1 that nobody listens on right now.
+    /// A TCP port on 127.0.0.1 that nobody uses right now, for a test's or a tool's listener.
+    ///
+    /// The port is taken from below the kernel's ephemeral range
+    /// (`/proc/sys/net/ipv4/ip_local_port_range`), never from inside it: a listener that is
+    /// stopped and started again on the same port (a broker outage) could otherwise find its port
+    /// taken, meanwhile, as the local end of some other program's outgoing connection — and bind
+    /// would fail with "Address already in use". Candidates are tried at random and kept only
+    /// when a bind without `SO_REUSEADDR` succeeds (so not even a TIME_WAIT is on them); when the
+    /// range is unreadable or too small, the kernel picks one as before.
     public static func freePort() throws -> Int {
+        let (low, _) = ephemeralRange()
+        let floor = 10_000
+        if low - floor >= 1_000 {
+            for _ in 0..<200 {
+                let candidate = Int.random(in: floor..<low)
+                if bindable(candidate) { return candidate }
+            }
+        }
+        return try kernelPickedPort()
+    }
+
+    /// The kernel's ephemeral port range; Linux's default when it cannot be read.
+    public static func ephemeralRange() -> (Int, Int) {
+        let fd = open("/proc/sys/net/ipv4/ip_local_port_range", O_RDONLY)
+        guard fd >= 0 else { return (32_768, 60_999) }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let n = read(fd, &buffer, buffer.count)
+        guard n > 0 else { return (32_768, 60_999) }
+        let fields = String(decoding: buffer[0..<n], as: UTF8.self).split { $0 == " " || $0 == "\t" || $0 == "\n" }.compactMap { Int($0) }
+        guard fields.count == 2, (1...65_535).contains(fields[0]), fields[0] <= fields[1] else { return (32_768, 60_999) }
+        return (fields[0], fields[1])
+    }
+
+    /// True when a socket can bind 127.0.0.1:`port` now (no `SO_REUSEADDR`).
+    public static func bindable(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, CInt(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    private static func kernelPickedPort() throws -> Int {
         let fd = socket(AF_INET, CInt(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()

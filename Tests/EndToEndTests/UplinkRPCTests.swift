@@ -65,7 +65,12 @@ struct UplinkRPCTests {
         #expect(try rig.api.points()["lamp-1.dim"]?.value == .number(40))
         let again = try await Self.call(rig, "demo.main-pt", 30, "setThreshold", #"{"alarm": "low-pressure", "value": 0.12}"#)
         #expect(again?["result"] == threshold?["result"], "the thresholds after the refusals: \(String(describing: again)), before \(String(describing: threshold))")
-        #expect(rig.receivedAlarms.count == alarmsBefore, "alarm events after the refusals: \(rig.receivedAlarms.dropFirst(alarmsBefore))")
+        // The refusals could only have touched lamp-1 and main-pt's low-pressure alarm, or
+        // acknowledged something; main-pt's own rapid-drop alarm (raised by the same step to
+        // 0.10 MPa, 500 ms later) may arrive late on a loaded machine and is not theirs.
+        let afterRefusals = rig.receivedAlarms.dropFirst(alarmsBefore)
+        let caused = afterRefusals.filter { $0.event == "acknowledge" || $0.alarm == "main-pt.pressure/low-pressure" || $0.alarm.hasPrefix("lamp-1") }
+        #expect(caused.isEmpty, "alarm events after the refusals: \(caused) (all since: \(Array(afterRefusals)))")
     }
 
     /// Issue 19: the platform writes a point and runs a profile command by name; answers come

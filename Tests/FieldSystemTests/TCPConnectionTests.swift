@@ -24,6 +24,23 @@ struct TCPConnectionTests {
         return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 
+    /// A listener that a test stops and starts again (a broker outage) must find its port free:
+    /// a port from the ephemeral range can meanwhile become the local end of someone's outgoing
+    /// connection, so `freePort` stays below that range.
+    @Test func freePortsForListenersAreBelowTheEphemeralRange() throws {
+        let (low, high) = Waiting.ephemeralRange()
+        #expect(low <= high)
+        for _ in 0..<20 {
+            let port = try Waiting.freePort()
+            #expect(port >= 1024 && port <= 65_535)
+            if low - 10_000 >= 1_000 { #expect(port < low, "\(port) is in the ephemeral range \(low)–\(high)") }
+            #expect(Waiting.bindable(port))
+        }
+        let server = try Self.listener()
+        defer { close(server.fd) }
+        #expect(!Waiting.bindable(server.port), "a port with a listener is not free")
+    }
+
     @Test func connectsAndCarriesBytesBothWays() throws {
         let server = try Self.listener()
         defer { close(server.fd) }
