@@ -18,6 +18,9 @@ public struct GB26875DataUnit: Hashable, Sendable {
         case deviceStatus = 21
         /// The transmission device's operation record: flags (1), operator (1).
         case deviceOperation = 24
+        /// The transmission device's system time (answer to a read of type 88): the time (6), no
+        /// time label after it.
+        case deviceTime = 28
         /// Synchronise the device's clock (centre → device, control command): a 6-byte time.
         case timeSync = 90
         /// Roll call (查岗, centre → device, control command): no object body.
@@ -139,6 +142,11 @@ public enum GB26875Object {
 
     public static func deviceOperation(_ operations: GB26875Operations, operatorNumber: UInt8, time: CivilTime) throws(GB26875Error) -> [UInt8] {
         [operations.rawValue, operatorNumber] + (try GB26875Frame.timeLabel(time))
+    }
+
+    /// The device's system time: the 6-byte time itself (type 28 has no separate time label).
+    public static func deviceTime(_ time: CivilTime) throws(GB26875Error) -> [UInt8] {
+        try GB26875Frame.timeLabel(time)
     }
 
     private static func le16(_ v: UInt16) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8)] }

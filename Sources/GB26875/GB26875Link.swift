@@ -41,10 +41,14 @@ public struct GB26875LinkEvents: Sendable {
     public var ready: @Sendable (Bool) -> Void
     /// The device's running state for the next heartbeat.
     public var deviceState: @Sendable () -> GB26875DeviceState
+    /// The answer to a read from the centre (its queries, the link's time now); called on the
+    /// link's thread. Without it every read is denied.
+    public var answer: @Sendable ([GB26875Query], CivilTime) -> GB26875Answer
 
     public init(confirmed: @escaping @Sendable (Int32) -> Void, rejected: @escaping @Sendable (Int32, String) -> Void,
-                ready: @escaping @Sendable (Bool) -> Void, deviceState: @escaping @Sendable () -> GB26875DeviceState) {
-        (self.confirmed, self.rejected, self.ready, self.deviceState) = (confirmed, rejected, ready, deviceState)
+                ready: @escaping @Sendable (Bool) -> Void, deviceState: @escaping @Sendable () -> GB26875DeviceState,
+                answer: @escaping @Sendable ([GB26875Query], CivilTime) -> GB26875Answer = { _, _ in .deny("reads are not answered") }) {
+        (self.confirmed, self.rejected, self.ready, self.deviceState, self.answer) = (confirmed, rejected, ready, deviceState, answer)
     }
 }
 
@@ -57,6 +61,9 @@ public struct GB26875LinkStatus: Sendable, Hashable {
     public var timeouts = 0
     public var connects = 0
     public var heartbeats = 0
+    /// Reads from the centre answered with a response, and reads denied.
+    public var answered = 0
+    public var refused = 0
     /// The centre's clock minus ours, from its last time sync (applied to the frames' time labels).
     public var clockOffset: Duration = .zero
     public var lastError: String?
@@ -301,15 +308,41 @@ public final class GB26875Link: Sendable {
                 log.warning("control frame \(f.serial) with data unit type \(kind.rawValue): not supported, denied")
                 return reply(.deny, to: f, fd: fd)
             }
-        case .request, .sendData, .response:
+        case .request:
+            return answer(f, fd: fd)
+        case .sendData, .response:
             log.warning("\(f.command) frame \(f.serial) from the centre: not supported, denied")
             return reply(.deny, to: f, fd: fd)
         }
     }
 
-    /// Confirm or deny a frame of the centre's: the answer carries its serial number.
-    private func reply(_ command: GB26875Frame.Command, to f: GB26875Frame, fd: FileDescriptor) -> String? {
-        guard let bytes = frame(serial: f.serial, command: command, data: []) else { return "cannot frame an answer" }
+    /// A read from the centre: a response (command 5) with the data asked for, or a deny. Both
+    /// carry the request's serial number (request/response mode: the answering side returns the
+    /// requester's serial). The record in flight, if any, is not touched: its confirm is matched
+    /// by its own serial, which the device's counter gave it.
+    private func answer(_ f: GB26875Frame, fd: FileDescriptor) -> String? {
+        switch GB26875Query.parse(f.data) {
+        case .failure(let e):
+            state.withLock { $0.refused += 1 }
+            log.warning("request \(f.serial) from the centre: \(e); denied")
+            return reply(.deny, to: f, fd: fd)
+        case .success(let queries):
+            switch events.answer(queries, civilNow()) {
+            case .response(let data):
+                state.withLock { $0.answered += 1 }
+                log.info("request \(f.serial) from the centre (type \(f.data[0]), \(queries.count) objects) answered")
+                return reply(.response, to: f, data: data, fd: fd)
+            case .deny(let why):
+                state.withLock { $0.refused += 1 }
+                log.warning("request \(f.serial) from the centre (type \(f.data[0])): \(why); denied")
+                return reply(.deny, to: f, fd: fd)
+            }
+        }
+    }
+
+    /// Confirm, deny or answer a frame of the centre's: the answer carries its serial number.
+    private func reply(_ command: GB26875Frame.Command, to f: GB26875Frame, data: [UInt8] = [], fd: FileDescriptor) -> String? {
+        guard let bytes = frame(serial: f.serial, command: command, data: data) else { return "cannot frame an answer" }
         return transmit(fd, bytes)
     }
 

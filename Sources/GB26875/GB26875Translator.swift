@@ -68,6 +68,9 @@ public final class GB26875Translator {
     private var active: [GB26875ComponentRef: [String: GB26875State]] = [:]
     private var systemBits: [GB26875System: GB26875State] = [:]
     private var lastAnalog: [PointRef: Timestamp] = [:]
+    /// When a component's or a system's state last changed (the time label of a read's answer).
+    private var changed: [GB26875ComponentRef: Timestamp] = [:]
+    private var systemChanged: [GB26875System: Timestamp] = [:]
     private let log = Logger("gb26875")
 
     public init(mappings: [GB26875PointMapping], utcOffsetMinutes: Int, analogInterval: Duration = .seconds(60)) {
@@ -114,6 +117,38 @@ public final class GB26875Translator {
         return stateRecords(m, time: e.time, description: m.point?.description ?? e.id.rawValue)
     }
 
+    /// The operation flags a console or platform command sets in an operation record, by the
+    /// command's name (a profile's `reset`, `silence`, `self-test`; an app's `silence`); nil: the
+    /// command is no operation of table 8.2.1.4 and is not sent.
+    public static func operations(forCommand name: String) -> GB26875Operations? {
+        switch name {
+        case "reset": .reset
+        case "silence": .silence
+        case "self-test": .selfTest
+        default: nil
+        }
+    }
+
+    /// The facility operation record (type 4) of a command run on a device from the console or
+    /// the platform: the device's system (its entry without a point, else its first entry),
+    /// operator 0. Unmapped devices and commands that are no operation give nothing.
+    public func operation(device: String, command: String, at time: Timestamp) -> [GB26875Record] {
+        guard let operations = Self.operations(forCommand: command),
+              let m = mappings.first(where: { $0.point == nil && $0.device == device }) ?? mappings.first(where: { $0.device == device })
+        else { return [] }
+        return build(time, subject: "operation \(device) \(command)") { t throws(GB26875Error) in
+            GB26875DataUnit(.operationRecord, objects: [try GB26875Object.operationRecord(m.system, operations: operations, operatorNumber: 0, time: t)])
+        }
+    }
+
+    /// The transmission device's own operation record (type 24): the gateway restarted on a
+    /// console or platform command is `reset`.
+    public func deviceOperation(_ operations: GB26875Operations, at time: Timestamp) -> [GB26875Record] {
+        build(time, subject: "device-operation \(operations.rawValue)") { t throws(GB26875Error) in
+            GB26875DataUnit(.deviceOperation, objects: [try GB26875Object.deviceOperation(operations, operatorNumber: 0, time: t)])
+        }
+    }
+
     /// What readings lead to: a state point's change is a component state (an event); a numeric
     /// point's value an analogue value, at most one per `analogInterval` per point.
     public func readings(_ readings: [(PointRef, Reading)]) -> [GB26875Record] {
@@ -155,11 +190,23 @@ public final class GB26875Translator {
         return s
     }
 
+    /// A component's whole state now: normal, with the bits of its active alarms and true state points.
+    func stateOf(component c: GB26875ComponentRef) -> GB26875State {
+        (active[c]?.values.reduce(GB26875State()) { $0.union($1) } ?? []).union(.normal)
+    }
+
+    func stateOf(system s: GB26875System) -> GB26875State { systemState(s) }
+
+    /// When the component's or the system's state last changed; nil when it has not since the start.
+    func changedAt(_ c: GB26875ComponentRef) -> Timestamp? { changed[c] }
+    func systemChangedAt(_ s: GB26875System) -> Timestamp? { systemChanged[s] }
+
     /// The time label for `t` in the site's local time.
     public func civil(_ t: Timestamp) -> CivilTime { CivilTime(t, offsetMinutes: utcOffsetMinutes) }
 
     private func stateRecords(_ m: GB26875PointMapping, time: Timestamp, description: String) -> [GB26875Record] {
-        let bits = (active[m.component]?.values.reduce(GB26875State()) { $0.union($1) } ?? []).union(.normal)
+        let bits = stateOf(component: m.component)
+        changed[m.component] = time
         var out = build(time, subject: "component-status \(description)") { t throws(GB26875Error) in
             GB26875DataUnit(.componentStatus, objects: [try GB26875Object.componentStatus(m.system, m.component, state: bits,
                                                                                          description: description, time: t)])
@@ -167,6 +214,7 @@ public final class GB26875Translator {
         let system = systemState(m.system)
         if systemBits[m.system] != system {
             systemBits[m.system] = system
+            systemChanged[m.system] = time
             out += build(time, subject: "system-status \(m.system.type)/\(m.system.address)") { t throws(GB26875Error) in
                 GB26875DataUnit(.systemStatus, objects: [try GB26875Object.systemStatus(m.system, state: system, time: t)])
             }

@@ -13,6 +13,7 @@ final class CentreUplink: Sendable {
     let outbox: Outbox
     let link: GB26875Link
     private let translator: LockedTranslator
+    private let readings = CurrentReadings()
     private let thread = Mutex<WorkerThread?>(nil)
     private let log = Logger("gb26875")
 
@@ -46,6 +47,7 @@ final class CentreUplink: Sendable {
                                            destination: GB26875Address(config.destination), ackTimeout: config.ackTimeout,
                                            retries: config.retries, heartbeat: config.heartbeat)
         let outbox = self.outbox
+        let readings = self.readings
         link = try GB26875Link(settings: settings, events: GB26875LinkEvents(
             confirmed: { outbox.confirm($0) },
             rejected: { tag, reason in
@@ -53,7 +55,9 @@ final class CentreUplink: Sendable {
                 outbox.confirm(tag)
             },
             ready: { outbox.setReady($0) },
-            deviceState: { translator.withLock { $0.deviceState() } }), utcOffsetMinutes: site.info.utcOffsetMinutes)
+            deviceState: { translator.withLock { $0.deviceState() } },
+            answer: { queries, now in translator.withLock { $0.answer(queries, now: now, current: readings.reading) } }),
+            utcOffsetMinutes: site.info.utcOffsetMinutes)
     }
 
     private func start() throws {
@@ -78,6 +82,29 @@ final class CentreUplink: Sendable {
     func restore(active: [AlarmRecord]) {
         let ids = active.filter(\.active).map(\.id)
         translator.withLock { $0.restore(active: ids) }
+    }
+
+    /// Where the answers to the centre's reads of analogue values take the current readings
+    /// from (the engine's point table, which exists once the gateway does).
+    func readCurrentValues(from source: @escaping @Sendable (PointRef) -> Reading?) {
+        readings.attach(source)
+    }
+
+    /// Stores the operation record of a console or platform command that was carried out
+    /// (a device's reset, silence or self-test; the gateway's restart); returns once it is on
+    /// disk. Acknowledgements are not here: they reach the centre as alarm events.
+    func command(_ command: GatewayCommand, result: Result<JSONValue, FieldRuntime.CommandError>) {
+        guard case .success = result else { return }
+        let now = SystemClock().now()
+        let records: [GB26875Record] = switch command {
+        case .deviceCommand(let device, let name, _, _): translator.withLock { $0.operation(device: device, command: name, at: now) }
+        // An app's `silence` with `cancel` lets the buzzer sound again: no silence.
+        case .app(let device, let name, let arguments) where arguments["cancel"] != .bool(true):
+            translator.withLock { $0.operation(device: device, command: name, at: now) }
+        case .restart: translator.withLock { $0.deviceOperation(.reset, at: now) }
+        default: []
+        }
+        for r in records { store(r) }
     }
 
     /// Stores what an alarm event means for the centre; returns once it is on disk.
@@ -111,6 +138,7 @@ final class CentreUplink: Sendable {
             "centre": .string(link.settings.endpoint), "connected": .bool(s.connected), "sent": .number(Double(s.sent)),
             "confirmed": .number(Double(s.confirmed)), "denied": .number(Double(s.denied)), "timeouts": .number(Double(s.timeouts)),
             "connects": .number(Double(s.connects)), "heartbeats": .number(Double(s.heartbeats)),
+            "answered": .number(Double(s.answered)), "refused": .number(Double(s.refused)),
             "pending": .number(Double(o.depth.values.reduce(0, +))), "dropped": .number(Double(o.dropped.values.reduce(0, +))),
         ]
         if let e = s.lastError { j["lastError"] = .string(e) }
@@ -143,6 +171,15 @@ final class LockedTranslator: Sendable {
     }
 
     func withLock<R: Sendable>(_ body: (GB26875Translator) -> R) -> R { mutex.withLock { body($0) } }
+}
+
+/// The engine's point table as the link's thread sees it: nothing until the gateway is built.
+final class CurrentReadings: Sendable {
+    private let source = Mutex<(@Sendable (PointRef) -> Reading?)?>(nil)
+
+    func attach(_ s: @escaping @Sendable (PointRef) -> Reading?) { source.withLock { $0 = s } }
+
+    func reading(_ ref: PointRef) -> Reading? { source.withLock { $0 }?(ref) }
 }
 
 /// Hands the centre's outbox records to the link; the tag comes back when the centre confirms.
@@ -186,5 +223,6 @@ final class CentreTeeSink: EngineSink {
 
     func audit(_ command: GatewayCommand, origin: CommandOrigin, result: Result<JSONValue, FieldRuntime.CommandError>) {
         main.audit(command, origin: origin, result: result)
+        centre.command(command, result: result)
     }
 }

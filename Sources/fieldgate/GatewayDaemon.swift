@@ -54,6 +54,8 @@ enum GatewayDaemon {
             writeStandardError("fieldgate: not starting: \(error)\n")
             return 1
         }
+        let points = gateway.engine.points
+        centre?.readCurrentValues { points.reading($0) }
         let configuredUplink = addUplink(to: gateway, settings: settings, outbox: outbox, sink: sink)
         let restart = RestartFlag()
         gateway.onRestart { restart.request() }

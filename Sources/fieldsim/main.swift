@@ -61,6 +61,10 @@ let commandHelp: [String: String] = [
       A simulated GB 26875.3 alarm operations centre (docs/gb26875.md): accepts the gateway's link,
       decodes every frame with its own decoder, confirms valid frames and denies invalid ones, and
       prints each data unit object as a JSON line (refused frames as "problem" lines) until stopped.
+      Each line on standard input is a command to the centre, as a scenario's "centre" step:
+      deny, drop, disconnect, delay 2s, normal, time-sync, roll-call, or a read such as
+      "query component-status 11 1 4", "query device-time", "query raw 65 1 11 1"; the device's
+      answer prints as JSON lines with "answer": "response" (or "kind": "denied").
       --host HOST         the address to listen on (default 127.0.0.1)
       --port N            the port (default 9100; 0 for a free one)
       --fault FAULT       misbehave from the start: deny, drop, disconnect or "delay 2s"
@@ -210,6 +214,18 @@ case "centre":
         }
     }
     printer.start()
+    let commands = Thread {
+        while let line = readLine() {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            guard !text.isEmpty else { continue }
+            guard let action = CentreAction(text) else {
+                say(#"{"problem": \#(JSONValue.string("unknown centre command \"\(text)\": expected \(CentreAction.forms)").serialized())}"#)
+                continue
+            }
+            action.apply(to: centre)
+        }
+    }
+    commands.start()
     let signal = waitForSignal()
     say("fieldsim: centre stopping on signal \(signal) (\(centre.frameCount) frames)")
     centre.stop()

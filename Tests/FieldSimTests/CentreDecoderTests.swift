@@ -103,6 +103,20 @@ struct CentreDecoderTests {
         #expect(dop["operations"] == ["reset", "roll-call-answered"])
     }
 
+    /// A response (command 5) to a read carries the upload unit of what was read: the device's
+    /// time (28) is the 6-byte time alone; a facility's system time (8) has its system first.
+    @Test func responsesAndTimeUnits() throws {
+        let data = try GB26875DataUnit(.deviceTime, objects: [try GB26875Object.deviceTime(time)]).encoded()
+        guard case .success(let f) = CentreDecoder.decode(try frame(data, serial: 77, command: .response)) else { Issue.record("refused"); return }
+        #expect(f.command == "response" && f.serial == 77)
+        #expect(f.units == [["type": 28, "kind": "device-time", "time": "2026-12-07T21:05:09"]])
+        let facility: [UInt8] = [8, 1, 11, 1, 9, 5, 21, 7, 12, 26]
+        guard case .success(let g) = CentreDecoder.decode(try frame(facility, command: .response)) else { Issue.record("refused"); return }
+        #expect(g.units.first?["system"]?["name"] == "hydrant" && g.units.first?["time"] == "2026-12-07T21:05:09")
+        // A response without data units is refused like a send-data frame without them.
+        guard case .failure = CentreDecoder.decode(try frame([], command: .response)) else { Issue.record("accepted"); return }
+    }
+
     @Test func severalObjectsAndUnitsInOneFrame() throws {
         let a = try GB26875DataUnit(.analogValue, objects: [
             try GB26875Object.analogValue(system, component, analogType: 2, value: 310, time: time),

@@ -22,12 +22,15 @@ enum CentreDecoder {
         3: ("analog-value", 10, true),
         4: ("operation-record", 4, true),
         5: ("software-version", 4, false),
-        8: ("system-time", 0, true),
+        8: ("system-time", 2, true),
         21: ("device-status", 1, true),
         24: ("device-operation", 2, true),
         25: ("device-software-version", 2, false),
         28: ("device-time", 0, true),
     ]
+    // A response (command 5) answers a read with the upload unit of what was read: 61 → 1,
+    // 62 → 2, 63 → 3, 68 → 8, 81 → 21, 85 → 25, 88 → 28; its objects read as above.
+
 
     /// Where a frame starts in `bytes` and how long it is, or why none is there yet.
     enum Cut: Equatable {
@@ -75,7 +78,7 @@ enum CentreDecoder {
         let data = Array(f[headerBytes..<(headerBytes + length)])
         var frame = CentreFrame(serial: serial(f), version: "\(f[4]).\(f[5])", time: time, source: Array(f[12..<18]),
                                 destination: Array(f[18..<24]), command: command, units: [])
-        if command == "send-data" {
+        if command == "send-data" || command == "response" {
             switch units(data) {
             case .success(let u): frame.units = u
             case .failure(var e):
@@ -101,7 +104,7 @@ enum CentreDecoder {
     static func units(_ data: [UInt8]) -> Result<[JSONValue], CentreDecodeError> {
         var at = 0
         var out: [JSONValue] = []
-        guard !data.isEmpty else { return .failure(.init("send-data frame without data units")) }
+        guard !data.isEmpty else { return .failure(.init("send-data or response frame without data units")) }
         while at < data.count {
             guard data.count - at >= 2 else { return .failure(.init("data unit header cut short at byte \(at)")) }
             let type = data[at], count = Int(data[at + 1])
@@ -169,6 +172,10 @@ enum CentreDecoder {
             system()
             v["operations"] = .array(stateNames(Int(o[2]), table: operationBits).map { .string($0) })
             v["operator"] = .number(Double(o[3]))
+        case 8:
+            system()
+        case 28:
+            break  // the time label is the whole object
         case 21:
             v["state"] = .array(stateNames(Int(o[0]), table: deviceStateBits).map { .string($0) })
         case 24:

@@ -55,9 +55,23 @@ public final class GB26875Centre: Sendable {
         var problems: [String] = []
         var frames = 0
         var connections = 0
-        /// Control frames to send to every connected device (time sync, roll call).
+        /// Control and request frames to send to every connected device (time sync, roll call, reads).
         var outgoing: [[UInt8]] = []
         var serial: UInt16 = 0
+        /// The centre's requests by serial number: the read type asked for.
+        var requests: [Int: UInt8] = [:]
+        var answers: [Answer] = []
+    }
+
+    /// A device's answer to one of the centre's requests: a response with its decoded objects,
+    /// or a deny.
+    public struct Answer: Sendable {
+        public var serial: Int
+        /// `response` or `deny`.
+        public var command: String
+        /// The read type the request asked for.
+        public var request: UInt8
+        public var objects: [JSONValue]
     }
 
     /// - Parameter port: 0 for a free port (see `port` after `start`).
@@ -124,6 +138,24 @@ public final class GB26875Centre: Sendable {
 
     /// Sends a roll call (data unit 91) to every connected device.
     public func rollCall() { queueControl([91, 1]) }
+
+    /// Sends a request (command 4, a read) with the application data `data` (type, count,
+    /// objects: sent as given, so a test can send a malformed one) to every connected device.
+    /// - Returns: the request's serial number, which the device's answer carries.
+    @discardableResult
+    public func query(_ data: [UInt8]) -> Int {
+        state.withLock { s in
+            s.serial &+= 1
+            s.requests[Int(s.serial)] = data.first ?? 0
+            s.outgoing.append(frame(serial: Int(s.serial), command: 4, destination: [0, 0, 0, 0, 0, 0], data: data))
+            return Int(s.serial)
+        }
+    }
+
+    /// The answers to the centre's requests so far, in arrival order.
+    public var answers: [Answer] { state.withLock { $0.answers } }
+    /// The answer to the request with serial number `serial`, if it came.
+    public func answer(to serial: Int) -> Answer? { state.withLock { s in s.answers.first { $0.serial == serial } } }
 
     private func queueControl(_ data: [UInt8]) {
         state.withLock { s in
@@ -248,8 +280,12 @@ public final class GB26875Centre: Sendable {
             if let serial = e.serial, fault != .drop { write(c, frame(serial: serial, command: 6, destination: source, data: [])) }
         case .success(let f):
             guard f.command == "send-data" else {
-                // Answers to the centre's own control frames.
-                if f.command != "confirm" && f.command != "deny" { problem("unexpected \(f.command) frame \(f.serial) from a device") }
+                // Answers to the centre's own control frames and requests; a response is not confirmed.
+                if f.command == "response" || f.command == "deny" || f.command == "confirm" {
+                    take(answer: f)
+                } else {
+                    problem("unexpected \(f.command) frame \(f.serial) from a device")
+                }
                 return
             }
             switch fault {
@@ -275,6 +311,31 @@ public final class GB26875Centre: Sendable {
                     write(c, confirm)
                 }
             }
+        }
+    }
+
+    /// Files a device's answer to a request of the centre's (its serial number names the
+    /// request): the objects of a response also join `received`, marked `"answer": "response"`
+    /// and the read type, and a deny joins as `{"kind": "denied", "request": TYPE}`, so a scenario
+    /// can expect them. Confirms and denies of control frames are not answers to requests.
+    private func take(answer f: CentreFrame) {
+        let at = monotonicMilliseconds()
+        state.withLock { s in
+            guard let type = s.requests[f.serial] else {
+                if f.command == "response" { s.problems.append("response \(f.serial) to no request of the centre's") }
+                return
+            }
+            s.requests[f.serial] = nil
+            let marked: [JSONValue] = f.command == "response"
+                ? f.units.map { o in
+                    var o = o.objectValue ?? [:]
+                    o["answer"] = "response"
+                    o["request"] = .number(Double(type))
+                    return .object(o)
+                }
+                : [["kind": "denied", "answer": .string(f.command), "request": .number(Double(type))]]
+            s.answers.append(Answer(serial: f.serial, command: f.command, request: type, objects: f.command == "response" ? f.units : []))
+            if f.command != "confirm" { s.received += marked.map { Received(at: at, serial: f.serial, source: f.source, object: $0) } }
         }
     }
 
