@@ -15,7 +15,7 @@ extension GatewayBackend {
             uptime: now - gateway.startedAt, buses: started.site.buses.map(busStatus), uplink: uplink.uplinkStatus(),
             outbox: uplink.outboxStatus(), devicesOnline: list.filter { $0.state == .online || $0.state == .degraded }.count,
             devicesTotal: list.count, activeAlarms: bySeverity, unacknowledgedAlarms: alarms.filter { !$0.acknowledged }.count,
-            maintenance: maintenanceWindows(now: now))
+            maintenance: maintenanceWindows(now: now), centre: CentreLinkStatus(json: gateway.extraStatus["gb26875"]))
     }
 
     private func busStatus(_ bus: BusConfig) -> BusStatus {

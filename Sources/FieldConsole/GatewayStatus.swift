@@ -18,10 +18,13 @@ public struct GatewayStatus: Hashable, Sendable {
     /// Alarms (active or cleared) not yet acknowledged.
     public var unacknowledgedAlarms: Int
     public var maintenance: [MaintenanceWindow]
+    /// The GB 26875.3 link to a fire alarm operations centre, when the site has one.
+    public var centre: CentreLinkStatus?
 
     public init(site: String, board: String, time: Timestamp, utcOffsetMinutes: Int, uptime: Duration, buses: [BusStatus],
                 uplink: UplinkStatus, outbox: OutboxStatus, devicesOnline: Int, devicesTotal: Int,
-                activeAlarms: [Severity: Int], unacknowledgedAlarms: Int, maintenance: [MaintenanceWindow]) {
+                activeAlarms: [Severity: Int], unacknowledgedAlarms: Int, maintenance: [MaintenanceWindow], centre: CentreLinkStatus? = nil) {
+        self.centre = centre
         (self.site, self.board, self.time, self.utcOffsetMinutes, self.uptime) = (site, board, time, utcOffsetMinutes, uptime)
         (self.buses, self.uplink, self.outbox) = (buses, uplink, outbox)
         (self.devicesOnline, self.devicesTotal) = (devicesOnline, devicesTotal)
@@ -64,6 +67,36 @@ public struct UplinkStatus: Hashable, Sendable {
 
     public init(state: State, broker: String, since: Timestamp? = nil, lastError: String? = nil) {
         (self.state, self.broker, self.since, self.lastError) = (state, broker, since, lastError)
+    }
+}
+
+/// The GB 26875.3 link to the centre (docs/gb26875.md), from the same figures as the local API's
+/// `status` under `gb26875`.
+public struct CentreLinkStatus: Hashable, Sendable {
+    /// `host:port` of the centre.
+    public var centre: String
+    public var connected: Bool
+    public var sent: Int
+    public var confirmed: Int
+    /// Records in `centre.db` not yet confirmed.
+    public var pending: Int
+    /// The centre's reads answered and denied.
+    public var answered: Int
+    public var refused: Int
+    public var lastError: String?
+
+    public init(centre: String, connected: Bool, sent: Int = 0, confirmed: Int = 0, pending: Int = 0, answered: Int = 0, refused: Int = 0,
+                lastError: String? = nil) {
+        (self.centre, self.connected, self.sent, self.confirmed, self.pending) = (centre, connected, sent, confirmed, pending)
+        (self.answered, self.refused, self.lastError) = (answered, refused, lastError)
+    }
+
+    /// From the local API's `gb26875` object; nil without one (no link configured).
+    public init?(json: JSONValue?) {
+        guard let j = json?.objectValue, let centre = j["centre"]?.stringValue else { return nil }
+        func count(_ key: String) -> Int { j[key]?.numberValue.map { Int($0) } ?? 0 }
+        self.init(centre: centre, connected: j["connected"] == .bool(true), sent: count("sent"), confirmed: count("confirmed"),
+                  pending: count("pending"), answered: count("answered"), refused: count("refused"), lastError: j["lastError"]?.stringValue)
     }
 }
 

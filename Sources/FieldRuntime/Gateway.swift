@@ -143,7 +143,8 @@ public final class Gateway: Sendable {
         statusExtras.withLock { $0 = provider }
     }
 
-    var extraStatus: [String: JSONValue] { statusExtras.withLock { $0 }?() ?? [:] }
+    /// What the daemon adds to `status` (the GB 26875.3 link under `gb26875`), for the console too.
+    public var extraStatus: [String: JSONValue] { statusExtras.withLock { $0 }?() ?? [:] }
 
     /// Every worker's heartbeat is younger than `maxAge` (the watchdog is fed only then).
     public func workersAlive(maxAge: Int64, now: Int64 = monotonicMilliseconds()) -> Bool {

@@ -11,9 +11,18 @@ import Testing
         #expect(r.afterLogin.contains("site pump-room-7"))
         #expect(r.afterLogin.contains("rs485-2  0/1     0     4       timeout     /dev/ttyS2 9600 8N1"))
         #expect(r.afterLogin.contains("hydrant-north  fg-pressure-tx  rs485-1  4     offline"))
+        #expect(r.afterLogin.contains("centre 119.3.0.10:9100 connected, 12 sent, 11 confirmed, 1 pending, reads 2 answered 1 denied\r\n"))
         #expect(r.text.hasSuffix("logged out\r\n"))
         #expect(r.backend.auditEntries.map(\.action) == ["login", "logout"])
         #expect(r.backend.auditEntries[0].channel == "console ttyS1")
+    }
+
+    @Test func theCentreLinkLineSaysWhyItIsDown() {
+        let down = CentreLinkStatus(json: ["centre": "10.0.0.9:9100", "connected": false, "sent": 3, "confirmed": 3, "pending": 2,
+                                           "lastError": "connection refused"])
+        #expect(down.map(describe) == "centre 10.0.0.9:9100 not connected, 3 sent, 3 confirmed, 2 pending (connection refused)")
+        // A site without the link has no `gb26875` in the status, and no line.
+        #expect(CentreLinkStatus(json: nil) == nil && CentreLinkStatus(json: ["connected": true]) == nil)
     }
 
     @Test func ctrlDOnAnEmptyPromptLogsOut() {

@@ -58,7 +58,9 @@ final class MemoryBackend: ConsoleBackend {
                       buses: [BusStatus(name: "rs485-1", endpoint: "/dev/ttyS1 9600 8N1", devices: 2, devicesOnline: 2, transactionsPerSecond: 12.5),
                               BusStatus(name: "rs485-2", endpoint: "/dev/ttyS2 9600 8N1", devices: 1, devicesOnline: 0, errors: 4, lastError: "timeout")],
                       uplink: UplinkStatus(state: .connected, broker: "mqtt.example:8883"), outbox: OutboxStatus(pending: 0),
-                      devicesOnline: 2, devicesTotal: 3, activeAlarms: [.major: 1], unacknowledgedAlarms: 1, maintenance: [])
+                      devicesOnline: 2, devicesTotal: 3, activeAlarms: [.major: 1], unacknowledgedAlarms: 1, maintenance: [],
+                      centre: CentreLinkStatus(json: ["centre": "119.3.0.10:9100", "connected": true, "sent": 12, "confirmed": 11, "pending": 1,
+                                                      "answered": 2, "refused": 1, "heartbeats": 4]))
     }
 
     func versionInfo() -> VersionInfo { VersionInfo(board: "sim", components: ["libmodbus": "3.1.10"]) }
