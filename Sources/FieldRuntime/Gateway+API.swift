@@ -32,8 +32,25 @@ extension Gateway {
             }
             engine.post(.command(.app(device: device, command: name, arguments: request["arguments"] ?? .object([:])),
                                  CommandOrigin(user: "local-api", role: .admin, channel: .local), reply: reply))
+        case "device-command":
+            // A profile's command (`reset`, `self-test`, `set-leakage-alarm`…), as the console's
+            // `modbus calibrate` and the platform's RPC give it: {"op": "device-command", "device":
+            // ID, "command": NAME, "arguments": {PARAMETER: NUMBER}}; the engine checks it against
+            // the profile's command spec.
+            guard let device = request["device"]?.stringValue, let name = request["command"]?.stringValue else {
+                return reply(.failure(CommandError(.invalidArgument, "a device command needs \"device\" and \"command\" (and \"arguments\")")))
+            }
+            var numbers: [String: Double] = [:]
+            for (key, value) in request["arguments"]?.objectValue ?? [:] {
+                guard case .number(let n) = value else {
+                    return reply(.failure(CommandError(.invalidArgument, "arguments.\(key): expected a number, got \(value.kindDescription)")))
+                }
+                numbers[key] = n
+            }
+            engine.post(.command(.deviceCommand(device: device, command: name, arguments: numbers),
+                                 CommandOrigin(user: "local-api", role: .admin, channel: .local), reply: reply))
         default:
-            reply(.failure(CommandError(.invalidArgument, "unknown op \"\(op)\" (expected points, status, alarms, devices, buses, command)")))
+            reply(.failure(CommandError(.invalidArgument, "unknown op \"\(op)\" (expected points, status, alarms, devices, buses, command, device-command)")))
         }
     }
 

@@ -326,16 +326,19 @@ public final class GB26875Centre: Sendable {
                 return
             }
             s.requests[f.serial] = nil
-            let marked: [JSONValue] = f.command == "response"
-                ? f.units.map { o in
-                    var o = o.objectValue ?? [:]
+            var marked: [JSONValue] = []
+            if f.command == "response" {
+                for unit in f.units {
+                    var o = unit.objectValue ?? [:]
                     o["answer"] = "response"
                     o["request"] = .number(Double(type))
-                    return .object(o)
+                    marked.append(.object(o))
                 }
-                : [["kind": "denied", "answer": .string(f.command), "request": .number(Double(type))]]
+            } else if f.command == "deny" {
+                marked = [.object(["kind": "denied", "answer": "deny", "request": .number(Double(type))])]
+            }
             s.answers.append(Answer(serial: f.serial, command: f.command, request: type, objects: f.command == "response" ? f.units : []))
-            if f.command != "confirm" { s.received += marked.map { Received(at: at, serial: f.serial, source: f.source, object: $0) } }
+            s.received += marked.map { Received(at: at, serial: f.serial, source: f.source, object: $0) }
         }
     }
 
