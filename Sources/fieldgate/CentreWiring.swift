@@ -56,6 +56,8 @@ final class CentreUplink: Sendable {
             },
             ready: { outbox.setReady($0) },
             deviceState: { translator.withLock { $0.deviceState() } },
+            // The point table's lock is taken inside the translator's; the point table calls
+            // nothing under its own lock, so the order cannot turn round.
             answer: { queries, now in translator.withLock { $0.answer(queries, now: now, current: readings.reading) } }),
             utcOffsetMinutes: site.info.utcOffsetMinutes)
     }
