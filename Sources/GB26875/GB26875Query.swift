@@ -57,8 +57,14 @@ public enum GB26875Query: Sendable, Hashable {
         })
     }
 
+    /// A 4-byte component address, low byte first.
     private static func address(_ b: ArraySlice<UInt8>) -> UInt32 {
-        b.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
+        var a: UInt32 = 0
+        for (i, byte) in b.enumerated() {
+            let shift = UInt32(8 * i)
+            a |= UInt32(byte) << shift
+        }
+        return a
     }
 }
 
