@@ -2,9 +2,11 @@ import FieldCore
 import FieldDevices
 
 /// Every app's commands as data (`DeviceAppFactory.commands`), in the schema profiles use for
-/// theirs: names, parameters with their types, units and ranges. The engine checks a command
-/// against these once, before the app sees it; the console's `app` help and completion and the
-/// platform's `runCommand` read the same lists. Each family's page documents them.
+/// theirs: names, parameters with their types, units and ranges, and the role that may run
+/// them. The engine checks a command against these once, before the app sees it; the console's
+/// `app` help and completion and the platform's `runCommand` read the same lists. Each family's
+/// page documents them. Every app command needs the technician role, except `restore-stats`
+/// (admin): it overwrites the lift's counters for good, which maintenance contracts are billed by.
 public enum AppCommands {
     /// A manual override or a maintenance window: 1 min to 24 h.
     static let window: ClosedRange<Duration> = .minutes(1) ... .hours(24)
@@ -64,7 +66,7 @@ public enum AppCommands {
             CommandParameter(name: "door-cycles", range: 0...1e12, required: false),
             CommandParameter(name: "running-hours", unit: "h", range: 0...1e12, integer: false, required: false),
             CommandParameter(name: "faults", description: "count by fault type", kind: .object, required: false),
-        ]),
+        ], role: .admin),
         maintenance,
         CommandSpec(name: "set-floor", description: "tell the floor counter where the stopped car is (in a door zone)", parameters: [
             CommandParameter(name: "floor", description: "the floor's label", range: -99...999),

@@ -116,3 +116,12 @@ extension CommandParameter {
         }
     }
 }
+
+/// Prints the declared commands the user's role allows, one by one, then how many more need a
+/// higher role (without naming them: help offers only what the user may run).
+func listAllowed(_ commands: [CommandSpec], _ c: CommandContext, _ show: (CommandSpec) throws -> Void) throws {
+    for spec in commands where spec.role <= c.user.role { try show(spec) }
+    let hidden = commands.filter { $0.role > c.user.role }
+    guard let highest = hidden.map(\.role).max() else { return }
+    try c.print("(\(hidden.count) more need\(hidden.count == 1 ? "s" : "") the \(highest.rawValue) role)")
+}

@@ -1,4 +1,5 @@
 import FieldCore
+import FieldRuntime
 
 /// The gateway at a glance, as `status` shows it.
 public struct GatewayStatus: Hashable, Sendable {
@@ -46,24 +47,6 @@ public struct BusStatus: Hashable, Sendable {
                 errors: Int = 0, lastError: String? = nil) {
         (self.name, self.endpoint, self.devices, self.devicesOnline) = (name, endpoint, devices, devicesOnline)
         (self.transactionsPerSecond, self.errors, self.lastError) = (transactionsPerSecond, errors, lastError)
-    }
-}
-
-/// The MQTT uplink to the platform.
-public struct UplinkStatus: Hashable, Sendable {
-    public enum State: String, Sendable {
-        case connected, connecting, disconnected, disabled
-    }
-
-    public var state: State
-    /// `host:port` of the broker.
-    public var broker: String
-    /// Since when the state holds.
-    public var since: Timestamp?
-    public var lastError: String?
-
-    public init(state: State, broker: String, since: Timestamp? = nil, lastError: String? = nil) {
-        (self.state, self.broker, self.since, self.lastError) = (state, broker, since, lastError)
     }
 }
 
