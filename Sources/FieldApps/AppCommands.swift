@@ -10,6 +10,11 @@ import FieldDevices
 public enum AppCommands {
     /// A manual override or a maintenance window: 1 min to 24 h.
     static let window: ClosedRange<Duration> = .minutes(1) ... .hours(24)
+    /// The pressure limits `set-threshold` may set (MPa), as the settings `low`, `high` and
+    /// `rapid-drop` take them.
+    static let pressureLimits: ClosedRange<Double> = 0...100
+    /// The tank level limits `set-threshold` may set (m), as the settings `low` and `high` take them.
+    static let levelLimits: ClosedRange<Double> = 0...1000
 
     /// `lamp {"action": "on"|"off"|"dim"|"auto", "level": 0…100, "for": "1m"…"24h"}` (docs/lamp-pole.md).
     public static let lamp = CommandSpec(name: "lamp", description: "switch or dim the lamp by hand, or back to its schedule (auto)", parameters: [
@@ -29,19 +34,19 @@ public enum AppCommands {
     /// The pressure app's `set-threshold`: limits per watched point until the gateway restarts.
     public static let pressureThreshold = CommandSpec(name: "set-threshold", description: "change a watched point's pressure limits until restart", parameters: [
         CommandParameter(name: "point", description: "the watched point (needed when the device watches several)", kind: .word([]), required: false),
-        CommandParameter(name: "low", unit: "MPa", range: 0...100, integer: false, required: false),
-        CommandParameter(name: "high", unit: "MPa", range: 0...100, integer: false, required: false),
-        CommandParameter(name: "rapid-drop", unit: "MPa", range: 0...100, integer: false, required: false),
+        CommandParameter(name: "low", unit: "MPa", range: pressureLimits, integer: false, required: false),
+        CommandParameter(name: "high", unit: "MPa", range: pressureLimits, integer: false, required: false),
+        CommandParameter(name: "rapid-drop", unit: "MPa", range: pressureLimits, integer: false, required: false),
         CommandParameter(name: "alarm", description: "the platform's form: alarm and value", kind: .word(["low-pressure", "high-pressure", "rapid-drop"]), required: false),
-        CommandParameter(name: "value", unit: "MPa", range: 0...100, integer: false, required: false),
+        CommandParameter(name: "value", unit: "MPa", range: pressureLimits, integer: false, required: false),
     ])
 
     /// The tank level app's `set-threshold`.
     public static let tankThreshold = CommandSpec(name: "set-threshold", description: "change the tank's level limits until restart", parameters: [
-        CommandParameter(name: "low", unit: "m", range: 0...1000, integer: false, required: false),
-        CommandParameter(name: "high", unit: "m", range: 0...1000, integer: false, required: false),
+        CommandParameter(name: "low", unit: "m", range: levelLimits, integer: false, required: false),
+        CommandParameter(name: "high", unit: "m", range: levelLimits, integer: false, required: false),
         CommandParameter(name: "alarm", description: "the platform's form: alarm and value", kind: .word(["low-level", "high-level"]), required: false),
-        CommandParameter(name: "value", unit: "m", range: 0...1000, integer: false, required: false),
+        CommandParameter(name: "value", unit: "m", range: levelLimits, integer: false, required: false),
     ])
 
     /// The air terminal's (docs/indoor-air.md).

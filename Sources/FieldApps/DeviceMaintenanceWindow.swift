@@ -13,7 +13,7 @@ struct DeviceMaintenanceWindow: Hashable, Sendable {
     static func request(_ command: AppCommand) -> Result<(start: Bool, duration: Duration?), AppError> {
         command.readArguments { o -> (start: Bool, duration: Duration?)? in
             let action = o.string("action", required: true, oneOf: ["start", "end"])
-            let duration = o.duration("for", range: .minutes(1) ... .hours(24))
+            let duration = o.duration("for", range: AppCommands.window)
             guard let action else { return nil }
             if action == "end", duration != nil { o.reader.report(o.path.key("for"), "not allowed with action \"end\"") }
             return (action == "start", duration)
