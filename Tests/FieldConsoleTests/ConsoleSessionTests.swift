@@ -275,8 +275,10 @@ import Testing
         #expect(!t.contains("type yes to go on"), "nothing was asked")
         #expect(tech.backend.calls.filter { $0.hasPrefix("app ") || $0.hasPrefix("action ") }.isEmpty, "\(tech.backend.calls)")
 
-        let viewer = Fixture.run(Fixture.login("viewer") + [.type("app lift-1 status\r")])
+        let viewer = Fixture.run(Fixture.login("viewer") + [.type("app lift-1 status\r"), .type("show hydrant-main\r")])
         #expect(viewer.afterLogin.contains("error: app needs the technician role; viewer is viewer"), "\(viewer.afterLogin)")
+        #expect(viewer.afterLogin.contains("actions (modbus calibrate hydrant-main ACTION):\r\n  (3 more need a higher role than viewer)"),
+                "show lists no action to a viewer: \(viewer.afterLogin)")
 
         let admin = Fixture.run(Fixture.login("admin") + [.type("app lift-1\r"), .type("app lift-1 restore-stats trips=5\r")])
         let a = unwrapped(admin.afterLogin)
