@@ -15,6 +15,8 @@ public enum AppCommands {
     static let pressureLimits: ClosedRange<Double> = 0...100
     /// The tank level limits `set-threshold` may set (m), as the settings `low` and `high` take them.
     static let levelLimits: ClosedRange<Double> = 0...1000
+    /// A lift counter `restore-stats` may set (trips, door cycles, running hours, faults of a type).
+    static let counts: ClosedRange<Double> = 0...1e12
 
     /// `lamp {"action": "on"|"off"|"dim"|"auto", "level": 0…100, "for": "1m"…"24h"}` (docs/lamp-pole.md).
     public static let lamp = CommandSpec(name: "lamp", description: "switch or dim the lamp by hand, or back to its schedule (auto)", parameters: [
@@ -67,9 +69,9 @@ public enum AppCommands {
         CommandSpec(name: "status", description: "direction, floor, door, occupancy, mode, active alarms"),
         CommandSpec(name: "stats", description: "trips, door cycles, running hours, faults by type"),
         CommandSpec(name: "restore-stats", description: "set the statistics from a saved stats reply", parameters: [
-            CommandParameter(name: "trips", range: 0...1e12, required: false),
-            CommandParameter(name: "door-cycles", range: 0...1e12, required: false),
-            CommandParameter(name: "running-hours", unit: "h", range: 0...1e12, integer: false, required: false),
+            CommandParameter(name: "trips", range: counts, required: false),
+            CommandParameter(name: "door-cycles", range: counts, required: false),
+            CommandParameter(name: "running-hours", unit: "h", range: counts, integer: false, required: false),
             CommandParameter(name: "faults", description: "count by fault type", kind: .object, required: false),
         ], role: .admin),
         maintenance,
