@@ -65,7 +65,7 @@ extension CommandRegistry {
             }))
         add(ConsoleCommand(
             name: "app", synopsis: "DEVICE [COMMAND [VALUE] [NAME=VALUE...]]", summary: "list or run a device app's commands",
-            details: "Without COMMAND, lists the commands the device's app declares for your role, with what each parameter takes (words,\nnumbers with unit and range, durations 1m-24h); each command declares the role it needs (restore-stats: admin). A bare VALUE is the first parameter (app air-1 fan on);\nthe others are NAME=VALUE (for=30m). The engine checks them by the app's schema, as it does the platform's\nrunCommand, before the app sees them; the answer is the app's, once the device took it.",
+            details: "Without COMMAND, lists the commands the device's app declares for your role, with what each parameter takes\n(words, numbers with unit and range, durations 1m-24h); each command declares the role it needs (restore-stats:\nadmin). A bare VALUE is the first parameter (app air-1 fan on); the others are NAME=VALUE (for=30m). The engine checks them by the app's schema, as it does the platform's\nrunCommand, before the app sees them; the answer is the app's, once the device took it.",
             examples: ["app air-1", "app air-1 fan on for=30m", "app lift-1 set-floor 3", "app hydrant-main set-threshold point=pressure low=0.15"],
             role: .technician, arguments: 1...Int.max, completions: [.device, .appCommand, .appArgument], run: { i, c in
                 let device = i[0]!

@@ -61,7 +61,7 @@ public struct CommandOrigin: Sendable, Hashable {
     }
 
     /// The platform's RPCs with the default `uplink.rpcRole`.
-    public static let platform = platform(role: .technician)
+    public static let platform = CommandOrigin(user: "platform", role: .technician, channel: .platform)
 
     /// The platform's RPCs, acting with the site's `uplink.rpcRole`.
     public static func platform(role: ConsoleUser.Role) -> CommandOrigin {
