@@ -1,7 +1,8 @@
 import FieldCore
 
 /// Tab completion of command names, subcommands, options, device ids, points, config keys, bus
-/// names, board lines, alarm ids and device actions, for the commands a user's role allows.
+/// names, board lines, alarm ids and device actions, for the commands a user's role allows (an
+/// app's or profile's command by the role it declares).
 struct CommandCompleter: CompletionProvider {
     let registry: CommandRegistry
     let role: Role
@@ -56,11 +57,12 @@ struct CommandCompleter: CompletionProvider {
         case .alarm: return backend.alarms().filter { !$0.acknowledged }.map(\.id.rawValue) + ["all"]
         case .deviceAction:
             let device = words.count >= 3 ? words[2] : ""
-            return (try? backend.deviceCommands(device).map(\.name)) ?? []
+            return (try? backend.deviceCommands(device).filter { $0.role <= role }.map(\.name)) ?? []
         case .appCommand:
-            return (try? backend.appCommands(words.count >= 2 ? words[1] : "").map(\.name)) ?? []
+            return (try? backend.appCommands(words.count >= 2 ? words[1] : "").filter { $0.role <= role }.map(\.name)) ?? []
         case .appArgument:
-            guard words.count >= 3, let spec = try? backend.appCommands(words[1]).first(where: { $0.name == words[2] }) else { return [] }
+            guard words.count >= 3, let spec = try? backend.appCommands(words[1]).first(where: { $0.name == words[2] }),
+                  spec.role <= role else { return [] }
             return spec.consoleCompletions(partial)
         }
     }

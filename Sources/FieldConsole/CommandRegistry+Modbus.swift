@@ -25,27 +25,27 @@ extension CommandRegistry {
             completions: [.bus], run: { i, c in try modbusScan(i, c) }))
         add(ConsoleCommand(
             name: "modbus set-address", synopsis: "DEVICE NEW [--from UNIT]", summary: "give a sensor a new unit id, as its profile defines",
-            details: "For a replaced sensor still on its factory address, --from gives the address it answers at now.\nThe device's address in the site config follows (pending until config save).",
-            examples: ["modbus set-address hydrant-main 3 --from 1"], role: .technician, arguments: 2...2, valued: ["from"],
+            details: "For a replaced sensor still on its factory address, --from gives the address it answers at now.\nThe device's address in the site config follows (pending until config save). A device's identity is the admin's\nto change, as the built-in profiles declare set-address.",
+            examples: ["modbus set-address hydrant-main 3 --from 1"], role: .admin, arguments: 2...2, valued: ["from"],
             completions: [.device], run: { i, c in
                 try deviceCommand(device: i[0]!, action: "set-address", value: i[1], i, c)
             }))
         add(ConsoleCommand(
             name: "modbus baud", synopsis: "DEVICE RATE [--from UNIT]", summary: "set a sensor's baud rate, as its profile defines",
-            details: "The bus must be set to the same rate afterwards (config set buses[N].baud RATE).",
-            examples: ["modbus baud hydrant-main 9600"], role: .technician, arguments: 2...2, valued: ["from"],
+            details: "The bus must be set to the same rate afterwards (config set buses[N].baud RATE). Bus settings are the admin's\nto change, as the built-in profiles declare set-baud.",
+            examples: ["modbus baud hydrant-main 9600"], role: .admin, arguments: 2...2, valued: ["from"],
             completions: [.device, .words(["2400", "4800", "9600", "19200", "38400", "115200"])], run: { i, c in
                 try deviceCommand(device: i[0]!, action: "set-baud", value: i[1], i, c)
             }))
         add(ConsoleCommand(
             name: "modbus calibrate", synopsis: "DEVICE [ACTION [VALUE]] [--from UNIT]", summary: "list or run a profile's calibration actions",
-            details: "Without ACTION, lists what the device's profile defines (zero point, background calibration, ...) with what\neach VALUE takes. VALUE is read as the profile declares it: a whole number, or a fractional one like 2500.75\nwhere the parameter is not integer, checked against its range or choices before you are asked. Read each\naction's summary first: most need the sensor in a known state (vented, fresh air). The platform runs the same\ncommands (runCommand).",
+            details: "Without ACTION, lists what the device's profile defines (zero point, background calibration, ...) with what\neach VALUE takes. VALUE is read as the profile declares it: a whole number, or a fractional one like 2500.75\nwhere the parameter is not integer, checked against its range or choices before you are asked. Read each\naction's summary first: most need the sensor in a known state (vented, fresh air). Each action declares the role\nit needs; only those your role allows are listed. The platform runs the same commands (runCommand).",
             examples: ["modbus calibrate hydrant-main", "modbus calibrate hydrant-main zero", "modbus calibrate co2-1 background-calibration"],
             role: .technician, arguments: 1...3, valued: ["from"], completions: [.device, .deviceAction], run: { i, c in
                 guard let action = i[1] else {
                     let commands = try c.backend.deviceCommands(i[0]!)
                     guard !commands.isEmpty else { return try c.print("\(i[0]!): its profile defines no actions") }
-                    for spec in commands { try c.print(padded(spec.consoleUsage, 28) + spec.consoleSummary) }
+                    try listAllowed(commands, c) { spec in try c.print(padded(spec.consoleUsage, 28) + spec.consoleSummary) }
                     return
                 }
                 try deviceCommand(device: i[0]!, action: action, value: i[2], i, c)
@@ -209,6 +209,7 @@ private func deviceCommand(device: String, action: String, value: String?, _ i: 
         let names = commands.map(\.name)
         throw UsageError("the profile of \(device) defines no \(action)" + (names.isEmpty ? "" : "; it defines: \(names.joined(separator: ", "))"))
     }
+    try c.require(spec.role, for: "\(action) on \(device)")
     let arguments = try spec.consoleArguments(value)
     let what = "\(action)\(value.map { " \($0)" } ?? "") on \(device)\(from.map { " (at unit \($0))" } ?? "")"
     try c.print(spec.consoleSummary)

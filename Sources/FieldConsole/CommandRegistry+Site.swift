@@ -65,22 +65,24 @@ extension CommandRegistry {
             }))
         add(ConsoleCommand(
             name: "app", synopsis: "DEVICE [COMMAND [VALUE] [NAME=VALUE...]]", summary: "list or run a device app's commands",
-            details: "Without COMMAND, lists the commands the device's app declares, with what each parameter takes (words,\nnumbers with unit and range, durations 1m-24h). A bare VALUE is the first parameter (app air-1 fan on);\nthe others are NAME=VALUE (for=30m). The engine checks them by the app's schema, as it does the platform's\nrunCommand, before the app sees them; the answer is the app's, once the device took it.",
+            details: "Without COMMAND, lists the commands the device's app declares for your role, with what each parameter takes\n(words, numbers with unit and range, durations 1m-24h); each command declares the role it needs (restore-stats:\nadmin). A bare VALUE is the first parameter (app air-1 fan on); the others are NAME=VALUE (for=30m). The engine checks them by the app's schema, as it does the platform's\nrunCommand, before the app sees them; the answer is the app's, once the device took it.",
             examples: ["app air-1", "app air-1 fan on for=30m", "app lift-1 set-floor 3", "app hydrant-main set-threshold point=pressure low=0.15"],
             role: .technician, arguments: 1...Int.max, completions: [.device, .appCommand, .appArgument], run: { i, c in
                 let device = i[0]!
                 let commands = try c.backend.appCommands(device)
                 guard let name = i[1] else {
                     guard !commands.isEmpty else { return try c.print("\(device): its app declares no commands") }
-                    for spec in commands {
+                    try listAllowed(commands, c) { spec in
                         try c.print(padded(spec.appUsage, 34) + spec.description)
                         for line in spec.appParameterLines { try c.print(line) }
                     }
                     return
                 }
                 guard let spec = commands.first(where: { $0.name == name }) else {
-                    throw UsageError("\(device) has no app command \"\(name)\" (its app takes " + (commands.isEmpty ? "none" : commands.map(\.name).joined(separator: ", ")) + ")")
+                    let offered = commands.filter { $0.role <= c.user.role }.map(\.name)
+                    throw UsageError("\(device) has no app command \"\(name)\" (its app takes " + (offered.isEmpty ? "none" : offered.joined(separator: ", ")) + ")")
                 }
+                try c.require(spec.role, for: "app \(name)")
                 let arguments = try spec.appArguments(Array(i.positionals.dropFirst(2)))
                 let reply = try c.backend.execute(.app(device: device, command: name, arguments: arguments), by: c.user.name)
                 c.audit("app \(name)", device, new: i.positionals.dropFirst(2).joined(separator: " "))

@@ -14,7 +14,7 @@ extension CommandRegistry {
             examples: ["devices"], role: .viewer, arguments: 0...0, run: { _, c in try devices(c) }))
         add(ConsoleCommand(
             name: "show", synopsis: "DEVICE", summary: "one device: every point with value, quality and register",
-            details: "Also lists the maintenance actions the device's profile defines (see modbus calibrate).",
+            details: "Also lists the maintenance actions the device's profile defines that your role may run (see modbus calibrate).",
             examples: ["show hydrant-main", "show lamp-3"], role: .viewer, arguments: 1...1, completions: [.device],
             run: { i, c in try show(i, c) }))
         add(ConsoleCommand(
@@ -111,7 +111,7 @@ private func show(_ i: Invocation, _ c: CommandContext) throws {
     }
     if !d.commands.isEmpty {
         try c.print("actions (modbus calibrate \(s.id) ACTION):")
-        for a in d.commands {
+        try listAllowed(d.commands, c, indent: "  ") { a in
             // The summary goes on under itself, between words, so the list fits the screen.
             let head = "  " + padded(a.consoleUsage, 28)
             for (n, l) in wrapped(a.consoleSummary, width: max(20, c.width - 1 - displayWidth(head)), indent: "").enumerated() {

@@ -116,3 +116,15 @@ extension CommandParameter {
         }
     }
 }
+
+/// Prints the declared commands the user's role allows, one by one, then how many more need a
+/// higher role (without naming them: listings offer only what the user may run).
+/// - Parameter indent: put before that last line, to line up with the listing's own.
+func listAllowed(_ commands: [CommandSpec], _ c: CommandContext, indent: String = "", _ show: (CommandSpec) throws -> Void) throws {
+    for spec in commands where spec.role <= c.user.role { try show(spec) }
+    let hidden = commands.filter { $0.role > c.user.role }
+    guard let first = hidden.first else { return }
+    let verb = hidden.count == 1 ? "needs" : "need"
+    let role = hidden.allSatisfy { $0.role == first.role } ? "the \(first.role.rawValue) role" : "a higher role than \(c.user.role.rawValue)"
+    try c.print("\(indent)(\(hidden.count) more \(verb) \(role))")
+}

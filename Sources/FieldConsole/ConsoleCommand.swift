@@ -34,12 +34,6 @@ struct ConsoleCommand {
     var usage: String { synopsis.isEmpty ? name : "\(name) \(synopsis)" }
 }
 
-/// A command line that does not fit the command's grammar.
-struct UsageError: Error, CustomStringConvertible {
-    var description: String
-    init(_ message: String) { description = message }
-}
-
 /// A parsed command line: the spec it matched, its positional arguments and options.
 struct Invocation {
     let spec: ConsoleCommand

@@ -1,4 +1,5 @@
 import FieldCore
+import FieldRuntime
 
 /// The gateway at a glance, as `status` shows it.
 public struct GatewayStatus: Hashable, Sendable {
@@ -52,24 +53,6 @@ public struct BusStatus: Hashable, Sendable {
     }
 }
 
-/// The MQTT uplink to the platform.
-public struct UplinkStatus: Hashable, Sendable {
-    public enum State: String, Sendable {
-        case connected, connecting, disconnected, disabled
-    }
-
-    public var state: State
-    /// `host:port` of the broker.
-    public var broker: String
-    /// Since when the state holds.
-    public var since: Timestamp?
-    public var lastError: String?
-
-    public init(state: State, broker: String, since: Timestamp? = nil, lastError: String? = nil) {
-        (self.state, self.broker, self.since, self.lastError) = (state, broker, since, lastError)
-    }
-}
-
 /// The GB 26875.3 link to the centre (docs/gb26875.md), from the same figures as the local API's
 /// `status` under `gb26875`.
 public struct CentreLinkStatus: Hashable, Sendable {
@@ -94,7 +77,7 @@ public struct CentreLinkStatus: Hashable, Sendable {
     /// From the local API's `gb26875` object; nil without one (no link configured).
     public init?(json: JSONValue?) {
         guard let j = json?.objectValue, let centre = j["centre"]?.stringValue else { return nil }
-        func count(_ key: String) -> Int { j[key]?.numberValue.map { Int($0) } ?? 0 }
+        func count(_ key: String) -> Int { j[key]?.numberValue.flatMap { Int(exactly: $0) } ?? 0 }
         self.init(centre: centre, connected: j["connected"] == .bool(true), sent: count("sent"), confirmed: count("confirmed"),
                   pending: count("pending"), answered: count("answered"), refused: count("refused"), lastError: j["lastError"]?.stringValue)
     }

@@ -20,10 +20,10 @@ extension BuiltinProfiles {
        "description": "write 1 to take the present pressure as zero; reads 0"}
      ],
      "commands": [
-      {"name": "set-address", "description": "Give the transmitter a new unit address; it answers at the new address from the next request.",
+      {"name": "set-address", "role": "admin", "description": "Give the transmitter a new unit address; it answers at the new address from the next request.",
        "parameters": [{"name": "address", "range": [1, 247]}],
        "writes": [{"point": "address", "parameter": "address"}]},
-      {"name": "set-baud", "description": "Change the transmitter's baud rate; it takes effect after a power cycle. Change the bus to match.",
+      {"name": "set-baud", "role": "admin", "description": "Change the transmitter's baud rate; it takes effect after a power cycle. Change the bus to match.",
        "parameters": [{"name": "baud", "unit": "bit/s", "choices": {"2400": 0, "4800": 1, "9600": 2, "19200": 3, "38400": 4, "57600": 5, "115200": 6}}],
        "writes": [{"point": "baud-code", "parameter": "baud"}]},
       {"name": "zero", "description": "Take the present pressure as zero. Close the isolating valve and vent the transmitter to air first.",

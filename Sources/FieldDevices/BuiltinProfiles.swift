@@ -37,10 +37,10 @@ public enum BuiltinProfiles {
     static func configCommands(address: Int = 0x0100, baudCodes: [(Int, Int)] = fieldgateBaudCodes) -> String {
         let choices = baudCodes.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ")
         return """
-          {"name": "set-address", "description": "Give the device a new unit address; it answers at the new address from the next request.",
+          {"name": "set-address", "role": "admin", "description": "Give the device a new unit address; it answers at the new address from the next request.",
            "parameters": [{"name": "address", "description": "new unit address", "range": [1, 247]}],
            "writes": [{"table": "holding", "address": \(address), "parameter": "address"}]},
-          {"name": "set-baud", "description": "Change the device's baud rate; it takes effect after a power cycle. Change the bus to match.",
+          {"name": "set-baud", "role": "admin", "description": "Change the device's baud rate; it takes effect after a power cycle. Change the bus to match.",
            "parameters": [{"name": "baud", "unit": "bit/s", "choices": {\(choices)}}],
            "writes": [{"table": "holding", "address": \(address + 1), "parameter": "baud"}]}
         """

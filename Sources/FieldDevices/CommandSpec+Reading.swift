@@ -12,6 +12,10 @@ extension CommandSpec {
         o.allow("$comment")
         let name = o.identifier("name", required: true)
         let description = o.string("description") ?? ""
+        let role = o.enumeration("role", ConsoleUser.Role.self) ?? .technician
+        if role == .viewer {
+            r.report(o.path.key("role"), "a command acts on the device: give \"technician\" or \"admin\" (viewers only look)")
+        }
         var seen: [String: Int] = [:]
         let parameters = o.array("parameters") { v, p -> CommandParameter? in
             guard let po = r.object(v, at: p) else { return nil }
@@ -39,7 +43,7 @@ extension CommandSpec {
             r.report(o.path.key("parameters"), "parameter \"\(p.name)\" is not used by any write")
         }
         guard let name, let writes, r.issues.count == before else { return nil }
-        return CommandSpec(name: name, description: description, parameters: parameters, writes: writes)
+        return CommandSpec(name: name, description: description, parameters: parameters, writes: writes, role: role)
     }
 }
 

@@ -11,14 +11,23 @@ public struct CommandSpec: Sendable, Hashable {
     public var parameters: [CommandParameter]
     /// The writes, run in this order on the device's bus worker.
     public var writes: [CommandWrite]
+    /// Who may run it: `technician` (readings, self-tests, silencing, calibration, limits) or
+    /// `admin` (what changes the device's identity or bus settings, or what it keeps for good:
+    /// unit id, baud rate, its own alarm settings, restored counters). The console offers and
+    /// runs it for users with this role; the platform's RPCs when `uplink.rpcRole` reaches it.
+    public var role: ConsoleUser.Role
 
-    /// - Parameter writes: a profile command's register writes; none for an app's command (the
-    ///   app carries it out).
-    public init(name: String, description: String = "", parameters: [CommandParameter] = [], writes: [CommandWrite] = []) {
+    /// - Parameters:
+    ///   - writes: a profile command's register writes; none for an app's command (the app
+    ///     carries it out).
+    ///   - role: who may run it (never `viewer`: every command acts on a device).
+    public init(name: String, description: String = "", parameters: [CommandParameter] = [], writes: [CommandWrite] = [],
+                role: ConsoleUser.Role = .technician) {
         self.name = name
         self.description = description
         self.parameters = parameters
         self.writes = writes
+        self.role = role
     }
 
     public func parameter(_ name: String) -> CommandParameter? { parameters.first { $0.name == name } }

@@ -23,12 +23,12 @@ extension DeviceProfile {
         }
         if !commands.isEmpty {
             if !out.isEmpty { out.append("") }
-            out.append("| command | parameters | writes, in order |")
-            out.append("|---|---|---|")
+            out.append("| command | role | parameters | writes, in order |")
+            out.append("|---|---|---|---|")
             for c in commands {
                 let params = c.parameters.map(describe).joined(separator: "; ")
                 let writes = c.writes.map(describe).joined(separator: "; ")
-                out.append("| `\(c.name)` | \(params.isEmpty ? "—" : params) | \(writes) |")
+                out.append("| `\(c.name)` | \(c.role.rawValue) | \(params.isEmpty ? "—" : params) | \(writes) |")
             }
         }
         return out.joined(separator: "\n")

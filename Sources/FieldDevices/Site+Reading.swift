@@ -280,9 +280,10 @@ extension Site {
         }
         let allowRegisters = o.bool("allowRegisterRPC") ?? false
         let sole = o.bool("soleGateway") ?? false
+        let rpcRole = o.enumeration("rpcRole", ConsoleUser.Role.self) ?? .technician
         guard let url else { return nil }
         return UplinkConfig(url: url, clientID: clientID, topicPrefix: prefix, keepalive: keepalive, tls: tls,
-                            allowRegisterRPC: allowRegisters, soleGateway: sole)
+                            allowRegisterRPC: allowRegisters, soleGateway: sole, rpcRole: rpcRole)
     }
 
     private static func readConsole(_ o: JSONObjectReader) -> ConsoleConfig? {

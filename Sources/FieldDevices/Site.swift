@@ -168,6 +168,10 @@ public struct UplinkConfig: Sendable, Hashable {
     /// This gateway is the only one on its topic prefix: a command for a device named after
     /// another gateway is answered `not-found` rather than left to that gateway.
     public var soleGateway: Bool = false
+    /// The role the platform's RPCs act with: a command whose role is above it (an admin
+    /// command while this is technician) is refused `forbidden`. Viewer lets the platform only
+    /// acknowledge alarms.
+    public var rpcRole: ConsoleUser.Role = .technician
 }
 
 /// `mqtt[s]://[user:pass@]host:port`.

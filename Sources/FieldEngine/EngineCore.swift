@@ -333,12 +333,16 @@ struct EngineCore: Sendable {
 
     private mutating func execute(_ command: GatewayCommand, origin: CommandOrigin, now: Timestamp,
                                   reply: @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) {
-        let needed: ConsoleUser.Role = {
-            if case .acknowledge = command { return .viewer }
-            return .technician
-        }()
+        let declared: CommandSpec?
+        switch command {
+        case .app(let device, let name, _): declared = appCommands(device).first { $0.name == name }
+        case .deviceCommand(let device, let name, _, _): declared = devices[device]?.config.profile.command(name)
+        default: declared = nil
+        }
+        let needed = command.requiredRole(declared: declared)
         guard origin.role >= needed else {
-            reply(.failure(CommandError(.forbidden, "\(origin.user) (\(origin.role.rawValue)) may not do this; it needs the \(needed.rawValue) role")))
+            let what = declared.map { "run \($0.name)" } ?? "do this"
+            reply(.failure(CommandError(.forbidden, "\(origin.user) (\(origin.role.rawValue)) may not \(what); it needs the \(needed.rawValue) role")))
             return
         }
         switch command {

@@ -30,6 +30,20 @@ public enum GatewayCommand: Sendable, Hashable {
     case restart
 }
 
+extension GatewayCommand {
+    /// The role a caller needs for this command, the one rule the engine, the console and the
+    /// platform's RPC check by: acknowledging an alarm needs a viewer; an app's or a profile's
+    /// command the role its declaration (`spec`) names; anything else a technician.
+    /// - Parameter spec: the declaration of the app's or profile's command, when it exists.
+    public func requiredRole(declared spec: CommandSpec?) -> ConsoleUser.Role {
+        switch self {
+        case .acknowledge: .viewer
+        case .app, .deviceCommand: spec?.role ?? .technician
+        default: .technician
+        }
+    }
+}
+
 /// Who asked for a command, for permission checks and the audit log.
 public struct CommandOrigin: Sendable, Hashable {
     public enum Channel: String, Sendable, Hashable {
@@ -46,7 +60,13 @@ public struct CommandOrigin: Sendable, Hashable {
         self.channel = channel
     }
 
+    /// The platform's RPCs with the default `uplink.rpcRole`.
     public static let platform = CommandOrigin(user: "platform", role: .technician, channel: .platform)
+
+    /// The platform's RPCs, acting with the site's `uplink.rpcRole`.
+    public static func platform(role: ConsoleUser.Role) -> CommandOrigin {
+        CommandOrigin(user: "platform", role: role, channel: .platform)
+    }
 }
 
 /// Why a command was refused or failed, in words an operator can act on.

@@ -140,7 +140,7 @@ final class UplinkCore: OutboxCourier {
         self.log = log
         self.devices = Mutex(devices)
         rpc = UplinkRPC(topics: encoder.topics, identity: encoder.identity, devices: devices, allowRegisterRPC: settings.allowRegisterRPC,
-                        soleGateway: settings.soleGateway)
+                        soleGateway: settings.soleGateway, role: settings.rpcRole)
         status = Mutex(UplinkStatus(broker: settings.url.description))
     }
 
@@ -177,7 +177,7 @@ final class UplinkCore: OutboxCourier {
         case .connected: connected()
         case .connectionLost(let e): lost(e)
         case .connectFailed(let e): failed(e)
-        case .disconnected: status.withLock { $0.connected = false }
+        case .disconnected: status.withLock { $0.state = .disconnected }
         case .published(let id): outbox.confirm(id)
         case .subscribed: break
         case .message(let m): received(m)
@@ -191,7 +191,7 @@ final class UplinkCore: OutboxCourier {
             return s.everConnected
         }
         status.withLock { s in
-            s.connected = true
+            s.state = .connected
             s.lastError = nil
             s.since = now
             if again { s.reconnects += 1 }
@@ -232,7 +232,7 @@ final class UplinkCore: OutboxCourier {
     private func lost(_ e: MQTTError) {
         outbox.setReady(false)
         status.withLock { s in
-            s.connected = false
+            s.state = .connecting
             s.since = clock.now()
             s.lastError = e.description
         }
@@ -296,7 +296,7 @@ final class UplinkCore: OutboxCourier {
         }
         log.info("platform command \(request.method): \(request.command)")
         Task { [self] in
-            let result = await commands.execute(request.command, origin: .platform)
+            let result = await commands.execute(request.command, origin: .platform(role: settings.rpcRole))
             state.withLock { $0.commandsInProgress -= 1 }
             reply(request.address, result)
         }

@@ -47,14 +47,17 @@ public struct UplinkRPC: Sendable {
     public let allowRegisterRPC: Bool
     /// Answer `not-found` for devices named after other gateways too (`uplink.soleGateway`).
     public let soleGateway: Bool
+    /// The role the platform acts with (`uplink.rpcRole`): a command that needs more is refused.
+    public let role: ConsoleUser.Role
     private let devices: [String: UplinkDevice]
 
     public init(topics: UplinkTopics, identity: UplinkIdentity, devices: [UplinkDevice], allowRegisterRPC: Bool,
-                soleGateway: Bool = false) {
+                soleGateway: Bool = false, role: ConsoleUser.Role = .technician) {
         self.topics = topics
         self.identity = identity
         self.allowRegisterRPC = allowRegisterRPC
         self.soleGateway = soleGateway
+        self.role = role
         self.devices = Dictionary(devices.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
@@ -162,6 +165,23 @@ public struct UplinkRPC: Sendable {
         }
         o.finish()
         guard reader.issues.isEmpty, let command else { return .failure(invalid(reader)) }
+        return permitted(command, method, on: target)
+    }
+
+    /// The command, or `forbidden` when it needs a higher role than the platform's
+    /// (`uplink.rpcRole`), by the rule the engine checks too (`GatewayCommand.requiredRole`).
+    private func permitted(_ command: GatewayCommand, _ method: String, on d: UplinkDevice?) -> Result<GatewayCommand, CommandError> {
+        let declared: CommandSpec?
+        switch command {
+        case .app(_, let name, _): declared = d?.appCommands.first { $0.name == name }
+        case .deviceCommand(_, let name, _, _): declared = d?.commands.first { $0.name == name }
+        default: declared = nil
+        }
+        let needed = command.requiredRole(declared: declared)
+        guard role >= needed else {
+            let what = declared.map { "\(method) \($0.name)" } ?? method
+            return .failure(CommandError(.forbidden, "\(what) needs the \(needed.rawValue) role; the platform acts as \(role.rawValue) (the site's uplink.rpcRole)"))
+        }
         return .success(command)
     }
 

@@ -12,13 +12,16 @@ public struct UplinkSettings: Sendable, Hashable {
     public var allowRegisterRPC: Bool
     /// Answer commands for devices of other gateways `not-found` (the site's `uplink.soleGateway`).
     public var soleGateway: Bool
+    /// The role the platform's RPCs act with (the site's `uplink.rpcRole`): commands that need
+    /// more are refused `forbidden`.
+    public var rpcRole: ConsoleUser.Role
     /// The first and the longest wait before reconnecting.
     public var reconnectDelay: ClosedRange<Duration>
     /// Outbox records in flight at once (QoS 1 messages awaiting PUBACK).
     public var window: Int
 
     public init(url: MQTTURL, clientID: String? = nil, topicPrefix: String = "", keepalive: Duration = .seconds(30),
-                tls: TLSConfig? = nil, allowRegisterRPC: Bool = false, soleGateway: Bool = false,
+                tls: TLSConfig? = nil, allowRegisterRPC: Bool = false, soleGateway: Bool = false, rpcRole: ConsoleUser.Role = .technician,
                 reconnectDelay: ClosedRange<Duration> = .seconds(1) ... .seconds(60), window: Int = 256) {
         self.url = url
         self.clientID = clientID
@@ -27,6 +30,7 @@ public struct UplinkSettings: Sendable, Hashable {
         self.tls = tls
         self.allowRegisterRPC = allowRegisterRPC
         self.soleGateway = soleGateway
+        self.rpcRole = rpcRole
         self.reconnectDelay = reconnectDelay
         self.window = window
     }
@@ -34,12 +38,13 @@ public struct UplinkSettings: Sendable, Hashable {
     /// The settings of a site's `uplink` section.
     public init(_ config: UplinkConfig) {
         self.init(url: config.url, clientID: config.clientID, topicPrefix: config.topicPrefix, keepalive: config.keepalive,
-                  tls: config.tls, allowRegisterRPC: config.allowRegisterRPC, soleGateway: config.soleGateway)
+                  tls: config.tls, allowRegisterRPC: config.allowRegisterRPC, soleGateway: config.soleGateway,
+                  rpcRole: config.rpcRole)
     }
 
     /// The site's uplink with `--mqtt` applied: the override's scheme, host, port and
     /// credentials replace the site's (a demo broker never gets the site's password); prefix,
-    /// keepalive, client id and register access stay; TLS files stay for `mqtts://` and go for
+    /// keepalive, client id, register access and the RPC role stay; TLS files stay for `mqtts://` and go for
     /// `mqtt://`. Nil when there is neither.
     public static func resolve(site: UplinkConfig?, override: MQTTURL?) -> UplinkSettings? {
         guard let override else { return site.map(UplinkSettings.init) }

@@ -1,25 +1,40 @@
 import FieldCore
 
-/// The connection to the platform as the console and the health telemetry show it.
+/// The connection to the platform as the console's `status`, the local API and the health
+/// telemetry show it: the one type for all three.
 public struct UplinkStatus: Sendable, Hashable {
+    public enum State: String, Sendable, Hashable {
+        /// Connected to the broker.
+        case connected
+        /// Not connected yet, or lost and reconnecting by itself.
+        case connecting
+        /// Disconnected on purpose (the uplink is stopping).
+        case disconnected
+        /// No uplink runs: none configured, or it could not be started.
+        case disabled
+    }
+
     /// The broker URL without the password.
     public var broker: String
-    public var connected: Bool
+    public var state: State
     /// When the connection was last made or lost.
     public var since: Timestamp?
     /// Connections made after the first one.
     public var reconnects: Int
-    /// Why the last connection attempt failed or the connection was lost.
+    /// Why the last connection attempt failed or the connection was lost (or why there is no
+    /// uplink, when disabled).
     public var lastError: String?
     /// Platform commands received, and those refused before reaching the runtime (malformed,
     /// unknown method, bad parameters, not allowed).
     public var rpcReceived: Int
     public var rpcRejected: Int
 
-    public init(broker: String, connected: Bool = false, since: Timestamp? = nil, reconnects: Int = 0, lastError: String? = nil,
+    public var connected: Bool { state == .connected }
+
+    public init(broker: String, state: State = .connecting, since: Timestamp? = nil, reconnects: Int = 0, lastError: String? = nil,
                 rpcReceived: Int = 0, rpcRejected: Int = 0) {
         self.broker = broker
-        self.connected = connected
+        self.state = state
         self.since = since
         self.reconnects = reconnects
         self.lastError = lastError

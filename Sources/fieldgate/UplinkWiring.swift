@@ -9,14 +9,12 @@ struct RuntimeUplinkMonitor: UplinkMonitor {
     /// The broker named on the command line or in the site file, shown while there is no uplink.
     var configured: String?
 
-    func uplinkStatus() -> FieldConsole.UplinkStatus {
+    func uplinkStatus() -> UplinkStatus {
         guard let uplink else {
-            return FieldConsole.UplinkStatus(state: .disabled, broker: configured ?? "(none configured)",
-                                             lastError: configured == nil ? nil : "the uplink could not be started (see the log)")
+            return UplinkStatus(broker: configured ?? "(none configured)", state: .disabled,
+                                lastError: configured == nil ? nil : "the uplink could not be started (see the log)")
         }
-        let s = uplink.status
-        return FieldConsole.UplinkStatus(state: s.connected ? .connected : .connecting, broker: s.broker, since: s.since,
-                                         lastError: s.lastError)
+        return uplink.status
     }
 
     func outboxStatus() -> OutboxStatus {

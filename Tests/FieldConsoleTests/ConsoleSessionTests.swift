@@ -218,7 +218,8 @@ import Testing
     }
 
     @Test func deviceActionsForAReplacedTransmitter() {
-        let r = Fixture.run(Fixture.login("tech") + [
+        // set-address and set-baud are declared for admins (a device's identity, its bus settings).
+        let r = Fixture.run(Fixture.login("admin") + [
             .type("modbus calibrate hydrant-main\r"), .type("modbus set-address hydrant-main 3 --from 1\r"), .type("yes\r"),
             .type("modbus baud hydrant-main 1200\r"), .type("modbus calibrate hydrant-main zero\r"), .type("yes\r"),
             .type("modbus calibrate lamp-a zero\r"),
@@ -250,15 +251,65 @@ import Testing
         #expect(t.contains("for         1m…1d; how long, with start"))
         #expect(t.contains("error: app: set-floor: floor: 1000 is out of range (expected -99…999)"))
         #expect(t.contains(#"lift-1 set-floor: {"floor":3}"#))
-        #expect(t.contains(#"error: lift-1 has no app command "fly" (its app takes status, stats, restore-stats, maintenance, set-floor)"#))
+        #expect(t.contains(#"error: lift-1 has no app command "fly" (its app takes status, stats, maintenance, set-floor)"#), "restore-stats is the admin's")
         #expect(t.contains(#"error: set-floor has no parameter "car" (it takes floor)"#))
         #expect(r.backend.calls.filter { $0.hasPrefix("app ") }.count == 2, "only the two accepted commands ran: \(r.backend.calls)")
 
         let completer = CommandCompleter(registry: .standard(), role: .technician, backend: r.backend)
-        #expect(completer.candidates(words: ["app", "lift-1"], partial: "") == ["status", "stats", "restore-stats", "maintenance", "set-floor"])
+        #expect(completer.candidates(words: ["app", "lift-1"], partial: "") == ["status", "stats", "maintenance", "set-floor"])
         #expect(completer.candidates(words: ["app", "lift-1", "maintenance"], partial: "") == ["action=", "for=", "start", "end"])
         #expect(completer.candidates(words: ["app", "lift-1", "maintenance"], partial: "action=") == ["action=start", "action=end"])
         #expect(completer.candidates(words: ["app", "lamp-a"], partial: "").isEmpty, "no app commands there")
+    }
+
+    /// Issue 19: app and profile commands declare the role they need; the console lists and
+    /// completes only what the user's role allows, and refuses the rest naming the role, before
+    /// anything is asked or sent.
+    @Test func declaredRolesGateAppAndProfileCommands() {
+        let tech = Fixture.run(Fixture.login("tech") + [
+            .type("app lift-1\r"), .type("app lift-1 restore-stats trips=5\r"),
+            .type("modbus calibrate hydrant-main\r"), .type("modbus calibrate hydrant-main set-baud 9600\r"),
+            .type("modbus set-address hydrant-main 3\r"), .type("config set uplink.rpcRole admin\r"),
+            .type("config set console.users[1].role admin\r"), .type("config load console users.json\r"),
+        ])
+        let t = unwrapped(tech.afterLogin)
+        #expect(t.contains("set-floor FLOOR"), "\(t)")
+        #expect(!t.contains("restore-stats [trips=…]"), "the admin's command is not offered")
+        #expect(t.contains("(1 more needs the admin role)"))
+        #expect(t.contains("error: app restore-stats needs the admin role; tech is technician"))
+        #expect(t.contains("Take the present pressure as zero."))
+        #expect(!t.contains("set-baud BAUD") && !t.contains("set-address ADDRESS"))
+        #expect(t.contains("(2 more need the admin role)"))
+        #expect(t.contains("error: set-baud on hydrant-main needs the admin role; tech is technician"))
+        #expect(t.contains("error: modbus set-address needs the admin role; tech is technician"))
+        // Nor may a technician make themselves, or the platform, an admin.
+        #expect(t.contains("error: config set uplink.rpcRole needs the admin role; tech is technician"))
+        #expect(t.contains("error: config set console.users[1].role needs the admin role; tech is technician"))
+        #expect(t.contains("error: config load console needs the admin role; tech is technician"))
+        #expect(!t.contains("type yes to go on"), "nothing was asked")
+        #expect(tech.backend.calls.filter { $0.hasPrefix("app ") || $0.hasPrefix("action ") || $0.hasPrefix("config") }.isEmpty,
+                "\(tech.backend.calls)")
+
+        let viewer = Fixture.run(Fixture.login("viewer") + [.type("app lift-1 status\r"), .type("show hydrant-main\r")])
+        #expect(viewer.afterLogin.contains("error: app needs the technician role; viewer is viewer"), "\(viewer.afterLogin)")
+        #expect(viewer.afterLogin.contains("actions (modbus calibrate hydrant-main ACTION):\r\n  (3 more need a higher role than viewer)"),
+                "show lists no action to a viewer: \(viewer.afterLogin)")
+
+        let admin = Fixture.run(Fixture.login("admin") + [.type("app lift-1\r"), .type("app lift-1 restore-stats trips=5\r")])
+        let a = unwrapped(admin.afterLogin)
+        #expect(a.contains("restore-stats [trips=…]"), "\(a)")
+        #expect(!a.contains("more need"))
+        #expect(admin.backend.calls.contains(#"app lift-1 restore-stats {"trips":5}"#), "\(admin.backend.calls)")
+
+        let asTech = CommandCompleter(registry: .standard(), role: .technician, backend: tech.backend)
+        let asAdmin = CommandCompleter(registry: .standard(), role: .admin, backend: tech.backend)
+        #expect(asTech.candidates(words: ["modbus", "calibrate", "hydrant-main"], partial: "") == ["zero"])
+        #expect(asAdmin.candidates(words: ["modbus", "calibrate", "hydrant-main"], partial: "") == ["set-address", "set-baud", "zero"])
+        #expect(!asTech.candidates(words: ["app", "lift-1"], partial: "").contains("restore-stats"))
+        #expect(asAdmin.candidates(words: ["app", "lift-1"], partial: "").contains("restore-stats"))
+        #expect(asTech.candidates(words: ["app", "lift-1", "restore-stats"], partial: "").isEmpty)
+        #expect(!asTech.candidates(words: ["modbus"], partial: "").contains("set-address"))
+        #expect(asAdmin.candidates(words: ["modbus"], partial: "").contains("set-address"))
     }
 
     /// Issue 19: a command's value is read by its declaration's type, so a fractional
@@ -267,7 +318,7 @@ import Testing
         let r = Fixture.run(Fixture.login("tech") + [
             .type("modbus calibrate lamp-a\r"), .type("modbus calibrate lamp-a set-power-limit 120.5\r"), .type("yes\r"),
             .type("modbus calibrate lamp-a set-power-limit 300.5\r"), .type("modbus calibrate lamp-a set-power-limit abc\r"),
-            .type("modbus calibrate lamp-a set-power-limit\r"), .type("modbus set-address hydrant-main 3.5\r"),
+            .type("modbus calibrate lamp-a set-power-limit\r"), .type("modbus calibrate hydrant-main zero 3.5\r"),
         ])
         let t = unwrapped(r.afterLogin)
         #expect(t.contains("set-power-limit LIMIT"), "\(t)")
@@ -277,7 +328,7 @@ import Testing
         #expect(t.contains("error: set-power-limit: limit: 300.5 is out of range (expected 0…250)"))
         #expect(t.contains(#"error: LIMIT "abc" is not a number (0…250 W, fractional)"#))
         #expect(t.contains("error: set-power-limit needs LIMIT (0…250 W, fractional)"))
-        #expect(t.contains("error: set-address: address: 3.5 is not a whole number"))
+        #expect(t.contains("error: zero takes no value, got \"3.5\""))
         #expect(r.backend.calls == ["action lamp-a set-power-limit 120.5 from -"])
     }
 

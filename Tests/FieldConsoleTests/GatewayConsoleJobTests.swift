@@ -12,10 +12,13 @@ import Testing
         let name: String
         let client: GatewayTerminalClient
         let start: Int
+        /// Who is logged in: the prompt the transcript starts on.
+        let user: String
 
-        init(_ name: String, _ client: GatewayTerminalClient) {
+        init(_ name: String, _ client: GatewayTerminalClient, user: String = "tech") {
             self.name = name
             self.client = client
+            self.user = user
             start = client.mark
         }
 
@@ -23,7 +26,7 @@ import Testing
             guard let dir = ProcessInfo.processInfo.environment["FIELDGATE_TRANSCRIPTS"] else { return }
             // The transcript starts on the prompt the first command was typed at.
             var rows = client.screen(from: start)
-            if !rows.isEmpty { rows[0] = "tech@pump-room-7> " + rows[0] }
+            if !rows.isEmpty { rows[0] = "\(user)@pump-room-7> " + rows[0] }
             try? (rows.joined(separator: "\n") + "\n").write(toFile: dir + "/\(name).txt", atomically: true, encoding: .utf8)
         }
     }
@@ -50,10 +53,11 @@ import Testing
         let rig = try GatewayRig(site: GatewayRig.site(hydrantAddress: 3), simulatedSite: GatewayRig.site(hydrantAddress: 1))
         #expect(rig.waitForLog("alarm raise hydrant-main/comm-lost"))
         let c = try rig.picocom()
-        #expect(rig.login(c, as: "tech"))
-        let t = Transcript("replace-transmitter", c)
-        #expect(hasRow(rig.run(c, "alarms"), "major", "hydrant-main/comm-lost", "active"))
-        let scan = rig.run(c, "modbus scan pumps 1-8", timeout: 60)
+        // Setting a unit id is the admin's (the profile declares set-address for admins).
+        #expect(rig.login(c, as: "admin"))
+        let t = Transcript("replace-transmitter", c, user: "admin")
+        #expect(hasRow(rig.run(c, "alarms", as: "admin"), "major", "hydrant-main/comm-lost", "active"))
+        let scan = rig.run(c, "modbus scan pumps 1-8", as: "admin", timeout: 60)
         #expect(scan.contains("  unit 1: holding 0 = 0x0001  (not in the site config)"), "\(scan)")
         #expect(scan.contains("expected but silent: 3"))
         let mark = c.mark
@@ -61,15 +65,15 @@ import Testing
         #expect(c.waitFor("type yes to go on: ", from: mark))
         c.type("yes\r")
         #expect(c.waitFor("unit 1 now answers at 3; devices[0].address is already 3", from: mark), "\(c.text(from: mark))")
-        #expect(c.waitFor("tech@pump-room-7> ", from: mark))
+        #expect(c.waitFor("admin@pump-room-7> ", from: mark))
         #expect(eventually { deviceState(rig, "hydrant-main") == "online" })
-        let read = rig.run(c, "read hydrant-main.pressure").joined()
+        let read = rig.run(c, "read hydrant-main.pressure", as: "admin").joined()
         #expect(read.contains("MPa  good"), "\(read)")
-        #expect(rig.run(c, "ack hydrant-main/comm-lost").joined().contains("acknowledged hydrant-main/comm-lost (major, cleared)"))
-        #expect(rig.run(c, "alarms").contains("no alarms"))
-        #expect(rig.run(c, "config diff").contains("no pending changes"))
-        let audit = rig.run(c, "audit 5")
-        #expect(hasRow(audit, "tech", "modbus set-address", "hydrant-main", "1 -> 3"), "\(audit)")
+        #expect(rig.run(c, "ack hydrant-main/comm-lost", as: "admin").joined().contains("acknowledged hydrant-main/comm-lost (major, cleared)"))
+        #expect(rig.run(c, "alarms", as: "admin").contains("no alarms"))
+        #expect(rig.run(c, "config diff", as: "admin").contains("no pending changes"))
+        let audit = rig.run(c, "audit 5", as: "admin")
+        #expect(hasRow(audit, "admin", "modbus set-address", "hydrant-main", "1 -> 3"), "\(audit)")
         t.write()
     }
 

@@ -43,7 +43,10 @@ import Testing
         let show = rig.run(c, "show hydrant-main").joined(separator: "\n")
         #expect(show.contains("pressure"), "\(show)")
         #expect(show.contains("input 0x0000 f32 CDAB"))
-        #expect(show.contains("set-address ADDRESS"))
+        #expect(show.contains("actions (modbus calibrate hydrant-main ACTION):"))
+        #expect(show.contains("zero"))
+        #expect(!show.contains("set-address ADDRESS"), "set-address is the admin's: not offered to a technician")
+        #expect(show.contains("  (2 more need the admin role)"))
 
         let modbus = rig.run(c, "modbus read pumps 3 3 0 2")
         #expect(modbus.contains("pumps unit 3 FC3 holding registers from 0 (0x0000)"), "\(modbus)")

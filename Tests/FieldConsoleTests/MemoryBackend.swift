@@ -57,7 +57,7 @@ final class MemoryBackend: ConsoleBackend {
         GatewayStatus(site: "pump-room-7", board: "sim", time: clock.now(), utcOffsetMinutes: 480, uptime: .seconds(3 * 3600 + 120),
                       buses: [BusStatus(name: "rs485-1", endpoint: "/dev/ttyS1 9600 8N1", devices: 2, devicesOnline: 2, transactionsPerSecond: 12.5),
                               BusStatus(name: "rs485-2", endpoint: "/dev/ttyS2 9600 8N1", devices: 1, devicesOnline: 0, errors: 4, lastError: "timeout")],
-                      uplink: UplinkStatus(state: .connected, broker: "mqtt.example:8883"), outbox: OutboxStatus(pending: 0),
+                      uplink: UplinkStatus(broker: "mqtt.example:8883", state: .connected), outbox: OutboxStatus(pending: 0),
                       devicesOnline: 2, devicesTotal: 3, activeAlarms: [.major: 1], unacknowledgedAlarms: 1, maintenance: [],
                       centre: CentreLinkStatus(json: ["centre": "119.3.0.10:9100", "connected": true, "sent": 12, "confirmed": 11, "pending": 1,
                                                       "answered": 2, "refused": 1, "heartbeats": 4]))

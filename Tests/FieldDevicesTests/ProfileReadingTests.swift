@@ -32,7 +32,7 @@ private func read(_ json: String) throws -> (DeviceProfile?, [String]) {
            {"name": "lamp", "direction": "out", "safe": true, "initial": false}
          ],
          "commands": [
-           {"name": "set-address", "description": "new unit address",
+           {"name": "set-address", "role": "admin", "description": "new unit address",
             "parameters": [{"name": "address", "range": [1, 247]}],
             "writes": [{"point": "address", "parameter": "address"}]},
            {"name": "set-baud", "parameters": [{"name": "baud", "choices": {"9600": 2, "19200": 3}}],
@@ -59,6 +59,22 @@ private func read(_ json: String) throws -> (DeviceProfile?, [String]) {
         #expect(baud.parameters[0].choices == [CommandChoice(value: 9600, code: 2), CommandChoice(value: 19200, code: 3)])
         #expect(baud.writes[0].target.name == "holding@101" && !baud.writes[0].isProfilePoint)
         #expect(p.command("set-address")?.writes[0].value == .parameter("address"))
+        #expect(p.command("set-address")?.role == .admin)
+        #expect(baud.role == .technician, "a command without a role is the technician's")
+    }
+
+    /// Issue 19: a command's role is technician or admin; anything else is named with its path.
+    @Test func aCommandsRoleIsChecked() throws {
+        for (role, message) in [("viewer", #"commands[0].role: a command acts on the device: give "technician" or "admin" (viewers only look)"#),
+                                ("root", #"commands[0].role: unknown value "root""#)] {
+            let (profile, issues) = try read("""
+            {"id": "x", "family": "generic",
+             "points": [{"name": "relay", "table": "coil", "address": 7, "access": "readwrite"}],
+             "commands": [{"name": "on", "role": "\(role)", "writes": [{"point": "relay", "value": true}]}]}
+            """)
+            #expect(profile?.commands.isEmpty != false)
+            #expect(issues.contains { $0.hasPrefix(message) }, "\(issues)")
+        }
     }
 
     @Test func reportsEveryProblemWithItsPath() throws {

@@ -52,6 +52,9 @@ import Testing
         #expect(s.uplink?.url.password == "s@cret" && s.uplink?.url.port == 8883 && s.uplink?.url.secure == true)
         #expect(s.uplink?.url.description == "mqtts://gw7@iot.example.cn:8883")
         #expect(s.console.users.first?.role == .technician)
+        #expect(s.uplink?.rpcRole == .technician, "the platform acts as a technician unless the site says otherwise")
+        let admin = try site(#""site": {"id": "p7"}, "board": "sim", "uplink": {"url": "mqtt://x", "rpcRole": "admin"}"#)
+        #expect(admin.uplink?.rpcRole == .admin)
 
         let board = try Board.load(path: repositoryRoot + "/boards/sim.json", environment: ["FIELDSIM_DIR": "/x", "STATE_DIR": "/y"])
         #expect(s.check(against: board).isEmpty)
@@ -68,7 +71,7 @@ import Testing
                       {"id": "pt3", "profile": "my-pt", "bus": "rs485-1", "address": 300, "pol": "1s",
                        "points": {"pressure": {"wordOrder": "DCAB"}, "flow": {}}},
                       {"id": "room", "profile": "my-contacts", "signals": {"valve": "DI1"}}],
-          "uplink": {"url": "http://x"},
+          "uplink": {"url": "http://x", "rpcRole": "root"},
           "console": {"users": [{"name": "tech", "role": "root", "hash": "secret123"}]}
         """)
         let expected = [
@@ -85,6 +88,7 @@ import Testing
             "devices[2].points.flow: profile my-pt has no Modbus point named \"flow\"",
             "devices[3].signals.valve: profile my-contacts has no signal \"valve\" (signals: valve-open, siren)",
             "uplink.url: expected mqtt://",
+            "uplink.rpcRole: unknown value \"root\"",
             "console.users[0].role: unknown value \"root\"",
             "console.users[0].hash: not a crypt(3) hash",
         ]

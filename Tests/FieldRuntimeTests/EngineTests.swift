@@ -192,6 +192,47 @@ struct DoublerFactory: DeviceAppFactory {
         #expect(sink.audits.withLock { $0.count } == 4)
     }
 
+    /// Issue 19: the engine holds every caller to the role a profile command declares, whichever
+    /// way it comes (a console user, the platform with its `uplink.rpcRole`).
+    @Test func aProfileCommandNeedsTheRoleItDeclares() throws {
+        let doc = try JSONValue.parse("""
+        {"site": {"id": "t"}, "board": "sim", "buses": [{"name": "b", "type": "tcp", "host": "h"}],
+         "profiles": [{"id": "pt", "family": "generic",
+                       "points": [{"name": "zero", "table": "holding", "address": 2, "type": "u16", "access": "readwrite"}],
+                       "commands": [{"name": "zero", "writes": [{"point": "zero", "value": 1}]},
+                                    {"name": "set-address", "role": "admin", "parameters": [{"name": "address", "range": [1, 247]}],
+                                     "writes": [{"table": "holding", "address": 256, "parameter": "address"}]}]}],
+         "devices": [{"id": "p1", "profile": "pt", "bus": "b", "address": 1}]}
+        """)
+        let site = try Site.parse(doc, source: "test", builtins: [:])
+        let ran = Mutex<[String]>([])
+        let routes = EngineRoutes(writeModbus: { _, _, _, reply in reply(.success(.null)) }, writeSignal: { _, _, _ in .success(()) },
+                                  bus: { _, reply in reply(.failure(CommandError(.unavailable, "no bus"))) },
+                                  deviceWrites: { device, _, _, writes, reply in
+                                      ran.withLock { $0.append("\(device) \(writes.count)") }
+                                      reply(.success(["unit": 1]))
+                                  },
+                                  setOutput: { _, _, _ in .success(()) }, restart: {})
+        let e = Engine(site: site, factories: [:], routes: routes, sink: sink, clock: clock, issues: JSONReader())
+        let results = Mutex<[Result<JSONValue, CommandError>]>([])
+        let reply: @Sendable (Result<JSONValue, CommandError>) -> Void = { r in results.withLock { $0.append(r) } }
+        let setAddress = GatewayCommand.deviceCommand(device: "p1", command: "set-address", arguments: ["address": 4])
+        e.post(.command(setAddress, CommandOrigin(user: "li", role: .technician, channel: .console), reply: reply))
+        e.post(.command(setAddress, .platform, reply: reply))
+        e.post(.command(.deviceCommand(device: "p1", command: "zero", arguments: [:]), .platform, reply: reply))
+        e.post(.command(setAddress, CommandOrigin(user: "wang", role: .admin, channel: .console), reply: reply))
+        e.post(.command(setAddress, .platform(role: .admin), reply: reply))
+        e.processPending()
+        let r = results.withLock { $0 }
+        #expect(r.count == 5)
+        #expect(r[0] == .failure(CommandError(.forbidden, "li (technician) may not run set-address; it needs the admin role")))
+        #expect(r[1] == .failure(CommandError(.forbidden, "platform (technician) may not run set-address; it needs the admin role")))
+        #expect((try? r[2].get()) == ["unit": 1])
+        #expect((try? r[3].get()) == ["unit": 1])
+        #expect((try? r[4].get()) == ["unit": 1])
+        #expect(ran.withLock { $0 } == ["p1 1", "p1 1", "p1 1"], "only the permitted commands wrote")
+    }
+
     @Test func acknowledgeAnAlarm() throws {
         let e = try engine()
         e.post(.readings(device: "t1", [("level", .number(20, at: clock.now()))]))

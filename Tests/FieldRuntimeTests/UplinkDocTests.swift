@@ -47,6 +47,9 @@ typealias CommandError = FieldRuntime.CommandError
     static let lift = UplinkDevice(id: "lift-1", name: "Lift 1", profile: "fg-lift", family: "elevator", app: "lift")
     static let encoder = UplinkEncoder(topics: UplinkTopics(gateway: "demo-7"), identity: identity)
     static let parser = UplinkRPC(topics: encoder.topics, identity: identity, devices: [hydrant, lamp, lift], allowRegisterRPC: false)
+    /// A site whose `uplink.rpcRole` is admin: the platform may run set-baud.
+    static let parserAsAdmin = UplinkRPC(topics: encoder.topics, identity: identity, devices: [hydrant, lamp, lift], allowRegisterRPC: false,
+                                         role: .admin)
     static let parserWithRegisters = UplinkRPC(topics: encoder.topics, identity: identity, devices: [hydrant, lamp, lift], allowRegisterRPC: true)
     static let t0 = Timestamp(milliseconds: 1_767_225_600_000)
 
@@ -174,7 +177,8 @@ typealias CommandError = FieldRuntime.CommandError
             #expect(c == .readRegisters(bus: "rs485-1", unit: 3, table: .input, address: 0, count: 2))
             return .success(["values": [16020, 52429]])
         }
-        checkRPC("rpc-runCommand") { c in
+        checkRPC("rpc-runCommand-forbidden")
+        checkRPC("rpc-runCommand", parser: UplinkDocTests.parserAsAdmin) { c in
             #expect(c == .deviceCommand(device: "hydrant-main", command: "set-baud", arguments: ["baud": 9600]))
             return .success(["unit": 3])
         }

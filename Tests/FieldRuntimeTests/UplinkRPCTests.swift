@@ -183,6 +183,43 @@ import Testing
                   devices: [Self.inverter, UplinkDocTests.lamp], allowRegisterRPC: false)
     }
 
+    /// Issue 19: the platform acts with the site's `uplink.rpcRole`; a command whose declared
+    /// role is above it is refused `forbidden`, naming the role, and nothing runs.
+    @Test func commandsAboveThePlatformsRoleAreForbidden() {
+        func parser(_ role: ConsoleUser.Role) -> UplinkRPC {
+            UplinkRPC(topics: UplinkTopics(gateway: "demo-7"), identity: UplinkDocTests.identity,
+                      devices: [UplinkDocTests.hydrant, UplinkDocTests.lamp, UplinkDocTests.lift], allowRegisterRPC: true, role: role)
+        }
+        let tech = parser(.technician), admin = parser(.admin), viewer = parser(.viewer)
+        #expect(UplinkDocTests.parser.role == .technician, "technician unless the site says otherwise")
+        let baud = #"{"command": "set-baud", "arguments": {"baud": 9600}}"#
+        let forbidden = refusal(device("hydrant-main", "runCommand", baud, parser: tech))
+        #expect(forbidden?.code == .forbidden)
+        #expect(forbidden?.message == "runCommand set-baud needs the admin role; the platform acts as technician (the site's uplink.rpcRole)")
+        #expect(refusal(gateway(#"{"method": "runCommand", "params": {"device": "hydrant-main", "command": "set-address", "arguments": {"address": 4}}}"#,
+                                parser: tech))?.code == .forbidden)
+        #expect(refusal(device("lift-1", "runCommand", #"{"command": "restore-stats", "arguments": {"trips": 5}}"#, parser: tech))?.message
+                == "runCommand restore-stats needs the admin role; the platform acts as technician (the site's uplink.rpcRole)")
+        #expect(command(device("hydrant-main", "runCommand", #"{"command": "zero"}"#, parser: tech))
+                == .deviceCommand(device: "hydrant-main", command: "zero", arguments: [:]), "zero is the technician's")
+        #expect(command(device("hydrant-main", "runCommand", baud, parser: admin))
+                == .deviceCommand(device: "hydrant-main", command: "set-baud", arguments: ["baud": 9600]))
+        #expect(command(device("lift-1", "runCommand", #"{"command": "restore-stats", "arguments": {"trips": 5}}"#, parser: admin))
+                == .app(device: "lift-1", command: "restore-stats", arguments: ["trips": 5]))
+
+        // A viewer platform may only acknowledge alarms.
+        #expect(command(device("hydrant-main", "ackAlarm", #"{"alarm": "low-pressure"}"#, parser: viewer))
+                == .acknowledge(AlarmID(rawValue: "hydrant-main/low-pressure")))
+        #expect(refusal(device("lamp-1", "setLamp", #"{"action": "on"}"#, parser: viewer))?.message
+                == "setLamp lamp needs the technician role; the platform acts as viewer (the site's uplink.rpcRole)")
+        #expect(refusal(gateway(#"{"method": "restart"}"#, parser: viewer))?.message
+                == "restart needs the technician role; the platform acts as viewer (the site's uplink.rpcRole)")
+        #expect(refusal(device("lamp-1", "readRegisters", #"{"table": "holding", "address": 0, "count": 1}"#, parser: viewer))?.code == .forbidden)
+        // The arguments are still checked first: a malformed command is invalid, whatever the role.
+        #expect(refusal(device("hydrant-main", "runCommand", #"{"command": "set-baud", "arguments": {"baud": 9601}}"#, parser: tech))?.code
+                == .invalidArgument)
+    }
+
     /// Issue 19: the platform runs a profile's commands and writes points by name, with typed
     /// values checked against the profile's schema before anything runs.
     @Test func runCommandAndWritePointAreCheckedByTheProfilesSchema() {

@@ -27,7 +27,7 @@ struct LiftStatistics: Hashable, Sendable {
     /// Reads statistics in the shape `json` writes (what the runtime kept from a `stats` reply).
     init(restoring value: JSONValue) throws(AppError) {
         func count(_ v: JSONValue?, _ name: String) throws(AppError) -> Int {
-            guard let n = v?.numberValue, n >= 0, n == n.rounded(), n < 1e12 else {
+            guard let n = v?.numberValue, n == n.rounded(), AppCommands.counts.contains(n) else {
                 throw AppError("restore-stats: \(name) must be a whole number ≥ 0")
             }
             return Int(n)
@@ -38,7 +38,7 @@ struct LiftStatistics: Hashable, Sendable {
         }
         trips = try count(o["trips"] ?? 0, "trips")
         doorCycles = try count(o["door-cycles"] ?? 0, "door-cycles")
-        guard let hours = (o["running-hours"] ?? 0).numberValue, hours >= 0, hours.isFinite else {
+        guard let hours = (o["running-hours"] ?? 0).numberValue, AppCommands.counts.contains(hours) else {
             throw AppError("restore-stats: running-hours must be a number ≥ 0")
         }
         runningSeconds = hours * 3600

@@ -197,11 +197,11 @@ public struct PressureApp: DeviceApp {
         let names = watches.keys.sorted()
         let parsed = command.readArguments { o -> (String, Double?, Double?, Double?)? in
             let point = o.string("point", oneOf: names) ?? (names.count == 1 && !o.has("point") ? names[0] : nil)
-            var low = o.double("low", range: 0...100)
-            var high = o.double("high", range: 0...100)
-            var drop = o.double("rapid-drop", range: 0...100)
+            var low = o.double("low", range: AppCommands.pressureLimits)
+            var high = o.double("high", range: AppCommands.pressureLimits)
+            var drop = o.double("rapid-drop", range: AppCommands.pressureLimits)
             if let alarm = o.string("alarm", oneOf: ["low-pressure", "high-pressure", "rapid-drop"]),
-               let value = o.double("value", required: true, range: 0...100) {
+               let value = o.double("value", required: true, range: AppCommands.pressureLimits) {
                 switch alarm {
                 case "low-pressure": low = value
                 case "high-pressure": high = value

@@ -51,15 +51,15 @@ public struct PressurePointSettings: Hashable, Sendable {
             x.flowingLow = c.flowingLow
             x.flowingHigh = c.flowingHigh
         }
-        if let v = s.double("low", range: 0...100) { x.low = v }
-        if let v = s.double("high", range: 0...100) { x.high = v }
+        if let v = s.double("low", range: AppCommands.pressureLimits) { x.low = v }
+        if let v = s.double("high", range: AppCommands.pressureLimits) { x.high = v }
         if let v = s.double("flowing-low", range: 0...100) { x.flowingLow = v }
         if let v = s.double("flowing-high", range: 0...100) { x.flowingHigh = v }
         if s.has("flowing") { x.flowing = s.pointReference("flowing") }
         if let v = s.double("hysteresis", range: 0...10) { x.hysteresis = v }
         if let v = s.duration("delay", range: .zero ... .hours(1)) { x.delay = v }
         if let v = s.duration("clear-delay", range: .zero ... .hours(1)) { x.clearDelay = v }
-        if let v = s.double("rapid-drop", range: 0...100) { x.rapidDrop = v }
+        if let v = s.double("rapid-drop", range: AppCommands.pressureLimits) { x.rapidDrop = v }
         if let v = s.duration("rapid-drop-window", range: .seconds(1) ... .minutes(10)) { x.rapidDropWindow = v }
         if let v = s.duration("rapid-drop-confirm", range: .zero ... .minutes(10)) { x.rapidDropConfirm = v }
         if let v = s.duration("rapid-drop-reference", range: .seconds(1) ... .hours(1)) { x.rapidDropReference = v }

@@ -70,10 +70,10 @@ public struct TankLevelApp: DeviceApp {
         }
         let current = settings
         let parsed = command.readArguments { o -> (Double?, Double?)? in
-            var low = o.double("low", range: 0...1000)
-            var high = o.double("high", range: 0...1000)
+            var low = o.double("low", range: AppCommands.levelLimits)
+            var high = o.double("high", range: AppCommands.levelLimits)
             if let alarm = o.string("alarm", oneOf: ["low-level", "high-level"]),
-               let value = o.double("value", required: true, range: 0...1000) {
+               let value = o.double("value", required: true, range: AppCommands.levelLimits) {
                 if alarm == "low-level" { low = value } else { high = value }
             }
             if !["low", "high", "alarm"].contains(where: o.has) { o.reader.report(o.path, "give low and/or high (m), or alarm and value") }
@@ -123,8 +123,8 @@ public struct TankLevelSettings: Hashable, Sendable {
     }
 
     public static func read(_ s: JSONObjectReader) -> TankLevelSettings? {
-        let low = s.double("low", required: true, range: 0...1000)
-        var x = TankLevelSettings(low: low ?? 0, high: s.double("high", range: 0...1000))
+        let low = s.double("low", required: true, range: AppCommands.levelLimits)
+        var x = TankLevelSettings(low: low ?? 0, high: s.double("high", range: AppCommands.levelLimits))
         if let v = s.double("hysteresis", range: 0...100) { x.hysteresis = v }
         if let v = s.duration("delay", range: .zero ... .hours(1)) { x.delay = v }
         if let v = s.duration("sensor-fault-delay", range: .zero ... .hours(1)) { x.sensorFaultDelay = v }

@@ -9,12 +9,12 @@ import FieldCore
 struct TestWindow: Sendable {
     static let defaultDuration: Duration = .hours(1)
 
-    private(set) var window: MaintenanceWindow?
+    private(set) var window: DeviceMaintenanceWindow?
     private let deviceID: String
     private let utcOffsetMinutes: Int
     /// Raises held back in the window whose condition has not cleared since.
     private var held: [AlarmID: (severity: Severity, value: PointValue?, message: String)] = [:]
-    private var published: MaintenanceWindow??
+    private var published: DeviceMaintenanceWindow??
 
     init(context: AppContext) {
         deviceID = context.deviceID
@@ -24,15 +24,15 @@ struct TestWindow: Sendable {
     /// `maintenance {"action": "start", "for": "1h"}` (1 min…24 h, default 1 h) or
     /// `maintenance {"action": "end"}`.
     mutating func command(_ command: AppCommand, now: Timestamp) -> Result<JSONValue, AppError> {
-        MaintenanceWindow.request(command).map { request in
+        DeviceMaintenanceWindow.request(command).map { request in
             if request.start {
-                let w = MaintenanceWindow(until: now + (request.duration ?? Self.defaultDuration), by: command.by)
+                let w = DeviceMaintenanceWindow(until: now + (request.duration ?? Self.defaultDuration), by: command.by)
                 window = w
                 return w.started(utcOffsetMinutes: utcOffsetMinutes)
             }
             let was = window != nil
             window = nil
-            return MaintenanceWindow.ended(wasActive: was, by: command.by)
+            return DeviceMaintenanceWindow.ended(wasActive: was, by: command.by)
         }
     }
 
@@ -64,7 +64,7 @@ struct TestWindow: Sendable {
         }
         if published == nil || published! != window {
             published = .some(window)
-            out += MaintenanceWindow.derivedValues(window, now: now, utcOffsetMinutes: utcOffsetMinutes)
+            out += DeviceMaintenanceWindow.derivedValues(window, now: now, utcOffsetMinutes: utcOffsetMinutes)
         }
         return out
     }

@@ -20,10 +20,10 @@ public struct PoleCabinetApp: DeviceApp {
     private let utcOffsetMinutes: Int
     private var contacts: [Contact]
     private var doorReported = false
-    private var maintenance: MaintenanceWindow?
+    private var maintenance: DeviceMaintenanceWindow?
     /// A window ended while the door was open: the alarm that follows says so.
     private var windowEndedWithDoorOpen = false
-    private var publishedMaintenance: MaintenanceWindow?
+    private var publishedMaintenance: DeviceMaintenanceWindow?
     private var maintenancePublished = false
     private var totals: PoleTotals
 
@@ -103,7 +103,7 @@ public struct PoleCabinetApp: DeviceApp {
         guard !maintenancePublished || publishedMaintenance != maintenance else { return }
         maintenancePublished = true
         publishedMaintenance = maintenance
-        effects += MaintenanceWindow.derivedValues(maintenance, now: now, utcOffsetMinutes: utcOffsetMinutes)
+        effects += DeviceMaintenanceWindow.derivedValues(maintenance, now: now, utcOffsetMinutes: utcOffsetMinutes)
     }
 
     /// `maintenance {"action": "start", "for": "1h"}` or `maintenance {"action": "end"}`.
@@ -111,16 +111,16 @@ public struct PoleCabinetApp: DeviceApp {
         guard command.name == "maintenance" else {
             return .failure(AppError("pole cabinet \(deviceID) does not know the command \"\(command.name)\" (it takes: maintenance)"))
         }
-        return MaintenanceWindow.request(command).map { request in
+        return DeviceMaintenanceWindow.request(command).map { request in
             if request.start {
-                let w = MaintenanceWindow(until: now + (request.duration ?? settings.maintenanceDuration), by: command.by)
+                let w = DeviceMaintenanceWindow(until: now + (request.duration ?? settings.maintenanceDuration), by: command.by)
                 maintenance = w
                 windowEndedWithDoorOpen = false
                 return w.started(utcOffsetMinutes: utcOffsetMinutes)
             }
             let was = maintenance != nil
             endMaintenance()
-            return MaintenanceWindow.ended(wasActive: was, by: command.by)
+            return DeviceMaintenanceWindow.ended(wasActive: was, by: command.by)
         }
     }
 }
