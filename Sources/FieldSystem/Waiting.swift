@@ -37,16 +37,8 @@ public enum Waiting {
     /// True when something accepts a TCP connection on 127.0.0.1:`port` now (a broker, a
     /// simulator listener that has come up).
     public static func accepts(port: Int) -> Bool {
-        let fd = socket(AF_INET, CInt(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
+        guard let port = UInt16(exactly: port) else { return false }
+        return onLoopbackSocket(port) { fd, address in connect(fd, address, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
     }
 
     /// A TCP port on 127.0.0.1 that nobody uses right now, for a test's or a tool's listener.
@@ -85,29 +77,35 @@ public enum Waiting {
 
     /// True when a socket can bind 127.0.0.1:`port` now (no `SO_REUSEADDR`).
     public static func bindable(_ port: Int) -> Bool {
+        guard let port = UInt16(exactly: port), port > 0 else { return false }
+        return onLoopbackSocket(port) { fd, address in bind(fd, address, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+    }
+
+    private static func kernelPickedPort() throws -> Int {
+        var picked: UInt16 = 0
+        let bound = onLoopbackSocket(0) { fd, address in
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            guard bind(fd, address, length) == 0 else { return false }
+            var name = sockaddr_in()
+            let named = withUnsafeMutablePointer(to: &name) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) == 0 }
+            }
+            picked = UInt16(bigEndian: name.sin_port)
+            return named
+        }
+        guard bound else { throw ChildProcessError("no free port: \(String(cString: strerror(errno)))") }
+        return Int(picked)
+    }
+
+    /// A new TCP socket and 127.0.0.1:`port` for `body`; the socket is closed afterwards.
+    private static func onLoopbackSocket(_ port: UInt16, _ body: (CInt, UnsafePointer<sockaddr>) -> Bool) -> Bool {
         let fd = socket(AF_INET, CInt(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_port = in_port_t(port.bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-    }
-
-    private static func kernelPickedPort() throws -> Int {
-        let fd = socket(AF_INET, CInt(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw ChildProcessError("no free port: \(String(cString: strerror(errno)))") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        return withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body(fd, $0) } }
     }
 }
