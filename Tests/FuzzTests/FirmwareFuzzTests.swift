@@ -1,4 +1,5 @@
 import FieldCore
+import FieldSystem
 import FieldTestSupport
 import FieldUplink
 import Foundation
@@ -48,7 +49,8 @@ import Testing
                 #expect(why.hasPrefix("fw_"), "\(tag): \(why)")
             case .success(let offer)?:
                 let hex = offer.checksum.count == 64 && offer.checksum.allSatisfy { $0.isHexDigit && !$0.isUppercase }
-                #expect((1...4_000_000_000).contains(offer.size) && hex && !offer.title.isEmpty && !offer.version.isEmpty, "\(tag)")
+                let named = !offer.title.isEmpty && !offer.version.isEmpty
+                #expect((1...4_000_000_000).contains(offer.size) && hex && named, "\(tag)")
             }
         }
     }
@@ -121,6 +123,29 @@ import Testing
                 #expect(!error.isEmpty, "\(tag): \(outcome.serialized())")
             }
         }
+    }
+
+    /// A chunk of the wrong size for the chunk asked for: FAILED, saying which and how big.
+    @Test func aChunkOfTheWrongSizeFailsTheUpdate() throws {
+        let dir = try TemporaryDirectory("fw-fuzz-chunk")
+        let offline = try TemporaryDirectory("fw-fuzz-link")
+        let uplink = try OfflineUplinkLink(directory: offline.path)
+        let slots = FirmwareSlots(stateDirectory: dir.path)
+        var settings = FirmwareService.Settings()
+        settings.chunkSize = 16
+        let service = FirmwareService(stateDirectory: dir.path, settings: settings, environment: [:], blockers: { [] }, restart: {})
+        try service.start()
+        service.connected(link: uplink.link)
+        _ = service.received(MQTTMessage(topic: "v1/devices/me/attributes", payload: Array(JSONValue.object(Self.valid).serialized().utf8)), link: uplink.link)
+        // Another request id, another chunk, then an empty one: ignored or refused, never stored.
+        _ = service.received(MQTTMessage(topic: "v2/fw/response/7/chunk/0", payload: [UInt8](repeating: 1, count: 16)), link: uplink.link)
+        _ = service.received(MQTTMessage(topic: "v2/fw/response/1/chunk/5", payload: [UInt8](repeating: 1, count: 16)), link: uplink.link)
+        _ = service.received(MQTTMessage(topic: "v2/fw/response/1/chunk/0", payload: [UInt8](repeating: 1, count: 17)), link: uplink.link)
+        _ = Waiting.until(timeout: .seconds(5)) { slots.lastOutcome }
+        service.stop()
+        #expect(slots.lastOutcome?["state"] == "FAILED")
+        #expect(slots.lastOutcome?["error"]?.stringValue == "chunk 0 has 17 bytes, expected 16", "\(String(describing: slots.lastOutcome))")
+        #expect(!FileManager.default.fileExists(atPath: slots.download))
     }
 
     /// A kept download for more than the service accepts (a corrupted or hand-edited
