@@ -125,6 +125,47 @@ import Testing
         }
     }
 
+    /// The gateway's answers to well-formed reads of hostile objects (mapped and unmapped systems
+    /// and components, any address) while its points read anything: a response that fits a
+    /// frame, or a deny that says why.
+    @Test func theTranslatorsAnswersToHostileReads() {
+        let hydrant = GB26875System(type: 11, address: 1)
+        let pressure = PointRef(device: "main-pt", point: "pressure")
+        let translator = GB26875Translator(mappings: [
+            GB26875PointMapping(point: pressure, device: "main-pt", system: hydrant, component: GB26875ComponentRef(type: 0, address: 1),
+                                analog: (5, 10_000)),
+            GB26875PointMapping(point: PointRef(device: "pump-room", point: "fire-pump-run"), device: "pump-room", system: hydrant,
+                                component: GB26875ComponentRef(type: 91, address: 4), whenTrue: .started, alarms: ["pump-fault": .fault]),
+            GB26875PointMapping(point: nil, device: "cabinet-1", system: GB26875System(type: 128, address: 2),
+                                component: GB26875ComponentRef(type: 0, address: 9)),
+        ], utcOffsetMinutes: 480)
+        let values: [Double] = [0, 0.35, -1, 3.2767, 3.2768, -3.2768, 1e300, -1e300, .infinity, .nan, .greatestFiniteMagnitude]
+        let times: [Int64] = [0, 1_796_644_800_000, -62_135_596_800_000, 8_000_000_000_000, 253_402_300_799_999]
+        FuzzRun("GB 26875.3 answers to reads").run { caseSeed, g in
+            let type: UInt8 = [61, 62, 63, 81, 88].randomElement(using: &g)!
+            let size = GB26875Query.readTypes[type]!.size
+            let count = Int.random(in: 1...255, using: &g)
+            var data: [UInt8] = [type, UInt8(count)]
+            for _ in 0..<count {
+                var object = Mutator.bytes(&g, count: size)
+                if size >= 2, Bool.random(using: &g) { object[0] = 11; object[1] = 1 }
+                if size == 6, Bool.random(using: &g) { object[2] = [1, 4, 9].randomElement(using: &g)!; object[3] = 0; object[4] = 0; object[5] = 0 }
+                data += object
+            }
+            guard case .success(let queries) = GB26875Query.parse(data) else { return }
+            let reading = Reading(.number(values.randomElement(using: &g)!), quality: Quality.allCases.randomElement(using: &g)!,
+                                  at: Timestamp(milliseconds: times.randomElement(using: &g)!))
+            let now = CivilTime(year: Int.random(in: 2000...2254, using: &g), month: 12, day: 31, hour: 23, minute: 59, second: 59)
+            switch translator.answer(queries, now: now, current: { _ in reading }) {
+            case .response(let unit):
+                let frame = try? GB26875Frame(serial: 1, time: now, source: Self.device, destination: Self.centre, command: .response, data: unit).encoded()
+                #expect(frame != nil && unit.first != nil, "FUZZ_CASE=0x\(String(caseSeed, radix: 16))")
+            case .deny(let why):
+                #expect(!why.isEmpty, "FUZZ_CASE=0x\(String(caseSeed, radix: 16))")
+            }
+        }
+    }
+
     // MARK: - A running link against a hostile centre
 
     @Test func aHostileCentreAgainstTheRunningLink() throws {
