@@ -57,7 +57,9 @@ import Testing
             if Int.random(in: 0..<8, using: &g) == 0 { arguments["bogus"] = 1 }
             var params: JSONValue = ["command": .string(spec.name), "arguments": .object(arguments)]
             if Int.random(in: 0..<10, using: &g) == 0 { params = ["command": .string(spec.name), "arguments": Self.hostile.randomElement(using: &g)!] }
-            let payload: JSONValue = ["device": .string("demo-7.\(d.id)"), "data": ["id": 1, "method": "runCommand", "params": params]]
+            // In steps: light work for Swift 6.0.3's type checker.
+            let data: JSONValue = ["id": 1, "method": "runCommand", "params": params]
+            let payload: JSONValue = ["device": .string("demo-7.\(d.id)"), "data": data]
             let outcome = parser.parse(topic: "v1/gateway/rpc", payload: Array(payload.serialized().utf8))
             let tag = "FUZZ_CASE=0x\(String(caseSeed, radix: 16)): \(d.id) \(params.serialized().prefix(300))"
             switch outcome {
@@ -96,7 +98,9 @@ import Testing
             let d = devices.randomElement(using: &g)!
             let name = (d.points.map(\.name) + d.signals.map(\.name) + ["nope"]).randomElement(using: &g)!
             let value = Self.hostile.randomElement(using: &g)!
-            let payload: JSONValue = ["device": .string("demo-7.\(d.id)"), "data": ["id": 2, "method": "writePoint", "params": ["point": .string(name), "value": value]]]
+            let params: JSONValue = ["point": .string(name), "value": value]
+            let data: JSONValue = ["id": 2, "method": "writePoint", "params": params]
+            let payload: JSONValue = ["device": .string("demo-7.\(d.id)"), "data": data]
             let tag = "FUZZ_CASE=0x\(String(caseSeed, radix: 16)): \(d.id).\(name) = \(value.serialized().prefix(80))"
             switch parser.parse(topic: "v1/gateway/rpc", payload: Array(payload.serialized().utf8)) {
             case .refuse(_, let e):

@@ -125,6 +125,27 @@ import Testing
         }
     }
 
+    /// The launcher (the first thing `fieldgate run` does) with its files torn or garbled and no
+    /// image in slot B: it returns to run the packaged binary, and leaves no active slot behind.
+    @Test func theLauncherWithCorruptedFiles() {
+        let offer = FirmwareOffer(title: "fieldgate", version: "9.0.0", size: 40, checksum: Self.sum)
+        FuzzRun("firmware launcher", defaultSeconds: 1).run { caseSeed, g in
+            guard let dir = try? TemporaryDirectory("fw-fuzz-boot") else { return }
+            let slots = FirmwareSlots(stateDirectory: dir.path)
+            slots.makeDirectory()
+            let files: [(String, JSONValue)] = [(slots.slotInfo, offer.json), (slots.trial, ["boots": 1, "version": "9.0.0"]),
+                                                (slots.status, ["state": "UPDATED", "version": "9.0.0", "ts": 1])]
+            for (path, valid) in files where Bool.random(using: &g) {
+                try? Data(Self.corrupted(valid, &g)).write(to: URL(fileURLWithPath: path))
+            }
+            try? Data(Self.corrupted("b\n", &g)).write(to: URL(fileURLWithPath: slots.active))
+            FirmwareBoot.launch(stateDirectory: dir.path, arguments: ["fieldgate", "run"], environment: [:])
+            #expect(!FileManager.default.fileExists(atPath: slots.active), "FUZZ_CASE=0x\(String(caseSeed, radix: 16))")
+            _ = slots.installed
+            _ = slots.trialBoots
+        }
+    }
+
     /// A chunk of the wrong size for the chunk asked for: FAILED, saying which and how big.
     @Test func aChunkOfTheWrongSizeFailsTheUpdate() throws {
         let dir = try TemporaryDirectory("fw-fuzz-chunk")
