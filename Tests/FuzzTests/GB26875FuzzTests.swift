@@ -177,7 +177,13 @@ import Testing
         let events = GB26875LinkEvents(confirmed: { _ in }, rejected: { _, _ in }, ready: { _ in }, deviceState: { .monitoring },
                                        answer: { queries, _ in queries == [.deviceTime] ? .response([28, 1, 0, 0, 0, 1, 1, 26]) : .deny("not in this test") })
         let link = try GB26875Link(settings: settings, events: events, utcOffsetMinutes: 480)
-        let thread = Thread { link.run() }
+        let linkThread = LinkThreadID()
+        let thread = Thread {
+            // "/proc/thread-self" links to "<pid>/task/<tid>" (Glibc's gettid is not imported).
+            let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self"))?.split(separator: "/").last
+            linkThread.tid.store(me.flatMap { Int32($0) } ?? 0, ordering: .releasing)
+            link.run()
+        }
         thread.start()
         defer {
             link.stop()
@@ -196,6 +202,23 @@ import Testing
             return Waiting.until(timeout: .milliseconds(300)) { centre.received(serial: 0xBEEF, command: .confirm) ? true : nil }
         }
         #expect(answered == true, "the link answers the centre after the noise (status \(link.status))")
+        // And does not spin: with the centre quiet, its thread sleeps in poll.
+        let tid = linkThread.tid.load(ordering: .acquiring)
+        let before = Self.cpuTicks(ofThread: tid)
+        Thread.sleep(forTimeInterval: 1)
+        let after = Self.cpuTicks(ofThread: tid)
+        #expect(before != nil && after != nil, "the link's thread \(tid) is found in /proc")
+        if let before, let after { #expect(after - before < 30, "the link's thread used \(after - before) ticks of CPU in 1 s") }
+    }
+
+    /// User plus system CPU time of this process's thread `tid`, in clock ticks (Linux).
+    static func cpuTicks(ofThread tid: Int32) -> Int? {
+        guard let stat = try? String(contentsOfFile: "/proc/self/task/\(tid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        // After the name: state is the 3rd field of the line, utime the 14th, stime the 15th.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return nil }
+        return user + system
     }
 
     /// A time sync to the last second the one-byte year can label: the link denies it and keeps
@@ -228,6 +251,11 @@ import Testing
         #expect(sent == true, "a record is still framed and sent")
         #expect(rejected.tags.withLock { $0 }.isEmpty)
     }
+}
+
+/// The kernel's id of the link's thread, for its CPU time.
+final class LinkThreadID: Sendable {
+    let tid = Atomic<Int32>(0)
 }
 
 /// Tags the link gave up on.
