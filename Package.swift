@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "FieldRuntimeTests", dependencies: ["FieldRuntime", "FieldSystem", "FieldStore", "FieldEngine", "FieldUplink", "FieldCore", "FieldHAL", "FieldDevices", "FieldSim", "FieldTestSupport"]),
         .testTarget(name: "FieldConsoleTests", dependencies: ["FieldConsole", "FieldApps", "FieldCore", "FieldHAL", "FieldDevices", "FieldRuntime", "FieldSystem", "FieldStore", "FieldEngine", "FieldUplink", "FieldSim", "FieldTestSupport"]),
         .testTarget(name: "FieldSimTests", dependencies: ["FieldSim", "FieldCore", "FieldHAL", "FieldDevices", "GB26875"]),
-        .testTarget(name: "FuzzTests", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldApps", "FieldRuntime", "FieldSystem", "FieldStore", "FieldEngine", "FieldUplink", "FieldSim", "FieldTestSupport"]),
+        .testTarget(name: "FuzzTests", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldApps", "FieldRuntime", "FieldSystem", "FieldStore", "FieldEngine", "FieldUplink", "FieldSim", "GB26875", "FieldTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FieldCore", "FieldHAL", "FieldDevices", "FieldSim", "FieldTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

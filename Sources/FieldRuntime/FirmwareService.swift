@@ -205,6 +205,11 @@ public final class FirmwareService: UplinkService {
             if state.withLock({ $0.download != nil }) { askNext() }
             return
         }
+        // The kept offer was checked when it came, against this build's limit; a file edited or
+        // left by another build since is not trusted past it.
+        guard offer.size <= settings.maxSize else {
+            return fail(offer, "the kept download (\(slots.downloadOffer)) is for \(offer.size) bytes, more than the \(settings.maxSize) allowed")
+        }
         begin(offer, resume: true)
     }
 

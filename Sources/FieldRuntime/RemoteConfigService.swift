@@ -12,6 +12,9 @@ import Synchronization
 /// File work runs on a thread of its own, never on the MQTT loop.
 public final class RemoteConfigService: UplinkService {
     public static let methods: Set<String> = ["getConfig", "setConfig", "rollbackConfig"]
+    /// A refused push's answer names this many errors in its message, and lists this many.
+    static let maxErrorsInMessage = 10
+    static let maxListedErrors = 100
 
     private struct State {
         var link: UplinkLink?
@@ -146,9 +149,15 @@ public final class RemoteConfigService: UplinkService {
             switch error {
             case .invalid(let issues):
                 log.notice("refused a pushed configuration: \(issues.count) error\(issues.count == 1 ? "" : "s")")
-                let list: [JSONValue] = issues.map { ["path": .string($0.path.description), "message": .string($0.message)] }
-                return request.failure("invalid-argument", "the configuration has \(issues.count) error\(issues.count == 1 ? "" : "s"): "
-                    + issues.map(\.description).joined(separator: "; "), extra: ["errors": .array(list)], link: link)
+                // A hostile document can have an error per key: the answer stays one readable
+                // MQTT message (the first errors in the text, the first hundred listed).
+                let list: [JSONValue] = issues.prefix(Self.maxListedErrors).map { ["path": .string($0.path.description), "message": .string($0.message)] }
+                var text = "the configuration has \(issues.count) error\(issues.count == 1 ? "" : "s"): "
+                text += issues.prefix(Self.maxErrorsInMessage).map(\.description).joined(separator: "; ")
+                if issues.count > Self.maxErrorsInMessage { text += "; … and \(issues.count - Self.maxErrorsInMessage) more" }
+                var extra: [String: JSONValue] = ["errors": .array(list)]
+                if issues.count > list.count { extra["errorsOmitted"] = .number(Double(issues.count - list.count)) }
+                return request.failure("invalid-argument", text, extra: extra, link: link)
             case .conflict(let what):
                 return request.failure("conflict", what, link: link)
             default:

@@ -43,15 +43,16 @@ public struct GB26875FrameReader: Sendable {
         guard buffer.count >= header else { return nil }
         let length = Int(buffer[24]) | Int(buffer[25]) << 8
         guard length <= maxData else {
-            buffer.removeFirst(2)
+            buffer.removeFirst(1)
             return .problem("frame declares \(length) data bytes (at most \(maxData) accepted): skipped")
         }
         let total = header + length + 1 + 2
         guard buffer.count >= total else { return nil }
         let item = decode(Array(buffer[0..<total]))
         // A frame that does not check out may have swallowed the start of a real one: only its
-        // start mark is dropped, and the search for the next one begins right after it.
-        if case .frame = item { buffer.removeFirst(total) } else { buffer.removeFirst(2) }
+        // first byte is dropped, and the search for the next start mark begins right after it
+        // (with "@@@", a stray "@" before a real frame's "@@", dropping both would cut the real one).
+        if case .frame = item { buffer.removeFirst(total) } else { buffer.removeFirst(1) }
         return item
     }
 

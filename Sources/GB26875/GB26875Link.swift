@@ -297,6 +297,12 @@ public final class GB26875Link: Sendable {
                     log.warning("time sync from the centre with an invalid time \(Array(b[2..<8])): denied")
                     return reply(.deny, to: f, fd: fd)
                 }
+                // The time labels end with 2255: a clock set into that year would overflow them
+                // within a year (at worst a second), and every frame after could not be made.
+                guard t.year < 2255 else {
+                    log.warning("time sync from the centre to \(t.year): past what the time labels hold (2254 at most), denied")
+                    return reply(.deny, to: f, fd: fd)
+                }
                 let offset = t.timestamp(offsetMinutes: utcOffsetMinutes) - clock.now()
                 state.withLock { $0.clockOffset = offset }
                 log.notice("time sync from the centre: its clock is \(formatDuration(offset)) from ours (applied to time labels)")
