@@ -49,6 +49,8 @@ public final class ModbusClient: ModbusTransport {
     private var pacing: FramePacing
     private let clock = SystemMonotonicClock()
     private var drainBeforeNext = false
+    /// Bytes waiting when a request failed, flushed then; reported with the next drain's.
+    private var discardedAtFailure = 0
     /// The unit of the last request that failed without a clean answer: a late answer's sender.
     private var failedUnit: UInt8?
     private var lateAnswer: LateAnswer?
@@ -291,9 +293,12 @@ public final class ModbusClient: ModbusTransport {
     /// next request, often to another device, then starts on a quiet line. What was thrown
     /// away is put down to the unit whose request failed first (`takeLateAnswer`).
     private func drainUntilQuiet() {
+        let flushedBefore = discardedAtFailure
+        discardedAtFailure = 0
         var discarded = context.pendingInput()
         guard discarded > 0 else {
             context.flush()
+            if flushedBefore > 0, let failedUnit { lateAnswer = LateAnswer(unit: failedUnit, bytes: flushedBefore) }
             return
         }
         let deadline = monotonicNanoseconds() + UInt64(timeouts.response.nanoseconds)
@@ -308,7 +313,7 @@ public final class ModbusClient: ModbusTransport {
             discarded += more
         }
         context.flush()
-        if let failedUnit { lateAnswer = LateAnswer(unit: failedUnit, bytes: discarded) }
+        if let failedUnit { lateAnswer = LateAnswer(unit: failedUnit, bytes: discarded + flushedBefore) }
     }
 
     private func open() throws(ModbusContext.Failure) {
@@ -332,6 +337,9 @@ public final class ModbusClient: ModbusTransport {
         case .timeout, .badCRC, .invalidFrame:
             // The answer may still be on its way: flush now and once more right before the next
             // request (which may be to another device), so it cannot be taken for that answer.
+            // What is already waiting (the rest of a garbled answer, a babbler's burst) is
+            // counted with what the drain finds, for the unit that failed first.
+            discardedAtFailure += context.pendingInput()
             context.flush()
             drainBeforeNext = true
             // The first failure since the line was last quiet is the likely sender of what follows.
