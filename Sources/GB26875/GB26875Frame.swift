@@ -41,6 +41,10 @@ public struct GB26875Frame: Hashable, Sendable {
     public static let end: [UInt8] = [0x23, 0x23]
     /// Bytes around the data: markers, header, command and checksum.
     public static let overhead = 2 + 2 + 2 + 6 + 6 + 6 + 2 + 1 + 1 + 2
+    /// The most application data one frame carries: the standard limits the application data
+    /// unit to 1024 bytes (the length field could say 65535; a centre that follows the standard
+    /// skips a longer frame as garbage, as fieldsim's does).
+    public static let maxData = 1024
 
     /// The time label: second, minute, hour, day, month, year − 2000 (the standard's order).
     public static func timeLabel(_ t: CivilTime) throws(GB26875Error) -> [UInt8] {
@@ -49,9 +53,10 @@ public struct GB26875Frame: Hashable, Sendable {
     }
 
     /// The frame's bytes.
-    /// - Throws: `GB26875Error` when the data or the time do not fit the frame's fields.
+    /// - Throws: `GB26875Error` when the data is over `maxData` bytes or the time does not fit
+    ///   the year field.
     public func encoded() throws(GB26875Error) -> [UInt8] {
-        guard data.count <= Int(UInt16.max) else { throw .dataTooLong(data.count) }
+        guard data.count <= Self.maxData else { throw .dataTooLong(data.count) }
         let label = try Self.timeLabel(time)
         var body: [UInt8] = []
         body.reserveCapacity(Self.overhead + data.count)
@@ -94,7 +99,7 @@ public enum GB26875Error: Error, Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .dataTooLong(let n): "GB 26875.3 frame: \(n) data bytes do not fit the 2-byte length field (max 65535)"
+        case .dataTooLong(let n): "GB 26875.3 frame: \(n) bytes of application data are over the standard's limit of \(GB26875Frame.maxData)"
         case .yearOutOfRange(let y): "GB 26875.3 frame: year \(y) does not fit the one-byte year field (2000…2255)"
         case .tooManyObjects(let n): "GB 26875.3 data unit: \(n) objects do not fit the one-byte count (max 255)"
         case .valueOutOfRange(let what): "GB 26875.3 data unit: \(what)"

@@ -64,7 +64,8 @@ public struct GB26875LinkStatus: Sendable, Hashable {
     /// Reads from the centre answered with a response, and reads denied.
     public var answered = 0
     public var refused = 0
-    /// The centre's clock minus ours, from its last time sync (applied to the frames' time labels).
+    /// The centre's clock minus ours, from its last time sync (`GB26875TimeSync`: applied to every
+    /// time label the device sends from then on).
     public var clockOffset: Duration = .zero
     public var lastError: String?
 }
@@ -78,6 +79,8 @@ public final class GB26875Link: Sendable {
     private let events: GB26875LinkEvents
     private let clock: any FieldClock
     private let utcOffsetMinutes: Int
+    /// The centre's time sync, shared with the translator that labels the records and answers.
+    public let timeSync: GB26875TimeSync
     private let log: Logger
     private let queue = Mutex<[(tag: Int32, data: [UInt8])]>([])
     private let state = Mutex(GB26875LinkStatus())
@@ -85,13 +88,16 @@ public final class GB26875Link: Sendable {
     /// Wakes the loop's poll: a record queued, or stop.
     private let wake: FileDescriptor.WakeUp
 
+    /// - Parameter timeSync: where the centre's time sync goes: the translator's
+    ///   (`GB26875Translator.timeSync`), so the records it labels share the link's clock.
     /// - Throws: `GB26875Error.valueOutOfRange` naming the failed `pipe` (out of descriptors).
-    public init(settings: GB26875LinkSettings, events: GB26875LinkEvents, utcOffsetMinutes: Int,
+    public init(settings: GB26875LinkSettings, events: GB26875LinkEvents, utcOffsetMinutes: Int, timeSync: GB26875TimeSync = GB26875TimeSync(),
                 clock: any FieldClock = SystemClock(), logger: Logger = Logger("gb26875")) throws(GB26875Error) {
         self.settings = settings
         self.events = events
         self.clock = clock
         self.utcOffsetMinutes = utcOffsetMinutes
+        self.timeSync = timeSync
         log = logger
         do {
             wake = try FileDescriptor.WakeUp()
@@ -100,7 +106,11 @@ public final class GB26875Link: Sendable {
         }
     }
 
-    public var status: GB26875LinkStatus { state.withLock { $0 } }
+    public var status: GB26875LinkStatus {
+        var s = state.withLock { $0 }
+        s.clockOffset = timeSync.offset
+        return s
+    }
 
     /// Records queued and not yet confirmed (the one in flight included).
     public var queued: Int { queue.withLock { $0.count } }
@@ -138,7 +148,11 @@ public final class GB26875Link: Sendable {
                 state.withLock { $0.connected = true; $0.connects += 1; $0.lastError = nil }
                 log.notice("connected to the centre at \(settings.endpoint)")
                 events.ready(true)
-                let why = session(fd)
+                // Each connection's frames are numbered from a random start (the system's random
+                // source), not from 1: a centre numbers its requests from 1 too, and the answer to
+                // one carries its number, so a centre that confirmed a response by mistake would
+                // otherwise confirm the record in flight under the same number.
+                let why = session(fd, firstSerial: UInt16.random(in: .min ... .max))
                 try? fd.close()
                 state.withLock { $0.connected = false; $0.lastError = why }
                 events.ready(false)
@@ -174,11 +188,13 @@ public final class GB26875Link: Sendable {
     }
 
     /// One connection: returns why it ended.
-    private func session(_ fd: FileDescriptor) -> String {
+    /// - Parameter firstSerial: the serial number of the connection's first frame; the next ones
+    ///   count up by one, the two-byte field wrapping from 65535 to 0.
+    private func session(_ fd: FileDescriptor, firstSerial: UInt16) -> String {
         var reader = GB26875FrameReader()
         var buffer = [UInt8](repeating: 0, count: 4096)
         var outstanding: Outstanding?
-        var serial: UInt16 = 0
+        var serial = firstSerial &- 1
         var nextHeartbeat = monotonicMilliseconds()
         func nextSerial() -> UInt16 {
             serial = serial &+ 1
@@ -304,8 +320,8 @@ public final class GB26875Link: Sendable {
                     return reply(.deny, to: f, fd: fd)
                 }
                 let offset = t.timestamp(offsetMinutes: utcOffsetMinutes) - clock.now()
-                state.withLock { $0.clockOffset = offset }
-                log.notice("time sync from the centre: its clock is \(formatDuration(offset)) from ours (applied to time labels)")
+                timeSync.set(offset)
+                log.notice("time sync from the centre: its clock is \(formatDuration(offset)) from ours (applied to every time label sent from now on)")
                 return reply(.confirm, to: f, fd: fd)
             case .rollCall:
                 log.info("roll call from the centre answered")
@@ -334,6 +350,12 @@ public final class GB26875Link: Sendable {
             return reply(.deny, to: f, fd: fd)
         case .success(let queries):
             switch events.answer(queries, civilNow()) {
+            case .response(let data) where data.count > GB26875Frame.maxData:
+                // The translator denies such reads itself; this keeps any other answerer from
+                // ending the connection with a frame that cannot be made.
+                state.withLock { $0.refused += 1 }
+                log.warning("request \(f.serial) from the centre (type \(f.data[0])): the answer's \(data.count) bytes are over the standard's \(GB26875Frame.maxData); denied")
+                return reply(.deny, to: f, fd: fd)
             case .response(let data):
                 state.withLock { $0.answered += 1 }
                 log.info("request \(f.serial) from the centre (type \(f.data[0]), \(queries.count) objects) answered")
@@ -353,7 +375,7 @@ public final class GB26875Link: Sendable {
     }
 
     private func civilNow() -> CivilTime {
-        CivilTime(clock.now() + state.withLock { $0.clockOffset }, offsetMinutes: utcOffsetMinutes)
+        timeSync.civil(clock.now(), utcOffsetMinutes: utcOffsetMinutes)
     }
 
     private func frame(serial: UInt16, command: GB26875Frame.Command, data: [UInt8]) -> [UInt8]? {

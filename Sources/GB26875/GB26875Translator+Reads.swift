@@ -4,11 +4,14 @@ extension GB26875Translator {
     /// The answer to a read from the centre, from what the gateway knows now: the states it keeps
     /// for every mapped component and system, the current reading of a mapped analogue point,
     /// its own running state and clock. A read it cannot answer truthfully (an unmapped system or
-    /// component, a point without a good reading) is denied, with the reason for the log.
+    /// component, a point without a good reading) is denied, with the reason for the log; so is
+    /// one whose answer would be over the standard's 1024 bytes of application data (a read of
+    /// 23 or more components at one address): the answer to a request is one response frame,
+    /// which cannot be split, and a shortened one would not be the whole truth.
     /// - Parameters:
     ///   - queries: the request's objects (all of one type).
     ///   - now: the device's time for the time labels of answers that have no time of their own
-    ///     (the link's time, with the centre's time sync applied).
+    ///     (the link's time, with the centre's time sync applied, as `civil` applies it).
     ///   - current: a point's current reading (the engine's point table).
     public func answer(_ queries: [GB26875Query], now: CivilTime, current: (PointRef) -> Reading?) -> GB26875Answer {
         guard let first = queries.first else { return .deny("a request without objects") }
@@ -27,7 +30,11 @@ extension GB26875Translator {
                 case .failure(let why): return .deny(why.text)
                 }
             }
-            return .response(try GB26875DataUnit(kind, objects: objects).encoded())
+            let unit = try GB26875DataUnit(kind, objects: objects).encoded()
+            guard unit.count <= GB26875Frame.maxData else {
+                return .deny("the answer's \(objects.count) objects take \(unit.count) bytes, over the standard's \(GB26875Frame.maxData) bytes of application data")
+            }
+            return .response(unit)
         } catch {
             return .deny("\(error)")
         }
@@ -62,11 +69,10 @@ extension GB26875Translator {
                         let quality = current(ref).map { "\($0.quality)" } ?? "none yet"
                         return .failure(Refusal(text: "\(ref) has no good reading (\(quality))"))
                     }
-                    let scaled = (v * scale).rounded()
-                    guard scaled.isFinite, abs(scaled) <= 32767 else {
-                        return .failure(Refusal(text: "\(ref): \(v) × \(scale) does not fit the signed 2-byte field"))
+                    guard let raw = Self.analogRaw(v, scale: scale) else {
+                        return .failure(Refusal(text: "\(ref): \(v) × \(scale) does not fit the signed 2-byte field (−32768…32767)"))
                     }
-                    out.append(try GB26875Object.analogValue(s, m.component, analogType: type, value: Int(scaled), time: civil(r.time)))
+                    out.append(try GB26875Object.analogValue(s, m.component, analogType: type, value: Int(raw), time: civil(r.time)))
                 }
                 return .success(out)
             case .deviceStatus:

@@ -65,18 +65,26 @@ public final class GB26875Translator {
     public let utcOffsetMinutes: Int
     /// The shortest time between two analogue values of one point.
     public let analogInterval: Duration
+    /// The centre's time sync, shared with the link: every time label is on the device's clock.
+    public let timeSync: GB26875TimeSync
     private var active: [GB26875ComponentRef: [String: GB26875State]] = [:]
     private var systemBits: [GB26875System: GB26875State] = [:]
     private var lastAnalog: [PointRef: Timestamp] = [:]
-    /// When a component's or a system's state last changed (the time label of a read's answer).
+    /// A component's state bits as last sent (or restored), and when its bits or a system's
+    /// last changed (the time label of a read's answer).
+    private var componentBits: [GB26875ComponentRef: GB26875State] = [:]
     private var changed: [GB26875ComponentRef: Timestamp] = [:]
     private var systemChanged: [GB26875System: Timestamp] = [:]
     private let log = Logger("gb26875")
 
-    public init(mappings: [GB26875PointMapping], utcOffsetMinutes: Int, analogInterval: Duration = .seconds(60)) {
+    /// - Parameter timeSync: the link's (`GB26875Link.timeSync`), so the records and answers
+    ///   the translator labels and the link's frames share one clock.
+    public init(mappings: [GB26875PointMapping], utcOffsetMinutes: Int, analogInterval: Duration = .seconds(60),
+                timeSync: GB26875TimeSync = GB26875TimeSync()) {
         self.mappings = mappings
         self.utcOffsetMinutes = utcOffsetMinutes
         self.analogInterval = analogInterval
+        self.timeSync = timeSync
     }
 
     /// The mapping an alarm belongs to: its point's; else the entry of its device that names its
@@ -98,6 +106,7 @@ public final class GB26875Translator {
             guard let m = mapping(forAlarm: id) else { continue }
             active[m.component, default: [:]]["alarm:" + id.rawValue] = m.bits(forAlarm: id.type)
         }
+        for component in Set(mappings.map(\.component)) { componentBits[component] = stateOf(component: component) }
         for system in Set(mappings.map(\.system)) { systemBits[system] = systemState(system) }
     }
 
@@ -132,7 +141,14 @@ public final class GB26875Translator {
     /// The facility operation record (type 4) of a command run on a device from the console or
     /// the platform: the device's system (its entry without a point, else its first entry),
     /// operator 0. Unmapped devices and commands that are no operation give nothing.
-    public func operation(device: String, command: String, at time: Timestamp) -> [GB26875Record] {
+    /// - Parameters:
+    ///   - unit: the unit id the command was sent to when it was not the device's own
+    ///     (`modbus calibrate DEVICE reset --from UNIT`: a replacement sensor on its factory
+    ///     address); nil: the device's.
+    ///   - deviceUnit: the device's configured unit id. A command sent to another unit reset
+    ///     (silenced, tested) that unit, not the mapped device: it gives nothing.
+    public func operation(device: String, command: String, at time: Timestamp, unit: Int? = nil, deviceUnit: Int? = nil) -> [GB26875Record] {
+        if let unit, unit != deviceUnit { return [] }
         guard let operations = Self.operations(forCommand: command),
               let m = mappings.first(where: { $0.point == nil && $0.device == device }) ?? mappings.first(where: { $0.device == device })
         else { return [] }
@@ -164,20 +180,24 @@ public final class GB26875Translator {
             } else if let (type, scale) = m.analog, let v = value.number {
                 if let last = lastAnalog[ref], reading.time - last < analogInterval { continue }
                 lastAnalog[ref] = reading.time
-                // Checked before it becomes an integer: a wild reading times a site's factor may be
-                // anything, and the field takes −32768…32767.
-                let scaled = (v * scale).rounded()
-                guard scaled.isFinite, abs(scaled) <= 32768 else {
+                guard let raw = Self.analogRaw(v, scale: scale) else {
                     log.warning("analog \(ref): \(v) × \(scale) does not fit the signed 2-byte field (−32768…32767): not sent")
                     continue
                 }
                 out += build(reading.time, subject: "analog \(ref)", event: false) { t throws(GB26875Error) in
                     GB26875DataUnit(.analogValue, objects: [try GB26875Object.analogValue(m.system, m.component, analogType: type,
-                                                                                         value: Int(scaled), time: t)])
+                                                                                         value: Int(raw), time: t)])
                 }
             }
         }
         return out
+    }
+
+    /// A reading in the unit of its analogue type: `value × scale` rounded to the nearest whole
+    /// number (halves away from zero); nil when that is not finite or not in the signed 2-byte
+    /// field's −32768…32767. The one check for the values sent and the values read.
+    public static func analogRaw(_ value: Double, scale: Double) -> Int16? {
+        Int16(exactly: (value * scale).rounded())
     }
 
     /// The device's running state for a heartbeat: monitoring, with fault and fire-alarm bits
@@ -201,12 +221,18 @@ public final class GB26875Translator {
     func changedAt(_ c: GB26875ComponentRef) -> Timestamp? { changed[c] }
     func systemChangedAt(_ s: GB26875System) -> Timestamp? { systemChanged[s] }
 
-    /// The time label for `t` in the site's local time.
-    public func civil(_ t: Timestamp) -> CivilTime { CivilTime(t, offsetMinutes: utcOffsetMinutes) }
+    /// The time label for `t`: the site's local time, on the device's clock (with the centre's
+    /// time sync applied, as the link's own labels are).
+    public func civil(_ t: Timestamp) -> CivilTime { timeSync.civil(t, utcOffsetMinutes: utcOffsetMinutes) }
 
     private func stateRecords(_ m: GB26875PointMapping, time: Timestamp, description: String) -> [GB26875Record] {
         let bits = stateOf(component: m.component)
-        changed[m.component] = time
+        // A second alarm with the same bits, or one of two cleared, changes nothing a read shows:
+        // the time of the component's last change stays.
+        if componentBits[m.component, default: .normal] != bits {
+            componentBits[m.component] = bits
+            changed[m.component] = time
+        }
         var out = build(time, subject: "component-status \(description)") { t throws(GB26875Error) in
             GB26875DataUnit(.componentStatus, objects: [try GB26875Object.componentStatus(m.system, m.component, state: bits,
                                                                                          description: description, time: t)])
@@ -225,9 +251,7 @@ public final class GB26875Translator {
     /// A system's state: normal, with every bit any of its components has.
     private func systemState(_ s: GB26875System) -> GB26875State {
         let components = Set(mappings.filter { $0.system == s }.map(\.component))
-        return components.reduce(GB26875State.normal) { acc, c in
-            acc.union(active[c]?.values.reduce(GB26875State()) { $0.union($1) } ?? [])
-        }
+        return components.reduce(GB26875State.normal) { $0.union(stateOf(component: $1)) }
     }
 
     private func build(_ time: Timestamp, subject: String, event: Bool = true,

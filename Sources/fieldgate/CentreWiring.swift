@@ -14,6 +14,9 @@ final class CentreUplink: Sendable {
     let link: GB26875Link
     private let translator: LockedTranslator
     private let readings = CurrentReadings()
+    /// Each device's configured Modbus unit id: a command sent to another unit (`--from UNIT`)
+    /// is no operation on the mapped device.
+    private let units: [String: Int]
     private let thread = Mutex<WorkerThread?>(nil)
     private let log = Logger("gb26875")
 
@@ -40,8 +43,11 @@ final class CentreUplink: Sendable {
     private init(_ config: CentreUplinkConfig, site: Site, path: String) throws {
         outbox = try Outbox(path: path, maxBytes: config.maxBytes, logger: Logger("centre-outbox"))
         let mappings = config.points.map(Self.mapping)
+        units = Dictionary(site.devices.compactMap { d in d.address.map { (d.id, $0) } }, uniquingKeysWith: { a, _ in a })
+        // One time sync for the link's frames and the translator's labels (docs/gb26875.md, "The link").
+        let timeSync = GB26875TimeSync()
         let translator = LockedTranslator(mappings: mappings, utcOffsetMinutes: site.info.utcOffsetMinutes,
-                                          analogInterval: config.analogInterval)
+                                          analogInterval: config.analogInterval, timeSync: timeSync)
         self.translator = translator
         let settings = GB26875LinkSettings(host: config.host, port: config.port, source: GB26875Address(config.source),
                                            destination: GB26875Address(config.destination), ackTimeout: config.ackTimeout,
@@ -59,7 +65,7 @@ final class CentreUplink: Sendable {
             // The point table's lock is taken inside the translator's; the point table calls
             // nothing under its own lock, so the order cannot turn round.
             answer: { queries, now in translator.withLock { $0.answer(queries, now: now, current: readings.reading) } }),
-            utcOffsetMinutes: site.info.utcOffsetMinutes)
+            utcOffsetMinutes: site.info.utcOffsetMinutes, timeSync: timeSync)
     }
 
     private func start() throws {
@@ -98,8 +104,11 @@ final class CentreUplink: Sendable {
     func command(_ command: GatewayCommand, result: Result<JSONValue, FieldRuntime.CommandError>) {
         guard case .success = result else { return }
         let now = SystemClock().now()
+        let units = self.units
         let records: [GB26875Record] = switch command {
-        case .deviceCommand(let device, let name, _, _): translator.withLock { $0.operation(device: device, command: name, at: now) }
+        // `--from UNIT`: the command went to that unit, which may not be the mapped device.
+        case .deviceCommand(let device, let name, _, let unit):
+            translator.withLock { $0.operation(device: device, command: name, at: now, unit: unit, deviceUnit: units[device]) }
         // An app's `silence` with `cancel` lets the buzzer sound again: no silence.
         case .app(let device, let name, let arguments) where arguments["cancel"] != .bool(true):
             translator.withLock { $0.operation(device: device, command: name, at: now) }
@@ -168,8 +177,9 @@ final class CentreUplink: Sendable {
 final class LockedTranslator: Sendable {
     private let mutex: Mutex<GB26875Translator>
 
-    init(mappings: [GB26875PointMapping], utcOffsetMinutes: Int, analogInterval: Duration) {
-        mutex = Mutex(GB26875Translator(mappings: mappings, utcOffsetMinutes: utcOffsetMinutes, analogInterval: analogInterval))
+    init(mappings: [GB26875PointMapping], utcOffsetMinutes: Int, analogInterval: Duration, timeSync: GB26875TimeSync) {
+        mutex = Mutex(GB26875Translator(mappings: mappings, utcOffsetMinutes: utcOffsetMinutes, analogInterval: analogInterval,
+                                        timeSync: timeSync))
     }
 
     func withLock<R: Sendable>(_ body: (GB26875Translator) -> R) -> R { mutex.withLock { body($0) } }

@@ -16,21 +16,35 @@ struct CentreQueryTests {
 
     /// The gateway's side: the translator the link answers from, and the point table's readings.
     final class Gateway: Sendable {
-        let translator = Mutex(GB26875Translator(mappings: [
+        // The same mapping as GB26875ReadTests' (GB26875Tests): the two test targets share no
+        // module a fixture could live in without a new dependency, so each has its copy.
+        static let mappings = [
             GB26875PointMapping(point: pressure, device: "main-pt", system: hydrant, component: GB26875ComponentRef(type: 0, address: 1),
                                 analog: (5, 10_000)),
             GB26875PointMapping(point: PointRef(device: "pump-room", point: "fire-pump-run"), device: "pump-room", system: hydrant,
                                 component: GB26875ComponentRef(type: 91, address: 4), whenTrue: .started, alarms: ["pump-fault": .fault]),
             GB26875PointMapping(point: nil, device: "cabinet-1", system: GB26875System(type: 128, address: 2),
                                 component: GB26875ComponentRef(type: 0, address: 9)),
-        ], utcOffsetMinutes: 480))
+        ]
+        /// Shared by the translator and the rig's link, as the gateway shares it.
+        let timeSync: GB26875TimeSync
+        let translator: Mutex<GB26875Translator>
         let current = Mutex<[PointRef: Reading]>([:])
         let confirmed = Mutex<[Int32]>([])
+        /// An answer given instead of the translator's (a misbehaving answerer).
+        let forced = Mutex<GB26875Answer?>(nil)
+
+        init(mappings: [GB26875PointMapping] = Gateway.mappings) {
+            let sync = GB26875TimeSync()
+            timeSync = sync
+            translator = Mutex(GB26875Translator(mappings: mappings, utcOffsetMinutes: 480, timeSync: sync))
+        }
 
         var events: GB26875LinkEvents {
             GB26875LinkEvents(confirmed: { t in self.confirmed.withLock { $0.append(t) } }, rejected: { _, _ in }, ready: { _ in },
                               deviceState: { self.translator.withLock { $0.deviceState() } },
                               answer: { queries, now in
+                                  if let forced = self.forced.withLock({ $0 }) { return forced }
                                   let readings = self.current.withLock { $0 }
                                   return self.translator.withLock { $0.answer(queries, now: now, current: { readings[$0] }) }
                               })
@@ -43,16 +57,18 @@ struct CentreQueryTests {
 
     struct Rig {
         let centre = GB26875Centre()
-        let gateway = Gateway()
+        let gateway: Gateway
         let log = LogBook()
         let link: GB26875Link
 
-        init(ackTimeout: Duration = .seconds(2)) throws {
+        init(ackTimeout: Duration = .seconds(2), gateway: Gateway = Gateway()) throws {
+            self.gateway = gateway
             try centre.start()
             let settings = GB26875LinkSettings(host: "127.0.0.1", port: centre.port, source: GB26875Address(2001), destination: GB26875Address(1),
                                                ackTimeout: ackTimeout, retries: 2, heartbeat: .seconds(60),
                                                reconnectMin: .milliseconds(100), reconnectMax: .milliseconds(400))
-            let link = try GB26875Link(settings: settings, events: gateway.events, utcOffsetMinutes: 480, logger: Logger("gb26875", book: log))
+            let link = try GB26875Link(settings: settings, events: gateway.events, utcOffsetMinutes: 480, timeSync: gateway.timeSync,
+                                       logger: Logger("gb26875", book: log))
             self.link = link
             Thread { link.run() }.start()
             waitFor("the connection") { link.status.connected && centre.connectionCount == 1 }
@@ -179,5 +195,103 @@ struct CentreQueryTests {
         #expect(operations.dropFirst().first?["system"]?["name"] == "hydrant" && operations.dropFirst().first?["operations"] == ["self-test"])
         #expect(operations.last?["kind"] == "device-operation" && operations.last?["operations"] == ["reset"])
         #expect(rig.centre.problems.isEmpty)
+    }
+
+    /// A decoder's time text (`2026-12-08T08:31:12`) as a timestamp of the site's +08:00.
+    static func timestamp(_ text: String?) throws -> Timestamp {
+        let n = try #require(text).split(whereSeparator: { "-T:".contains($0) }).compactMap { Int($0) }
+        try #require(n.count == 6)
+        return CivilTime(year: n[0], month: n[1], day: n[2], hour: n[3], minute: n[4], second: n[5]).timestamp(offsetMinutes: 480)
+    }
+
+    @Test func afterATimeSyncEveryLabelTheCentreGetsIsOnItsClock() throws {
+        let rig = try Rig()
+        defer { rig.stop() }
+        // The centre's clock is an hour ahead: it says so with a time sync.
+        let ahead = SystemClock().now() + .seconds(3600)
+        CentreAction.timeSync.apply(to: rig.centre, now: ahead)
+        rig.waitFor("the offset applied") { abs(rig.gateway.timeSync.offset.inSeconds - 3600) < 5 }
+        #expect(abs(rig.link.status.clockOffset.inSeconds - 3600) < 5)
+        // Then the pump faults (a record stored and sent) and the pressure is sampled.
+        let now = SystemClock().now()
+        let units = try rig.gateway.records {
+            $0.alarm(AlarmEvent(kind: .raise, id: AlarmID(rawValue: "pump-room/pump-fault"), severity: .major, time: now, value: nil, message: ""))
+        }
+        for (i, u) in units.enumerated() { rig.link.send(tag: Int32(i + 1), data: u) }
+        rig.waitFor("the records' confirms") { rig.gateway.confirmed.withLock { $0.count } == units.count }
+        rig.gateway.current.withLock { $0[Self.pressure] = Reading(.number(0.352), at: now) }
+        let component = try #require(rig.ask([62, 1, 11, 1, 4, 0, 0, 0]))
+        let analog = try #require(rig.ask([63, 1, 11, 1, 1, 0, 0, 0]))
+        let device = try #require(rig.ask([81, 1, 0]))
+        let time = try #require(rig.ask([88, 1, 0]))
+        let record = try #require(rig.centre.received.first { $0.object["kind"] == "component-status" && $0.object["answer"] == nil })
+        // Every label: the record's, the answers' objects and the answers' own frames.
+        let labels: [(String, String?)] = [
+            ("the stored record", record.object["time"]?.stringValue),
+            ("the component's change", component.objects.first?["time"]?.stringValue), ("its frame", component.time),
+            ("the sample", analog.objects.first?["time"]?.stringValue), ("its frame", analog.time),
+            ("the device state", device.objects.first?["time"]?.stringValue),
+            ("the device time", time.objects.first?["time"]?.stringValue), ("its frame", time.time),
+        ]
+        for (what, label) in labels {
+            let skew = (try Self.timestamp(label) - now).inSeconds
+            #expect(abs(skew - 3600) < 5, "\(what) \(label ?? "none") is \(skew) s from our clock, not the centre's hour ahead")
+        }
+        #expect(rig.centre.problems.isEmpty)
+    }
+
+    @Test func anAnswerOverTheStandardsSizeIsDeniedAndTheLinkStaysUp() throws {
+        // 23 components at address 1: their states take 1060 bytes, over the frame's 1024.
+        let panel = (0..<23).map { i in
+            GB26875PointMapping(point: PointRef(device: "panel", point: "p\(i)"), device: "panel", system: Self.hydrant,
+                                component: GB26875ComponentRef(type: UInt8(i), address: 1))
+        }
+        let rig = try Rig(gateway: Gateway(mappings: panel))
+        defer { rig.stop() }
+        #expect(rig.ask([62, 1, 11, 1, 1, 0, 0, 0])?.command == "deny")
+        #expect(rig.log.recent(20).map(\.message).contains { $0.contains("the answer's 23 objects take 1060 bytes, over the standard's 1024") })
+        // Any answerer's oversized response is denied by the link itself, not sent and not the end of the connection.
+        rig.gateway.forced.withLock { $0 = .response([21, 1] + Array(repeating: 1, count: 1100)) }
+        #expect(rig.ask([81, 1, 0])?.command == "deny")
+        #expect(rig.log.recent(20).map(\.message).contains { $0.contains("the answer's 1102 bytes are over the standard's 1024; denied") })
+        rig.gateway.forced.withLock { $0 = nil }
+        #expect(rig.ask([61, 1, 11, 1])?.command == "response")
+        #expect(rig.link.status.refused == 2 && rig.link.status.answered == 1 && rig.link.status.connects == 1)
+        #expect(rig.centre.problems.isEmpty, "the centre skipped frames: \(rig.centre.problems)")
+    }
+
+    @Test func eachConnectionNumbersItsFramesFromARandomStart() throws {
+        let rig = try Rig()
+        defer { rig.stop() }
+        // The heartbeat goes first on each connection: its serial number is the connection's first.
+        func firstSerial(after count: Int) -> Int? {
+            var serial: Int?
+            rig.waitFor("a heartbeat") {
+                serial = rig.centre.received.dropFirst(count).first { $0.object["kind"] == "device-status" }?.serial
+                return serial != nil
+            }
+            return serial
+        }
+        var firsts: [Int] = []
+        var seen = 0
+        for _ in 0..<3 {
+            firsts.append(try #require(firstSerial(after: seen)))
+            let connects = rig.link.status.connects
+            rig.centre.setDown(true)
+            rig.waitFor("the link down") { !rig.link.status.connected }
+            seen = rig.centre.received.count
+            rig.centre.setDown(false)
+            rig.waitFor("the link up again") { rig.link.status.connects == connects + 1 && rig.link.status.connected }
+        }
+        firsts.append(try #require(firstSerial(after: seen)))
+        // Not 1, 1, 1, 1 as a counter restarting at 1 would give (the centre numbers its requests
+        // from 1 too). Four random starts of 65536: two may meet (1 in ~11,000), three never do.
+        #expect(Set(firsts).count >= 3, "first serial numbers \(firsts)")
+        // The numbers count on from the start: a record after the heartbeat has the next one.
+        rig.link.send(tag: 1, data: try GB26875DataUnit(.deviceStatus, objects: [try GB26875Object.deviceStatus(.monitoring, time:
+            CivilTime(year: 2026, month: 12, day: 8))]).encoded())
+        rig.waitFor("the record's confirm") { rig.gateway.confirmed.withLock { $0 } == [1] }
+        let record = try #require(rig.centre.received.last?.serial)
+        #expect(UInt16(truncatingIfNeeded: record) == UInt16(truncatingIfNeeded: firsts[3]) &+ 1, "serials \(firsts), then \(record)")
     }
 }

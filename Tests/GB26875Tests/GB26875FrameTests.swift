@@ -41,10 +41,17 @@ import GB26875
                                  destination: GB26875Address(2), command: .sendData)
         #expect(throws: GB26875Error.yearOutOfRange(1999)) { try frame.encoded() }
         frame.time = time
+        // The standard's limit on the application data unit is 1024 bytes, though the length
+        // field could say more: 1024 goes, 1025 is refused with a clear error.
+        frame.data = Array(repeating: 0, count: 1024)
+        let longest = try? frame.encoded()
+        #expect(longest?.count == GB26875Frame.overhead + 1024 && longest?[24] == 0x00 && longest?[25] == 0x04)
+        frame.data = Array(repeating: 0, count: 1025)
+        #expect(throws: GB26875Error.dataTooLong(1025)) { try frame.encoded() }
         frame.data = Array(repeating: 0, count: 65_536)
         #expect(throws: GB26875Error.dataTooLong(65_536)) { try frame.encoded() }
         #expect(throws: GB26875Error.tooManyObjects(256)) { try GB26875DataUnit(.analogValue, objects: Array(repeating: [0], count: 256)).encoded() }
         #expect(GB26875Address(bytes: [1, 2, 3]) == nil)
-        #expect(GB26875Error.dataTooLong(70_000).description == "GB 26875.3 frame: 70000 data bytes do not fit the 2-byte length field (max 65535)")
+        #expect(GB26875Error.dataTooLong(1025).description == "GB 26875.3 frame: 1025 bytes of application data are over the standard's limit of 1024")
     }
 }

@@ -11,7 +11,9 @@ import Testing
     let now = CivilTime(year: 2026, month: 12, day: 7, hour: 20, minute: 5, second: 9)
     let pressure = PointRef(device: "main-pt", point: "pressure")
 
-    func translator() -> GB26875Translator {
+    // The same mapping as CentreQueryTests.Gateway's (FieldSimTests): the two test targets share
+    // no module a fixture could live in without a new dependency, so each has its copy.
+    func translator(timeSync: GB26875TimeSync = GB26875TimeSync()) -> GB26875Translator {
         GB26875Translator(mappings: [
             GB26875PointMapping(point: pressure, device: "main-pt", system: hydrant, component: GB26875ComponentRef(type: 0, address: 1),
                                 analog: (5, 10_000)),
@@ -19,7 +21,7 @@ import Testing
                                 component: GB26875ComponentRef(type: 91, address: 4), whenTrue: .started, alarms: ["pump-fault": .fault]),
             GB26875PointMapping(point: nil, device: "cabinet-1", system: GB26875System(type: 128, address: 2),
                                 component: GB26875ComponentRef(type: 0, address: 9)),
-        ], utcOffsetMinutes: 480, analogInterval: .seconds(60))
+        ], utcOffsetMinutes: 480, analogInterval: .seconds(60), timeSync: timeSync)
     }
 
     func response(_ a: GB26875Answer) -> [UInt8]? {
@@ -101,5 +103,110 @@ import Testing
         // The gateway's own restart: the device's operation record (type 24), reset.
         let restart = t.deviceOperation(.reset, at: t0)
         #expect(restart.first?.unit.kind == .deviceOperation && restart.first?.unit.objects == [[0x01, 0, 0, 0, 20, 7, 12, 26]])
+    }
+
+    @Test func anAnswerOverTheStandardsSizeIsDenied() {
+        // Components at one address answer one read of 62 together: 46 bytes each, after the
+        // unit's 2. 22 of them take 1014 bytes; 23 would take 1060, over the 1024 of a frame.
+        func components(_ n: Int) -> GB26875Translator {
+            GB26875Translator(mappings: (0..<n).map { i in
+                GB26875PointMapping(point: PointRef(device: "panel", point: "p\(i)"), device: "panel", system: hydrant,
+                                    component: GB26875ComponentRef(type: UInt8(i), address: 1))
+            }, utcOffsetMinutes: 480)
+        }
+        let fits = response(components(22).answer([.componentStatus(hydrant, componentAddress: 1)], now: now, current: { _ in nil }))
+        #expect(fits?.count == 1014 && fits?[1] == 22)
+        let tooBig = components(23).answer([.componentStatus(hydrant, componentAddress: 1)], now: now, current: { _ in nil })
+        #expect(tooBig == .deny("the answer's 23 objects take 1060 bytes, over the standard's 1024 bytes of application data"))
+        // Several objects in one request add up the same way: 2 × 12 components.
+        let twice = components(12).answer([.componentStatus(hydrant, componentAddress: 1), .componentStatus(hydrant, componentAddress: 1)],
+                                          now: now, current: { _ in nil })
+        #expect(twice == .deny("the answer's 24 objects take 1106 bytes, over the standard's 1024 bytes of application data"))
+    }
+
+    @Test func afterATimeSyncEveryLabelIsOnTheCentresClock() throws {
+        let sync = GB26875TimeSync()
+        let t = translator(timeSync: sync)
+        // The centre's clock is 90 s ahead of ours (the link sets the shared offset on its time sync).
+        sync.set(.seconds(90))
+        let raised = t.alarm(AlarmEvent(kind: .raise, id: AlarmID(rawValue: "pump-room/pump-fault"), severity: .major, time: t0, value: nil, message: ""))
+        // The stored record: 20:00:00 on our clock is 20:01:30 on the device's.
+        #expect(raised.first?.unit.objects.first?.suffix(6) == [30, 1, 20, 7, 12, 26])
+        // A read's change time and sample time are on the same clock as the link's `now`.
+        let component = try #require(response(t.answer([.componentStatus(hydrant, componentAddress: 4)], now: now, current: { _ in nil })))
+        #expect(Array(component.suffix(6)) == [30, 1, 20, 7, 12, 26])
+        let system = try #require(response(t.answer([.systemStatus(hydrant)], now: now, current: { _ in nil })))
+        #expect(Array(system.suffix(6)) == [30, 1, 20, 7, 12, 26])
+        let reading = Reading(.number(0.352), at: t0 + .seconds(3))
+        let analog = try #require(response(t.answer([.analogValue(hydrant, componentAddress: 1)], now: now, current: { $0 == pressure ? reading : nil })))
+        #expect(Array(analog.suffix(6)) == [33, 1, 20, 7, 12, 26])
+        // Samples and operation records stored from then on too.
+        let sample = t.readings([(pressure, reading)])
+        #expect(sample.first?.unit.objects.first?.suffix(6) == [33, 1, 20, 7, 12, 26])
+        #expect(t.operation(device: "cabinet-1", command: "reset", at: t0).first?.unit.objects.first?.suffix(6) == [30, 1, 20, 7, 12, 26])
+        #expect(t.civil(t0) == CivilTime(year: 2026, month: 12, day: 7, hour: 20, minute: 1, second: 30))
+    }
+
+    @Test func analogueValuesAreScaledByOneRuleForRecordsAndReads() throws {
+        // The signed 2-byte field: −32768…32767 after rounding (halves away from zero).
+        #expect(GB26875Translator.analogRaw(32767, scale: 1) == 32767)
+        #expect(GB26875Translator.analogRaw(32767.4, scale: 1) == 32767)
+        #expect(GB26875Translator.analogRaw(32767.5, scale: 1) == nil)
+        #expect(GB26875Translator.analogRaw(32768, scale: 1) == nil)
+        #expect(GB26875Translator.analogRaw(-32768, scale: 1) == -32768)
+        #expect(GB26875Translator.analogRaw(-32768.4, scale: 1) == -32768)
+        #expect(GB26875Translator.analogRaw(-32768.5, scale: 1) == nil)
+        #expect(GB26875Translator.analogRaw(-3.2768, scale: 10_000) == -32768)
+        #expect(GB26875Translator.analogRaw(0.352, scale: 10_000) == 3520)
+        #expect(GB26875Translator.analogRaw(-0.00004, scale: 10_000) == 0)
+        #expect(GB26875Translator.analogRaw(.nan, scale: 1) == nil)
+        #expect(GB26875Translator.analogRaw(.infinity, scale: 1) == nil)
+        #expect(GB26875Translator.analogRaw(1e300, scale: 1e300) == nil)
+
+        // The same limits for a sample sent and a value read: −32768 (0x8000) goes, 32768 does not.
+        let lowest = Reading(.number(-3.2768), at: t0)
+        let sent = translator().readings([(pressure, lowest)])
+        #expect(sent.first?.unit.objects.first?[8...9] == [0x00, 0x80])
+        let read = try #require(response(translator().answer([.analogValue(hydrant, componentAddress: 1)], now: now, current: { _ in lowest })))
+        #expect(read[10...11] == [0x00, 0x80])
+        let over = Reading(.number(3.2768), at: t0)
+        #expect(translator().readings([(pressure, over)]).isEmpty)
+        #expect(translator().answer([.analogValue(hydrant, componentAddress: 1)], now: now, current: { _ in over })
+            == .deny("main-pt.pressure: 3.2768 × 10000.0 does not fit the signed 2-byte field (−32768…32767)"))
+    }
+
+    @Test func aCommandSentToAnotherUnitIsNoOperationOfTheMappedDevice() {
+        let t = translator()
+        // `modbus calibrate cabinet-1 reset --from 7`: unit 7 was reset, the cabinet (unit 3) was not.
+        #expect(t.operation(device: "cabinet-1", command: "reset", at: t0, unit: 7, deviceUnit: 3).isEmpty)
+        #expect(t.operation(device: "cabinet-1", command: "reset", at: t0, unit: 7, deviceUnit: nil).isEmpty)
+        // `--from` naming the device's own unit, or no `--from`: the device's reset.
+        #expect(t.operation(device: "cabinet-1", command: "reset", at: t0, unit: 3, deviceUnit: 3).count == 1)
+        #expect(t.operation(device: "cabinet-1", command: "reset", at: t0, unit: nil, deviceUnit: 3).count == 1)
+    }
+
+    @Test func aComponentsChangeTimeMovesOnlyWhenItsBitsDo() throws {
+        let t = translator()
+        func changeTime() throws -> [UInt8] {
+            Array(try #require(response(t.answer([.componentStatus(hydrant, componentAddress: 4)], now: now, current: { _ in nil }))).suffix(6))
+        }
+        func event(_ kind: AlarmEvent.Kind, _ id: String, _ seconds: Int64) -> [GB26875Record] {
+            t.alarm(AlarmEvent(kind: kind, id: AlarmID(rawValue: id), severity: .major, time: t0 + .seconds(seconds), value: nil, message: ""))
+        }
+        // Two alarms of the pump that both set `fault` (pump-fault by its entry, comm-lost by default).
+        _ = event(.raise, "pump-room/pump-fault", 0)
+        let label1 = try changeTime()
+        #expect(label1 == [0, 0, 20, 7, 12, 26])
+        // The second one's state is sent again (the centre gets every event) but changes no bit.
+        #expect(event(.raise, "pump-room/comm-lost", 10).map(\.unit.kind) == [.componentStatus])
+        let label2 = try changeTime()
+        #expect(label2 == [0, 0, 20, 7, 12, 26])
+        _ = event(.clear, "pump-room/pump-fault", 20)
+        let label3 = try changeTime()
+        #expect(label3 == [0, 0, 20, 7, 12, 26])
+        // The last fault cleared: back to normal, the bits changed.
+        _ = event(.clear, "pump-room/comm-lost", 30)
+        let label4 = try changeTime()
+        #expect(label4 == [30, 0, 20, 7, 12, 26])
     }
 }

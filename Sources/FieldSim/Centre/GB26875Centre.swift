@@ -72,6 +72,8 @@ public final class GB26875Centre: Sendable {
         /// The read type the request asked for.
         public var request: UInt8
         public var objects: [JSONValue]
+        /// The answer frame's own time label (its header), as the decoder prints it.
+        public var time: String
     }
 
     /// - Parameter port: 0 for a free port (see `port` after `start`).
@@ -337,7 +339,8 @@ public final class GB26875Centre: Sendable {
             } else if f.command == "deny" {
                 marked = [.object(["kind": "denied", "answer": "deny", "request": .number(Double(type))])]
             }
-            s.answers.append(Answer(serial: f.serial, command: f.command, request: type, objects: f.command == "response" ? f.units : []))
+            s.answers.append(Answer(serial: f.serial, command: f.command, request: type, objects: f.command == "response" ? f.units : [],
+                                    time: f.time))
             s.received += marked.map { Received(at: at, serial: f.serial, source: f.source, object: $0) }
         }
     }
