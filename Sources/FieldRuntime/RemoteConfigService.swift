@@ -151,6 +151,9 @@ public final class RemoteConfigService: UplinkService {
                     + issues.map(\.description).joined(separator: "; "), extra: ["errors": .array(list)], link: link)
             case .conflict(let what):
                 return request.failure("conflict", what, link: link)
+            case .forbidden(let what):
+                log.notice("refused a pushed configuration: \(what)")
+                return request.failure("forbidden", what, link: link)
             default:
                 return request.failure("unavailable", "\(error)", link: link)
             }
