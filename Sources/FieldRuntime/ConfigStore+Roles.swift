@@ -35,8 +35,10 @@ extension ConfigStore {
     /// (for the platform: `uplink.rpcRole` is admin): a change of `console.users` (a user's own
     /// password hash excepted), `uplink.rpcRole` raised (no uplink counts as viewer), or a
     /// device's command or point write needing a lower role than before (its profile's command
-    /// declared with a lower role, or the device pointed at another profile). A new device is
-    /// compared with the devices the site had at the same bus and unit.
+    /// declared with a lower role, or the device pointed at another profile), or writing, with a
+    /// lower role, registers that an admin's command or point wrote before (a new `readdress`
+    /// command beside `set-address`). A device new in the change is compared with the devices
+    /// the site had at the same bus and unit.
     /// - Throws: `.forbidden` naming every widening refused.
     static func checkRoles(from current: Site, to next: Site, by requester: ConfigRequester?) throws(ConfigStoreError) {
         guard let requester, requester.role < .admin else { return }
@@ -67,27 +69,31 @@ extension ConfigStore {
             let was = current.devices.first { $0.id == device.id }.map { [$0] }
                 ?? current.devices.filter { $0.bus != nil && $0.bus == device.bus && $0.address == device.address }
             guard !was.isEmpty else { continue }
-            var baseline: [String: ConsoleUser.Role] = [:]
-            for old in was {
-                baseline.merge(roles(of: old.profile)) { max($0, $1) }
-            }
-            for (what, role) in roles(of: device.profile).sorted(by: { $0.key < $1.key }) {
-                if let old = baseline[what], role < old {
-                    found.append("lowering \(device.id)'s \(what) from \(old.rawValue) to \(role.rawValue)")
+            let before = was.flatMap { writers(of: $0.profile) }
+            for w in writers(of: device.profile) {
+                // The same command or point by name, or whatever wrote the same registers before.
+                if let same = before.filter({ $0.what == w.what }).max(by: { $0.role < $1.role }), w.role < same.role {
+                    found.append("lowering \(device.id)'s \(w.what) from \(same.role.rawValue) to \(w.role.rawValue)")
+                } else if let overlap = before.filter({ b in b.footprint.contains { t in w.footprint.contains { $0.sharesStorage(with: t) } } })
+                    .max(by: { $0.role < $1.role }), w.role < overlap.role {
+                    found.append("\(device.id)'s \(w.what) (\(w.role.rawValue)) writes what \(overlap.what) wrote (\(overlap.role.rawValue))")
                 }
             }
         }
         return found
     }
 
-    /// The role each profile command (`run set-address`) and each writable point's write
-    /// (`write address`) needs.
-    static func roles(of profile: DeviceProfile) -> [String: ConsoleUser.Role] {
-        var roles: [String: ConsoleUser.Role] = [:]
-        for c in profile.commands { roles["run \(c.name)"] = c.role }
-        for p in profile.points where p.isWritable {
-            roles["write \(p.name)"] = CommandSpec.writeRole(of: p, among: profile.commands).role
+    /// What may write a device's registers, with the role it needs and the registers (or coils)
+    /// it reaches: each profile command (`run set-address`) and each writable point (`write
+    /// address`, its role derived from the commands that write it).
+    static func writers(of profile: DeviceProfile) -> [(what: String, role: ConsoleUser.Role, footprint: [PointSpec])] {
+        var writers: [(what: String, role: ConsoleUser.Role, footprint: [PointSpec])] = []
+        for c in profile.commands {
+            writers.append((what: "run \(c.name)", role: c.role, footprint: c.writes.map(\.target)))
         }
-        return roles
+        for p in profile.points where p.isWritable {
+            writers.append((what: "write \(p.name)", role: CommandSpec.writeRole(of: p, among: profile.commands).role, footprint: [p]))
+        }
+        return writers
     }
 }

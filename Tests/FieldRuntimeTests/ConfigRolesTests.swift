@@ -54,6 +54,22 @@ import Testing
         #expect(f.store.running.site.devices[0].profile.command("set-address")?.role == .technician)
     }
 
+    /// A technician's command added beside set-address that writes the same register (here as a
+    /// bare register) is as much a lowering as set-address saying technician.
+    @Test func aNewCommandWritingAnAdminsRegisterNeedsTheAdmin() throws {
+        let f = try StoreFixture()
+        let readdress = #"{"name": "readdress", "parameters": [{"name": "address", "range": [1, 247]}], "writes": [{"table": "holding", "address": 0, "parameter": "address"}]}, "#
+        let text = BuiltinProfiles.pressureTransmitter
+            .replacingOccurrences(of: #""id": "fg-pressure-tx""#, with: #""id": "plus-pt""#)
+            .replacingOccurrences(of: #""commands": ["#, with: #""commands": ["# + readdress)
+        _ = try f.store.set("profiles[+]", to: try JSONValue.parse(text), by: Self.li)
+        let why = forbidden { () throws(ConfigStoreError) in _ = try f.store.set("devices[0].profile", to: "plus-pt", by: Self.li) }
+        #expect(why == "hydrant-main's run readdress (technician) writes what run set-address wrote (admin): needs the admin role; li is technician")
+        // The same profile with readdress declared for admins is a technician's to use.
+        _ = try f.store.set("profiles[plus-pt]", to: try JSONValue.parse(text.replacingOccurrences(of: #""name": "readdress", "#, with: #""name": "readdress", "role": "admin", "#)), by: Self.li)
+        _ = try f.store.set("devices[0].profile", to: "plus-pt", by: Self.li)
+    }
+
     @Test func aTechnicianCannotChangeUsersOrRaiseThePlatformsRole() throws {
         let f = try StoreFixture()
         let role = forbidden { () throws(ConfigStoreError) in _ = try f.store.set("console.users[0].role", to: "admin", by: Self.li) }
