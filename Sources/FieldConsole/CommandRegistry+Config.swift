@@ -11,16 +11,15 @@ extension CommandRegistry {
             completions: [.configKey], run: { i, c in try configGet(i[0]!, c) }))
         add(ConsoleCommand(
             name: "config set", synopsis: "KEY VALUE", summary: "change a value; applied at once where possible",
-            details: "KEY names array elements by index or by id: devices[2] or devices[hydrant-main]; devices[+] adds one at the end (devices lists the indexes). VALUE is JSON when it parses as JSON (3, 0.14, true, null, [1,2], {\"id\": \"pt-2\", \"address\": 7}: a value starting with { or [ is taken as typed, quotes and blanks included, up to its closing bracket), text otherwise; quote text with blanks: config set site.name \"Pump room 7\". Force text with '\"3\"'. null removes the key (the setting goes back to its default). A line holds up to 8 KB; for a longer value (a whole profile) use config load KEY FILE. The change is validated exactly like the site file and takes effect at once where it can (the reply says when a restart is needed). It stays pending until config save; config revert drops it. Keys that say who may do what (console.users, uplink.rpcRole, and console or uplink as a whole) are the admin's.",
+            details: "KEY names array elements by index or by id: devices[2] or devices[hydrant-main]; devices[+] adds one at the end (devices lists the indexes). VALUE is JSON when it parses as JSON (3, 0.14, true, null, [1,2], {\"id\": \"pt-2\", \"address\": 7}: a value starting with { or [ is taken as typed, quotes and blanks included, up to its closing bracket), text otherwise; quote text with blanks: config set site.name \"Pump room 7\". Force text with '\"3\"'. null removes the key (the setting goes back to its default). A line holds up to 8 KB; for a longer value (a whole profile) use config load KEY FILE. The change is validated exactly like the site file and takes effect at once where it can (the reply says when a restart is needed). It stays pending until config save; config revert drops it. A change that lets a role do more is the admin's: console.users (other than your own password), raising uplink.rpcRole, or a device's command or point write needing a lower role than before (a profile whose set-address says technician, a device pointed at such a profile).",
             examples: ["config set devices[2].address 3", "config set devices[hydrant-main].poll 2s", "config set site.name \"Pump room 7\"",
                        "config set devices[+] {\"id\": \"pt-2\", \"profile\": \"fg-pressure-tx\", \"bus\": \"rs485-1\", \"address\": 7}"],
             role: .technician, arguments: 2...2, completions: [.configKey, .free], run: { i, c in try configSet(i, c) }))
         add(ConsoleCommand(
             name: "config load", synopsis: "KEY FILE", summary: "set KEY to the JSON value in FILE (a profile, a device)",
-            details: "FILE is a JSON file on the gateway (relative paths start at the site file's directory; copy it there with scp, or from a USB stick). The value is checked and applied exactly like config set: profiles[+] adds a profile, profiles[my-tx] replaces the one with id my-tx.",
+            details: "FILE is a JSON file on the gateway (relative paths start at the site file's directory; copy it there with scp, or from a USB stick). The value is checked and applied exactly like config set (roles included): profiles[+] adds a profile, profiles[my-tx] replaces the one with id my-tx.",
             examples: ["config load profiles[+] acme-pt.json", "config load devices[+] booster-pt.json"],
             role: .technician, arguments: 2...2, completions: [.configKey, .free], run: { i, c in
-                try requireAdminForRoles(i[0]!, "config load", c)
                 let (change, path) = try c.backend.configLoad(i[0]!, file: i[1]!, by: c.user.name)
                 c.audit("config load", change.key, old: show(change.old), new: path)
                 try c.say("\(change.key): loaded from \(path)" + effectText(change.effect))
@@ -116,7 +115,6 @@ private func settingOrNil(_ key: String, _ c: CommandContext) throws -> JSONValu
 
 private func configSet(_ i: Invocation, _ c: CommandContext) throws {
     let key = i[0]!, text = i[1]!
-    try requireAdminForRoles(key, "config set", c)
     let value: JSONValue
     do {
         value = try JSONValue.parse(text)
@@ -128,17 +126,6 @@ private func configSet(_ i: Invocation, _ c: CommandContext) throws {
     let change = try c.backend.configSet(key, to: value, by: c.user.name)
     c.audit("config set", change.key, old: show(change.old), new: show(change.new))
     try c.say("\(change.key): \(show(change.old)) -> \(show(change.new))" + effectText(change.effect))
-}
-
-/// Refuses a technician a key that says who may do what — the console users (their roles) or the
-/// role the platform's commands act with (`uplink.rpcRole`) — or a key holding one: otherwise a
-/// technician could make themselves, or the platform, an admin.
-private func requireAdminForRoles(_ key: String, _ command: String, _ c: CommandContext) throws {
-    let guarded = ["console.users", "uplink.rpcRole"]
-    let touches = guarded.contains { g in
-        key == g || key.hasPrefix(g + ".") || key.hasPrefix(g + "[") || g.hasPrefix(key + ".")
-    }
-    if touches { try c.require(.admin, for: "\(command) \(key)") }
 }
 
 /// ` (applied now; pending until config save)`, or when the change needs a restart.

@@ -55,6 +55,11 @@ public final class GatewayBackend: ConsoleBackend {
         return try configSet("console.users[\(i)].hash", to: .string(hash), by: actor)
     }
 
+    /// Who asks for a config change, with the role the site config gives them.
+    func requester(_ actor: String) -> ConfigRequester {
+        .console(actor, role: origin(actor).role)
+    }
+
     /// The origin of a command a console user gives the engine (the role from the site config).
     func origin(_ actor: String) -> CommandOrigin {
         let role = site.console.users.first { $0.name == actor }?.role ?? .viewer
@@ -144,7 +149,7 @@ extension BackendError {
 
     init(_ e: ConfigStoreError) {
         switch e {
-        case .badKey, .noFactoryFile, .io, .conflict: self = .rejected(e.description)
+        case .badKey, .noFactoryFile, .io, .conflict, .forbidden: self = .rejected(e.description)
         case .notFound(let key, let suggestions): self = .notFound(kind: "config key", name: key, suggestions: suggestions)
         case .invalid(let issues): self = .invalid(issues)
         }

@@ -178,3 +178,32 @@ extension CommandSpec {
         return out
     }
 }
+
+extension CommandSpec {
+    /// Whether one of the command's writes can change what `point` holds: the same table,
+    /// overlapping registers (or coils), and overlapping bits where both are bit fields of one
+    /// register. A bare register the command names counts as much as a named point.
+    public func writes(to point: PointSpec) -> Bool {
+        writes.contains { $0.target.sharesStorage(with: point) }
+    }
+
+    /// The role a direct write of `point` needs, and the command that asks for it: the highest
+    /// role among `commands` whose writes reach the point (the transmitter's `address` needs
+    /// what `set-address` needs), and at least a technician. `command` is nil when no command
+    /// asks for more than a technician.
+    public static func writeRole(of point: PointSpec, among commands: [CommandSpec]) -> (role: ConsoleUser.Role, command: CommandSpec?) {
+        let top = commands.filter { $0.writes(to: point) }.max { $0.role < $1.role }
+        guard let top, top.role > .technician else { return (.technician, nil) }
+        return (top.role, top)
+    }
+}
+
+extension PointSpec {
+    /// Whether a write of one point can change what the other holds: the same table,
+    /// overlapping addresses, and, where both are bit fields, overlapping bits.
+    public func sharesStorage(with other: PointSpec) -> Bool {
+        guard table == other.table, span.overlaps(other.span) else { return false }
+        if let a = bits, let b = other.bits { return a.mask & b.mask != 0 }
+        return true
+    }
+}

@@ -333,16 +333,11 @@ struct EngineCore: Sendable {
 
     private mutating func execute(_ command: GatewayCommand, origin: CommandOrigin, now: Timestamp,
                                   reply: @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) {
-        let declared: CommandSpec?
-        switch command {
-        case .app(let device, let name, _): declared = appCommands(device).first { $0.name == name }
-        case .deviceCommand(let device, let name, _, _): declared = devices[device]?.config.profile.command(name)
-        default: declared = nil
-        }
-        let needed = command.requiredRole(declared: declared)
-        guard origin.role >= needed else {
-            let what = declared.map { "run \($0.name)" } ?? "do this"
-            reply(.failure(CommandError(.forbidden, "\(origin.user) (\(origin.role.rawValue)) may not \(what); it needs the \(needed.rawValue) role")))
+        let profile = command.declaringDevice.flatMap { devices[$0]?.config.profile }
+        let needed = command.requiredRole(profileCommands: profile?.commands ?? [],
+                                          appCommands: command.declaringDevice.map(appCommands) ?? [], points: profile?.points ?? [])
+        guard origin.role >= needed.role else {
+            reply(.failure(CommandError(.forbidden, "\(origin.user) (\(origin.role.rawValue)) may not \(needed.what ?? "do this"); it needs the \(needed.role.rawValue) role")))
             return
         }
         switch command {

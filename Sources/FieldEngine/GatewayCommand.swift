@@ -33,14 +33,65 @@ public enum GatewayCommand: Sendable, Hashable {
 extension GatewayCommand {
     /// The role a caller needs for this command, the one rule the engine, the console and the
     /// platform's RPC check by: acknowledging an alarm needs a viewer; an app's or a profile's
-    /// command the role its declaration (`spec`) names; anything else a technician.
-    /// - Parameter spec: the declaration of the app's or profile's command, when it exists.
-    public func requiredRole(declared spec: CommandSpec?) -> ConsoleUser.Role {
+    /// command the role its declaration names; a point write the highest role among the
+    /// profile's commands that write that point (`address` needs what `set-address` needs);
+    /// anything else a technician.
+    /// - Parameters:
+    ///   - profileCommands: the commands the device's profile declares.
+    ///   - appCommands: the commands the device's app declares.
+    ///   - points: the profile's Modbus points (a point write's target is looked up here).
+    public func requiredRole(profileCommands: [CommandSpec], appCommands: [CommandSpec], points: [PointSpec]) -> RoleRequirement {
         switch self {
-        case .acknowledge: .viewer
-        case .app, .deviceCommand: spec?.role ?? .technician
-        default: .technician
+        case .acknowledge:
+            return RoleRequirement(role: .viewer)
+        case .app(_, let name, _):
+            let spec = appCommands.first { $0.name == name }
+            return RoleRequirement(role: spec?.role ?? .technician, command: spec?.name)
+        case .deviceCommand(_, let name, _, _):
+            let spec = profileCommands.first { $0.name == name }
+            return RoleRequirement(role: spec?.role ?? .technician, command: spec?.name)
+        case .writePoint(let ref, _):
+            guard let point = points.first(where: { $0.name == ref.point }) else { return RoleRequirement(role: .technician) }
+            let (role, by) = CommandSpec.writeRole(of: point, among: profileCommands)
+            return RoleRequirement(role: role, command: by?.name, point: ref.point)
+        default:
+            return RoleRequirement(role: .technician)
         }
+    }
+
+    /// The device whose profile and app declare what this command needs, if any.
+    public var declaringDevice: String? {
+        switch self {
+        case .app(let device, _, _), .deviceCommand(let device, _, _, _): device
+        case .writePoint(let ref, _): ref.device
+        default: nil
+        }
+    }
+}
+
+/// What a command needs of its caller (`GatewayCommand.requiredRole`): a role, and which
+/// declaration asks for it.
+public struct RoleRequirement: Sendable, Hashable {
+    public var role: ConsoleUser.Role
+    /// The app's or profile's command whose declaration names the role: the command run, or,
+    /// for a point write, the command that writes the point (nil when none asks for more
+    /// than a technician).
+    public var command: String?
+    /// The point written, for a point write.
+    public var point: String?
+
+    public init(role: ConsoleUser.Role, command: String? = nil, point: String? = nil) {
+        self.role = role
+        self.command = command
+        self.point = point
+    }
+
+    /// What the caller was refused, after "may not" or before "needs": `run set-baud`,
+    /// `write address (set-address writes it)`, nil when no declaration is involved.
+    public var what: String? {
+        guard let command else { return nil }
+        guard let point else { return "run \(command)" }
+        return "write \(point) (\(command), \(role == .admin ? "an" : "a") \(role.rawValue) command, writes it)"
     }
 }
 

@@ -27,7 +27,8 @@ extension ConfigStore {
     ///     stops the replacement.
     /// - Throws: `.conflict` when the console has unsaved changes, the base hash is not the
     ///   running one, or the file was changed outside; `.invalid` with every problem and its
-    ///   JSON path; `.io` when a file cannot be written.
+    ///   JSON path; `.forbidden` when it lets a role do more and `uplink.rpcRole` is not admin
+    ///   (`checkRoles`); `.io` when a file cannot be written.
     public func replaceFromPlatform(_ document: JSONValue, baseHash: String, by: String,
                                     beforeWrite: (GatewayConfiguration, JSONValue) throws(ConfigStoreError) -> Void) throws(ConfigStoreError) -> GatewayConfiguration {
         try state.withLock { s throws(ConfigStoreError) -> GatewayConfiguration in
@@ -42,6 +43,9 @@ extension ConfigStore {
                 throw .conflict("the configuration changed since \(baseHash.prefix(12)): it is now \(current.prefix(12)); read it again (getConfig) and redo the change")
             }
             let next = try check(document)
+            // The platform acts with the running site's uplink.rpcRole.
+            try ConfigStore.checkRoles(from: s.running.site, to: next.site,
+                                       by: .platform(role: s.running.site.uplink?.rpcRole ?? .technician))
             try checkUnchangedOnDisk(s.saved)
             try beforeWrite(next, s.saved)
             _ = try write(document)

@@ -69,9 +69,11 @@ public final class ConfigStore: Sendable {
 
     /// Sets `key` to `value` (nil removes it), validated like the file and applied live where
     /// possible. Pending until `save()`.
+    /// - Parameter requester: who asks; a change that lets a role do more needs an admin
+    ///   (`checkRoles`). nil only for a caller that stands for the gateway itself (tests, tools).
     /// - Throws: `.invalid` with the JSON path of every problem; `.notFound` when the key leads
-    ///   into a value that is not an object or array, or past an array's end.
-    public func set(_ key: String, to value: JSONValue?) throws(ConfigStoreError) -> ConfigEdit {
+    ///   into a value that is not an object or array, or past an array's end; `.forbidden`.
+    public func set(_ key: String, to value: JSONValue?, by requester: ConfigRequester? = nil) throws(ConfigStoreError) -> ConfigEdit {
         return try state.withLock { s throws(ConfigStoreError) -> ConfigEdit in
             if let by = s.replacedBy { throw .conflict(by) }
             let k = try parse(key, in: s.running.document)
@@ -81,6 +83,7 @@ public final class ConfigStore: Sendable {
                 throw notFound(k, in: s.running.document)
             }
             let next = try check(document)
+            try ConfigStore.checkRoles(from: s.running.site, to: next.site, by: requester)
             let effect = effect(of: k, to: next)
             applyLive(from: s.running, to: next)
             s.running = next
@@ -112,13 +115,16 @@ public final class ConfigStore: Sendable {
 
     /// Drops the pending changes: the running document goes back to the saved one, and what was
     /// applied live is undone.
+    /// - Parameter requester: who asks; dropping an admin's pending change that made roles
+    ///   stricter needs an admin too (`checkRoles`).
     /// - Returns: what was dropped.
-    public func revert() throws(ConfigStoreError) -> [ConfigDelta] {
+    public func revert(by requester: ConfigRequester? = nil) throws(ConfigStoreError) -> [ConfigDelta] {
         try state.withLock { s throws(ConfigStoreError) -> [ConfigDelta] in
             if let by = s.replacedBy { throw .conflict(by) }
             let dropped = FieldRuntime.differences(s.saved, s.running.document).map { ConfigDelta(key: $0.0.description, saved: $0.1, running: $0.2) }
             guard !dropped.isEmpty else { return [] }
             let next = try check(s.saved)
+            try ConfigStore.checkRoles(from: s.running.site, to: next.site, by: requester)
             applyLive(from: s.running, to: next)
             s.running = next
             log.notice("reverted \(dropped.count) pending change\(dropped.count == 1 ? "" : "s")")

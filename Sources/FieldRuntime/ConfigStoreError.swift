@@ -16,6 +16,10 @@ public enum ConfigStoreError: Error, Sendable, Hashable, CustomStringConvertible
     /// Someone else changed the configuration since this change was based on it (the
     /// platform's push against a console edit, or the other way round): what happened.
     case conflict(String)
+    /// The change would let a role do more (a device's admin command opened to technicians,
+    /// `uplink.rpcRole` raised, `console.users` changed) and the one asking is no admin: what
+    /// was refused and why.
+    case forbidden(String)
 
     public var description: String {
         switch self {
@@ -25,6 +29,7 @@ public enum ConfigStoreError: Error, Sendable, Hashable, CustomStringConvertible
         case .io(let e): return e.description
         case .noFactoryFile(let path): return "no factory site file at \(path): nothing erased"
         case .conflict(let what): return what
+        case .forbidden(let what): return what
         }
     }
 }

@@ -40,8 +40,15 @@ extension Gateway {
             guard let device = request["device"]?.stringValue, let name = request["command"]?.stringValue else {
                 return reply(.failure(CommandError(.invalidArgument, "a device command needs \"device\" and \"command\" (and \"arguments\")")))
             }
+            var given: [String: JSONValue] = [:]
+            if let arguments = request["arguments"] {
+                guard case .object(let o) = arguments else {
+                    return reply(.failure(CommandError(.invalidArgument, "arguments: expected an object {PARAMETER: NUMBER}, got \(arguments.kindDescription)")))
+                }
+                given = o
+            }
             var numbers: [String: Double] = [:]
-            for (key, value) in request["arguments"]?.objectValue ?? [:] {
+            for (key, value) in given {
                 guard case .number(let n) = value else {
                     return reply(.failure(CommandError(.invalidArgument, "arguments.\(key): expected a number, got \(value.kindDescription)")))
                 }

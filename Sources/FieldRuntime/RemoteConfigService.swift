@@ -160,6 +160,9 @@ public final class RemoteConfigService: UplinkService {
                 return request.failure("invalid-argument", text, extra: extra, link: link)
             case .conflict(let what):
                 return request.failure("conflict", what, link: link)
+            case .forbidden(let what):
+                log.notice("refused a pushed configuration: \(what)")
+                return request.failure("forbidden", what, link: link)
             default:
                 return request.failure("unavailable", "\(error)", link: link)
             }

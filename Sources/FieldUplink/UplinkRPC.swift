@@ -171,16 +171,15 @@ public struct UplinkRPC: Sendable {
     /// The command, or `forbidden` when it needs a higher role than the platform's
     /// (`uplink.rpcRole`), by the rule the engine checks too (`GatewayCommand.requiredRole`).
     private func permitted(_ command: GatewayCommand, _ method: String, on d: UplinkDevice?) -> Result<GatewayCommand, CommandError> {
-        let declared: CommandSpec?
-        switch command {
-        case .app(_, let name, _): declared = d?.appCommands.first { $0.name == name }
-        case .deviceCommand(_, let name, _, _): declared = d?.commands.first { $0.name == name }
-        default: declared = nil
-        }
-        let needed = command.requiredRole(declared: declared)
-        guard role >= needed else {
-            let what = declared.map { "\(method) \($0.name)" } ?? method
-            return .failure(CommandError(.forbidden, "\(what) needs the \(needed.rawValue) role; the platform acts as \(role.rawValue) (the site's uplink.rpcRole)"))
+        let needed = command.requiredRole(profileCommands: d?.commands ?? [], appCommands: d?.appCommands ?? [], points: d?.points ?? [])
+        guard role >= needed.role else {
+            let what: String
+            if let point = needed.point, let by = needed.command {
+                what = "\(method) \(point) (\(by), \(needed.role == .admin ? "an" : "a") \(needed.role.rawValue) command, writes it)"
+            } else {
+                what = needed.command.map { "\(method) \($0)" } ?? method
+            }
+            return .failure(CommandError(.forbidden, "\(what) needs the \(needed.role.rawValue) role; the platform acts as \(role.rawValue) (the site's uplink.rpcRole)"))
         }
         return .success(command)
     }

@@ -145,6 +145,12 @@ struct RemoteConfigTests {
         let stale = try await rig.call("setConfig", ["config": staleDocument, "baseHash": .string(otherHash)])
         #expect(stale?["success"] == .bool(false) && stale?["error"] == .string("conflict"), "stale push: \(String(describing: stale))")
         #expect(try Data(contentsOf: URL(fileURLWithPath: rig.sitePath)) == fileBefore, "the site file is unchanged")
+        // A push that makes the platform an admin, from a platform that acts as technician:
+        // forbidden, named, nothing written.
+        let raised = try await rig.call("setConfig", ["config": Self.setting(original, ["uplink", "rpcRole"], "admin"), "baseHash": .string(h0)])
+        #expect(raised?["success"] == .bool(false) && raised?["error"] == .string("forbidden"), "raised rpcRole: \(String(describing: raised))")
+        #expect(raised?["message"]?.stringValue?.hasPrefix("raising uplink.rpcRole from technician to admin: needs the admin role") == true)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: rig.sitePath)) == fileBefore, "the site file is unchanged")
         #expect(rig.gateway.startCount == 1, "no restart for refused pushes")
 
         // A push that cuts the gateway off its broker: applied by a restart, not healthy within

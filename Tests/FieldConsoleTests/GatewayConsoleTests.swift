@@ -104,6 +104,12 @@ import Testing
         let bad = rig.run(c, "config set devices[0].address 300").joined(separator: "\n")
         #expect(bad.contains("error: config set: devices[0].address:"), "\(bad)")
         #expect(bad.contains("usage: config set KEY VALUE"))
+        // Nor may a technician make themselves or the platform an admin: the config store judges
+        // the change before and after, whatever the key.
+        let rpc = unwrapped(rig.run(c, #"config set uplink {"url": "mqtt://127.0.0.1:1883", "rpcRole": "admin"}"#).joined(separator: "\n"))
+        #expect(rpc.contains("error: config set: raising uplink.rpcRole from none (no uplink) to admin: needs the admin role; tech is technician"), "\(rpc)")
+        let users = unwrapped(rig.run(c, "config set console.users[1].role admin").joined(separator: "\n"))
+        #expect(users.contains("changing console.users: needs the admin role; tech is technician"), "\(users)")
         let original = try String(contentsOfFile: rig.sitePath, encoding: .utf8)
         let good = rig.run(c, #"config set site.name "Pump room 7 east""#).joined(separator: "\n")
         #expect(good.contains(#"site.name: "Pump room 7" -> "Pump room 7 east" (applied now; pending until config save)"#), "\(good)")

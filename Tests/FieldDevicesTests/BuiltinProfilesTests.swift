@@ -59,6 +59,32 @@ private let contracts: [Contract] = [
 ]
 
 @Suite struct BuiltinProfilesTests {
+    /// Review of issue 19: writing a point needs the highest role among the profile's commands
+    /// that write it, so the detector's own alarm settings and the transmitter's address and baud
+    /// code are the admin's, as the commands that set them are; a bit of another register, or a
+    /// point only technician commands write, stays the technician's.
+    @Test func pointsBehindAdminCommandsNeedTheAdminToWrite() throws {
+        func role(_ profile: String, _ point: String) -> ConsoleUser.Role? {
+            guard let p = BuiltinProfiles[profile], let spec = p.point(point) else { return nil }
+            return CommandSpec.writeRole(of: spec, among: p.commands).role
+        }
+        #expect(role("fg-pressure-tx", "address") == .admin)
+        #expect(role("fg-pressure-tx", "baud-code") == .admin)
+        #expect(role("fg-pressure-tx", "zero") == .technician)
+        #expect(role("fg-efd", "leakage-alarm-setting") == .admin)
+        for n in 1...4 { #expect(role("fg-efd", "t\(n)-alarm-setting") == .admin, "t\(n)") }
+        #expect(role("fg-efd", "control") == .technician, "self-test, silence and reset write it")
+        #expect(BuiltinProfiles["fg-efd"]?.point("control").map { CommandSpec.writeRole(of: $0, among: BuiltinProfiles["fg-efd"]!.commands).command } == .some(nil))
+
+        let holding = PointSpec(name: "word", table: .holding, address: 10, type: .u32)
+        #expect(holding.sharesStorage(with: PointSpec(name: "hi", table: .holding, address: 11, type: .u16)), "u32 at 10 spans 11")
+        #expect(!holding.sharesStorage(with: PointSpec(name: "next", table: .holding, address: 12, type: .u16)))
+        #expect(!holding.sharesStorage(with: PointSpec(name: "coil", table: .coil, address: 10, type: .bool)), "another table")
+        let bit0 = PointSpec(name: "b0", table: .holding, address: 5, type: .u16, bits: BitField(lowest: 0))
+        #expect(!bit0.sharesStorage(with: PointSpec(name: "b1", table: .holding, address: 5, type: .u16, bits: BitField(lowest: 1))))
+        #expect(bit0.sharesStorage(with: PointSpec(name: "all", table: .holding, address: 5, type: .u16)))
+    }
+
     @Test func everyBuiltinReadsWithoutIssues() throws {
         let profiles = try BuiltinProfiles.load()
         #expect(profiles.count == BuiltinProfiles.sources.count)

@@ -233,6 +233,48 @@ struct DoublerFactory: DeviceAppFactory {
         #expect(ran.withLock { $0 } == ["p1 1", "p1 1", "p1 1"], "only the permitted commands wrote")
     }
 
+    /// Review of issue 19: a point write needs the highest role among the profile's commands
+    /// that write the point, whether they name it or its bare register (set-address writes
+    /// holding 256, the `unit-id` point); a point only technician commands write stays the
+    /// technician's, and the engine holds every caller to it.
+    @Test func aPointWriteNeedsTheRoleOfTheCommandsThatWriteIt() throws {
+        let doc = try JSONValue.parse("""
+        {"site": {"id": "t"}, "board": "sim", "buses": [{"name": "b", "type": "tcp", "host": "h"}],
+         "profiles": [{"id": "pt", "family": "generic",
+                       "points": [{"name": "zero", "table": "holding", "address": 2, "type": "u16", "access": "readwrite"},
+                                  {"name": "unit-id", "table": "holding", "address": 256, "type": "u16", "access": "readwrite"},
+                                  {"name": "spare", "table": "holding", "address": 257, "type": "u16", "access": "readwrite"}],
+                       "commands": [{"name": "zero", "writes": [{"point": "zero", "value": 1}]},
+                                    {"name": "set-address", "role": "admin", "parameters": [{"name": "address", "range": [1, 247]}],
+                                     "writes": [{"table": "holding", "address": 256, "parameter": "address"}]}]}],
+         "devices": [{"id": "p1", "profile": "pt", "bus": "b", "address": 1}]}
+        """)
+        let site = try Site.parse(doc, source: "test", builtins: [:])
+        let wrote = Mutex<[String]>([])
+        let routes = EngineRoutes(writeModbus: { device, point, _, reply in
+                                      wrote.withLock { $0.append("\(device).\(point)") }
+                                      reply(.success(.null))
+                                  }, writeSignal: { _, _, _ in .success(()) },
+                                  bus: { _, reply in reply(.failure(CommandError(.unavailable, "no bus"))) },
+                                  setOutput: { _, _, _ in .success(()) }, restart: {})
+        let e = Engine(site: site, factories: [:], routes: routes, sink: sink, clock: clock, issues: JSONReader())
+        let results = Mutex<[Result<JSONValue, CommandError>]>([])
+        let reply: @Sendable (Result<JSONValue, CommandError>) -> Void = { r in results.withLock { $0.append(r) } }
+        let tech = CommandOrigin(user: "li", role: .technician, channel: .console)
+        let unitID = GatewayCommand.writePoint(PointRef(device: "p1", point: "unit-id"), .number(4))
+        e.post(.command(unitID, tech, reply: reply))
+        e.post(.command(unitID, .platform, reply: reply))
+        e.post(.command(.writePoint(PointRef(device: "p1", point: "zero"), .number(1)), tech, reply: reply))
+        e.post(.command(.writePoint(PointRef(device: "p1", point: "spare"), .number(1)), .platform, reply: reply))
+        e.post(.command(unitID, CommandOrigin(user: "wang", role: .admin, channel: .console), reply: reply))
+        e.processPending()
+        let r = results.withLock { $0 }
+        #expect(r.count == 5)
+        #expect(r[0] == .failure(CommandError(.forbidden, "li (technician) may not write unit-id (set-address, an admin command, writes it); it needs the admin role")))
+        #expect(r[1] == .failure(CommandError(.forbidden, "platform (technician) may not write unit-id (set-address, an admin command, writes it); it needs the admin role")))
+        #expect(wrote.withLock { $0 } == ["p1.zero", "p1.spare", "p1.unit-id"], "only the permitted writes ran")
+    }
+
     @Test func acknowledgeAnAlarm() throws {
         let e = try engine()
         e.post(.readings(device: "t1", [("level", .number(20, at: clock.now()))]))

@@ -3,6 +3,7 @@ import FieldCore
 import FieldDevices
 import FieldTestSupport
 import Foundation
+import Synchronization
 import Testing
 @testable import FieldRuntime
 
@@ -23,6 +24,22 @@ import Testing
         let gateway = try Gateway(configuration: configuration, stateDirectory: stateDirectory ?? dir.path,
                                   factories: BuiltinApps.factories, sink: RecordingSink())
         return (gateway, dir)
+    }
+
+    /// Review of issue 19: the local API's `device-command` takes `arguments` as an object of
+    /// numbers; any other value there is refused naming `arguments`, not read as no arguments.
+    @Test func theLocalAPIRefusesDeviceCommandArgumentsThatAreNoObject() throws {
+        let (gateway, dir) = try gateway()
+        defer { _ = dir }
+        let bad: [JSONValue] = [.array([.number(4)]), .number(4), .string("address=4"), .null, .bool(true)]
+        for value in bad {
+            let got = Mutex<Result<JSONValue, CommandError>?>(nil)
+            let request: JSONValue = .object(["op": "device-command", "device": "tilt-1", "command": "set-address", "arguments": value])
+            gateway.handleAPI(request) { r in got.withLock { $0 = r } }
+            let e: CommandError? = if case .failure(let e)? = got.withLock({ $0 }) { e } else { nil }
+            #expect(e?.code == .invalidArgument, "\(value.serialized())")
+            #expect(e?.message.hasPrefix("arguments: expected an object {PARAMETER: NUMBER}, got ") == true, "\(e?.message ?? "")")
+        }
     }
 
     @Test func theGatewayStartsItsWorkersInOrderWatchesThemAndStopsThemAll() throws {

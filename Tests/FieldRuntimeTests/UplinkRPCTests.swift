@@ -220,6 +220,28 @@ import Testing
                 == .invalidArgument)
     }
 
+    /// Review of issue 19: a point that an admin-only profile command writes (the transmitter's
+    /// `address` and `baud-code`, which set-address and set-baud write) needs the admin role for
+    /// `writePoint` too; a point only technician commands write (`zero`) stays the technician's.
+    @Test func writingAPointBehindAnAdminCommandNeedsTheAdmin() {
+        func parser(_ role: ConsoleUser.Role) -> UplinkRPC {
+            UplinkRPC(topics: UplinkTopics(gateway: "demo-7"), identity: UplinkDocTests.identity,
+                      devices: [UplinkDocTests.hydrant], allowRegisterRPC: false, role: role)
+        }
+        let tech = parser(.technician), admin = parser(.admin)
+        let address = refusal(device("hydrant-main", "writePoint", #"{"point": "address", "value": 9}"#, parser: tech))
+        #expect(address?.code == .forbidden)
+        #expect(address?.message == "writePoint address (set-address, an admin command, writes it) needs the admin role; the platform acts as technician (the site's uplink.rpcRole)")
+        let gatewayForm = refusal(gateway(#"{"method": "writePoint", "params": {"device": "hydrant-main", "point": "baud-code", "value": 3}}"#, parser: tech))
+        #expect(gatewayForm?.code == .forbidden && gatewayForm?.message.contains("set-baud") == true, "\(gatewayForm?.message ?? "")")
+        #expect(command(device("hydrant-main", "writePoint", #"{"point": "zero", "value": 1}"#, parser: tech))
+                == .writePoint(PointRef(device: "hydrant-main", point: "zero"), .number(1)), "zero is the technician's")
+        #expect(command(device("hydrant-main", "writePoint", #"{"point": "address", "value": 9}"#, parser: admin))
+                == .writePoint(PointRef(device: "hydrant-main", point: "address"), .number(9)))
+        // The value is checked first: a malformed write is invalid, whatever the role.
+        #expect(refusal(device("hydrant-main", "writePoint", #"{"point": "address", "value": 300}"#, parser: tech))?.code == .invalidArgument)
+    }
+
     /// Issue 19: the platform runs a profile's commands and writes points by name, with typed
     /// values checked against the profile's schema before anything runs.
     @Test func runCommandAndWritePointAreCheckedByTheProfilesSchema() {
