@@ -7,7 +7,7 @@ import FieldDevices
 /// `app` help and completion and the platform's `runCommand` read the same lists. Each family's
 /// page documents them. Every app command needs the technician role, except `restore-stats`
 /// (admin): it overwrites the lift's counters for good, which maintenance contracts are billed by.
-public enum AppCommands {
+package enum AppCommands {
     /// A manual override or a maintenance window: 1 min to 24 h.
     static let window: ClosedRange<Duration> = .minutes(1) ... .hours(24)
     /// The pressure limits `set-threshold` may set (MPa), as the settings `low`, `high` and
@@ -19,7 +19,7 @@ public enum AppCommands {
     static let counts: ClosedRange<Double> = 0...1e12
 
     /// `lamp {"action": "on"|"off"|"dim"|"auto", "level": 0…100, "for": "1m"…"24h"}` (docs/lamp-pole.md).
-    public static let lamp = CommandSpec(name: "lamp", description: "switch or dim the lamp by hand, or back to its schedule (auto)", parameters: [
+    package static let lamp = CommandSpec(name: "lamp", description: "switch or dim the lamp by hand, or back to its schedule (auto)", parameters: [
         CommandParameter(name: "action", kind: .word(LampCommand.actions)),
         CommandParameter(name: "level", description: "dim level, with action dim", unit: "%",
                          range: Double(LampCommand.levels.lowerBound)...Double(LampCommand.levels.upperBound), required: false),
@@ -28,13 +28,13 @@ public enum AppCommands {
     ])
 
     /// `maintenance {"action": "start"|"end", "for": "1m"…"24h"}`: a technician's window.
-    public static let maintenance = CommandSpec(name: "maintenance", description: "open or close a maintenance window (alarms held back)", parameters: [
+    package static let maintenance = CommandSpec(name: "maintenance", description: "open or close a maintenance window (alarms held back)", parameters: [
         CommandParameter(name: "action", kind: .word(["start", "end"])),
         CommandParameter(name: "for", description: "how long, with start (default: the app's maintenance duration)", kind: .duration(window), required: false),
     ])
 
     /// The pressure app's `set-threshold`: limits per watched point until the gateway restarts.
-    public static let pressureThreshold = CommandSpec(name: "set-threshold", description: "change a watched point's pressure limits until restart", parameters: [
+    package static let pressureThreshold = CommandSpec(name: "set-threshold", description: "change a watched point's pressure limits until restart", parameters: [
         CommandParameter(name: "point", description: "the watched point (needed when the device watches several)", kind: .word([]), required: false),
         CommandParameter(name: "low", unit: "MPa", range: pressureLimits, integer: false, required: false),
         CommandParameter(name: "high", unit: "MPa", range: pressureLimits, integer: false, required: false),
@@ -44,7 +44,7 @@ public enum AppCommands {
     ])
 
     /// The tank level app's `set-threshold`.
-    public static let tankThreshold = CommandSpec(name: "set-threshold", description: "change the tank's level limits until restart", parameters: [
+    package static let tankThreshold = CommandSpec(name: "set-threshold", description: "change the tank's level limits until restart", parameters: [
         CommandParameter(name: "low", unit: "m", range: levelLimits, integer: false, required: false),
         CommandParameter(name: "high", unit: "m", range: levelLimits, integer: false, required: false),
         CommandParameter(name: "alarm", description: "the platform's form: alarm and value", kind: .word(["low-level", "high-level"]), required: false),
@@ -52,7 +52,7 @@ public enum AppCommands {
     ])
 
     /// The air terminal's (docs/indoor-air.md).
-    public static let airTerminal = [
+    package static let airTerminal = [
         CommandSpec(name: "fan", description: "run the fan by hand, for a while or until set back to auto", parameters: [
             CommandParameter(name: "mode", kind: .word(["on", "off", "auto"])),
             CommandParameter(name: "for", description: "then back to auto", kind: .duration(window), required: false),
@@ -65,7 +65,7 @@ public enum AppCommands {
     ]
 
     /// The lift's (docs/elevator.md).
-    public static let lift = [
+    package static let lift = [
         CommandSpec(name: "status", description: "direction, floor, door, occupancy, mode, active alarms"),
         CommandSpec(name: "stats", description: "trips, door cycles, running hours, faults by type"),
         CommandSpec(name: "restore-stats", description: "set the statistics from a saved stats reply", parameters: [

@@ -1,7 +1,7 @@
 /// Every app this firmware has, by the name a profile's `app` field uses.
-public enum BuiltinApps {
-    public static let all: [any DeviceAppFactory] = LampPoleApps.factories + FireWaterApps.factories + AirQualityApps.factories
+package enum BuiltinApps {
+    package static let all: [any DeviceAppFactory] = LampPoleApps.factories + FireWaterApps.factories + AirQualityApps.factories
         + ElevatorApps.factories + ElectricalFireApps.factories
 
-    public static let factories: [String: any DeviceAppFactory] = Dictionary(all.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+    package static let factories: [String: any DeviceAppFactory] = Dictionary(all.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
 }

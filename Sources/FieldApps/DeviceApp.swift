@@ -2,31 +2,31 @@ import FieldCore
 import FieldDevices
 
 /// What a device's app knows about where it runs: its device, its points, the site.
-public struct AppContext: Sendable {
-    public var deviceID: String
-    public var profileID: String
+package struct AppContext: Sendable {
+    package var deviceID: String
+    package var profileID: String
     /// The device's points (registers and GPIO signals alike) by name.
-    public var points: [String: AppPointInfo]
-    public var site: SiteInfo
+    package var points: [String: AppPointInfo]
+    package var site: SiteInfo
 
-    public init(deviceID: String, profileID: String, points: [String: AppPointInfo], site: SiteInfo) {
+    package init(deviceID: String, profileID: String, points: [String: AppPointInfo], site: SiteInfo) {
         self.deviceID = deviceID
         self.profileID = profileID
         self.points = points
         self.site = site
     }
 
-    public func ref(_ point: String) -> PointRef { PointRef(device: deviceID, point: point) }
+    package func ref(_ point: String) -> PointRef { PointRef(device: deviceID, point: point) }
 }
 
 /// One point of the device as an app sees it.
-public struct AppPointInfo: Sendable, Hashable {
-    public var unit: String
-    public var writable: Bool
+package struct AppPointInfo: Sendable, Hashable {
+    package var unit: String
+    package var writable: Bool
     /// True for a GPIO signal, false for a Modbus point.
-    public var isSignal: Bool
+    package var isSignal: Bool
 
-    public init(unit: String = "", writable: Bool = false, isSignal: Bool = false) {
+    package init(unit: String = "", writable: Bool = false, isSignal: Bool = false) {
         self.unit = unit
         self.writable = writable
         self.isSignal = isSignal
@@ -34,14 +34,14 @@ public struct AppPointInfo: Sendable, Hashable {
 }
 
 /// The site as apps need it: where it is (astronomical clock) and its local time.
-public struct SiteInfo: Sendable, Hashable {
-    public var id: String
-    public var latitude: Double?
-    public var longitude: Double?
+package struct SiteInfo: Sendable, Hashable {
+    package var id: String
+    package var latitude: Double?
+    package var longitude: Double?
     /// Local time's offset east of UTC (China: +480, no daylight saving).
-    public var utcOffsetMinutes: Int
+    package var utcOffsetMinutes: Int
 
-    public init(id: String, latitude: Double? = nil, longitude: Double? = nil, utcOffsetMinutes: Int = 480) {
+    package init(id: String, latitude: Double? = nil, longitude: Double? = nil, utcOffsetMinutes: Int = 480) {
         self.id = id
         self.latitude = latitude
         self.longitude = longitude
@@ -50,7 +50,7 @@ public struct SiteInfo: Sendable, Hashable {
 }
 
 /// What the runtime hands an app.
-public enum AppInput: Sendable, Hashable {
+package enum AppInput: Sendable, Hashable {
     /// A new reading of a point the app subscribed to (its own or another device's).
     case reading(PointRef, Reading)
     /// Time passed (the runtime ticks every app about once a second, and at least every 5 s).
@@ -61,13 +61,13 @@ public enum AppInput: Sendable, Hashable {
 
 /// A typed command for an app: `lamp` (on/off/dim/auto, with an expiry), `maintenance`
 /// (start/end), `silence`, `set-threshold`, … Each app documents the commands it takes.
-public struct AppCommand: Sendable, Hashable {
-    public var name: String
-    public var arguments: JSONValue
+package struct AppCommand: Sendable, Hashable {
+    package var name: String
+    package var arguments: JSONValue
     /// Who asked: a console user name or "platform".
-    public var by: String
+    package var by: String
 
-    public init(name: String, arguments: JSONValue = .object([:]), by: String) {
+    package init(name: String, arguments: JSONValue = .object([:]), by: String) {
         self.name = name
         self.arguments = arguments
         self.by = by
@@ -75,7 +75,7 @@ public struct AppCommand: Sendable, Hashable {
 }
 
 /// Something an app wants done. Apps never do I/O: the runtime carries out effects.
-public enum AppEffect: Sendable, Hashable {
+package enum AppEffect: Sendable, Hashable {
     /// Raise or clear an alarm (the runtime's alarm table makes events of real changes only).
     case alarm(AlarmID, Severity, AlarmSignal)
     /// Write a value to a writable point: a Modbus register/coil or a GPIO output.
@@ -88,15 +88,15 @@ public enum AppEffect: Sendable, Hashable {
 }
 
 /// A command the app refused, with the reason an operator can act on.
-public struct AppError: Error, Hashable, Sendable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct AppError: Error, Hashable, Sendable, CustomStringConvertible {
+    package var message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 }
 
 /// A device's domain logic: a pure state machine over readings, commands and time
 /// (DESIGN rule 1). `(state, input, now) -> (state, [effect])`.
-public protocol DeviceApp: Sendable {
+package protocol DeviceApp: Sendable {
     /// Every point whose readings the app needs, including other devices' points.
     var subscriptions: Set<PointRef> { get }
     mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect]
@@ -110,13 +110,13 @@ public protocol DeviceApp: Sendable {
 }
 
 extension DeviceApp {
-    public var wakeUp: Timestamp? { nil }
-    public var settingsInForce: [String: JSONValue] { [:] }
+    package var wakeUp: Timestamp? { nil }
+    package var settingsInForce: [String: JSONValue] { [:] }
 }
 
 /// Makes an app from its device's context and the device's `settings` object in the site file.
 /// Settings errors are reported through the reader with their JSON path, like every config error.
-public protocol DeviceAppFactory: Sendable {
+package protocol DeviceAppFactory: Sendable {
     /// The app's name, as a profile's `app` field names it ("lamp-head", "pressure", "lift", …).
     var name: String { get }
     func make(context: AppContext, settings: JSONObjectReader?) -> (any DeviceApp)?
@@ -127,5 +127,5 @@ public protocol DeviceAppFactory: Sendable {
 }
 
 extension DeviceAppFactory {
-    public var commands: [CommandSpec] { [] }
+    package var commands: [CommandSpec] { [] }
 }

@@ -2,4 +2,4 @@ import FieldRuntime
 
 /// One audited change (who, when, from where, what, old → new): the runtime's record, which the
 /// audit log stores.
-public typealias AuditEntry = AuditRecord
+package typealias AuditEntry = AuditRecord

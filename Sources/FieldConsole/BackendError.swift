@@ -1,7 +1,7 @@
 import FieldCore
 
 /// Why the gateway could not do what the console asked, in words a technician can act on.
-public enum BackendError: Error, Hashable, Sendable, CustomStringConvertible {
+package enum BackendError: Error, Hashable, Sendable, CustomStringConvertible {
     /// No such thing: `kind` is "device", "point", "alarm", "bus", "line", "config key", …;
     /// `suggestions` are close names ("did you mean").
     case notFound(kind: String, name: String, suggestions: [String])
@@ -17,7 +17,7 @@ public enum BackendError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The part of the gateway needed is not running (bus stopped, store not open).
     case unavailable(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .notFound(let kind, let name, let suggestions):
             let hint = suggestions.isEmpty ? "" : " (did you mean \(suggestions.prefix(3).map { "\"\($0)\"" }.joined(separator: ", "))?)"

@@ -1,10 +1,10 @@
 /// A command line that cannot be split into words.
-public struct TokenizeError: Error, Hashable, Sendable, CustomStringConvertible {
-    public var message: String
+package struct TokenizeError: Error, Hashable, Sendable, CustomStringConvertible {
+    package var message: String
     /// 1-based character column where the problem starts.
-    public var column: Int
+    package var column: Int
 
-    public var description: String { "\(message) (column \(column))" }
+    package var description: String { "\(message) (column \(column))" }
 }
 
 /// Splits a command line into words like a small shell: blanks separate words; `'single'`
@@ -13,10 +13,10 @@ public struct TokenizeError: Error, Hashable, Sendable, CustomStringConvertible 
 /// (`a"b c"` is `ab c`); `""` is an empty word. A word that starts with `{` or `[` is JSON and is
 /// kept as typed up to its closing bracket, quotes and blanks inside included, so
 /// `config set profiles[0] {"id": "my-tx", ...}` works as it reads.
-public enum CommandTokenizer {
+package enum CommandTokenizer {
     /// The words of `line`.
     /// - Throws: an unterminated quote or a backslash at the end, with the column.
-    public static func split(_ line: String) throws(TokenizeError) -> [String] {
+    package static func split(_ line: String) throws(TokenizeError) -> [String] {
         let scan = scan(line)
         if let error = scan.error { throw error }
         return scan.words + (scan.inWord ? [scan.current] : [])
@@ -24,19 +24,19 @@ public enum CommandTokenizer {
 
     /// For tab completion: the complete words before the cursor and the word being typed (empty
     /// when the cursor follows a blank). Unterminated quotes count as the word being typed.
-    public static func splitForCompletion(_ textBeforeCursor: String) -> (words: [String], partial: String) {
+    package static func splitForCompletion(_ textBeforeCursor: String) -> (words: [String], partial: String) {
         let scan = scan(textBeforeCursor)
         return (scan.words, scan.inWord ? scan.current : "")
     }
 
     /// True when `line` ends inside a JSON value (`{` or `[` not yet closed): a pasted,
     /// pretty-printed value goes on on the next lines.
-    public static func endsInsideJSON(_ line: String) -> Bool {
+    package static func endsInsideJSON(_ line: String) -> Bool {
         scan(line).jsonOpen
     }
 
     /// Quotes a word so that `split` gives it back unchanged.
-    public static func quote(_ word: String) -> String {
+    package static func quote(_ word: String) -> String {
         let special: Set<Character> = [" ", "\t", "'", "\"", "\\"]
         guard word.isEmpty || word.contains(where: special.contains) || word.first == "{" || word.first == "[" else { return word }
         var s = "\""

@@ -4,16 +4,16 @@ import FieldSystem
 /// user gets the same session as the serial port. The local terminal is in raw mode while
 /// attached (keys go to the gateway's line editor as typed) and restored afterwards. Input from a
 /// pipe works too: at its end the socket is half-closed and the output is read to the end.
-public enum ConsoleAttach {
+package enum ConsoleAttach {
     /// Connects to `socketPath` and relays standard input and output; returns the exit status.
-    public static func run(socketPath: String) -> Int32 {
+    package static func run(socketPath: String) -> Int32 {
         run(socketPath: socketPath, input: 0, output: 1, messages: 2)
     }
 
     /// Connects to `socketPath` and relays `input` → socket → `output`.
     /// - Returns: 0 when the gateway ended the session, 1 when the socket cannot be reached or an
     ///   I/O error cut the session (the reason goes to `messages`).
-    public static func run(socketPath: String, input: Int32, output: Int32, messages: Int32) -> Int32 {
+    package static func run(socketPath: String, input: Int32, output: Int32, messages: Int32) -> Int32 {
         let socket: FileDescriptor
         do {
             socket = try FileDescriptor.unixConnection(path: socketPath)

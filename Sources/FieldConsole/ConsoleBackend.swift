@@ -15,7 +15,7 @@ import FieldRuntime
 /// done by the console: after a change succeeds it calls `recordAudit(_:)` once with who, when,
 /// what, old and new. The backend must not audit calls that come through this protocol a second
 /// time (changes from the platform's RPC are the runtime's to audit).
-public protocol ConsoleBackend: AnyObject, Sendable {
+package protocol ConsoleBackend: AnyObject, Sendable {
     // MARK: Users
 
     /// The console users of the site config (name, role, crypt(3) hash), read at every login.
@@ -175,11 +175,11 @@ public protocol ConsoleBackend: AnyObject, Sendable {
 }
 
 extension ConsoleBackend {
-    public func clockSetRefusal() -> String? { nil }
+    package func clockSetRefusal() -> String? { nil }
 
-    public func settingsInForce(device id: String) -> [String: JSONValue] { [:] }
+    package func settingsInForce(device id: String) -> [String: JSONValue] { [:] }
 
-    public func configLoad(_ key: String, file: String, by actor: String) throws(BackendError) -> (change: ConfigChange, path: String) {
+    package func configLoad(_ key: String, file: String, by actor: String) throws(BackendError) -> (change: ConfigChange, path: String) {
         throw .unavailable("this console cannot read files")
     }
 }

@@ -12,9 +12,9 @@ import Synchronization
 ///
 /// The site's `console` settings apply: `serial` and `baud` when the service starts, `terminal`
 /// and `idleLogout` at every new session, `users` at every login (through the backend).
-public final class ConsoleService: Sendable {
+package final class ConsoleService: Sendable {
     /// The console line the board names.
-    public enum Line: Sendable, Hashable {
+    package enum Line: Sendable, Hashable {
         /// A UART at a baud rate, 8N1, raw.
         case serial(device: String, baud: Int)
         /// A pseudo-terminal linked at `link` (simulator board, demos, tests).
@@ -22,7 +22,7 @@ public final class ConsoleService: Sendable {
 
         /// The line from the board file and the site's console settings; nil when the site turns
         /// the serial console off or the board has no console port.
-        public static func from(board: BoardConsole?, settings: ConsoleConfig) -> Line? {
+        package static func from(board: BoardConsole?, settings: ConsoleConfig) -> Line? {
             guard settings.serial, let board else { return nil }
             switch board {
             case .serial(let device, let baud): return .serial(device: device, baud: settings.baud ?? baud)
@@ -35,9 +35,9 @@ public final class ConsoleService: Sendable {
     /// dead (a socket client that stopped reading) or its backlog dropped (a pty nobody reads).
     static let stallLimit: Duration = .seconds(5)
 
-    public let line: Line?
-    public let socketPath: String?
-    public let maxSocketSessions: Int
+    package let line: Line?
+    package let socketPath: String?
+    package let maxSocketSessions: Int
     let backend: any ConsoleBackend
     let settings: @Sendable () -> ConsoleConfig
     let clock: any FieldClock
@@ -57,7 +57,7 @@ public final class ConsoleService: Sendable {
     ///   - socketPath: the Unix socket for `fieldgate console`, nil for none.
     ///   - settings: the site's console settings as they are now (the config store's running copy).
     ///   - loginFailures: the file that keeps failed-login counts across restarts (state dir), nil: memory only.
-    public init(backend: any ConsoleBackend, line: Line?, socketPath: String?, maxSocketSessions: Int = 8,
+    package init(backend: any ConsoleBackend, line: Line?, socketPath: String?, maxSocketSessions: Int = 8,
                 settings: @escaping @Sendable () -> ConsoleConfig, clock: any FieldClock = SystemClock(),
                 loginFailures: String? = nil) throws(SystemError) {
         loginGuard = LoginGuard(file: loginFailures)
@@ -71,7 +71,7 @@ public final class ConsoleService: Sendable {
     ///   nil for a UART or when there is no line.
     /// - Throws: `ConsoleServiceError` when the line or its thread cannot be set up.
     @discardableResult
-    public func startLine() throws(ConsoleServiceError) -> String? {
+    package func startLine() throws(ConsoleServiceError) -> String? {
         guard let line else { return nil }
         let opened = try openLine(line)
         try spawn("console-line") { [self] in serveLine(line, opened) }
@@ -81,7 +81,7 @@ public final class ConsoleService: Sendable {
     /// Opens the Unix socket (mode 0660, replacing one a dead gateway left) and starts
     /// accepting sessions.
     /// - Throws: `ConsoleServiceError` when the socket or its thread cannot be set up.
-    public func startSocket() throws(ConsoleServiceError) {
+    package func startSocket() throws(ConsoleServiceError) {
         guard let socketPath else { return }
         let fd: FileDescriptor
         do {
@@ -98,7 +98,7 @@ public final class ConsoleService: Sendable {
 
     /// Ends every session (the user sees why), closes the line and the socket, and waits for
     /// the threads.
-    public func stop() {
+    package func stop() {
         guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
         wakeUp.signal()
         // Under the lock: a session removes its descriptor before closing it, so none is reused yet.
@@ -142,11 +142,11 @@ public final class ConsoleService: Sendable {
     func reap() { threads.reap() }
 
     /// Session and line threads running now (the soak benchmark and the tests watch it).
-    public var threadCount: Int { threads.count }
+    package var threadCount: Int { threads.count }
 }
 
 /// Why the console could not be started.
-public enum ConsoleServiceError: Error, Sendable, CustomStringConvertible {
+package enum ConsoleServiceError: Error, Sendable, CustomStringConvertible {
     /// The serial port or the pseudo-terminal could not be opened.
     case line(String, SystemError)
     /// The line's settings are not possible (a baud rate termios cannot set).
@@ -155,7 +155,7 @@ public enum ConsoleServiceError: Error, Sendable, CustomStringConvertible {
     case socket(SystemError)
     case thread(WorkerThreadError)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .line(let name, let e): "console line \(name): \(e)"
         case .settings(let m): "console line: \(m)"

@@ -2,24 +2,24 @@ import FieldCore
 import FieldDevices
 
 /// How one console line behaves (from the site config's console section).
-public struct ConsoleSettings: Sendable {
+package struct ConsoleSettings: Sendable {
     /// The line's name, for prompts, the audit trail and per-line lockout: `ttyS1`, `pty`,
     /// `socket`.
-    public var line: String
-    public var terminal: TerminalModeSetting
+    package var line: String
+    package var terminal: TerminalModeSetting
     /// Columns, when the terminal does not say (a plain terminal never does).
-    public var width: Int
+    package var width: Int
     /// How long an `auto` probe waits for the terminal's answer.
-    public var probeTimeout: Duration
+    package var probeTimeout: Duration
     /// No key for this long logs the user out (also during `watch`).
-    public var idleTimeout: Duration
+    package var idleTimeout: Duration
     /// Draw only ASCII (sparklines included), for terminals without UTF-8.
-    public var asciiOnly: Bool
-    public var limits: LineEditor.Limits
+    package var asciiOnly: Bool
+    package var limits: LineEditor.Limits
     /// The longest single wait for input; idle checks happen at least this often.
-    public var tick: Duration
+    package var tick: Duration
 
-    public init(line: String, terminal: TerminalModeSetting = .auto, width: Int = 80, probeTimeout: Duration = .milliseconds(400),
+    package init(line: String, terminal: TerminalModeSetting = .auto, width: Int = 80, probeTimeout: Duration = .milliseconds(400),
                 idleTimeout: Duration = .minutes(10), asciiOnly: Bool = false, limits: LineEditor.Limits = LineEditor.Limits(),
                 tick: Duration = .milliseconds(500)) {
         (self.line, self.terminal, self.width, self.probeTimeout) = (line, terminal, width, probeTimeout)
@@ -34,9 +34,9 @@ public struct ConsoleSettings: Sendable {
 /// Unix-socket connection a thread of its own. The session blocks that thread on terminal reads
 /// (bounded by `ConsoleSettings.tick`) and on backend calls. For a serial line the runtime
 /// starts a new session after each one ends; for a socket it closes the connection.
-public final class ConsoleSession {
+package final class ConsoleSession {
     /// Why a session ended.
-    public enum End: Hashable, Sendable {
+    package enum End: Hashable, Sendable {
         /// `logout`, `exit`, or Ctrl-D.
         case logout
         /// No key for `idleTimeout`.
@@ -58,16 +58,16 @@ public final class ConsoleSession {
     private var lastActivity: Timestamp
 
     /// The drawing mode in use (after the probe, for `auto`).
-    public private(set) var mode: TerminalMode
+    package private(set) var mode: TerminalMode
     /// Who is logged in; nil before login and after logout.
-    public private(set) var user: ConsoleUser?
+    package private(set) var user: ConsoleUser?
 
     /// - Parameters:
     ///   - backend: the running gateway (or a test double).
     ///   - terminal: the line's bytes in and out.
     ///   - clock: wall time for idle timeouts, lockouts, audit entries and displays.
     ///   - loginGuard: shared by every console line of the gateway.
-    public init(backend: any ConsoleBackend, terminal: any ConsoleTerminal, clock: any FieldClock, loginGuard: LoginGuard,
+    package init(backend: any ConsoleBackend, terminal: any ConsoleTerminal, clock: any FieldClock, loginGuard: LoginGuard,
                 settings: ConsoleSettings) {
         (self.backend, self.terminal, self.clock, self.loginGuard, self.settings) = (backend, terminal, clock, loginGuard, settings)
         mode = settings.terminal == .plain ? .plain : .ansi
@@ -76,7 +76,7 @@ public final class ConsoleSession {
     }
 
     /// Runs the session to its end. Never throws: I/O failures end it with `.failed`.
-    public func run() -> End {
+    package func run() -> End {
         var end: End
         do {
             try probeTerminal()

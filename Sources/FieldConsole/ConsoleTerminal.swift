@@ -1,5 +1,5 @@
 /// What one read from the terminal gave.
-public enum TerminalRead: Hashable, Sendable {
+package enum TerminalRead: Hashable, Sendable {
     /// `count` bytes were put at the start of the buffer.
     case bytes(Int)
     /// Nothing came within the timeout.
@@ -9,24 +9,24 @@ public enum TerminalRead: Hashable, Sendable {
 }
 
 /// A failed read or write on the console's terminal.
-public struct ConsoleIOError: Error, Hashable, Sendable, CustomStringConvertible {
+package struct ConsoleIOError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The call that failed (`read`, `write`, `poll`).
-    public var function: String
-    public var errno: Int32
+    package var function: String
+    package var errno: Int32
     /// Which terminal (`/dev/ttyS1`, `socket`).
-    public var terminal: String
+    package var terminal: String
 
-    public init(function: String, errno: Int32, terminal: String) {
+    package init(function: String, errno: Int32, terminal: String) {
         (self.function, self.errno, self.terminal) = (function, errno, terminal)
     }
 
-    public var description: String { "\(terminal): \(function) failed: \(errnoDescription(errno)) (errno \(errno))" }
+    package var description: String { "\(terminal): \(function) failed: \(errnoDescription(errno)) (errno \(errno))" }
 }
 
 /// The bytes in and out of one console session: a serial tty, a pty, or a Unix-socket
 /// connection. Reads wait at most the timeout, so the session can log out an idle user and run
 /// `watch` without a second thread.
-public protocol ConsoleTerminal: AnyObject {
+package protocol ConsoleTerminal: AnyObject {
     /// Waits up to `timeout` for input and reads what has arrived into `buffer` (from index 0,
     /// at most `buffer.count` bytes).
     func read(into buffer: inout [UInt8], timeout: Duration) throws(ConsoleIOError) -> TerminalRead

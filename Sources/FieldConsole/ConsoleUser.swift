@@ -2,4 +2,4 @@ import FieldDevices
 
 /// The console's roles are the site config's (`FieldDevices.ConsoleUser.Role`); the console
 /// checks them by name only.
-public typealias Role = ConsoleUser.Role
+package typealias Role = ConsoleUser.Role

@@ -3,8 +3,8 @@ import FieldDevices
 import FieldRuntime
 
 /// One device of the site as `devices` lists it.
-public struct DeviceSummary: Hashable, Sendable {
-    public enum State: String, Sendable {
+package struct DeviceSummary: Hashable, Sendable {
+    package enum State: String, Sendable {
         /// Answering, every point good.
         case online
         /// Answering, some points not good (sensor fault, warming up, out of range).
@@ -15,17 +15,17 @@ public struct DeviceSummary: Hashable, Sendable {
         case disabled
     }
 
-    public var id: String
-    public var profile: String
+    package var id: String
+    package var profile: String
     /// `bus` name and unit `address` for Modbus devices; nil for GPIO-only devices.
-    public var bus: String?
-    public var address: Int?
-    public var state: State
-    public var activeAlarms: Int
+    package var bus: String?
+    package var address: Int?
+    package var state: State
+    package var activeAlarms: Int
     /// When a good reading last came in.
-    public var lastSeen: Timestamp?
+    package var lastSeen: Timestamp?
 
-    public init(id: String, profile: String, bus: String? = nil, address: Int? = nil, state: State, activeAlarms: Int = 0,
+    package init(id: String, profile: String, bus: String? = nil, address: Int? = nil, state: State, activeAlarms: Int = 0,
                 lastSeen: Timestamp? = nil) {
         (self.id, self.profile, self.bus, self.address) = (id, profile, bus, address)
         (self.state, self.activeAlarms, self.lastSeen) = (state, activeAlarms, lastSeen)
@@ -33,15 +33,15 @@ public struct DeviceSummary: Hashable, Sendable {
 }
 
 /// One device in full, as `show` prints it.
-public struct DeviceDetail: Hashable, Sendable {
-    public var summary: DeviceSummary
-    public var points: [PointSnapshot]
+package struct DeviceDetail: Hashable, Sendable {
+    package var summary: DeviceSummary
+    package var points: [PointSnapshot]
     /// The device's `settings` object from the site file (app settings), if any.
-    public var settings: JSONValue?
+    package var settings: JSONValue?
     /// The commands its profile declares (maintenance: set-address, zero, …).
-    public var commands: [CommandSpec]
+    package var commands: [CommandSpec]
 
-    public init(summary: DeviceSummary, points: [PointSnapshot], settings: JSONValue? = nil, commands: [CommandSpec] = []) {
+    package init(summary: DeviceSummary, points: [PointSnapshot], settings: JSONValue? = nil, commands: [CommandSpec] = []) {
         (self.summary, self.points, self.settings, self.commands) = (summary, points, settings, commands)
     }
 }

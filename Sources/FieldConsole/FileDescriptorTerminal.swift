@@ -4,9 +4,9 @@ import FieldSystem
 /// slave end, or a connected Unix socket. Reads wait with `poll(2)`; writes to sockets use
 /// `MSG_NOSIGNAL`, so a client that hung up is a `.closed` read or an `EPIPE` error, never a
 /// SIGPIPE.
-public final class FileDescriptorTerminal: ConsoleTerminal {
-    public let descriptor: Int32
-    public let name: String
+package final class FileDescriptorTerminal: ConsoleTerminal {
+    package let descriptor: Int32
+    package let name: String
     private let closesOnDeinit: Bool
     private var isSocket = true
 
@@ -14,7 +14,7 @@ public final class FileDescriptorTerminal: ConsoleTerminal {
     ///   - descriptor: an open descriptor; blocking or non-blocking.
     ///   - name: for error messages (`/dev/ttyS1`, `socket`).
     ///   - closeOnDeinit: whether this terminal owns the descriptor and closes it when dropped.
-    public init(descriptor: Int32, name: String, closeOnDeinit: Bool) {
+    package init(descriptor: Int32, name: String, closeOnDeinit: Bool) {
         self.descriptor = descriptor
         self.name = name
         closesOnDeinit = closeOnDeinit
@@ -24,7 +24,7 @@ public final class FileDescriptorTerminal: ConsoleTerminal {
         if closesOnDeinit { try? FileDescriptor(rawValue: descriptor).close() }
     }
 
-    public func read(into buffer: inout [UInt8], timeout: Duration) throws(ConsoleIOError) -> TerminalRead {
+    package func read(into buffer: inout [UInt8], timeout: Duration) throws(ConsoleIOError) -> TerminalRead {
         let fd = FileDescriptor(rawValue: descriptor)
         let returned: FileDescriptor.PollEvents
         do {
@@ -47,7 +47,7 @@ public final class FileDescriptorTerminal: ConsoleTerminal {
         }
     }
 
-    public func write(_ bytes: [UInt8]) throws(ConsoleIOError) {
+    package func write(_ bytes: [UInt8]) throws(ConsoleIOError) {
         let fd = FileDescriptor(rawValue: descriptor)
         var rest = bytes[...]
         while !rest.isEmpty {

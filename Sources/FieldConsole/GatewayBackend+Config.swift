@@ -3,9 +3,9 @@ import FieldDevices
 import FieldRuntime
 
 extension GatewayBackend {
-    public func configKeys() -> [String] { store.keys() }
+    package func configKeys() -> [String] { store.keys() }
 
-    public func configGet(_ key: String) throws(BackendError) -> JSONValue {
+    package func configGet(_ key: String) throws(BackendError) -> JSONValue {
         do {
             return redacted(try store.value(at: key), at: key)
         } catch {
@@ -14,7 +14,7 @@ extension GatewayBackend {
     }
 
     /// `null` removes the key, so an optional setting goes back to its default.
-    public func configSet(_ key: String, to value: JSONValue, by actor: String) throws(BackendError) -> ConfigChange {
+    package func configSet(_ key: String, to value: JSONValue, by actor: String) throws(BackendError) -> ConfigChange {
         do {
             let edit = try store.set(key, to: value == .null ? nil : value, by: requester(actor))
             return ConfigChange(key: edit.key, old: edit.old.map { redacted($0, at: edit.key) }, new: edit.new.map { redacted($0, at: edit.key) },
@@ -24,7 +24,7 @@ extension GatewayBackend {
         }
     }
 
-    public func configLoad(_ key: String, file: String, by actor: String) throws(BackendError) -> (change: ConfigChange, path: String) {
+    package func configLoad(_ key: String, file: String, by actor: String) throws(BackendError) -> (change: ConfigChange, path: String) {
         let site = store.sitePath
         let directory = site.contains("/") ? String(site[..<site.lastIndex(of: "/")!]) : "."
         let path = file.hasPrefix("/") ? file : directory + "/" + file
@@ -39,11 +39,11 @@ extension GatewayBackend {
         return (try configSet(key, to: value, by: actor), path)
     }
 
-    public func settingsInForce(device id: String) -> [String: JSONValue] {
+    package func settingsInForce(device id: String) -> [String: JSONValue] {
         gateway.engine.settingsInForce(id) ?? [:]
     }
 
-    public func configDiff() -> [ConfigDifference] {
+    package func configDiff() -> [ConfigDifference] {
         store.differences().map(difference)
     }
 
@@ -51,7 +51,7 @@ extension GatewayBackend {
         ConfigDifference(key: d.key, saved: d.saved.map { redacted($0, at: d.key) }, running: d.running.map { redacted($0, at: d.key) })
     }
 
-    public func configSave(by actor: String) throws(BackendError) -> ConfigSaveResult {
+    package func configSave(by actor: String) throws(BackendError) -> ConfigSaveResult {
         do {
             let previous = try store.save()
             return ConfigSaveResult(file: store.sitePath, previous: previous)
@@ -60,7 +60,7 @@ extension GatewayBackend {
         }
     }
 
-    public func configRevert(by actor: String) throws(BackendError) -> [ConfigDifference] {
+    package func configRevert(by actor: String) throws(BackendError) -> [ConfigDifference] {
         do {
             return try store.revert(by: requester(actor)).map(difference)
         } catch {

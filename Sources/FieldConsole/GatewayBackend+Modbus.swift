@@ -9,7 +9,7 @@ import FieldRuntime
 extension GatewayBackend {
     /// Probes each unit with a read of holding register 0: any valid answer, an exception
     /// included, means a device is there.
-    public func modbusScan(bus: String, units: ClosedRange<Int>, progress: (ScanProgress) -> ScanDecision) throws(BackendError) -> [ScanHit] {
+    package func modbusScan(bus: String, units: ClosedRange<Int>, progress: (ScanProgress) -> ScanDecision) throws(BackendError) -> [ScanHit] {
         let w = try worker(bus)
         let probe = ReadRequest(table: .holding, address: 0, count: 1)
         var hits: [ScanHit] = []
@@ -42,11 +42,11 @@ extension GatewayBackend {
         started.site.devices.first { d in d.bus == bus && (gateway.buses[bus]?.unit(of: d.id).map(Int.init) ?? d.address) == unit }?.id
     }
 
-    public func deviceCommands(_ device: String) throws(BackendError) -> [CommandSpec] {
+    package func deviceCommands(_ device: String) throws(BackendError) -> [CommandSpec] {
         try siteDevice(device).profile.commands
     }
 
-    public func appCommands(_ device: String) throws(BackendError) -> [CommandSpec] {
+    package func appCommands(_ device: String) throws(BackendError) -> [CommandSpec] {
         gateway.engine.appCommands(try siteDevice(device).id)
     }
 

@@ -7,7 +7,7 @@ extension GatewayBackend {
     /// The apps that take a `maintenance` command (`{"action": "start"|"end", "for": …}`).
     static let maintenanceApps: Set<String> = ["pole-cabinet", "lift", "pressure", "tank-level", "pump-room"]
 
-    public func gpioLines() -> [GPIOLineInfo] {
+    package func gpioLines() -> [GPIOLineInfo] {
         var wiring: [String: [String]] = [:]
         for d in started.site.devices {
             for (signal, line) in d.signals { wiring[line, default: []].append("\(d.id).\(signal)") }
@@ -18,7 +18,7 @@ extension GatewayBackend {
         }
     }
 
-    public func gpioGet(_ line: String) throws(BackendError) -> GPIOLineState {
+    package func gpioGet(_ line: String) throws(BackendError) -> GPIOLineState {
         let l = try boardLine(line)
         if l.direction == .input, !isWired(line) {
             throw .rejected("\(line) is an input no device of the site uses, so the gateway does not read it")
@@ -32,7 +32,7 @@ extension GatewayBackend {
         }
     }
 
-    public func gpioSet(_ line: String, active: Bool, revertAfter: Duration?, by actor: String) throws(BackendError) -> GPIOLineState {
+    package func gpioSet(_ line: String, active: Bool, revertAfter: Duration?, by actor: String) throws(BackendError) -> GPIOLineState {
         let l = try boardLine(line)
         guard l.direction == .output else { throw .rejected("\(line) is an input; only outputs can be set") }
         guard gateway.gpio != nil else { throw .unavailable("this gateway has no GPIO lines in use") }
@@ -66,7 +66,7 @@ extension GatewayBackend {
         }
     }
 
-    public func liftStatus(_ device: String?) throws(BackendError) -> [LiftStatus] {
+    package func liftStatus(_ device: String?) throws(BackendError) -> [LiftStatus] {
         let lifts: [DeviceConfig]
         if let device {
             lifts = [try appDevice(device, app: "lift", kind: "lift")]
@@ -96,7 +96,7 @@ extension GatewayBackend {
         }
     }
 
-    public func maintenance(_ action: MaintenanceAction, by actor: String) throws(BackendError) -> [MaintenanceWindow] {
+    package func maintenance(_ action: MaintenanceAction, by actor: String) throws(BackendError) -> [MaintenanceWindow] {
         let scope: String?
         switch action {
         case .start(let s, _), .end(let s): scope = s

@@ -4,7 +4,7 @@ import FieldHAL
 import FieldRuntime
 
 extension GatewayBackend {
-    public func status() -> GatewayStatus {
+    package func status() -> GatewayStatus {
         let now = clock.now()
         let alarms = gateway.engine.alarms
         var bySeverity: [Severity: Int] = [:]
@@ -36,11 +36,11 @@ extension GatewayBackend {
                          lastError: lastError)
     }
 
-    public func versionInfo() -> VersionInfo {
+    package func versionInfo() -> VersionInfo {
         VersionInfo(board: "\(started.board.id) (\(started.board.name))", components: libraryVersions())
     }
 
-    public func devices() -> [DeviceSummary] {
+    package func devices() -> [DeviceSummary] {
         let points = gateway.engine.points.snapshot()
         let alarms = gateway.engine.alarms.filter(\.active)
         return started.site.devices.map { d in summary(d, points: points.filter { $0.ref.device == d.id }, alarms: alarms) }
@@ -67,7 +67,7 @@ extension GatewayBackend {
                              activeAlarms: alarms.filter { $0.id.device == d.id }.count, lastSeen: lastSeen)
     }
 
-    public func device(_ id: String) throws(BackendError) -> DeviceDetail {
+    package func device(_ id: String) throws(BackendError) -> DeviceDetail {
         guard let d = started.site.device(id) else {
             throw .notFound(kind: "device", name: id, suggestions: closest(id, among: started.site.devices.map(\.id)))
         }
@@ -77,11 +77,11 @@ extension GatewayBackend {
                             commands: d.profile.commands)
     }
 
-    public func pointRefs() -> [PointRef] {
+    package func pointRefs() -> [PointRef] {
         gateway.engine.points.snapshot().map(\.ref)
     }
 
-    public func point(_ ref: PointRef) throws(BackendError) -> PointSnapshot {
+    package func point(_ ref: PointRef) throws(BackendError) -> PointSnapshot {
         guard let d = started.site.device(ref.device) else {
             throw .notFound(kind: "device", name: ref.device, suggestions: closest(ref.device, among: started.site.devices.map(\.id)))
         }
@@ -108,7 +108,7 @@ extension GatewayBackend {
         return located
     }
 
-    public func history(_ ref: PointRef, since: Timestamp) throws(BackendError) -> [TrendBucket] {
+    package func history(_ ref: PointRef, since: Timestamp) throws(BackendError) -> [TrendBucket] {
         _ = try point(ref)
         let now = clock.now()
         let resolution = gateway.engine.points.trendShape.resolution
@@ -118,9 +118,9 @@ extension GatewayBackend {
         return buckets.compactMap { $0 }
     }
 
-    public func alarms() -> [AlarmRecord] { gateway.engine.alarms }
+    package func alarms() -> [AlarmRecord] { gateway.engine.alarms }
 
-    public func acknowledge(_ id: AlarmID, by actor: String) throws(BackendError) -> AlarmRecord {
+    package func acknowledge(_ id: AlarmID, by actor: String) throws(BackendError) -> AlarmRecord {
         guard var record = gateway.engine.alarms.first(where: { $0.id == id }) else {
             throw .notFound(kind: "alarm", name: id.rawValue, suggestions: closest(id.rawValue, among: gateway.engine.alarms.map(\.id.rawValue)))
         }
@@ -131,7 +131,7 @@ extension GatewayBackend {
         return record
     }
 
-    public func recentLog(_ count: Int) -> [LogLine] { LogBook.shared.recent(count) }
+    package func recentLog(_ count: Int) -> [LogLine] { LogBook.shared.recent(count) }
 }
 
 /// The C libraries the firmware runs on, by name.

@@ -11,7 +11,7 @@ import FieldSystem
 /// not jump. On a board with an RTC the system time reaches the RTC when it is saved at shutdown
 /// (`hwclock --systohc` or the kernel's NTP sync), not at once.
 extension GatewayBackend {
-    public func systemTime() -> SystemTime {
+    package func systemTime() -> SystemTime {
         SystemTime(now: clock.now(), utcOffsetMinutes: site.info.utcOffsetMinutes, source: clockSource())
     }
 
@@ -26,7 +26,7 @@ extension GatewayBackend {
 
     /// On the simulator board the gateway runs on a development machine, and on `linux-host` on
     /// a PC or server: the clock is that machine's, not the gateway's to set.
-    public func clockSetRefusal() -> String? {
+    package func clockSetRefusal() -> String? {
         if case .simulator = started.board.gpio {
             return "board \(started.board.id) runs on a development machine: its clock is the machine's, so date set is refused"
         }
@@ -36,7 +36,7 @@ extension GatewayBackend {
         return nil
     }
 
-    public func setSystemTime(_ time: Timestamp, by actor: String) throws(BackendError) {
+    package func setSystemTime(_ time: Timestamp, by actor: String) throws(BackendError) {
         if let refusal = clockSetRefusal() { throw .rejected(refusal) }
         do {
             try RealtimeClock.set(to: time)
@@ -49,7 +49,7 @@ extension GatewayBackend {
         log.notice("\(actor) set the clock to \(time)")
     }
 
-    public func restart(by actor: String) throws(BackendError) {
+    package func restart(by actor: String) throws(BackendError) {
         log.notice("\(actor) restarts the gateway from the console")
         _ = try command(.restart, by: actor, "restart")
     }
@@ -58,7 +58,7 @@ extension GatewayBackend {
     /// site file, keeping the current one as `site.json.prev`, and restarts. The audit trail and
     /// the outbox are kept: the trail records who reset the gateway, and alarms not yet
     /// delivered are still owed to the platform.
-    public func factoryReset(by actor: String) throws(BackendError) {
+    package func factoryReset(by actor: String) throws(BackendError) {
         do {
             _ = try store.resetToFactory()
         } catch {

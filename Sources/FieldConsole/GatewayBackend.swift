@@ -13,10 +13,10 @@ import Synchronization
 ///
 /// Every method runs on the calling console session's thread and may block it while the bus
 /// worker or the engine does the work (never longer than `patience`).
-public final class GatewayBackend: ConsoleBackend {
-    public let gateway: Gateway
-    public let store: ConfigStore
-    public let audit: AuditLog?
+package final class GatewayBackend: ConsoleBackend {
+    package let gateway: Gateway
+    package let store: ConfigStore
+    package let audit: AuditLog?
     let uplink: any UplinkMonitor
     let clock: any FieldClock
     /// The longest wait for a bus worker or the engine to answer one request.
@@ -32,7 +32,7 @@ public final class GatewayBackend: ConsoleBackend {
     /// - Parameters:
     ///   - audit: where audit entries go; nil keeps them in the log only (the store did not open).
     ///   - uplink: the uplink's and the outbox's state for `status`.
-    public init(gateway: Gateway, store: ConfigStore, audit: AuditLog?, uplink: any UplinkMonitor,
+    package init(gateway: Gateway, store: ConfigStore, audit: AuditLog?, uplink: any UplinkMonitor,
                 clock: any FieldClock = SystemClock(), patience: Duration = .seconds(30)) {
         (self.gateway, self.store, self.audit, self.uplink) = (gateway, store, audit, uplink)
         (self.clock, self.patience) = (clock, patience)
@@ -44,11 +44,11 @@ public final class GatewayBackend: ConsoleBackend {
 
     // MARK: Users
 
-    public func consoleUsers() -> [ConsoleUser] {
+    package func consoleUsers() -> [ConsoleUser] {
         site.console.users
     }
 
-    public func setPasswordHash(user: String, hash: String, by actor: String) throws(BackendError) -> ConfigChange {
+    package func setPasswordHash(user: String, hash: String, by actor: String) throws(BackendError) -> ConfigChange {
         guard let i = site.console.users.firstIndex(where: { $0.name == user }) else {
             throw .notFound(kind: "console user", name: user, suggestions: [])
         }
@@ -68,7 +68,7 @@ public final class GatewayBackend: ConsoleBackend {
 
     // MARK: Audit
 
-    public func recordAudit(_ entry: AuditEntry) {
+    package func recordAudit(_ entry: AuditEntry) {
         log.info("audit: \(entry.user) (\(entry.channel)) \(entry.action) \(entry.target)" + (entry.old == nil && entry.new == nil ? "" : ": \(entry.old ?? "-") -> \(entry.new ?? "-")"))
         guard let audit else { return }
         do {
@@ -78,7 +78,7 @@ public final class GatewayBackend: ConsoleBackend {
         }
     }
 
-    public func auditLog(limit: Int) -> [AuditEntry] {
+    package func auditLog(limit: Int) -> [AuditEntry] {
         guard let audit else { return [] }
         do {
             return try audit.recent(limit: limit)
@@ -101,7 +101,7 @@ public final class GatewayBackend: ConsoleBackend {
         return result
     }
 
-    public func execute(_ command: GatewayCommand, by actor: String) throws(BackendError) -> JSONValue {
+    package func execute(_ command: GatewayCommand, by actor: String) throws(BackendError) -> JSONValue {
         switch command {
         case .readRegisters(let bus, _, _, _, _), .writeRegisters(let bus, _, _, _, _, _):
             _ = try worker(bus)  // a board port typed for a bus gets its hint

@@ -2,27 +2,27 @@ import FieldCore
 import FieldRuntime
 
 /// The gateway at a glance, as `status` shows it.
-public struct GatewayStatus: Hashable, Sendable {
-    public var site: String
-    public var board: String
-    public var time: Timestamp
+package struct GatewayStatus: Hashable, Sendable {
+    package var site: String
+    package var board: String
+    package var time: Timestamp
     /// Local time's offset east of UTC, in minutes.
-    public var utcOffsetMinutes: Int
-    public var uptime: Duration
-    public var buses: [BusStatus]
-    public var uplink: UplinkStatus
-    public var outbox: OutboxStatus
-    public var devicesOnline: Int
-    public var devicesTotal: Int
+    package var utcOffsetMinutes: Int
+    package var uptime: Duration
+    package var buses: [BusStatus]
+    package var uplink: UplinkStatus
+    package var outbox: OutboxStatus
+    package var devicesOnline: Int
+    package var devicesTotal: Int
     /// Active alarms by severity.
-    public var activeAlarms: [Severity: Int]
+    package var activeAlarms: [Severity: Int]
     /// Alarms (active or cleared) not yet acknowledged.
-    public var unacknowledgedAlarms: Int
-    public var maintenance: [MaintenanceWindow]
+    package var unacknowledgedAlarms: Int
+    package var maintenance: [MaintenanceWindow]
     /// The GB 26875.3 link to a fire alarm operations centre, when the site has one.
-    public var centre: CentreLinkStatus?
+    package var centre: CentreLinkStatus?
 
-    public init(site: String, board: String, time: Timestamp, utcOffsetMinutes: Int, uptime: Duration, buses: [BusStatus],
+    package init(site: String, board: String, time: Timestamp, utcOffsetMinutes: Int, uptime: Duration, buses: [BusStatus],
                 uplink: UplinkStatus, outbox: OutboxStatus, devicesOnline: Int, devicesTotal: Int,
                 activeAlarms: [Severity: Int], unacknowledgedAlarms: Int, maintenance: [MaintenanceWindow], centre: CentreLinkStatus? = nil) {
         self.centre = centre
@@ -34,19 +34,19 @@ public struct GatewayStatus: Hashable, Sendable {
 }
 
 /// One field bus (RS-485 line or Modbus TCP endpoint) and how it is doing.
-public struct BusStatus: Hashable, Sendable {
-    public var name: String
+package struct BusStatus: Hashable, Sendable {
+    package var name: String
     /// Where it goes: `/dev/ttyS1 9600 8N1` or `10.0.0.7:502`.
-    public var endpoint: String
-    public var devices: Int
-    public var devicesOnline: Int
+    package var endpoint: String
+    package var devices: Int
+    package var devicesOnline: Int
     /// Transactions per second over the last minute.
-    public var transactionsPerSecond: Double
+    package var transactionsPerSecond: Double
     /// Failed transactions since start.
-    public var errors: Int
-    public var lastError: String?
+    package var errors: Int
+    package var lastError: String?
 
-    public init(name: String, endpoint: String, devices: Int, devicesOnline: Int, transactionsPerSecond: Double = 0,
+    package init(name: String, endpoint: String, devices: Int, devicesOnline: Int, transactionsPerSecond: Double = 0,
                 errors: Int = 0, lastError: String? = nil) {
         (self.name, self.endpoint, self.devices, self.devicesOnline) = (name, endpoint, devices, devicesOnline)
         (self.transactionsPerSecond, self.errors, self.lastError) = (transactionsPerSecond, errors, lastError)
@@ -55,27 +55,27 @@ public struct BusStatus: Hashable, Sendable {
 
 /// The GB 26875.3 link to the centre (docs/gb26875.md), from the same figures as the local API's
 /// `status` under `gb26875`.
-public struct CentreLinkStatus: Hashable, Sendable {
+package struct CentreLinkStatus: Hashable, Sendable {
     /// `host:port` of the centre.
-    public var centre: String
-    public var connected: Bool
-    public var sent: Int
-    public var confirmed: Int
+    package var centre: String
+    package var connected: Bool
+    package var sent: Int
+    package var confirmed: Int
     /// Records in `centre.db` not yet confirmed.
-    public var pending: Int
+    package var pending: Int
     /// The centre's reads answered and denied.
-    public var answered: Int
-    public var refused: Int
-    public var lastError: String?
+    package var answered: Int
+    package var refused: Int
+    package var lastError: String?
 
-    public init(centre: String, connected: Bool, sent: Int = 0, confirmed: Int = 0, pending: Int = 0, answered: Int = 0, refused: Int = 0,
+    package init(centre: String, connected: Bool, sent: Int = 0, confirmed: Int = 0, pending: Int = 0, answered: Int = 0, refused: Int = 0,
                 lastError: String? = nil) {
         (self.centre, self.connected, self.sent, self.confirmed, self.pending) = (centre, connected, sent, confirmed, pending)
         (self.answered, self.refused, self.lastError) = (answered, refused, lastError)
     }
 
     /// From the local API's `gb26875` object; nil without one (no link configured).
-    public init?(json: JSONValue?) {
+    package init?(json: JSONValue?) {
         guard let j = json?.objectValue, let centre = j["centre"]?.stringValue else { return nil }
         func count(_ key: String) -> Int { j[key]?.numberValue.flatMap { Int(exactly: $0) } ?? 0 }
         self.init(centre: centre, connected: j["connected"] == .bool(true), sent: count("sent"), confirmed: count("confirmed"),
@@ -84,38 +84,38 @@ public struct CentreLinkStatus: Hashable, Sendable {
 }
 
 /// Messages waiting in the outbox for the uplink.
-public struct OutboxStatus: Hashable, Sendable {
-    public var pending: Int
-    public var oldest: Timestamp?
+package struct OutboxStatus: Hashable, Sendable {
+    package var pending: Int
+    package var oldest: Timestamp?
 
-    public init(pending: Int, oldest: Timestamp? = nil) {
+    package init(pending: Int, oldest: Timestamp? = nil) {
         self.pending = pending
         self.oldest = oldest
     }
 }
 
 /// Firmware, board and library versions.
-public struct VersionInfo: Hashable, Sendable {
-    public var firmware: String
-    public var board: String
+package struct VersionInfo: Hashable, Sendable {
+    package var firmware: String
+    package var board: String
     /// Library name → version (`libmodbus` → `3.1.10`), shown sorted by name.
-    public var components: [String: String]
+    package var components: [String: String]
 
-    public init(firmware: String = FieldgateVersion.string, board: String, components: [String: String] = [:]) {
+    package init(firmware: String = FieldgateVersion.string, board: String, components: [String: String] = [:]) {
         (self.firmware, self.board, self.components) = (firmware, board, components)
     }
 }
 
 /// The wall clock as the gateway sees it.
-public struct SystemTime: Hashable, Sendable {
-    public var now: Timestamp
+package struct SystemTime: Hashable, Sendable {
+    package var now: Timestamp
     /// Local time's offset east of UTC, in minutes.
-    public var utcOffsetMinutes: Int
+    package var utcOffsetMinutes: Int
     /// Where the time comes from: `rtc`, `ntp`, `platform`, `manual`, or `unset` (a board without
     /// RTC after power-up).
-    public var source: String
+    package var source: String
 
-    public init(now: Timestamp, utcOffsetMinutes: Int, source: String) {
+    package init(now: Timestamp, utcOffsetMinutes: Int, source: String) {
         (self.now, self.utcOffsetMinutes, self.source) = (now, utcOffsetMinutes, source)
     }
 }

@@ -1,5 +1,5 @@
 /// One key press (or terminal report) decoded from the bytes a terminal sends.
-public enum Key: Hashable, Sendable {
+package enum Key: Hashable, Sendable {
     /// A printable character (control characters never come as text).
     case text(Unicode.Scalar)
     /// CR, LF or CRLF (picocom and minicom send CR, some clients LF, telnet-like ones CRLF).
@@ -25,7 +25,7 @@ public enum Key: Hashable, Sendable {
 /// Turns the bytes a terminal sends into keys. Escape sequences and UTF-8 characters may arrive
 /// split across reads at any byte: the decoder keeps the unfinished part (at most
 /// `maximumPending` bytes) until the rest comes.
-public struct KeyDecoder: Sendable {
+package struct KeyDecoder: Sendable {
     private enum State: Sendable {
         case ground
         case escape
@@ -40,15 +40,15 @@ public struct KeyDecoder: Sendable {
     }
 
     /// Longest parameter string kept for a CSI sequence (`ESC [ 9999 ; 9999 R` is 9 bytes).
-    public static let maximumPending = 16
+    package static let maximumPending = 16
 
     private var state = State.ground
     private var lastWasCR = false
 
-    public init() {}
+    package init() {}
 
     /// Bytes held for an unfinished sequence or character.
-    public var pendingByteCount: Int {
+    package var pendingByteCount: Int {
         switch state {
         case .ground: 0
         case .escape, .csiOverflow: 1
@@ -60,20 +60,20 @@ public struct KeyDecoder: Sendable {
 
     /// Decodes one byte; returns the keys it completes (none, one, or two when a broken sequence
     /// gives way to the byte that broke it).
-    public mutating func decode(_ byte: UInt8) -> [Key] {
+    package mutating func decode(_ byte: UInt8) -> [Key] {
         var keys: [Key] = []
         decode(byte, into: &keys)
         return keys
     }
 
     /// Decodes bytes in order, appending the keys they complete.
-    public mutating func decode(_ bytes: some Sequence<UInt8>, into keys: inout [Key]) {
+    package mutating func decode(_ bytes: some Sequence<UInt8>, into keys: inout [Key]) {
         for b in bytes { decode(b, into: &keys) }
     }
 
     /// Ends an unfinished sequence after the terminal went quiet: a lone ESC becomes `.escape`,
     /// a half sequence or character is dropped.
-    public mutating func flush() -> Key? {
+    package mutating func flush() -> Key? {
         defer { state = .ground }
         switch state {
         case .ground: return nil

@@ -1,5 +1,5 @@
 /// What the line editor reports to the session.
-public enum EditorEvent: Sendable {
+package enum EditorEvent: Sendable {
     /// Enter on an echoed line: the line as typed (never containing control characters).
     case line(String)
     /// Enter on a line typed without echo (a password).
@@ -13,7 +13,7 @@ public enum EditorEvent: Sendable {
 }
 
 /// Offers the words that may come next, for tab completion.
-public protocol CompletionProvider {
+package protocol CompletionProvider {
     /// Candidates for the word being typed.
     /// - Parameters:
     ///   - words: the complete words before it.
@@ -27,32 +27,32 @@ public protocol CompletionProvider {
 /// and BEL only; in `ansi` mode it also uses cursor movement and erase-to-end-of-line. A line
 /// longer than the screen scrolls sideways instead of wrapping. Every buffer is bounded: input
 /// beyond `Limits` is refused with a bell and never grows memory.
-public struct LineEditor {
+package struct LineEditor {
     /// Bounds on everything the editor holds.
-    public struct Limits: Sendable {
+    package struct Limits: Sendable {
         /// Longest line in UTF-8 bytes (and longest password).
-        public var lineBytes: Int
+        package var lineBytes: Int
         /// History entries kept.
-        public var historyEntries: Int
+        package var historyEntries: Int
         /// Keys decoded but not yet handled (typeahead while a command runs).
-        public var queuedKeys: Int
+        package var queuedKeys: Int
 
-        public init(lineBytes: Int = 8192, historyEntries: Int = 100, queuedKeys: Int = 8192) {
+        package init(lineBytes: Int = 8192, historyEntries: Int = 100, queuedKeys: Int = 8192) {
             self.lineBytes = max(16, lineBytes)
             self.historyEntries = max(1, historyEntries)
             self.queuedKeys = max(16, queuedKeys)
         }
     }
 
-    public var mode: TerminalMode
+    package var mode: TerminalMode
     /// Terminal width in columns.
-    public var width: Int { didSet { width = max(20, width) } }
-    public var completer: (any CompletionProvider)?
-    public let limits: Limits
+    package var width: Int { didSet { width = max(20, width) } }
+    package var completer: (any CompletionProvider)?
+    package let limits: Limits
 
-    public private(set) var history: [String] = []
+    package private(set) var history: [String] = []
     /// True between `begin` and the event that ends the line.
-    public private(set) var isActive = false
+    package private(set) var isActive = false
 
     private var decoder = KeyDecoder()
     private var queue: [Key] = []
@@ -72,7 +72,7 @@ public struct LineEditor {
     private var shownWidth = 0
     private var droppedInput = false
 
-    public init(mode: TerminalMode, width: Int = 80, limits: Limits = Limits(), completer: (any CompletionProvider)? = nil) {
+    package init(mode: TerminalMode, width: Int = 80, limits: Limits = Limits(), completer: (any CompletionProvider)? = nil) {
         self.mode = mode
         self.width = max(20, width)
         self.limits = limits
@@ -85,7 +85,7 @@ public struct LineEditor {
     /// - Parameters:
     ///   - echo: false for passwords: nothing typed is shown, kept in history or completed.
     ///   - recordHistory: whether the line goes into the history (command lines, not answers).
-    public mutating func begin(prompt: String, echo: Bool = true, recordHistory: Bool = true) -> [UInt8] {
+    package mutating func begin(prompt: String, echo: Bool = true, recordHistory: Bool = true) -> [UInt8] {
         self.prompt = Array(prompt.unicodeScalars)
         promptWidth = displayWidth(self.prompt)
         self.echo = echo
@@ -99,7 +99,7 @@ public struct LineEditor {
 
     /// Queues bytes from the terminal. Keys beyond `limits.queuedKeys` are dropped (a bell
     /// follows at the next step).
-    public mutating func receive(_ bytes: some Sequence<UInt8>) {
+    package mutating func receive(_ bytes: some Sequence<UInt8>) {
         var keys: [Key] = []
         for b in bytes {
             keys.removeAll(keepingCapacity: true)
@@ -111,14 +111,14 @@ public struct LineEditor {
     }
 
     /// Ends a half-received escape sequence after the terminal went quiet.
-    public mutating func terminalWentQuiet() {
+    package mutating func terminalWentQuiet() {
         if let k = decoder.flush(), queue.count < limits.queuedKeys { queue.append(k) }
     }
 
     /// Handles queued keys until one ends the line (or none are left).
     /// - Returns: bytes to write to the terminal, and the event that ended the line, if any.
     ///   While no line is active, only cursor reports are taken from the queue.
-    public mutating func step() -> (output: [UInt8], event: EditorEvent?) {
+    package mutating func step() -> (output: [UInt8], event: EditorEvent?) {
         var out: [UInt8] = []
         if droppedInput {
             droppedInput = false
@@ -166,33 +166,33 @@ public struct LineEditor {
 
     /// Takes every queued key; true when there was a key press among them (not just terminal
     /// reports). `watch` and `modbus scan` stop on any key.
-    public mutating func takeKeyPress() -> Bool {
+    package mutating func takeKeyPress() -> Bool {
         let pressed = queue.contains { if case .cursorReport = $0 { false } else { true } }
         dropFromQueue(queue.count)
         return pressed
     }
 
     /// Drops the typeahead (after a failed login, so guessed passwords are not replayed).
-    public mutating func discardQueuedInput() { dropFromQueue(queue.count) }
+    package mutating func discardQueuedInput() { dropFromQueue(queue.count) }
 
     /// Forgets the history (at logout: the next user must not see it).
-    public mutating func clearHistory() {
+    package mutating func clearHistory() {
         history.removeAll()
         historyIndex = 0
     }
 
     /// Bytes of input the editor holds, for checking that it stays bounded.
-    public var heldBytes: Int {
+    package var heldBytes: Int {
         bufferBytes + secret.count + queue.count * 4 + decoder.pendingByteCount + history.reduce(0) { $0 + $1.utf8.count }
             + draft.count * 4
     }
 
     /// The line as typed so far (tests and redraw after output).
-    public var currentLine: String { String(String.UnicodeScalarView(buffer)) }
+    package var currentLine: String { String(String.UnicodeScalarView(buffer)) }
 
     /// Draws the prompt and the line again on a fresh row, after a command printed something in
     /// the middle of editing.
-    public mutating func redraw() -> [UInt8] {
+    package mutating func redraw() -> [UInt8] {
         var out: [UInt8] = []
         shownWidth = 0
         refresh(into: &out)

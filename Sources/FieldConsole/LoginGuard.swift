@@ -14,18 +14,18 @@ import Synchronization
 /// step, before the (slow) password check: eight sessions answering the password prompt at once
 /// get as many checks as the policy allows, not eight. With a `file`, the counts survive a
 /// restart (a restart must not be a free reset).
-public final class LoginGuard: Sendable {
-    public struct Policy: Sendable, Hashable {
+package final class LoginGuard: Sendable {
+    package struct Policy: Sendable, Hashable {
         /// Failures allowed before the first lockout.
-        public var freeAttempts: Int
+        package var freeAttempts: Int
         /// The first lockout; each further failure doubles it.
-        public var firstLockout: Duration
-        public var longestLockout: Duration
+        package var firstLockout: Duration
+        package var longestLockout: Duration
         /// A record with no failure for this long is forgotten.
-        public var forgetAfter: Duration
-        public var trackedNames: Int
+        package var forgetAfter: Duration
+        package var trackedNames: Int
 
-        public init(freeAttempts: Int = 3, firstLockout: Duration = .seconds(30), longestLockout: Duration = .minutes(15),
+        package init(freeAttempts: Int = 3, firstLockout: Duration = .seconds(30), longestLockout: Duration = .minutes(15),
                     forgetAfter: Duration = .hours(1), trackedNames: Int = 256) {
             self.freeAttempts = max(1, freeAttempts)
             (self.firstLockout, self.longestLockout) = (firstLockout, longestLockout)
@@ -34,22 +34,22 @@ public final class LoginGuard: Sendable {
     }
 
     /// Why a login may not be tried now.
-    public struct Lockout: Hashable, Sendable {
+    package struct Lockout: Hashable, Sendable {
         /// `user` or `line`.
-        public var scope: String
-        public var until: Timestamp
+        package var scope: String
+        package var until: Timestamp
     }
 
     /// A login being tried: already counted as a failure; `succeeded` takes that back.
-    public struct Attempt: Hashable, Sendable {
-        public var user: String
-        public var line: String
+    package struct Attempt: Hashable, Sendable {
+        package var user: String
+        package var line: String
         /// The lockout this attempt started, should its password be wrong.
-        public var lockoutIfWrong: Lockout?
+        package var lockoutIfWrong: Lockout?
     }
 
     /// What `begin` decided.
-    public enum Admission: Hashable, Sendable {
+    package enum Admission: Hashable, Sendable {
         /// Check the password, then call `succeeded` if it is right.
         case check(Attempt)
         /// Do not check the password (do the same work, so the answer takes as long).
@@ -62,15 +62,15 @@ public final class LoginGuard: Sendable {
         var lockedUntil: Timestamp?
     }
 
-    public let policy: Policy
+    package let policy: Policy
     /// Where the counts are kept across restarts (JSON, written atomically); nil: memory only.
-    public let file: String?
+    package let file: String?
     private let records = Mutex<[String: Record]>([:])
     private let log = Logger("console")
 
     /// - Parameter file: the counts' file in the state directory; one that cannot be read is
     ///   logged and replaced at the next failure.
-    public init(policy: Policy = Policy(), file: String? = nil) {
+    package init(policy: Policy = Policy(), file: String? = nil) {
         self.policy = policy
         self.file = file
         if let file { records.withLock { $0 = load(file) } }
@@ -78,7 +78,7 @@ public final class LoginGuard: Sendable {
 
     /// Atomically: refuses when the user or the line is locked at `now`; otherwise counts this
     /// attempt as a failed login (starting a lockout if it is one too many) and admits it.
-    public func begin(user: String, line: String, now: Timestamp) -> Admission {
+    package func begin(user: String, line: String, now: Timestamp) -> Admission {
         records.withLock { r in
             if let lock = lockout(in: r, user: user, line: line, now: now) { return .locked(lock) }
             let lock = fail(&r, user: user, line: line, now: now)
@@ -88,18 +88,18 @@ public final class LoginGuard: Sendable {
     }
 
     /// The password of `attempt` was right: clears the user's and the line's failures.
-    public func succeeded(_ attempt: Attempt) {
+    package func succeeded(_ attempt: Attempt) {
         recordSuccess(user: attempt.user, line: attempt.line)
     }
 
     /// The lockout in force for `user` on `line` at `now`, the longer one if both are locked.
-    public func lockout(user: String?, line: String, now: Timestamp) -> Lockout? {
+    package func lockout(user: String?, line: String, now: Timestamp) -> Lockout? {
         records.withLock { r in lockout(in: r, user: user, line: line, now: now) }
     }
 
     /// Counts a failed login; returns the lockout it starts, if any.
     @discardableResult
-    public func recordFailure(user: String, line: String, now: Timestamp) -> Lockout? {
+    package func recordFailure(user: String, line: String, now: Timestamp) -> Lockout? {
         records.withLock { r in
             let lock = fail(&r, user: user, line: line, now: now)
             save(r)
@@ -139,7 +139,7 @@ public final class LoginGuard: Sendable {
     }
 
     /// A good login clears the user's and the line's failures.
-    public func recordSuccess(user: String, line: String) {
+    package func recordSuccess(user: String, line: String) {
         records.withLock { r in
             guard r["user " + user] != nil || r["line " + line] != nil else { return }
             r["user " + user] = nil
@@ -149,7 +149,7 @@ public final class LoginGuard: Sendable {
     }
 
     /// Names currently tracked (for checking the bound).
-    public var trackedCount: Int { records.withLock { $0.count } }
+    package var trackedCount: Int { records.withLock { $0.count } }
 
     private func makeRoom(_ r: inout [String: Record], now: Timestamp) {
         guard r.count >= policy.trackedNames else { return }

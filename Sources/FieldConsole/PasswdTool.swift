@@ -3,15 +3,15 @@ import FieldSystem
 
 /// `fieldgate passwd`: reads a new password twice without echo and prints its crypt(3) hash for
 /// the site config's `console.users[].hash`. The password is never stored or printed.
-public enum PasswdTool {
-    public static let usage = """
+package enum PasswdTool {
+    package static let usage = """
     usage: fieldgate passwd [--sha512]
       Reads a password twice without echo and prints its hash (yescrypt; SHA-512 crypt with --sha512)
       for the "hash" of a console user in the site config.
     """
 
     /// Runs the tool on standard input, output and error; returns the exit status.
-    public static func run(arguments: [String]) -> Int32 {
+    package static func run(arguments: [String]) -> Int32 {
         run(arguments: arguments, input: 0, output: 1, messages: 2)
     }
 
@@ -19,7 +19,7 @@ public enum PasswdTool {
     /// `output`. When `input` is a terminal its echo is off while the passwords are typed.
     /// - Returns: 0 with a hash printed, 1 when the passwords differ or hashing failed, 2 for a
     ///   usage error.
-    public static func run(arguments: [String], input: Int32, output: Int32, messages: Int32) -> Int32 {
+    package static func run(arguments: [String], input: Int32, output: Int32, messages: Int32) -> Int32 {
         let method: PasswordMethod
         do {
             let parsed = try ParsedArguments(arguments, valued: [], flags: ["sha512"])

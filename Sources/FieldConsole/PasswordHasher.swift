@@ -6,7 +6,7 @@ import Musl
 #endif
 
 /// The crypt(3) method of a new password hash.
-public enum PasswordMethod: String, Sendable, CaseIterable {
+package enum PasswordMethod: String, Sendable, CaseIterable {
     /// yescrypt, `$y$`: the default of current Debian and the firmware's choice.
     case yescrypt = "$y$"
     /// SHA-512 crypt, `$6$`, for platforms whose tools lack yescrypt.
@@ -14,17 +14,17 @@ public enum PasswordMethod: String, Sendable, CaseIterable {
 }
 
 /// A hash could not be made (no entropy, method not supported by this libcrypt).
-public struct PasswordHashError: Error, Hashable, Sendable, CustomStringConvertible {
-    public var function: String
-    public var errno: Int32
-    public var description: String { "\(function) failed: \(errnoDescription(errno)) (errno \(errno))" }
+package struct PasswordHashError: Error, Hashable, Sendable, CustomStringConvertible {
+    package var function: String
+    package var errno: Int32
+    package var description: String { "\(function) failed: \(errnoDescription(errno)) (errno \(errno))" }
 }
 
 /// Password hashing and checking through libcrypt (`crypt_rn`, `crypt_gensalt_rn`). The
 /// clear password lives only in `SecretBytes` and in scratch memory wiped after each call.
-public enum PasswordHasher {
+package enum PasswordHasher {
     /// A new hash of `password` with a fresh random salt, for the site config's users.
-    public static func hash(_ password: SecretBytes, method: PasswordMethod = .yescrypt) throws(PasswordHashError) -> String {
+    package static func hash(_ password: SecretBytes, method: PasswordMethod = .yescrypt) throws(PasswordHashError) -> String {
         var setting = [CChar](repeating: 0, count: Int(CRYPT_GENSALT_OUTPUT_SIZE))
         let made = setting.withUnsafeMutableBufferPointer { out in
             crypt_gensalt_rn(method.rawValue, 0, nil, 0, out.baseAddress, Int32(out.count))
@@ -39,7 +39,7 @@ public enum PasswordHasher {
 
     /// True when `password` matches `hash` (any method this libcrypt knows). A malformed or
     /// unsupported hash never matches. The comparison takes the same time wherever they differ.
-    public static func verify(_ password: SecretBytes, against hash: String) -> Bool {
+    package static func verify(_ password: SecretBytes, against hash: String) -> Bool {
         guard isUsableHash(hash), let computed = crypt(password, setting: hash) else { return false }
         let a = Array(computed.utf8), b = Array(hash.utf8)
         guard a.count == b.count else { return false }
@@ -50,14 +50,14 @@ public enum PasswordHasher {
 
     /// Spends the time of one check against a throwaway hash, so a login with an unknown user
     /// name takes as long as one with a wrong password.
-    public static func verifyNobody(_ password: SecretBytes) {
+    package static func verifyNobody(_ password: SecretBytes) {
         if let decoy = try? hash(SecretBytes(Array("decoy".utf8))) {
             _ = verify(password, against: decoy)
         }
     }
 
     /// True when libcrypt accepts `hash` as a setting of a method it supports.
-    public static func isUsableHash(_ hash: String) -> Bool {
+    package static func isUsableHash(_ hash: String) -> Bool {
         !hash.isEmpty && crypt_checksalt(hash) == CRYPT_SALT_OK
     }
 

@@ -6,30 +6,30 @@ import Musl
 
 /// A password typed at the console: bytes kept in one fixed allocation and wiped when dropped,
 /// so no copy of the clear password outlives its use. Never converted to a `String`.
-public final class SecretBytes: @unchecked Sendable {
+package final class SecretBytes: @unchecked Sendable {
     // Fixed capacity: appending never reallocates, so no stale copy is left behind in freed memory.
     private var storage: [UInt8]
-    public private(set) var count = 0
+    package private(set) var count = 0
 
     /// - Parameter capacity: the longest secret in bytes; longer input is refused.
-    public init(capacity: Int) {
+    package init(capacity: Int) {
         storage = [UInt8](repeating: 0, count: max(1, capacity))
     }
 
     /// A secret holding `bytes` (tests and the `passwd` tool).
-    public convenience init(_ bytes: some Collection<UInt8>) {
+    package convenience init(_ bytes: some Collection<UInt8>) {
         self.init(capacity: bytes.count)
         for b in bytes { _ = append(b) }
     }
 
     deinit { wipe() }
 
-    public var capacity: Int { storage.count }
-    public var isEmpty: Bool { count == 0 }
+    package var capacity: Int { storage.count }
+    package var isEmpty: Bool { count == 0 }
 
     /// Adds a byte; false (and nothing added) when full.
     @discardableResult
-    public func append(_ byte: UInt8) -> Bool {
+    package func append(_ byte: UInt8) -> Bool {
         guard count < storage.count else { return false }
         storage[count] = byte
         count += 1
@@ -37,7 +37,7 @@ public final class SecretBytes: @unchecked Sendable {
     }
 
     /// Removes the last UTF-8 character.
-    public func removeLastCharacter() {
+    package func removeLastCharacter() {
         while count > 0 {
             count -= 1
             let b = storage[count]
@@ -47,20 +47,20 @@ public final class SecretBytes: @unchecked Sendable {
     }
 
     /// Zeroes every byte and empties the secret.
-    public func wipe() {
+    package func wipe() {
         storage.withUnsafeMutableBytes { if let base = $0.baseAddress { explicit_bzero(base, $0.count) } }
         count = 0
     }
 
     /// A copy that is wiped when dropped.
-    public func copy() -> SecretBytes {
+    package func copy() -> SecretBytes {
         let c = SecretBytes(capacity: storage.count)
         for i in 0..<count { c.append(storage[i]) }
         return c
     }
 
     /// True when both hold the same bytes, compared in time independent of where they differ.
-    public func matches(_ other: SecretBytes) -> Bool {
+    package func matches(_ other: SecretBytes) -> Bool {
         var diff = UInt8(count == other.count ? 0 : 1)
         for i in 0..<max(count, other.count) {
             let a = i < count ? storage[i] : 0, b = i < other.count ? other.storage[i] : 0

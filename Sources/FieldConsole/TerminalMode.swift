@@ -1,5 +1,5 @@
 /// How the console draws on the technician's terminal.
-public enum TerminalMode: String, Hashable, Sendable, CaseIterable {
+package enum TerminalMode: String, Hashable, Sendable, CaseIterable {
     /// VT100/ANSI: cursor movement and erase sequences (picocom or minicom in a modern terminal
     /// emulator, PuTTY).
     case ansi
@@ -9,7 +9,7 @@ public enum TerminalMode: String, Hashable, Sendable, CaseIterable {
 }
 
 /// The console's terminal setting in the site config: a fixed mode, or `auto` to probe.
-public enum TerminalModeSetting: String, Hashable, Sendable, CaseIterable {
+package enum TerminalModeSetting: String, Hashable, Sendable, CaseIterable {
     case ansi, plain
     /// Ask the terminal for its cursor position (`ESC [ 6 n`): one that answers within the probe
     /// time is ANSI-capable, one that does not gets plain mode.

@@ -2,36 +2,36 @@
 /// stops counting. The building block of every alarm rule and of input debouncing.
 ///
 /// Feed it the raw condition on every reading or tick; `isActive` is the delayed state.
-public struct DelayedCondition: Hashable, Sendable {
-    public var onDelay: Duration
-    public var offDelay: Duration
-    public private(set) var isActive = false
+package struct DelayedCondition: Hashable, Sendable {
+    package var onDelay: Duration
+    package var offDelay: Duration
+    package private(set) var isActive = false
     private var pendingSince: Timestamp?
 
-    public init(onDelay: Duration = .zero, offDelay: Duration = .zero) {
+    package init(onDelay: Duration = .zero, offDelay: Duration = .zero) {
         self.onDelay = onDelay
         self.offDelay = offDelay
     }
 
     /// Starts in `isActive` (e.g. a contact's first reading, taken as it is without waiting).
-    public init(onDelay: Duration = .zero, offDelay: Duration = .zero, isActive: Bool) {
+    package init(onDelay: Duration = .zero, offDelay: Duration = .zero, isActive: Bool) {
         self.init(onDelay: onDelay, offDelay: offDelay)
         self.isActive = isActive
     }
 
     /// One change of `isActive` and the moment it took effect.
-    public struct Change: Hashable, Sendable {
-        public var isActive: Bool
-        public var at: Timestamp
+    package struct Change: Hashable, Sendable {
+        package var isActive: Bool
+        package var at: Timestamp
 
-        public init(isActive: Bool, at: Timestamp) {
+        package init(isActive: Bool, at: Timestamp) {
             self.isActive = isActive
             self.at = at
         }
     }
 
     /// Updates with the raw condition at `now`; returns true when `isActive` changed.
-    public mutating func update(_ condition: Bool, now: Timestamp) -> Bool {
+    package mutating func update(_ condition: Bool, now: Timestamp) -> Bool {
         let before = isActive
         _ = changes(condition, now: now)
         return isActive != before
@@ -44,7 +44,7 @@ public struct DelayedCondition: Hashable, Sendable {
     /// delay ran out between two updates takes effect at `pendingUntil`, even when the condition
     /// seen now has already gone back: a 150 ms door-zone pulse reported only by its two edges still
     /// passes a 50 ms debounce (two changes), where a 20 ms glitch does not (none).
-    public mutating func changes(_ condition: Bool, now: Timestamp) -> [Change] {
+    package mutating func changes(_ condition: Bool, now: Timestamp) -> [Change] {
         var result: [Change] = []
         if let due = pendingUntil, due <= now {
             isActive.toggle()
@@ -67,22 +67,22 @@ public struct DelayedCondition: Hashable, Sendable {
 
     /// Takes `active` as the state now, forgetting any pending change (a contact read again after a
     /// communication loss: there is nothing to debounce against).
-    public mutating func reset(to active: Bool) {
+    package mutating func reset(to active: Bool) {
         isActive = active
         pendingSince = nil
     }
 
     /// When the pending change (if any) will take effect, for schedulers that want to wake up.
-    public var pendingUntil: Timestamp? {
+    package var pendingUntil: Timestamp? {
         pendingSince.map { $0 + (isActive ? offDelay : onDelay) }
     }
 
     /// Forgets a pending change (e.g. when the input's quality went bad).
-    public mutating func hold() { pendingSince = nil }
+    package mutating func hold() { pendingSince = nil }
 }
 
 /// Which side of a limit is the alarm side.
-public enum LimitDirection: String, Codable, Sendable {
+package enum LimitDirection: String, Codable, Sendable {
     case high, low
 }
 
@@ -91,18 +91,18 @@ public enum LimitDirection: String, Codable, Sendable {
 /// Raises when the value is beyond `limit` for `onDelay`; clears when it is back inside by
 /// `hysteresis` for `offDelay`. A reading of bad quality neither raises nor clears: that is the
 /// job of `QualityRule` and `StaleRule`.
-public struct ThresholdRule: Hashable, Sendable {
-    public var direction: LimitDirection
-    public var limit: Double
-    public var hysteresis: Double
-    public var unit: String
-    public var name: String
+package struct ThresholdRule: Hashable, Sendable {
+    package var direction: LimitDirection
+    package var limit: Double
+    package var hysteresis: Double
+    package var unit: String
+    package var name: String
     private var condition: DelayedCondition
 
     /// - Parameters:
     ///   - name: what is measured, for the message ("pressure").
     ///   - unit: the value's unit, for the message ("MPa").
-    public init(_ direction: LimitDirection, limit: Double, hysteresis: Double = 0, onDelay: Duration = .zero,
+    package init(_ direction: LimitDirection, limit: Double, hysteresis: Double = 0, onDelay: Duration = .zero,
                 offDelay: Duration = .zero, name: String = "value", unit: String = "") {
         self.direction = direction
         self.limit = limit
@@ -112,10 +112,10 @@ public struct ThresholdRule: Hashable, Sendable {
         condition = DelayedCondition(onDelay: onDelay, offDelay: offDelay)
     }
 
-    public var isActive: Bool { condition.isActive }
+    package var isActive: Bool { condition.isActive }
 
     /// Evaluates a reading; returns a signal only when the alarm state changes.
-    public mutating func evaluate(_ reading: Reading, now: Timestamp) -> AlarmSignal? {
+    package mutating func evaluate(_ reading: Reading, now: Timestamp) -> AlarmSignal? {
         guard let v = reading.goodNumber else {
             condition.hold()
             return nil
@@ -136,11 +136,11 @@ public struct ThresholdRule: Hashable, Sendable {
 
     /// Forgets a pending raise or clear, keeping the alarm state, for a rule that does not apply
     /// for a while (a lamp's power check while the lamp is off).
-    public mutating func hold() { condition.hold() }
+    package mutating func hold() { condition.hold() }
 
     /// Forgets the alarm state and anything pending, for a rule that stopped applying (a flowing
     /// pressure limit once the water stops): the caller reports the clear.
-    public mutating func reset() { condition.reset(to: false) }
+    package mutating func reset() { condition.reset(to: false) }
 }
 
 /// A fast change: the value moved by at least `change` within `window` *and* away from its normal
@@ -162,16 +162,16 @@ public struct ThresholdRule: Hashable, Sendable {
 /// The cost, chosen knowingly: a fall from a raised level (a fire pump running) counts only as far
 /// as it goes below the standby level; a fall below a pressure limit is the threshold rule's job
 /// anyway.
-public struct RateOfChangeRule: Hashable, Sendable {
-    public var direction: LimitDirection
-    public var change: Double
-    public var window: Duration
+package struct RateOfChangeRule: Hashable, Sendable {
+    package var direction: LimitDirection
+    package var change: Double
+    package var window: Duration
     /// How far back the normal level (the median) looks; at least `window`.
-    public var reference: Duration
+    package var reference: Duration
     /// How far back the standby level (median of per-minute medians) looks; nil: not used.
-    public var standby: Duration?
-    public var unit: String
-    public var name: String
+    package var standby: Duration?
+    package var unit: String
+    package var name: String
     private var samples: [Sample] = []
     /// The medians of the finished minutes within `standby`, and the samples of the current minute.
     private var minuteMedians: [Sample] = []
@@ -200,7 +200,7 @@ public struct RateOfChangeRule: Hashable, Sendable {
     ///     (a dip that recovers within a second or two) does not raise. Keep it under half of
     ///     `reference`.
     ///   - offDelay: how long the value must be steady before the alarm clears.
-    public init(_ direction: LimitDirection, change: Double, window: Duration, reference: Duration? = nil, standby: Duration? = nil,
+    package init(_ direction: LimitDirection, change: Double, window: Duration, reference: Duration? = nil, standby: Duration? = nil,
                 onDelay: Duration = .zero, offDelay: Duration = .seconds(60), name: String = "value", unit: String = "") {
         self.standby = standby
         self.direction = direction
@@ -212,9 +212,9 @@ public struct RateOfChangeRule: Hashable, Sendable {
         condition = DelayedCondition(onDelay: onDelay, offDelay: offDelay)
     }
 
-    public var isActive: Bool { condition.isActive }
+    package var isActive: Bool { condition.isActive }
 
-    public mutating func evaluate(_ reading: Reading, now: Timestamp) -> AlarmSignal? {
+    package mutating func evaluate(_ reading: Reading, now: Timestamp) -> AlarmSignal? {
         guard let v = reading.goodNumber else {
             return nil
         }
@@ -272,20 +272,20 @@ public struct RateOfChangeRule: Hashable, Sendable {
 
 /// A digital input in its alarm state for `debounce` (e.g. a signal valve closed, a cabinet door
 /// open). Good-quality states only.
-public struct DigitalRule: Hashable, Sendable {
-    public var alarmWhen: Bool
-    public var message: String
+package struct DigitalRule: Hashable, Sendable {
+    package var alarmWhen: Bool
+    package var message: String
     private var condition: DelayedCondition
 
-    public init(alarmWhen: Bool = true, debounce: Duration = .zero, offDelay: Duration = .zero, message: String) {
+    package init(alarmWhen: Bool = true, debounce: Duration = .zero, offDelay: Duration = .zero, message: String) {
         self.alarmWhen = alarmWhen
         self.message = message
         condition = DelayedCondition(onDelay: debounce, offDelay: offDelay)
     }
 
-    public var isActive: Bool { condition.isActive }
+    package var isActive: Bool { condition.isActive }
 
-    public mutating func evaluate(_ reading: Reading, now: Timestamp) -> AlarmSignal? {
+    package mutating func evaluate(_ reading: Reading, now: Timestamp) -> AlarmSignal? {
         guard let b = reading.goodBool else {
             condition.hold()
             return nil
@@ -297,46 +297,46 @@ public struct DigitalRule: Hashable, Sendable {
 
 /// A point whose quality has been one of `qualities` for `onDelay`: a sensor fault, or
 /// communication lost. Clears when a good reading has been seen for `offDelay`.
-public struct QualityRule: Hashable, Sendable {
-    public var qualities: Set<Quality>
-    public var message: String
+package struct QualityRule: Hashable, Sendable {
+    package var qualities: Set<Quality>
+    package var message: String
     private var condition: DelayedCondition
 
-    public init(_ qualities: Set<Quality>, onDelay: Duration = .zero, offDelay: Duration = .zero, message: String) {
+    package init(_ qualities: Set<Quality>, onDelay: Duration = .zero, offDelay: Duration = .zero, message: String) {
         self.qualities = qualities
         self.message = message
         condition = DelayedCondition(onDelay: onDelay, offDelay: offDelay)
     }
 
-    public static func sensorFault(onDelay: Duration = .seconds(5), message: String = "sensor fault") -> QualityRule {
+    package static func sensorFault(onDelay: Duration = .seconds(5), message: String = "sensor fault") -> QualityRule {
         QualityRule([.sensorFault], onDelay: onDelay, message: message)
     }
 
-    public static func commLost(onDelay: Duration = .zero, message: String = "communication lost") -> QualityRule {
+    package static func commLost(onDelay: Duration = .zero, message: String = "communication lost") -> QualityRule {
         QualityRule([.commError], onDelay: onDelay, message: message)
     }
 
-    public var isActive: Bool { condition.isActive }
+    package var isActive: Bool { condition.isActive }
 
-    public mutating func evaluate(_ reading: Reading, now: Timestamp) -> AlarmSignal? {
+    package mutating func evaluate(_ reading: Reading, now: Timestamp) -> AlarmSignal? {
         guard condition.update(qualities.contains(reading.quality), now: now) else { return nil }
         return condition.isActive ? .raise(value: reading.value, message: message) : .clear(value: reading.value)
     }
 }
 
 /// No fresh reading for `maxAge`: call `evaluate(lastUpdate:now:)` on every tick.
-public struct StaleRule: Hashable, Sendable {
-    public var maxAge: Duration
-    public var message: String
-    public private(set) var isActive = false
+package struct StaleRule: Hashable, Sendable {
+    package var maxAge: Duration
+    package var message: String
+    package private(set) var isActive = false
 
-    public init(maxAge: Duration, message: String = "no fresh reading") {
+    package init(maxAge: Duration, message: String = "no fresh reading") {
         self.maxAge = maxAge
         self.message = message
     }
 
     /// - Parameter lastUpdate: when the point last had a good reading (nil if never).
-    public mutating func evaluate(lastUpdate: Timestamp?, startedAt: Timestamp, now: Timestamp) -> AlarmSignal? {
+    package mutating func evaluate(lastUpdate: Timestamp?, startedAt: Timestamp, now: Timestamp) -> AlarmSignal? {
         let stale = now - (lastUpdate ?? startedAt) > maxAge
         guard stale != isActive else { return nil }
         isActive = stale

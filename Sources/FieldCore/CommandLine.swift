@@ -1,15 +1,15 @@
 /// A command line split into positionals and `--options`, for the small CLIs of `fieldgate`,
 /// `fieldsim` and `fieldbench`. Errors name the option and say what was expected.
-public struct ParsedArguments: Sendable {
-    public var positionals: [String] = []
-    public var options: [String: String] = [:]
-    public var flags: Set<String> = []
+package struct ParsedArguments: Sendable {
+    package var positionals: [String] = []
+    package var options: [String: String] = [:]
+    package var flags: Set<String> = []
 
     /// - Parameters:
     ///   - arguments: the words after the subcommand.
     ///   - valued: options that take a value (`--site FILE`); `--site=FILE` also works.
     ///   - flags: options without a value (`--json`).
-    public init(_ arguments: [String], valued: Set<String>, flags allowed: Set<String>) throws(UsageError) {
+    package init(_ arguments: [String], valued: Set<String>, flags allowed: Set<String>) throws(UsageError) {
         var i = 0
         while i < arguments.count {
             let a = arguments[i]
@@ -44,7 +44,7 @@ public struct ParsedArguments: Sendable {
 }
 
 /// A command line that cannot be run as given.
-public struct UsageError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ message: String) { description = message }
+package struct UsageError: Error, CustomStringConvertible, Sendable {
+    package var description: String
+    package init(_ message: String) { description = message }
 }

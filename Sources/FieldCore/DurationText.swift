@@ -2,7 +2,7 @@
 ///
 /// Every one goes through here, so a number like `1e20h` is refused once, before it is converted to
 /// whole milliseconds (where it would overflow `Int64` and trap the process).
-public enum DurationTextError: Error, Equatable, Sendable {
+package enum DurationTextError: Error, Equatable, Sendable {
     /// Not a number with a known unit.
     case malformed
     /// A number, but longer than `Duration.longestAccepted`.
@@ -12,11 +12,11 @@ public enum DurationTextError: Error, Equatable, Sendable {
 extension Duration {
     /// The longest duration any input may give: 100 years. Far past every setting's own range,
     /// far below what `Int64` milliseconds (and `Timestamp + Duration`) can hold.
-    public static let longestAccepted: Duration = .seconds(100 * 365 * 86_400)
+    package static let longestAccepted: Duration = .seconds(100 * 365 * 86_400)
 
     /// `seconds` rounded to milliseconds; nil when it is not finite or longer than
     /// `longestAccepted` either way.
-    public init?(checkedSeconds seconds: Double) {
+    package init?(checkedSeconds seconds: Double) {
         let limit = Duration.longestAccepted.inSeconds
         guard seconds.isFinite, seconds.magnitude <= limit else { return nil }
         self = .milliseconds(Int64((seconds * 1000).rounded()))
@@ -25,7 +25,7 @@ extension Duration {
 
 /// Parses `"500ms"`, `"1.5s"`, `"30s"`, `"10m"`, `"2h"`, `"1d"` (and a bare number as seconds).
 /// - Throws: `.malformed`, or `.tooLong` past `Duration.longestAccepted`.
-public func parseDurationChecked(_ text: String) throws(DurationTextError) -> Duration {
+package func parseDurationChecked(_ text: String) throws(DurationTextError) -> Duration {
     let s = text.trimmingCharacters(in: " ")
     let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("min", 60), ("m", 60), ("h", 3600), ("d", 86_400)]
     var number = Substring(s), scale = 1.0
@@ -42,6 +42,6 @@ public func parseDurationChecked(_ text: String) throws(DurationTextError) -> Du
 }
 
 /// `parseDurationChecked`, with nil for either failure.
-public func parseDuration(_ text: String) -> Duration? {
+package func parseDuration(_ text: String) -> Duration? {
     try? parseDurationChecked(text)
 }

@@ -2,26 +2,26 @@
 /// with `skipZero` a building with basements goes from -1 straight to 1 (most Chinese buildings
 /// have no floor 0). The lift app counts floors with it and the simulator's lift model answers
 /// with it, so both read a site's `floors`, `bottom-floor` and `skip-zero` the same way.
-public struct FloorNumbering: Hashable, Sendable {
-    public var bottomFloor: Int
-    public var skipZero: Bool
+package struct FloorNumbering: Hashable, Sendable {
+    package var bottomFloor: Int
+    package var skipZero: Bool
     /// Landings served; nil when not known (any index at or above 0 is then a landing).
-    public var landings: Int?
+    package var landings: Int?
 
-    public init(bottomFloor: Int, skipZero: Bool, landings: Int?) {
+    package init(bottomFloor: Int, skipZero: Bool, landings: Int?) {
         self.bottomFloor = bottomFloor
         self.skipZero = skipZero
         self.landings = landings
     }
 
     /// The floor number people use for landing `index` (0 = bottom).
-    public func label(ofIndex index: Int) -> Int {
+    package func label(ofIndex index: Int) -> Int {
         let n = bottomFloor + index
         return skipZero && bottomFloor < 0 && n >= 0 ? n + 1 : n
     }
 
     /// The landing index of floor number `label`; nil for a floor the lift does not serve.
-    public func index(ofLabel label: Int) -> Int? {
+    package func index(ofLabel label: Int) -> Int? {
         var i = label - bottomFloor
         if skipZero && bottomFloor < 0 {
             if label == 0 { return nil }

@@ -1,20 +1,20 @@
 /// A location in a JSON document, printed as `devices[3].points[2].type`.
-public struct JSONPath: Hashable, Sendable, CustomStringConvertible {
-    public enum Component: Hashable, Sendable {
+package struct JSONPath: Hashable, Sendable, CustomStringConvertible {
+    package enum Component: Hashable, Sendable {
         case key(String)
         case index(Int)
     }
 
-    public var components: [Component]
+    package var components: [Component]
 
-    public init(_ components: [Component] = []) { self.components = components }
+    package init(_ components: [Component] = []) { self.components = components }
 
-    public static let root = JSONPath()
+    package static let root = JSONPath()
 
-    public func key(_ k: String) -> JSONPath { JSONPath(components + [.key(k)]) }
-    public func index(_ i: Int) -> JSONPath { JSONPath(components + [.index(i)]) }
+    package func key(_ k: String) -> JSONPath { JSONPath(components + [.key(k)]) }
+    package func index(_ i: Int) -> JSONPath { JSONPath(components + [.index(i)]) }
 
-    public var description: String {
+    package var description: String {
         guard !components.isEmpty else { return "(top level)" }
         var s = ""
         for c in components {
@@ -28,30 +28,30 @@ public struct JSONPath: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// One thing wrong in a JSON document: where, and what was expected.
-public struct ConfigIssue: Hashable, Sendable, CustomStringConvertible {
-    public var path: JSONPath
-    public var message: String
+package struct ConfigIssue: Hashable, Sendable, CustomStringConvertible {
+    package var path: JSONPath
+    package var message: String
 
-    public init(path: JSONPath, message: String) {
+    package init(path: JSONPath, message: String) {
         self.path = path
         self.message = message
     }
 
-    public var description: String { "\(path): \(message)" }
+    package var description: String { "\(path): \(message)" }
 }
 
 /// Every problem found in one document, all at once.
-public struct ConfigError: Error, Sendable, CustomStringConvertible {
+package struct ConfigError: Error, Sendable, CustomStringConvertible {
     /// The file (or "RPC payload", "console") the document came from.
-    public var source: String
-    public var issues: [ConfigIssue]
+    package var source: String
+    package var issues: [ConfigIssue]
 
-    public init(source: String, issues: [ConfigIssue]) {
+    package init(source: String, issues: [ConfigIssue]) {
         self.source = source
         self.issues = issues
     }
 
-    public var description: String {
+    package var description: String {
         let noun = issues.count == 1 ? "error" : "errors"
         return "\(source): \(issues.count) \(noun)\n" + issues.map { "  \($0)" }.joined(separator: "\n")
     }
@@ -60,17 +60,17 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible {
 /// Collects issues while a JSON tree is read into typed values. Every accessor returns nil (and
 /// records an issue naming the path) when a value is missing or wrong, so one pass reports all
 /// errors. Not thread-safe: one reader per document.
-public final class JSONReader {
-    public private(set) var issues: [ConfigIssue] = []
+package final class JSONReader {
+    package private(set) var issues: [ConfigIssue] = []
 
-    public init() {}
+    package init() {}
 
-    public func report(_ path: JSONPath, _ message: String) {
+    package func report(_ path: JSONPath, _ message: String) {
         issues.append(ConfigIssue(path: path, message: message))
     }
 
     /// Reads `value` as an object; reports and returns nil when it is not one.
-    public func object(_ value: JSONValue, at path: JSONPath = .root) -> JSONObjectReader? {
+    package func object(_ value: JSONValue, at path: JSONPath = .root) -> JSONObjectReader? {
         guard case .object(let fields) = value else {
             report(path, "expected an object, got \(value.kindDescription)")
             return nil
@@ -79,16 +79,16 @@ public final class JSONReader {
     }
 
     /// Throws a `ConfigError` with every issue found, if there was any.
-    public func check(source: String) throws(ConfigError) {
+    package func check(source: String) throws(ConfigError) {
         if !issues.isEmpty { throw ConfigError(source: source, issues: issues) }
     }
 }
 
 /// The fields of one JSON object. Call `finish()` after reading to report unknown keys.
-public final class JSONObjectReader {
-    public let reader: JSONReader
-    public let path: JSONPath
-    public let fields: [String: JSONValue]
+package final class JSONObjectReader {
+    package let reader: JSONReader
+    package let path: JSONPath
+    package let fields: [String: JSONValue]
     private var known: Set<String> = []
 
     init(reader: JSONReader, path: JSONPath, fields: [String: JSONValue]) {
@@ -97,15 +97,15 @@ public final class JSONObjectReader {
         self.fields = fields
     }
 
-    public func has(_ key: String) -> Bool { fields[key] != nil && fields[key] != .null }
+    package func has(_ key: String) -> Bool { fields[key] != nil && fields[key] != .null }
 
     /// Marks keys as allowed without reading them (read elsewhere, or ignored on purpose).
-    public func allow(_ keys: String...) { known.formUnion(keys) }
+    package func allow(_ keys: String...) { known.formUnion(keys) }
 
     /// Reports every key that was neither read nor allowed, with a suggestion for near misses.
     /// Each key is reported once, however often `finish()` is called (an app's factory and the
     /// runtime both call it).
-    public func finish() {
+    package func finish() {
         let unknown = fields.keys.sorted().filter { !known.contains($0) }
         defer { known.formUnion(unknown) }
         for key in unknown {
@@ -120,7 +120,7 @@ public final class JSONObjectReader {
     }
 
     /// The raw value of `key`; reports a missing required key.
-    public func value(_ key: String, required: Bool = false) -> JSONValue? {
+    package func value(_ key: String, required: Bool = false) -> JSONValue? {
         known.insert(key)
         guard let v = fields[key], v != .null else {
             if required { reader.report(path.key(key), "missing (required)") }
@@ -130,12 +130,12 @@ public final class JSONObjectReader {
     }
 
     /// Reads `key` with a custom conversion that returns nil after reporting through `reader`.
-    public func decode<T>(_ key: String, required: Bool = false, _ convert: (JSONValue, JSONPath) -> T?) -> T? {
+    package func decode<T>(_ key: String, required: Bool = false, _ convert: (JSONValue, JSONPath) -> T?) -> T? {
         guard let v = value(key, required: required) else { return nil }
         return convert(v, path.key(key))
     }
 
-    public func string(_ key: String, required: Bool = false, oneOf allowed: [String]? = nil) -> String? {
+    package func string(_ key: String, required: Bool = false, oneOf allowed: [String]? = nil) -> String? {
         decode(key, required: required) { v, p in
             guard case .string(let s) = v else {
                 reader.report(p, "expected a string, got \(v.kindDescription)")
@@ -150,7 +150,7 @@ public final class JSONObjectReader {
     }
 
     /// A device, bus, point or signal id: 1–64 of `A–Z a–z 0–9 _ -`.
-    public func identifier(_ key: String, required: Bool = false) -> String? {
+    package func identifier(_ key: String, required: Bool = false) -> String? {
         decode(key, required: required) { v, p in
             guard case .string(let s) = v else {
                 reader.report(p, "expected an id (string), got \(v.kindDescription)")
@@ -164,7 +164,7 @@ public final class JSONObjectReader {
         }
     }
 
-    public func bool(_ key: String, required: Bool = false) -> Bool? {
+    package func bool(_ key: String, required: Bool = false) -> Bool? {
         decode(key, required: required) { v, p in
             guard case .bool(let b) = v else {
                 reader.report(p, "expected true or false, got \(v.kindDescription)")
@@ -174,7 +174,7 @@ public final class JSONObjectReader {
         }
     }
 
-    public func double(_ key: String, required: Bool = false, range: ClosedRange<Double>? = nil) -> Double? {
+    package func double(_ key: String, required: Bool = false, range: ClosedRange<Double>? = nil) -> Double? {
         decode(key, required: required) { v, p in
             guard case .number(let n) = v, n.isFinite else {
                 reader.report(p, "expected a number, got \(v.kindDescription)")
@@ -188,7 +188,7 @@ public final class JSONObjectReader {
         }
     }
 
-    public func int(_ key: String, required: Bool = false, range: ClosedRange<Int>? = nil) -> Int? {
+    package func int(_ key: String, required: Bool = false, range: ClosedRange<Int>? = nil) -> Int? {
         decode(key, required: required) { v, p in
             guard case .number(let n) = v, n == n.rounded() else {
                 reader.report(p, "expected an integer, got \(v.kindDescription == "a number" ? formatNumber(v.numberValue!) : v.kindDescription)")
@@ -209,7 +209,7 @@ public final class JSONObjectReader {
     }
 
     /// A duration: a string with a unit (`"500ms"`, `"1.5s"`, `"10m"`, `"2h"`, `"1d"`) or a number of seconds.
-    public func duration(_ key: String, required: Bool = false, range: ClosedRange<Duration>? = nil) -> Duration? {
+    package func duration(_ key: String, required: Bool = false, range: ClosedRange<Duration>? = nil) -> Duration? {
         decode(key, required: required) { v, p -> Duration? in
             let d: Duration?
             switch v {
@@ -241,7 +241,7 @@ public final class JSONObjectReader {
     }
 
     /// A value of a string enum, reporting the allowed values when it is not one.
-    public func enumeration<E: RawRepresentable & CaseIterable>(_ key: String, _ type: E.Type, required: Bool = false) -> E? where E.RawValue == String {
+    package func enumeration<E: RawRepresentable & CaseIterable>(_ key: String, _ type: E.Type, required: Bool = false) -> E? where E.RawValue == String {
         decode(key, required: required) { v, p in
             guard case .string(let s) = v else {
                 reader.report(p, "expected a string, got \(v.kindDescription)")
@@ -256,12 +256,12 @@ public final class JSONObjectReader {
     }
 
     /// A nested object; call `finish()` on it when done.
-    public func object(_ key: String, required: Bool = false) -> JSONObjectReader? {
+    package func object(_ key: String, required: Bool = false) -> JSONObjectReader? {
         decode(key, required: required) { v, p in reader.object(v, at: p) }
     }
 
     /// An array whose items are read by `each`; items that fail are left out (their issues reported).
-    public func array<T>(_ key: String, required: Bool = false, _ each: (JSONValue, JSONPath) -> T?) -> [T]? {
+    package func array<T>(_ key: String, required: Bool = false, _ each: (JSONValue, JSONPath) -> T?) -> [T]? {
         decode(key, required: required) { v, p in
             guard case .array(let items) = v else {
                 reader.report(p, "expected an array, got \(v.kindDescription)")
@@ -272,7 +272,7 @@ public final class JSONObjectReader {
     }
 
     /// An array of objects, each read by `each` and then checked for unknown keys.
-    public func objects<T>(_ key: String, required: Bool = false, _ each: (JSONObjectReader) -> T?) -> [T]? {
+    package func objects<T>(_ key: String, required: Bool = false, _ each: (JSONObjectReader) -> T?) -> [T]? {
         array(key, required: required) { v, p in
             guard let o = reader.object(v, at: p) else { return nil }
             defer { o.finish() }
@@ -282,7 +282,7 @@ public final class JSONObjectReader {
 }
 
 /// A duration in the largest unit that shows it exactly: `"500ms"`, `"30s"`, `"10m"`, `"2h"`.
-public func formatDuration(_ d: Duration) -> String {
+package func formatDuration(_ d: Duration) -> String {
     let ms = d.milliseconds
     if ms == 0 { return "0s" }
     if ms % 86_400_000 == 0 { return "\(ms / 86_400_000)d" }
@@ -303,7 +303,7 @@ extension String {
 }
 
 /// Levenshtein distance, for "did you mean" suggestions.
-public func editDistance(_ a: String, _ b: String) -> Int {
+package func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a.utf8), b = Array(b.utf8)
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }

@@ -6,10 +6,10 @@ import Musl
 import Synchronization
 
 /// Log levels, in the order of syslog priorities (journald reads the `<N>` prefix).
-public enum LogLevel: Int, Comparable, Sendable, CaseIterable {
+package enum LogLevel: Int, Comparable, Sendable, CaseIterable {
     case debug = 7, info = 6, notice = 5, warning = 4, error = 3
 
-    public var name: String {
+    package var name: String {
         switch self {
         case .debug: "DEBUG"
         case .info: "INFO"
@@ -19,27 +19,27 @@ public enum LogLevel: Int, Comparable, Sendable, CaseIterable {
         }
     }
 
-    public init?(name: String) {
+    package init?(name: String) {
         guard let l = LogLevel.allCases.first(where: { $0.name.lowercased() == name.lowercased() || (name.lowercased() == "warning" && $0 == .warning) }) else { return nil }
         self = l
     }
 
-    public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rawValue > b.rawValue }
+    package static func < (a: LogLevel, b: LogLevel) -> Bool { a.rawValue > b.rawValue }
 }
 
 /// One logged event.
-public struct LogLine: Sendable, Hashable {
-    public var time: Timestamp
-    public var level: LogLevel
-    public var tag: String
-    public var message: String
+package struct LogLine: Sendable, Hashable {
+    package var time: Timestamp
+    package var level: LogLevel
+    package var tag: String
+    package var message: String
 
-    public var formatted: String { "\(time) \(level.name) [\(tag)] \(message)" }
+    package var formatted: String { "\(time) \(level.name) [\(tag)] \(message)" }
 }
 
 /// Where log lines go: stderr (one event per line, `<N>` priority prefix under journald) and a
 /// ring of recent lines that the console's `log` command shows. Configured once by the daemon.
-public final class LogBook: Sendable {
+package final class LogBook: Sendable {
     private struct State {
         var minimum: LogLevel = .info
         var ring: [LogLine] = []
@@ -53,23 +53,23 @@ public final class LogBook: Sendable {
     private let clock: any FieldClock
 
     /// The process's log. Programs configure it at start-up; libraries only write to it.
-    public static let shared = LogBook()
+    package static let shared = LogBook()
 
-    public init(capacity: Int = 500, clock: any FieldClock = SystemClock()) {
+    package init(capacity: Int = 500, clock: any FieldClock = SystemClock()) {
         self.capacity = capacity
         self.clock = clock
         journald = getenv("JOURNAL_STREAM") != nil
     }
 
-    public var minimum: LogLevel {
+    package var minimum: LogLevel {
         get { state.withLock { $0.minimum } }
         set { state.withLock { $0.minimum = newValue } }
     }
 
     /// Turns stderr output on or off (tests keep only the ring).
-    public func setStderr(_ on: Bool) { state.withLock { $0.toStderr = on } }
+    package func setStderr(_ on: Bool) { state.withLock { $0.toStderr = on } }
 
-    public func write(_ level: LogLevel, tag: String, _ message: String) {
+    package func write(_ level: LogLevel, tag: String, _ message: String) {
         let line = LogLine(time: clock.now(), level: level, tag: tag, message: message.replacingNewlines())
         let echo: Bool = state.withLock { s in
             guard level >= s.minimum else { return false }
@@ -87,7 +87,7 @@ public final class LogBook: Sendable {
     }
 
     /// The last `n` lines, oldest first.
-    public func recent(_ n: Int) -> [LogLine] {
+    package func recent(_ n: Int) -> [LogLine] {
         state.withLock { s in
             let ordered = s.ring.count < capacity ? s.ring : Array(s.ring[s.next...] + s.ring[..<s.next])
             return Array(ordered.suffix(max(0, n)))
@@ -96,20 +96,20 @@ public final class LogBook: Sendable {
 }
 
 /// A component's handle on the log: one tag per component (`bus rs485-1`, `uplink`, `console`).
-public struct Logger: Sendable {
-    public let tag: String
-    public let book: LogBook
+package struct Logger: Sendable {
+    package let tag: String
+    package let book: LogBook
 
-    public init(_ tag: String, book: LogBook = .shared) {
+    package init(_ tag: String, book: LogBook = .shared) {
         self.tag = tag
         self.book = book
     }
 
-    public func debug(_ m: @autoclosure () -> String) { if book.minimum <= .debug { book.write(.debug, tag: tag, m()) } }
-    public func info(_ m: @autoclosure () -> String) { if book.minimum <= .info { book.write(.info, tag: tag, m()) } }
-    public func notice(_ m: @autoclosure () -> String) { book.write(.notice, tag: tag, m()) }
-    public func warning(_ m: @autoclosure () -> String) { book.write(.warning, tag: tag, m()) }
-    public func error(_ m: @autoclosure () -> String) { book.write(.error, tag: tag, m()) }
+    package func debug(_ m: @autoclosure () -> String) { if book.minimum <= .debug { book.write(.debug, tag: tag, m()) } }
+    package func info(_ m: @autoclosure () -> String) { if book.minimum <= .info { book.write(.info, tag: tag, m()) } }
+    package func notice(_ m: @autoclosure () -> String) { book.write(.notice, tag: tag, m()) }
+    package func warning(_ m: @autoclosure () -> String) { book.write(.warning, tag: tag, m()) }
+    package func error(_ m: @autoclosure () -> String) { book.write(.error, tag: tag, m()) }
 }
 
 extension String {
@@ -120,15 +120,15 @@ extension String {
 }
 
 /// Writes text to standard error unbuffered (usage errors, fatal start-up errors).
-public func writeStandardError(_ text: String) { writeAll(2, text) }
+package func writeStandardError(_ text: String) { writeAll(2, text) }
 
 /// Writes text to standard output unbuffered (live views that another process may stop at any
 /// moment, when stdout is a pipe that `print` would buffer).
-public func writeStandardOutput(_ text: String) { writeAll(1, text) }
+package func writeStandardOutput(_ text: String) { writeAll(1, text) }
 
 /// Writes all of `text` to a file descriptor, retrying EINTR and short writes; stops quietly at
 /// an error (the reader went away).
-public func writeAll(_ fd: Int32, _ text: String) {
+package func writeAll(_ fd: Int32, _ text: String) {
     let bytes = Array(text.utf8)
     var offset = 0
     while offset < bytes.count {

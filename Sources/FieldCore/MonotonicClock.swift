@@ -8,7 +8,7 @@ import Synchronization
 /// Monotonic time for scheduling: polls, pacing between frames, retries. Code that schedules
 /// takes it as an input, so a bus worker's backoff over minutes is tested in milliseconds with a
 /// `ManualMonotonicClock`.
-public protocol MonotonicClock: Sendable {
+package protocol MonotonicClock: Sendable {
     /// Nanoseconds since an arbitrary start; never goes back.
     func nanoseconds() -> UInt64
 
@@ -25,16 +25,16 @@ public protocol MonotonicClock: Sendable {
 
 extension MonotonicClock {
     /// Milliseconds on this clock.
-    public func milliseconds() -> Int64 { Int64(nanoseconds() / 1_000_000) }
+    package func milliseconds() -> Int64 { Int64(nanoseconds() / 1_000_000) }
 }
 
 /// The system's monotonic clock (`CLOCK_MONOTONIC`): it really sleeps and waits.
-public struct SystemMonotonicClock: MonotonicClock {
-    public init() {}
+package struct SystemMonotonicClock: MonotonicClock {
+    package init() {}
 
-    public func nanoseconds() -> UInt64 { monotonicNanoseconds() }
+    package func nanoseconds() -> UInt64 { monotonicNanoseconds() }
 
-    public func sleep(until deadline: UInt64) {
+    package func sleep(until deadline: UInt64) {
         let now = monotonicNanoseconds()
         guard now < deadline else { return }
         let wait = deadline - now
@@ -43,7 +43,7 @@ public struct SystemMonotonicClock: MonotonicClock {
         while nanosleep(&request, &remaining) == -1 && errno == EINTR { request = remaining }
     }
 
-    public func wait<T>(until deadline: UInt64, _ poll: (Int64) -> T?) -> T? {
+    package func wait<T>(until deadline: UInt64, _ poll: (Int64) -> T?) -> T? {
         poll(Int64(clamping: deadline / 1_000_000))
     }
 }
@@ -51,29 +51,29 @@ public struct SystemMonotonicClock: MonotonicClock {
 /// A monotonic clock in simulated time: it moves only when told to, and sleeping or waiting on
 /// it moves it to the deadline at once. Code run on it goes through minutes of schedule in
 /// milliseconds and in the same order every time.
-public final class ManualMonotonicClock: MonotonicClock {
+package final class ManualMonotonicClock: MonotonicClock {
     private let current: Mutex<UInt64>
 
     /// - Parameter start: where the clock starts, ns (1 s by default: 0 reads as "never" in
     ///   some schedules).
-    public init(start: UInt64 = 1_000_000_000) {
+    package init(start: UInt64 = 1_000_000_000) {
         current = Mutex(start)
     }
 
-    public func nanoseconds() -> UInt64 { current.withLock { $0 } }
+    package func nanoseconds() -> UInt64 { current.withLock { $0 } }
 
     /// Moves the clock on by `d` (a negative duration does not move it).
-    public func advance(by d: Duration) {
+    package func advance(by d: Duration) {
         let ns = UInt64(clamping: max(0, d.nanoseconds))
         current.withLock { $0 += ns }
     }
 
-    public func sleep(until deadline: UInt64) {
+    package func sleep(until deadline: UInt64) {
         current.withLock { $0 = max($0, deadline) }
     }
 
     /// Takes what is there now without waiting (a deadline long past), else moves to `deadline`.
-    public func wait<T>(until deadline: UInt64, _ poll: (Int64) -> T?) -> T? {
+    package func wait<T>(until deadline: UInt64, _ poll: (Int64) -> T?) -> T? {
         if let ready = poll(0) { return ready }
         sleep(until: deadline)
         return nil

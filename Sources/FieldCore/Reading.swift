@@ -1,6 +1,6 @@
 /// How far a reading can be trusted (DESIGN rule 5). Apps never alarm on a value whose quality is
 /// not `good` as if it were real.
-public enum Quality: String, Codable, Sendable, CaseIterable {
+package enum Quality: String, Codable, Sendable, CaseIterable {
     /// A fresh value from a healthy sensor.
     case good
     /// The last value, older than its point's poll interval allows.
@@ -17,17 +17,17 @@ public enum Quality: String, Codable, Sendable, CaseIterable {
     /// enough, a lift floor count that has not yet been synchronised. The value is absent.
     case insufficientData = "insufficient-data"
 
-    public var isGood: Bool { self == .good }
+    package var isGood: Bool { self == .good }
 }
 
 /// The value of a point: a number, a state, or (rarely) text such as a serial number.
-public enum PointValue: Hashable, Sendable {
+package enum PointValue: Hashable, Sendable {
     case number(Double)
     case bool(Bool)
     case text(String)
 
     /// The value as a number; a state is 1 or 0.
-    public var number: Double? {
+    package var number: Double? {
         switch self {
         case .number(let v): v
         case .bool(let b): b ? 1 : 0
@@ -36,7 +36,7 @@ public enum PointValue: Hashable, Sendable {
     }
 
     /// The value as a state; a number is true when not zero.
-    public var bool: Bool? {
+    package var bool: Bool? {
         switch self {
         case .number(let v): v != 0
         case .bool(let b): b
@@ -46,7 +46,7 @@ public enum PointValue: Hashable, Sendable {
 }
 
 extension PointValue: CustomStringConvertible {
-    public var description: String {
+    package var description: String {
         switch self {
         case .number(let v): formatNumber(v)
         case .bool(let b): b ? "true" : "false"
@@ -56,7 +56,7 @@ extension PointValue: CustomStringConvertible {
 }
 
 extension PointValue: Codable {
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if let b = try? c.decode(Bool.self) {
             self = .bool(b)
@@ -67,7 +67,7 @@ extension PointValue: Codable {
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         switch self {
         case .number(let v): try c.encode(v)
@@ -78,57 +78,57 @@ extension PointValue: Codable {
 }
 
 /// One observation of a point: its value (nil when none was ever read), quality and time.
-public struct Reading: Hashable, Sendable, Codable {
-    public var value: PointValue?
-    public var quality: Quality
-    public var time: Timestamp
+package struct Reading: Hashable, Sendable, Codable {
+    package var value: PointValue?
+    package var quality: Quality
+    package var time: Timestamp
 
-    public init(_ value: PointValue?, quality: Quality = .good, at time: Timestamp) {
+    package init(_ value: PointValue?, quality: Quality = .good, at time: Timestamp) {
         self.value = value
         self.quality = quality
         self.time = time
     }
 
-    public static func number(_ v: Double, quality: Quality = .good, at time: Timestamp) -> Reading {
+    package static func number(_ v: Double, quality: Quality = .good, at time: Timestamp) -> Reading {
         Reading(.number(v), quality: quality, at: time)
     }
 
-    public static func bool(_ v: Bool, quality: Quality = .good, at time: Timestamp) -> Reading {
+    package static func bool(_ v: Bool, quality: Quality = .good, at time: Timestamp) -> Reading {
         Reading(.bool(v), quality: quality, at: time)
     }
 
     /// The number, only when the quality is good.
-    public var goodNumber: Double? { quality.isGood ? value?.number : nil }
+    package var goodNumber: Double? { quality.isGood ? value?.number : nil }
 
     /// The state, only when the quality is good.
-    public var goodBool: Bool? { quality.isGood ? value?.bool : nil }
+    package var goodBool: Bool? { quality.isGood ? value?.bool : nil }
 }
 
 /// A point of a device, written `device.point` (e.g. `hydrant-main.pressure`).
-public struct PointRef: Hashable, Sendable, Comparable, CustomStringConvertible {
-    public var device: String
-    public var point: String
+package struct PointRef: Hashable, Sendable, Comparable, CustomStringConvertible {
+    package var device: String
+    package var point: String
 
-    public init(device: String, point: String) {
+    package init(device: String, point: String) {
         self.device = device
         self.point = point
     }
 
     /// Parses `device.point`; nil unless both parts are valid identifiers.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         guard let dot = text.firstIndex(of: ".") else { return nil }
         let d = String(text[..<dot]), p = String(text[text.index(after: dot)...])
         guard isIdentifier(d), isIdentifier(p) else { return nil }
         self.init(device: d, point: p)
     }
 
-    public var description: String { "\(device).\(point)" }
+    package var description: String { "\(device).\(point)" }
 
-    public static func < (a: PointRef, b: PointRef) -> Bool { (a.device, a.point) < (b.device, b.point) }
+    package static func < (a: PointRef, b: PointRef) -> Bool { (a.device, a.point) < (b.device, b.point) }
 }
 
 extension PointRef: Codable {
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         let s = try c.decode(String.self)
         guard let r = PointRef(s) else {
@@ -137,7 +137,7 @@ extension PointRef: Codable {
         self = r
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(description)
     }
@@ -145,7 +145,7 @@ extension PointRef: Codable {
 
 /// True for ids of devices, points, buses and signals: 1–64 of `A–Z a–z 0–9 _ -`, starting with a
 /// letter or digit.
-public func isIdentifier(_ s: String) -> Bool {
+package func isIdentifier(_ s: String) -> Bool {
     guard (1...64).contains(s.utf8.count), let first = s.utf8.first, isAlnum(first) else { return false }
     return s.utf8.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
 }
@@ -161,7 +161,7 @@ private func isAlnum(_ c: UInt8) -> Bool {
 /// stays (an f32 has 7, a scaled 32-bit register 10); integers are left alone. For values the
 /// gateway computes (apps' derived values, alarm values), not for values read from a device
 /// (an f64 register means all its digits; `PointCodec` rounds those to the point's resolution).
-public func withoutBinaryNoise(_ v: Double) -> Double {
+package func withoutBinaryNoise(_ v: Double) -> Double {
     guard v.isFinite, v != 0, v != v.rounded() || abs(v) < 1 else { return v }
     var magnitude = 0
     var a = abs(v)
@@ -176,7 +176,7 @@ public func withoutBinaryNoise(_ v: Double) -> Double {
     return r.isFinite ? r : v
 }
 
-public func formatNumber(_ v: Double, decimals: Int = 6) -> String {
+package func formatNumber(_ v: Double, decimals: Int = 6) -> String {
     guard v.isFinite else { return v.isNaN ? "nan" : (v < 0 ? "-inf" : "inf") }
     if v == v.rounded(), abs(v) < 1e18 { return String(Int64(v)) }
     // Past 1e15 there are no decimals to round, and `v * scale` would overflow to inf.

@@ -5,16 +5,16 @@
 /// passwords only (its SHA-256 is internal to `$5$` crypt), SQLite's `sha3` lives in the shell,
 /// and OpenSSL or libgcrypt would be a new dependency for one function. Checked against the
 /// standard's test vectors and `sha256sum` (`SHA256Tests`).
-public struct SHA256: Sendable {
+package struct SHA256: Sendable {
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
         (0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19)
     private var buffer: [UInt8] = []
     private var length: UInt64 = 0
 
-    public init() { buffer.reserveCapacity(64) }
+    package init() { buffer.reserveCapacity(64) }
 
     /// Adds bytes to the message.
-    public mutating func update(_ bytes: some Sequence<UInt8>) {
+    package mutating func update(_ bytes: some Sequence<UInt8>) {
         // An array or a slice of one (a downloaded image) is hashed block by block in place.
         let inPlace: Void? = bytes.withContiguousStorageIfAvailable { update(contiguous: $0) }
         if inPlace != nil { return }
@@ -53,7 +53,7 @@ public struct SHA256: Sendable {
     }
 
     /// The digest of everything added (the value itself is left as it was).
-    public func finish() -> [UInt8] {
+    package func finish() -> [UInt8] {
         var copy = self
         let bits = length &* 8
         copy.buffer.append(0x80)
@@ -73,10 +73,10 @@ public struct SHA256: Sendable {
     }
 
     /// The digest in lower-case hex, as `sha256sum` and ThingsBoard's `fw_checksum` write it.
-    public func hex() -> String { SHA256.hex(finish()) }
+    package func hex() -> String { SHA256.hex(finish()) }
 
     /// The hex digest of `bytes`.
-    public static func hex(of bytes: some Sequence<UInt8>) -> String {
+    package static func hex(of bytes: some Sequence<UInt8>) -> String {
         var h = SHA256()
         h.update(bytes)
         return h.hex()

@@ -2,28 +2,28 @@
 ///
 /// Readings, alarms and outbox records carry timestamps; ThingsBoard's `ts` is the same number.
 /// Arithmetic with Swift's `Duration` keeps the domain logic free of `Date`.
-public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible {
-    public var milliseconds: Int64
+package struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible {
+    package var milliseconds: Int64
 
-    public init(milliseconds: Int64) { self.milliseconds = milliseconds }
-    public init(seconds: Double) { self.milliseconds = Int64((seconds * 1000).rounded()) }
+    package init(milliseconds: Int64) { self.milliseconds = milliseconds }
+    package init(seconds: Double) { self.milliseconds = Int64((seconds * 1000).rounded()) }
 
     /// Seconds since the epoch, with millisecond resolution.
-    public var seconds: Double { Double(milliseconds) / 1000 }
+    package var seconds: Double { Double(milliseconds) / 1000 }
 
-    public static let epoch = Timestamp(milliseconds: 0)
+    package static let epoch = Timestamp(milliseconds: 0)
 
-    public static func < (a: Timestamp, b: Timestamp) -> Bool { a.milliseconds < b.milliseconds }
-    public static func + (t: Timestamp, d: Duration) -> Timestamp { Timestamp(milliseconds: t.milliseconds + d.milliseconds) }
-    public static func - (t: Timestamp, d: Duration) -> Timestamp { Timestamp(milliseconds: t.milliseconds - d.milliseconds) }
-    public static func - (a: Timestamp, b: Timestamp) -> Duration { .milliseconds(a.milliseconds - b.milliseconds) }
-    public static func += (t: inout Timestamp, d: Duration) { t = t + d }
+    package static func < (a: Timestamp, b: Timestamp) -> Bool { a.milliseconds < b.milliseconds }
+    package static func + (t: Timestamp, d: Duration) -> Timestamp { Timestamp(milliseconds: t.milliseconds + d.milliseconds) }
+    package static func - (t: Timestamp, d: Duration) -> Timestamp { Timestamp(milliseconds: t.milliseconds - d.milliseconds) }
+    package static func - (a: Timestamp, b: Timestamp) -> Duration { .milliseconds(a.milliseconds - b.milliseconds) }
+    package static func += (t: inout Timestamp, d: Duration) { t = t + d }
 
     /// ISO 8601 in UTC, e.g. `2026-11-21T19:47:00.123Z`.
-    public var description: String { iso8601(offsetMinutes: 0) }
+    package var description: String { iso8601(offsetMinutes: 0) }
 
     /// ISO 8601 at a fixed UTC offset, e.g. `2026-11-22T03:47:00.123+08:00`.
-    public func iso8601(offsetMinutes: Int) -> String {
+    package func iso8601(offsetMinutes: Int) -> String {
         let c = CivilTime(self, offsetMinutes: offsetMinutes)
         let zone: String
         if offsetMinutes == 0 {
@@ -36,7 +36,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// Parses `YYYY-MM-DDTHH:MM[:SS[.fff]](Z|±HH:MM)`, or a date and time without a zone at `defaultOffsetMinutes`.
-    public init?(iso8601 text: String, defaultOffsetMinutes: Int = 0) {
+    package init?(iso8601 text: String, defaultOffsetMinutes: Int = 0) {
         var s = Substring(text)
         func int(_ n: Int) -> Int? {
             guard s.count >= n, let v = Int(s.prefix(n)), s.prefix(n).allSatisfy(\.isASCII) else { return nil }
@@ -78,26 +78,26 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 }
 
 extension Timestamp: Codable {
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         milliseconds = try decoder.singleValueContainer().decode(Int64.self)
     }
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(milliseconds)
     }
 }
 
 /// A calendar date and time of day (proleptic Gregorian), at some fixed UTC offset.
-public struct CivilTime: Hashable, Sendable {
-    public var year, month, day, hour, minute, second, millisecond: Int
+package struct CivilTime: Hashable, Sendable {
+    package var year, month, day, hour, minute, second, millisecond: Int
 
-    public init(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0, millisecond: Int = 0) {
+    package init(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0, millisecond: Int = 0) {
         (self.year, self.month, self.day) = (year, month, day)
         (self.hour, self.minute, self.second, self.millisecond) = (hour, minute, second, millisecond)
     }
 
     /// The local civil time of `t` at `offsetMinutes` east of UTC.
-    public init(_ t: Timestamp, offsetMinutes: Int = 0) {
+    package init(_ t: Timestamp, offsetMinutes: Int = 0) {
         let ms = t.milliseconds + Int64(offsetMinutes) * 60_000
         let days = Int(floorDiv(ms, 86_400_000))
         let rem = Int(ms - Int64(days) * 86_400_000)
@@ -109,20 +109,20 @@ public struct CivilTime: Hashable, Sendable {
     }
 
     /// Days since 1970-01-01 of this date.
-    public var daysSinceEpoch: Int { CivilTime.days(year: year, month: month, day: day) }
+    package var daysSinceEpoch: Int { CivilTime.days(year: year, month: month, day: day) }
 
     /// Day of the week, 0 = Sunday … 6 = Saturday.
-    public var weekday: Int { ((daysSinceEpoch % 7) + 11) % 7 }
+    package var weekday: Int { ((daysSinceEpoch % 7) + 11) % 7 }
 
     /// The instant this civil time denotes at `offsetMinutes` east of UTC.
-    public func timestamp(offsetMinutes: Int = 0) -> Timestamp {
+    package func timestamp(offsetMinutes: Int = 0) -> Timestamp {
         let ms = Int64(daysSinceEpoch) * 86_400_000 + Int64(hour) * 3_600_000 + Int64(minute) * 60_000
             + Int64(second) * 1000 + Int64(millisecond) - Int64(offsetMinutes) * 60_000
         return Timestamp(milliseconds: ms)
     }
 
     /// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm).
-    public static func days(year: Int, month: Int, day: Int) -> Int {
+    package static func days(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -133,7 +133,7 @@ public struct CivilTime: Hashable, Sendable {
     }
 
     /// The proleptic Gregorian date `days` after 1970-01-01.
-    public static func civil(fromDays days: Int) -> (year: Int, month: Int, day: Int) {
+    package static func civil(fromDays days: Int) -> (year: Int, month: Int, day: Int) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097
@@ -148,25 +148,25 @@ public struct CivilTime: Hashable, Sendable {
 
 extension Duration {
     /// This duration in whole milliseconds (truncated toward zero).
-    public var milliseconds: Int64 {
+    package var milliseconds: Int64 {
         let c = components
         return c.seconds * 1000 + c.attoseconds / 1_000_000_000_000_000
     }
 
     /// This duration in whole nanoseconds (truncated toward zero).
-    public var nanoseconds: Int64 {
+    package var nanoseconds: Int64 {
         let c = components
         return c.seconds * 1_000_000_000 + c.attoseconds / 1_000_000_000
     }
 
     /// This duration in seconds as a floating-point number.
-    public var inSeconds: Double {
+    package var inSeconds: Double {
         let c = components
         return Double(c.seconds) + Double(c.attoseconds) / 1e18
     }
 
-    public static func minutes(_ m: Int) -> Duration { .seconds(m * 60) }
-    public static func hours(_ h: Int) -> Duration { .seconds(h * 3600) }
+    package static func minutes(_ m: Int) -> Duration { .seconds(m * 60) }
+    package static func hours(_ h: Int) -> Duration { .seconds(h * 3600) }
 }
 
 private func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {

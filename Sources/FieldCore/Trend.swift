@@ -5,11 +5,11 @@
 /// Storage is allocated once: `capacity` buckets of 14 bytes (three `Float`s and a `UInt16`),
 /// whatever arrives. Values are kept as `Float` (about 7 significant digits), plenty for a trend.
 /// Pure: time comes in with the values.
-public struct Trend: Sendable {
+package struct Trend: Sendable {
     /// Width of one bucket.
-    public let resolution: Duration
+    package let resolution: Duration
     /// Number of buckets kept; the ring covers `resolution × capacity`.
-    public let capacity: Int
+    package let capacity: Int
     private let bucketMilliseconds: Int64
     private var minimum: [Float]
     private var maximum: [Float]
@@ -19,12 +19,12 @@ public struct Trend: Sendable {
     private var newest: Int64?
 
     /// Bytes of bucket storage per bucket.
-    public static let bytesPerBucket = 3 * MemoryLayout<Float>.size + MemoryLayout<UInt16>.size
+    package static let bytesPerBucket = 3 * MemoryLayout<Float>.size + MemoryLayout<UInt16>.size
 
     /// - Parameters:
     ///   - resolution: bucket width, at least 1 ms.
     ///   - capacity: buckets kept, at least 1.
-    public init(resolution: Duration, capacity: Int) {
+    package init(resolution: Duration, capacity: Int) {
         self.resolution = max(resolution, .milliseconds(1))
         self.capacity = max(capacity, 1)
         bucketMilliseconds = self.resolution.milliseconds
@@ -35,24 +35,24 @@ public struct Trend: Sendable {
     }
 
     /// A trend that covers `span` at `resolution` (e.g. 2 h at 5 s: 1440 buckets, 20 KB).
-    public init(span: Duration, resolution: Duration) {
+    package init(span: Duration, resolution: Duration) {
         let r = max(resolution.milliseconds, 1)
         self.init(resolution: resolution, capacity: Int((span.milliseconds + r - 1) / r))
     }
 
     /// A trend that fits in `bytes` at `resolution`.
-    public init(budget bytes: Int, resolution: Duration) {
+    package init(budget bytes: Int, resolution: Duration) {
         self.init(resolution: resolution, capacity: bytes / Self.bytesPerBucket)
     }
 
     /// How far back the ring reaches when full.
-    public var span: Duration { .milliseconds(bucketMilliseconds * Int64(capacity)) }
+    package var span: Duration { .milliseconds(bucketMilliseconds * Int64(capacity)) }
 
     /// Bytes of bucket storage, fixed at creation.
-    public var byteCount: Int { capacity * Self.bytesPerBucket }
+    package var byteCount: Int { capacity * Self.bytesPerBucket }
 
     /// The start of the oldest and the end of the newest bucket that hold samples.
-    public var coveredRange: Range<Timestamp>? {
+    package var coveredRange: Range<Timestamp>? {
         guard let newest else { return nil }
         let buckets = (newest - Int64(capacity) + 1 ... newest).filter { count[slot($0)] > 0 }
         guard let first = buckets.first, let last = buckets.last else { return nil }
@@ -60,13 +60,13 @@ public struct Trend: Sendable {
     }
 
     /// Records a good-quality number; other readings leave a gap.
-    public mutating func record(_ reading: Reading) {
+    package mutating func record(_ reading: Reading) {
         if let v = reading.goodNumber { record(v, at: reading.time) }
     }
 
     /// Records one sample. A sample older than the ring means the clock was set back: the ring
     /// restarts from it rather than sitting blind until the clock catches up.
-    public mutating func record(_ value: Double, at time: Timestamp) {
+    package mutating func record(_ value: Double, at time: Timestamp) {
         guard value.isFinite else { return }
         let b = floorDivide(time.milliseconds, bucketMilliseconds)
         if let n = newest {
@@ -98,7 +98,7 @@ public struct Trend: Sendable {
     /// The history from `start` to `end` in `slots` equal slots, oldest first; nil where a slot
     /// has no sample. Each bucket goes to the slot its start falls in, so slots narrower than
     /// the resolution show gaps between buckets.
-    public func series(from start: Timestamp, to end: Timestamp, slots: Int) -> [TrendBucket?] {
+    package func series(from start: Timestamp, to end: Timestamp, slots: Int) -> [TrendBucket?] {
         guard slots > 0, end > start else { return [] }
         var out = [TrendBucket?](repeating: nil, count: slots)
         guard let newest else { return out }
@@ -119,7 +119,7 @@ public struct Trend: Sendable {
     }
 
     /// The last `span` up to `end` in `slots` slots (the console's `trend POINT 1h`).
-    public func series(last span: Duration, endingAt end: Timestamp, slots: Int) -> [TrendBucket?] {
+    package func series(last span: Duration, endingAt end: Timestamp, slots: Int) -> [TrendBucket?] {
         series(from: end - span, to: end, slots: slots)
     }
 
@@ -129,21 +129,21 @@ public struct Trend: Sendable {
 }
 
 /// One slot of a trend: the samples' extremes, mean and number within `start ..< start + duration`.
-public struct TrendBucket: Hashable, Sendable {
-    public var start: Timestamp
-    public var duration: Duration
-    public var minimum: Double
-    public var maximum: Double
-    public var mean: Double
-    public var count: Int
+package struct TrendBucket: Hashable, Sendable {
+    package var start: Timestamp
+    package var duration: Duration
+    package var minimum: Double
+    package var maximum: Double
+    package var mean: Double
+    package var count: Int
 
-    public init(start: Timestamp, duration: Duration, minimum: Double, maximum: Double, mean: Double, count: Int) {
+    package init(start: Timestamp, duration: Duration, minimum: Double, maximum: Double, mean: Double, count: Int) {
         (self.start, self.duration) = (start, duration)
         (self.minimum, self.maximum, self.mean, self.count) = (minimum, maximum, mean, count)
     }
 
     /// Both buckets' samples as one (the mean weighted by sample counts).
-    public func merged(with other: TrendBucket) -> TrendBucket {
+    package func merged(with other: TrendBucket) -> TrendBucket {
         let n = count + other.count
         return TrendBucket(start: start, duration: duration, minimum: min(minimum, other.minimum), maximum: max(maximum, other.maximum),
                            mean: n == 0 ? mean : (mean * Double(count) + other.mean * Double(other.count)) / Double(n), count: n)

@@ -1,4 +1,4 @@
 /// The firmware's version, reported by `version`, in MQTT attributes and in the console banner.
-public enum FieldgateVersion {
-    public static let string = "0.1.0"
+package enum FieldgateVersion {
+    package static let string = "0.1.0"
 }

@@ -2,7 +2,7 @@
 /// GPIO worker, the engine, the local API, the uplink's MQTT loop. The gateway starts its workers in order, stops them in
 /// the reverse order, and feeds the watchdog only while every worker it watches goes round its
 /// loop (`WorkerSet`, FieldRuntime).
-public protocol Worker: AnyObject, Sendable {
+package protocol Worker: AnyObject, Sendable {
     /// The name in the log and in "not responding" (`engine`, `bus rs485-1`, `gpio`, `api`).
     var workerName: String { get }
     /// Starts the worker's thread.

@@ -2,8 +2,8 @@ import FieldCore
 
 /// A generic alarm on one point, configured in a device's `alarms` list (issue 4): for devices
 /// whose app does not already watch the point, or for site-specific limits.
-public struct AlarmSpec: Sendable, Hashable {
-    public enum Kind: Sendable, Hashable {
+package struct AlarmSpec: Sendable, Hashable {
+    package enum Kind: Sendable, Hashable {
         /// Above `limit` (with hysteresis and delays).
         case high(limit: Double, hysteresis: Double)
         /// Below `limit`.
@@ -21,17 +21,17 @@ public struct AlarmSpec: Sendable, Hashable {
     }
 
     /// The alarm type in its id (`point/type`), e.g. `high-temperature`.
-    public var type: String
-    public var point: String
-    public var kind: Kind
-    public var severity: Severity
-    public var onDelay: Duration
-    public var offDelay: Duration
+    package var type: String
+    package var point: String
+    package var kind: Kind
+    package var severity: Severity
+    package var onDelay: Duration
+    package var offDelay: Duration
     /// The operator's text; generated from the rule when empty.
-    public var message: String
+    package var message: String
 
     /// Reads one entry of a device's `alarms`; `points` are the device's point names.
-    public static func read(_ o: JSONObjectReader, points: Set<String>) -> AlarmSpec? {
+    package static func read(_ o: JSONObjectReader, points: Set<String>) -> AlarmSpec? {
         let r = o.reader
         let before = r.issues.count
         let point = o.identifier("point", required: true)

@@ -8,7 +8,7 @@ extension Board {
     ///
     /// - Parameter environment: values for `${NAME}` and `${NAME:-default}` in string fields
     ///   (the simulator board names its ptys and socket under `${FIELDSIM_DIR}`).
-    public static func read(_ o: JSONObjectReader, environment: [String: String]) -> Board? {
+    package static func read(_ o: JSONObjectReader, environment: [String: String]) -> Board? {
         let r = o.reader
         let expand = { (s: String, p: JSONPath) -> String? in
             switch expandEnvironment(s, environment) {
@@ -148,7 +148,7 @@ extension Board {
     }
 
     /// Loads and validates a board file.
-    public static func load(path: String, environment: [String: String]) throws -> Board {
+    package static func load(path: String, environment: [String: String]) throws -> Board {
         let doc = try loadJSONDocument(path: path)
         let r = JSONReader()
         let board = r.object(doc).flatMap { read($0, environment: environment) }
@@ -159,7 +159,7 @@ extension Board {
 }
 
 /// Reads a JSON file, with errors that name the file.
-public func loadJSONDocument(path: String) throws -> JSONValue {
+package func loadJSONDocument(path: String) throws -> JSONValue {
     let data: Data
     // The system's own words (no such file, permission denied), not a Foundation error's dump.
     // open(2), not access(2): under qemu-user (the arm64 tests) access is answered ENOENT for
@@ -189,13 +189,13 @@ func describeFileError(_ error: any Error) -> String {
 }
 
 /// An expansion that failed: names the variable.
-public struct EnvironmentExpansionError: Error, Sendable {
-    public var message: String
+package struct EnvironmentExpansionError: Error, Sendable {
+    package var message: String
 }
 
 /// Expands `${NAME}` and `${NAME:-default}` from `environment`; an unset variable without a
 /// default is an error naming it.
-public func expandEnvironment(_ text: String, _ environment: [String: String]) -> Result<String, EnvironmentExpansionError> {
+package func expandEnvironment(_ text: String, _ environment: [String: String]) -> Result<String, EnvironmentExpansionError> {
     guard text.contains("${") else { return .success(text) }
     var out = ""
     var rest = Substring(text)

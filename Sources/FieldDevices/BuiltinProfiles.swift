@@ -4,12 +4,12 @@ import FieldCore
 /// `DeviceProfile.read` exactly like a site's own `profiles`; a test reads every one. Their ids,
 /// apps and point names are the contract of docs/architecture.md; their register maps are in
 /// docs/register-maps.md.
-public enum BuiltinProfiles {
+package enum BuiltinProfiles {
     /// The JSON text of every built-in profile, in the order of docs/architecture.md.
-    public static let sources: [String] = lampPole + fireWater + indoorAir + elevator + electricalFire
+    package static let sources: [String] = lampPole + fireWater + indoorAir + elevator + electricalFire
 
     /// Every built-in profile, read once on first use.
-    public static let all: [DeviceProfile] = {
+    package static let all: [DeviceProfile] = {
         do {
             return try load()
         } catch {
@@ -19,14 +19,14 @@ public enum BuiltinProfiles {
     }()
 
     /// Every built-in profile by id (what `Site.read` takes as `builtins`).
-    public static let byID: [String: DeviceProfile] = Dictionary(uniqueKeysWithValues: all.map { ($0.id, $0) })
+    package static let byID: [String: DeviceProfile] = Dictionary(uniqueKeysWithValues: all.map { ($0.id, $0) })
 
     /// The built-in profile with this id.
-    public static subscript(_ id: String) -> DeviceProfile? { byID[id] }
+    package static subscript(_ id: String) -> DeviceProfile? { byID[id] }
 
     /// Reads every built-in profile.
     /// - Throws: `ConfigError` naming the profile and every problem in it.
-    public static func load() throws(ConfigError) -> [DeviceProfile] {
+    package static func load() throws(ConfigError) -> [DeviceProfile] {
         try sources.enumerated().map { i, text throws(ConfigError) in
             try DeviceProfile.parse(text, source: "built-in profile #\(i)")
         }

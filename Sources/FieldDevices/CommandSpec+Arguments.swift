@@ -8,7 +8,7 @@ extension CommandSpec {
     /// numbers, durations as `"30m"`, flags as booleans. A bare value (the console's `fan on`)
     /// stands for the first parameter.
     /// - Throws: `CommandSpecError` naming the argument and what it takes.
-    public func checked(arguments: JSONValue) throws(CommandSpecError) -> JSONValue {
+    package func checked(arguments: JSONValue) throws(CommandSpecError) -> JSONValue {
         var given: [String: JSONValue]
         switch arguments {
         case .null: given = [:]
@@ -86,7 +86,7 @@ extension CommandParameter {
 
     /// What the parameter takes, as help and errors print it: `1…247`, `2400, 4800, 9600`,
     /// `0…5000 W, fractional`, `on, off, auto`, `1m…24h`, `true or false`.
-    public var allowedText: String {
+    package var allowedText: String {
         switch kind {
         case .number:
             let values = choices.isEmpty

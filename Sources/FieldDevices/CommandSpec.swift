@@ -3,25 +3,25 @@ import FieldCore
 /// A profile-defined operation the console and the platform's RPC may run on a device: a fixed
 /// sequence of register writes, some taking a parameter (set the unit address, set the baud rate,
 /// zero a pressure transmitter, start a CO2 background calibration).
-public struct CommandSpec: Sendable, Hashable {
+package struct CommandSpec: Sendable, Hashable {
     /// The command's name within its profile (`set-address`), an identifier.
-    public var name: String
+    package var name: String
     /// What it does and what the technician must do first ("vent the transmitter to air").
-    public var description: String
-    public var parameters: [CommandParameter]
+    package var description: String
+    package var parameters: [CommandParameter]
     /// The writes, run in this order on the device's bus worker.
-    public var writes: [CommandWrite]
+    package var writes: [CommandWrite]
     /// Who may run it: `technician` (readings, self-tests, silencing, calibration, limits) or
     /// `admin` (what changes the device's identity or bus settings, or what it keeps for good:
     /// unit id, baud rate, its own alarm settings, restored counters). The console offers and
     /// runs it for users with this role; the platform's RPCs when `uplink.rpcRole` reaches it.
-    public var role: ConsoleUser.Role
+    package var role: ConsoleUser.Role
 
     /// - Parameters:
     ///   - writes: a profile command's register writes; none for an app's command (the app
     ///     carries it out).
     ///   - role: who may run it (never `viewer`: every command acts on a device).
-    public init(name: String, description: String = "", parameters: [CommandParameter] = [], writes: [CommandWrite] = [],
+    package init(name: String, description: String = "", parameters: [CommandParameter] = [], writes: [CommandWrite] = [],
                 role: ConsoleUser.Role = .technician) {
         self.name = name
         self.description = description
@@ -30,28 +30,28 @@ public struct CommandSpec: Sendable, Hashable {
         self.role = role
     }
 
-    public func parameter(_ name: String) -> CommandParameter? { parameters.first { $0.name == name } }
+    package func parameter(_ name: String) -> CommandParameter? { parameters.first { $0.name == name } }
 }
 
 /// A value the operator gives a command.
-public struct CommandParameter: Sendable, Hashable {
-    public var name: String
-    public var description: String
-    public var unit: String
+package struct CommandParameter: Sendable, Hashable {
+    package var name: String
+    package var description: String
+    package var unit: String
     /// Allowed values (ignored when `choices` are given).
-    public var range: ClosedRange<Double>?
+    package var range: ClosedRange<Double>?
     /// Only whole numbers are allowed.
-    public var integer: Bool
+    package var integer: Bool
     /// The values the operator may give and the code written for each (baud 9600 → code 2).
-    public var choices: [CommandChoice]
+    package var choices: [CommandChoice]
     /// What the value is: a number (the fields above), or, for an app's command, a word, a
     /// duration or a flag.
-    public var kind: Kind
+    package var kind: Kind
     /// The command cannot run without it (profile commands: always).
-    public var required: Bool
+    package var required: Bool
 
     /// The value types besides numbers an app's command takes.
-    public enum Kind: Sendable, Hashable {
+    package enum Kind: Sendable, Hashable {
         /// A number: whole where `integer`, within `range` or one of `choices`.
         case number
         /// One of these words (`on`, `off`, `auto`); any identifier when the list is empty (the
@@ -65,7 +65,7 @@ public struct CommandParameter: Sendable, Hashable {
         case object
     }
 
-    public init(name: String, description: String = "", unit: String = "", range: ClosedRange<Double>? = nil,
+    package init(name: String, description: String = "", unit: String = "", range: ClosedRange<Double>? = nil,
                 integer: Bool = true, choices: [CommandChoice] = [], kind: Kind = .number, required: Bool = true) {
         self.name = name
         self.description = description
@@ -78,7 +78,7 @@ public struct CommandParameter: Sendable, Hashable {
     }
 
     /// The value to write for an operator's argument, or why it is refused.
-    public func resolve(_ argument: Double) -> Result<Double, CommandSpecError> {
+    package func resolve(_ argument: Double) -> Result<Double, CommandSpecError> {
         if !choices.isEmpty {
             guard let c = choices.first(where: { $0.value == argument }) else {
                 let allowed = choices.map { formatNumber($0.value) }.joined(separator: ", ")
@@ -98,19 +98,19 @@ public struct CommandParameter: Sendable, Hashable {
 }
 
 /// One allowed value of a parameter and the code the device wants for it.
-public struct CommandChoice: Sendable, Hashable {
-    public var value: Double
-    public var code: Double
+package struct CommandChoice: Sendable, Hashable {
+    package var value: Double
+    package var code: Double
 
-    public init(value: Double, code: Double) {
+    package init(value: Double, code: Double) {
         self.value = value
         self.code = code
     }
 }
 
 /// One write of a command: a point (named, or a bare register given in the command) and the value.
-public struct CommandWrite: Sendable, Hashable {
-    public enum Value: Sendable, Hashable {
+package struct CommandWrite: Sendable, Hashable {
+    package enum Value: Sendable, Hashable {
         case fixed(PointValue)
         /// The (resolved) value of the named parameter.
         case parameter(String)
@@ -118,12 +118,12 @@ public struct CommandWrite: Sendable, Hashable {
 
     /// The register or coil written, with its codec (type, word order, scale). A bare register's
     /// spec is named `table@address`.
-    public var target: PointSpec
+    package var target: PointSpec
     /// True when `target` is one of the profile's points.
-    public var isProfilePoint: Bool
-    public var value: Value
+    package var isProfilePoint: Bool
+    package var value: Value
 
-    public init(target: PointSpec, isProfilePoint: Bool, value: Value) {
+    package init(target: PointSpec, isProfilePoint: Bool, value: Value) {
         self.target = target
         self.isProfilePoint = isProfilePoint
         self.value = value
@@ -131,13 +131,13 @@ public struct CommandWrite: Sendable, Hashable {
 }
 
 /// A command the device cannot be given as asked.
-public enum CommandSpecError: Error, Sendable, Hashable, CustomStringConvertible {
+package enum CommandSpecError: Error, Sendable, Hashable, CustomStringConvertible {
     case missingArgument(parameter: String)
     case unknownArgument(String)
     case badArgument(parameter: String, String)
     case encoding(CodecError)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .missingArgument(let p): "missing argument \"\(p)\""
         case .unknownArgument(let a): "unknown argument \"\(a)\""
@@ -152,7 +152,7 @@ extension CommandSpec {
     /// target's codec (word order, scale), in order.
     /// - Throws: `CommandSpecError` for a missing, unknown or refused argument, or a value the target
     ///   cannot hold.
-    public func writes(arguments: [String: Double]) throws(CommandSpecError) -> [PointWrite] {
+    package func writes(arguments: [String: Double]) throws(CommandSpecError) -> [PointWrite] {
         for key in arguments.keys.sorted() where parameter(key) == nil {
             throw .unknownArgument(key)
         }
@@ -183,7 +183,7 @@ extension CommandSpec {
     /// Whether one of the command's writes can change what `point` holds: the same table,
     /// overlapping registers (or coils), and overlapping bits where both are bit fields of one
     /// register. A bare register the command names counts as much as a named point.
-    public func writes(to point: PointSpec) -> Bool {
+    package func writes(to point: PointSpec) -> Bool {
         writes.contains { $0.target.sharesStorage(with: point) }
     }
 
@@ -191,7 +191,7 @@ extension CommandSpec {
     /// role among `commands` whose writes reach the point (the transmitter's `address` needs
     /// what `set-address` needs), and at least a technician. `command` is nil when no command
     /// asks for more than a technician.
-    public static func writeRole(of point: PointSpec, among commands: [CommandSpec]) -> (role: ConsoleUser.Role, command: CommandSpec?) {
+    package static func writeRole(of point: PointSpec, among commands: [CommandSpec]) -> (role: ConsoleUser.Role, command: CommandSpec?) {
         let top = commands.filter { $0.writes(to: point) }.max { $0.role < $1.role }
         guard let top, top.role > .technician else { return (.technician, nil) }
         return (top.role, top)
@@ -201,7 +201,7 @@ extension CommandSpec {
 extension PointSpec {
     /// Whether a write of one point can change what the other holds: the same table,
     /// overlapping addresses, and, where both are bit fields, overlapping bits.
-    public func sharesStorage(with other: PointSpec) -> Bool {
+    package func sharesStorage(with other: PointSpec) -> Bool {
         guard table == other.table, span.overlaps(other.span) else { return false }
         if let a = bits, let b = other.bits { return a.mask & b.mask != 0 }
         return true

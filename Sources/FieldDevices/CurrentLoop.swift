@@ -10,26 +10,26 @@
 ///
 /// The apps escalate a point that stays in a failure or an ambiguous band beyond their
 /// sensor-fault delay to a `sensor-fault` alarm, whichever band it is in.
-public struct CurrentLoop: Sendable, Hashable {
+package struct CurrentLoop: Sendable, Hashable {
     /// The engineering value at 4 mA.
-    public var low: Double
+    package var low: Double
     /// The engineering value at 20 mA (may be below `low` for a reversed transmitter).
-    public var high: Double
+    package var high: Double
     /// The engineering unit ("MPa", "m").
-    public var unit: String
+    package var unit: String
     /// At or below this current (mA) the loop is open or the transmitter signals failure.
-    public var faultBelow: Double
+    package var faultBelow: Double
     /// From this current (mA) up the measurement is valid (saturated below 4 mA).
-    public var validFrom: Double
+    package var validFrom: Double
     /// Up to this current (mA) the measurement is valid (saturated above 20 mA).
-    public var validTo: Double
+    package var validTo: Double
     /// At or above this current (mA) the loop is shorted or the transmitter signals failure.
-    public var faultAbove: Double
+    package var faultAbove: Double
 
-    public static let spanLow = 4.0
-    public static let spanHigh = 20.0
+    package static let spanLow = 4.0
+    package static let spanHigh = 20.0
 
-    public init(low: Double, high: Double, unit: String, faultBelow: Double = 3.6, validFrom: Double = 3.8,
+    package init(low: Double, high: Double, unit: String, faultBelow: Double = 3.6, validFrom: Double = 3.8,
                 validTo: Double = 20.5, faultAbove: Double = 21) {
         self.low = low
         self.high = high
@@ -41,7 +41,7 @@ public struct CurrentLoop: Sendable, Hashable {
     }
 
     /// Where a loop current lies among the NE43 bands.
-    public enum Band: Sendable, Hashable {
+    package enum Band: Sendable, Hashable {
         case failure
         case ambiguous
         case saturatedLow
@@ -49,14 +49,14 @@ public struct CurrentLoop: Sendable, Hashable {
         case saturatedHigh
     }
 
-    public func band(ofCurrent mA: Double) -> Band { LoopLimits(self).band(ofCurrent: mA) }
+    package func band(ofCurrent mA: Double) -> Band { LoopLimits(self).band(ofCurrent: mA) }
 
     /// The engineering value of a loop current, held at the range ends outside 4–20 mA.
-    public func value(ofCurrent mA: Double) -> Double { LoopLimits(self).value(ofCurrent: mA) }
+    package func value(ofCurrent mA: Double) -> Double { LoopLimits(self).value(ofCurrent: mA) }
 
     /// The loop current (mA) that stands for an engineering value: what a transmitter drives (the
     /// simulator's side of the loop). Not clamped: values beyond the range give currents beyond 4–20.
-    public func current(for value: Double) -> Double {
+    package func current(for value: Double) -> Double {
         Self.spanLow + (value - low) / (high - low) * (Self.spanHigh - Self.spanLow)
     }
 }

@@ -6,7 +6,7 @@ extension DeviceProfile {
     /// Every problem is reported through `o.reader` with its JSON path, all at once, including
     /// unknown keys (this calls `o.finish()`: read lists with `readAll`, not `objects`).
     /// - Returns: the profile, or nil when anything in it was wrong.
-    public static func read(_ o: JSONObjectReader) -> DeviceProfile? {
+    package static func read(_ o: JSONObjectReader) -> DeviceProfile? {
         let r = o.reader
         let before = r.issues.count
         o.allow("$comment")
@@ -56,7 +56,7 @@ extension DeviceProfile {
     }
 
     /// Reads a list of profiles under `key` (a site's `profiles`), reporting duplicate ids.
-    public static func readAll(_ o: JSONObjectReader, key: String = "profiles") -> [DeviceProfile] {
+    package static func readAll(_ o: JSONObjectReader, key: String = "profiles") -> [DeviceProfile] {
         let r = o.reader
         var seen: [String: JSONPath] = [:]
         return o.array(key) { v, p -> DeviceProfile? in
@@ -73,7 +73,7 @@ extension DeviceProfile {
     /// Parses one profile from JSON text.
     /// - Parameter source: the file or origin, for the error (`"profiles/my-meter.json"`).
     /// - Throws: `ConfigError` with every problem found.
-    public static func parse(_ text: String, source: String) throws(ConfigError) -> DeviceProfile {
+    package static func parse(_ text: String, source: String) throws(ConfigError) -> DeviceProfile {
         let value: JSONValue
         do {
             value = try JSONValue.parse(text)
@@ -92,7 +92,7 @@ extension DeviceProfile {
     /// This profile with a site's changes to some of its points: `o` maps point names to objects
     /// of point keys a site may change (see `PointSpec.read(_:base:)`; e.g. a 4–20 mA input given its `loop` range). Validated
     /// like the profile itself; problems are reported at their paths under `o`.
-    public func overriding(_ o: JSONObjectReader) -> DeviceProfile? {
+    package func overriding(_ o: JSONObjectReader) -> DeviceProfile? {
         let r = o.reader
         let before = r.issues.count
         var result = self

@@ -3,7 +3,7 @@ import FieldCore
 extension DeviceProfile {
     /// The profile's register map, GPIO signals and commands as Markdown tables, as
     /// docs/register-maps.md shows them (and the console prints them).
-    public func registerMapMarkdown() -> String {
+    package func registerMapMarkdown() -> String {
         var out: [String] = []
         if !points.isEmpty {
             out.append("| table | address | point | type | order | scale, offset | unit | access | valid range | notes |")

@@ -2,7 +2,7 @@ import FieldCore
 import FieldHAL
 
 /// A point's value as it goes on the wire.
-public enum EncodedValue: Sendable, Hashable {
+package enum EncodedValue: Sendable, Hashable {
     /// All of the point's registers, in wire order (function 0x06 for one, 0x10 for more).
     case registers([UInt16])
     /// Bits inside one register: set the `mask` bits to `bits`, leave the others as they are
@@ -12,7 +12,7 @@ public enum EncodedValue: Sendable, Hashable {
     case coil(Bool)
 
     /// `word` with this value stored in it (for `.field`; `.registers` gives its first register).
-    public func merged(into word: UInt16) -> UInt16 {
+    package func merged(into word: UInt16) -> UInt16 {
         switch self {
         case .field(let mask, let bits): (word & ~mask) | (bits & mask)
         case .registers(let r): r.first ?? word
@@ -22,21 +22,21 @@ public enum EncodedValue: Sendable, Hashable {
 }
 
 /// One write for a bus worker to carry out: a point's encoded value at its table and address.
-public struct PointWrite: Sendable, Hashable, CustomStringConvertible {
+package struct PointWrite: Sendable, Hashable, CustomStringConvertible {
     /// The point's name (a bare register of a command: `holding@31`).
-    public var point: String
-    public var table: RegisterTable
-    public var address: Int
-    public var value: EncodedValue
+    package var point: String
+    package var table: RegisterTable
+    package var address: Int
+    package var value: EncodedValue
 
-    public init(point: String, table: RegisterTable, address: Int, value: EncodedValue) {
+    package init(point: String, table: RegisterTable, address: Int, value: EncodedValue) {
         self.point = point
         self.table = table
         self.address = address
         self.value = value
     }
 
-    public var description: String {
+    package var description: String {
         let where_ = "\(point) (\(table) \(hex(address)))"
         switch value {
         case .registers(let r): return "\(where_) ← \(r.map(hex).joined(separator: " "))"
@@ -47,8 +47,8 @@ public struct PointWrite: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Why a value cannot be encoded or written.
-public struct CodecError: Error, Sendable, Hashable, CustomStringConvertible {
-    public enum Reason: Sendable, Hashable {
+package struct CodecError: Error, Sendable, Hashable, CustomStringConvertible {
+    package enum Reason: Sendable, Hashable {
         /// The point (or its table) cannot be written.
         case readOnly
         /// A number was given for a state, text for a number, …
@@ -61,19 +61,19 @@ public struct CodecError: Error, Sendable, Hashable, CustomStringConvertible {
         case wrongLength(expected: Int, got: Int)
     }
 
-    public var point: String
-    public var table: RegisterTable
-    public var address: Int
-    public var reason: Reason
+    package var point: String
+    package var table: RegisterTable
+    package var address: Int
+    package var reason: Reason
 
-    public init(point: String, table: RegisterTable, address: Int, reason: Reason) {
+    package init(point: String, table: RegisterTable, address: Int, reason: Reason) {
         self.point = point
         self.table = table
         self.address = address
         self.reason = reason
     }
 
-    public var description: String {
+    package var description: String {
         let why: String
         switch reason {
         case .readOnly: why = "is read-only"
@@ -91,13 +91,13 @@ extension PointSpec {
     /// register at `address`. The value is in `unit` (`raw × scale + offset`); loop, range and
     /// status are the read plan's business. `registers` must hold them (a precondition, as for
     /// an array subscript); `decode(registers:)` checks the length instead.
-    public func decode(_ registers: [UInt16], at start: Int = 0) -> PointValue {
+    package func decode(_ registers: [UInt16], at start: Int = 0) -> PointValue {
         PointCodec(self).value(registers, at: start)
     }
 
     /// The point's value from exactly its registers.
     /// - Throws: `CodecError` (`wrongLength`) when `registers` is not `count` long.
-    public func decode(registers: [UInt16]) throws(CodecError) -> PointValue {
+    package func decode(registers: [UInt16]) throws(CodecError) -> PointValue {
         guard !table.isBitTable, registers.count == count else {
             throw error(.wrongLength(expected: table.isBitTable ? 0 : count, got: registers.count))
         }
@@ -105,14 +105,14 @@ extension PointSpec {
     }
 
     /// The point's value from its coil or discrete input.
-    public func decode(bit: Bool) -> PointValue { .bool(bit) }
+    package func decode(bit: Bool) -> PointValue { .bool(bit) }
 
     /// Encodes a value given in `unit` (for a loop point: mA) as the point's registers, bit
     /// field or coil: scale and offset undone, rounded for integer types, laid out in the word
     /// order. Does not check access or `range`: the simulator serves input registers and
     /// out-of-range values with it. Writes from the gateway go through `write(_:)`.
     /// - Throws: `CodecError` when the value is of the wrong kind or does not fit the type.
-    public func encode(_ value: PointValue) throws(CodecError) -> EncodedValue {
+    package func encode(_ value: PointValue) throws(CodecError) -> EncodedValue {
         if type == .bool {
             let b: Bool
             switch value {
@@ -143,7 +143,7 @@ extension PointSpec {
     /// The write that sets the point to `value` (in `unit`), for a bus worker to carry out.
     /// - Throws: `CodecError` when the point is read-only, the value is outside `range` or does
     ///   not fit the type.
-    public func write(_ value: PointValue) throws(CodecError) -> PointWrite {
+    package func write(_ value: PointValue) throws(CodecError) -> PointWrite {
         guard isWritable, table.isWritable else { throw error(.readOnly) }
         if let range, loop == nil, let n = value.number, !range.contains(n) {
             throw error(.outOfRange(value: n, range: range))
@@ -168,7 +168,7 @@ extension PointSpec {
     /// Stores a value (in `unit`) into a block of registers that starts at register `base`, as a
     /// device (or the simulator) holds them: a bit field changes only its bits.
     /// - Throws: `CodecError` when the value does not fit, or the point lies outside the block.
-    public func store(_ value: PointValue, in registers: inout [UInt16], base: Int = 0) throws(CodecError) {
+    package func store(_ value: PointValue, in registers: inout [UInt16], base: Int = 0) throws(CodecError) {
         let start = address - base
         guard !table.isBitTable, start >= 0, start + count <= registers.count else {
             throw error(.wrongLength(expected: start + count, got: registers.count))
@@ -183,7 +183,7 @@ extension PointSpec {
 
     /// Stores a state into a block of coils or discrete inputs that starts at `base`.
     /// - Throws: `CodecError` when the point is not a coil or discrete input of the block.
-    public func store(_ value: Bool, in bits: inout [Bool], base: Int = 0) throws(CodecError) {
+    package func store(_ value: Bool, in bits: inout [Bool], base: Int = 0) throws(CodecError) {
         let i = address - base
         guard table.isBitTable, i >= 0, i < bits.count else {
             throw error(.wrongLength(expected: i + 1, got: bits.count))

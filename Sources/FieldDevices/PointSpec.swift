@@ -10,41 +10,41 @@ import FieldHAL
 ///
 /// The engineering value of a register point is `raw × scale + offset`; with a `loop`, that value
 /// is the loop current in mA and the loop maps it to the engineering range.
-public struct PointSpec: Sendable, Hashable {
+package struct PointSpec: Sendable, Hashable {
     /// The point's name within its device (`pressure`, `co2`), an identifier.
-    public var name: String
-    public var description: String
-    public var table: RegisterTable
+    package var name: String
+    package var description: String
+    package var table: RegisterTable
     /// The first register (or coil) of the point, 0–65535 (protocol address, not a 4xxxx number).
-    public var address: Int
-    public var type: ValueType
+    package var address: Int
+    package var type: ValueType
     /// For a point that is part of one register: its lowest bit and width.
-    public var bits: BitField?
-    public var wordOrder: WordOrder
-    public var scale: Double
-    public var offset: Double
+    package var bits: BitField?
+    package var wordOrder: WordOrder
+    package var scale: Double
+    package var offset: Double
     /// The unit of `raw × scale + offset` ("V", "mA", "°C"); see `engineeringUnit`.
-    public var unit: String
-    public var access: PointAccess
+    package var unit: String
+    package var access: PointAccess
     /// Values outside this range (engineering units) read as quality out-of-range, and writes
     /// outside it are refused.
-    public var range: ClosedRange<Double>?
+    package var range: ClosedRange<Double>?
     /// A change smaller than this (engineering units) is not a change (telemetry, change events).
-    public var deadband: Double
-    public var priority: PointPriority
+    package var deadband: Double
+    package var priority: PointPriority
     /// The point is a 4–20 mA loop current mapped to an engineering range with NAMUR NE43 quality.
-    public var loop: CurrentLoop?
+    package var loop: CurrentLoop?
     /// The point's quality follows bits of another point (a status register).
-    public var statusFrom: StatusSource?
+    package var statusFrom: StatusSource?
     /// How long after the device comes online its readings are quality warming-up.
-    public var warmUp: Duration?
+    package var warmUp: Duration?
     /// The point deliberately shares registers with another point (a second view of the same data).
-    public var alias: Bool
+    package var alias: Bool
     /// Decimal places its values are rounded to (0–9); nil: the resolution `scale` and `offset`
     /// give an integer register (`scale` 0.1 → 1), and an f32's shortest decimal form.
-    public var decimals: Int?
+    package var decimals: Int?
 
-    public init(name: String, description: String = "", table: RegisterTable, address: Int, type: ValueType,
+    package init(name: String, description: String = "", table: RegisterTable, address: Int, type: ValueType,
                 bits: BitField? = nil, wordOrder: WordOrder = .abcd, scale: Double = 1, offset: Double = 0,
                 unit: String = "", access: PointAccess = .read, range: ClosedRange<Double>? = nil,
                 deadband: Double = 0, priority: PointPriority = .normal, loop: CurrentLoop? = nil,
@@ -71,29 +71,29 @@ public struct PointSpec: Sendable, Hashable {
     }
 
     /// Registers (or coils) the point occupies.
-    public var count: Int { table.isBitTable || bits != nil ? 1 : type.registerCount }
+    package var count: Int { table.isBitTable || bits != nil ? 1 : type.registerCount }
 
     /// The addresses the point occupies.
-    public var span: Range<Int> { address..<(address + count) }
+    package var span: Range<Int> { address..<(address + count) }
 
     /// The unit of the point's readings: the loop's engineering unit, or `unit`.
-    public var engineeringUnit: String { loop?.unit ?? unit }
+    package var engineeringUnit: String { loop?.unit ?? unit }
 
     /// True for points whose reading is a number (not a state).
-    public var isNumeric: Bool { type != .bool }
+    package var isNumeric: Bool { type != .bool }
 
-    public var isReadable: Bool { access != .write }
-    public var isWritable: Bool { access != .read }
+    package var isReadable: Bool { access != .write }
+    package var isWritable: Bool { access != .read }
 }
 
 /// How a point's registers are interpreted.
-public enum ValueType: String, Sendable, Hashable, CaseIterable {
+package enum ValueType: String, Sendable, Hashable, CaseIterable {
     /// A coil, a discrete input, or one bit of a register (with `bit`).
     case bool
     case u16, i16, u32, i32, f32, u64, i64, f64
 
     /// 16-bit registers the type occupies.
-    public var registerCount: Int {
+    package var registerCount: Int {
         switch self {
         case .bool, .u16, .i16: 1
         case .u32, .i32, .f32: 2
@@ -101,51 +101,51 @@ public enum ValueType: String, Sendable, Hashable, CaseIterable {
         }
     }
 
-    public var isFloat: Bool { self == .f32 || self == .f64 }
-    public var isInteger: Bool { self != .bool && !isFloat }
+    package var isFloat: Bool { self == .f32 || self == .f64 }
+    package var isInteger: Bool { self != .bool && !isFloat }
 }
 
 /// Whether the gateway reads a point, writes it, or both.
-public enum PointAccess: String, Sendable, Hashable, CaseIterable {
+package enum PointAccess: String, Sendable, Hashable, CaseIterable {
     case read
     case write
     case readWrite = "readwrite"
 }
 
 /// Alarm-critical points are read first in every poll cycle.
-public enum PointPriority: String, Sendable, Hashable, CaseIterable {
+package enum PointPriority: String, Sendable, Hashable, CaseIterable {
     case normal
     case critical
 }
 
 /// Part of one 16-bit register: `width` bits from bit `lowest` (0 = least significant).
-public struct BitField: Sendable, Hashable {
-    public var lowest: Int
-    public var width: Int
+package struct BitField: Sendable, Hashable {
+    package var lowest: Int
+    package var width: Int
 
-    public init(lowest: Int, width: Int = 1) {
+    package init(lowest: Int, width: Int = 1) {
         self.lowest = lowest
         self.width = width
     }
 
     /// The field's bits within the register.
-    public var mask: UInt16 { UInt16(truncatingIfNeeded: ((1 << width) - 1) << lowest) }
+    package var mask: UInt16 { UInt16(truncatingIfNeeded: ((1 << width) - 1) << lowest) }
 }
 
 /// Where a point's quality comes from when a status register says the sensor is unwell: bits of
 /// another point of the same device (the SenseAir S8's meter status, a transmitter's fault flag).
 /// A bool point counts as one bit (bit 0).
-public struct StatusSource: Sendable, Hashable {
+package struct StatusSource: Sendable, Hashable {
     /// The status point's name.
-    public var point: String
+    package var point: String
     /// Any of these bits set → quality sensor-fault.
-    public var sensorFault: UInt64
+    package var sensorFault: UInt64
     /// Any of these bits set → quality out-of-range.
-    public var outOfRange: UInt64
+    package var outOfRange: UInt64
     /// Any of these bits set → quality warming-up.
-    public var warmingUp: UInt64
+    package var warmingUp: UInt64
 
-    public init(point: String, sensorFault: UInt64 = 0, outOfRange: UInt64 = 0, warmingUp: UInt64 = 0) {
+    package init(point: String, sensorFault: UInt64 = 0, outOfRange: UInt64 = 0, warmingUp: UInt64 = 0) {
         self.point = point
         self.sensorFault = sensorFault
         self.outOfRange = outOfRange
@@ -154,7 +154,7 @@ public struct StatusSource: Sendable, Hashable {
 
     /// The quality the status word gives, or nil when it flags nothing. Warming-up wins over a
     /// fault: sensors raise fault bits while they warm up, and that is not an alarm.
-    public func quality(status: UInt64) -> Quality? {
+    package func quality(status: UInt64) -> Quality? {
         StatusMasks(self).quality(status: status)
     }
 }

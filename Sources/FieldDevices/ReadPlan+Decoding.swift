@@ -1,7 +1,7 @@
 import FieldCore
 
 /// What came back for one `ReadRequest`.
-public enum ReadResponse: Sendable, Hashable {
+package enum ReadResponse: Sendable, Hashable {
     /// The registers read (holding or input), `count` of them.
     case registers([UInt16])
     /// The coils or discrete inputs read, `count` of them.
@@ -29,7 +29,7 @@ extension ReadPlan {
     ///   - responses: one per request, in `requests` order (missing ones count as failed).
     ///   - now: the time stamped on the readings.
     ///   - onlineSince: when the device last came online (answered after being offline), for warm-up.
-    public func decode(_ responses: [ReadResponse], now: Timestamp, onlineSince: Timestamp?,
+    package func decode(_ responses: [ReadResponse], now: Timestamp, onlineSince: Timestamp?,
                        into readings: inout [Reading?]) {
         if readings.count < points.count { readings.append(contentsOf: repeatElement(nil, count: points.count - readings.count)) }
         for r in requests.indices {

@@ -1,14 +1,14 @@
 import FieldHAL
 
 /// One Modbus read: `count` registers (or bits) of `table` from `address`.
-public struct ReadRequest: Sendable, Hashable, CustomStringConvertible {
-    public var table: RegisterTable
-    public var address: Int
-    public var count: Int
+package struct ReadRequest: Sendable, Hashable, CustomStringConvertible {
+    package var table: RegisterTable
+    package var address: Int
+    package var count: Int
     /// The request carries an alarm-critical point (such requests come first in a cycle).
-    public var critical: Bool
+    package var critical: Bool
 
-    public init(table: RegisterTable, address: Int, count: Int, critical: Bool = false) {
+    package init(table: RegisterTable, address: Int, count: Int, critical: Bool = false) {
         self.table = table
         self.address = address
         self.count = count
@@ -16,10 +16,10 @@ public struct ReadRequest: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The function code that performs the request (0x01–0x04).
-    public var function: UInt8 { table.readFunction }
+    package var function: UInt8 { table.readFunction }
 
     /// `input 0x0000+11`, with `!` for a critical request.
-    public var description: String { "\(table) \(hex(address))+\(count)\(critical ? "!" : "")" }
+    package var description: String { "\(table) \(hex(address))+\(count)\(critical ? "!" : "")" }
 }
 
 /// The fewest legal read requests that cover every readable point of one device, and how to
@@ -31,13 +31,13 @@ public struct ReadRequest: Sendable, Hashable, CustomStringConvertible {
 /// (`maxBits`); a point is never split across requests. Requests that carry a critical point
 /// come first; otherwise requests follow table (coils, discrete inputs, holding, input) and
 /// address order.
-public struct ReadPlan: Sendable {
-    public let points: [PointSpec]
-    public let requests: [ReadRequest]
-    public let limits: ReadLimits
+package struct ReadPlan: Sendable {
+    package let points: [PointSpec]
+    package let requests: [ReadRequest]
+    package let limits: ReadLimits
     /// Points read on their own (indices into `points`): a device refused a coalesced read of
     /// them (`isolating(_:)`). They are also where no other request may reach across.
-    public let isolated: Set<Int>
+    package let isolated: Set<Int>
 
     /// A point's place in a request's answer, and how to decode it.
     struct Slot: Sendable {
@@ -60,11 +60,11 @@ public struct ReadPlan: Sendable {
 
     /// Plans the reads of a profile's points with the profile's read limits, or `limits` (a
     /// site's bus or device may be stricter than the profile).
-    public init(profile: DeviceProfile, limits: ReadLimits? = nil) {
+    package init(profile: DeviceProfile, limits: ReadLimits? = nil) {
         self.init(points: profile.points, limits: limits ?? profile.modbus.readLimits)
     }
 
-    public init(points: [PointSpec], limits: ReadLimits = ReadLimits(), isolated: Set<Int> = []) {
+    package init(points: [PointSpec], limits: ReadLimits = ReadLimits(), isolated: Set<Int> = []) {
         self.points = points
         self.limits = limits
         self.isolated = isolated
@@ -115,16 +115,16 @@ public struct ReadPlan: Sendable {
     }
 
     /// The indices (into `points`) of the points request `i` reads.
-    public func pointIndices(ofRequest i: Int) -> [Int] {
+    package func pointIndices(ofRequest i: Int) -> [Int] {
         slots[slotStart[i]..<slotStart[i + 1]].map(\.point)
     }
 
     /// The same plan with the points of request `i` read one by one from now on (a device
     /// answered the coalesced read with an exception: a register it does not have in the middle).
-    public func isolating(request i: Int) -> ReadPlan {
+    package func isolating(request i: Int) -> ReadPlan {
         ReadPlan(points: points, limits: limits, isolated: isolated.union(pointIndices(ofRequest: i)))
     }
 
     /// How many points the plan reads (what one request per point would cost).
-    public var readablePointCount: Int { points.count { $0.isReadable } }
+    package var readablePointCount: Int { points.count { $0.isReadable } }
 }

@@ -3,9 +3,9 @@ import FieldHAL
 /// Turns 16-bit registers into a value's bit pattern and back, honouring the word order. The
 /// pattern is the value's bytes in big-endian order (A = most significant), right-aligned in a
 /// `UInt64`. See `WordOrder` for the layouts, including the 64-bit generalisation.
-public enum RegisterCodec {
+package enum RegisterCodec {
     /// The bit pattern held by `count` (1, 2 or 4) registers starting at `start`.
-    public static func pattern(_ registers: [UInt16], at start: Int, count: Int, order: WordOrder) -> UInt64 {
+    package static func pattern(_ registers: [UInt16], at start: Int, count: Int, order: WordOrder) -> UInt64 {
         var v: UInt64 = 0
         for i in 0..<count {
             var word = registers[start + (order.swapsWords ? count - 1 - i : i)]
@@ -16,7 +16,7 @@ public enum RegisterCodec {
     }
 
     /// The `count` registers (1, 2 or 4) that hold `pattern`, in wire order.
-    public static func registers(_ pattern: UInt64, count: Int, order: WordOrder) -> [UInt16] {
+    package static func registers(_ pattern: UInt64, count: Int, order: WordOrder) -> [UInt16] {
         var out = [UInt16](repeating: 0, count: count)
         for i in 0..<count {
             // Word i of the big-endian value (i = 0 is the most significant).
@@ -28,7 +28,7 @@ public enum RegisterCodec {
     }
 
     /// The number a bit pattern stands for as `type` (bool reads as 0 or 1).
-    public static func number(_ pattern: UInt64, as type: ValueType) -> Double {
+    package static func number(_ pattern: UInt64, as type: ValueType) -> Double {
         switch type {
         case .bool: pattern & 1 == 0 ? 0 : 1
         case .u16: Double(UInt16(truncatingIfNeeded: pattern))
@@ -44,7 +44,7 @@ public enum RegisterCodec {
 
     /// The bit pattern of `raw` as `type`, or nil when it does not fit (integers are rounded to
     /// the nearest whole number first; a float that overflows f32 does not fit).
-    public static func pattern(of raw: Double, as type: ValueType) -> UInt64? {
+    package static func pattern(of raw: Double, as type: ValueType) -> UInt64? {
         guard raw.isFinite else { return nil }
         switch type {
         case .f32:
@@ -69,7 +69,7 @@ public enum RegisterCodec {
     }
 
     /// The smallest and largest raw value `type` holds, for error messages.
-    public static func limits(of type: ValueType) -> ClosedRange<Double> {
+    package static func limits(of type: ValueType) -> ClosedRange<Double> {
         switch type {
         case .bool: 0...1
         case .u16: 0...65535

@@ -4,7 +4,7 @@ extension Site {
     /// Checks the site against the board it runs on: every bus names one of the board's serial
     /// ports, every signal names one of its lines with the right direction, and no line or port
     /// is used twice (nor a line the board itself uses for RS-485 direction or LEDs).
-    public func check(against board: Board) -> [ConfigIssue] {
+    package func check(against board: Board) -> [ConfigIssue] {
         var issues: [ConfigIssue] = []
         let root = JSONPath.root
         var portUsers: [String: String] = [:]

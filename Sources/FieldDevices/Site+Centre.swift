@@ -2,37 +2,37 @@ import FieldCore
 
 /// The optional GB 26875.3 link to a fire alarm operations centre (site file
 /// `uplinks.gb26875`, docs/gb26875.md).
-public struct CentreUplinkConfig: Sendable, Hashable {
-    public var host: String
-    public var port: Int
+package struct CentreUplinkConfig: Sendable, Hashable {
+    package var host: String
+    package var port: Int
     /// This device's 6-byte address and the centre's, as numbers (low 48 bits).
-    public var source: UInt64
-    public var destination: UInt64
-    public var ackTimeout: Duration
-    public var retries: Int
-    public var heartbeat: Duration
-    public var analogInterval: Duration
+    package var source: UInt64
+    package var destination: UInt64
+    package var ackTimeout: Duration
+    package var retries: Int
+    package var heartbeat: Duration
+    package var analogInterval: Duration
     /// The bound on the centre's outbox file.
-    public var maxBytes: Int
-    public var points: [CentrePointConfig]
+    package var maxBytes: Int
+    package var points: [CentrePointConfig]
 }
 
 /// One point (or a whole device) as a component of a building fire facility system.
-public struct CentrePointConfig: Sendable, Hashable {
+package struct CentrePointConfig: Sendable, Hashable {
     /// nil: a device-level entry.
-    public var point: PointRef?
-    public var device: String
-    public var systemType: Int
-    public var systemAddress: Int
-    public var componentType: Int
-    public var componentAddress: Int
+    package var point: PointRef?
+    package var device: String
+    package var systemType: Int
+    package var systemAddress: Int
+    package var componentType: Int
+    package var componentAddress: Int
     /// Analogue type code and the factor from the point's unit to the type's unit.
-    public var analogType: Int?
-    public var analogScale: Double
+    package var analogType: Int?
+    package var analogScale: Double
     /// State bit names set while a state point is true (`["started"]`).
-    public var whenTrue: [String]?
+    package var whenTrue: [String]?
     /// Alarm type → state bit names.
-    public var alarms: [String: [String]]
+    package var alarms: [String: [String]]
 }
 
 extension CentreUplinkConfig {
@@ -40,7 +40,7 @@ extension CentreUplinkConfig {
     /// electrical fire monitoring system (电气火灾监控系统): `electrical-fire` is a code of the
     /// user-defined range (128–255), the one an open-source codec of the standard uses (0x81);
     /// a centre with its own code takes a number.
-    public static let systemTypes: [String: Int] = [
+    package static let systemTypes: [String: Int] = [
         "general": 0, "fire-alarm": 1, "linkage-control": 10, "hydrant": 11, "sprinkler": 12, "gas-extinguishing": 13,
         "water-spray-pump": 14, "water-spray-pressure": 15, "foam": 16, "dry-powder": 17, "smoke-control": 18,
         "fire-doors": 19, "fire-lift": 20, "broadcast": 21, "emergency-lighting": 22, "fire-power": 23, "fire-telephone": 24,
@@ -48,7 +48,7 @@ extension CentreUplinkConfig {
     ]
     /// Component type codes by name (table 6): the fire-water codes (as DOMAIN.md reports them)
     /// and the electrical fire monitoring ones (电气火灾监控报警器 16, 剩余电流式 17, 测温式 18).
-    public static let componentTypes: [String: Int] = [
+    package static let componentTypes: [String: Int] = [
         "general": 0, "electrical-fire-monitor": 16, "residual-current-detector": 17, "temperature-sensing-detector": 18,
         "fire-pump": 91, "fire-tank": 92, "sprinkler-pump": 95, "flow-indicator": 96, "signal-valve": 97,
         "alarm-valve": 98, "pressure-switch": 99,
@@ -57,7 +57,7 @@ extension CentreUplinkConfig {
     /// has no residual current of its own: `residual-current` is its current type (0.1 A) from a
     /// point in mA; `residual-current-ma` a user-defined type (128) in mA, for a centre that
     /// agrees to it.
-    public static let analogTypes: [String: (code: Int, scale: Double, from: String)] = [
+    package static let analogTypes: [String: (code: Int, scale: Double, from: String)] = [
         "event-count": (1, 1, "count"), "height": (2, 100, "m → 0.01 m"), "temperature": (3, 10, "°C → 0.1 °C"),
         "pressure-mpa": (4, 10, "MPa → 0.1 MPa"), "pressure-kpa": (5, 10_000, "MPa → 0.1 kPa"), "gas": (6, 10, "%LEL → 0.1 %LEL"),
         "time": (7, 1, "s"), "voltage": (8, 10, "V → 0.1 V"), "current": (9, 10, "A → 0.1 A"), "flow": (10, 10, "L/s → 0.1 L/s"),
@@ -65,7 +65,7 @@ extension CentreUplinkConfig {
         "residual-current": (9, 0.01, "mA → 0.1 A"), "residual-current-ma": (128, 1, "mA (user-defined type 128)"),
     ]
     /// State bit names a mapping may use.
-    public static let stateNames = ["fire-alarm", "fault", "disabled", "supervisory", "started", "feedback", "delayed", "power-fault"]
+    package static let stateNames = ["fire-alarm", "fault", "disabled", "supervisory", "started", "feedback", "delayed", "power-fault"]
 }
 
 extension Site {

@@ -7,14 +7,14 @@ extension Site {
     ///
     /// - Parameter builtins: the built-in profiles by id; the site's own `profiles` are added to
     ///   them (a site profile may not reuse a built-in id).
-    public static func read(_ o: JSONObjectReader, builtins: [String: DeviceProfile]) -> Site? {
+    package static func read(_ o: JSONObjectReader, builtins: [String: DeviceProfile]) -> Site? {
         read(o, builtins: builtins, partial: false)
     }
 
     /// What of a site document reads, errors or not: the devices that read cleanly, so their
     /// app settings can be checked in the same run as the structural errors of the rest
     /// (check-config lists every error at once). Nil without a board.
-    public static func readPartially(_ doc: JSONValue, builtins: [String: DeviceProfile]) -> Site? {
+    package static func readPartially(_ doc: JSONValue, builtins: [String: DeviceProfile]) -> Site? {
         let r = JSONReader()
         return r.object(doc).flatMap { read($0, builtins: builtins, partial: true) }
     }
@@ -332,12 +332,12 @@ extension Site {
     }
 
     /// Loads and validates a site file (board checks are separate: `check(against:)`).
-    public static func load(path: String, builtins: [String: DeviceProfile]) throws -> Site {
+    package static func load(path: String, builtins: [String: DeviceProfile]) throws -> Site {
         try parse(loadJSONDocument(path: path), source: path, builtins: builtins)
     }
 
     /// Validates a site document, throwing every problem at once.
-    public static func parse(_ doc: JSONValue, source: String, builtins: [String: DeviceProfile]) throws(ConfigError) -> Site {
+    package static func parse(_ doc: JSONValue, source: String, builtins: [String: DeviceProfile]) throws(ConfigError) -> Site {
         let r = JSONReader()
         let site = r.object(doc).flatMap { read($0, builtins: builtins) }
         try r.check(source: source)
@@ -347,7 +347,7 @@ extension Site {
 }
 
 /// `"+08:00"`, `"-03:30"`, `"+8"`, `"UTC"` → minutes east of UTC.
-public func parseUTCOffset(_ s: String) -> Int? {
+package func parseUTCOffset(_ s: String) -> Int? {
     if s == "UTC" || s == "Z" || s == "+00:00" { return 0 }
     guard let sign = s.first, sign == "+" || sign == "-" else { return nil }
     let body = s.dropFirst()
@@ -359,7 +359,7 @@ public func parseUTCOffset(_ s: String) -> Int? {
 }
 
 /// `"64MB"`, `"512KB"`, `"1GB"`, `"1048576"` → bytes (binary multiples).
-public func parseByteSize(_ s: String) -> Int? {
+package func parseByteSize(_ s: String) -> Int? {
     let units: [(String, Int)] = [("KB", 1 << 10), ("MB", 1 << 20), ("GB", 1 << 30), ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30), ("B", 1)]
     let t = s.uppercased()
     for (suffix, scale) in units where t.hasSuffix(suffix) {
@@ -372,7 +372,7 @@ public func parseByteSize(_ s: String) -> Int? {
 }
 
 /// True for the crypt(3) hash formats libcrypt verifies (yescrypt, SHA-512/256, bcrypt).
-public func isCryptHash(_ s: String) -> Bool {
+package func isCryptHash(_ s: String) -> Bool {
     ["$y$", "$6$", "$5$", "$2b$", "$2y$", "$7$", "$gy$"].contains { s.hasPrefix($0) } && s.count >= 20 && !s.contains(":")
 }
 

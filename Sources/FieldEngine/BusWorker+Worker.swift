@@ -1,6 +1,6 @@
 import FieldCore
 
 extension BusWorker: Worker {
-    public var workerName: String { "bus \(name)" }
-    public var lastBeat: Int64? { heartbeat }
+    package var workerName: String { "bus \(name)" }
+    package var lastBeat: Int64? { heartbeat }
 }

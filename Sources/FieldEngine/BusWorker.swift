@@ -5,13 +5,13 @@ import FieldSystem
 import Synchronization
 
 /// A device polled by a bus worker: its unit address, its read plan and its interval.
-public struct PolledDevice: Sendable {
-    public var id: String
-    public var unit: UInt8
-    public var plan: ReadPlan
-    public var interval: Duration
+package struct PolledDevice: Sendable {
+    package var id: String
+    package var unit: UInt8
+    package var plan: ReadPlan
+    package var interval: Duration
 
-    public init(id: String, unit: UInt8, plan: ReadPlan, interval: Duration) {
+    package init(id: String, unit: UInt8, plan: ReadPlan, interval: Duration) {
         self.id = id
         self.unit = unit
         self.plan = plan
@@ -28,8 +28,8 @@ public struct PolledDevice: Sendable {
 /// gateway, on a `ManualMonotonicClock` with FieldSim's `EmbeddedModbusTransport` in unit tests,
 /// which drive the loop with `run(for:)` and see minutes of polls, backoff and recovery in
 /// milliseconds.
-public final class BusWorker: Sendable {
-    public let name: String
+package final class BusWorker: Sendable {
+    package let name: String
     private let jobs = BlockingQueue<BusJob>()
     private let running = Atomic<Bool>(true)
     private let heartbeatMillis = Atomic<Int64>(0)
@@ -52,7 +52,7 @@ public final class BusWorker: Sendable {
     ///     on real buses).
     ///   - sink: receives readings and online changes in order, on the worker's thread: keep it
     ///     short. The events of polls that run back to back come together, after the last of them.
-    public init(config: BusConfig, devices: [PolledDevice], clock: any FieldClock,
+    package init(config: BusConfig, devices: [PolledDevice], clock: any FieldClock,
                 monotonic: any MonotonicClock = SystemMonotonicClock(),
                 makeTransport: @escaping @Sendable () throws(ModbusError) -> any ModbusTransport,
                 sink: @escaping @Sendable (EngineEvent) -> Void) {
@@ -70,14 +70,14 @@ public final class BusWorker: Sendable {
         units = Mutex((Dictionary(devices.map { ($0.id, $0.unit) }, uniquingKeysWith: { a, _ in a }), [:]))
     }
 
-    public func start() throws(WorkerThreadError) {
+    package func start() throws(WorkerThreadError) {
         heartbeatMillis.store(monotonic.milliseconds(), ordering: .relaxed)
         let t = try WorkerThread(name: "bus-\(name)") { [self] in run { running.load(ordering: .relaxed) } }
         thread.withLock { $0 = t }
     }
 
     /// Stops after the current transaction and waits for the thread.
-    public func stop() {
+    package func stop() {
         running.store(false, ordering: .relaxed)
         jobs.close()
         thread.withLock { $0 }?.join()
@@ -85,12 +85,12 @@ public final class BusWorker: Sendable {
 
     /// Queues work to run on the bus between polls; false when the worker is stopping.
     @discardableResult
-    public func submit(_ job: BusJob) -> Bool { jobs.push(job) }
+    package func submit(_ job: BusJob) -> Bool { jobs.push(job) }
 
     /// Polls `device` at `unit` from now on (a sensor given a new address from the console);
     /// its next poll is due at once. False when this worker does not poll the device.
     @discardableResult
-    public func readdress(device: String, unit: UInt8) -> Bool {
+    package func readdress(device: String, unit: UInt8) -> Bool {
         let known = units.withLock { u -> Bool in
             guard u.current[device] != nil else { return false }
             u.current[device] = unit
@@ -102,25 +102,25 @@ public final class BusWorker: Sendable {
     }
 
     /// The unit address `device` is polled at, nil when this worker does not poll it.
-    public func unit(of device: String) -> UInt8? { units.withLock { $0.current[device] } }
+    package func unit(of device: String) -> UInt8? { units.withLock { $0.current[device] } }
 
     /// Runs the worker's loop on the calling thread, instead of `start()`, until its monotonic
     /// clock has moved on by `duration`; then finishes as `stop()` does. On a
     /// `ManualMonotonicClock` the loop's waits move the clock, so this is how a unit test goes
     /// through minutes of polling in milliseconds.
-    public func run(for duration: Duration) {
+    package func run(for duration: Duration) {
         let end = monotonic.nanoseconds() + UInt64(clamping: max(0, duration.nanoseconds))
         run { monotonic.nanoseconds() < end }
     }
 
     /// When the worker last went round its loop (monotonic ms): the supervisor feeds the
     /// watchdog only while every worker's heartbeat is fresh.
-    public var heartbeat: Int64 { heartbeatMillis.load(ordering: .relaxed) }
+    package var heartbeat: Int64 { heartbeatMillis.load(ordering: .relaxed) }
 
     /// True for an RS-485 bus, false for a Modbus TCP endpoint.
-    public var isRTU: Bool { config.isRTU }
+    package var isRTU: Bool { config.isRTU }
 
-    public var statistics: BusStatistics {
+    package var statistics: BusStatistics {
         var s = stats.withLock { $0 }
         s.queuedJobs = jobs.count
         return s
@@ -360,11 +360,11 @@ public final class BusWorker: Sendable {
 }
 
 /// Work for a bus worker, run on its thread with access to the bus.
-public struct BusJob: Sendable {
-    public var label: String
-    public var body: @Sendable (BusAccess) -> Void
+package struct BusJob: Sendable {
+    package var label: String
+    package var body: @Sendable (BusAccess) -> Void
 
-    public init(_ label: String, _ body: @escaping @Sendable (BusAccess) -> Void) {
+    package init(_ label: String, _ body: @escaping @Sendable (BusAccess) -> Void) {
         self.label = label
         self.body = body
     }
@@ -373,7 +373,7 @@ public struct BusJob: Sendable {
 /// The bus as a job sees it: every transaction is counted (the transport keeps frames apart:
 /// t3.5 or the configured inter-frame delay, turnaround after broadcasts). Valid only on the
 /// worker's thread, during the job.
-public final class BusAccess: @unchecked Sendable {
+package final class BusAccess: @unchecked Sendable {
     // Used only on the bus worker's thread (jobs run there); @unchecked because the transport
     // and counters are thread-confined, not shared.
     private unowned let worker: BusWorker
@@ -400,7 +400,7 @@ public final class BusAccess: @unchecked Sendable {
         }
     }
 
-    public var bus: String { worker.name }
+    package var bus: String { worker.name }
 
     /// Opens the transport if it is not open, retrying at most every 2 s.
     func ensureConnected() {
@@ -425,7 +425,7 @@ public final class BusAccess: @unchecked Sendable {
     }
 
     /// Reads one planned request.
-    public func read(_ request: ReadRequest, unit: UInt8, device: String?) -> Result<ReadResponse, ModbusError> {
+    package func read(_ request: ReadRequest, unit: UInt8, device: String?) -> Result<ReadResponse, ModbusError> {
         let count = request.count
         let chars = RTUWireTime.readCharacters(count: count, bits: request.table.isBitTable)
         return transact(device: device, unit: unit, characters: chars) { t throws(ModbusError) in
@@ -440,7 +440,7 @@ public final class BusAccess: @unchecked Sendable {
     }
 
     /// Writes one point's encoded value (read-modify-write for a bit field).
-    public func write(_ w: PointWrite, unit: UInt8, device: String?) -> Result<Void, ModbusError> {
+    package func write(_ w: PointWrite, unit: UInt8, device: String?) -> Result<Void, ModbusError> {
         let address = UInt16(w.address)
         switch w.value {
         case .coil(let b):
@@ -472,7 +472,7 @@ public final class BusAccess: @unchecked Sendable {
 
     /// Runs any transaction on the bus with accounting.
     /// - Parameter characters: its request + response size, for the RTU wire-time statistics.
-    public func transact<T>(device: String?, unit: UInt8, characters: Int,
+    package func transact<T>(device: String?, unit: UInt8, characters: Int,
                             _ body: (any ModbusTransport) throws(ModbusError) -> T) -> Result<T, ModbusError> {
         guard let t = link else {
             let e = ModbusError(.cannotConnect, bus: bus, unit: unit, detail: lastConnectError ?? "the bus is not open")

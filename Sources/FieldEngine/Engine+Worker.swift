@@ -1,6 +1,6 @@
 import FieldCore
 
 extension Engine: Worker {
-    public var workerName: String { "engine" }
-    public var lastBeat: Int64? { heartbeat }
+    package var workerName: String { "engine" }
+    package var lastBeat: Int64? { heartbeat }
 }

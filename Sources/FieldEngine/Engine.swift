@@ -6,7 +6,7 @@ import FieldSystem
 import Synchronization
 
 /// Where the engine's results go: the outbox and uplink in the gateway, a recorder in tests.
-public protocol EngineSink: Sendable {
+package protocol EngineSink: Sendable {
     /// An alarm event. Returns once the event is as durable as the gateway keeps it (DESIGN rule
     /// 6): in the gateway, committed to the outbox with an fsync (or held in memory while the file
     /// cannot take it), or only in the log when no uplink is configured (`OutboxSink`). The engine
@@ -20,7 +20,7 @@ public protocol EngineSink: Sendable {
 
 /// Something for the engine's thread to do. Bus workers send theirs (`readings`, `online`) as
 /// they are, the GPIO worker its readings.
-public enum EngineEvent: Sendable {
+package enum EngineEvent: Sendable {
     /// A poll's readings of a device, by point name.
     case readings(device: String, [(String, Reading)])
     /// A device answered again after being offline, or stopped answering.
@@ -39,8 +39,8 @@ public enum EngineEvent: Sendable {
 /// The gateway's logic thread: it owns the apps, the generic alarm rules and the alarm table,
 /// updates the point table, and carries out what apps ask (DESIGN rules 1, 6, 7). Everything it
 /// changes happens on its one thread, in the order events arrived.
-public final class Engine: Sendable {
-    public let points: PointTable
+package final class Engine: Sendable {
+    package let points: PointTable
     private let queue = BlockingQueue<EngineEvent>()
     private let core: Mutex<EngineCore>
     private let alarmSnapshot = Mutex<[AlarmRecord]>([])
@@ -55,7 +55,7 @@ public final class Engine: Sendable {
     ///   - factories: the apps by name, as profiles name them.
     ///   - issues: app settings errors are reported here, with their JSON paths.
     ///   - restoredAlarms: the alarms active at the platform before a restart (`AlarmStateStore`).
-    public init(site: Site, factories: [String: any DeviceAppFactory], routes: EngineRoutes, sink: any EngineSink,
+    package init(site: Site, factories: [String: any DeviceAppFactory], routes: EngineRoutes, sink: any EngineSink,
                 clock: any FieldClock, points: PointTable = PointTable(), issues: JSONReader, restoredAlarms: [AlarmRecord] = []) {
         self.points = points
         self.clock = clock
@@ -67,49 +67,49 @@ public final class Engine: Sendable {
     }
 
     /// Starts the engine's thread (ticks once a second).
-    public func start() throws(WorkerThreadError) {
+    package func start() throws(WorkerThreadError) {
         heartbeatMillis.store(monotonicMilliseconds(), ordering: .relaxed)
         let t = try WorkerThread(name: "engine") { [self] in run() }
         thread.withLock { $0 = t }
     }
 
-    public func stop() {
+    package func stop() {
         running.store(false, ordering: .relaxed)
         queue.close()
         thread.withLock { $0 }?.join()
     }
 
     /// Queues an event; safe from any thread.
-    public func post(_ event: EngineEvent) { queue.push(event) }
+    package func post(_ event: EngineEvent) { queue.push(event) }
 
     /// Runs every queued event now, on the caller's thread (tests drive the engine this way,
     /// with a manual clock, instead of starting its thread).
-    public func processPending() {
+    package func processPending() {
         for e in queue.drain() { handle(e) }
     }
 
-    public var heartbeat: Int64 { heartbeatMillis.load(ordering: .relaxed) }
+    package var heartbeat: Int64 { heartbeatMillis.load(ordering: .relaxed) }
 
     /// Active alarms and cleared-unacknowledged ones, most severe first.
-    public var alarms: [AlarmRecord] { alarmSnapshot.withLock { $0 } }
+    package var alarms: [AlarmRecord] { alarmSnapshot.withLock { $0 } }
 
     /// The earliest time an app asked to be ticked between regular ticks.
-    public var nextWakeUp: Timestamp? { core.withLock { $0.earliestWakeUp } }
+    package var nextWakeUp: Timestamp? { core.withLock { $0.earliestWakeUp } }
 
     /// Every setting `device`'s app applies, defaults included (`DeviceApp.settingsInForce`); nil
     /// when the device runs no app (none in its profile, disabled, or its settings were refused).
-    public func settingsInForce(_ device: String) -> [String: JSONValue]? {
+    package func settingsInForce(_ device: String) -> [String: JSONValue]? {
         core.withLock { $0.settingsInForce(device) }
     }
 
     /// The commands `device`'s app declares (`DeviceAppFactory.commands`), the schema every app
     /// command is checked against; empty when the device runs no app or is unknown.
-    public func appCommands(_ device: String) -> [CommandSpec] {
+    package func appCommands(_ device: String) -> [CommandSpec] {
         core.withLock { $0.appCommands(device) }
     }
 
     /// Whether each Modbus device answers, by id.
-    public var online: [String: Bool] { onlineSnapshot.withLock { $0 } }
+    package var online: [String: Bool] { onlineSnapshot.withLock { $0 } }
 
     private func run() {
         var nextTick = monotonicMilliseconds() + 1000
@@ -148,23 +148,23 @@ public final class Engine: Sendable {
 }
 
 /// Where the engine sends writes and bus requests.
-public struct EngineRoutes: Sendable {
+package struct EngineRoutes: Sendable {
     /// Writes a Modbus point of a device (encode, write, read back) and answers.
-    public var writeModbus: @Sendable (_ device: String, _ point: String, PointValue, _ reply: @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) -> Void
+    package var writeModbus: @Sendable (_ device: String, _ point: String, PointValue, _ reply: @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) -> Void
     /// Writes a GPIO output signal of a device.
-    public var writeSignal: @Sendable (_ device: String, _ signal: String, Bool) -> Result<Void, CommandError>
+    package var writeSignal: @Sendable (_ device: String, _ signal: String, Bool) -> Result<Void, CommandError>
     /// Raw register reads and writes through a bus's worker.
-    public var bus: @Sendable (GatewayCommand, _ reply: @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) -> Void
+    package var bus: @Sendable (GatewayCommand, _ reply: @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) -> Void
     /// A profile command's register writes, in order, on a device's bus (at `unit`, or where the
     /// worker polls the device); answers after the last one took or the first one failed.
-    public var deviceWrites: @Sendable (_ device: String, _ bus: String, _ unit: Int?, [PointWrite],
+    package var deviceWrites: @Sendable (_ device: String, _ bus: String, _ unit: Int?, [PointWrite],
                                         _ reply: @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) -> Void
     /// Drives a board output line.
-    public var setOutput: @Sendable (_ line: String, Bool, _ revertAfter: Duration?) -> Result<Void, CommandError>
+    package var setOutput: @Sendable (_ line: String, Bool, _ revertAfter: Duration?) -> Result<Void, CommandError>
     /// Restarts the gateway (the supervisor puts outputs into their safe state first).
-    public var restart: @Sendable () -> Void
+    package var restart: @Sendable () -> Void
 
-    public init(writeModbus: @escaping @Sendable (String, String, PointValue, @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) -> Void,
+    package init(writeModbus: @escaping @Sendable (String, String, PointValue, @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) -> Void,
                 writeSignal: @escaping @Sendable (String, String, Bool) -> Result<Void, CommandError>,
                 bus: @escaping @Sendable (GatewayCommand, @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) -> Void,
                 deviceWrites: @escaping @Sendable (String, String, Int?, [PointWrite], @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) -> Void

@@ -1,6 +1,6 @@
 import FieldCore
 
 extension GPIOWorker: Worker {
-    public var workerName: String { "gpio" }
-    public var lastBeat: Int64? { heartbeat }
+    package var workerName: String { "gpio" }
+    package var lastBeat: Int64? { heartbeat }
 }

@@ -5,13 +5,13 @@ import FieldSystem
 import Synchronization
 
 /// A device signal wired to a board line.
-public struct SignalBinding: Sendable, Hashable {
-    public var device: String
-    public var signal: String
-    public var line: BoardLine
-    public var debounce: Duration
+package struct SignalBinding: Sendable, Hashable {
+    package var device: String
+    package var signal: String
+    package var line: BoardLine
+    package var debounce: Duration
 
-    public init(device: String, signal: String, line: BoardLine, debounce: Duration) {
+    package init(device: String, signal: String, line: BoardLine, debounce: Duration) {
         self.device = device
         self.signal = signal
         self.line = line
@@ -22,7 +22,7 @@ public struct SignalBinding: Sendable, Hashable {
 /// The GPIO thread: owns the board's lines, reports debounced input edges as readings of their
 /// devices' signal points, drives outputs (with an optional automatic revert), and puts every
 /// output the board declares into its safe state on start and on stop (DESIGN rule 8).
-public final class GPIOWorker: Sendable {
+package final class GPIOWorker: Sendable {
     private struct Revert: Sendable {
         var line: String
         var value: Bool
@@ -56,7 +56,7 @@ public final class GPIOWorker: Sendable {
     ///   - indication: the gateway's state for the board's status LEDs (alarms, devices offline),
     ///     asked on the worker's thread twice a second; the worker adds whether it runs.
     ///   - sink: receives `(device, [(signal, reading)])` on the worker's thread.
-    public init(board: Board, bindings: [SignalBinding], backend: any GPIOBackend, clock: any FieldClock,
+    package init(board: Board, bindings: [SignalBinding], backend: any GPIOBackend, clock: any FieldClock,
                 indication: @escaping @Sendable () -> StatusLEDs.Indication = { StatusLEDs.Indication() },
                 sink: @escaping @Sendable (String, [(String, Reading)]) -> Void) throws(SystemError) {
         self.board = board
@@ -98,7 +98,7 @@ public final class GPIOWorker: Sendable {
 
     /// Requests the lines (outputs start in their safe state) and starts the thread. A request
     /// that fails is retried by the thread every few seconds, with the signals' quality comm-error.
-    public func start() throws(WorkerThreadError) {
+    package func start() throws(WorkerThreadError) {
         heartbeatMillis.store(monotonicMilliseconds(), ordering: .relaxed)
         open()
         let t = try WorkerThread(name: "gpio") { [self] in run() }
@@ -106,13 +106,13 @@ public final class GPIOWorker: Sendable {
     }
 
     /// Says the whole gateway is up: the run LED goes from steady to blinking.
-    public func markStarted() {
+    package func markStarted() {
         started.store(true, ordering: .relaxed)
         wakeUp.signal()
     }
 
     /// Puts the outputs into their safe state, releases the lines and stops the thread.
-    public func stop() {
+    package func stop() {
         started.store(false, ordering: .relaxed)
         running.store(false, ordering: .relaxed)
         wakeUp.signal()
@@ -124,11 +124,11 @@ public final class GPIOWorker: Sendable {
         }
     }
 
-    public var heartbeat: Int64 { heartbeatMillis.load(ordering: .relaxed) }
+    package var heartbeat: Int64 { heartbeatMillis.load(ordering: .relaxed) }
 
     /// Sets an output line; with `revertAfter` it goes back to its current level by itself.
     /// - Returns: the error when the line is not an output or the driver refused.
-    public func set(line: String, to value: Bool, revertAfter: Duration? = nil) -> Result<Void, CommandError> {
+    package func set(line: String, to value: Bool, revertAfter: Duration? = nil) -> Result<Void, CommandError> {
         guard let l = board.line(line) else { return .failure(CommandError(.notFound, "no line \(line) on board \(board.id)")) }
         guard l.direction == .output else { return .failure(CommandError(.invalidArgument, "\(line) is an input")) }
         guard heldOutputs.contains(l) else {
@@ -155,7 +155,7 @@ public final class GPIOWorker: Sendable {
     }
 
     /// The current logical level of any requested line.
-    public func value(of line: String) -> Result<Bool, CommandError> {
+    package func value(of line: String) -> Result<Bool, CommandError> {
         state.withLock { s in
             guard let lines = s.lines else { return .failure(CommandError(.unavailable, "GPIO lines are not available")) }
             do throws(GPIOError) {
@@ -167,7 +167,7 @@ public final class GPIOWorker: Sendable {
     }
 
     /// Writes a device's output signal (an app's `write` effect).
-    public func write(device: String, signal: String, _ value: Bool) -> Result<Void, CommandError> {
+    package func write(device: String, signal: String, _ value: Bool) -> Result<Void, CommandError> {
         guard let b = bindings.first(where: { $0.device == device && $0.signal == signal }) else {
             return .failure(CommandError(.notFound, "\(device).\(signal) is not wired to a board line"))
         }

@@ -3,7 +3,7 @@ import FieldCore
 /// What the audit trail and the log show of a command: the target and the change in the words of
 /// the console, not a Swift dump of the enum.
 extension GatewayCommand: CustomStringConvertible {
-    public var description: String {
+    package var description: String {
         switch self {
         case .app(let device, let command, let arguments):
             let args = arguments == .null || arguments == [:] ? "" : " " + arguments.serialized()

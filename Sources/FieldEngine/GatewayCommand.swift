@@ -5,7 +5,7 @@ import FieldHAL
 /// A command from the console or the platform (DESIGN rule 7: one command path). MQTT RPC and
 /// console lines are both turned into a `GatewayCommand`, validated the same way, executed by the
 /// runtime on the right worker, and audited.
-public enum GatewayCommand: Sendable, Hashable {
+package enum GatewayCommand: Sendable, Hashable {
     /// A command for a device's app: `lamp` (on/off/dim/auto with an expiry), `maintenance`
     /// (start/end), `silence`, `fan`, `set-threshold`, `stats`, … as each app documents.
     case app(device: String, command: String, arguments: JSONValue)
@@ -40,7 +40,7 @@ extension GatewayCommand {
     ///   - profileCommands: the commands the device's profile declares.
     ///   - appCommands: the commands the device's app declares.
     ///   - points: the profile's Modbus points (a point write's target is looked up here).
-    public func requiredRole(profileCommands: [CommandSpec], appCommands: [CommandSpec], points: [PointSpec]) -> RoleRequirement {
+    package func requiredRole(profileCommands: [CommandSpec], appCommands: [CommandSpec], points: [PointSpec]) -> RoleRequirement {
         switch self {
         case .acknowledge:
             return RoleRequirement(role: .viewer)
@@ -60,7 +60,7 @@ extension GatewayCommand {
     }
 
     /// The device whose profile and app declare what this command needs, if any.
-    public var declaringDevice: String? {
+    package var declaringDevice: String? {
         switch self {
         case .app(let device, _, _), .deviceCommand(let device, _, _, _): device
         case .writePoint(let ref, _): ref.device
@@ -71,16 +71,16 @@ extension GatewayCommand {
 
 /// What a command needs of its caller (`GatewayCommand.requiredRole`): a role, and which
 /// declaration asks for it.
-public struct RoleRequirement: Sendable, Hashable {
-    public var role: ConsoleUser.Role
+package struct RoleRequirement: Sendable, Hashable {
+    package var role: ConsoleUser.Role
     /// The app's or profile's command whose declaration names the role: the command run, or,
     /// for a point write, the command that writes the point (nil when none asks for more
     /// than a technician).
-    public var command: String?
+    package var command: String?
     /// The point written, for a point write.
-    public var point: String?
+    package var point: String?
 
-    public init(role: ConsoleUser.Role, command: String? = nil, point: String? = nil) {
+    package init(role: ConsoleUser.Role, command: String? = nil, point: String? = nil) {
         self.role = role
         self.command = command
         self.point = point
@@ -88,7 +88,7 @@ public struct RoleRequirement: Sendable, Hashable {
 
     /// What the caller was refused, after "may not" or before "needs": `run set-baud`,
     /// `write address (set-address writes it)`, nil when no declaration is involved.
-    public var what: String? {
+    package var what: String? {
         guard let command else { return nil }
         guard let point else { return "run \(command)" }
         return "write \(point) (\(command), \(role == .admin ? "an" : "a") \(role.rawValue) command, writes it)"
@@ -96,33 +96,33 @@ public struct RoleRequirement: Sendable, Hashable {
 }
 
 /// Who asked for a command, for permission checks and the audit log.
-public struct CommandOrigin: Sendable, Hashable {
-    public enum Channel: String, Sendable, Hashable {
+package struct CommandOrigin: Sendable, Hashable {
+    package enum Channel: String, Sendable, Hashable {
         case console, platform, local
     }
 
-    public var user: String
-    public var role: ConsoleUser.Role
-    public var channel: Channel
+    package var user: String
+    package var role: ConsoleUser.Role
+    package var channel: Channel
 
-    public init(user: String, role: ConsoleUser.Role, channel: Channel) {
+    package init(user: String, role: ConsoleUser.Role, channel: Channel) {
         self.user = user
         self.role = role
         self.channel = channel
     }
 
     /// The platform's RPCs with the default `uplink.rpcRole`.
-    public static let platform = CommandOrigin(user: "platform", role: .technician, channel: .platform)
+    package static let platform = CommandOrigin(user: "platform", role: .technician, channel: .platform)
 
     /// The platform's RPCs, acting with the site's `uplink.rpcRole`.
-    public static func platform(role: ConsoleUser.Role) -> CommandOrigin {
+    package static func platform(role: ConsoleUser.Role) -> CommandOrigin {
         CommandOrigin(user: "platform", role: role, channel: .platform)
     }
 }
 
 /// Why a command was refused or failed, in words an operator can act on.
-public struct CommandError: Error, Sendable, Hashable, CustomStringConvertible {
-    public enum Code: String, Sendable, Hashable {
+package struct CommandError: Error, Sendable, Hashable, CustomStringConvertible {
+    package enum Code: String, Sendable, Hashable {
         /// The command or its arguments are malformed or out of range. Nothing changed.
         case invalidArgument = "invalid-argument"
         /// No such device, point, line, bus or alarm.
@@ -135,13 +135,13 @@ public struct CommandError: Error, Sendable, Hashable, CustomStringConvertible {
         case unavailable
     }
 
-    public var code: Code
-    public var message: String
+    package var code: Code
+    package var message: String
 
-    public init(_ code: Code, _ message: String) {
+    package init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
-    public var description: String { message }
+    package var description: String { message }
 }

@@ -3,7 +3,7 @@ import FieldDevices
 
 /// The generic alarm rules of one device (its site `alarms` list), as a pure state machine over
 /// the device's readings and time.
-public struct GenericAlarms: Sendable {
+package struct GenericAlarms: Sendable {
     private enum Rule: Sendable {
         case threshold(ThresholdRule)
         case rate(RateOfChangeRule)
@@ -22,7 +22,7 @@ public struct GenericAlarms: Sendable {
     private var entries: [Entry]
     private let startedAt: Timestamp
 
-    public init(device: String, specs: [AlarmSpec], units: [String: String], startedAt: Timestamp) {
+    package init(device: String, specs: [AlarmSpec], units: [String: String], startedAt: Timestamp) {
         self.startedAt = startedAt
         entries = specs.map { spec in
             let unit = units[spec.point] ?? ""
@@ -52,19 +52,19 @@ public struct GenericAlarms: Sendable {
     }
 
     /// The points the rules watch.
-    public var points: Set<String> { Set(entries.map(\.spec.point)) }
+    package var points: Set<String> { Set(entries.map(\.spec.point)) }
 
     /// No rules: readings need not be fed.
-    public var isEmpty: Bool { entries.isEmpty }
+    package var isEmpty: Bool { entries.isEmpty }
 
     /// Feeds a reading of `point`; returns the alarm changes.
-    public mutating func evaluate(point: String, _ reading: Reading, now: Timestamp) -> [(AlarmID, Severity, AlarmSignal)] {
+    package mutating func evaluate(point: String, _ reading: Reading, now: Timestamp) -> [(AlarmID, Severity, AlarmSignal)] {
         entries.indices.filter { entries[$0].spec.point == point }.compactMap { evaluate(entry: $0, reading, now: now) }
     }
 
     /// Time passed: stale rules run, and the latest reading is fed again so that on/off delays
     /// expire without waiting for a new sample.
-    public mutating func tick(now: Timestamp, latest: (String) -> Reading?) -> [(AlarmID, Severity, AlarmSignal)] {
+    package mutating func tick(now: Timestamp, latest: (String) -> Reading?) -> [(AlarmID, Severity, AlarmSignal)] {
         var out: [(AlarmID, Severity, AlarmSignal)] = []
         for i in entries.indices {
             if case .stale(var r) = entries[i].rule {

@@ -3,7 +3,7 @@ import FieldDevices
 import Synchronization
 
 /// Where a point's readings come from.
-public enum PointSource: String, Sendable, Hashable, Codable {
+package enum PointSource: String, Sendable, Hashable, Codable {
     /// A register or bit read over Modbus.
     case modbus
     /// A GPIO line.
@@ -13,18 +13,18 @@ public enum PointSource: String, Sendable, Hashable, Codable {
 }
 
 /// What the table knows about a point besides its reading.
-public struct PointInfo: Sendable, Hashable {
-    public var unit: String
-    public var source: PointSource
-    public var writable: Bool
+package struct PointInfo: Sendable, Hashable {
+    package var unit: String
+    package var source: PointSource
+    package var writable: Bool
     /// False for a write-only register (a command register the device does not let us read
     /// back): only an offline spell changes its quality.
-    public var readable: Bool
+    package var readable: Bool
     /// Changes smaller than this are not sent as telemetry (modes `changes` and `latest`).
-    public var deadband: Double
-    public var description: String
+    package var deadband: Double
+    package var description: String
 
-    public init(unit: String = "", source: PointSource, writable: Bool = false, readable: Bool = true, deadband: Double = 0,
+    package init(unit: String = "", source: PointSource, writable: Bool = false, readable: Bool = true, deadband: Double = 0,
                 description: String = "") {
         self.unit = unit
         self.source = source
@@ -36,15 +36,15 @@ public struct PointInfo: Sendable, Hashable {
 }
 
 /// One reading on its way to the platform.
-public struct TelemetryPoint: Sendable, Hashable {
-    public var ref: PointRef
-    public var reading: Reading
+package struct TelemetryPoint: Sendable, Hashable {
+    package var ref: PointRef
+    package var reading: Reading
     /// The point's quality differs from the last one sent (or none was sent since start): the
     /// sample carries `<point>.quality`, so the platform, which keeps the latest value per key,
     /// always shows the current quality, including the return to `good`.
-    public var qualityChanged: Bool
+    package var qualityChanged: Bool
 
-    public init(_ ref: PointRef, _ reading: Reading, qualityChanged: Bool) {
+    package init(_ ref: PointRef, _ reading: Reading, qualityChanged: Bool) {
         self.ref = ref
         self.reading = reading
         self.qualityChanged = qualityChanged
@@ -52,17 +52,17 @@ public struct TelemetryPoint: Sendable, Hashable {
 }
 
 /// One row of the point table, as the console, `fieldgate points` and the tests see it.
-public struct PointSnapshot: Sendable, Hashable {
-    public var ref: PointRef
-    public var info: PointInfo
-    public var reading: Reading?
+package struct PointSnapshot: Sendable, Hashable {
+    package var ref: PointRef
+    package var info: PointInfo
+    package var reading: Reading?
     /// When a reading of good quality last came in (the reading itself may be a comm error now).
-    public var lastGood: Timestamp?
+    package var lastGood: Timestamp?
     /// Where it lives, for the technician (`holding 0x0000 f32 CDAB`, `gpio relay-1`): the
     /// console fills it in from the profile; empty as the table hands it out.
-    public var location: String
+    package var location: String
 
-    public init(ref: PointRef, info: PointInfo, reading: Reading? = nil, lastGood: Timestamp? = nil, location: String = "") {
+    package init(ref: PointRef, info: PointInfo, reading: Reading? = nil, lastGood: Timestamp? = nil, location: String = "") {
         self.ref = ref
         self.info = info
         self.reading = reading
@@ -73,7 +73,7 @@ public struct PointSnapshot: Sendable, Hashable {
 
 /// The latest reading of every point with its quality and time (issue 4). Written by the
 /// runtime's engine thread; read by the console, the local API and the uplink from theirs.
-public final class PointTable: Sendable {
+package final class PointTable: Sendable {
     private struct Entry {
         var info: PointInfo
         var reading: Reading?
@@ -129,10 +129,10 @@ public final class PointTable: Sendable {
 
     private let state = Mutex(State())
 
-    public init() {}
+    package init() {}
 
     /// Which readings become telemetry (`storage.telemetry`); the engine sets the site's at start.
-    public var mode: TelemetryMode {
+    package var mode: TelemetryMode {
         get { state.withLock { $0.mode } }
         set { state.withLock { $0.mode = newValue } }
     }
@@ -140,7 +140,7 @@ public final class PointTable: Sendable {
     /// Gives every numeric point a trend (the console's `trend`) within one RAM budget: the
     /// longer span of `targetSpan` at 5 s resolution, or a coarser resolution when there are
     /// many points. Call after the points are declared; points declared later get the same.
-    public func configureTrends(budgetBytes: Int = 2 << 20, targetSpan: Duration = .hours(4)) {
+    package func configureTrends(budgetBytes: Int = 2 << 20, targetSpan: Duration = .hours(4)) {
         state.withLock { s in
             let numeric = s.entries.filter { $0.value.info.source != .signal }.count
             guard numeric > 0 else { return }
@@ -156,17 +156,17 @@ public final class PointTable: Sendable {
     }
 
     /// The point's history at the trend's resolution, oldest first (min/max/mean per bucket).
-    public func history(_ ref: PointRef, last span: Duration, endingAt end: Timestamp, slots: Int) -> [TrendBucket?]? {
+    package func history(_ ref: PointRef, last span: Duration, endingAt end: Timestamp, slots: Int) -> [TrendBucket?]? {
         state.withLock { $0.entries[ref]?.trend?.series(last: span, endingAt: end, slots: slots) }
     }
 
     /// How far back trends reach and at which resolution.
-    public var trendShape: (span: Duration, resolution: Duration) {
+    package var trendShape: (span: Duration, resolution: Duration) {
         state.withLock { ($0.trendResolution * $0.trendCapacity, $0.trendResolution) }
     }
 
     /// Declares a point (once, at start or when an app derives a new value).
-    public func declare(_ ref: PointRef, _ info: PointInfo) {
+    package func declare(_ ref: PointRef, _ info: PointInfo) {
         state.withLock { s in
             if s.entries[ref] == nil {
                 var e = Entry(info: info)
@@ -183,7 +183,7 @@ public final class PointTable: Sendable {
     /// Stores a reading; returns true when it differs from the last telemetry beyond the
     /// point's deadband (or its quality changed), i.e. when it should be sent.
     @discardableResult
-    public func update(_ ref: PointRef, _ reading: Reading) -> Bool {
+    package func update(_ ref: PointRef, _ reading: Reading) -> Bool {
         state.withLock { s in
             let mode = s.mode
             var sampled: TelemetryPoint?
@@ -197,7 +197,7 @@ public final class PointTable: Sendable {
     /// Stores one poll's readings of a device's points under one lock (the bus workers' path).
     /// - Returns: how many samples now wait to be taken (the engine sends early past a bound).
     @discardableResult
-    public func update(device: String, _ readings: [(String, Reading)]) -> Int {
+    package func update(device: String, _ readings: [(String, Reading)]) -> Int {
         state.withLock { s in
             let mode = s.mode
             var sampled: [TelemetryPoint] = []
@@ -214,7 +214,7 @@ public final class PointTable: Sendable {
     /// What should be sent since the last call: in modes `every` and `changes` every sample
     /// stored since, oldest first; in mode `latest` the latest reading of each point that
     /// changed (marked sent).
-    public func takeChanged() -> [TelemetryPoint] {
+    package func takeChanged() -> [TelemetryPoint] {
         let pending = state.withLock { s -> [TelemetryPoint] in
             defer { s.pending = [] }
             return s.pending
@@ -224,7 +224,7 @@ public final class PointTable: Sendable {
 
     /// Every point's reading with its quality, to resend the whole state periodically (modes
     /// `changes` and `latest`).
-    public func takeAll() -> [TelemetryPoint] { take(forcingQuality: true) { _ in true } }
+    package func takeAll() -> [TelemetryPoint] { take(forcingQuality: true) { _ in true } }
 
     private func take(forcingQuality: Bool = false, _ wanted: (Entry) -> Bool) -> [TelemetryPoint] {
         state.withLock { s in
@@ -242,14 +242,14 @@ public final class PointTable: Sendable {
         }
     }
 
-    public func reading(_ ref: PointRef) -> Reading? { state.withLock { $0.entries[ref]?.reading } }
+    package func reading(_ ref: PointRef) -> Reading? { state.withLock { $0.entries[ref]?.reading } }
 
-    public func point(_ ref: PointRef) -> PointSnapshot? {
+    package func point(_ ref: PointRef) -> PointSnapshot? {
         state.withLock { s in s.entries[ref].map { PointSnapshot(ref: ref, info: $0.info, reading: $0.reading, lastGood: $0.lastGood) } }
     }
 
     /// All points (or one device's), sorted by device then point.
-    public func snapshot(device: String? = nil) -> [PointSnapshot] {
+    package func snapshot(device: String? = nil) -> [PointSnapshot] {
         state.withLock { s in
             s.entries.compactMap { ref, e in
                 device == nil || ref.device == device ? PointSnapshot(ref: ref, info: e.info, reading: e.reading, lastGood: e.lastGood) : nil
@@ -258,7 +258,7 @@ public final class PointTable: Sendable {
     }
 
     /// Increases whenever any reading changes: `watch` polls it cheaply.
-    public var version: UInt64 { state.withLock { $0.version } }
+    package var version: UInt64 { state.withLock { $0.version } }
 }
 
 func exceedsDeadband(_ old: PointValue?, _ new: PointValue?, _ deadband: Double) -> Bool {

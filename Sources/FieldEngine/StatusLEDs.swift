@@ -9,27 +9,27 @@ import FieldDevices
 /// - `comm`: on while any Modbus device is offline;
 /// - `uplink`: not driven yet (the uplink lives in the daemon, outside the gateway's state): the
 ///   line stays in its safe state.
-public struct StatusLEDs: Sendable {
+package struct StatusLEDs: Sendable {
     /// What the gateway reports to its LEDs.
-    public struct Indication: Sendable, Hashable {
-        public var running: Bool
-        public var majorAlarm: Bool
-        public var deviceOffline: Bool
+    package struct Indication: Sendable, Hashable {
+        package var running: Bool
+        package var majorAlarm: Bool
+        package var deviceOffline: Bool
 
-        public init(running: Bool = false, majorAlarm: Bool = false, deviceOffline: Bool = false) {
+        package init(running: Bool = false, majorAlarm: Bool = false, deviceOffline: Bool = false) {
             (self.running, self.majorAlarm, self.deviceOffline) = (running, majorAlarm, deviceOffline)
         }
     }
 
     /// Half the run LED's blink period.
-    public static let blinkHalfPeriodMilliseconds: Int64 = 500
+    package static let blinkHalfPeriodMilliseconds: Int64 = 500
 
-    public let leds: [BoardLED]
+    package let leds: [BoardLED]
 
-    public init(leds: [BoardLED]) { self.leds = leds }
+    package init(leds: [BoardLED]) { self.leds = leds }
 
     /// The level of each LED line at `monotonicMilliseconds`.
-    public func levels(_ indication: Indication, at monotonicMilliseconds: Int64) -> [String: Bool] {
+    package func levels(_ indication: Indication, at monotonicMilliseconds: Int64) -> [String: Bool] {
         var out: [String: Bool] = [:]
         for led in leds {
             switch led.role {
@@ -45,7 +45,7 @@ public struct StatusLEDs: Sendable {
     }
 
     /// When the levels may next change by themselves (the next blink edge).
-    public static func nextEdge(after monotonicMilliseconds: Int64) -> Int64 {
+    package static func nextEdge(after monotonicMilliseconds: Int64) -> Int64 {
         (monotonicMilliseconds / blinkHalfPeriodMilliseconds + 1) * blinkHalfPeriodMilliseconds
     }
 }

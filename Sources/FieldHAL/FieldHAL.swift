@@ -3,4 +3,4 @@
 @_exported import FieldSystem
 
 /// Hardware access: Modbus over libmodbus, GPIO over libgpiod or the simulator, serial ports, watchdog.
-public enum FieldHAL {}
+package enum FieldHAL {}

@@ -7,22 +7,22 @@ import FieldCore
 /// nobody answers, until the frame has left the wire and every device has acted on it
 /// (`broadcastTurnaround`). `ModbusClient` paces libmodbus with it and the embedded bus double
 /// paces simulated time with it, so both keep the same spacing.
-public struct FramePacing: Sendable, Hashable {
+package struct FramePacing: Sendable, Hashable {
     /// Quiet time after each transaction, ns.
-    public let gap: UInt64
+    package let gap: UInt64
     /// Quiet time after a broadcast, ns (the gap too, if longer).
-    public private(set) var broadcastTurnaround: UInt64
+    package private(set) var broadcastTurnaround: UInt64
     /// Monotonic ns before which the next frame may not start; 0 = at once.
-    public private(set) var quietUntil: UInt64 = 0
+    package private(set) var quietUntil: UInt64 = 0
 
-    public init(gap: Duration, broadcastTurnaround: Duration) {
+    package init(gap: Duration, broadcastTurnaround: Duration) {
         self.gap = UInt64(clamping: max(0, gap.nanoseconds))
         self.broadcastTurnaround = UInt64(clamping: max(0, broadcastTurnaround.nanoseconds))
     }
 
     /// The pacing `settings` ask for: the configured inter-frame delay, else t3.5 on RTU and
     /// none on TCP; the timeouts' broadcast turnaround.
-    public init(_ settings: ModbusSettings) {
+    package init(_ settings: ModbusSettings) {
         let gap: Duration
         switch settings.link {
         case .rtu(let rtu): gap = settings.interFrameDelay ?? rtu.frameGap
@@ -32,22 +32,22 @@ public struct FramePacing: Sendable, Hashable {
     }
 
     /// Changes the wait after broadcasts from the next one on (new timeouts in force).
-    public mutating func setBroadcastTurnaround(_ d: Duration) {
+    package mutating func setBroadcastTurnaround(_ d: Duration) {
         broadcastTurnaround = UInt64(clamping: max(0, d.nanoseconds))
     }
 
     /// A transaction (answered or failed) ended at `now`.
-    public mutating func transactionEnded(at now: UInt64) {
+    package mutating func transactionEnded(at now: UInt64) {
         if gap > 0 { quietUntil = now + gap }
     }
 
     /// A broadcast was handed to the line at `now`; it takes `onWire` ns to leave it.
-    public mutating func broadcastSent(at now: UInt64, onWire: UInt64) {
+    package mutating func broadcastSent(at now: UInt64, onWire: UInt64) {
         quietUntil = now + onWire + max(gap, broadcastTurnaround)
     }
 
     /// Waits on `clock` until the next frame may start.
-    public func waitForQuiet(on clock: some MonotonicClock) {
+    package func waitForQuiet(on clock: some MonotonicClock) {
         if quietUntil != 0 { clock.sleep(until: quietUntil) }
     }
 }

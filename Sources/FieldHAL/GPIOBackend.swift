@@ -5,7 +5,7 @@ import FieldCore
 ///
 /// All three hand out the same `GPIOLines`, which debounces in software and waits on many lines at
 /// once, so a GPIO worker runs unchanged on a board, in a test and against `fieldsim`.
-public protocol GPIOBackend: Sendable {
+package protocol GPIOBackend: Sendable {
     /// Requests `lines` for consumer "fieldgate": all of them, or none and an error.
     ///
     /// Inputs with edge detection watch both edges (debounce follows the level) and report the

@@ -1,6 +1,6 @@
 /// Why a GPIO request, read, write or wait failed, with the board name, chip and offset a
 /// technician needs to find the pin or the wrong line in the board file.
-public enum GPIOError: Error, Hashable, Sendable, CustomStringConvertible {
+package enum GPIOError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The chip named in the board file does not exist (or is not a GPIO chip).
     case noSuchChip(chip: String)
     /// The chip exists but could not be opened (permissions, say).
@@ -25,7 +25,7 @@ public enum GPIOError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The lines were released; request them again.
     case released
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .noSuchChip(let chip):
             "\(chip): no such GPIO chip (check the board file)"

@@ -14,20 +14,20 @@ import FieldCore
 /// `LibgpiodV1LineDriver.swift` or `LibgpiodV2LineDriver.swift`. Both request lines for the
 /// backend's consumer, active-low in the kernel, inputs with edge detection for both edges; the v2
 /// driver also asks the kernel to debounce (docs/gpio.md).
-public struct GPIOLibgpiodBackend: GPIOBackend {
+package struct GPIOLibgpiodBackend: GPIOBackend {
     /// The consumer name the kernel shows for our lines (`gpioinfo`).
-    public let consumer: String
-    public let clock: any FieldClock
+    package let consumer: String
+    package let clock: any FieldClock
 
     /// The libgpiod API this build uses: 1 or 2.
     #if FIELDGATE_LIBGPIOD2
-    public static let apiVersion = 2
+    package static let apiVersion = 2
     #else
-    public static let apiVersion = 1
+    package static let apiVersion = 1
     #endif
 
     /// The version of the libgpiod the gateway runs with (`1.6.3`, `2.2.1`).
-    public static var libraryVersion: String {
+    package static var libraryVersion: String {
         #if FIELDGATE_LIBGPIOD2
         String(cString: gpiod_api_version())
         #else
@@ -35,12 +35,12 @@ public struct GPIOLibgpiodBackend: GPIOBackend {
         #endif
     }
 
-    public init(consumer: String = "fieldgate", clock: any FieldClock = SystemClock()) {
+    package init(consumer: String = "fieldgate", clock: any FieldClock = SystemClock()) {
         self.consumer = consumer
         self.clock = clock
     }
 
-    public func request(_ lines: [GPIOLineConfig]) throws(GPIOError) -> GPIOLines {
+    package func request(_ lines: [GPIOLineConfig]) throws(GPIOError) -> GPIOLines {
         try GPIOLineConfig.validate(lines)
         let driver = try LibgpiodLineDriver(lines: lines, consumer: consumer, clock: clock)
         return try GPIOLines(lines: lines, clock: clock, driver: driver)

@@ -1,5 +1,5 @@
 /// Whether the gateway reads a line or drives it.
-public enum GPIODirection: String, Hashable, Sendable, CaseIterable {
+package enum GPIODirection: String, Hashable, Sendable, CaseIterable {
     /// A contact the gateway reads: door switch, pump-run contact, alarm button.
     case input
     /// A line the gateway drives: relay, LED, buzzer.
@@ -8,7 +8,7 @@ public enum GPIODirection: String, Hashable, Sendable, CaseIterable {
 
 /// Which changes of an input produce edge events. Edges are in logical terms: with active-low,
 /// `rising` is the line becoming active (the pin going from high to low).
-public enum GPIOEdgeDetection: String, Hashable, Sendable, CaseIterable {
+package enum GPIOEdgeDetection: String, Hashable, Sendable, CaseIterable {
     case none, rising, falling, both
 
     func reports(_ edge: GPIOEdge) -> Bool {
@@ -25,26 +25,26 @@ public enum GPIOEdgeDetection: String, Hashable, Sendable, CaseIterable {
 ///
 /// Values are logical throughout FieldHAL: `true` means active. With `activeLow`, active is a low
 /// pin; libgpiod, the simulated chip and the simulator's socket all apply the inversion themselves.
-public struct GPIOLineConfig: Hashable, Sendable {
+package struct GPIOLineConfig: Hashable, Sendable {
     /// The board's name for the line (`relay-1`, `door-contact`): used in events and errors.
-    public var name: String
+    package var name: String
     /// The chip: a name (`gpiochip1`), a label (`pinctrl-bcm2835`), a path (`/dev/gpiochip1`) or a
     /// number (`1`), as libgpiod's `gpiod_chip_open_lookup` accepts them.
-    public var chip: String
+    package var chip: String
     /// The line's offset on the chip (0-based).
-    public var offset: Int
-    public var direction: GPIODirection
+    package var offset: Int
+    package var direction: GPIODirection
     /// Edge events wanted from an input; `.none` for outputs and for inputs that are only read.
-    public var edge: GPIOEdgeDetection
+    package var edge: GPIOEdgeDetection
     /// The line is active when the pin is low (a contact to ground with a pull-up, say).
-    public var activeLow: Bool
+    package var activeLow: Bool
     /// Software debounce of an input: a new level must hold this long before its edge is
     /// reported. `.zero` reports every change.
-    public var debounce: Duration
+    package var debounce: Duration
     /// The logical value an output takes when it is requested.
-    public var initialValue: Bool
+    package var initialValue: Bool
 
-    public init(
+    package init(
         name: String, chip: String, offset: Int, direction: GPIODirection, edge: GPIOEdgeDetection = .none,
         activeLow: Bool = false, debounce: Duration = .zero, initialValue: Bool = false
     ) {
@@ -59,7 +59,7 @@ public struct GPIOLineConfig: Hashable, Sendable {
     }
 
     /// An input line, with edge events and debounce if asked for.
-    public static func input(
+    package static func input(
         _ name: String, chip: String, offset: Int, edge: GPIOEdgeDetection = .both, activeLow: Bool = false,
         debounce: Duration = .zero
     ) -> GPIOLineConfig {
@@ -67,14 +67,14 @@ public struct GPIOLineConfig: Hashable, Sendable {
     }
 
     /// An output line and the logical value it starts at.
-    public static func output(
+    package static func output(
         _ name: String, chip: String, offset: Int, activeLow: Bool = false, initialValue: Bool = false
     ) -> GPIOLineConfig {
         GPIOLineConfig(name: name, chip: chip, offset: offset, direction: .output, activeLow: activeLow, initialValue: initialValue)
     }
 
     /// `gpiochip1:17`, the way a technician finds the pin in a schematic.
-    public var location: String { "\(chip):\(offset)" }
+    package var location: String { "\(chip):\(offset)" }
 
     /// Whether the line needs a pollable event source (both edges are watched whatever `edge` asks,
     /// so debounce can follow the level).

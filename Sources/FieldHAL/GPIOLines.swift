@@ -10,11 +10,11 @@ import Synchronization
 /// `nextSettleTime` while a debounce is pending.
 ///
 /// The lines are released by `close()` or when the last reference goes.
-public final class GPIOLines: Sendable {
+package final class GPIOLines: Sendable {
     /// The lines as requested, in request order.
-    public let lines: [GPIOLineConfig]
+    package let lines: [GPIOLineConfig]
     /// Descriptors that become readable when raw edges are waiting. Valid until `close()`.
-    public let pollDescriptors: [FileDescriptor]
+    package let pollDescriptors: [FileDescriptor]
 
     private let indices: [String: Int]
     private let clock: any FieldClock
@@ -59,7 +59,7 @@ public final class GPIOLines: Sendable {
 
     /// Releases the lines and closes their descriptors. Later calls throw `GPIOError.released`.
     /// Stop the thread that polls `pollDescriptors` first.
-    public func close() {
+    package func close() {
         // Released under the lock: handing the non-Sendable driver out of `withLock` is refused
         // by Swift 6.0's region checker, and releasing only closes descriptors.
         state.withLock { state in
@@ -69,7 +69,7 @@ public final class GPIOLines: Sendable {
     }
 
     /// The logical level of a line now: an input as the pin is, an output as it is driven.
-    public func value(of line: String) throws(GPIOError) -> Bool {
+    package func value(of line: String) throws(GPIOError) -> Bool {
         let index = try index(of: line)
         return try state.withLock { (state) throws(GPIOError) -> Bool in
             guard let driver = state.driver else { throw GPIOError.released }
@@ -79,7 +79,7 @@ public final class GPIOLines: Sendable {
 
     /// The level of an input as the debouncer last confirmed it, consistent with the events
     /// returned so far; for lines without edge detection, `value(of:)`.
-    public func settledValue(of line: String) throws(GPIOError) -> Bool {
+    package func settledValue(of line: String) throws(GPIOError) -> Bool {
         let index = try index(of: line)
         let settled = state.withLock { $0.debouncer.stableValue(at: index) }
         if let settled { return settled }
@@ -89,7 +89,7 @@ public final class GPIOLines: Sendable {
     /// Drives an output to a logical level (`true`: active).
     ///
     /// - Throws: `GPIOError.directionMismatch` for an input, `.unknownLine`, or the backend's error.
-    public func set(_ line: String, to value: Bool) throws(GPIOError) {
+    package func set(_ line: String, to value: Bool) throws(GPIOError) {
         let index = try index(of: line)
         guard lines[index].direction == .output else {
             throw GPIOError.directionMismatch(line: line, direction: lines[index].direction)
@@ -102,10 +102,10 @@ public final class GPIOLines: Sendable {
 
     /// When the next pending debounce completes, if one is pending: a worker with its own poll
     /// loop must call `readEvents()` again by then.
-    public var nextSettleTime: Timestamp? { state.withLock { $0.debouncer.nextDeadline } }
+    package var nextSettleTime: Timestamp? { state.withLock { $0.debouncer.nextDeadline } }
 
     /// Reads the raw changes waiting now, without blocking, and returns the edges that have settled.
-    public func readEvents() throws(GPIOError) -> [GPIOEdgeEvent] {
+    package func readEvents() throws(GPIOError) -> [GPIOEdgeEvent] {
         try state.withLock { (state) throws(GPIOError) -> [GPIOEdgeEvent] in
             guard let driver = state.driver else { throw GPIOError.released }
             var events: [GPIOEdgeEvent] = []
@@ -125,7 +125,7 @@ public final class GPIOLines: Sendable {
     ///   - wakeUp: signalled by another thread to end the wait early (shutdown, a queued command);
     ///     the signal is consumed.
     /// - Returns: the settled edges, oldest first; empty on timeout or wake-up.
-    public func waitForEvents(timeout: Duration?, wakeUp: FileDescriptor.WakeUp? = nil) throws(GPIOError) -> [GPIOEdgeEvent] {
+    package func waitForEvents(timeout: Duration?, wakeUp: FileDescriptor.WakeUp? = nil) throws(GPIOError) -> [GPIOEdgeEvent] {
         let deadline = timeout.map(monotonicDeadline(after:))
         var set = pollDescriptors.map { FileDescriptor.PollRequest($0) }
         if let wakeUp { set.append(FileDescriptor.PollRequest(wakeUp.descriptor)) }

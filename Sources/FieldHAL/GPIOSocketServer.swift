@@ -5,10 +5,10 @@ import Synchronization
 /// The simulator hosts one and drives the chip's outside-world side; gateways connect with
 /// `GPIOSocketBackend`. Every raw change of a watched input is pushed to the client holding the
 /// line as soon as the chip reports it. A client that disconnects gives its lines back.
-public final class GPIOSocketServer: Sendable {
+package final class GPIOSocketServer: Sendable {
     /// Where the server listens (`@name`: a Linux abstract socket).
-    public let socketPath: String
-    public let chip: SimulatedGPIOChip
+    package let socketPath: String
+    package let chip: SimulatedGPIOChip
 
     private let shared = Shared()
     private let wakeUp: FileDescriptor.WakeUp
@@ -24,7 +24,7 @@ public final class GPIOSocketServer: Sendable {
     /// accepts connections as soon as this returns.
     ///
     /// - Throws: `SystemError` when the socket cannot be made or the thread not started.
-    public init(socketPath: String, chip: SimulatedGPIOChip) throws(SystemError) {
+    package init(socketPath: String, chip: SimulatedGPIOChip) throws(SystemError) {
         self.socketPath = socketPath
         self.chip = chip
         let listener = try FileDescriptor.unixListener(path: socketPath)
@@ -46,11 +46,11 @@ public final class GPIOSocketServer: Sendable {
     deinit { stop() }
 
     /// How many clients are connected now.
-    public var connectionCount: Int { shared.connections.load(ordering: .acquiring) }
+    package var connectionCount: Int { shared.connections.load(ordering: .acquiring) }
 
     /// Stops serving: disconnects every client (their lines are released), closes the socket and
     /// removes its file. Returns when the thread has ended; calling it again does nothing.
-    public func stop() {
+    package func stop() {
         guard let t = thread.withLock({ t -> WorkerThread? in defer { t = nil }; return t }) else { return }
         shared.stopping.store(true, ordering: .releasing)
         wakeUp.signal()

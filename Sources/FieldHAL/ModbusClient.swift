@@ -32,12 +32,12 @@ import Musl
 /// - Writes to unit 0 are broadcasts: sent without waiting for an answer; the next request waits
 ///   `ModbusTimeouts.broadcastTurnaround` so every device has acted on it, and on TCP discards any
 ///   answer a gateway sent anyway.
-public final class ModbusClient: ModbusTransport {
-    public let settings: ModbusSettings
+package final class ModbusClient: ModbusTransport {
+    package let settings: ModbusSettings
     /// The timeouts in force; change them with `setTimeouts(_:)` (a bus scan shortens them).
-    public private(set) var timeouts: ModbusTimeouts
+    package private(set) var timeouts: ModbusTimeouts
     /// How many times the client reopened a link that a failure had closed.
-    public private(set) var reconnects = 0
+    package private(set) var reconnects = 0
 
     private let context: ModbusContext
     private let units: ClosedRange<UInt8>
@@ -65,7 +65,7 @@ public final class ModbusClient: ModbusTransport {
     /// - Parameter gpio: where the RS-485 direction line of `ModbusRS485Mode.gpio` is requested
     ///   when the port opens (the board's GPIO backend); libgpiod when nil.
     /// - Throws: `.invalidArgument` naming a bad setting.
-    public init(_ settings: ModbusSettings, gpio: (any GPIOBackend)? = nil) throws(ModbusError) {
+    package init(_ settings: ModbusSettings, gpio: (any GPIOBackend)? = nil) throws(ModbusError) {
         try settings.check()
         self.settings = settings
         timeouts = settings.timeouts
@@ -89,15 +89,15 @@ public final class ModbusClient: ModbusTransport {
         }
     }
 
-    public var bus: String { settings.bus }
+    package var bus: String { settings.bus }
 
     /// The libmodbus the process runs with, e.g. `3.1.6` (for `version` output and benchmarks).
-    public static var libraryVersion: String { ModbusContext.libraryVersion }
+    package static var libraryVersion: String { ModbusContext.libraryVersion }
 
     /// Whether the serial port is open or the TCP connection is up (as far as the client knows).
-    public var isConnected: Bool { context.isOpen }
+    package var isConnected: Bool { context.isOpen }
 
-    public func connect() throws(ModbusError) {
+    package func connect() throws(ModbusError) {
         do {
             try open()
         } catch {
@@ -105,12 +105,12 @@ public final class ModbusClient: ModbusTransport {
         }
     }
 
-    public func close() {
+    package func close() {
         context.close()
         lost = false
     }
 
-    public func takeLateAnswer() -> LateAnswer? {
+    package func takeLateAnswer() -> LateAnswer? {
         defer { lateAnswer = nil }
         return lateAnswer
     }
@@ -118,7 +118,7 @@ public final class ModbusClient: ModbusTransport {
     /// Changes the response, byte and broadcast timeouts for the following requests.
     ///
     /// - Throws: `.invalidArgument` for a timeout out of range.
-    public func setTimeouts(_ new: ModbusTimeouts) throws(ModbusError) {
+    package func setTimeouts(_ new: ModbusTimeouts) throws(ModbusError) {
         if let problem = new.problem { throw ModbusError(.invalidArgument, bus: bus, detail: problem) }
         do {
             try context.setTimeouts(new)
@@ -131,19 +131,19 @@ public final class ModbusClient: ModbusTransport {
 
     // MARK: reads
 
-    public func readCoils(unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [Bool] {
+    package func readCoils(unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [Bool] {
         try readBits(ModbusRequest(.readCoils, unit: unit, address: address, count: count))
     }
 
-    public func readDiscreteInputs(unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [Bool] {
+    package func readDiscreteInputs(unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [Bool] {
         try readBits(ModbusRequest(.readDiscreteInputs, unit: unit, address: address, count: count))
     }
 
-    public func readHoldingRegisters(unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [UInt16] {
+    package func readHoldingRegisters(unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [UInt16] {
         try readRegisters(ModbusRequest(.readHoldingRegisters, unit: unit, address: address, count: count))
     }
 
-    public func readInputRegisters(unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [UInt16] {
+    package func readInputRegisters(unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [UInt16] {
         try readRegisters(ModbusRequest(.readInputRegisters, unit: unit, address: address, count: count))
     }
 
@@ -174,7 +174,7 @@ public final class ModbusClient: ModbusTransport {
 
     // MARK: writes
 
-    public func writeCoil(unit: UInt8, address: UInt16, value: Bool) throws(ModbusError) {
+    package func writeCoil(unit: UInt8, address: UInt16, value: Bool) throws(ModbusError) {
         let request = ModbusRequest(.writeSingleCoil, unit: unit, address: address, count: 1)
         try request.check(bus: bus, units: units)
         if request.isBroadcast {
@@ -183,7 +183,7 @@ public final class ModbusClient: ModbusTransport {
         try perform(request) { (c) throws(ModbusContext.Failure) in try c.writeBit(unit: unit, address: address, value: value) }
     }
 
-    public func writeRegister(unit: UInt8, address: UInt16, value: UInt16) throws(ModbusError) {
+    package func writeRegister(unit: UInt8, address: UInt16, value: UInt16) throws(ModbusError) {
         let request = ModbusRequest(.writeSingleRegister, unit: unit, address: address, count: 1)
         try request.check(bus: bus, units: units)
         if request.isBroadcast {
@@ -192,7 +192,7 @@ public final class ModbusClient: ModbusTransport {
         try perform(request) { (c) throws(ModbusContext.Failure) in try c.writeRegister(unit: unit, address: address, value: value) }
     }
 
-    public func writeCoils(unit: UInt8, address: UInt16, values: [Bool]) throws(ModbusError) {
+    package func writeCoils(unit: UInt8, address: UInt16, values: [Bool]) throws(ModbusError) {
         let request = ModbusRequest(.writeMultipleCoils, unit: unit, address: address, count: values.count)
         try request.check(bus: bus, units: units)
         if request.isBroadcast {
@@ -205,7 +205,7 @@ public final class ModbusClient: ModbusTransport {
         try perform(request) { (c) throws(ModbusContext.Failure) in try c.writeBits(unit: unit, address: address, raw) }
     }
 
-    public func writeRegisters(unit: UInt8, address: UInt16, values: [UInt16]) throws(ModbusError) {
+    package func writeRegisters(unit: UInt8, address: UInt16, values: [UInt16]) throws(ModbusError) {
         let request = ModbusRequest(.writeMultipleRegisters, unit: unit, address: address, count: values.count)
         try request.check(bus: bus, units: units)
         if request.isBroadcast {
@@ -215,7 +215,7 @@ public final class ModbusClient: ModbusTransport {
         try perform(request) { (c) throws(ModbusContext.Failure) in try c.writeRegisters(unit: unit, address: address, values) }
     }
 
-    public func writeAndReadRegisters(unit: UInt8, writeAddress: UInt16, values: [UInt16],
+    package func writeAndReadRegisters(unit: UInt8, writeAddress: UInt16, values: [UInt16],
                                       readAddress: UInt16, readCount: Int) throws(ModbusError) -> [UInt16] {
         let request = ModbusRequest(.writeAndReadRegisters, unit: unit, address: readAddress, count: readCount,
                                     writeAddress: writeAddress, writeCount: values.count)

@@ -1,11 +1,11 @@
 /// What one read of a Modbus table returned: bits from coils or discrete inputs, 16-bit words from
 /// holding or input registers.
-public enum ModbusData: Sendable, Hashable {
+package enum ModbusData: Sendable, Hashable {
     case bits([Bool])
     case registers([UInt16])
 
     /// How many bits or registers.
-    public var count: Int {
+    package var count: Int {
         switch self {
         case .bits(let b): b.count
         case .registers(let r): r.count

@@ -4,9 +4,9 @@
 ///
 /// `description` reads like
 /// `rs485-1 unit 3 read holding registers 100+10: timeout (no answer within 500 ms)`.
-public struct ModbusError: Error, Sendable, Hashable, CustomStringConvertible {
+package struct ModbusError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What went wrong, in the terms of the fix.
-    public enum Kind: Sendable, Hashable {
+    package enum Kind: Sendable, Hashable {
         /// No (complete) answer within the response or byte timeout: device off, wrong unit
         /// address, wrong baud rate or parity, broken A/B wiring.
         case timeout
@@ -33,29 +33,29 @@ public struct ModbusError: Error, Sendable, Hashable, CustomStringConvertible {
         case system
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// The bus the request went to, as the board or site file names it (`rs485-1`, `plc-tcp`).
-    public var bus: String
+    package var bus: String
     /// The unit (slave) address, when the error concerns one request.
-    public var unit: UInt8?
+    package var unit: UInt8?
     /// The function code, when the error concerns one request.
-    public var function: ModbusFunction?
+    package var function: ModbusFunction?
     /// The first register or bit address of the request (for 0x17: of the read).
-    public var address: UInt16?
+    package var address: UInt16?
     /// How many registers or bits the request asked for (for 0x17: to read).
-    public var count: Int?
+    package var count: Int?
     /// The operating system's or libmodbus's errno, 0 when there was none.
-    public var errno: Int32
+    package var errno: Int32
     /// The libmodbus (or libc) call that failed, e.g. `modbus_connect`; empty when the error was
     /// found before calling it.
-    public var call: String
+    package var call: String
     /// Specifics in plain words: `no answer within 500 ms`, `126 registers asked, at most 125`.
-    public var detail: String
+    package var detail: String
     /// For `.invalidFrame` on Modbus TCP: which field of the answer was wrong (nil when libmodbus
     /// itself refused the frame, or on RTU).
-    public var frame: ModbusFrameError?
+    package var frame: ModbusFrameError?
 
-    public init(_ kind: Kind, bus: String, unit: UInt8? = nil, function: ModbusFunction? = nil,
+    package init(_ kind: Kind, bus: String, unit: UInt8? = nil, function: ModbusFunction? = nil,
                 address: UInt16? = nil, count: Int? = nil, errno: Int32 = 0, call: String = "", detail: String = "",
                 frame: ModbusFrameError? = nil) {
         self.kind = kind
@@ -71,12 +71,12 @@ public struct ModbusError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The exception code, when the device answered with one.
-    public var exceptionCode: ModbusExceptionCode? {
+    package var exceptionCode: ModbusExceptionCode? {
         if case .exception(let code) = kind { return code }
         return nil
     }
 
-    public var description: String {
+    package var description: String {
         var head = bus
         if let unit { head += " unit \(unit)" }
         if let function { head += " " + function.name }
@@ -92,7 +92,7 @@ public struct ModbusError: Error, Sendable, Hashable, CustomStringConvertible {
 
 extension ModbusError.Kind: CustomStringConvertible {
     /// A few words for logs and the console: `timeout`, `bad CRC`, `exception 0x02 illegal data address`.
-    public var summary: String {
+    package var summary: String {
         switch self {
         case .timeout: "timeout"
         case .badCRC: "bad CRC"
@@ -106,5 +106,5 @@ extension ModbusError.Kind: CustomStringConvertible {
         }
     }
 
-    public var description: String { summary }
+    package var description: String { summary }
 }

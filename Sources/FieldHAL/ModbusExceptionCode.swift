@@ -1,40 +1,40 @@
 /// An exception code a device answers with instead of data (Modbus Application Protocol v1.1b,
 /// section 7). A struct rather than an enum so that a code outside the standard still has a value.
-public struct ModbusExceptionCode: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
-    public var rawValue: UInt8
+package struct ModbusExceptionCode: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+    package var rawValue: UInt8
 
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    package init(rawValue: UInt8) { self.rawValue = rawValue }
 
     /// 0x01: the device does not implement the function.
-    public static let illegalFunction = ModbusExceptionCode(rawValue: 0x01)
+    package static let illegalFunction = ModbusExceptionCode(rawValue: 0x01)
     /// 0x02: the register or bit address (or address + count) does not exist on the device.
-    public static let illegalDataAddress = ModbusExceptionCode(rawValue: 0x02)
+    package static let illegalDataAddress = ModbusExceptionCode(rawValue: 0x02)
     /// 0x03: a value in the request is not allowed (a count, or a value the device refuses).
-    public static let illegalDataValue = ModbusExceptionCode(rawValue: 0x03)
+    package static let illegalDataValue = ModbusExceptionCode(rawValue: 0x03)
     /// 0x04: the device failed while carrying out the request.
-    public static let serverDeviceFailure = ModbusExceptionCode(rawValue: 0x04)
+    package static let serverDeviceFailure = ModbusExceptionCode(rawValue: 0x04)
     /// 0x05: accepted, but it takes long; ask again later.
-    public static let acknowledge = ModbusExceptionCode(rawValue: 0x05)
+    package static let acknowledge = ModbusExceptionCode(rawValue: 0x05)
     /// 0x06: the device is busy with a long command; retry later.
-    public static let serverDeviceBusy = ModbusExceptionCode(rawValue: 0x06)
+    package static let serverDeviceBusy = ModbusExceptionCode(rawValue: 0x06)
     /// 0x07: the device cannot carry out the program function (Modicon's negative acknowledge).
-    public static let negativeAcknowledge = ModbusExceptionCode(rawValue: 0x07)
+    package static let negativeAcknowledge = ModbusExceptionCode(rawValue: 0x07)
     /// 0x08: the device found a parity error in its own memory.
-    public static let memoryParityError = ModbusExceptionCode(rawValue: 0x08)
+    package static let memoryParityError = ModbusExceptionCode(rawValue: 0x08)
     /// 0x0A: a gateway has no path to the target (misconfigured or overloaded gateway).
-    public static let gatewayPathUnavailable = ModbusExceptionCode(rawValue: 0x0A)
+    package static let gatewayPathUnavailable = ModbusExceptionCode(rawValue: 0x0A)
     /// 0x0B: a gateway got no answer from the target device (absent, or wrong unit address).
-    public static let gatewayTargetFailedToRespond = ModbusExceptionCode(rawValue: 0x0B)
+    package static let gatewayTargetFailedToRespond = ModbusExceptionCode(rawValue: 0x0B)
 
     /// Every exception code the standard names.
-    public static let named: [ModbusExceptionCode] = [
+    package static let named: [ModbusExceptionCode] = [
         .illegalFunction, .illegalDataAddress, .illegalDataValue, .serverDeviceFailure, .acknowledge,
         .serverDeviceBusy, .negativeAcknowledge, .memoryParityError, .gatewayPathUnavailable,
         .gatewayTargetFailedToRespond,
     ]
 
     /// The standard's name, e.g. `illegal data address`.
-    public var name: String {
+    package var name: String {
         switch rawValue {
         case 0x01: "illegal function"
         case 0x02: "illegal data address"
@@ -51,5 +51,5 @@ public struct ModbusExceptionCode: RawRepresentable, Sendable, Hashable, CustomS
     }
 
     /// `exception 0x02 illegal data address`.
-    public var description: String { "exception 0x" + modbusHex2(rawValue) + " " + name }
+    package var description: String { "exception 0x" + modbusHex2(rawValue) + " " + name }
 }

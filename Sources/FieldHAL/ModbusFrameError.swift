@@ -4,7 +4,7 @@
 /// protocol-id check is wrong, it ignores the MBAP length and it does not compare the unit id on
 /// TCP; `ModbusContext` checks these itself (docs/modbus.md, "What is checked on a TCP answer").
 /// Carried by `ModbusError.frame`; the error's kind is `.invalidFrame`.
-public enum ModbusFrameError: Error, Sendable, Hashable, CustomStringConvertible {
+package enum ModbusFrameError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The MBAP transaction id is not the request's.
     case transactionID(UInt16, expected: UInt16)
     /// The MBAP protocol id is not 0 (Modbus).
@@ -22,7 +22,7 @@ public enum ModbusFrameError: Error, Sendable, Hashable, CustomStringConvertible
     /// A write's answer does not echo the request: `field` is `address`, `value` or `quantity`.
     case echo(field: String, UInt16, expected: UInt16)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .transactionID(let got, let expected): "answer with transaction id \(got) (expected \(expected))"
         case .protocolID(let got): "answer with protocol id \(got) (expected 0)"

@@ -1,5 +1,5 @@
 /// The Modbus function codes Fieldgate speaks (Modbus Application Protocol v1.1b, section 6).
-public enum ModbusFunction: UInt8, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+package enum ModbusFunction: UInt8, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// 0x01: read 1–2000 coils.
     case readCoils = 0x01
     /// 0x02: read 1–2000 discrete inputs.
@@ -20,7 +20,7 @@ public enum ModbusFunction: UInt8, Sendable, Hashable, CaseIterable, CustomStrin
     case writeAndReadRegisters = 0x17
 
     /// The name a technician reads in logs and errors, e.g. `read holding registers`.
-    public var name: String {
+    package var name: String {
         switch self {
         case .readCoils: "read coils"
         case .readDiscreteInputs: "read discrete inputs"
@@ -36,7 +36,7 @@ public enum ModbusFunction: UInt8, Sendable, Hashable, CaseIterable, CustomStrin
 
     /// Whether the function changes the device (0x05, 0x06, 0x0F, 0x10, 0x17). A client does not
     /// repeat such a request on its own.
-    public var writes: Bool {
+    package var writes: Bool {
         switch self {
         case .writeSingleCoil, .writeSingleRegister, .writeMultipleCoils, .writeMultipleRegisters, .writeAndReadRegisters: true
         case .readCoils, .readDiscreteInputs, .readHoldingRegisters, .readInputRegisters: false
@@ -45,7 +45,7 @@ public enum ModbusFunction: UInt8, Sendable, Hashable, CaseIterable, CustomStrin
 
     /// Whether the answer carries data (0x01–0x04, 0x17), so that it cannot go to the broadcast
     /// address.
-    public var reads: Bool {
+    package var reads: Bool {
         switch self {
         case .readCoils, .readDiscreteInputs, .readHoldingRegisters, .readInputRegisters, .writeAndReadRegisters: true
         case .writeSingleCoil, .writeSingleRegister, .writeMultipleCoils, .writeMultipleRegisters: false
@@ -53,7 +53,7 @@ public enum ModbusFunction: UInt8, Sendable, Hashable, CaseIterable, CustomStrin
     }
 
     /// `0x03 read holding registers`.
-    public var description: String { "0x" + modbusHex2(rawValue) + " " + name }
+    package var description: String { "0x" + modbusHex2(rawValue) + " " + name }
 }
 
 func modbusHex2(_ v: UInt8) -> String {

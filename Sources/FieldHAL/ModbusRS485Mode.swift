@@ -1,5 +1,5 @@
 /// Who switches an RS-485 transceiver between sending and receiving.
-public enum ModbusRS485Mode: Sendable, Hashable, CustomStringConvertible {
+package enum ModbusRS485Mode: Sendable, Hashable, CustomStringConvertible {
     /// Nobody: an RS-232 link, or a transceiver with automatic direction control.
     case none
     /// The kernel's serial driver drives DE/RE (`TIOCSRS485`, libmodbus's `MODBUS_RTU_RS485`
@@ -20,14 +20,14 @@ public enum ModbusRS485Mode: Sendable, Hashable, CustomStringConvertible {
     case gpio(GPIOLineConfig)
 
     /// RTS's level while the gateway sends.
-    public enum RTSLevel: String, Sendable, Hashable {
+    package enum RTSLevel: String, Sendable, Hashable {
         /// RTS high while sending (`MODBUS_RTU_RTS_UP`).
         case up
         /// RTS low while sending (`MODBUS_RTU_RTS_DOWN`).
         case down
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .none: "none"
         case .kernel: "kernel"

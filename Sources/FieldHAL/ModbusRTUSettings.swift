@@ -2,23 +2,23 @@
 ///
 /// Defaults are 9600 baud 8N1: what the RS-485 sensors Fieldgate supports ship with (the serial
 /// line guide's own default is 19200 8E1; set it when a device follows the guide).
-public struct ModbusRTUSettings: Sendable, Hashable, CustomStringConvertible {
+package struct ModbusRTUSettings: Sendable, Hashable, CustomStringConvertible {
     /// The serial device, e.g. `/dev/ttyS1` or `/dev/ttyUSB0`.
-    public var device: String
+    package var device: String
     /// Bits per second; one of `ModbusRTUSettings.supportedBauds`.
-    public var baud: Int
-    public var parity: Parity
+    package var baud: Int
+    package var parity: Parity
     /// Data bits per character: Modbus RTU needs 8.
-    public var dataBits: Int
+    package var dataBits: Int
     /// 1 or 2. The guide asks for 2 without parity; most devices use 1.
-    public var stopBits: Int
-    public var rs485: ModbusRS485Mode
+    package var stopBits: Int
+    package var rs485: ModbusRS485Mode
 
-    public enum Parity: String, Sendable, Hashable {
+    package enum Parity: String, Sendable, Hashable {
         case none = "N", even = "E", odd = "O"
     }
 
-    public init(device: String, baud: Int = 9600, parity: Parity = .none, dataBits: Int = 8, stopBits: Int = 1,
+    package init(device: String, baud: Int = 9600, parity: Parity = .none, dataBits: Int = 8, stopBits: Int = 1,
                 rs485: ModbusRS485Mode = .none) {
         self.device = device
         self.baud = baud
@@ -30,13 +30,13 @@ public struct ModbusRTUSettings: Sendable, Hashable, CustomStringConvertible {
 
     /// The speeds libmodbus 3.1.6 maps to a termios speed on Linux. Any other speed would silently
     /// become 9600, so it is refused instead.
-    public static let supportedBauds: [Int] = [
+    package static let supportedBauds: [Int] = [
         110, 300, 600, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 500000,
         576000, 921600, 1_000_000, 1_152_000, 1_500_000, 2_000_000, 2_500_000, 3_000_000, 3_500_000, 4_000_000,
     ]
 
     /// `/dev/ttyS1 9600 8N1`.
-    public var description: String { "\(device) \(baud) \(dataBits)\(parity.rawValue)\(stopBits)" + (rs485 == .none ? "" : " rs485 \(rs485)") }
+    package var description: String { "\(device) \(baud) \(dataBits)\(parity.rawValue)\(stopBits)" + (rs485 == .none ? "" : " rs485 \(rs485)") }
 
     var problem: String? {
         if device.isEmpty { return "serial device is empty" }

@@ -1,18 +1,18 @@
 /// One Modbus request as the protocol sees it: function, unit, address range. Every transport
 /// checks requests the same way with `check(bus:units:)` before sending anything, so a request
 /// over a protocol limit fails identically on libmodbus, in the simulator and in a test double.
-public struct ModbusRequest: Sendable, Hashable {
-    public var function: ModbusFunction
-    public var unit: UInt8
+package struct ModbusRequest: Sendable, Hashable {
+    package var function: ModbusFunction
+    package var unit: UInt8
     /// First register or bit (for 0x17: of the read), 0–65535.
-    public var address: UInt16
+    package var address: UInt16
     /// Registers or bits to read or write (for 0x17: to read).
-    public var count: Int
+    package var count: Int
     /// For 0x17 only: the first register written and how many.
-    public var writeAddress: UInt16?
-    public var writeCount: Int?
+    package var writeAddress: UInt16?
+    package var writeCount: Int?
 
-    public init(_ function: ModbusFunction, unit: UInt8, address: UInt16, count: Int,
+    package init(_ function: ModbusFunction, unit: UInt8, address: UInt16, count: Int,
                 writeAddress: UInt16? = nil, writeCount: Int? = nil) {
         self.function = function
         self.unit = unit
@@ -23,7 +23,7 @@ public struct ModbusRequest: Sendable, Hashable {
     }
 
     /// An error about this request.
-    public func error(_ kind: ModbusError.Kind, bus: String, errno: Int32 = 0, call: String = "", detail: String = "",
+    package func error(_ kind: ModbusError.Kind, bus: String, errno: Int32 = 0, call: String = "", detail: String = "",
                       frame: ModbusFrameError? = nil) -> ModbusError {
         ModbusError(kind, bus: bus, unit: unit, function: function, address: address, count: count,
                     errno: errno, call: call, detail: detail, frame: frame)
@@ -31,7 +31,7 @@ public struct ModbusRequest: Sendable, Hashable {
 
     /// Whether unit 0 makes this a broadcast on a serial line: a write that nobody answers.
     /// (On Modbus TCP unit 0 is the server itself and answers like any other.)
-    public var isBroadcast: Bool { unit == ModbusLimits.broadcastUnit && !function.reads }
+    package var isBroadcast: Bool { unit == ModbusLimits.broadcastUnit && !function.reads }
 
     /// Checks the request against the protocol's limits.
     ///
@@ -40,7 +40,7 @@ public struct ModbusRequest: Sendable, Hashable {
     ///   - units: the unit addresses the link allows (`ModbusLimits.serialUnits` or `.tcpUnits`).
     /// - Throws: `.overLimit` for a count over the protocol limit, `.invalidArgument` for a count
     ///   below 1, a range past address 65535, a unit out of range, or a read from unit 0.
-    public func check(bus: String, units: ClosedRange<UInt8>) throws(ModbusError) {
+    package func check(bus: String, units: ClosedRange<UInt8>) throws(ModbusError) {
         guard units.contains(unit) else {
             throw error(.invalidArgument, bus: bus, detail: "unit \(unit) outside \(units.lowerBound)–\(units.upperBound)")
         }

@@ -1,15 +1,15 @@
 /// Everything needed to open one Modbus bus: its name, the link (serial RTU or TCP) and the
 /// timeouts. Plain data, built from the board and site files at start-up.
-public struct ModbusSettings: Sendable, Hashable {
+package struct ModbusSettings: Sendable, Hashable {
     /// The bus name errors and logs carry, as the board or site file names it (`rs485-1`).
-    public var bus: String
-    public var link: ModbusLink
-    public var timeouts: ModbusTimeouts
+    package var bus: String
+    package var link: ModbusLink
+    package var timeouts: ModbusTimeouts
     /// The quiet time between the end of one transaction and the next request (`FramePacing`);
     /// nil = t3.5 on RTU, none on TCP.
-    public var interFrameDelay: Duration?
+    package var interFrameDelay: Duration?
 
-    public init(bus: String, link: ModbusLink, timeouts: ModbusTimeouts = ModbusTimeouts(), interFrameDelay: Duration? = nil) {
+    package init(bus: String, link: ModbusLink, timeouts: ModbusTimeouts = ModbusTimeouts(), interFrameDelay: Duration? = nil) {
         self.bus = bus
         self.link = link
         self.timeouts = timeouts
@@ -19,7 +19,7 @@ public struct ModbusSettings: Sendable, Hashable {
     /// Checks every setting, so that a bad board or site file fails at start-up with a reason.
     ///
     /// - Throws: `ModbusError` of kind `.invalidArgument` naming the setting.
-    public func check() throws(ModbusError) {
+    package func check() throws(ModbusError) {
         func invalid(_ detail: String) -> ModbusError { ModbusError(.invalidArgument, bus: bus, detail: detail) }
         guard !bus.isEmpty else { throw invalid("the bus needs a name") }
         switch link {
@@ -35,7 +35,7 @@ public struct ModbusSettings: Sendable, Hashable {
     }
 
     /// The unit addresses requests on this link may use.
-    public var units: ClosedRange<UInt8> {
+    package var units: ClosedRange<UInt8> {
         switch link {
         case .rtu: ModbusLimits.serialUnits
         case .tcp: ModbusLimits.tcpUnits

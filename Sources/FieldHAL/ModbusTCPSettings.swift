@@ -1,17 +1,17 @@
 /// A Modbus TCP endpoint.
-public struct ModbusTCPSettings: Sendable, Hashable, CustomStringConvertible {
+package struct ModbusTCPSettings: Sendable, Hashable, CustomStringConvertible {
     /// Host name or IPv4/IPv6 address of the device or gateway.
-    public var host: String
+    package var host: String
     /// TCP port, 502 by default.
-    public var port: Int
+    package var port: Int
 
-    public init(host: String, port: Int = 502) {
+    package init(host: String, port: Int = 502) {
         self.host = host
         self.port = port
     }
 
     /// `10.0.0.5:502`, `[fd00::5]:502`.
-    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    package var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
     var problem: String? {
         if host.isEmpty { return "tcp host is empty" }

@@ -1,17 +1,17 @@
 /// How long a Modbus master waits.
-public struct ModbusTimeouts: Sendable, Hashable {
+package struct ModbusTimeouts: Sendable, Hashable {
     /// From the end of the request to the first byte of the answer. 500 ms by default (libmodbus's
     /// default); slow devices and radio links need more, a bus scan less.
-    public var response: Duration
+    package var response: Duration
     /// Between two bytes of one answer; `nil` lets the whole answer take up to `response`.
     /// 500 ms by default.
-    public var byte: Duration?
+    package var byte: Duration?
     /// After a broadcast (unit 0), how long the next request waits so that every device has
     /// processed it (the serial line guide's turnaround delay, typically 100–200 ms). 100 ms by
     /// default.
-    public var broadcastTurnaround: Duration
+    package var broadcastTurnaround: Duration
 
-    public init(response: Duration = .milliseconds(500), byte: Duration? = .milliseconds(500),
+    package init(response: Duration = .milliseconds(500), byte: Duration? = .milliseconds(500),
                 broadcastTurnaround: Duration = .milliseconds(100)) {
         self.response = response
         self.byte = byte

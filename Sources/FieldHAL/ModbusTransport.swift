@@ -5,7 +5,7 @@
 /// so a bus worker runs unchanged on either. Implementations check each
 /// request with `ModbusRequest.check(bus:units:)` before sending, and treat unit 0 writes as
 /// broadcasts (no answer awaited). A transport is used by one thread at a time.
-public protocol ModbusTransport: AnyObject {
+package protocol ModbusTransport: AnyObject {
     /// The bus name errors carry.
     var bus: String { get }
 
@@ -42,25 +42,25 @@ public protocol ModbusTransport: AnyObject {
 
 /// Bytes that arrived after a request had failed (a device answering after the response
 /// timeout), thrown away before the next request so that they are not taken for its answer.
-public struct LateAnswer: Sendable, Hashable {
+package struct LateAnswer: Sendable, Hashable {
     /// The unit of the request that failed before: the likely sender.
-    public var unit: UInt8
-    public var bytes: Int
+    package var unit: UInt8
+    package var bytes: Int
 
-    public init(unit: UInt8, bytes: Int) {
+    package init(unit: UInt8, bytes: Int) {
         self.unit = unit
         self.bytes = bytes
     }
 }
 
 extension ModbusTransport {
-    public func takeLateAnswer() -> LateAnswer? { nil }
+    package func takeLateAnswer() -> LateAnswer? { nil }
 }
 
 extension ModbusTransport {
     /// Reads `count` items of any table: bits for coils and discrete inputs, registers for holding
     /// and input registers. What the read planner's blocks and the console's `modbus read` call.
-    public func read(_ table: RegisterTable, unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> ModbusData {
+    package func read(_ table: RegisterTable, unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> ModbusData {
         switch table {
         case .coil: .bits(try readCoils(unit: unit, address: address, count: count))
         case .discrete: .bits(try readDiscreteInputs(unit: unit, address: address, count: count))
@@ -72,7 +72,7 @@ extension ModbusTransport {
     /// Reads `count` (1–125) registers of a register table.
     ///
     /// - Throws: `.invalidArgument` for a bit table, else whatever the read throws.
-    public func readRegisters(_ table: RegisterTable, unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [UInt16] {
+    package func readRegisters(_ table: RegisterTable, unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [UInt16] {
         switch table {
         case .holding: try readHoldingRegisters(unit: unit, address: address, count: count)
         case .input: try readInputRegisters(unit: unit, address: address, count: count)
@@ -85,7 +85,7 @@ extension ModbusTransport {
     /// Reads `count` (1–2000) bits of a bit table.
     ///
     /// - Throws: `.invalidArgument` for a register table, else whatever the read throws.
-    public func readBits(_ table: RegisterTable, unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [Bool] {
+    package func readBits(_ table: RegisterTable, unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [Bool] {
         switch table {
         case .coil: try readCoils(unit: unit, address: address, count: count)
         case .discrete: try readDiscreteInputs(unit: unit, address: address, count: count)

@@ -8,15 +8,15 @@ import Synchronization
 /// demo: the device side opens `slavePath` (or the stable `linkPath`) like `/dev/ttyS1`, the other
 /// side reads and writes `master`. The slave end is kept open here too, so the master never sees
 /// `EIO` while nobody has the port open. Both ends close, and the link is removed, on `close()`.
-public final class PseudoTerminal: Sendable {
+package final class PseudoTerminal: Sendable {
     /// The program's end: bytes written here arrive at the tty, and the other way round.
-    public let master: FileDescriptor
+    package let master: FileDescriptor
     /// The tty end, in raw mode with the settings given.
-    public let slave: FileDescriptor
+    package let slave: FileDescriptor
     /// The tty's path, e.g. `/dev/pts/7`.
-    public let slavePath: String
+    package let slavePath: String
     /// A symlink to `slavePath` at a path that does not change between runs, if one was asked for.
-    public let linkPath: String?
+    package let linkPath: String?
     private let closed = Atomic<Bool>(false)
 
     /// Opens a pair, puts the tty into raw mode and, if asked, links `linkPath` to it.
@@ -27,7 +27,7 @@ public final class PseudoTerminal: Sendable {
     ///   - linkPath: where to put the symlink; a stale symlink there is replaced, anything else
     ///     is left alone and an `EEXIST` error thrown.
     /// - Throws: `SystemError` from `openpty`, `tcsetattr` or `symlink`.
-    public init(settings: SerialSettings = .console, linkPath: String? = nil) throws(SystemError) {
+    package init(settings: SerialSettings = .console, linkPath: String? = nil) throws(SystemError) {
         let (master, slave) = try FileDescriptor.openPseudoTerminal()
         let path: String
         do {
@@ -49,7 +49,7 @@ public final class PseudoTerminal: Sendable {
 
     /// Closes both ends and removes the link if it still points at this pty. Calling it again
     /// does nothing.
-    public func close() {
+    package func close() {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         if let linkPath, FileSystem.linkTarget(of: linkPath) == slavePath { try? FileSystem.remove(linkPath) }
         try? master.close()
@@ -67,7 +67,7 @@ public final class PseudoTerminal: Sendable {
     /// Discards output written to the master that nobody has read from the slave end
     /// (`tcflush(TCIFLUSH)` on the slave: its input queue is what the master wrote); the console
     /// does it when picocom was closed during `watch`.
-    public func discardUnread() {
+    package func discardUnread() {
         try? slave.discard(.input)
     }
 }

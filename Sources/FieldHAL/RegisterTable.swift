@@ -1,6 +1,6 @@
 /// The four Modbus data tables, as profiles, plans and the runtime name them (`coil`, `discrete`,
 /// `holding`, `input`).
-public enum RegisterTable: String, Sendable, Hashable, CaseIterable, Comparable {
+package enum RegisterTable: String, Sendable, Hashable, CaseIterable, Comparable {
     /// Read/write bits (function codes 0x01 read, 0x05/0x0F write).
     case coil
     /// Read-only bits (0x02).
@@ -10,11 +10,11 @@ public enum RegisterTable: String, Sendable, Hashable, CaseIterable, Comparable 
     /// Read-only 16-bit registers (0x04).
     case input
 
-    public var isBitTable: Bool { self == .coil || self == .discrete }
-    public var isWritable: Bool { self == .coil || self == .holding }
+    package var isBitTable: Bool { self == .coil || self == .discrete }
+    package var isWritable: Bool { self == .coil || self == .holding }
 
     /// The Modbus function code that reads this table.
-    public var readFunction: UInt8 {
+    package var readFunction: UInt8 {
         switch self {
         case .coil: 0x01
         case .discrete: 0x02
@@ -24,7 +24,7 @@ public enum RegisterTable: String, Sendable, Hashable, CaseIterable, Comparable 
     }
 
     /// The function that reads this table, for requests and errors.
-    public var modbusReadFunction: ModbusFunction {
+    package var modbusReadFunction: ModbusFunction {
         switch self {
         case .coil: .readCoils
         case .discrete: .readDiscreteInputs
@@ -34,7 +34,7 @@ public enum RegisterTable: String, Sendable, Hashable, CaseIterable, Comparable 
     }
 
     /// The most items one read of this table may ask for under the protocol (2000 bits, 125 registers).
-    public var protocolReadLimit: Int { isBitTable ? ModbusLimits.readBits : ModbusLimits.readRegisters }
+    package var protocolReadLimit: Int { isBitTable ? ModbusLimits.readBits : ModbusLimits.readRegisters }
 
-    public static func < (a: RegisterTable, b: RegisterTable) -> Bool { a.readFunction < b.readFunction }
+    package static func < (a: RegisterTable, b: RegisterTable) -> Bool { a.readFunction < b.readFunction }
 }

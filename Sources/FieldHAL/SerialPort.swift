@@ -7,10 +7,10 @@ import Synchronization
 /// from the console or a bus. Reads block per the settings' `VMIN`/`VTIME`; a reader thread that
 /// must stop on shutdown waits with `waitForInput(timeout:wakeUp:)` first. One thread may read
 /// while another writes.
-public final class SerialPort: Sendable {
-    public let path: String
+package final class SerialPort: Sendable {
+    package let path: String
     /// The port's descriptor, for a worker's own `poll(2)` set. Valid until `close()`.
-    public let descriptor: FileDescriptor
+    package let descriptor: FileDescriptor
     private let closed = Atomic<Bool>(false)
 
     /// Opens `path` and applies `settings`.
@@ -18,7 +18,7 @@ public final class SerialPort: Sendable {
     /// The port is opened non-blocking, so a UART without carrier does not hang the open, and
     /// made blocking once `CLOCAL` is set.
     /// - Throws: `SystemError` naming the port (`open /dev/ttyS1: No such file or directory`).
-    public init(path: String, settings: SerialSettings = .console) throws(SystemError) {
+    package init(path: String, settings: SerialSettings = .console) throws(SystemError) {
         self.path = path
         descriptor = try FileDescriptor.open(path, .readWrite, options: [.noControllingTerminal, .closeOnExec, .nonBlocking])
         do {
@@ -34,7 +34,7 @@ public final class SerialPort: Sendable {
     deinit { close() }
 
     /// Changes the line settings now.
-    public func apply(_ settings: SerialSettings) throws(SystemError) {
+    package func apply(_ settings: SerialSettings) throws(SystemError) {
         do {
             try descriptor.applySerialSettings(settings)
         } catch {
@@ -43,7 +43,7 @@ public final class SerialPort: Sendable {
     }
 
     /// The port's current settings, read back from the driver (`nil`: an unsupported rate).
-    public func currentSettings() throws(SystemError) -> SerialSettings? {
+    package func currentSettings() throws(SystemError) -> SerialSettings? {
         do {
             return try descriptor.serialSettings()
         } catch {
@@ -52,7 +52,7 @@ public final class SerialPort: Sendable {
     }
 
     /// Reads what is there, at most `count` bytes, waiting as `VMIN`/`VTIME` say.
-    public func read(upTo count: Int) throws(SystemError) -> [UInt8] {
+    package func read(upTo count: Int) throws(SystemError) -> [UInt8] {
         do {
             return try descriptor.read(upTo: count)
         } catch {
@@ -61,7 +61,7 @@ public final class SerialPort: Sendable {
     }
 
     /// Writes all of `bytes`.
-    public func write(_ bytes: some Collection<UInt8>) throws(SystemError) {
+    package func write(_ bytes: some Collection<UInt8>) throws(SystemError) {
         do {
             try descriptor.writeAll(bytes)
         } catch {
@@ -73,7 +73,7 @@ public final class SerialPort: Sendable {
     ///
     /// - Returns: whether input (or a hang-up) is waiting; `false` on timeout or wake-up (the
     ///   wake-up signal is left for its owner to drain).
-    public func waitForInput(timeout: Duration?, wakeUp: FileDescriptor.WakeUp? = nil) throws(SystemError) -> Bool {
+    package func waitForInput(timeout: Duration?, wakeUp: FileDescriptor.WakeUp? = nil) throws(SystemError) -> Bool {
         var set = [FileDescriptor.PollRequest(descriptor)]
         if let wakeUp { set.append(FileDescriptor.PollRequest(wakeUp.descriptor)) }
         do {
@@ -85,7 +85,7 @@ public final class SerialPort: Sendable {
     }
 
     /// Which buffered data `discard` throws away.
-    public enum Queue: Sendable {
+    package enum Queue: Sendable {
         /// Received, not yet read (`TCIFLUSH`): after a Modbus error, the rest of a bad frame.
         case input
         /// Written, not yet sent (`TCOFLUSH`).
@@ -102,18 +102,18 @@ public final class SerialPort: Sendable {
     }
 
     /// Throws buffered data away (`tcflush`).
-    public func discard(_ queue: Queue) throws(SystemError) {
+    package func discard(_ queue: Queue) throws(SystemError) {
         try descriptor.discard(queue.terminalQueue, subject: path)
     }
 
     /// Waits until everything written has left the UART (`tcdrain`): before an RS-485
     /// transceiver turns around.
-    public func drain() throws(SystemError) {
+    package func drain() throws(SystemError) {
         try descriptor.drainOutput(subject: path)
     }
 
     /// Closes the port; calling it again does nothing.
-    public func close() {
+    package func close() {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         try? descriptor.close()
     }

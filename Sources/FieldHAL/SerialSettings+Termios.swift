@@ -32,14 +32,14 @@ extension FileDescriptor {
     /// Puts a terminal (serial port or pty) into raw mode with `settings` (`tcsetattr(TCSANOW)`).
     ///
     /// - Throws: `SystemError` from `tcgetattr`/`tcsetattr`; `ENOTTY` when this is not a terminal.
-    public func applySerialSettings(_ settings: SerialSettings) throws(SystemError) {
+    package func applySerialSettings(_ settings: SerialSettings) throws(SystemError) {
         var t = try terminalAttributes()
         settings.configure(&t)
         try setTerminalAttributes(t, when: .now)
     }
 
     /// A terminal's current settings (`tcgetattr`), or `nil` when its rate is not a supported one.
-    public func serialSettings() throws(SystemError) -> SerialSettings? {
+    package func serialSettings() throws(SystemError) -> SerialSettings? {
         SerialSettings(try terminalAttributes())
     }
 }

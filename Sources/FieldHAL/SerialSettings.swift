@@ -1,9 +1,9 @@
 /// Parity of a serial line.
-public enum SerialParity: String, Hashable, Sendable, CaseIterable {
+package enum SerialParity: String, Hashable, Sendable, CaseIterable {
     case none, even, odd
 
     /// The letter in `8N1` framing notation (`N`, `E`, `O`), as libmodbus takes it too.
-    public var letter: Character {
+    package var letter: Character {
         switch self {
         case .none: "N"
         case .even: "E"
@@ -17,28 +17,28 @@ public enum SerialParity: String, Hashable, Sendable, CaseIterable {
 /// and a console's keystrokes both need every byte as sent.
 ///
 /// Built only through the validating initializers, so a value is always applicable.
-public struct SerialSettings: Hashable, Sendable, CustomStringConvertible {
+package struct SerialSettings: Hashable, Sendable, CustomStringConvertible {
     /// Bits per second.
-    public let baud: Int
+    package let baud: Int
     /// Data bits per character, 5–8.
-    public let dataBits: Int
-    public let parity: SerialParity
+    package let dataBits: Int
+    package let parity: SerialParity
     /// Stop bits, 1 or 2.
-    public let stopBits: Int
+    package let stopBits: Int
     /// `VMIN`: a blocking read returns once this many bytes are there (0–255).
-    public let minimumBytes: Int
+    package let minimumBytes: Int
     /// `VTIME`: a read returns when the line has been quiet this long after a byte (0–25.5 s,
     /// in steps of 0.1 s); `.zero` waits for `minimumBytes` alone.
-    public let interByteTimeout: Duration
+    package let interByteTimeout: Duration
 
     /// The rates termios can set, in bits per second.
-    public static let supportedBauds = [1200, 2400, 4800, 9600, 19_200, 38_400, 57_600, 115_200, 230_400, 460_800, 921_600]
+    package static let supportedBauds = [1200, 2400, 4800, 9600, 19_200, 38_400, 57_600, 115_200, 230_400, 460_800, 921_600]
 
     /// 115200 8N1, reads return as soon as one byte is there: a technician's console, a pty.
-    public static let console = SerialSettings(checked: 115_200, 8, .none, 1, 1, .zero)
+    package static let console = SerialSettings(checked: 115_200, 8, .none, 1, 1, .zero)
 
     /// - Throws: `SerialSettingsError` for a rate termios cannot set or an impossible framing.
-    public init(
+    package init(
         baud: Int = 115_200, dataBits: Int = 8, parity: SerialParity = .none, stopBits: Int = 1,
         minimumBytes: Int = 1, interByteTimeout: Duration = .zero
     ) throws(SerialSettingsError) {
@@ -56,7 +56,7 @@ public struct SerialSettings: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses `"9600 8E1"` (baud, data bits, parity letter, stop bits), the way board files and
     /// technicians write it.
-    public init(parsing text: String) throws(SerialSettingsError) {
+    package init(parsing text: String) throws(SerialSettingsError) {
         let words = text.split(separator: " ", omittingEmptySubsequences: true)
         guard words.count == 2, let baud = Int(words[0]), words[1].count == 3 else {
             throw SerialSettingsError("\"\(text)\": expected baud and framing, like \"9600 8N1\"")
@@ -79,26 +79,26 @@ public struct SerialSettings: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The same line with other read timing.
-    public func reading(minimumBytes: Int, interByteTimeout: Duration) throws(SerialSettingsError) -> SerialSettings {
+    package func reading(minimumBytes: Int, interByteTimeout: Duration) throws(SerialSettingsError) -> SerialSettings {
         try SerialSettings(baud: baud, dataBits: dataBits, parity: parity, stopBits: stopBits, minimumBytes: minimumBytes, interByteTimeout: interByteTimeout)
     }
 
     /// `115200 8N1`.
-    public var description: String { "\(baud) \(dataBits)\(parity.letter)\(stopBits)" }
+    package var description: String { "\(baud) \(dataBits)\(parity.letter)\(stopBits)" }
 
     /// Bits on the wire per character: start bit, data bits, parity bit, stop bits (11 for 8E1,
     /// 10 for 8N1).
-    public var bitsPerCharacter: Int { 1 + dataBits + (parity == .none ? 0 : 1) + stopBits }
+    package var bitsPerCharacter: Int { 1 + dataBits + (parity == .none ? 0 : 1) + stopBits }
 
     /// How long one character takes on the wire (1.146 ms at 9600 8E1).
-    public var characterTime: Duration { .nanoseconds(Int64(bitsPerCharacter) * 1_000_000_000 / Int64(baud)) }
+    package var characterTime: Duration { .nanoseconds(Int64(bitsPerCharacter) * 1_000_000_000 / Int64(baud)) }
 }
 
 /// Serial settings that cannot be applied, and why.
-public struct SerialSettingsError: Error, Hashable, Sendable, CustomStringConvertible {
-    public var message: String
+package struct SerialSettingsError: Error, Hashable, Sendable, CustomStringConvertible {
+    package var message: String
 
-    public init(_ message: String) { self.message = message }
+    package init(_ message: String) { self.message = message }
 
-    public var description: String { "serial settings: \(message)" }
+    package var description: String { "serial settings: \(message)" }
 }

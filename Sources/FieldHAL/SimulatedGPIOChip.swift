@@ -8,14 +8,14 @@ import Synchronization
 /// Levels are physical (`true`: the pin is high); a request's active-low flag inverts them on the
 /// gateway's side, as the kernel does. Raw changes are stamped with `clock`; share a
 /// `ManualClock` with the `GPIOLines` to test debounce in simulated time.
-public final class SimulatedGPIOChip: GPIOBackend, Sendable {
+package final class SimulatedGPIOChip: GPIOBackend, Sendable {
     /// The chip's name (what `gpiochipN` is on a board).
-    public let name: String
+    package let name: String
     /// The chip's label.
-    public let label: String
+    package let label: String
     /// Line names by offset.
-    public let lineNames: [String]
-    public let clock: any FieldClock
+    package let lineNames: [String]
+    package let clock: any FieldClock
 
     private let offsets: [String: Int]
     private let state: Mutex<State>
@@ -39,7 +39,7 @@ public final class SimulatedGPIOChip: GPIOBackend, Sendable {
     ///   - lines: line names; a line's offset is its position.
     ///   - clock: stamps raw changes.
     /// - Throws: `GPIOError.invalidConfig` when a name is empty or used twice.
-    public init(name: String = "fieldsim", label: String = "fieldsim", lines: [String], clock: any FieldClock = SystemClock()) throws(GPIOError) {
+    package init(name: String = "fieldsim", label: String = "fieldsim", lines: [String], clock: any FieldClock = SystemClock()) throws(GPIOError) {
         var offsets: [String: Int] = [:]
         for (offset, line) in lines.enumerated() {
             guard !line.isEmpty else {
@@ -62,11 +62,11 @@ public final class SimulatedGPIOChip: GPIOBackend, Sendable {
     }
 
     /// Whether `chip` (from a line configuration) names this chip: its name, label or `/dev/` path.
-    public func answers(to chip: String) -> Bool {
+    package func answers(to chip: String) -> Bool {
         chip == name || chip == label || chip == "/dev/\(name)"
     }
 
-    public func request(_ lines: [GPIOLineConfig]) throws(GPIOError) -> GPIOLines {
+    package func request(_ lines: [GPIOLineConfig]) throws(GPIOError) -> GPIOLines {
         try GPIOLineConfig.validate(lines)
         let driver = try makeRequest(lines)
         return try GPIOLines(lines: lines, clock: clock, driver: driver)
@@ -77,7 +77,7 @@ public final class SimulatedGPIOChip: GPIOBackend, Sendable {
     /// Sets the physical level of a line that the gateway does not drive (an input, or a free line).
     ///
     /// - Throws: `GPIOError.unknownLine`, or `.directionMismatch` when the gateway holds it as an output.
-    public func drive(_ line: String, to level: Bool) throws(GPIOError) {
+    package func drive(_ line: String, to level: Bool) throws(GPIOError) {
         let offset = try offset(of: line)
         try state.withLock { (state) throws(GPIOError) in
             if state.owners[offset]?.config.direction == .output {
@@ -93,7 +93,7 @@ public final class SimulatedGPIOChip: GPIOBackend, Sendable {
     /// The changes are stamped `interval` apart and end now, the way a kernel stamps edges that
     /// happened before anyone read them, so a debouncer sees the burst as it would on a board.
     /// - Throws: as `drive(_:to:)`.
-    public func injectBounce(_ line: String, toggles: Int, interval: Duration, settlingAt level: Bool) throws(GPIOError) {
+    package func injectBounce(_ line: String, toggles: Int, interval: Duration, settlingAt level: Bool) throws(GPIOError) {
         let offset = try offset(of: line)
         try state.withLock { (state) throws(GPIOError) in
             if state.owners[offset]?.config.direction == .output {
@@ -116,13 +116,13 @@ public final class SimulatedGPIOChip: GPIOBackend, Sendable {
 
     /// The physical level of a line: what the gateway drives on an output, what the world drives
     /// on an input.
-    public func level(of line: String) throws(GPIOError) -> Bool {
+    package func level(of line: String) throws(GPIOError) -> Bool {
         let offset = try offset(of: line)
         return state.withLock { $0.levels[offset] }
     }
 
     /// The direction the gateway holds a line in, or `nil` while it is free.
-    public func requestedDirection(of line: String) throws(GPIOError) -> GPIODirection? {
+    package func requestedDirection(of line: String) throws(GPIOError) -> GPIODirection? {
         let offset = try offset(of: line)
         return state.withLock { $0.owners[offset]?.config.direction }
     }

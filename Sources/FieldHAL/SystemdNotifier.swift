@@ -6,14 +6,14 @@ import FoundationEssentials
 ///
 /// With `WatchdogSec=` in the unit, systemd restarts the service when `WATCHDOG=1` stops coming
 /// for that long; send it about every half of `watchdogInterval(environment:)`.
-public final class SystemdNotifier: Sendable {
+package final class SystemdNotifier: Sendable {
     /// The notify socket: a path, or `@name` for an abstract socket.
-    public let socketPath: String
+    package let socketPath: String
     private let socket: FileDescriptor
 
     /// A notifier for the socket systemd named in `NOTIFY_SOCKET`, or `nil` when the service was
     /// not started by systemd with `Type=notify`.
-    public static func fromEnvironment(
+    package static func fromEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(SystemError) -> SystemdNotifier? {
         guard let path = environment["NOTIFY_SOCKET"], !path.isEmpty else { return nil }
@@ -22,7 +22,7 @@ public final class SystemdNotifier: Sendable {
 
     /// How often systemd expects `WATCHDOG=1` (`WATCHDOG_USEC`), or `nil` when it expects none or
     /// the setting is meant for another process (`WATCHDOG_PID`).
-    public static func watchdogInterval(
+    package static func watchdogInterval(
         environment: [String: String] = ProcessInfo.processInfo.environment, processID: Int32 = ProcessInfo.processInfo.processIdentifier
     ) -> Duration? {
         if let pid = environment["WATCHDOG_PID"], Int32(pid) != processID { return nil }
@@ -30,7 +30,7 @@ public final class SystemdNotifier: Sendable {
         return .microseconds(usec)
     }
 
-    public init(socketPath: String) throws(SystemError) {
+    package init(socketPath: String) throws(SystemError) {
         self.socketPath = socketPath
         socket = try FileDescriptor.unixSocket(.datagram)
     }
@@ -38,23 +38,23 @@ public final class SystemdNotifier: Sendable {
     deinit { try? socket.close() }
 
     /// `READY=1`: start-up is complete (buses open, outputs in their safe state).
-    public func ready(status: String? = nil) throws(SystemError) {
+    package func ready(status: String? = nil) throws(SystemError) {
         try send(["READY=1"] + (status.map { ["STATUS=" + Self.oneLine($0)] } ?? []))
     }
 
     /// `WATCHDOG=1`: every worker is alive.
-    public func watchdog() throws(SystemError) { try send(["WATCHDOG=1"]) }
+    package func watchdog() throws(SystemError) { try send(["WATCHDOG=1"]) }
 
     /// `STOPPING=1`: a clean shutdown has begun.
-    public func stopping() throws(SystemError) { try send(["STOPPING=1"]) }
+    package func stopping() throws(SystemError) { try send(["STOPPING=1"]) }
 
     /// `STATUS=…`: one line for `systemctl status`.
-    public func status(_ text: String) throws(SystemError) { try send(["STATUS=" + Self.oneLine(text)]) }
+    package func status(_ text: String) throws(SystemError) { try send(["STATUS=" + Self.oneLine(text)]) }
 
     /// Sends `VARIABLE=value` assignments in one datagram.
     ///
     /// - Throws: `SystemError` from `sendto`, naming the socket.
-    public func send(_ assignments: [String]) throws(SystemError) {
+    package func send(_ assignments: [String]) throws(SystemError) {
         try socket.send(Array(assignments.joined(separator: "\n").utf8), toUnixPath: socketPath)
     }
 

@@ -8,8 +8,8 @@ import Synchronization
 /// else — a crash, a hang, an exit without `stop()`, this object going away — leaves it armed, so
 /// a gateway that stops feeding gets the board restarted. Drivers built with `nowayout` ignore
 /// the magic close.
-public final class Watchdog: Sendable {
-    public let path: String
+package final class Watchdog: Sendable {
+    package let path: String
     private let descriptor: FileDescriptor
     private let closed = Atomic<Bool>(false)
 
@@ -19,7 +19,7 @@ public final class Watchdog: Sendable {
     ///   - timeout: a timeout to set (`WDIOC_SETTIMEOUT`); `nil` keeps the driver's.
     /// - Throws: `SystemError` naming the device: `open /dev/watchdog: No such file or directory`
     ///   on a board without one, `EBUSY` when another program (systemd, a watchdog daemon) has it.
-    public init(path: String = "/dev/watchdog", timeout: Duration? = nil) throws(SystemError) {
+    package init(path: String = "/dev/watchdog", timeout: Duration? = nil) throws(SystemError) {
         self.path = path
         descriptor = try FileDescriptor.open(path, .writeOnly)
         guard let timeout else { return }
@@ -37,7 +37,7 @@ public final class Watchdog: Sendable {
     }
 
     /// Feeds the watchdog (`WDIOC_KEEPALIVE`).
-    public func keepAlive() throws(SystemError) {
+    package func keepAlive() throws(SystemError) {
         var unused: CInt = 0
         try descriptor.control(Self.keepAliveRequest, &unused, name: "ioctl(WDIOC_KEEPALIVE)", subject: path)
     }
@@ -46,7 +46,7 @@ public final class Watchdog: Sendable {
     ///
     /// - Returns: the timeout the driver chose, which may differ (hardware has limited steps).
     @discardableResult
-    public func setTimeout(_ timeout: Duration) throws(SystemError) -> Duration {
+    package func setTimeout(_ timeout: Duration) throws(SystemError) -> Duration {
         let c = timeout.components
         var seconds = CInt(clamping: c.seconds + (c.attoseconds > 0 ? 1 : 0))
         try descriptor.control(Self.setTimeoutRequest, &seconds, name: "ioctl(WDIOC_SETTIMEOUT)", subject: path)
@@ -54,7 +54,7 @@ public final class Watchdog: Sendable {
     }
 
     /// The current timeout (`WDIOC_GETTIMEOUT`).
-    public func timeout() throws(SystemError) -> Duration {
+    package func timeout() throws(SystemError) -> Duration {
         var seconds: CInt = 0
         try descriptor.control(Self.getTimeoutRequest, &seconds, name: "ioctl(WDIOC_GETTIMEOUT)", subject: path)
         return .seconds(Int(seconds))
@@ -62,7 +62,7 @@ public final class Watchdog: Sendable {
 
     /// Disarms the watchdog on a clean shutdown: writes the magic `V`, then closes. Calling it
     /// again does nothing.
-    public func stop() throws(SystemError) {
+    package func stop() throws(SystemError) {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         do {
             try descriptor.writeAll(Array("V".utf8))

@@ -6,14 +6,14 @@
 /// For 64-bit values the same two swaps apply to four registers: the word swap reverses the order
 /// of all four registers (`CDAB` of ABCDEFGH is GH EF CD AB), the byte swap swaps each register's
 /// bytes. For a 16-bit value only the byte swap matters (`BADC` and `DCBA` read BA).
-public enum WordOrder: String, Sendable, Hashable, CaseIterable {
+package enum WordOrder: String, Sendable, Hashable, CaseIterable {
     case abcd = "ABCD"
     case cdab = "CDAB"
     case badc = "BADC"
     case dcba = "DCBA"
 
     /// The low word comes first.
-    public var swapsWords: Bool { self == .cdab || self == .dcba }
+    package var swapsWords: Bool { self == .cdab || self == .dcba }
     /// The low byte of each register comes first.
-    public var swapsBytes: Bool { self == .badc || self == .dcba }
+    package var swapsBytes: Bool { self == .badc || self == .dcba }
 }

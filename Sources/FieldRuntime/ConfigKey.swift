@@ -2,14 +2,14 @@ import FieldCore
 
 /// A key of the site document as config errors print it and the console takes it:
 /// `site.name`, `devices[3].address`, `devices[0].settings.low`, `buses[0]`.
-public struct ConfigKey: Hashable, Sendable, CustomStringConvertible {
-    public var path: JSONPath
+package struct ConfigKey: Hashable, Sendable, CustomStringConvertible {
+    package var path: JSONPath
 
-    public init(_ path: JSONPath) { self.path = path }
+    package init(_ path: JSONPath) { self.path = path }
 
     /// Parses `site.name`, `devices[3].points.pressure.deadband`; nil for anything else (empty
     /// names, unclosed brackets, negative or non-numeric indexes).
-    public init?(parsing text: String) {
+    package init?(parsing text: String) {
         var components: [JSONPath.Component] = []
         var rest = Substring(text)
         var expectName = true
@@ -35,13 +35,13 @@ public struct ConfigKey: Hashable, Sendable, CustomStringConvertible {
         path = JSONPath(components)
     }
 
-    public var description: String { path.description }
+    package var description: String { path.description }
 
     /// `devices[main-pt].address` → `devices[6].address`: an array element named by its `id`
     /// (devices, profiles) or `name` (buses, users, points), as the console takes it; and
     /// `devices[+]` → `devices[13]`, one past the end (a new element).
     /// - Throws: `.notFound` with the names there are when no element has that name.
-    public static func resolvingNames(_ text: String, in document: JSONValue) throws(ConfigStoreError) -> String {
+    package static func resolvingNames(_ text: String, in document: JSONValue) throws(ConfigStoreError) -> String {
         var out = ""
         var rest = Substring(text)
         while let open = rest.firstIndex(of: "[") {
@@ -73,7 +73,7 @@ public struct ConfigKey: Hashable, Sendable, CustomStringConvertible {
         }
         return out + rest
     }
-    public var components: [JSONPath.Component] { path.components }
+    package var components: [JSONPath.Component] { path.components }
 }
 
 extension JSONValue {

@@ -9,12 +9,12 @@ import FoundationEssentials
 extension ConfigStore {
     /// The SHA-256 of a site document in its canonical form (compact, keys sorted): the same
     /// configuration has the same hash whatever its file's layout.
-    public static func hash(of document: JSONValue) -> String {
+    package static func hash(of document: JSONValue) -> String {
         SHA256.hex(of: Array(document.serialized().utf8))
     }
 
     /// The hash of the running document (pending console changes included).
-    public var hash: String { ConfigStore.hash(of: running.document) }
+    package var hash: String { ConfigStore.hash(of: running.document) }
 
     /// Replaces the site file with `document` for a restart on it.
     ///
@@ -29,7 +29,7 @@ extension ConfigStore {
     ///   running one, or the file was changed outside; `.invalid` with every problem and its
     ///   JSON path; `.forbidden` when it lets a role do more and `uplink.rpcRole` is not admin
     ///   (`checkRoles`); `.io` when a file cannot be written.
-    public func replaceFromPlatform(_ document: JSONValue, baseHash: String, by: String,
+    package func replaceFromPlatform(_ document: JSONValue, baseHash: String, by: String,
                                     beforeWrite: (GatewayConfiguration, JSONValue) throws(ConfigStoreError) -> Void) throws(ConfigStoreError) -> GatewayConfiguration {
         try state.withLock { s throws(ConfigStoreError) -> GatewayConfiguration in
             if let other = s.replacedBy { throw .conflict(other) }
@@ -58,7 +58,7 @@ extension ConfigStore {
 
     /// Writes `document` over the site file without validation (a rollback to a file the
     /// gateway ran on), and refuses console edits until the restart.
-    public func restore(_ document: JSONValue, by: String) throws(ConfigStoreError) {
+    package func restore(_ document: JSONValue, by: String) throws(ConfigStoreError) {
         try state.withLock { s throws(ConfigStoreError) in
             _ = try write(document)
             s.saved = document

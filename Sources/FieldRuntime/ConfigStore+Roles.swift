@@ -4,28 +4,28 @@ import FieldDevices
 /// Who asks for a change of the site configuration, for the role check every change passes
 /// (`ConfigStore.set`, `revert`, `replaceFromPlatform`): a console user with their role, or the
 /// platform acting with the site's `uplink.rpcRole`.
-public struct ConfigRequester: Sendable, Hashable {
-    public enum Channel: String, Sendable, Hashable {
+package struct ConfigRequester: Sendable, Hashable {
+    package enum Channel: String, Sendable, Hashable {
         case console, platform
     }
 
-    public var name: String
-    public var role: ConsoleUser.Role
-    public var channel: Channel
+    package var name: String
+    package var role: ConsoleUser.Role
+    package var channel: Channel
 
-    public init(name: String, role: ConsoleUser.Role, channel: Channel) {
+    package init(name: String, role: ConsoleUser.Role, channel: Channel) {
         self.name = name
         self.role = role
         self.channel = channel
     }
 
     /// A console user (or a local API caller) with this role.
-    public static func console(_ name: String, role: ConsoleUser.Role) -> ConfigRequester {
+    package static func console(_ name: String, role: ConsoleUser.Role) -> ConfigRequester {
         ConfigRequester(name: name, role: role, channel: .console)
     }
 
     /// The platform, acting with the site's `uplink.rpcRole`.
-    public static func platform(role: ConsoleUser.Role) -> ConfigRequester {
+    package static func platform(role: ConsoleUser.Role) -> ConfigRequester {
         ConfigRequester(name: "the platform", role: role, channel: .platform)
     }
 }

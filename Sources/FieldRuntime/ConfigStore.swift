@@ -11,9 +11,9 @@ import Synchronization
 /// disk only by `save()` (atomically, keeping the previous file as `site.json.prev`).
 ///
 /// Safe to use from several console sessions at once: changes are serialized.
-public final class ConfigStore: Sendable {
+package final class ConfigStore: Sendable {
     /// Validates a site document with its board, as at start.
-    public typealias Validator = @Sendable (JSONValue) throws(ConfigError) -> GatewayConfiguration
+    package typealias Validator = @Sendable (JSONValue) throws(ConfigError) -> GatewayConfiguration
 
     struct State: Sendable {
         var running: GatewayConfiguration
@@ -24,11 +24,11 @@ public final class ConfigStore: Sendable {
     }
 
     /// The site file.
-    public let sitePath: String
+    package let sitePath: String
     /// The configuration the gateway was started with: changes elsewhere need a restart.
-    public let started: GatewayConfiguration
+    package let started: GatewayConfiguration
     /// Where `factory-reset` takes the site from: `site.json.factory` beside the site file.
-    public let factoryPath: String
+    package let factoryPath: String
     private let validate: Validator
     let state: Mutex<State>
     let target = Mutex<(any LiveConfigTarget)?>(nil)
@@ -37,7 +37,7 @@ public final class ConfigStore: Sendable {
     /// - Parameters:
     ///   - configuration: what the gateway runs (its `document` is taken as the saved file).
     ///   - factoryPath: the factory site file; default `<site>.factory`.
-    public init(configuration: GatewayConfiguration, factoryPath: String? = nil, validate: @escaping Validator) {
+    package init(configuration: GatewayConfiguration, factoryPath: String? = nil, validate: @escaping Validator) {
         sitePath = configuration.sitePath
         started = configuration
         self.factoryPath = factoryPath ?? configuration.sitePath + ".factory"
@@ -46,21 +46,21 @@ public final class ConfigStore: Sendable {
     }
 
     /// The previous file `save()` keeps.
-    public var previousPath: String { sitePath + ".prev" }
+    package var previousPath: String { sitePath + ".prev" }
 
     /// Where live changes go (the running gateway); without one, every change needs a restart.
-    public func attach(_ target: any LiveConfigTarget) { self.target.withLock { $0 = target } }
+    package func attach(_ target: any LiveConfigTarget) { self.target.withLock { $0 = target } }
 
     /// The running configuration, pending changes included.
-    public var running: GatewayConfiguration { state.withLock { $0.running } }
+    package var running: GatewayConfiguration { state.withLock { $0.running } }
 
     /// Every key of the running document, parents first (for tab completion).
-    public func keys() -> [String] {
+    package func keys() -> [String] {
         state.withLock { $0.running.document }.keys().map(\.description)
     }
 
     /// The value at `key` in the running document.
-    public func value(at key: String) throws(ConfigStoreError) -> JSONValue {
+    package func value(at key: String) throws(ConfigStoreError) -> JSONValue {
         let document = state.withLock { $0.running.document }
         let k = try parse(key, in: document)
         guard let v = document.value(at: k.components) else { throw notFound(k, in: document) }
@@ -73,7 +73,7 @@ public final class ConfigStore: Sendable {
     ///   (`checkRoles`). nil only for a caller that stands for the gateway itself (tests, tools).
     /// - Throws: `.invalid` with the JSON path of every problem; `.notFound` when the key leads
     ///   into a value that is not an object or array, or past an array's end; `.forbidden`.
-    public func set(_ key: String, to value: JSONValue?, by requester: ConfigRequester? = nil) throws(ConfigStoreError) -> ConfigEdit {
+    package func set(_ key: String, to value: JSONValue?, by requester: ConfigRequester? = nil) throws(ConfigStoreError) -> ConfigEdit {
         return try state.withLock { s throws(ConfigStoreError) -> ConfigEdit in
             if let by = s.replacedBy { throw .conflict(by) }
             let k = try parse(key, in: s.running.document)
@@ -93,7 +93,7 @@ public final class ConfigStore: Sendable {
     }
 
     /// Pending changes: the saved file against the running document, leaf by leaf.
-    public func differences() -> [ConfigDelta] {
+    package func differences() -> [ConfigDelta] {
         state.withLock { s in
             FieldRuntime.differences(s.saved, s.running.document).map { ConfigDelta(key: $0.0.description, saved: $0.1, running: $0.2) }
         }
@@ -102,7 +102,7 @@ public final class ConfigStore: Sendable {
     /// Writes the running document to the site file: temp file, fsync, rename, fsync of the
     /// directory; the file it replaces is kept as `previousPath` (written the same way first).
     /// - Returns: the previous file's path, nil when there was no site file.
-    public func save() throws(ConfigStoreError) -> String? {
+    package func save() throws(ConfigStoreError) -> String? {
         try state.withLock { s throws(ConfigStoreError) -> String? in
             if let by = s.replacedBy { throw .conflict(by) }
             try checkUnchangedOnDisk(s.saved)
@@ -118,7 +118,7 @@ public final class ConfigStore: Sendable {
     /// - Parameter requester: who asks; dropping an admin's pending change that made roles
     ///   stricter needs an admin too (`checkRoles`).
     /// - Returns: what was dropped.
-    public func revert(by requester: ConfigRequester? = nil) throws(ConfigStoreError) -> [ConfigDelta] {
+    package func revert(by requester: ConfigRequester? = nil) throws(ConfigStoreError) -> [ConfigDelta] {
         try state.withLock { s throws(ConfigStoreError) -> [ConfigDelta] in
             if let by = s.replacedBy { throw .conflict(by) }
             let dropped = FieldRuntime.differences(s.saved, s.running.document).map { ConfigDelta(key: $0.0.description, saved: $0.1, running: $0.2) }
@@ -136,7 +136,7 @@ public final class ConfigStore: Sendable {
     /// on it), keeping the current file as `previousPath`. The running gateway is not changed:
     /// the caller restarts it.
     /// - Throws: `.noFactoryFile` when there is none, `.invalid` when it does not validate.
-    public func resetToFactory() throws(ConfigStoreError) -> String? {
+    package func resetToFactory() throws(ConfigStoreError) -> String? {
         let contents: [UInt8]?
         do {
             contents = try DurableFile.read(factoryPath)
@@ -201,15 +201,15 @@ public final class ConfigStore: Sendable {
 }
 
 /// A change `ConfigStore.set` made, and when it takes effect.
-public struct ConfigEdit: Sendable, Hashable {
-    public var key: String
-    public var old: JSONValue?
-    public var new: JSONValue?
-    public var effect: ConfigEffect
+package struct ConfigEdit: Sendable, Hashable {
+    package var key: String
+    package var old: JSONValue?
+    package var new: JSONValue?
+    package var effect: ConfigEffect
 }
 
 /// When a change takes effect.
-public enum ConfigEffect: Sendable, Hashable {
+package enum ConfigEffect: Sendable, Hashable {
     /// Applied to the running gateway (or to the next login or session).
     case immediate
     /// Stored; the gateway uses it after a restart, for this reason.
@@ -217,16 +217,16 @@ public enum ConfigEffect: Sendable, Hashable {
 }
 
 /// One key whose saved and running values differ.
-public struct ConfigDelta: Sendable, Hashable {
-    public var key: String
+package struct ConfigDelta: Sendable, Hashable {
+    package var key: String
     /// nil: not in the saved file.
-    public var saved: JSONValue?
+    package var saved: JSONValue?
     /// nil: removed from the running document.
-    public var running: JSONValue?
+    package var running: JSONValue?
 }
 
 /// What live changes act on: the running gateway.
-public protocol LiveConfigTarget: AnyObject, Sendable {
+package protocol LiveConfigTarget: AnyObject, Sendable {
     /// Polls `device` at unit `unit` from its next poll on; false when no running bus worker
     /// polls it.
     func readdress(device: String, unit: Int) -> Bool

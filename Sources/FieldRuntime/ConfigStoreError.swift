@@ -2,7 +2,7 @@ import FieldCore
 import FieldHAL
 
 /// Why the config store would not do what was asked, in words a technician can act on.
-public enum ConfigStoreError: Error, Sendable, Hashable, CustomStringConvertible {
+package enum ConfigStoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The key is not `name.name[index]…` (`devices[3].address`).
     case badKey(String)
     /// Nothing at the key; `suggestions` are keys that exist close by.
@@ -21,7 +21,7 @@ public enum ConfigStoreError: Error, Sendable, Hashable, CustomStringConvertible
     /// was refused and why.
     case forbidden(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .badKey(let k): return "\"\(k)\" is not a config key like site.name, devices[3].address or devices[main-pt].address"
         case .notFound(let k, let s): return "no config key \"\(k)\"" + (s.isEmpty ? "" : " (did you mean \(s.prefix(3).map { "\"\($0)\"" }.joined(separator: ", "))?)")

@@ -10,20 +10,20 @@ import FoundationEssentials
 /// - `config-previous.json`: the site file the push replaced, what a rollback writes back;
 /// - `config-trial.json`: the trial (hashes, who, when, how many starts it has had);
 /// - `config-status.json`: the last outcome, reported to the platform as attributes.
-public struct ConfigTrialFiles: Sendable {
-    public let stateDirectory: String
-    public init(stateDirectory: String) { self.stateDirectory = stateDirectory }
+package struct ConfigTrialFiles: Sendable {
+    package let stateDirectory: String
+    package init(stateDirectory: String) { self.stateDirectory = stateDirectory }
 
-    public var previous: String { stateDirectory + "/config-previous.json" }
-    public var trial: String { stateDirectory + "/config-trial.json" }
-    public var status: String { stateDirectory + "/config-status.json" }
+    package var previous: String { stateDirectory + "/config-previous.json" }
+    package var trial: String { stateDirectory + "/config-trial.json" }
+    package var status: String { stateDirectory + "/config-status.json" }
 
-    public func readTrial() -> ConfigTrialRecord? { read(trial).flatMap(ConfigTrialRecord.init(json:)) }
-    public func readStatus() -> ConfigOutcome? { read(status).flatMap(ConfigOutcome.init(json:)) }
+    package func readTrial() -> ConfigTrialRecord? { read(trial).flatMap(ConfigTrialRecord.init(json:)) }
+    package func readStatus() -> ConfigOutcome? { read(status).flatMap(ConfigOutcome.init(json:)) }
 
-    public func write(_ record: ConfigTrialRecord) throws(SystemError) { try DurableFile.replace(trial, with: Array(record.json.serialized().utf8)) }
-    public func write(_ outcome: ConfigOutcome) throws(SystemError) { try DurableFile.replace(status, with: Array(outcome.json.serialized().utf8)) }
-    public func removeTrial() { try? FileSystem.remove(trial) }
+    package func write(_ record: ConfigTrialRecord) throws(SystemError) { try DurableFile.replace(trial, with: Array(record.json.serialized().utf8)) }
+    package func write(_ outcome: ConfigOutcome) throws(SystemError) { try DurableFile.replace(status, with: Array(outcome.json.serialized().utf8)) }
+    package func removeTrial() { try? FileSystem.remove(trial) }
 
     private func read(_ path: String) -> JSONValue? {
         guard let bytes = try? DurableFile.read(path) else { return nil }
@@ -32,15 +32,15 @@ public struct ConfigTrialFiles: Sendable {
 }
 
 /// The push on trial.
-public struct ConfigTrialRecord: Sendable, Hashable {
-    public var hash: String
-    public var previousHash: String
-    public var by: String
-    public var requestedAt: Timestamp
+package struct ConfigTrialRecord: Sendable, Hashable {
+    package var hash: String
+    package var previousHash: String
+    package var by: String
+    package var requestedAt: Timestamp
     /// Starts of the gateway on the new configuration so far.
-    public var boots: Int
+    package var boots: Int
 
-    public init(hash: String, previousHash: String, by: String, requestedAt: Timestamp, boots: Int = 0) {
+    package init(hash: String, previousHash: String, by: String, requestedAt: Timestamp, boots: Int = 0) {
         (self.hash, self.previousHash, self.by, self.requestedAt, self.boots) = (hash, previousHash, by, requestedAt, boots)
     }
 
@@ -58,8 +58,8 @@ public struct ConfigTrialRecord: Sendable, Hashable {
 }
 
 /// How the last push or rollback ended: the `configState` attribute and its reason.
-public struct ConfigOutcome: Sendable, Hashable {
-    public enum State: String, Sendable {
+package struct ConfigOutcome: Sendable, Hashable {
+    package enum State: String, Sendable {
         /// Running on trial, not yet proven healthy.
         case trial
         /// Proven healthy: kept.
@@ -68,12 +68,12 @@ public struct ConfigOutcome: Sendable, Hashable {
         case rolledBack = "rolled-back"
     }
 
-    public var state: State
-    public var hash: String
-    public var reason: String?
-    public var time: Timestamp
+    package var state: State
+    package var hash: String
+    package var reason: String?
+    package var time: Timestamp
 
-    public init(state: State, hash: String, reason: String? = nil, time: Timestamp) {
+    package init(state: State, hash: String, reason: String? = nil, time: Timestamp) {
         (self.state, self.hash, self.reason, self.time) = (state, hash, reason, time)
     }
 
@@ -90,7 +90,7 @@ public struct ConfigOutcome: Sendable, Hashable {
     }
 
     /// The gateway attributes the platform sees.
-    public var attributes: [String: JSONValue] {
+    package var attributes: [String: JSONValue] {
         ["configState": .string(state.rawValue), "configUpdated": .number(Double(time.milliseconds)), "configError": .string(reason ?? "")]
     }
 }
@@ -98,20 +98,20 @@ public struct ConfigOutcome: Sendable, Hashable {
 /// Decides, once a second, whether the configuration on trial has proven itself: healthy (every
 /// criterion met) within `window` of this start, or rolled back with the criteria still unmet.
 /// Pure: the caller passes the monotonic time and what is not healthy yet.
-public struct ConfigTrialWatch: Sendable {
-    public enum Decision: Sendable, Hashable {
+package struct ConfigTrialWatch: Sendable {
+    package enum Decision: Sendable, Hashable {
         case waiting
         case healthy
         case rollBack(reason: String)
     }
 
-    public let startedAt: Int64
-    public let window: Duration
+    package let startedAt: Int64
+    package let window: Duration
 
     /// What is on trial, for the reason: "configuration" or "firmware".
-    public let subject: String
+    package let subject: String
 
-    public init(startedAt: Int64, window: Duration, subject: String = "configuration") {
+    package init(startedAt: Int64, window: Duration, subject: String = "configuration") {
         self.startedAt = startedAt
         self.window = window
         self.subject = subject
@@ -120,7 +120,7 @@ public struct ConfigTrialWatch: Sendable {
     /// - Parameters:
     ///   - now: monotonic milliseconds.
     ///   - unmet: the health criteria not met yet ("the uplink is not connected"); empty when healthy.
-    public func decide(now: Int64, unmet: [String]) -> Decision {
+    package func decide(now: Int64, unmet: [String]) -> Decision {
         if unmet.isEmpty { return .healthy }
         guard now - startedAt >= window.milliseconds else { return .waiting }
         return .rollBack(reason: "not healthy within \(window.milliseconds / 1000) s of the start on the new \(subject): " + unmet.joined(separator: "; "))

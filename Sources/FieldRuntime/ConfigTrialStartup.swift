@@ -6,13 +6,13 @@ import FoundationEssentials
 /// start, and puts the previous file back when the gateway keeps stopping on the new one (it
 /// crashed, or the watchdog or the service manager killed it, before it proved healthy). This
 /// is the watcher that does not depend on the new configuration getting far enough to watch.
-public enum ConfigTrialStartup {
+package enum ConfigTrialStartup {
     /// Starts on a new configuration before it is rolled back as a crash loop.
-    public static let maxStarts = 3
+    package static let maxStarts = 3
 
     /// Counts this start against the trial. Returns the trial to watch, or nil when there is
     /// none or it was just rolled back.
-    public static func begin(files: ConfigTrialFiles, sitePath: String, clock: any FieldClock = SystemClock()) -> ConfigTrialRecord? {
+    package static func begin(files: ConfigTrialFiles, sitePath: String, clock: any FieldClock = SystemClock()) -> ConfigTrialRecord? {
         guard var trial = files.readTrial() else { return nil }
         trial.boots += 1
         do {
@@ -29,7 +29,7 @@ public enum ConfigTrialStartup {
     /// Writes the previous site file back (the new one did not load, or crashed); false when
     /// there is none to write.
     @discardableResult
-    public static func rollBack(files: ConfigTrialFiles, sitePath: String, clock: any FieldClock = SystemClock(), reason: String) -> Bool {
+    package static func rollBack(files: ConfigTrialFiles, sitePath: String, clock: any FieldClock = SystemClock(), reason: String) -> Bool {
         let log = Logger("remote-config")
         files.removeTrial()
         do {

@@ -3,21 +3,21 @@ import FieldCore
 /// A firmware package the platform assigned to the gateway: ThingsBoard's shared attributes
 /// `fw_title`, `fw_version`, `fw_size`, `fw_checksum`, `fw_checksum_algorithm` (docs/install.md,
 /// "Firmware updates"), plus `fw_force` of our own to allow a downgrade.
-public struct FirmwareOffer: Sendable, Hashable {
-    public var title: String
-    public var version: String
-    public var size: Int
-    public var checksum: String
-    public var algorithm: String
-    public var force: Bool
+package struct FirmwareOffer: Sendable, Hashable {
+    package var title: String
+    package var version: String
+    package var size: Int
+    package var checksum: String
+    package var algorithm: String
+    package var force: Bool
 
-    public init(title: String, version: String, size: Int, checksum: String, algorithm: String = "SHA256", force: Bool = false) {
+    package init(title: String, version: String, size: Int, checksum: String, algorithm: String = "SHA256", force: Bool = false) {
         (self.title, self.version, self.size, self.checksum, self.algorithm, self.force) = (title, version, size, checksum.lowercased(), algorithm, force)
     }
 
     /// The offer in an attributes message (a shared-attribute update, or `{"shared": {…}}` from
     /// an attribute request): nil when it names no firmware; the reason when it is incomplete.
-    public static func read(_ attributes: JSONValue) -> Result<FirmwareOffer, FirmwareError>? {
+    package static func read(_ attributes: JSONValue) -> Result<FirmwareOffer, FirmwareError>? {
         let o = attributes["shared"]?.objectValue ?? attributes.objectValue ?? [:]
         guard o["fw_title"] != nil || o["fw_version"] != nil else { return nil }
         guard let title = o["fw_title"]?.stringValue, !title.isEmpty else { return .failure(.offer("fw_title: expected the package's title (a string)")) }
@@ -49,14 +49,14 @@ public struct FirmwareOffer: Sendable, Hashable {
 }
 
 /// Why a firmware update did not happen, as `fw_error` tells the platform.
-public enum FirmwareError: Error, Sendable, Hashable, CustomStringConvertible {
+package enum FirmwareError: Error, Sendable, Hashable, CustomStringConvertible {
     case offer(String)
     case refused(String)
     case download(String)
     case verify(String)
     case install(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .offer(let s): "the platform's offer is incomplete: \(s)"
         case .refused(let s), .download(let s), .verify(let s), .install(let s): s
@@ -66,8 +66,8 @@ public enum FirmwareError: Error, Sendable, Hashable, CustomStringConvertible {
 
 /// Compares dotted versions number by number (`0.10.0` > `0.9.3`); a part that is not a number
 /// compares as text, a missing part as 0.
-public enum FirmwareVersion {
-    public static func compare(_ a: String, _ b: String) -> Int {
+package enum FirmwareVersion {
+    package static func compare(_ a: String, _ b: String) -> Int {
         let x = a.split(separator: "."), y = b.split(separator: ".")
         for i in 0 ..< max(x.count, y.count) {
             let p = i < x.count ? String(x[i]) : "0", q = i < y.count ? String(y[i]) : "0"
@@ -83,15 +83,15 @@ public enum FirmwareVersion {
 
 /// The CPU an ELF executable is for, from its header's `e_machine` (what the gateway checks a
 /// downloaded image against its own binary, so a wrong architecture is refused, never run).
-public enum ELFMachine {
+package enum ELFMachine {
     /// `e_machine`, or nil when `header` is not the start of an ELF file.
-    public static func of(_ header: [UInt8]) -> UInt16? {
+    package static func of(_ header: [UInt8]) -> UInt16? {
         guard header.count >= 20, header[0] == 0x7f, header[1] == 0x45, header[2] == 0x4c, header[3] == 0x46 else { return nil }
         // EI_DATA: 1 little-endian, 2 big-endian.
         return header[5] == 2 ? UInt16(header[18]) << 8 | UInt16(header[19]) : UInt16(header[19]) << 8 | UInt16(header[18])
     }
 
-    public static func name(_ machine: UInt16?) -> String {
+    package static func name(_ machine: UInt16?) -> String {
         switch machine {
         case nil: "not an ELF executable"
         case 62?: "x86-64"

@@ -12,17 +12,17 @@ import Synchronization
 /// window; `fw_state` tells the platform each step, `fw_error` why one failed.
 ///
 /// File work runs on a thread of its own, never on the MQTT loop.
-public final class FirmwareService: UplinkService {
-    public struct Settings: Sendable {
+package final class FirmwareService: UplinkService {
+    package struct Settings: Sendable {
         /// Bytes asked for per chunk.
-        public var chunkSize = 64 * 1024
+        package var chunkSize = 64 * 1024
         /// The largest package accepted.
-        public var maxSize = 64 * 1024 * 1024
+        package var maxSize = 64 * 1024 * 1024
         /// A chunk not answered within this is asked for again.
-        public var chunkTimeout: Duration = .seconds(10)
+        package var chunkTimeout: Duration = .seconds(10)
         /// How long a new image has to prove healthy.
-        public var window: Duration = .seconds(120)
-        public init() {}
+        package var window: Duration = .seconds(120)
+        package init() {}
     }
 
     private struct Download {
@@ -49,8 +49,8 @@ public final class FirmwareService: UplinkService {
     private let machine: UInt16?
     private let watch: ConfigTrialWatch
     /// The running firmware: the installed image's title and version in slot B, else the package's.
-    public let currentTitle: String
-    public let currentVersion: String
+    package let currentTitle: String
+    package let currentVersion: String
     private let state: Mutex<State>
     private let jobs = JobThread(name: "firmware")
     private let log = Logger("firmware")
@@ -58,7 +58,7 @@ public final class FirmwareService: UplinkService {
     /// - Parameters:
     ///   - blockers: what forbids starting an update now (active lift or fire alarms); empty when none.
     ///   - restart: asks the daemon to restart (into the new image).
-    public init(stateDirectory: String, settings: Settings = Settings(), environment: [String: String], clock: any FieldClock = SystemClock(),
+    package init(stateDirectory: String, settings: Settings = Settings(), environment: [String: String], clock: any FieldClock = SystemClock(),
                 blockers: @escaping @Sendable () -> [String], restart: @escaping @Sendable () -> Void) {
         slots = FirmwareSlots(stateDirectory: stateDirectory)
         slots.makeDirectory()
@@ -79,21 +79,21 @@ public final class FirmwareService: UplinkService {
         state = Mutex(State(trial: inSlot && slots.trialBoots != nil))
     }
 
-    public func start() throws(WorkerThreadError) {
+    package func start() throws(WorkerThreadError) {
         try jobs.start()
     }
 
-    public func stop() {
+    package func stop() {
         jobs.stop()
     }
 
     // MARK: - UplinkService (on the MQTT thread)
 
-    public func subscriptions(_ topics: UplinkTopics) -> [String] {
+    package func subscriptions(_ topics: UplinkTopics) -> [String] {
         [topics.gatewayAttributes, topics.prefix + "v1/devices/me/attributes/response/+", topics.prefix + "v2/fw/response/+/chunk/+"]
     }
 
-    public func received(_ message: MQTTMessage, link: UplinkLink) -> Bool {
+    package func received(_ message: MQTTMessage, link: UplinkLink) -> Bool {
         let topics = link.topics
         let chunkHead = topics.prefix + "v2/fw/response/"
         if message.topic.hasPrefix(chunkHead) {
@@ -111,7 +111,7 @@ public final class FirmwareService: UplinkService {
         return true
     }
 
-    public func connected(link: UplinkLink) {
+    package func connected(link: UplinkLink) {
         state.withLock { $0.link = link }
         jobs.submit { [self] in
             var values: [String: JSONValue] = ["current_fw_title": .string(currentTitle), "current_fw_version": .string(currentVersion)]
@@ -295,7 +295,7 @@ public final class FirmwareService: UplinkService {
 
     /// Re-asks a chunk the platform did not answer, starts an update that waited for alarms to
     /// clear, and judges a new image on trial (`unmet`: what keeps the gateway from being healthy).
-    public func tick(unmet: @escaping @Sendable () -> [String]) {
+    package func tick(unmet: @escaping @Sendable () -> [String]) {
         jobs.submit { [self] in
             if let d = state.withLock({ $0.download }), d.askedAt > 0, monotonicMilliseconds() - d.askedAt > settings.chunkTimeout.milliseconds {
                 log.notice("chunk \(d.next) not answered: asking again")

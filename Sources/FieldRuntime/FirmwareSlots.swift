@@ -6,24 +6,24 @@ import FoundationEssentials
 /// The firmware's files in the state directory (docs/install.md, "Firmware updates"): the
 /// download under way, the installed image (slot B; slot A is the packaged `/usr/bin/fieldgate`),
 /// the trial of a new image and the last outcome.
-public struct FirmwareSlots: Sendable {
-    public let directory: String
+package struct FirmwareSlots: Sendable {
+    package let directory: String
 
-    public init(stateDirectory: String) { directory = stateDirectory + "/firmware" }
+    package init(stateDirectory: String) { directory = stateDirectory + "/firmware" }
 
-    public var download: String { directory + "/download.part" }
-    public var downloadOffer: String { directory + "/download.json" }
-    public var slotBinary: String { directory + "/b/fieldgate" }
-    public var slotInfo: String { directory + "/b/slot.json" }
+    package var download: String { directory + "/download.part" }
+    package var downloadOffer: String { directory + "/download.json" }
+    package var slotBinary: String { directory + "/b/fieldgate" }
+    package var slotInfo: String { directory + "/b/slot.json" }
     /// Present: the launcher runs slot B.
-    public var active: String { directory + "/active" }
-    public var trial: String { directory + "/trial.json" }
-    public var status: String { directory + "/status.json" }
+    package var active: String { directory + "/active" }
+    package var trial: String { directory + "/trial.json" }
+    package var status: String { directory + "/status.json" }
 
     /// The environment variable the launcher sets for slot B's process: that it runs from the slot.
-    public static let slotEnvironment = "FIELDGATE_SLOT"
+    package static let slotEnvironment = "FIELDGATE_SLOT"
 
-    public func makeDirectory() {
+    package func makeDirectory() {
         try? FileSystem.makeDirectory(directory, permissions: 0o750)
         try? FileSystem.makeDirectory(directory + "/b", permissions: 0o750)
     }
@@ -38,12 +38,12 @@ public struct FirmwareSlots: Sendable {
     }
 
     /// The installed image's offer (title, version, checksum).
-    public var installed: FirmwareOffer? { readJSON(slotInfo).flatMap(FirmwareOffer.init(json:)) }
+    package var installed: FirmwareOffer? { readJSON(slotInfo).flatMap(FirmwareOffer.init(json:)) }
 
     /// The last outcome: `{"state": "UPDATED"|"FAILED", "version", "error"?, "ts"}`.
-    public var lastOutcome: JSONValue? { readJSON(status) }
+    package var lastOutcome: JSONValue? { readJSON(status) }
 
-    public func writeOutcome(state: String, version: String, checksum: String? = nil, error: String?, at time: Timestamp) {
+    package func writeOutcome(state: String, version: String, checksum: String? = nil, error: String?, at time: Timestamp) {
         var o: [String: JSONValue] = ["state": .string(state), "version": .string(version), "ts": .number(Double(time.milliseconds))]
         if let checksum { o["checksum"] = .string(checksum) }
         if let error { o["error"] = .string(error) }
@@ -55,10 +55,10 @@ public struct FirmwareSlots: Sendable {
     }
 
     /// Boots of the image on trial so far, nil when none is on trial.
-    public var trialBoots: Int? { readJSON(trial)?["boots"]?.numberValue.map { Int(min(max($0, 0), 1e6)) } }
+    package var trialBoots: Int? { readJSON(trial)?["boots"]?.numberValue.map { Int(min(max($0, 0), 1e6)) } }
 
     /// Stops running slot B: the launcher runs the packaged binary from the next start on.
-    public func deactivate(reason: String, version: String, clock: any FieldClock) {
+    package func deactivate(reason: String, version: String, clock: any FieldClock) {
         let checksum = installed?.checksum
         try? FileSystem.remove(active)
         try? FileSystem.remove(trial)
@@ -71,12 +71,12 @@ public struct FirmwareSlots: Sendable {
 /// installed image (slot B) when one is active, counting the boots of an image on trial first,
 /// so an image that exits at once, or never gets far enough to watch itself, is given up at
 /// its fourth start by a binary that is known to work. Slot B's process skips this.
-public enum FirmwareBoot {
-    public static let maxBoots = 3
+package enum FirmwareBoot {
+    package static let maxBoots = 3
 
     /// Returns only when this process should run the gateway itself (no active slot, this is
     /// slot B, the image on trial was given up, or the exec failed).
-    public static func launch(stateDirectory: String, arguments: [String], environment: [String: String],
+    package static func launch(stateDirectory: String, arguments: [String], environment: [String: String],
                               clock: any FieldClock = SystemClock()) {
         guard environment[FirmwareSlots.slotEnvironment] == nil else { return }
         let slots = FirmwareSlots(stateDirectory: stateDirectory)

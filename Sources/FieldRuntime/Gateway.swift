@@ -8,16 +8,16 @@ import Synchronization
 /// A running gateway: the engine, one worker per bus, the GPIO worker and the local API, built
 /// from a validated configuration, and the workers the daemon adds (the uplink). Start it, stop
 /// it; nothing else is global.
-public final class Gateway: Sendable {
-    public let configuration: GatewayConfiguration
-    public let engine: Engine
-    public let buses: [String: BusWorker]
-    public let gpio: GPIOWorker?
-    public let stateDirectory: String
-    public let startedAt: Timestamp
+package final class Gateway: Sendable {
+    package let configuration: GatewayConfiguration
+    package let engine: Engine
+    package let buses: [String: BusWorker]
+    package let gpio: GPIOWorker?
+    package let stateDirectory: String
+    package let startedAt: Timestamp
     /// Every worker, in start order (`WorkerSet`): the daemon's first (`prepend`), then the GPIO
     /// worker, the engine, the bus workers by name, the local API.
-    public let workers: WorkerSet
+    package let workers: WorkerSet
     private let restartHook = RestartHook()
     private let statusExtras = Mutex<(@Sendable () -> [String: JSONValue])?>(nil)
     let clock: any FieldClock
@@ -26,7 +26,7 @@ public final class Gateway: Sendable {
     /// - Parameters:
     ///   - sink: where alarm events, telemetry and the audit go (the outbox and uplink).
     ///   - restoredAlarms: the alarms active at the platform before this start (`AlarmStateStore`).
-    public init(configuration: GatewayConfiguration, stateDirectory: String, factories: [String: any DeviceAppFactory],
+    package init(configuration: GatewayConfiguration, stateDirectory: String, factories: [String: any DeviceAppFactory],
                 sink: any EngineSink, clock: any FieldClock = SystemClock(), restoredAlarms: [AlarmRecord] = []) throws {
         self.configuration = configuration
         self.stateDirectory = stateDirectory
@@ -122,7 +122,7 @@ public final class Gateway: Sendable {
 
     /// Starts the workers in order (the GPIO worker first: outputs into their safe state before
     /// anything can drive them). A required worker that cannot start stops those started.
-    public func start() throws {
+    package func start() throws {
         try workers.start()
         gpio?.markStarted()
         log.notice("started: site \(configuration.site.info.id), board \(configuration.board.id), \(plural(buses.count, "bus", "buses")), \(plural(configuration.site.devices.count, "device", "devices"))")
@@ -130,34 +130,34 @@ public final class Gateway: Sendable {
 
     /// Stops the workers in the reverse order: stops taking requests, drains the buses and the
     /// engine, and puts every output into its safe state.
-    public func stop() {
+    package func stop() {
         workers.stop()
         log.notice("stopped")
     }
 
     /// What `restart` (console or RPC) calls; the daemon exits so its supervisor starts it again.
-    public func onRestart(_ hook: @escaping @Sendable () -> Void) { restartHook.set(hook) }
+    package func onRestart(_ hook: @escaping @Sendable () -> Void) { restartHook.set(hook) }
 
     /// Adds fields to the local API's `status` (the daemon's uplink and outbox).
-    public func setStatusProvider(_ provider: @escaping @Sendable () -> [String: JSONValue]) {
+    package func setStatusProvider(_ provider: @escaping @Sendable () -> [String: JSONValue]) {
         statusExtras.withLock { $0 = provider }
     }
 
     /// What the daemon adds to `status` (the GB 26875.3 link under `gb26875`), for the console too.
-    public var extraStatus: [String: JSONValue] { statusExtras.withLock { $0 }?() ?? [:] }
+    package var extraStatus: [String: JSONValue] { statusExtras.withLock { $0 }?() ?? [:] }
 
     /// Every worker's heartbeat is younger than `maxAge` (the watchdog is fed only then).
-    public func workersAlive(maxAge: Int64, now: Int64 = monotonicMilliseconds()) -> Bool {
+    package func workersAlive(maxAge: Int64, now: Int64 = monotonicMilliseconds()) -> Bool {
         staleWorker(maxAge: maxAge, now: now) == nil
     }
 
     /// The name of the first worker whose heartbeat is older than `maxAge`, for the log.
-    public func staleWorker(maxAge: Int64, now: Int64 = monotonicMilliseconds()) -> String? {
+    package func staleWorker(maxAge: Int64, now: Int64 = monotonicMilliseconds()) -> String? {
         workers.staleWorker(maxAge: maxAge, now: now)
     }
 
     /// Runs a command through the engine (DESIGN rule 7) and answers on `reply`.
-    public func execute(_ command: GatewayCommand, origin: CommandOrigin, reply: @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) {
+    package func execute(_ command: GatewayCommand, origin: CommandOrigin, reply: @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) {
         engine.post(.command(command, origin, reply: reply))
     }
 
@@ -356,7 +356,7 @@ final class EngineBox: Sendable {
 
 extension PointValue {
     /// The value as JSON (numbers, booleans, strings).
-    public var jsonValue: JSONValue {
+    package var jsonValue: JSONValue {
         switch self {
         case .number(let v): .number(v)
         case .bool(let b): .bool(b)

@@ -6,13 +6,13 @@ import FoundationEssentials
 
 /// A site file with its board, loaded and validated together: what `fieldgate check-config`
 /// checks and what `fieldgate run` starts from. A bad file never half-starts the gateway.
-public struct GatewayConfiguration: Sendable {
-    public var sitePath: String
-    public var site: Site
-    public var board: Board
+package struct GatewayConfiguration: Sendable {
+    package var sitePath: String
+    package var site: Site
+    package var board: Board
     /// The site document as read (the console's `config get/set/diff` work on it).
-    public var document: JSONValue
-    public var environment: [String: String]
+    package var document: JSONValue
+    package var environment: [String: String]
 
     /// Loads the site and its board, and checks everything at once: the site's JSON, its
     /// profiles, the board, the site against the board, and every device's app settings.
@@ -20,7 +20,7 @@ public struct GatewayConfiguration: Sendable {
     /// - Parameters:
     ///   - boardDirectories: where to look for `<board>.json` when the site names a board id.
     ///   - environment: for `${NAME}` in board files (`FIELDSIM_DIR`, `STATE_DIR`).
-    public static func load(sitePath: String, boardDirectories: [String], environment: [String: String],
+    package static func load(sitePath: String, boardDirectories: [String], environment: [String: String],
                             builtins: [String: DeviceProfile], factories: [String: any DeviceAppFactory]) throws(ConfigError) -> GatewayConfiguration {
         let document: JSONValue
         do {
@@ -35,7 +35,7 @@ public struct GatewayConfiguration: Sendable {
     }
 
     /// Validates a site document (from a file, or edited by the console) with its board.
-    public static func validate(document: JSONValue, sitePath: String, boardDirectories: [String], environment: [String: String],
+    package static func validate(document: JSONValue, sitePath: String, boardDirectories: [String], environment: [String: String],
                                 builtins: [String: DeviceProfile], factories: [String: any DeviceAppFactory]) throws(ConfigError) -> GatewayConfiguration {
         let site: Site
         do {
@@ -102,7 +102,7 @@ public struct GatewayConfiguration: Sendable {
 
     /// A board id is looked up as `<id>.json` in `directories`; a path (with `/` or `.json`) is
     /// taken relative to the site file.
-    public static func locateBoard(_ board: String, sitePath: String, directories: [String]) -> String {
+    package static func locateBoard(_ board: String, sitePath: String, directories: [String]) -> String {
         let siteDirectory = sitePath.contains("/") ? String(sitePath[..<sitePath.lastIndex(of: "/")!]) : "."
         if board.contains("/") || board.hasSuffix(".json") {
             return board.hasPrefix("/") ? board : siteDirectory + "/" + board
@@ -121,7 +121,7 @@ public struct GatewayConfiguration: Sendable {
     ///
     /// - Parameter executablePath: the binary, as started; its real location is taken from
     ///   `/proc/self/exe` when that is readable (argv[0] may be relative or a symlink).
-    public static func defaultBoardDirectories(environment: [String: String], executablePath: String) -> [String] {
+    package static func defaultBoardDirectories(environment: [String: String], executablePath: String) -> [String] {
         var dirs: [String] = []
         if let env = environment["FIELDGATE_BOARDS"], !env.isEmpty { dirs += env.split(separator: ":").map(String.init) }
         // The binary's real location: `.build/debug` is a symlink, and `..` in a path is resolved

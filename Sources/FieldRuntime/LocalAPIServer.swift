@@ -8,22 +8,22 @@ import FoundationEssentials
 /// line (`{"ok": true, "result": …}` or `{"ok": false, "error": "…", "code": "…"}`). `fieldgate
 /// points`, scripts and the end-to-end tests use it; file permissions (0660) restrict it to root
 /// and the gateway's group. The socket, threads and limits are FieldSystem's `JSONLinesServer`.
-public final class LocalAPIServer: Sendable {
+package final class LocalAPIServer: Sendable {
     /// Answers one request; call `reply` exactly once, from any thread.
-    public typealias Handler = @Sendable (JSONValue, _ reply: @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) -> Void
+    package typealias Handler = @Sendable (JSONValue, _ reply: @escaping @Sendable (Result<JSONValue, CommandError>) -> Void) -> Void
 
     private let server: JSONLinesServer
 
     /// Longest request line accepted; longer ones are answered with an error and dropped.
     static let maxLine = 64 * 1024
 
-    public var path: String { server.path }
+    package var path: String { server.path }
     /// Clients served at once; one more is answered "busy" and closed.
-    public var maxClients: Int { server.maxClients }
+    package var maxClients: Int { server.maxClients }
     /// A connection with no request for this long is closed, so idle clients cannot hold every slot.
-    public var idleTimeout: Duration { server.idleTimeout ?? .zero }
+    package var idleTimeout: Duration { server.idleTimeout ?? .zero }
 
-    public init(path: String, maxClients: Int = 16, idleTimeout: Duration = .minutes(10), handler: @escaping Handler) throws(SystemError) {
+    package init(path: String, maxClients: Int = 16, idleTimeout: Duration = .minutes(10), handler: @escaping Handler) throws(SystemError) {
         server = try JSONLinesServer(
             path: path, name: "api", maxClients: maxClients, idleTimeout: idleTimeout, maxLine: LocalAPIServer.maxLine,
             permissions: 0o660, refusalAnswer: LocalAPIServer.answer(to:)
@@ -32,12 +32,12 @@ public final class LocalAPIServer: Sendable {
         }
     }
 
-    public func start() throws(WorkerThreadError) { try server.start() }
+    package func start() throws(WorkerThreadError) { try server.start() }
 
-    public func stop() { server.stop() }
+    package func stop() { server.stop() }
 
     /// Clients being served now.
-    public var clientCount: Int { server.clientCount }
+    package var clientCount: Int { server.clientCount }
 
     /// Waits for the handler's reply (requests on a connection are answered in order).
     private static func answer(_ handler: Handler, _ request: JSONValue) -> JSONValue {
@@ -69,10 +69,10 @@ public final class LocalAPIServer: Sendable {
 }
 
 /// A client of a gateway's local API (for `fieldgate points`, `fieldgate status`, tests).
-public final class LocalAPIClient {
+package final class LocalAPIClient {
     private let connection: JSONLineConnection
 
-    public init(path: String) throws(SystemError) {
+    package init(path: String) throws(SystemError) {
         connection = try JSONLineConnection(path: path)
     }
 
@@ -80,7 +80,7 @@ public final class LocalAPIClient {
     ///
     /// - Throws: `CommandError` with the gateway's refusal (and its code), or `.unavailable`
     ///   when the gateway sent no answer.
-    public func call(_ request: JSONValue) throws -> JSONValue {
+    package func call(_ request: JSONValue) throws -> JSONValue {
         do {
             return try connection.call(request, timeout: nil)
         } catch {

@@ -10,8 +10,8 @@ import Synchronization
 /// the window, and a crash loop is caught at start (`ConfigTrialStartup`).
 ///
 /// File work runs on a thread of its own, never on the MQTT loop.
-public final class RemoteConfigService: UplinkService {
-    public static let methods: Set<String> = ["getConfig", "setConfig", "rollbackConfig"]
+package final class RemoteConfigService: UplinkService {
+    package static let methods: Set<String> = ["getConfig", "setConfig", "rollbackConfig"]
     /// A refused push's answer names this many errors in its message, and lists this many.
     static let maxErrorsInMessage = 10
     static let maxListedErrors = 100
@@ -37,7 +37,7 @@ public final class RemoteConfigService: UplinkService {
     ///   - trial: the push this start runs on trial, from `ConfigTrialStartup`.
     ///   - window: how long after this start the gateway has to prove healthy on it.
     ///   - restart: asks the daemon to restart (it exits; its supervisor starts it again).
-    public init(store: ConfigStore, files: ConfigTrialFiles, audit: AuditLog?, trial: ConfigTrialRecord?, window: Duration,
+    package init(store: ConfigStore, files: ConfigTrialFiles, audit: AuditLog?, trial: ConfigTrialRecord?, window: Duration,
                 clock: any FieldClock = SystemClock(), restart: @escaping @Sendable () -> Void) {
         self.store = store
         self.files = files
@@ -51,22 +51,22 @@ public final class RemoteConfigService: UplinkService {
     }
 
     /// Starts the thread that does the file work.
-    public func start() throws(WorkerThreadError) {
+    package func start() throws(WorkerThreadError) {
         try jobs.start()
     }
 
-    public func stop() {
+    package func stop() {
         jobs.stop()
     }
 
     /// The push on trial, if any.
-    public var trial: ConfigTrialRecord? { state.withLock { $0.trial } }
+    package var trial: ConfigTrialRecord? { state.withLock { $0.trial } }
 
     // MARK: - UplinkService (on the MQTT thread)
 
-    public func subscriptions(_ topics: UplinkTopics) -> [String] { [] }
+    package func subscriptions(_ topics: UplinkTopics) -> [String] { [] }
 
-    public func received(_ message: MQTTMessage, link: UplinkLink) -> Bool {
+    package func received(_ message: MQTTMessage, link: UplinkLink) -> Bool {
         guard let request = UplinkServiceRequest(message, topics: link.topics, methods: RemoteConfigService.methods) else { return false }
         if !jobs.submit({ [self] in handle(request, link: link) }) {
             request.failure("unavailable", "the gateway is stopping", link: link)
@@ -74,7 +74,7 @@ public final class RemoteConfigService: UplinkService {
         return true
     }
 
-    public func connected(link: UplinkLink) {
+    package func connected(link: UplinkLink) {
         state.withLock { $0.link = link }
         link.updateGatewayAttributes(attributes())
     }
@@ -239,7 +239,7 @@ public final class RemoteConfigService: UplinkService {
 
     /// Judges the configuration on trial: kept once `unmet()` is empty, rolled back (and the
     /// gateway restarted) when the window passes first. Nothing to do without a trial.
-    public func tick(unmet: () -> [String]) {
+    package func tick(unmet: () -> [String]) {
         guard let trial = state.withLock({ $0.trial }) else { return }
         switch watch.decide(now: monotonicMilliseconds(), unmet: unmet()) {
         case .waiting:

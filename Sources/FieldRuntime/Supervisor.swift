@@ -5,9 +5,9 @@ import Synchronization
 /// Keeps the gateway and its outputs safe (issue 4, DESIGN rule 8): it waits for SIGTERM/SIGINT,
 /// feeds the watchdogs only while every worker's heartbeat is fresh, and stops the gateway —
 /// outputs into their safe state — before the process exits.
-public enum Supervisor {
+package enum Supervisor {
     /// Why the supervisor returned.
-    public enum Exit: Sendable, Equatable {
+    package enum Exit: Sendable, Equatable {
         case signal(Int32)
         case restart
     }
@@ -15,13 +15,13 @@ public enum Supervisor {
     /// Blocks the stop signals in the calling thread and every thread started after this, so
     /// that only `run` receives them (call first thing in `main`). SIGPIPE is ignored: a console
     /// client or API client that goes away must not kill the gateway.
-    public static func blockSignals() {
+    package static func blockSignals() {
         CurrentProcess.blockStopSignals()
     }
 
     /// Waits for a stop signal or `requestRestart()`; every `interval` it calls `tick`, which
     /// the daemon uses to feed its watchdogs while the workers are alive.
-    public static func run(interval: Duration = .seconds(1), restart: RestartFlag, tick: () -> Void) -> Exit {
+    package static func run(interval: Duration = .seconds(1), restart: RestartFlag, tick: () -> Void) -> Exit {
         while true {
             if restart.isRequested { return .restart }
             if let sig = CurrentProcess.waitForStopSignal(timeout: interval) { return .signal(sig) }
@@ -31,9 +31,9 @@ public enum Supervisor {
 }
 
 /// Set by a `restart` command; read by the supervisor's loop.
-public final class RestartFlag: Sendable {
+package final class RestartFlag: Sendable {
     private let flag = Atomic<Bool>(false)
-    public init() {}
-    public func request() { flag.store(true, ordering: .relaxed) }
-    public var isRequested: Bool { flag.load(ordering: .relaxed) }
+    package init() {}
+    package func request() { flag.store(true, ordering: .relaxed) }
+    package var isRequested: Bool { flag.load(ordering: .relaxed) }
 }

@@ -5,7 +5,7 @@ import Synchronization
 
 /// Feeds the board's hardware watchdog and systemd's watchdog only while every worker is alive
 /// (issue 4): a hung bus worker stops the feeding, and the board or the service is restarted.
-public final class WatchdogFeeder: Sendable {
+package final class WatchdogFeeder: Sendable {
     private let hardware: Watchdog?
     private let systemd: SystemdNotifier?
     private let alive: @Sendable () -> String?
@@ -16,7 +16,7 @@ public final class WatchdogFeeder: Sendable {
     ///   - board: the board's watchdog device, opened and armed now (a missing device is logged,
     ///     not fatal: the gateway still runs).
     ///   - alive: nil when every worker's heartbeat is fresh, else the name of a stale worker.
-    public init(board: BoardWatchdog?, environment: [String: String], alive: @escaping @Sendable () -> String?) {
+    package init(board: BoardWatchdog?, environment: [String: String], alive: @escaping @Sendable () -> String?) {
         self.alive = alive
         var hw: Watchdog?
         if let board {
@@ -37,12 +37,12 @@ public final class WatchdogFeeder: Sendable {
     }
 
     /// Tells systemd the gateway is ready (Type=notify).
-    public func ready(status: String) {
+    package func ready(status: String) {
         try? systemd?.ready(status: status)
     }
 
     /// Feeds both watchdogs if every worker is alive; call every second.
-    public func tick() {
+    package func tick() {
         if let stale = alive() {
             if !starving.exchange(true, ordering: .relaxed) {
                 log.error("\(stale) is not responding: no longer feeding the watchdog")
@@ -59,7 +59,7 @@ public final class WatchdogFeeder: Sendable {
     }
 
     /// A clean stop: tells systemd, and disarms the hardware watchdog (magic close).
-    public func stop() {
+    package func stop() {
         try? systemd?.stopping()
         do throws(SystemError) {
             try hardware?.stop()

@@ -6,28 +6,28 @@ import Synchronization
 /// outputs into their safe state, the uplink last so the engine's final alarms still go out),
 /// and watched alike. An optional worker may fail to start without stopping the gateway: its
 /// `unavailable` handler is told why (a log line, a gateway alarm) and the worker is left out.
-public final class WorkerSet: Sendable {
-    public struct Entry: Sendable {
-        public let worker: any Worker
+package final class WorkerSet: Sendable {
+    package struct Entry: Sendable {
+        package let worker: any Worker
         /// Nil for a worker the gateway cannot run without.
-        public let unavailable: (@Sendable (_ error: any Error) -> Void)?
+        package let unavailable: (@Sendable (_ error: any Error) -> Void)?
     }
 
     private let entries: Mutex<[Entry]>
     /// The workers that started, in start order.
     private let running = Mutex<[any Worker]>([])
 
-    public init(_ entries: [Entry] = []) { self.entries = Mutex(entries) }
+    package init(_ entries: [Entry] = []) { self.entries = Mutex(entries) }
 
     /// Adds workers to start before those already in the set (and to stop after them).
-    public func prepend(_ first: [Entry]) { entries.withLock { $0.insert(contentsOf: first, at: 0) } }
+    package func prepend(_ first: [Entry]) { entries.withLock { $0.insert(contentsOf: first, at: 0) } }
 
     /// Adds workers to start after those already in the set (and to stop before them).
-    public func append(_ last: [Entry]) { entries.withLock { $0.append(contentsOf: last) } }
+    package func append(_ last: [Entry]) { entries.withLock { $0.append(contentsOf: last) } }
 
     /// Starts every worker in order. When a required one fails, those already started are
     /// stopped in the reverse order and the error is thrown, naming the worker.
-    public func start() throws(WorkerStartError) {
+    package func start() throws(WorkerStartError) {
         for entry in entries.withLock({ $0 }) {
             do {
                 try entry.worker.start()
@@ -44,7 +44,7 @@ public final class WorkerSet: Sendable {
     }
 
     /// Stops the started workers, last started first; calling it again does nothing.
-    public func stop() {
+    package func stop() {
         let started = running.withLock { r -> [any Worker] in
             defer { r = [] }
             return r
@@ -54,7 +54,7 @@ public final class WorkerSet: Sendable {
 
     /// The name of the first running worker that has not gone round its loop for `maxAge` ms;
     /// nil when all have (the watchdog is fed only then).
-    public func staleWorker(maxAge: Int64, now: Int64 = monotonicMilliseconds()) -> String? {
+    package func staleWorker(maxAge: Int64, now: Int64 = monotonicMilliseconds()) -> String? {
         for worker in running.withLock({ $0 }) {
             if let beat = worker.lastBeat, now - beat > maxAge { return worker.workerName }
         }
@@ -62,25 +62,25 @@ public final class WorkerSet: Sendable {
     }
 
     /// Whether `worker` started and has not been stopped.
-    public func isRunning(_ worker: any Worker) -> Bool { running.withLock { $0.contains { $0 === worker } } }
+    package func isRunning(_ worker: any Worker) -> Bool { running.withLock { $0.contains { $0 === worker } } }
 
     /// The running workers' names, in start order.
-    public var names: [String] { running.withLock { $0.map(\.workerName) } }
+    package var names: [String] { running.withLock { $0.map(\.workerName) } }
 }
 
 extension WorkerSet.Entry {
     /// A worker the gateway cannot run without.
-    public static func required(_ worker: any Worker) -> Self { Self(worker: worker, unavailable: nil) }
+    package static func required(_ worker: any Worker) -> Self { Self(worker: worker, unavailable: nil) }
 
     /// A worker the gateway runs on without; `unavailable` is told why it could not start.
-    public static func optional(_ worker: any Worker, unavailable: @escaping @Sendable (_ error: any Error) -> Void) -> Self {
+    package static func optional(_ worker: any Worker, unavailable: @escaping @Sendable (_ error: any Error) -> Void) -> Self {
         Self(worker: worker, unavailable: unavailable)
     }
 }
 
 /// A worker the gateway cannot run without could not start.
-public struct WorkerStartError: Error, CustomStringConvertible {
-    public let worker: String
-    public let reason: String
-    public var description: String { "cannot start \(worker): \(reason)" }
+package struct WorkerStartError: Error, CustomStringConvertible {
+    package let worker: String
+    package let reason: String
+    package var description: String { "cannot start \(worker): \(reason)" }
 }

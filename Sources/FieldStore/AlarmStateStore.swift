@@ -9,12 +9,12 @@ import FieldCore
 /// transaction as the event itself. So whatever `kill -9` or a power cut interrupts, the table
 /// and the events the platform will receive never disagree (two writes could be split by the
 /// crash: a raise sent but not remembered would never be cleared).
-public final class AlarmStateStore: Sendable {
-    public let database: SQLiteWorker
+package final class AlarmStateStore: Sendable {
+    package let database: SQLiteWorker
 
     /// Creates the table and the trigger in the outbox's database if they are missing.
     /// - Throws: `SQLiteError` when they cannot be created (the outbox table must exist).
-    public init(database: SQLiteWorker) throws(SQLiteError) {
+    package init(database: SQLiteWorker) throws(SQLiteError) {
         self.database = database
         let alarm = OutboxClass.alarm.rawValue
         // The payload is the alarm topic's JSON (UplinkEncoder.alarm); its telemetry mirror has
@@ -46,7 +46,7 @@ public final class AlarmStateStore: Sendable {
 
     /// The alarms active at the platform as of the last stored event, oldest first. A row that
     /// cannot be read (a hand-edited file) is skipped and reported in `problems`.
-    public func load() throws(SQLiteError) -> (alarms: [AlarmRecord], problems: [String]) {
+    package func load() throws(SQLiteError) -> (alarms: [AlarmRecord], problems: [String]) {
         let rows = try database.perform { db throws(SQLiteError) in
             try db.query("SELECT id, raise_event, acknowledge_event FROM alarm_state ORDER BY id") { s in
                 (s.text(0), s.text(1), s.isNull(2) ? nil : s.text(2))

@@ -1,19 +1,19 @@
 import FieldCore
 
 /// One audited change: who, when, from where, what, old → new.
-public struct AuditRecord: Sendable, Hashable, Codable {
-    public var time: Timestamp
-    public var user: String
+package struct AuditRecord: Sendable, Hashable, Codable {
+    package var time: Timestamp
+    package var user: String
     /// `console ttyS1`, `console socket`, `platform`.
-    public var channel: String
+    package var channel: String
     /// `config set`, `modbus write`, `gpio set`, `login`, …
-    public var action: String
+    package var action: String
     /// A config key, `rs485-1 unit 3 FC6 holding register 16`, a line, an alarm id.
-    public var target: String
-    public var old: String?
-    public var new: String?
+    package var target: String
+    package var old: String?
+    package var new: String?
 
-    public init(time: Timestamp, user: String, channel: String, action: String, target: String, old: String? = nil, new: String? = nil) {
+    package init(time: Timestamp, user: String, channel: String, action: String, target: String, old: String? = nil, new: String? = nil) {
         (self.time, self.user, self.channel, self.action, self.target, self.old, self.new) = (time, user, channel, action, target, old, new)
     }
 }
@@ -25,13 +25,13 @@ public struct AuditRecord: Sendable, Hashable, Codable {
 /// file to back up and inspect, no second writer contending for SQLite's lock. The newest
 /// `capacity` entries are kept (10 000 by default, about 1.5 MB), so a chatty platform cannot
 /// fill the flash; older ones are deleted as new ones come in.
-public final class AuditLog: Sendable {
-    public let database: SQLiteWorker
-    public let capacity: Int
+package final class AuditLog: Sendable {
+    package let database: SQLiteWorker
+    package let capacity: Int
 
     /// Creates the `audit` table in `database` if it is missing.
     /// - Throws: `SQLiteError` when the table cannot be created.
-    public init(database: SQLiteWorker, capacity: Int = 10_000) throws(SQLiteError) {
+    package init(database: SQLiteWorker, capacity: Int = 10_000) throws(SQLiteError) {
         self.database = database
         self.capacity = max(1, capacity)
         // Kept with the connection: a state file replaced after damage gets the table again.
@@ -53,7 +53,7 @@ public final class AuditLog: Sendable {
 
     /// Opens (or creates) `path` on a thread of its own, in WAL mode with full sync: for a
     /// gateway whose state database has no other user yet, and for tests.
-    public convenience init(path: String, capacity: Int = 10_000) throws(SQLiteError) {
+    package convenience init(path: String, capacity: Int = 10_000) throws(SQLiteError) {
         let worker = try SQLiteWorker(path: path, name: "audit") { db throws(SQLiteError) in
             _ = try db.first("PRAGMA journal_mode = WAL") { $0.text(0) }
             try db.execute("PRAGMA synchronous = FULL")
@@ -62,7 +62,7 @@ public final class AuditLog: Sendable {
     }
 
     /// Stores `record` and returns once it is committed.
-    public func record(_ record: AuditRecord) throws(SQLiteError) {
+    package func record(_ record: AuditRecord) throws(SQLiteError) {
         let capacity = Int64(capacity)
         try database.perform { db throws(SQLiteError) in
             try db.transaction { () throws(SQLiteError) in
@@ -76,7 +76,7 @@ public final class AuditLog: Sendable {
     }
 
     /// The newest `limit` entries, newest first.
-    public func recent(limit: Int) throws(SQLiteError) -> [AuditRecord] {
+    package func recent(limit: Int) throws(SQLiteError) -> [AuditRecord] {
         try database.perform { db throws(SQLiteError) in
             try db.query("SELECT time, user, channel, action, target, old, new FROM audit ORDER BY id DESC LIMIT ?1", [.int(max(0, limit))]) { r in
                 AuditRecord(time: Timestamp(milliseconds: r.integer(0)), user: r.text(1), channel: r.text(2), action: r.text(3),
@@ -86,7 +86,7 @@ public final class AuditLog: Sendable {
     }
 
     /// Entries in all.
-    public func count() throws(SQLiteError) -> Int {
+    package func count() throws(SQLiteError) -> Int {
         try database.perform { db throws(SQLiteError) in
             Int(try db.first("SELECT count(*) FROM audit") { $0.integer(0) } ?? 0)
         }

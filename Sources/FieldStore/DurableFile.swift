@@ -4,11 +4,11 @@ import FieldSystem
 /// Replaces files so that a power cut at any moment leaves either the old or the new content,
 /// never a torn or missing file: write a temporary file beside it, `fsync` it, `rename` it over
 /// the target, `fsync` the directory (the rename itself is only durable then).
-public enum DurableFile {
+package enum DurableFile {
     /// Writes `bytes` to `path` atomically and durably.
     /// - Throws: `SystemError` from `open`, `write`, `fsync`, `rename` with the file as subject;
     ///   the temporary file is removed then and `path` is untouched.
-    public static func replace(_ path: String, with bytes: [UInt8], permissions: UInt32 = 0o640) throws(SystemError) {
+    package static func replace(_ path: String, with bytes: [UInt8], permissions: UInt32 = 0o640) throws(SystemError) {
         let temporary = path + ".tmp-\(CurrentProcess.id)"
         do throws(SystemError) {
             let fd = try FileDescriptor.open(temporary, .writeOnly, options: [.create, .truncate, .closeOnExec], permissions: permissions)
@@ -29,7 +29,7 @@ public enum DurableFile {
     }
 
     /// The file's bytes, or nil when it does not exist.
-    public static func read(_ path: String) throws(SystemError) -> [UInt8]? {
+    package static func read(_ path: String) throws(SystemError) -> [UInt8]? {
         let fd: FileDescriptor
         do {
             fd = try FileDescriptor.open(path, .readOnly)

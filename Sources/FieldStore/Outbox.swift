@@ -25,16 +25,16 @@ import Synchronization
 ///   more than one window.
 ///
 /// All SQLite work runs on the outbox's own thread (`database`); callers never touch the file.
-public final class Outbox: Sendable {
+package final class Outbox: Sendable {
     /// The thread that owns the file, for other tables in it (the console's audit log).
-    public let database: SQLiteWorker
-    public let maxBytes: Int
+    package let database: SQLiteWorker
+    package let maxBytes: Int
     /// The most telemetry (topic + payload bytes) held in memory before it is written out.
-    public let memoryBytes: Int
+    package let memoryBytes: Int
     /// The longest a telemetry record stays in memory only: what a power cut can lose.
-    public let spillAfter: Duration
+    package let spillAfter: Duration
     /// Alarm and command records held in memory at most while the file cannot take them.
-    public static let maxHeldRecords = 10_000
+    package static let maxHeldRecords = 10_000
     private let clock: any FieldClock
     private let log: Logger
     private let pending = Mutex(Pending())
@@ -78,7 +78,7 @@ public final class Outbox: Sendable {
     ///   - clock: stamps records with the time they were stored.
     /// - Throws: `OutboxError.storage` when the file cannot be opened or set up (no such
     ///   directory, read-only).
-    public init(path: String, maxBytes: Int, memoryBytes: Int = 2 << 20, spillAfter: Duration = .seconds(10),
+    package init(path: String, maxBytes: Int, memoryBytes: Int = 2 << 20, spillAfter: Duration = .seconds(10),
                 clock: any FieldClock = SystemClock(), logger: Logger = Logger("outbox")) throws(OutboxError) {
         self.maxBytes = maxBytes
         self.memoryBytes = memoryBytes
@@ -107,7 +107,7 @@ public final class Outbox: Sendable {
 
     /// Opens the outbox a site's `storage` section describes: `storage.path`, or `outbox.db` in
     /// the state directory.
-    public convenience init(storage: StorageConfig, stateDirectory: String, clock: any FieldClock = SystemClock()) throws(OutboxError) {
+    package convenience init(storage: StorageConfig, stateDirectory: String, clock: any FieldClock = SystemClock()) throws(OutboxError) {
         try self.init(path: storage.path ?? stateDirectory + "/outbox.db", maxBytes: storage.maxBytes, clock: clock)
     }
 
@@ -117,14 +117,14 @@ public final class Outbox: Sendable {
 
     /// Writes the telemetry held in memory, finishes what is queued, then closes the file.
     /// Later appends fail with `.closed`.
-    public func close() {
+    package func close() {
         detach()
         database.close()
     }
 
     /// Calls `handler` (on the outbox's thread; it must not wait for the outbox) for every
     /// incident so far and every later one: a damaged file recovered.
-    public func onIncident(_ handler: @escaping @Sendable (OutboxIncident) -> Void) {
+    package func onIncident(_ handler: @escaping @Sendable (OutboxIncident) -> Void) {
         let past = incidents.withLock { i in
             i.handler = handler
             return i.seen
@@ -140,7 +140,7 @@ public final class Outbox: Sendable {
     /// process, the disk full without telemetry to give up, an I/O error) they are held in memory
     /// and retried, and this returns once they are held.
     /// - Throws: `OutboxError` when nothing was kept (message too large, closed).
-    public func appendAndWait(_ messages: [OutboxMessage], as kind: OutboxClass) throws(OutboxError) {
+    package func appendAndWait(_ messages: [OutboxMessage], as kind: OutboxClass) throws(OutboxError) {
         precondition(!database.isCurrent, "Outbox.appendAndWait called from the outbox's own thread would wait for itself")
         let result = BlockingQueue<Result<Void, OutboxError>>()
         enqueue(Append(kind: kind, messages: messages, durable: true) { result.push($0) })
@@ -151,7 +151,7 @@ public final class Outbox: Sendable {
     /// courier (see the type's notes); with `durable` (command answers, a gateway alarm raised
     /// from the outbox's own thread: the caller may not wait, the record must not be lost) it is
     /// committed with the next group of writes, which ends with an fsync.
-    public func post(_ messages: [OutboxMessage], as kind: OutboxClass = .telemetry, durable: Bool = false) {
+    package func post(_ messages: [OutboxMessage], as kind: OutboxClass = .telemetry, durable: Bool = false) {
         enqueue(Append(kind: kind, messages: messages, durable: durable, done: nil))
     }
 
@@ -182,7 +182,7 @@ public final class Outbox: Sendable {
 
     /// Makes `courier` the transport the outbox drains into, with at most `window` records in
     /// flight. Delivery starts when the courier is marked ready.
-    public func attach(_ courier: any OutboxCourier, window: Int = 256) {
+    package func attach(_ courier: any OutboxCourier, window: Int = 256) {
         delivery.withLock { d in
             d.courier = courier
             d.ready = false
@@ -193,7 +193,7 @@ public final class Outbox: Sendable {
     }
 
     /// Stops handing records to the courier; what it had in flight will be sent again to the next.
-    public func detach() {
+    package func detach() {
         delivery.withLock { d in
             d.courier = nil
             d.ready = false
@@ -204,7 +204,7 @@ public final class Outbox: Sendable {
 
     /// Marks the courier connected (records flow) or disconnected (records wait; those in flight
     /// stay in flight, since the MQTT client resends them after it reconnects).
-    public func setReady(_ ready: Bool) {
+    package func setReady(_ ready: Bool) {
         delivery.withLock { $0.ready = ready }
         // Not ready: the telemetry waiting in memory goes to the file now.
         wake()
@@ -212,7 +212,7 @@ public final class Outbox: Sendable {
 
     /// The broker acknowledged the record sent with `tag`: delete it. Called from any thread
     /// (the MQTT loop's PUBACK callback); never blocks.
-    public func confirm(_ tag: Int32) {
+    package func confirm(_ tag: Int32) {
         let schedule = pending.withLock { p in
             p.confirms.append(tag)
             return takeSchedule(&p)
@@ -228,11 +228,11 @@ public final class Outbox: Sendable {
     // MARK: - Reading
 
     /// Counts, bytes and drops as of the last write.
-    public var stats: OutboxStats { snapshot.withLock { $0 } }
+    package var stats: OutboxStats { snapshot.withLock { $0 } }
 
     /// The records waiting in the file in delivery order, up to `limit` (console, tests);
     /// telemetry held in memory is not among them (`stats.memory` counts it).
-    public func records(limit: Int = 1000) async throws(OutboxError) -> [OutboxRecord] {
+    package func records(limit: Int = 1000) async throws(OutboxError) -> [OutboxRecord] {
         do {
             return try await database.run { [self] db throws(SQLiteError) in try store(db).peek(limit: limit) }
         } catch {

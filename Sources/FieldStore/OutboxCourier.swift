@@ -1,5 +1,5 @@
 /// What a courier did with a record it was handed.
-public enum OutboxHandoff: Sendable, Hashable {
+package enum OutboxHandoff: Sendable, Hashable {
     /// On its way; `tag` comes back through `Outbox.confirm(_:)` when the broker acknowledges it
     /// (the MQTT message id; PUBACK for QoS 1).
     case sent(tag: Int32)
@@ -13,6 +13,6 @@ public enum OutboxHandoff: Sendable, Hashable {
 /// The transport the outbox drains into: the MQTT connection. `deliver` is called on the
 /// outbox's thread with records in delivery order (alarms, then command results, then
 /// telemetry; oldest first within each) and must not block.
-public protocol OutboxCourier: Sendable {
+package protocol OutboxCourier: Sendable {
     func deliver(_ record: OutboxRecord) -> OutboxHandoff
 }

@@ -1,5 +1,5 @@
 /// Why the outbox did not accept a record.
-public enum OutboxError: Error, Sendable, Hashable, CustomStringConvertible {
+package enum OutboxError: Error, Sendable, Hashable, CustomStringConvertible {
     /// SQLite failed (disk full, file damaged, I/O error): nothing of this append was stored.
     case storage(SQLiteError)
     /// One message is larger than the whole outbox may hold.
@@ -7,7 +7,7 @@ public enum OutboxError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The outbox was closed (the gateway is shutting down).
     case closed(path: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .storage(let e):
             "outbox storage failed: \(e)"

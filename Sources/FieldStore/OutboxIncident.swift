@@ -1,11 +1,11 @@
 /// Something that happened to the outbox's storage that the platform must learn of (the
 /// gateway raises an alarm for it).
-public struct OutboxIncident: Sendable, Hashable {
-    public enum Kind: String, Sendable, Hashable {
+package struct OutboxIncident: Sendable, Hashable {
+    package enum Kind: String, Sendable, Hashable {
         /// The file was damaged and replaced by a fresh one with what could be salvaged.
         case recovered = "outbox-recovered"
     }
 
-    public var kind: Kind
-    public var message: String
+    package var kind: Kind
+    package var message: String
 }

@@ -2,7 +2,7 @@ import FieldCore
 
 /// What kind of message a record is. The raw value is the delivery priority (lower goes first)
 /// and the `class` column of the `outbox` table.
-public enum OutboxClass: Int, Sendable, Hashable, CaseIterable, Comparable, CustomStringConvertible {
+package enum OutboxClass: Int, Sendable, Hashable, CaseIterable, Comparable, CustomStringConvertible {
     /// Alarm events (raise, clear, acknowledge) and their telemetry mirrors: stored with fsync,
     /// sent first, dropped last.
     case alarm = 0
@@ -11,7 +11,7 @@ public enum OutboxClass: Int, Sendable, Hashable, CaseIterable, Comparable, Cust
     /// Telemetry batches and gateway health: sent after alarms and commands, dropped first.
     case telemetry = 2
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .alarm: "alarm"
         case .command: "command"
@@ -19,25 +19,25 @@ public enum OutboxClass: Int, Sendable, Hashable, CaseIterable, Comparable, Cust
         }
     }
 
-    public static func < (a: OutboxClass, b: OutboxClass) -> Bool { a.rawValue < b.rawValue }
+    package static func < (a: OutboxClass, b: OutboxClass) -> Bool { a.rawValue < b.rawValue }
 }
 
 /// One MQTT message as the outbox keeps it: the full topic and the payload bytes.
-public struct OutboxMessage: Sendable, Hashable {
-    public var topic: String
-    public var payload: [UInt8]
+package struct OutboxMessage: Sendable, Hashable {
+    package var topic: String
+    package var payload: [UInt8]
 
-    public init(topic: String, payload: [UInt8]) {
+    package init(topic: String, payload: [UInt8]) {
         self.topic = topic
         self.payload = payload
     }
 
-    public init(topic: String, payload: String) {
+    package init(topic: String, payload: String) {
         self.init(topic: topic, payload: Array(payload.utf8))
     }
 
     /// The payload as text (payloads are UTF-8 JSON).
-    public var text: String { String(decoding: payload, as: UTF8.self) }
+    package var text: String { String(decoding: payload, as: UTF8.self) }
 
     /// What the record counts against the outbox's bound: topic and payload plus a fixed
     /// allowance for the row, its index entry and page overhead.
@@ -47,16 +47,16 @@ public struct OutboxMessage: Sendable, Hashable {
 }
 
 /// A stored message with its place in the outbox.
-public struct OutboxRecord: Sendable, Hashable {
+package struct OutboxRecord: Sendable, Hashable {
     /// Increases with every record ever stored in this file (SQLite AUTOINCREMENT), so it orders
     /// records within a class and never repeats.
-    public var sequence: Int64
-    public var kind: OutboxClass
+    package var sequence: Int64
+    package var kind: OutboxClass
     /// When the record was stored.
-    public var stored: Timestamp
-    public var message: OutboxMessage
+    package var stored: Timestamp
+    package var message: OutboxMessage
 
-    public init(sequence: Int64, kind: OutboxClass, stored: Timestamp, message: OutboxMessage) {
+    package init(sequence: Int64, kind: OutboxClass, stored: Timestamp, message: OutboxMessage) {
         self.sequence = sequence
         self.kind = kind
         self.stored = stored

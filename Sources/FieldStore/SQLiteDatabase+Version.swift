@@ -2,5 +2,5 @@ import CSQLite
 
 extension SQLiteDatabase {
     /// The SQLite library's version (`sqlite3_libversion`), for `version` on the console.
-    public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
+    package static var libraryVersion: String { String(cString: sqlite3_libversion()) }
 }

@@ -6,15 +6,15 @@ import CSQLite
 /// Statements run through `run`/`query` are prepared once per connection and reused. Components
 /// that share the file (the outbox, the console's audit log) keep their thread-confined state with
 /// the connection through `attach`/`attached`.
-public final class SQLiteDatabase {
+package final class SQLiteDatabase {
     /// How the file is opened.
-    public enum Mode: Sendable {
+    package enum Mode: Sendable {
         /// Read and write; create the file when it is missing.
         case readWriteCreate
         case readOnly
     }
 
-    public let path: String
+    package let path: String
     private(set) var connection: SQLiteConnection
     private let mode: Mode
     private var busyTimeout: Duration
@@ -23,7 +23,7 @@ public final class SQLiteDatabase {
     private var keptSchemas: [String] = []
 
     /// Opens (or creates) the database at `path` and sets a busy timeout of `busyTimeout`.
-    public init(path: String, mode: Mode = .readWriteCreate, busyTimeout: Duration = .seconds(5)) throws(SQLiteError) {
+    package init(path: String, mode: Mode = .readWriteCreate, busyTimeout: Duration = .seconds(5)) throws(SQLiteError) {
         self.path = path
         self.mode = mode
         self.busyTimeout = busyTimeout
@@ -32,14 +32,14 @@ public final class SQLiteDatabase {
     }
 
     /// How long a statement waits for another connection's lock before it fails with `SQLITE_BUSY`.
-    public func setBusyTimeout(_ timeout: Duration) {
+    package func setBusyTimeout(_ timeout: Duration) {
         busyTimeout = timeout
         sqlite3_busy_timeout(connection.db, Int32(timeout.milliseconds))
     }
 
     /// Remembers `sql` (`CREATE TABLE IF NOT EXISTS …` of a component sharing the file) and runs
     /// it now and again after every `reopen`, so a file replaced after damage has every table.
-    public func keepSchema(_ sql: String) throws(SQLiteError) {
+    package func keepSchema(_ sql: String) throws(SQLiteError) {
         try execute(sql)
         keptSchemas.append(sql)
     }
@@ -57,7 +57,7 @@ public final class SQLiteDatabase {
     /// Closes the connection and opens `path` again, after `prepare` ran with nothing open (the
     /// outbox moves a damaged file aside there). Prepared statements are dropped; attached
     /// components stay. The kept schemas are created in the new file.
-    public func reopen(prepare: () -> Void = {}) throws(SQLiteError) {
+    package func reopen(prepare: () -> Void = {}) throws(SQLiteError) {
         statements.removeAll()
         sqlite3_close_v2(connection.db)
         connection.closed = true
@@ -68,7 +68,7 @@ public final class SQLiteDatabase {
     }
 
     /// Runs one or more statements without results (schema, pragmas).
-    public func execute(_ sql: String) throws(SQLiteError) {
+    package func execute(_ sql: String) throws(SQLiteError) {
         var message: UnsafeMutablePointer<CChar>?
         let rc = sqlite3_exec(connection.db, sql, nil, nil, &message)
         guard rc != SQLITE_OK else { return }
@@ -81,13 +81,13 @@ public final class SQLiteDatabase {
     }
 
     /// A new prepared statement (not cached).
-    public func prepare(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
+    package func prepare(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
         try SQLiteStatement(sql: sql, connection: connection)
     }
 
     /// The connection's prepared statement for `sql`, prepared on first use and kept: for SQL of
     /// fixed text with `?` parameters, never SQL built from values.
-    public func statement(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
+    package func statement(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
         if let s = statements[sql] { return s }
         let s = try prepare(sql)
         statements[sql] = s
@@ -95,7 +95,7 @@ public final class SQLiteDatabase {
     }
 
     /// Runs `sql` with `values` to completion (INSERT, UPDATE, DELETE, …).
-    public func run(_ sql: String, _ values: [SQLiteValue] = []) throws(SQLiteError) {
+    package func run(_ sql: String, _ values: [SQLiteValue] = []) throws(SQLiteError) {
         let s = try statement(sql)
         try s.bind(values)
         while try s.step() {}
@@ -103,7 +103,7 @@ public final class SQLiteDatabase {
     }
 
     /// Runs a query and maps each row with `row`.
-    public func query<T>(_ sql: String, _ values: [SQLiteValue] = [], _ row: (SQLiteStatement) throws(SQLiteError) -> T) throws(SQLiteError) -> [T] {
+    package func query<T>(_ sql: String, _ values: [SQLiteValue] = [], _ row: (SQLiteStatement) throws(SQLiteError) -> T) throws(SQLiteError) -> [T] {
         let s = try statement(sql)
         try s.bind(values)
         defer { s.reset() }
@@ -113,7 +113,7 @@ public final class SQLiteDatabase {
     }
 
     /// The first row of a query, mapped with `row`; nil when there is none.
-    public func first<T>(_ sql: String, _ values: [SQLiteValue] = [], _ row: (SQLiteStatement) throws(SQLiteError) -> T) throws(SQLiteError) -> T? {
+    package func first<T>(_ sql: String, _ values: [SQLiteValue] = [], _ row: (SQLiteStatement) throws(SQLiteError) -> T) throws(SQLiteError) -> T? {
         let s = try statement(sql)
         try s.bind(values)
         defer { s.reset() }
@@ -122,7 +122,7 @@ public final class SQLiteDatabase {
 
     /// Runs `body` in a transaction (`BEGIN IMMEDIATE` … `COMMIT`; a savepoint when nested) and
     /// rolls back when it throws.
-    public func transaction<T>(_ body: () throws(SQLiteError) -> T) throws(SQLiteError) -> T {
+    package func transaction<T>(_ body: () throws(SQLiteError) -> T) throws(SQLiteError) -> T {
         let nested = sqlite3_get_autocommit(connection.db) == 0
         try execute(nested ? "SAVEPOINT nested" : "BEGIN IMMEDIATE")
         do {
@@ -138,18 +138,18 @@ public final class SQLiteDatabase {
     }
 
     /// The rowid of the last row inserted on this connection.
-    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(connection.db) }
+    package var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(connection.db) }
 
     /// Rows changed by the last INSERT, UPDATE or DELETE.
-    public var changes: Int { Int(sqlite3_changes(connection.db)) }
+    package var changes: Int { Int(sqlite3_changes(connection.db)) }
 
     /// Keeps `component` with the connection, one per type (thread-confined state of a store).
-    public func attach<C: AnyObject>(_ component: C) {
+    package func attach<C: AnyObject>(_ component: C) {
         components[ObjectIdentifier(C.self)] = component
     }
 
     /// The component of type `C` attached to this connection.
-    public func attached<C: AnyObject>(_ type: C.Type) -> C? {
+    package func attached<C: AnyObject>(_ type: C.Type) -> C? {
         components[ObjectIdentifier(type)] as? C
     }
 }

@@ -3,19 +3,19 @@ import CSQLite
 /// An SQLite call that failed: the result code, SQLite's own message, the statement and the file,
 /// so a technician reading the log knows whether the disk is full, the file is corrupt or a
 /// statement is wrong.
-public struct SQLiteError: Error, Sendable, Hashable, CustomStringConvertible {
+package struct SQLiteError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The primary result code (`SQLITE_FULL` = 13, `SQLITE_CORRUPT` = 11, …).
-    public var code: Int32
+    package var code: Int32
     /// The extended result code (`SQLITE_IOERR_FSYNC`, `SQLITE_CONSTRAINT_PRIMARYKEY`, …).
-    public var extendedCode: Int32
+    package var extendedCode: Int32
     /// SQLite's message for this failure (`sqlite3_errmsg`), e.g. "database or disk is full".
-    public var message: String
+    package var message: String
     /// The statement that failed, when there was one.
-    public var sql: String?
+    package var sql: String?
     /// The database file.
-    public var path: String
+    package var path: String
 
-    public init(code: Int32, extendedCode: Int32? = nil, message: String, sql: String? = nil, path: String) {
+    package init(code: Int32, extendedCode: Int32? = nil, message: String, sql: String? = nil, path: String) {
         self.code = code
         self.extendedCode = extendedCode ?? code
         self.message = message
@@ -24,9 +24,9 @@ public struct SQLiteError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The result code's symbolic name, e.g. `SQLITE_FULL`.
-    public var codeName: String { SQLiteError.names[code] ?? "SQLITE_\(code)" }
+    package var codeName: String { SQLiteError.names[code] ?? "SQLITE_\(code)" }
 
-    public var description: String {
+    package var description: String {
         var s = "\(path): \(message) (\(codeName)"
         if extendedCode != code { s += ", extended code \(extendedCode)" }
         s += ")"
@@ -35,11 +35,11 @@ public struct SQLiteError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// True when the disk or the file's page limit is full (`SQLITE_FULL`).
-    public var isFull: Bool { code == SQLITE_FULL }
+    package var isFull: Bool { code == SQLITE_FULL }
     /// True when another connection holds the lock (`SQLITE_BUSY`, `SQLITE_LOCKED`).
-    public var isBusy: Bool { code == SQLITE_BUSY || code == SQLITE_LOCKED }
+    package var isBusy: Bool { code == SQLITE_BUSY || code == SQLITE_LOCKED }
     /// True when the file is damaged (`SQLITE_CORRUPT`, `SQLITE_NOTADB`).
-    public var isCorrupt: Bool { code == SQLITE_CORRUPT || code == SQLITE_NOTADB }
+    package var isCorrupt: Bool { code == SQLITE_CORRUPT || code == SQLITE_NOTADB }
 
     /// The worker that owned the database was closed before the job could run.
     static func closed(path: String) -> SQLiteError {

@@ -2,8 +2,8 @@ import CSQLite
 
 /// A prepared statement (`sqlite3_stmt`), finalized exactly once when it is released. Belongs to
 /// its database's thread, like the database.
-public final class SQLiteStatement {
-    public let sql: String
+package final class SQLiteStatement {
+    package let sql: String
     private let handle: OpaquePointer
     private let connection: SQLiteConnection
 
@@ -23,7 +23,7 @@ public final class SQLiteStatement {
     }
 
     /// Resets the statement and binds `values` to its parameters `?1`, `?2`, … in order.
-    public func bind(_ values: [SQLiteValue]) throws(SQLiteError) {
+    package func bind(_ values: [SQLiteValue]) throws(SQLiteError) {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
         for (i, value) in values.enumerated() {
@@ -48,7 +48,7 @@ public final class SQLiteStatement {
     }
 
     /// Runs the statement to its next row: true when a row is ready, false when it is done.
-    public func step() throws(SQLiteError) -> Bool {
+    package func step() throws(SQLiteError) -> Bool {
         let rc = sqlite3_step(handle)
         switch rc {
         case SQLITE_ROW:
@@ -63,31 +63,31 @@ public final class SQLiteStatement {
     }
 
     /// Makes the statement ready to run again (keeps its bindings).
-    public func reset() {
+    package func reset() {
         sqlite3_reset(handle)
     }
 
-    public var columnCount: Int { Int(sqlite3_column_count(handle)) }
+    package var columnCount: Int { Int(sqlite3_column_count(handle)) }
 
-    public func isNull(_ column: Int) -> Bool { sqlite3_column_type(handle, Int32(column)) == SQLITE_NULL }
+    package func isNull(_ column: Int) -> Bool { sqlite3_column_type(handle, Int32(column)) == SQLITE_NULL }
 
-    public func integer(_ column: Int) -> Int64 { sqlite3_column_int64(handle, Int32(column)) }
+    package func integer(_ column: Int) -> Int64 { sqlite3_column_int64(handle, Int32(column)) }
 
-    public func real(_ column: Int) -> Double { sqlite3_column_double(handle, Int32(column)) }
+    package func real(_ column: Int) -> Double { sqlite3_column_double(handle, Int32(column)) }
 
-    public func text(_ column: Int) -> String {
+    package func text(_ column: Int) -> String {
         guard let p = sqlite3_column_text(handle, Int32(column)) else { return "" }
         let n = Int(sqlite3_column_bytes(handle, Int32(column)))
         return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
     }
 
-    public func blob(_ column: Int) -> [UInt8] {
+    package func blob(_ column: Int) -> [UInt8] {
         let n = Int(sqlite3_column_bytes(handle, Int32(column)))
         guard n > 0, let p = sqlite3_column_blob(handle, Int32(column)) else { return [] }
         return Array(UnsafeRawBufferPointer(start: p, count: n))
     }
 
-    public func value(_ column: Int) -> SQLiteValue {
+    package func value(_ column: Int) -> SQLiteValue {
         switch sqlite3_column_type(handle, Int32(column)) {
         case SQLITE_INTEGER: .integer(integer(column))
         case SQLITE_FLOAT: .real(real(column))

@@ -1,5 +1,5 @@
 /// A value bound to a statement parameter or read from a result column.
-public enum SQLiteValue: Sendable, Hashable {
+package enum SQLiteValue: Sendable, Hashable {
     case null
     case integer(Int64)
     case real(Double)
@@ -9,12 +9,12 @@ public enum SQLiteValue: Sendable, Hashable {
 
 extension SQLiteValue: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, ExpressibleByStringLiteral,
     ExpressibleByNilLiteral {
-    public init(integerLiteral value: Int64) { self = .integer(value) }
-    public init(floatLiteral value: Double) { self = .real(value) }
-    public init(stringLiteral value: String) { self = .text(value) }
-    public init(nilLiteral: ()) { self = .null }
+    package init(integerLiteral value: Int64) { self = .integer(value) }
+    package init(floatLiteral value: Double) { self = .real(value) }
+    package init(stringLiteral value: String) { self = .text(value) }
+    package init(nilLiteral: ()) { self = .null }
 }
 
 extension SQLiteValue {
-    public static func int(_ v: Int) -> SQLiteValue { .integer(Int64(v)) }
+    package static func int(_ v: Int) -> SQLiteValue { .integer(Int64(v)) }
 }

@@ -8,11 +8,11 @@ import Synchronization
 ///
 /// The outbox and the console's audit log share `outbox.db` through one worker, so there is one
 /// writer and no lock contention inside SQLite.
-public final class SQLiteWorker: Sendable {
-    public typealias Job = @Sendable (SQLiteDatabase) -> Void
+package final class SQLiteWorker: Sendable {
+    package typealias Job = @Sendable (SQLiteDatabase) -> Void
 
     /// The database file.
-    public let path: String
+    package let path: String
     private let jobs = BlockingQueue<Job>()
     private let timers = Timers()
     private let thread: WorkerThread
@@ -21,7 +21,7 @@ public final class SQLiteWorker: Sendable {
     /// Opens `path` on a new thread named `name` and runs `setUp` there (schema, pragmas) before
     /// any job.
     /// - Throws: `SQLiteError` when the file cannot be opened or `setUp` fails; the thread is gone then.
-    public init(path: String, name: String = "sqlite", setUp: @escaping @Sendable (SQLiteDatabase) throws(SQLiteError) -> Void = { _ in }) throws(SQLiteError) {
+    package init(path: String, name: String = "sqlite", setUp: @escaping @Sendable (SQLiteDatabase) throws(SQLiteError) -> Void = { _ in }) throws(SQLiteError) {
         self.path = path
         let opened = BlockingQueue<Result<Void, SQLiteError>>()
         let (jobs, identity, timers) = (self.jobs, self.identity, self.timers)
@@ -69,17 +69,17 @@ public final class SQLiteWorker: Sendable {
     }
 
     /// True on the worker's own thread (inside a job).
-    public var isCurrent: Bool { identity.isCurrent }
+    package var isCurrent: Bool { identity.isCurrent }
 
     /// Queues `job`; false when the worker is closed (the job will not run).
     @discardableResult
-    public func submit(_ job: @escaping Job) -> Bool {
+    package func submit(_ job: @escaping Job) -> Bool {
         jobs.push(job)
     }
 
     /// Runs `job` on the worker once `delay` has passed (retries with backoff, periodic work);
     /// dropped when the worker closes first.
-    public func submit(after delay: Duration, _ job: @escaping Job) {
+    package func submit(after delay: Duration, _ job: @escaping Job) {
         let due = monotonicMilliseconds() + max(0, delay.milliseconds)
         timers.list.withLock { $0.append((due, job)) }
         // Wakes the loop so it waits until the new deadline, not an older, later one.
@@ -88,7 +88,7 @@ public final class SQLiteWorker: Sendable {
 
     /// Runs `job` on the worker and waits for it, blocking the calling thread. For callers on
     /// their own threads; from async code use `run`.
-    public func perform<T: Sendable>(_ job: @escaping @Sendable (SQLiteDatabase) throws(SQLiteError) -> T) throws(SQLiteError) -> T {
+    package func perform<T: Sendable>(_ job: @escaping @Sendable (SQLiteDatabase) throws(SQLiteError) -> T) throws(SQLiteError) -> T {
         precondition(!isCurrent, "SQLiteWorker.perform called from its own thread would wait for itself")
         let result = BlockingQueue<Result<T, SQLiteError>>()
         guard submit({ db in result.push(Result { () throws(SQLiteError) -> T in try job(db) }) }), let r = result.pop(until: .max) else {
@@ -98,7 +98,7 @@ public final class SQLiteWorker: Sendable {
     }
 
     /// Runs `job` on the worker; the calling task suspends (no pool thread is blocked).
-    public func run<T: Sendable>(_ job: @escaping @Sendable (SQLiteDatabase) throws(SQLiteError) -> T) async throws(SQLiteError) -> T {
+    package func run<T: Sendable>(_ job: @escaping @Sendable (SQLiteDatabase) throws(SQLiteError) -> T) async throws(SQLiteError) -> T {
         let path = self.path
         let result: Result<T, SQLiteError> = await withCheckedContinuation { continuation in
             let queued = submit { db in continuation.resume(returning: Result { () throws(SQLiteError) -> T in try job(db) }) }
@@ -108,7 +108,7 @@ public final class SQLiteWorker: Sendable {
     }
 
     /// Finishes the queued jobs, closes the database and ends the thread. Later jobs are refused.
-    public func close() {
+    package func close() {
         jobs.close()
         if !isCurrent { thread.join() }
     }

@@ -2,7 +2,7 @@
 ///
 /// The engine's events, each bus's jobs and the SQLite writer's jobs (the alarm fsync wait among
 /// them) go through one of these.
-public final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
+package final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
     // `items`, `head` and `closed` are touched only with `lock` held, which is what makes the class
     // safe to share.
     private let lock = ConditionLock()
@@ -10,11 +10,11 @@ public final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
     private var head = 0
     private var closed = false
 
-    public init() {}
+    package init() {}
 
     /// Adds an element; false if the queue was closed.
     @discardableResult
-    public func push(_ e: Element) -> Bool {
+    package func push(_ e: Element) -> Bool {
         lock.withLock {
             guard !closed else { return false }
             items.append(e)
@@ -25,7 +25,7 @@ public final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
 
     /// Takes the oldest element, waiting until `deadline` (monotonic ms); nil on timeout or when
     /// the queue is closed and empty.
-    public func pop(until deadline: Int64) -> Element? {
+    package func pop(until deadline: Int64) -> Element? {
         lock.withLock {
             while head == items.count {
                 if closed { return nil }
@@ -42,7 +42,7 @@ public final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
     }
 
     /// Takes everything queued now, without waiting.
-    public func drain() -> [Element] {
+    package func drain() -> [Element] {
         lock.withLock {
             let out = Array(items[head...])
             items.removeAll(keepingCapacity: true)
@@ -51,12 +51,12 @@ public final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
         }
     }
 
-    public var count: Int {
+    package var count: Int {
         lock.withLock { items.count - head }
     }
 
     /// Refuses further pushes and wakes every consumer; elements already queued can still be popped.
-    public func close() {
+    package func close() {
         lock.withLock {
             closed = true
             lock.broadcast()

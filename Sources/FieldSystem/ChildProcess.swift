@@ -14,11 +14,11 @@ import Synchronization
 /// Spawned with an empty signal mask and default signal actions: a thread of the Swift
 /// concurrency pool (where tests and async tools run) may have SIGTERM blocked, and a child that
 /// inherited that mask — mosquitto, a shell script — would never see the SIGTERM that stops it.
-public final class ChildProcess: Sendable {
-    public let executable: String
-    public let arguments: [String]
-    public let logPath: String
-    public let pid: Int32
+package final class ChildProcess: Sendable {
+    package let executable: String
+    package let arguments: [String]
+    package let logPath: String
+    package let pid: Int32
     /// The exit status once `waitpid` has reaped the child (it can be reaped only once).
     private let status = Mutex<Int32?>(nil)
 
@@ -28,7 +28,7 @@ public final class ChildProcess: Sendable {
     ///
     /// - Parameter environment: added to (and overriding) this process's environment.
     /// - Throws: when the executable cannot be started.
-    public init(executable: String, arguments: [String], environment: [String: String] = [:], logPath: String) throws {
+    package init(executable: String, arguments: [String], environment: [String: String] = [:], logPath: String) throws {
         self.executable = executable
         self.arguments = arguments
         self.logPath = logPath
@@ -49,10 +49,10 @@ public final class ChildProcess: Sendable {
 
     deinit { terminate(grace: .seconds(2)) }
 
-    public var isRunning: Bool { exitStatus == nil }
+    package var isRunning: Bool { exitStatus == nil }
 
     /// The exit status (or 128 + the signal that killed it), once it has exited.
-    public var exitStatus: Int32? {
+    package var exitStatus: Int32? {
         let pid = pid
         return status.withLock { status in
             if let status { return status }
@@ -65,7 +65,7 @@ public final class ChildProcess: Sendable {
 
     /// Waits up to `timeout` for the process to exit; its status, or nil if it still runs.
     @discardableResult
-    public func waitForExit(timeout: Duration) -> Int32? {
+    package func waitForExit(timeout: Duration) -> Int32? {
         let deadline = monotonicMilliseconds() + timeout.milliseconds
         while exitStatus == nil, monotonicMilliseconds() < deadline { usleep(10_000) }
         return exitStatus
@@ -73,7 +73,7 @@ public final class ChildProcess: Sendable {
 
     /// SIGTERM, then SIGKILL if it has not exited after `grace`; returns its exit status.
     @discardableResult
-    public func terminate(grace: Duration = .seconds(5)) -> Int32 {
+    package func terminate(grace: Duration = .seconds(5)) -> Int32 {
         if exitStatus == nil {
             kill(pid, SIGTERM)
             if waitForExit(timeout: grace) == nil {
@@ -86,13 +86,13 @@ public final class ChildProcess: Sendable {
     }
 
     /// The last `lines` lines of the process's output.
-    public func logTail(lines: Int = 30) -> String {
+    package func logTail(lines: Int = 30) -> String {
         guard let text = readTextFile(logPath) else { return "" }
         return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
     }
 
     /// Kills every child still running (from a signal handler's thread: the tool is exiting).
-    public static func terminateAll() {
+    package static func terminateAll() {
         let pids = live.withLock { p in defer { p.removeAll() }; return p }
         for pid in pids { kill(pid, SIGTERM) }
         let deadline = monotonicMilliseconds() + 3000
@@ -112,9 +112,9 @@ public final class ChildProcess: Sendable {
 /// sends, so a child started from a thread that blocks SIGTERM (the Swift concurrency pool's)
 /// still stops when told. `ChildProcess` and the tests' `SpawnedProcess` both start children
 /// through it; `fileActions` sets up the child's descriptors.
-public enum CleanSpawn {
+package enum CleanSpawn {
     /// The child's pid, or the errno of the failed spawn.
-    public static func spawn(
+    package static func spawn(
         _ executable: String, _ arguments: [String], environment: [String: String],
         fileActions: (inout posix_spawn_file_actions_t) -> Void
     ) -> Result<pid_t, SpawnErrno> {
@@ -143,9 +143,9 @@ public enum CleanSpawn {
     }
 
     /// Why `posix_spawn` failed.
-    public struct SpawnErrno: Error, CustomStringConvertible, Sendable {
-        public var code: Int32
-        public var description: String { String(cString: strerror(code)) }
+    package struct SpawnErrno: Error, CustomStringConvertible, Sendable {
+        package var code: Int32
+        package var description: String { String(cString: strerror(code)) }
     }
 }
 
@@ -174,7 +174,7 @@ func readTextFile(_ path: String) -> String? {
 }
 
 /// A child process could not be started.
-public struct ChildProcessError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+package struct ChildProcessError: Error, CustomStringConvertible, Sendable {
+    package var description: String
+    package init(_ description: String) { self.description = description }
 }

@@ -7,9 +7,9 @@ import FieldCore
 
 /// This process: its id, its exit, and the signals that stop it (the supervisor's loop waits for
 /// those on its own thread instead of running a signal handler).
-public enum CurrentProcess {
+package enum CurrentProcess {
     /// This process's id (`getpid(2)`), e.g. to name a temporary file no other process uses.
-    public static var id: Int { Int(getpid()) }
+    package static var id: Int { Int(getpid()) }
 
     /// Replaces this process with the program at `path` (`execve(2)`): the same process id,
     /// descriptors without close-on-exec kept. `arguments[0]` is the program's name for itself.
@@ -19,7 +19,7 @@ public enum CurrentProcess {
     ///     is not safe while other threads run).
     /// - Throws: `SystemError` from `execve`, naming `path`, when the program cannot be started;
     ///   it does not return otherwise.
-    public static func replace(with path: String, arguments: [String], environment: [String: String]) throws(SystemError) -> Never {
+    package static func replace(with path: String, arguments: [String], environment: [String: String]) throws(SystemError) -> Never {
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
         argv.append(nil)
         var envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") }
@@ -30,13 +30,13 @@ public enum CurrentProcess {
     }
 
     /// Ends the process with `status` (`exit(3)`: atexit handlers run, stdio is flushed).
-    public static func exit(_ status: Int32) -> Never { Glibc.exit(status) }
+    package static func exit(_ status: Int32) -> Never { Glibc.exit(status) }
 
     /// Blocks the stop signals (SIGTERM from systemd, SIGINT from Ctrl-C, SIGHUP when the
     /// terminal goes away) in the calling thread and every thread it starts afterwards, so
     /// that only `waitForStopSignal` receives them; ignores SIGPIPE, so a peer that goes away is
     /// an `EPIPE` error and never kills the process. Call first thing in `main`.
-    public static func blockStopSignals() {
+    package static func blockStopSignals() {
         var set = stopSignalSet
         pthread_sigmask(SIG_BLOCK, &set, nil)
         signal(SIGPIPE, SIG_IGN)
@@ -46,7 +46,7 @@ public enum CurrentProcess {
     ///
     /// - Returns: the signal's number, or nil after `timeout` (or an interruption: the caller
     ///   loops anyway).
-    public static func waitForStopSignal(timeout: Duration) -> Int32? {
+    package static func waitForStopSignal(timeout: Duration) -> Int32? {
         var set = stopSignalSet
         let ms = max(timeout.milliseconds, 0)
         var ts = timespec(tv_sec: Int(ms / 1000), tv_nsec: Int(ms % 1000) * 1_000_000)

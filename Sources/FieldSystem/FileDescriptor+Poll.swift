@@ -7,38 +7,38 @@ import FieldCore
 
 extension FileDescriptor {
     /// Readiness conditions of `poll(2)`.
-    public struct PollEvents: OptionSet, Hashable, Sendable {
-        public let rawValue: Int16
-        public init(rawValue: Int16) { self.rawValue = rawValue }
+    package struct PollEvents: OptionSet, Hashable, Sendable {
+        package let rawValue: Int16
+        package init(rawValue: Int16) { self.rawValue = rawValue }
 
         /// `POLLIN`: data (or an end of file, or a GPIO edge) waiting to be read.
-        public static let readable = PollEvents(rawValue: Int16(POLLIN))
+        package static let readable = PollEvents(rawValue: Int16(POLLIN))
         /// `POLLPRI`: urgent data.
-        public static let priority = PollEvents(rawValue: Int16(POLLPRI))
+        package static let priority = PollEvents(rawValue: Int16(POLLPRI))
         /// `POLLOUT`: room to write.
-        public static let writable = PollEvents(rawValue: Int16(POLLOUT))
+        package static let writable = PollEvents(rawValue: Int16(POLLOUT))
         /// `POLLERR`: an error condition (always reported, never asked for).
-        public static let error = PollEvents(rawValue: Int16(POLLERR))
+        package static let error = PollEvents(rawValue: Int16(POLLERR))
         /// `POLLHUP`: the other end hung up (always reported).
-        public static let hangUp = PollEvents(rawValue: Int16(POLLHUP))
+        package static let hangUp = PollEvents(rawValue: Int16(POLLHUP))
         /// `POLLNVAL`: the descriptor is not open (always reported).
-        public static let invalid = PollEvents(rawValue: Int16(POLLNVAL))
+        package static let invalid = PollEvents(rawValue: Int16(POLLNVAL))
     }
 
     /// One descriptor in a `poll(2)` set: what to wait for and, afterwards, what happened.
-    public struct PollRequest: Hashable, Sendable {
-        public var descriptor: FileDescriptor
-        public var events: PollEvents
+    package struct PollRequest: Hashable, Sendable {
+        package var descriptor: FileDescriptor
+        package var events: PollEvents
         /// Filled in by `poll`: the conditions that are true now.
-        public var returned: PollEvents = []
+        package var returned: PollEvents = []
 
-        public init(_ descriptor: FileDescriptor, _ events: PollEvents = .readable) {
+        package init(_ descriptor: FileDescriptor, _ events: PollEvents = .readable) {
             self.descriptor = descriptor
             self.events = events
         }
 
         /// Readable, hung up or failed: a read will not block.
-        public var isReady: Bool { !returned.isDisjoint(with: [.readable, .hangUp, .error, .invalid]) }
+        package var isReady: Bool { !returned.isDisjoint(with: [.readable, .hangUp, .error, .invalid]) }
     }
 
     /// Waits until one of `requests` is ready or `timeout` has passed (`poll(2)`).
@@ -49,7 +49,7 @@ extension FileDescriptor {
     /// - Parameters:
     ///   - timeout: how long to wait at most; `nil` waits until something is ready, `.zero` only looks.
     /// - Returns: how many descriptors are ready (0 on timeout); their `returned` fields say how.
-    public static func poll(_ requests: inout [PollRequest], timeout: Duration?) throws(SystemError) -> Int {
+    package static func poll(_ requests: inout [PollRequest], timeout: Duration?) throws(SystemError) -> Int {
         var fds = requests.map { pollfd(fd: $0.descriptor.rawValue, events: $0.events.rawValue, revents: 0) }
         let deadline = timeout.map(monotonicDeadline(after:))
         var ready: CInt
@@ -69,7 +69,7 @@ extension FileDescriptor {
     /// Waits until this descriptor is ready for `events` or `timeout` has passed.
     ///
     /// - Returns: the conditions that are true (empty on timeout).
-    public static func poll(_ descriptor: FileDescriptor, for events: PollEvents, timeout: Duration?) throws(SystemError) -> PollEvents {
+    package static func poll(_ descriptor: FileDescriptor, for events: PollEvents, timeout: Duration?) throws(SystemError) -> PollEvents {
         var set = [PollRequest(descriptor, events)]
         _ = try poll(&set, timeout: timeout)
         return set[0].returned
@@ -77,7 +77,7 @@ extension FileDescriptor {
 }
 
 /// A non-negative duration in nanoseconds, saturating instead of overflowing.
-public func nanoseconds(_ d: Duration) -> UInt64 {
+package func nanoseconds(_ d: Duration) -> UInt64 {
     let c = d.components
     guard c.seconds >= 0, c.attoseconds >= 0 else { return 0 }
     let (whole, overflow) = UInt64(c.seconds).multipliedReportingOverflow(by: 1_000_000_000)
@@ -86,7 +86,7 @@ public func nanoseconds(_ d: Duration) -> UInt64 {
 }
 
 /// The monotonic time (ns) `d` from now, saturating far in the future.
-public func monotonicDeadline(after d: Duration) -> UInt64 {
+package func monotonicDeadline(after d: Duration) -> UInt64 {
     let now = monotonicNanoseconds()
     let n = nanoseconds(d)
     return n > UInt64.max - now ? UInt64.max : now + n
@@ -94,7 +94,7 @@ public func monotonicDeadline(after d: Duration) -> UInt64 {
 
 /// Milliseconds from now until `deadline` (monotonic ns) for `poll(2)`, rounded up so a wait
 /// never spins on a zero timeout while a fraction of a millisecond is left.
-public func pollMilliseconds(until deadline: UInt64) -> CInt {
+package func pollMilliseconds(until deadline: UInt64) -> CInt {
     let now = monotonicNanoseconds()
     guard deadline > now else { return 0 }
     let ms = (deadline - now + 999_999) / 1_000_000

@@ -6,7 +6,7 @@ import Musl
 
 extension FileDescriptor.TerminalAttributes {
     /// Parity of a serial line's characters.
-    public enum Parity: Sendable, Equatable {
+    package enum Parity: Sendable, Equatable {
         case none, even, odd
     }
 
@@ -18,10 +18,10 @@ extension FileDescriptor.TerminalAttributes {
     ]
 
     /// The rates `setBaudRate` takes.
-    public static var baudRates: [Int] { speeds.keys.sorted() }
+    package static var baudRates: [Int] { speeds.keys.sorted() }
 
     /// The line's output speed in bits per second, or nil when it is not one of `baudRates`.
-    public var baudRate: Int? {
+    package var baudRate: Int? {
         var t = raw
         let speed = cfgetospeed(&t)
         return Self.speeds.first(where: { $0.value == speed })?.key
@@ -31,7 +31,7 @@ extension FileDescriptor.TerminalAttributes {
     ///
     /// - Returns: false, changing nothing, when `baud` is not one of `baudRates`.
     @discardableResult
-    public mutating func setBaudRate(_ baud: Int) -> Bool {
+    package mutating func setBaudRate(_ baud: Int) -> Bool {
         guard let speed = Self.speeds[baud] else { return false }
         cfsetispeed(&raw, speed)
         cfsetospeed(&raw, speed)
@@ -46,7 +46,7 @@ extension FileDescriptor.TerminalAttributes {
     ///   - dataBits: 5…8 (anything else is 8).
     ///   - minimumBytes, readTimeoutTenths: `VMIN` and `VTIME` (tenths of a second), what a
     ///     blocking read waits for.
-    public mutating func makeRawSerialLine(dataBits: Int, parity: Parity, twoStopBits: Bool, minimumBytes: UInt8, readTimeoutTenths: UInt8) {
+    package mutating func makeRawSerialLine(dataBits: Int, parity: Parity, twoStopBits: Bool, minimumBytes: UInt8, readTimeoutTenths: UInt8) {
         cfmakeraw(&raw)
         raw.c_cflag |= tcflag_t(CLOCAL | CREAD)
         raw.c_cflag &= ~(tcflag_t(CSIZE | PARENB | PARODD | CSTOPB) | tcflag_t(CRTSCTS))
@@ -71,7 +71,7 @@ extension FileDescriptor.TerminalAttributes {
     }
 
     /// Bits per character (`CSIZE`): 5…8.
-    public var dataBits: Int {
+    package var dataBits: Int {
         switch raw.c_cflag & tcflag_t(CSIZE) {
         case tcflag_t(CS5): 5
         case tcflag_t(CS6): 6
@@ -80,23 +80,23 @@ extension FileDescriptor.TerminalAttributes {
         }
     }
 
-    public var parity: Parity {
+    package var parity: Parity {
         raw.c_cflag & tcflag_t(PARENB) == 0 ? .none : (raw.c_cflag & tcflag_t(PARODD) == 0 ? .even : .odd)
     }
 
     /// `CSTOPB`.
-    public var twoStopBits: Bool { raw.c_cflag & tcflag_t(CSTOPB) != 0 }
+    package var twoStopBits: Bool { raw.c_cflag & tcflag_t(CSTOPB) != 0 }
 
     /// `VMIN`: the bytes a blocking read waits for.
-    public var minimumBytes: UInt8 { withUnsafeBytes(of: raw.c_cc) { $0[Int(VMIN)] } }
+    package var minimumBytes: UInt8 { withUnsafeBytes(of: raw.c_cc) { $0[Int(VMIN)] } }
 
     /// `VTIME`: how long a read waits between bytes, in tenths of a second.
-    public var readTimeoutTenths: UInt8 { withUnsafeBytes(of: raw.c_cc) { $0[Int(VTIME)] } }
+    package var readTimeoutTenths: UInt8 { withUnsafeBytes(of: raw.c_cc) { $0[Int(VTIME)] } }
 }
 
 extension FileDescriptor {
     /// A terminal's buffered data, for `discard(_:subject:)`.
-    public enum TerminalQueue: Sendable {
+    package enum TerminalQueue: Sendable {
         /// Received, not yet read (`TCIFLUSH`).
         case input
         /// Written, not yet sent (`TCOFLUSH`).
@@ -113,23 +113,23 @@ extension FileDescriptor {
     }
 
     /// Throws a terminal's buffered data away (`tcflush(3)`).
-    public func discard(_ queue: TerminalQueue, subject: String? = nil) throws(SystemError) {
+    package func discard(_ queue: TerminalQueue, subject: String? = nil) throws(SystemError) {
         _ = try systemCall("tcflush", subject: subject) { tcflush(rawValue, queue.selector) }
     }
 
     /// Waits until everything written to the terminal has been sent (`tcdrain(3)`).
-    public func drainOutput(subject: String? = nil) throws(SystemError) {
+    package func drainOutput(subject: String? = nil) throws(SystemError) {
         _ = try systemCall("tcdrain", subject: subject) { tcdrain(rawValue) }
     }
 
     /// Makes the terminal exclusive (`ioctl(TIOCEXCL)`): a second `open` fails with `EBUSY`
     /// (unless by root), so no other program can open the port and steal bytes.
-    public func setExclusive(subject: String? = nil) throws(SystemError) {
+    package func setExclusive(subject: String? = nil) throws(SystemError) {
         _ = try systemCall("ioctl(TIOCEXCL)", subject: subject) { ioctl(rawValue, UInt(TIOCEXCL)) }
     }
 
     /// The terminal's device path (`ttyname_r(3)`), e.g. `/dev/pts/3`.
-    public func terminalName() throws(SystemError) -> String {
+    package func terminalName() throws(SystemError) -> String {
         var name = [CChar](repeating: 0, count: 128)
         let rc = name.withUnsafeMutableBufferPointer { ttyname_r(rawValue, $0.baseAddress!, $0.count) }
         guard rc == 0 else { throw SystemError(code: rc, function: "ttyname_r") }
@@ -137,7 +137,7 @@ extension FileDescriptor {
     }
 
     /// A new pseudo-terminal pair (`openpty(3)`), both ends close-on-exec.
-    public static func openPseudoTerminal() throws(SystemError) -> (master: FileDescriptor, slave: FileDescriptor) {
+    package static func openPseudoTerminal() throws(SystemError) -> (master: FileDescriptor, slave: FileDescriptor) {
         var masterFD: CInt = -1
         var slaveFD: CInt = -1
         _ = try systemCall("openpty") { openpty(&masterFD, &slaveFD, nil, nil, nil) }
@@ -159,7 +159,7 @@ extension FileDescriptor {
     /// - Parameters:
     ///   - request: the request number (`_IOR`/`_IOWR` encoded: Swift cannot import those macros).
     ///   - name: for the error, e.g. `ioctl(WDIOC_KEEPALIVE)`.
-    public func control(_ request: UInt, _ value: inout CInt, name: String, subject: String? = nil) throws(SystemError) {
+    package func control(_ request: UInt, _ value: inout CInt, name: String, subject: String? = nil) throws(SystemError) {
         _ = try systemCall(name, subject: subject) { ioctl(rawValue, request, &value) }
     }
 }

@@ -7,7 +7,7 @@ import FieldCore
 
 /// Why a TCP connection could not be made: the name did not resolve, the peer did not answer in
 /// time, or a system call failed (refused, unreachable …). Each names the endpoint.
-public enum TCPConnectError: Error, Hashable, Sendable, CustomStringConvertible {
+package enum TCPConnectError: Error, Hashable, Sendable, CustomStringConvertible {
     /// `getaddrinfo` failed; the text is the resolver's (`gai_strerror`).
     case cannotResolve(host: String, reason: String)
     /// No answer to the connect within the timeout.
@@ -15,7 +15,7 @@ public enum TCPConnectError: Error, Hashable, Sendable, CustomStringConvertible 
     /// `socket`, `connect` or the connect's outcome (`SO_ERROR`) failed; the subject is the endpoint.
     case system(SystemError)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .cannotResolve(let host, let reason): "cannot resolve \(host): \(reason)"
         case .timedOut(_, let after): "no answer within \(formatDuration(after))"
@@ -37,7 +37,7 @@ extension FileDescriptor {
     ///   - host: a name or a numeric IPv4/IPv6 address.
     ///   - port: 0…65535.
     /// - Throws: `TCPConnectError`.
-    public static func tcpConnection(
+    package static func tcpConnection(
         host: String, port: Int, timeout: Duration, sendTimeout: Duration? = nil
     ) throws(TCPConnectError) -> FileDescriptor {
         let endpoint = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"

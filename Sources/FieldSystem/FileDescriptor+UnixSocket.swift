@@ -6,7 +6,7 @@ import Musl
 
 extension FileDescriptor {
     /// The kind of a Unix-domain socket.
-    public enum SocketKind: Sendable {
+    package enum SocketKind: Sendable {
         /// `SOCK_STREAM`: a byte stream (the simulator's GPIO socket, the local API).
         case stream
         /// `SOCK_DGRAM`: separate messages (systemd's notify socket).
@@ -21,7 +21,7 @@ extension FileDescriptor {
     }
 
     /// A new Unix-domain socket, close-on-exec (`socket(AF_UNIX)`).
-    public static func unixSocket(_ kind: SocketKind) throws(SystemError) -> FileDescriptor {
+    package static func unixSocket(_ kind: SocketKind) throws(SystemError) -> FileDescriptor {
         let fd = try systemCall("socket(AF_UNIX)") { socket(AF_UNIX, kind.type | CInt(SOCK_CLOEXEC.rawValue), 0) }
         return FileDescriptor(rawValue: fd)
     }
@@ -30,7 +30,7 @@ extension FileDescriptor {
     ///
     /// - Parameters:
     ///   - path: a file system path, or `@name` for a Linux abstract socket.
-    public static func unixListener(path: String, backlog: CInt = 16) throws(SystemError) -> FileDescriptor {
+    package static func unixListener(path: String, backlog: CInt = 16) throws(SystemError) -> FileDescriptor {
         let fd = try unixSocket(.stream)
         do {
             if !path.hasPrefix("@") { removeStaleSocket(at: path) }
@@ -44,7 +44,7 @@ extension FileDescriptor {
     }
 
     /// A stream socket connected to the listener at `path` (`@name` for an abstract socket).
-    public static func unixConnection(path: String) throws(SystemError) -> FileDescriptor {
+    package static func unixConnection(path: String) throws(SystemError) -> FileDescriptor {
         let fd = try unixSocket(.stream)
         do {
             _ = try withUnixAddress(path, function: "connect") { (address, length) throws(SystemError) in
@@ -58,14 +58,14 @@ extension FileDescriptor {
     }
 
     /// Gives this socket the address `path` (`bind(2)`; `@name` for an abstract socket).
-    public func bind(unixPath path: String) throws(SystemError) {
+    package func bind(unixPath path: String) throws(SystemError) {
         _ = try withUnixAddress(path, function: "bind") { (address, length) throws(SystemError) in
             try systemCall("bind", subject: path) { Glibc.bind(rawValue, address, length) }
         }
     }
 
     /// Takes the next waiting connection of a listening socket (`accept(2)`), close-on-exec.
-    public func accept() throws(SystemError) -> FileDescriptor {
+    package func accept() throws(SystemError) -> FileDescriptor {
         let fd = try systemCall("accept") { Glibc.accept(rawValue, nil, nil) }
         let connection = FileDescriptor(rawValue: fd)
         do {
@@ -79,7 +79,7 @@ extension FileDescriptor {
 
     /// Sends some of `bytes` on a connected socket (`send(2)`) without raising `SIGPIPE` when the
     /// peer has gone: that is an `EPIPE` error instead.
-    public func send(_ bytes: some Collection<UInt8>) throws(SystemError) -> Int {
+    package func send(_ bytes: some Collection<UInt8>) throws(SystemError) -> Int {
         let contiguous = Array(bytes)
         return try systemCall("send") {
             contiguous.withUnsafeBytes { Glibc.send(rawValue, $0.baseAddress, $0.count, CInt(MSG_NOSIGNAL)) }
@@ -88,7 +88,7 @@ extension FileDescriptor {
 
     /// Sends all of `bytes` on a connected socket, waiting for room when it is non-blocking; a
     /// peer that has gone is an `EPIPE` error, never a `SIGPIPE` that kills the process.
-    public func sendAll(_ bytes: some Collection<UInt8>) throws(SystemError) {
+    package func sendAll(_ bytes: some Collection<UInt8>) throws(SystemError) {
         var rest = Array(bytes)[...]
         while !rest.isEmpty {
             do {
@@ -101,7 +101,7 @@ extension FileDescriptor {
     }
 
     /// Which direction `shutdown(_:)` ends.
-    public enum ShutdownDirection: Sendable {
+    package enum ShutdownDirection: Sendable {
         /// `SHUT_RD`: reads return end of file; writing still works.
         case reading
         /// `SHUT_WR`: the peer reads end of file.
@@ -120,12 +120,12 @@ extension FileDescriptor {
 
     /// Ends one or both directions of a connected socket (`shutdown(2)`); wakes a thread
     /// blocked reading it. A socket that is no longer connected is not an error worth reporting.
-    public func shutdown(_ direction: ShutdownDirection) {
+    package func shutdown(_ direction: ShutdownDirection) {
         _ = Glibc.shutdown(rawValue, direction.how)
     }
 
     /// Sends one datagram to the socket at `path` (`sendto(2)`; `@name` for an abstract socket).
-    public func send(_ bytes: some Collection<UInt8>, toUnixPath path: String) throws(SystemError) {
+    package func send(_ bytes: some Collection<UInt8>, toUnixPath path: String) throws(SystemError) {
         let contiguous = Array(bytes)
         _ = try withUnixAddress(path, function: "sendto") { (address, length) throws(SystemError) in
             try systemCall("sendto", subject: path) {
@@ -138,7 +138,7 @@ extension FileDescriptor {
 
     /// Receives one datagram or some stream bytes, at most `count` (`recv(2)`). Empty: the peer
     /// closed the stream.
-    public func receive(upTo count: Int) throws(SystemError) -> [UInt8] {
+    package func receive(upTo count: Int) throws(SystemError) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: max(count, 0))
         let n = try systemCall("recv") {
             bytes.withUnsafeMutableBytes { Glibc.recv(rawValue, $0.baseAddress, $0.count, 0) }
@@ -149,12 +149,12 @@ extension FileDescriptor {
 }
 
 /// Sets a file's permission bits (`chmod(2)`), e.g. 0o660 on a socket only a group may use.
-public func changePermissions(of path: String, to mode: UInt32) throws(SystemError) {
+package func changePermissions(of path: String, to mode: UInt32) throws(SystemError) {
     _ = try systemCall("chmod", subject: path) { chmod(path, mode_t(mode)) }
 }
 
 /// Unlinks `path` if it is a socket: never a regular file someone put there by mistake.
-public func removeStaleSocket(at path: String) {
+package func removeStaleSocket(at path: String) {
     var info = stat()
     if lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFSOCK {
         unlink(path)
@@ -163,7 +163,7 @@ public func removeStaleSocket(at path: String) {
 
 /// Calls `body` with a `sockaddr_un` for `path`; a leading `@` names a Linux abstract socket
 /// (a NUL first byte, no file, gone when the last socket closes).
-public func withUnixAddress<Result>(
+package func withUnixAddress<Result>(
     _ path: String, function: String, _ body: (UnsafePointer<sockaddr>, socklen_t) throws(SystemError) -> Result
 ) throws(SystemError) -> Result {
     var address = sockaddr_un()

@@ -11,12 +11,12 @@ extension FileDescriptor {
     /// `GPIOLines.waitForEvents(timeout:wakeUp:)`); any thread calls `signal()` to make the wait
     /// return, e.g. on shutdown or when a command is queued for the worker. Signals before the
     /// wait are not lost: the pipe stays readable until `drain()`.
-    public final class WakeUp: Sendable {
+    package final class WakeUp: Sendable {
         /// The end to poll for `.readable`.
-        public let descriptor: FileDescriptor
+        package let descriptor: FileDescriptor
         private let writeEnd: FileDescriptor
 
-        public init() throws(SystemError) {
+        package init() throws(SystemError) {
             let ends = try FileDescriptor.pipe()
             do {
                 try ends.readEnd.setNonBlocking(true)
@@ -36,7 +36,7 @@ extension FileDescriptor {
         }
 
         /// Makes the descriptor readable. Never blocks: a full pipe is already signalled.
-        public func signal() {
+        package func signal() {
             _ = try? writeEnd.write(CollectionOfOne(UInt8(1)))
         }
 
@@ -44,7 +44,7 @@ extension FileDescriptor {
         ///
         /// - Returns: whether there was any.
         @discardableResult
-        public func drain() -> Bool {
+        package func drain() -> Bool {
             var signalled = false
             while let bytes = try? descriptor.read(upTo: 64), !bytes.isEmpty {
                 signalled = true

@@ -10,15 +10,15 @@ import Musl
 /// types — `SerialPort`, `PseudoTerminal`, `Watchdog`, `GPIOLines` — do it in `close()`/`deinit`).
 /// Every call turns -1 into a `SystemError` carrying errno, the function and the subject, and
 /// retries `EINTR`.
-public struct FileDescriptor: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-    public let rawValue: CInt
+package struct FileDescriptor: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    package let rawValue: CInt
 
-    public init(rawValue: CInt) { self.rawValue = rawValue }
+    package init(rawValue: CInt) { self.rawValue = rawValue }
 
-    public var description: String { "fd \(rawValue)" }
+    package var description: String { "fd \(rawValue)" }
 
     /// How a file is opened: `O_RDONLY`, `O_WRONLY` or `O_RDWR`.
-    public enum AccessMode: Sendable {
+    package enum AccessMode: Sendable {
         case readOnly, writeOnly, readWrite
 
         var flags: CInt {
@@ -31,22 +31,22 @@ public struct FileDescriptor: RawRepresentable, Hashable, Sendable, CustomString
     }
 
     /// Flags for `open(2)`.
-    public struct OpenOptions: OptionSet, Sendable {
-        public let rawValue: CInt
-        public init(rawValue: CInt) { self.rawValue = rawValue }
+    package struct OpenOptions: OptionSet, Sendable {
+        package let rawValue: CInt
+        package init(rawValue: CInt) { self.rawValue = rawValue }
 
         /// `O_NONBLOCK`: reads and writes return `EAGAIN` instead of waiting.
-        public static let nonBlocking = OpenOptions(rawValue: O_NONBLOCK)
+        package static let nonBlocking = OpenOptions(rawValue: O_NONBLOCK)
         /// `O_NOCTTY`: opening a tty does not make it this process's controlling terminal.
-        public static let noControllingTerminal = OpenOptions(rawValue: O_NOCTTY)
+        package static let noControllingTerminal = OpenOptions(rawValue: O_NOCTTY)
         /// `O_CLOEXEC`: not inherited by programs this process runs.
-        public static let closeOnExec = OpenOptions(rawValue: O_CLOEXEC)
+        package static let closeOnExec = OpenOptions(rawValue: O_CLOEXEC)
         /// `O_CREAT`.
-        public static let create = OpenOptions(rawValue: O_CREAT)
+        package static let create = OpenOptions(rawValue: O_CREAT)
         /// `O_TRUNC`.
-        public static let truncate = OpenOptions(rawValue: O_TRUNC)
+        package static let truncate = OpenOptions(rawValue: O_TRUNC)
         /// `O_APPEND`.
-        public static let append = OpenOptions(rawValue: O_APPEND)
+        package static let append = OpenOptions(rawValue: O_APPEND)
     }
 
     /// Opens `path` (`open(2)`).
@@ -54,7 +54,7 @@ public struct FileDescriptor: RawRepresentable, Hashable, Sendable, CustomString
     /// - Parameters:
     ///   - permissions: mode bits for a file that `.create` makes (default 0644).
     /// - Throws: `SystemError` from `open`, with `path` as its subject.
-    public static func open(
+    package static func open(
         _ path: String, _ mode: AccessMode, options: OpenOptions = [.closeOnExec], permissions: UInt32 = 0o644
     ) throws(SystemError) -> FileDescriptor {
         let fd = try systemCall("open", subject: path) {
@@ -67,7 +67,7 @@ public struct FileDescriptor: RawRepresentable, Hashable, Sendable, CustomString
     ///
     /// - Throws: `SystemError`; on a non-blocking descriptor with nothing to read, one whose
     ///   `isWouldBlock` is true.
-    public func read(upTo count: Int) throws(SystemError) -> [UInt8] {
+    package func read(upTo count: Int) throws(SystemError) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: max(count, 0))
         let n = try systemCall("read") {
             bytes.withUnsafeMutableBytes { Glibc.read(rawValue, $0.baseAddress, $0.count) }
@@ -81,12 +81,12 @@ public struct FileDescriptor: RawRepresentable, Hashable, Sendable, CustomString
     ///
     /// - Throws: `SystemError`; on a non-blocking descriptor with nothing to read, one whose
     ///   `isWouldBlock` is true.
-    public func read(into buffer: inout [UInt8]) throws(SystemError) -> Int {
+    package func read(into buffer: inout [UInt8]) throws(SystemError) -> Int {
         try systemCall("read") { buffer.withUnsafeMutableBytes { Glibc.read(rawValue, $0.baseAddress, $0.count) } }
     }
 
     /// Writes some of `bytes` (`write(2)`) and returns how many were written.
-    public func write(_ bytes: some Collection<UInt8>) throws(SystemError) -> Int {
+    package func write(_ bytes: some Collection<UInt8>) throws(SystemError) -> Int {
         let contiguous = Array(bytes)
         return try systemCall("write") {
             contiguous.withUnsafeBytes { Glibc.write(rawValue, $0.baseAddress, $0.count) }
@@ -94,7 +94,7 @@ public struct FileDescriptor: RawRepresentable, Hashable, Sendable, CustomString
     }
 
     /// Writes all of `bytes`, waiting for room when the descriptor is non-blocking.
-    public func writeAll(_ bytes: some Collection<UInt8>) throws(SystemError) {
+    package func writeAll(_ bytes: some Collection<UInt8>) throws(SystemError) {
         var rest = Array(bytes)[...]
         while !rest.isEmpty {
             do {
@@ -110,7 +110,7 @@ public struct FileDescriptor: RawRepresentable, Hashable, Sendable, CustomString
     ///
     /// `EINTR` is not retried: Linux has released the descriptor by then, and a retry could close
     /// a descriptor another thread has just been given.
-    public func close() throws(SystemError) {
+    package func close() throws(SystemError) {
         guard Glibc.close(rawValue) == 0 else {
             let e = SystemError.current("close")
             if e.code == EINTR { return }
@@ -119,7 +119,7 @@ public struct FileDescriptor: RawRepresentable, Hashable, Sendable, CustomString
     }
 
     /// Turns `O_NONBLOCK` on or off (`fcntl(F_SETFL)`).
-    public func setNonBlocking(_ on: Bool) throws(SystemError) {
+    package func setNonBlocking(_ on: Bool) throws(SystemError) {
         let flags = try systemCall("fcntl(F_GETFL)") { fcntl(rawValue, F_GETFL) }
         let wanted = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK
         if wanted != flags {
@@ -128,12 +128,12 @@ public struct FileDescriptor: RawRepresentable, Hashable, Sendable, CustomString
     }
 
     /// Marks the descriptor close-on-exec (`fcntl(F_SETFD, FD_CLOEXEC)`).
-    public func setCloseOnExec() throws(SystemError) {
+    package func setCloseOnExec() throws(SystemError) {
         _ = try systemCall("fcntl(F_SETFD)") { fcntl(rawValue, F_SETFD, FD_CLOEXEC) }
     }
 
     /// A pipe (`pipe(2)`), both ends close-on-exec.
-    public static func pipe() throws(SystemError) -> (readEnd: FileDescriptor, writeEnd: FileDescriptor) {
+    package static func pipe() throws(SystemError) -> (readEnd: FileDescriptor, writeEnd: FileDescriptor) {
         var fds: [CInt] = [-1, -1]
         _ = try systemCall("pipe") { Glibc.pipe(&fds) }
         let ends = (readEnd: FileDescriptor(rawValue: fds[0]), writeEnd: FileDescriptor(rawValue: fds[1]))

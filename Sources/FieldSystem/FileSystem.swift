@@ -7,33 +7,33 @@ import Musl
 /// Paths in the file system: rename, remove, create, ask about (the calls `DurableFile`, the
 /// outbox, the state directory and the configuration check make). Each failure is a
 /// `SystemError` naming the C function and the path.
-public enum FileSystem {
+package enum FileSystem {
     /// What a path names (`stat(2)`, following symbolic links).
-    public enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         case regularFile, directory, socket, other
     }
 
     /// What `path` is and how big (`stat(2)`).
-    public struct Status: Sendable, Equatable {
-        public var kind: Kind
+    package struct Status: Sendable, Equatable {
+        package var kind: Kind
         /// Bytes (`st_size`).
-        public var size: Int
+        package var size: Int
 
-        public init(kind: Kind, size: Int) { (self.kind, self.size) = (kind, size) }
+        package init(kind: Kind, size: Int) { (self.kind, self.size) = (kind, size) }
     }
 
     /// Size of the file system that holds a path (`statvfs(3)`).
-    public struct VolumeSpace: Sendable, Equatable {
+    package struct VolumeSpace: Sendable, Equatable {
         /// All of it, in bytes.
-        public var total: Int
+        package var total: Int
         /// What an unprivileged process may still use, in bytes.
-        public var available: Int
+        package var available: Int
     }
 
     /// `stat(2)` of `path`.
     ///
     /// - Throws: `SystemError` from `stat` (`isNotFound` when nothing is there).
-    public static func status(of path: String) throws(SystemError) -> Status {
+    package static func status(of path: String) throws(SystemError) -> Status {
         var info = stat()
         _ = try systemCall("stat", subject: path) { stat(path, &info) }
         let kind: Kind = switch info.st_mode & S_IFMT {
@@ -46,47 +46,47 @@ public enum FileSystem {
     }
 
     /// Whether something is at `path` (`access(F_OK)`).
-    public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+    package static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
     /// Throws unless this process may read `path` (`access(R_OK)`).
-    public static func checkReadable(_ path: String) throws(SystemError) {
+    package static func checkReadable(_ path: String) throws(SystemError) {
         _ = try systemCall("access", subject: path) { access(path, R_OK) }
     }
 
     /// Renames `source` to `destination`, replacing it atomically (`rename(2)`).
-    public static func rename(_ source: String, to destination: String) throws(SystemError) {
+    package static func rename(_ source: String, to destination: String) throws(SystemError) {
         _ = try systemCall("rename", subject: "\(source) -> \(destination)") { Glibc.rename(source, destination) }
     }
 
     /// Removes the file at `path` (`unlink(2)`).
-    public static func remove(_ path: String) throws(SystemError) {
+    package static func remove(_ path: String) throws(SystemError) {
         _ = try systemCall("unlink", subject: path) { unlink(path) }
     }
 
     /// Cuts the file at `path` to `size` bytes (`truncate(2)`): a download resumed at whole chunks.
-    public static func truncate(_ path: String, to size: Int) throws(SystemError) {
+    package static func truncate(_ path: String, to size: Int) throws(SystemError) {
         guard size >= 0 else { throw SystemError(code: EINVAL, function: "truncate", subject: path) }
         _ = try systemCall("truncate", subject: path) { Glibc.truncate(path, off_t(size)) }
     }
 
     /// Makes the directory `path` (`mkdir(2)`); its mode is `permissions` less the umask.
-    public static func makeDirectory(_ path: String, permissions: UInt32) throws(SystemError) {
+    package static func makeDirectory(_ path: String, permissions: UInt32) throws(SystemError) {
         _ = try systemCall("mkdir", subject: path) { mkdir(path, mode_t(permissions)) }
     }
 
     /// Sets the process's file-creation mask (`umask(2)`) and returns the one before.
     @discardableResult
-    public static func setCreationMask(_ mask: UInt32) -> UInt32 { UInt32(umask(mode_t(mask))) }
+    package static func setCreationMask(_ mask: UInt32) -> UInt32 { UInt32(umask(mode_t(mask))) }
 
     /// The size of the file system holding `path` (`statvfs(3)`).
-    public static func volumeSpace(of path: String) throws(SystemError) -> VolumeSpace {
+    package static func volumeSpace(of path: String) throws(SystemError) -> VolumeSpace {
         var s = statvfs()
         _ = try systemCall("statvfs", subject: path) { statvfs(path, &s) }
         return VolumeSpace(total: Int(s.f_blocks) * Int(s.f_frsize), available: Int(s.f_bavail) * Int(s.f_frsize))
     }
 
     /// The absolute path with symbolic links, `.` and `..` resolved (`realpath(3)`).
-    public static func resolvedPath(_ path: String) throws(SystemError) -> String {
+    package static func resolvedPath(_ path: String) throws(SystemError) -> String {
         guard let p = realpath(path, nil) else { throw SystemError.current("realpath", subject: path) }
         defer { free(p) }
         return String(cString: p)
@@ -95,9 +95,9 @@ public enum FileSystem {
 
 extension SystemError {
     /// `ENOENT`: nothing at that path.
-    public var isNotFound: Bool { code == ENOENT }
+    package var isNotFound: Bool { code == ENOENT }
     /// `EEXIST`: something is at that path already.
-    public var isAlreadyThere: Bool { code == EEXIST }
+    package var isAlreadyThere: Bool { code == EEXIST }
 }
 
 extension FileDescriptor {
@@ -106,19 +106,19 @@ extension FileDescriptor {
     ///
     /// - Parameters:
     ///   - subject: the path, for the error.
-    public func synchronize(subject: String? = nil) throws(SystemError) {
+    package func synchronize(subject: String? = nil) throws(SystemError) {
         _ = try systemCall("fsync", subject: subject) { fsync(rawValue) }
     }
 }
 
 extension FileSystem {
     /// Makes a symbolic link at `path` pointing at `target` (`symlink(2)`).
-    public static func makeSymbolicLink(at path: String, to target: String) throws(SystemError) {
+    package static func makeSymbolicLink(at path: String, to target: String) throws(SystemError) {
         _ = try systemCall("symlink", subject: path) { symlink(target, path) }
     }
 
     /// Where the symbolic link at `path` points (`readlink(2)`), or nil when it is not one.
-    public static func linkTarget(of path: String) -> String? {
+    package static func linkTarget(of path: String) -> String? {
         var buffer = [UInt8](repeating: 0, count: 4096)
         let n = buffer.withUnsafeMutableBufferPointer { $0.withMemoryRebound(to: CChar.self) { readlink(path, $0.baseAddress!, $0.count) } }
         guard n > 0 else { return nil }
@@ -126,7 +126,7 @@ extension FileSystem {
     }
 
     /// Whether `path` is a symbolic link itself (`lstat(2)`); nil when nothing is there.
-    public static func isSymbolicLink(_ path: String) -> Bool? {
+    package static func isSymbolicLink(_ path: String) -> Bool? {
         var info = stat()
         guard lstat(path, &info) == 0 else { return nil }
         return info.st_mode & S_IFMT == S_IFLNK

@@ -4,22 +4,22 @@ import FoundationEssentials
 /// A client connection to a `JSONLinesServer` — the gateway's local API or the simulator's
 /// control socket: one request object per line, one `{"ok": …}` answer per line, each waited for
 /// with a timeout (a hung peer never hangs the caller).
-public final class JSONLineConnection {
-    public let path: String
+package final class JSONLineConnection {
+    package let path: String
     private let fd: FileDescriptor
     private var buffer: [UInt8] = []
 
     /// What went wrong, in words: nothing listening, a refusal, silence, a closed connection.
-    public struct Failure: Error {
-        public var message: String
+    package struct Failure: Error {
+        package var message: String
         /// The peer answered `{"ok": false}`: it understood and refused.
-        public var refused: Bool
+        package var refused: Bool
         /// The refusal's `code` when the peer gave one (the local API does: `invalid-argument`, …).
-        public var code: String?
+        package var code: String?
     }
 
     /// - Throws: `SystemError` when nothing listens at `path`.
-    public init(path: String) throws(SystemError) {
+    package init(path: String) throws(SystemError) {
         self.path = path
         fd = try FileDescriptor.unixConnection(path: path)
     }
@@ -32,7 +32,7 @@ public final class JSONLineConnection {
     ///   - timeout: how long to wait for the answer; nil waits as long as the peer keeps the
     ///     connection open.
     /// - Throws: `Failure` with the peer's refusal or why no answer came.
-    public func call(_ request: JSONValue, timeout: Duration?) throws(Failure) -> JSONValue {
+    package func call(_ request: JSONValue, timeout: Duration?) throws(Failure) -> JSONValue {
         var sendFailure: SystemError?
         do {
             try fd.sendAll(Array((request.serialized() + "\n").utf8))

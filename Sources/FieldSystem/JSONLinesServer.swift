@@ -14,12 +14,12 @@ import Synchronization
 /// are this server with their own handler and wording. An accept thread takes connections; each
 /// client is served on a thread of its own (at most `maxClients`; one more is refused), which
 /// `stop()` wakes and joins (`ThreadGroup`), so none is left behind.
-public final class JSONLinesServer: Sendable {
+package final class JSONLinesServer: Sendable {
     /// Answers one request. Runs on the client's thread; blank lines never reach it.
-    public typealias Handler = @Sendable (JSONValue) -> JSONValue
+    package typealias Handler = @Sendable (JSONValue) -> JSONValue
 
     /// What the server refuses on its own, before a request reaches the handler.
-    public enum Refusal: Sendable {
+    package enum Refusal: Sendable {
         /// `maxClients` clients are connected already: the new one is closed.
         case busy(maxClients: Int)
         /// A line grew past `maxLine` bytes without a newline: the connection is closed.
@@ -29,16 +29,16 @@ public final class JSONLinesServer: Sendable {
     }
 
     /// The answer to a refusal, or nil to send none.
-    public typealias RefusalAnswer = @Sendable (Refusal) -> JSONValue?
+    package typealias RefusalAnswer = @Sendable (Refusal) -> JSONValue?
 
-    public let path: String
+    package let path: String
     /// Clients served at once; one more is refused (`.busy`).
-    public let maxClients: Int
+    package let maxClients: Int
     /// A connection with no request for this long is closed (nil: never), so idle clients cannot
     /// hold every slot.
-    public let idleTimeout: Duration?
+    package let idleTimeout: Duration?
     /// Longest request line accepted.
-    public let maxLine: Int
+    package let maxLine: Int
 
     private let name: String
     private let listener: FileDescriptor
@@ -61,7 +61,7 @@ public final class JSONLinesServer: Sendable {
     ///     are `name-client`.
     ///   - permissions: mode bits for the socket file (e.g. 0o660), nil to leave the umask's.
     /// - Throws: `SystemError` from `socket`, `bind`, `listen`, `chmod` or the wake-up pipe.
-    public init(
+    package init(
         path: String, name: String, maxClients: Int, idleTimeout: Duration?, maxLine: Int = 64 * 1024,
         permissions: mode_t? = nil, refusalAnswer: @escaping RefusalAnswer, handler: @escaping Handler
     ) throws(SystemError) {
@@ -87,14 +87,14 @@ public final class JSONLinesServer: Sendable {
     }
 
     /// Starts the accept thread.
-    public func start() throws(WorkerThreadError) {
+    package func start() throws(WorkerThreadError) {
         let t = try WorkerThread(name: name) { [self] in acceptLoop() }
         acceptThread.withLock { $0 = t }
     }
 
     /// Disconnects every client, joins every thread, closes the socket and removes its file.
     /// Calling it again does nothing.
-    public func stop() {
+    package func stop() {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         stopping.raise()
         wakeUp.signal()
@@ -108,7 +108,7 @@ public final class JSONLinesServer: Sendable {
     }
 
     /// Clients being served now.
-    public var clientCount: Int { clients.count }
+    package var clientCount: Int { clients.count }
 
     private func acceptLoop() {
         var set = [FileDescriptor.PollRequest(listener), FileDescriptor.PollRequest(wakeUp.descriptor)]

@@ -5,21 +5,21 @@ import Synchronization
 /// and network work a component must keep off the thread that hands it over (the remote
 /// configuration and firmware services take theirs from the MQTT loop). `stop` lets the jobs
 /// already queued run, then joins the thread.
-public final class JobThread: Sendable {
-    public typealias Job = @Sendable () -> Void
+package final class JobThread: Sendable {
+    package typealias Job = @Sendable () -> Void
 
-    public let name: String
+    package let name: String
     private let jobs = BlockingQueue<Job>()
     private let thread = Mutex<WorkerThread?>(nil)
     private let stopping = Atomic<Bool>(false)
 
     /// Nothing runs until `start`; jobs submitted before it wait for it.
-    public init(name: String) {
+    package init(name: String) {
         self.name = name
     }
 
     /// Starts the thread (named `name` for `top -H`).
-    public func start() throws(WorkerThreadError) {
+    package func start() throws(WorkerThreadError) {
         // The thread holds this object until it ends, at `stop`.
         let t = try WorkerThread(name: name) { [self] in
             while true {
@@ -35,12 +35,12 @@ public final class JobThread: Sendable {
 
     /// Queues `job`; false once `stop` was called (the job will not run).
     @discardableResult
-    public func submit(_ job: @escaping Job) -> Bool {
+    package func submit(_ job: @escaping Job) -> Bool {
         jobs.push(job)
     }
 
     /// Refuses new jobs, runs the queued ones, and returns once the thread has ended.
-    public func stop() {
+    package func stop() {
         stopping.store(true, ordering: .releasing)
         jobs.close()
         let t: WorkerThread? = thread.withLock { t in

@@ -7,30 +7,30 @@ import Musl
 extension SystemError {
     /// The errno values code outside FieldSystem names (the C constants stay here), in the
     /// spirit of swift-system's `Errno` cases.
-    public enum Code {
+    package enum Code {
         /// `EINTR`: a signal interrupted the call.
-        public static let interrupted = EINTR
+        package static let interrupted = EINTR
         /// `EAGAIN`: nothing to read or no room to write on a non-blocking descriptor.
-        public static let wouldBlock = EAGAIN
+        package static let wouldBlock = EAGAIN
         /// `EPIPE`: the other end has gone.
-        public static let brokenPipe = EPIPE
+        package static let brokenPipe = EPIPE
         /// `ECONNRESET`: the peer reset the connection.
-        public static let connectionReset = ECONNRESET
+        package static let connectionReset = ECONNRESET
         /// `EIO`: an I/O error; a pty whose other end closed.
-        public static let ioError = EIO
+        package static let ioError = EIO
         /// `ENOTSOCK`: not a socket.
-        public static let notSocket = ENOTSOCK
+        package static let notSocket = ENOTSOCK
         /// `ETIMEDOUT`.
-        public static let timedOut = ETIMEDOUT
+        package static let timedOut = ETIMEDOUT
         /// `ECANCELED`.
-        public static let canceled = ECANCELED
+        package static let canceled = ECANCELED
         /// `ENAMETOOLONG`.
-        public static let nameTooLong = ENAMETOOLONG
+        package static let nameTooLong = ENAMETOOLONG
         /// `ENOENT`: nothing at that path.
-        public static let notFound = ENOENT
+        package static let notFound = ENOENT
         /// `ECONNREFUSED`: nobody listens there.
-        public static let connectionRefused = ECONNREFUSED
+        package static let connectionRefused = ECONNREFUSED
         /// `EEXIST`: something is at that path already.
-        public static let alreadyExists = EEXIST
+        package static let alreadyExists = EEXIST
     }
 }

@@ -6,7 +6,7 @@ import Synchronization
 ///
 /// The owner calls `reap()` now and then (its accept loop does, once a second at most) and
 /// `joinAll()` when it stops.
-public final class ThreadGroup: Sendable {
+package final class ThreadGroup: Sendable {
     private struct State {
         var running: [UInt64: WorkerThread] = [:]
         /// Ids whose body has returned; they may end before `running` has them (a very short
@@ -19,14 +19,14 @@ public final class ThreadGroup: Sendable {
 
     private let state = Mutex(State())
 
-    public init() {}
+    package init() {}
 
     /// Threads whose body has not returned yet.
-    public var count: Int { state.withLock { $0.live } }
+    package var count: Int { state.withLock { $0.live } }
 
     /// Starts `body` on a thread named `name`.
     /// - Throws: `WorkerThreadError` when the thread cannot be started (`body` does not run).
-    public func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) throws(WorkerThreadError) {
+    package func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) throws(WorkerThreadError) {
         let id = state.withLock { s in
             s.nextID += 1
             s.live += 1
@@ -49,7 +49,7 @@ public final class ThreadGroup: Sendable {
     }
 
     /// Joins every thread whose body has returned (they are at their end: no wait to speak of).
-    public func reap() {
+    package func reap() {
         let done: [WorkerThread] = state.withLock { s in
             var threads: [WorkerThread] = [], pending: [UInt64] = []
             for id in s.finished {
@@ -62,7 +62,7 @@ public final class ThreadGroup: Sendable {
     }
 
     /// Waits for every thread, running or ended (call after telling them to stop).
-    public func joinAll() {
+    package func joinAll() {
         while true {
             let next: WorkerThread? = state.withLock { s in
                 guard let id = s.running.keys.first else { return nil }

@@ -6,12 +6,12 @@ import Musl
 
 /// Which thread this is (`pthread_self`), compared with `pthread_equal`: lets a component tell a
 /// call from its own thread, which must not wait for itself.
-public struct ThreadIdentity: Equatable, @unchecked Sendable {
+package struct ThreadIdentity: Equatable, @unchecked Sendable {
     // A pthread_t is an opaque handle the C library only ever compares; it is never dereferenced.
     private let handle: pthread_t
 
     /// The calling thread.
-    public static var current: ThreadIdentity { ThreadIdentity(handle: pthread_self()) }
+    package static var current: ThreadIdentity { ThreadIdentity(handle: pthread_self()) }
 
-    public static func == (a: ThreadIdentity, b: ThreadIdentity) -> Bool { pthread_equal(a.handle, b.handle) != 0 }
+    package static func == (a: ThreadIdentity, b: ThreadIdentity) -> Bool { pthread_equal(a.handle, b.handle) != 0 }
 }

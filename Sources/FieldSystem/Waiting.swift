@@ -7,9 +7,9 @@ import FieldCore
 
 /// Waiting for readiness signals — a file appearing, a socket accepting, an answer — by polling
 /// with a deadline: no fixed sleeps.
-public enum Waiting {
+package enum Waiting {
     /// Calls `condition` every `interval` until it returns a value or `timeout` passes.
-    public static func until<T>(timeout: Duration, interval: Duration = .milliseconds(50), _ condition: () throws -> T?) rethrows -> T? {
+    package static func until<T>(timeout: Duration, interval: Duration = .milliseconds(50), _ condition: () throws -> T?) rethrows -> T? {
         let deadline = monotonicMilliseconds() + timeout.milliseconds
         while true {
             if let v = try condition() { return v }
@@ -19,7 +19,7 @@ public enum Waiting {
     }
 
     /// True once `path` exists.
-    public static func forFile(_ path: String, timeout: Duration) -> Bool {
+    package static func forFile(_ path: String, timeout: Duration) -> Bool {
         until(timeout: timeout) {
             var info = stat()
             return stat(path, &info) == 0 ? true : nil
@@ -28,7 +28,7 @@ public enum Waiting {
 
     /// A short temporary directory (Unix socket paths are limited to 107 bytes), removed by the
     /// caller.
-    public static func temporaryDirectory(prefix: String) throws -> String {
+    package static func temporaryDirectory(prefix: String) throws -> String {
         var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw ChildProcessError("mkdtemp: \(String(cString: strerror(errno)))") }
         return String(cString: made)
@@ -36,7 +36,7 @@ public enum Waiting {
 
     /// True when something accepts a TCP connection on 127.0.0.1:`port` now (a broker, a
     /// simulator listener that has come up).
-    public static func accepts(port: Int) -> Bool {
+    package static func accepts(port: Int) -> Bool {
         guard let port = UInt16(exactly: port) else { return false }
         return onLoopbackSocket(port) { fd, address in connect(fd, address, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
     }
@@ -50,7 +50,7 @@ public enum Waiting {
     /// would fail with "Address already in use". Candidates are tried at random and kept only
     /// when a bind without `SO_REUSEADDR` succeeds (so not even a TIME_WAIT is on them); when the
     /// range is unreadable or too small, the kernel picks one as before.
-    public static func freePort() throws -> Int {
+    package static func freePort() throws -> Int {
         let (low, _) = ephemeralRange()
         let floor = 10_000
         if low - floor >= 1_000 {
@@ -63,7 +63,7 @@ public enum Waiting {
     }
 
     /// The kernel's ephemeral port range; Linux's default when it cannot be read.
-    public static func ephemeralRange() -> (Int, Int) {
+    package static func ephemeralRange() -> (Int, Int) {
         let fd = open("/proc/sys/net/ipv4/ip_local_port_range", O_RDONLY)
         guard fd >= 0 else { return (32_768, 60_999) }
         defer { close(fd) }
@@ -76,7 +76,7 @@ public enum Waiting {
     }
 
     /// True when a socket can bind 127.0.0.1:`port` now (no `SO_REUSEADDR`).
-    public static func bindable(_ port: Int) -> Bool {
+    package static func bindable(_ port: Int) -> Bool {
         guard let port = UInt16(exactly: port), port > 0 else { return false }
         return onLoopbackSocket(port) { fd, address in bind(fd, address, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
     }

@@ -8,9 +8,9 @@ import Synchronization
 /// A thread a component owns (DESIGN rule 2): bus workers, the GPIO worker, the engine, the
 /// console, the simulator's wire and GPIO servers. Blocking C calls run here, never on the Swift
 /// concurrency pool. The one thread type of the code base: nothing else calls `pthread_create`.
-public final class WorkerThread: Sendable {
+package final class WorkerThread: Sendable {
     private let handle: Mutex<pthread_t?>
-    public let name: String
+    package let name: String
 
     private final class Box {
         let name: String
@@ -22,7 +22,7 @@ public final class WorkerThread: Sendable {
     }
 
     /// Starts `body` on a new thread named `name` (15 characters show in `top -H`).
-    public init(name: String, _ body: @escaping @Sendable () -> Void) throws(WorkerThreadError) {
+    package init(name: String, _ body: @escaping @Sendable () -> Void) throws(WorkerThreadError) {
         self.name = name
         let box = Unmanaged.passRetained(Box(name: name, body: body))
         var thread = pthread_t()
@@ -42,7 +42,7 @@ public final class WorkerThread: Sendable {
     /// Starts a thread as `init(name:_:)` does, for callers whose failures are `SystemError`s.
     ///
     /// - Throws: `SystemError` from `pthread_create`, with the thread's name as its subject.
-    public static func start(_ name: String, _ body: @escaping @Sendable () -> Void) throws(SystemError) -> WorkerThread {
+    package static func start(_ name: String, _ body: @escaping @Sendable () -> Void) throws(SystemError) -> WorkerThread {
         do {
             return try WorkerThread(name: name, body)
         } catch {
@@ -51,7 +51,7 @@ public final class WorkerThread: Sendable {
     }
 
     /// Waits for the thread to finish; safe to call more than once.
-    public func join() {
+    package func join() {
         let t: pthread_t? = handle.withLock { h in
             defer { h = nil }
             return h
@@ -71,8 +71,8 @@ private func nameCurrentThread(_ name: String) {
 }
 
 /// A thread could not be started (out of memory or thread limit).
-public struct WorkerThreadError: Error, CustomStringConvertible, Sendable {
-    public var name: String
-    public var errno: Int32
-    public var description: String { "cannot start thread \(name): \(String(cString: strerror(errno)))" }
+package struct WorkerThreadError: Error, CustomStringConvertible, Sendable {
+    package var name: String
+    package var errno: Int32
+    package var description: String { "cannot start thread \(name): \(String(cString: strerror(errno)))" }
 }

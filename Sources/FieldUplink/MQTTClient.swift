@@ -19,8 +19,8 @@ import Synchronization
 /// out, with those unacknowledged, after the next CONNACK.
 ///
 /// Events arrive on the loop thread through the handler given at creation.
-public final class MQTTClient: Sendable {
-    public let options: MQTTClientOptions
+package final class MQTTClient: Sendable {
+    package let options: MQTTClientOptions
     private let handle: MosquittoHandle
     private let callbacks: MQTTCallbacks
     private let control = LoopControl()
@@ -29,7 +29,7 @@ public final class MQTTClient: Sendable {
     /// - Parameter events: called on the MQTT loop thread for every event; must not block.
     /// - Throws: `MQTTError` for options libmosquitto refuses (an unreadable TLS file, an invalid
     ///   will topic), naming the file or topic.
-    public init(_ options: MQTTClientOptions, events: @escaping @Sendable (MQTTEvent) -> Void) throws(MQTTError) {
+    package init(_ options: MQTTClientOptions, events: @escaping @Sendable (MQTTEvent) -> Void) throws(MQTTError) {
         mosquittoLibrary()
         self.options = options
         callbacks = MQTTCallbacks(broker: options.broker, events: events)
@@ -98,7 +98,7 @@ public final class MQTTClient: Sendable {
 
     /// Starts the loop thread, which connects and keeps reconnecting until `stop`.
     /// - Throws: `MQTTError` when the thread cannot be started or the client was started before.
-    public func start() throws(MQTTError) {
+    package func start() throws(MQTTError) {
         let (handle, callbacks, control, options) = (self.handle, self.callbacks, self.control, self.options)
         try control.start(name: "mqtt") {
             MQTTClient.run(handle.raw, callbacks: callbacks, control: control, options: options)
@@ -108,14 +108,14 @@ public final class MQTTClient: Sendable {
     /// Sends DISCONNECT (so the broker does not publish the will), stops the loop thread and waits
     /// for it. Messages still unacknowledged stay with their owner (the outbox). Safe to call
     /// more than once.
-    public func stop() {
+    package func stop() {
         guard control.requestStop() else { return }
         mosquitto_disconnect(handle.raw)
         control.join()
     }
 
     /// True between CONNACK and the loss of the connection.
-    public var isConnected: Bool { callbacks.isConnected }
+    package var isConnected: Bool { callbacks.isConnected }
 
     /// Queues a message; with QoS 1 the returned message id comes back in `.published` when the
     /// broker acknowledges it. QoS 1 works while disconnected: the message goes out after
@@ -123,7 +123,7 @@ public final class MQTTClient: Sendable {
     /// - Throws: `MQTTError` for an invalid topic, a payload over 256 MB, out of memory, or a
     ///   QoS 0 message while disconnected.
     @discardableResult
-    public func publish(topic: String, payload: [UInt8], qos: Int = 1, retain: Bool = false) throws(MQTTError) -> Int32 {
+    package func publish(topic: String, payload: [UInt8], qos: Int = 1, retain: Bool = false) throws(MQTTError) -> Int32 {
         var mid: Int32 = 0
         let rc = payload.withUnsafeBytes {
             mosquitto_publish(handle.raw, &mid, topic, Int32($0.count), $0.baseAddress, Int32(qos), retain)
@@ -138,7 +138,7 @@ public final class MQTTClient: Sendable {
     /// Subscribes to `filter`; the returned id comes back in `.subscribed` with the SUBACK.
     /// Only while connected (subscribe again after each `.connected`: sessions are clean).
     @discardableResult
-    public func subscribe(_ filter: String, qos: Int = 1) throws(MQTTError) -> Int32 {
+    package func subscribe(_ filter: String, qos: Int = 1) throws(MQTTError) -> Int32 {
         var mid: Int32 = 0
         try mqttCheck(mosquitto_subscribe(handle.raw, &mid, filter, Int32(qos)), "mosquitto_subscribe", filter)
         return mid
@@ -187,7 +187,7 @@ private let success = Int32(MOSQ_ERR_SUCCESS.rawValue)
 extension MQTTError {
     /// True when libmosquitto can never send the message, whatever the connection: an invalid
     /// topic, bad UTF-8, or a payload over the protocol's or the broker's limit.
-    public var isUnsendable: Bool {
+    package var isUnsendable: Bool {
         [MOSQ_ERR_INVAL, MOSQ_ERR_MALFORMED_UTF8, MOSQ_ERR_PAYLOAD_SIZE, MOSQ_ERR_OVERSIZE_PACKET].contains { code == Int32($0.rawValue) }
             && refusal == nil
     }

@@ -1,14 +1,14 @@
 /// How to reach the broker and what to tell it: identity, credentials, TLS, last will, timing.
-public struct MQTTClientOptions: Sendable, Hashable {
+package struct MQTTClientOptions: Sendable, Hashable {
     /// A message the broker publishes for the client when the connection ends without a
     /// DISCONNECT (power cut, crash, network loss after the keepalive).
-    public struct Will: Sendable, Hashable {
-        public var topic: String
-        public var payload: [UInt8]
-        public var qos: Int
-        public var retain: Bool
+    package struct Will: Sendable, Hashable {
+        package var topic: String
+        package var payload: [UInt8]
+        package var qos: Int
+        package var retain: Bool
 
-        public init(topic: String, payload: [UInt8], qos: Int = 1, retain: Bool = true) {
+        package init(topic: String, payload: [UInt8], qos: Int = 1, retain: Bool = true) {
             self.topic = topic
             self.payload = payload
             self.qos = qos
@@ -17,38 +17,38 @@ public struct MQTTClientOptions: Sendable, Hashable {
     }
 
     /// TLS files (PEM). Without `caFile` the system's trusted certificates are used.
-    public struct TLS: Sendable, Hashable {
-        public var caFile: String?
-        public var certFile: String?
-        public var keyFile: String?
+    package struct TLS: Sendable, Hashable {
+        package var caFile: String?
+        package var certFile: String?
+        package var keyFile: String?
 
-        public init(caFile: String? = nil, certFile: String? = nil, keyFile: String? = nil) {
+        package init(caFile: String? = nil, certFile: String? = nil, keyFile: String? = nil) {
             self.caFile = caFile
             self.certFile = certFile
             self.keyFile = keyFile
         }
     }
 
-    public var clientID: String
-    public var host: String
-    public var port: Int
-    public var username: String?
-    public var password: String?
-    public var tls: TLS?
+    package var clientID: String
+    package var host: String
+    package var port: Int
+    package var username: String?
+    package var password: String?
+    package var tls: TLS?
     /// The longest silence before the client pings the broker; the broker drops the connection
     /// (and publishes the will) after 1.5 times this without a packet.
-    public var keepalive: Duration
-    public var will: Will?
+    package var keepalive: Duration
+    package var will: Will?
     /// A clean session: the broker keeps no state between connections. The outbox, not the
     /// broker's session, is what makes delivery reliable.
-    public var cleanSession: Bool
+    package var cleanSession: Bool
     /// The first and the longest wait before reconnecting; the wait doubles (±20 % jitter, so a
     /// city's gateways do not reconnect in lock step after a platform outage).
-    public var reconnectDelay: ClosedRange<Duration>
+    package var reconnectDelay: ClosedRange<Duration>
     /// QoS 1 messages the client keeps unacknowledged on the wire.
-    public var maxInflight: Int
+    package var maxInflight: Int
 
-    public init(clientID: String, host: String, port: Int, username: String? = nil, password: String? = nil,
+    package init(clientID: String, host: String, port: Int, username: String? = nil, password: String? = nil,
                 tls: TLS? = nil, keepalive: Duration = .seconds(30), will: Will? = nil, cleanSession: Bool = true,
                 reconnectDelay: ClosedRange<Duration> = .seconds(1) ... .seconds(60), maxInflight: Int = 256) {
         self.clientID = clientID
@@ -65,5 +65,5 @@ public struct MQTTClientOptions: Sendable, Hashable {
     }
 
     /// `host:port`, for logs and errors.
-    public var broker: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    package var broker: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }

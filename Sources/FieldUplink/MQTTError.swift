@@ -1,20 +1,20 @@
 /// A libmosquitto call that failed, with the function, the broker or file it was about, and the
 /// errno where the failure came from the system.
-public struct MQTTError: Error, Sendable, Hashable, CustomStringConvertible {
+package struct MQTTError: Error, Sendable, Hashable, CustomStringConvertible {
     /// libmosquitto's `MOSQ_ERR_*` code (0 when the broker refused the connection: see `refusal`).
-    public var code: Int32
+    package var code: Int32
     /// The libmosquitto function, e.g. `mosquitto_connect_async`.
-    public var function: String
+    package var function: String
     /// What the call was about: the broker (`host:port`), a TLS file, a topic.
-    public var subject: String
+    package var subject: String
     /// libmosquitto's text for the code, or the system's for an errno.
-    public var message: String
+    package var message: String
     /// The system error, for `MOSQ_ERR_ERRNO` (connection refused, host unreachable, …).
-    public var errno: Int32?
+    package var errno: Int32?
     /// The broker's CONNACK return code when it refused the connection (1–5).
-    public var refusal: Int32?
+    package var refusal: Int32?
 
-    public init(code: Int32, function: String, subject: String, message: String, errno: Int32? = nil, refusal: Int32? = nil) {
+    package init(code: Int32, function: String, subject: String, message: String, errno: Int32? = nil, refusal: Int32? = nil) {
         self.code = code
         self.function = function
         self.subject = subject
@@ -23,7 +23,7 @@ public struct MQTTError: Error, Sendable, Hashable, CustomStringConvertible {
         self.refusal = refusal
     }
 
-    public var description: String {
+    package var description: String {
         var s = "\(function) (\(subject)): \(message)"
         if let errno { s += " (errno \(errno))" }
         return s
@@ -31,5 +31,5 @@ public struct MQTTError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// True when the broker refused the credentials (CONNACK 4 bad user name or password, 5 not
     /// authorised): retrying will not help until someone fixes them.
-    public var isAuthenticationFailure: Bool { refusal == 4 || refusal == 5 }
+    package var isAuthenticationFailure: Bool { refusal == 4 || refusal == 5 }
 }

@@ -1,11 +1,11 @@
 /// A message received on a subscription.
-public struct MQTTMessage: Sendable, Hashable {
-    public var topic: String
-    public var payload: [UInt8]
-    public var qos: Int
-    public var retained: Bool
+package struct MQTTMessage: Sendable, Hashable {
+    package var topic: String
+    package var payload: [UInt8]
+    package var qos: Int
+    package var retained: Bool
 
-    public init(topic: String, payload: [UInt8], qos: Int = 0, retained: Bool = false) {
+    package init(topic: String, payload: [UInt8], qos: Int = 0, retained: Bool = false) {
         self.topic = topic
         self.payload = payload
         self.qos = qos
@@ -13,12 +13,12 @@ public struct MQTTMessage: Sendable, Hashable {
     }
 
     /// The payload as text.
-    public var text: String { String(decoding: payload, as: UTF8.self) }
+    package var text: String { String(decoding: payload, as: UTF8.self) }
 }
 
 /// What happened on the connection. Delivered on the MQTT loop thread, in order: handlers must
 /// return quickly and must not block (hand work to another thread or task).
-public enum MQTTEvent: Sendable {
+package enum MQTTEvent: Sendable {
     /// The broker accepted the connection (CONNACK 0). Subscribe here: a clean session starts
     /// with none.
     case connected

@@ -10,7 +10,7 @@ import Synchronization
 ///
 /// Without an uplink configured (no encoder) nothing is stored for a platform there is none of:
 /// an alarm is then only in the log, and `alarm` returns once it is written there.
-public final class OutboxSink: EngineSink {
+package final class OutboxSink: EngineSink {
     private let uplink = Mutex<(uplink: Uplink, points: PointTable)?>(nil)
     /// Points whose unit has been considered for the attributes.
     private let announced = Mutex<Set<PointRef>>([])
@@ -22,7 +22,7 @@ public final class OutboxSink: EngineSink {
 
     /// - Parameters:
     ///   - encoder: the configured uplink's encoder; nil when no uplink is configured.
-    public init(audit: AuditLog?, outbox: Outbox, encoder: UplinkEncoder?, clock: any FieldClock = SystemClock()) {
+    package init(audit: AuditLog?, outbox: Outbox, encoder: UplinkEncoder?, clock: any FieldClock = SystemClock()) {
         auditLog = audit
         store = encoder.map { (outbox, $0) }
         self.clock = clock
@@ -30,12 +30,12 @@ public final class OutboxSink: EngineSink {
 
     /// Connects the sink to the uplink once it exists (it needs the gateway for its commands),
     /// and to the point table the units of derived values come from.
-    public func attach(_ u: Uplink, points: PointTable) { uplink.withLock { $0 = (u, points) } }
+    package func attach(_ u: Uplink, points: PointTable) { uplink.withLock { $0 = (u, points) } }
 
     /// Stores the event and its telemetry mirror in the outbox and returns once they are
     /// committed with an fsync, or held in memory while the file cannot take them (the outbox's
     /// notes); with no uplink configured, once it is in the log.
-    public func alarm(_ event: AlarmEvent) {
+    package func alarm(_ event: AlarmEvent) {
         log.notice("\(event.kind.rawValue) \(event.id) [\(event.severity.rawValue)] \(event.message)")
         guard let (outbox, encoder) = store else { return }
         do throws(OutboxError) {
@@ -48,7 +48,7 @@ public final class OutboxSink: EngineSink {
 
     /// Raises an alarm of the gateway itself (`gateway/<type>`: the outbox recovered from a
     /// damaged file, the uplink cannot start). Never waits: callable from the outbox's thread.
-    public func gatewayAlarm(_ type: String, _ message: String) {
+    package func gatewayAlarm(_ type: String, _ message: String) {
         let event = AlarmEvent(kind: .raise, id: AlarmID(device: "gateway", type: type), severity: .major,
                                time: clock.now(), value: nil, message: message)
         log.notice("\(event.kind.rawValue) \(event.id) [\(event.severity.rawValue)] \(event.message)")
@@ -56,7 +56,7 @@ public final class OutboxSink: EngineSink {
         outbox.post(encoder.alarm(event), as: .alarm, durable: true)
     }
 
-    public func telemetry(_ readings: [TelemetryPoint]) {
+    package func telemetry(_ readings: [TelemetryPoint]) {
         guard let (u, points) = uplink.withLock({ $0 }) else {
             // No uplink running: the readings wait in the outbox like the alarms.
             if let (outbox, encoder) = store, let m = encoder.telemetry(TelemetrySample.samples(readings)) { outbox.post([m]) }
@@ -80,7 +80,7 @@ public final class OutboxSink: EngineSink {
         for (device, attributes) in units.sorted(by: { $0.key < $1.key }) { u.updateAttributes(device: device, attributes) }
     }
 
-    public func audit(_ command: GatewayCommand, origin: CommandOrigin, result: Result<JSONValue, CommandError>) {
+    package func audit(_ command: GatewayCommand, origin: CommandOrigin, result: Result<JSONValue, CommandError>) {
         guard origin.channel != .console else { return }
         let outcome: String = switch result {
         case .success(let v): v.serialized()

@@ -10,11 +10,11 @@ import Synchronization
 ///
 /// Everything it sends goes through the outbox first (alarms with an fsync), except what is
 /// re-sent on every connection anyway: device announcements, attributes and the online status.
-public final class Uplink: Sendable {
-    public let settings: UplinkSettings
-    public let identity: UplinkIdentity
-    public let encoder: UplinkEncoder
-    public let outbox: Outbox
+package final class Uplink: Sendable {
+    package let settings: UplinkSettings
+    package let identity: UplinkIdentity
+    package let encoder: UplinkEncoder
+    package let outbox: Outbox
     private let core: UplinkCore
     private let client: MQTTClient
 
@@ -23,7 +23,7 @@ public final class Uplink: Sendable {
     ///   - devices: the devices behind the gateway, announced on every connection.
     ///   - commands: runs the platform's commands.
     /// - Throws: `MQTTError` for settings libmosquitto refuses (an unreadable TLS file).
-    public init(settings: UplinkSettings, identity: UplinkIdentity, devices: [UplinkDevice], outbox: Outbox,
+    package init(settings: UplinkSettings, identity: UplinkIdentity, devices: [UplinkDevice], outbox: Outbox,
                 commands: any GatewayCommandHandler, clock: any FieldClock = SystemClock(), logger: Logger = Logger("uplink")) throws(MQTTError) {
         self.settings = settings
         self.identity = identity
@@ -42,14 +42,14 @@ public final class Uplink: Sendable {
     }
 
     /// Connects (in the background, retrying with backoff) and starts draining the outbox.
-    public func start() throws(MQTTError) {
+    package func start() throws(MQTTError) {
         outbox.attach(core, window: settings.window)
         try client.start()
     }
 
     /// Says offline on the status topic, disconnects cleanly (no last will) and stops. Records
     /// not yet acknowledged stay in the outbox for the next start.
-    public func stop() {
+    package func stop() {
         guard core.markStopped() else { return }
         outbox.setReady(false)
         if client.isConnected {
@@ -61,19 +61,19 @@ public final class Uplink: Sendable {
     }
 
     /// The connection and RPC counters.
-    public var status: UplinkStatus { core.status.withLock { $0 } }
+    package var status: UplinkStatus { core.status.withLock { $0 } }
 
     // MARK: - Sending
 
     /// Queues one telemetry message with `samples` (a telemetry interval's readings). Never blocks.
-    public func publish(telemetry samples: [TelemetrySample]) {
+    package func publish(telemetry samples: [TelemetrySample]) {
         guard let message = encoder.telemetry(samples) else { return }
         outbox.post([message], as: .telemetry)
     }
 
     /// Queues the gateway's health, adding the outbox's and the connection's figures when the
     /// runtime left them out.
-    public func publish(health: GatewayHealth) {
+    package func publish(health: GatewayHealth) {
         var h = health
         if h.outbox == nil { h.outbox = outbox.stats }
         if h.uplink == nil { h.uplink = status }
@@ -82,7 +82,7 @@ public final class Uplink: Sendable {
 
     /// Adds a service (remote configuration, firmware update) that talks to the platform beside
     /// the command path; it is told of the connection at once when the uplink is connected.
-    public func add(_ service: any UplinkService) {
+    package func add(_ service: any UplinkService) {
         core.services.withLock { $0.append(service) }
         guard let client = core.client.withLock({ $0.client }), client.isConnected else { return }
         core.connect(service, client: client)
@@ -90,7 +90,7 @@ public final class Uplink: Sendable {
 
     /// Adds attributes a device reported (a serial number read from it); sent now when
     /// connected, and with every later connection.
-    public func updateAttributes(device: String, _ attributes: [String: JSONValue]) {
+    package func updateAttributes(device: String, _ attributes: [String: JSONValue]) {
         guard let updated = core.updateDevice(device, attributes) else { return }
         guard let client = core.client.withLock({ $0.client }), client.isConnected else { return }
         let m = encoder.deviceAttributes([updated])

@@ -5,33 +5,33 @@ import FieldDevices
 /// What the platform is told about one device behind the gateway: announced on
 /// `v1/gateway/connect` (with its profile as ThingsBoard's device type) and described on
 /// `v1/gateway/attributes`.
-public struct UplinkDevice: Sendable, Hashable {
+package struct UplinkDevice: Sendable, Hashable {
     /// The site's device id (`hydrant-main`).
-    public var id: String
-    public var name: String
-    public var profile: String
-    public var family: String
+    package var id: String
+    package var name: String
+    package var profile: String
+    package var family: String
     /// The app that runs the device (`lamp-head`), which decides the commands it takes.
-    public var app: String?
-    public var vendor: String
-    public var model: String
+    package var app: String?
+    package var vendor: String
+    package var model: String
     /// The bus and unit address of a device with a Modbus side.
-    public var bus: String?
-    public var address: Int?
+    package var bus: String?
+    package var address: Int?
     /// Point → unit, for every point that has one (`pressure` → `MPa`).
-    public var units: [String: String]
+    package var units: [String: String]
     /// Attributes learnt at run time, such as a serial number a device reports.
-    public var extra: [String: JSONValue]
+    package var extra: [String: JSONValue]
     /// The profile's Modbus points and GPIO signals and the commands it declares: the schema
     /// `writePoint` and `runCommand` are checked against before anything runs.
-    public var points: [PointSpec]
-    public var signals: [SignalSpec]
-    public var commands: [CommandSpec]
+    package var points: [PointSpec]
+    package var signals: [SignalSpec]
+    package var commands: [CommandSpec]
     /// The commands the device's app declares (`DeviceAppFactory.commands`): `runCommand` takes
     /// these too, checked by the same schema, and refuses a name neither list has.
-    public var appCommands: [CommandSpec]
+    package var appCommands: [CommandSpec]
 
-    public init(id: String, name: String = "", profile: String, family: String, app: String? = nil, vendor: String = "",
+    package init(id: String, name: String = "", profile: String, family: String, app: String? = nil, vendor: String = "",
                 model: String = "", bus: String? = nil, address: Int? = nil, units: [String: String] = [:],
                 extra: [String: JSONValue] = [:], points: [PointSpec] = [], signals: [SignalSpec] = [], commands: [CommandSpec] = [],
                 appCommands: [CommandSpec]? = nil) {
@@ -53,7 +53,7 @@ public struct UplinkDevice: Sendable, Hashable {
     }
 
     /// The description of an installed device from the site file and its profile.
-    public init(_ device: DeviceConfig) {
+    package init(_ device: DeviceConfig) {
         var units: [String: String] = [:]
         for p in device.profile.points where !p.engineeringUnit.isEmpty { units[p.name] = p.engineeringUnit }
         self.init(id: device.id, name: device.name, profile: device.profile.id, family: device.family.rawValue,

@@ -4,11 +4,11 @@ import FieldStore
 
 /// Builds every message the gateway sends (docs/uplink.md shows one of each, and a test checks
 /// the page against this code). Pure: topics and payloads from values, no I/O.
-public struct UplinkEncoder: Sendable {
-    public let topics: UplinkTopics
-    public let identity: UplinkIdentity
+package struct UplinkEncoder: Sendable {
+    package let topics: UplinkTopics
+    package let identity: UplinkIdentity
 
-    public init(topics: UplinkTopics, identity: UplinkIdentity) {
+    package init(topics: UplinkTopics, identity: UplinkIdentity) {
         self.topics = topics
         self.identity = identity
     }
@@ -17,7 +17,7 @@ public struct UplinkEncoder: Sendable {
 
     /// Readings of devices behind the gateway, one message: `{"<device>": [{"ts": …, "values": {…}}]}`.
     /// Nil when no sample has a value to send.
-    public func telemetry(_ samples: [TelemetrySample]) -> OutboxMessage? {
+    package func telemetry(_ samples: [TelemetrySample]) -> OutboxMessage? {
         var byDevice: [String: [JSONValue]] = [:]
         for s in samples.sorted(by: { $0.time < $1.time }) {
             let values = s.values.compactMapValues(json)
@@ -30,7 +30,7 @@ public struct UplinkEncoder: Sendable {
 
     /// An alarm event on the alarm topic, and its mirror as telemetry keys of the device
     /// (`alarm.<point>.<type>`: 1 raised, 0 cleared; `….ack`: 1 acknowledged, 0 on a new raise).
-    public func alarm(_ event: AlarmEvent) -> [OutboxMessage] {
+    package func alarm(_ event: AlarmEvent) -> [OutboxMessage] {
         var body: [String: JSONValue] = [
             "gateway": .string(identity.gateway),
             "alarm": .string(event.id.rawValue),
@@ -57,7 +57,7 @@ public struct UplinkEncoder: Sendable {
     /// The telemetry key that mirrors alarm `id` on its device: `alarm.<point>.<type>` for an
     /// alarm on a point (`hydrant-main.pressure/low-pressure` → `alarm.pressure.low-pressure`),
     /// `alarm.<type>` for one on the device (`lift-1/trapped-passenger` → `alarm.trapped-passenger`).
-    public static func alarmKey(_ id: AlarmID) -> String {
+    package static func alarmKey(_ id: AlarmID) -> String {
         let source = id.rawValue.prefix { $0 != "/" }
         if let dot = source.firstIndex(of: ".") {
             return "alarm.\(source[source.index(after: dot)...]).\(id.type)"
@@ -67,16 +67,16 @@ public struct UplinkEncoder: Sendable {
 
     /// `{"device": "<device>", "type": "<profile>"}`: ThingsBoard creates the device with the
     /// profile as its device profile.
-    public func connect(_ device: UplinkDevice) -> OutboxMessage {
+    package func connect(_ device: UplinkDevice) -> OutboxMessage {
         message(topics.connect, ["device": .string(identity.platformName(device.id)), "type": .string(device.profile)])
     }
 
-    public func disconnect(_ device: UplinkDevice) -> OutboxMessage {
+    package func disconnect(_ device: UplinkDevice) -> OutboxMessage {
         message(topics.disconnect, ["device": .string(identity.platformName(device.id))])
     }
 
     /// Every device's description in one message: `{"<device>": {"profile": …, "unit.<point>": …}}`.
-    public func deviceAttributes(_ devices: [UplinkDevice]) -> OutboxMessage {
+    package func deviceAttributes(_ devices: [UplinkDevice]) -> OutboxMessage {
         var all: [String: JSONValue] = [:]
         for d in devices {
             var a: [String: JSONValue] = [
@@ -99,7 +99,7 @@ public struct UplinkEncoder: Sendable {
     // MARK: - The gateway itself
 
     /// The gateway's own attributes: firmware, board, site, where its alarms go.
-    public func gatewayAttributes(deviceCount: Int) -> OutboxMessage {
+    package func gatewayAttributes(deviceCount: Int) -> OutboxMessage {
         var a: [String: JSONValue] = [
             "firmwareVersion": .string(identity.firmware), "site": .string(identity.gateway),
             "devices": .number(Double(deviceCount)), "alarmTopic": .string(topics.alarms), "statusTopic": .string(topics.status),
@@ -112,7 +112,7 @@ public struct UplinkEncoder: Sendable {
     }
 
     /// The gateway's health as its own telemetry: `{"ts": …, "values": {"outbox.depth": …, …}}`.
-    public func health(_ h: GatewayHealth) -> OutboxMessage {
+    package func health(_ h: GatewayHealth) -> OutboxMessage {
         var v: [String: JSONValue] = ["uptime": .number(Double(h.uptime.milliseconds / 1000))]
         if let o = h.outbox {
             v["outbox.depth"] = .number(Double(o.totalDepth))
@@ -143,7 +143,7 @@ public struct UplinkEncoder: Sendable {
     }
 
     /// The retained status message: `{"online": true, "ts": …}`; the last will is `{"online": false}`.
-    public func status(online: Bool, at time: Timestamp? = nil) -> OutboxMessage {
+    package func status(online: Bool, at time: Timestamp? = nil) -> OutboxMessage {
         var body: [String: JSONValue] = ["online": .bool(online)]
         if let time { body["ts"] = .number(Double(time.milliseconds)) }
         return message(topics.status, .object(body))
@@ -153,7 +153,7 @@ public struct UplinkEncoder: Sendable {
 
     /// The answer to an RPC request: `{"success": true, "result": …}` or
     /// `{"success": false, "error": "<code>", "message": "…"}`, addressed the way the request came.
-    public func rpcReply(to address: UplinkRPCAddress, _ result: Result<JSONValue, CommandError>) -> OutboxMessage {
+    package func rpcReply(to address: UplinkRPCAddress, _ result: Result<JSONValue, CommandError>) -> OutboxMessage {
         let data: JSONValue = switch result {
         case .success(let value): ["success": true, "result": value]
         case .failure(let e): ["success": false, "error": .string(e.code.rawValue), "message": .string(e.message)]

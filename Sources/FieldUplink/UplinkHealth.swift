@@ -4,16 +4,16 @@ import FieldStore
 /// The gateway's health, sent as its own telemetry (`v1/devices/me/telemetry`, docs/uplink.md
 /// "Gateway health"). The runtime fills the buses and devices; `Uplink.publish(health:)` adds
 /// the outbox's and the connection's figures when they are left nil.
-public struct GatewayHealth: Sendable, Hashable {
-    public var time: Timestamp
+package struct GatewayHealth: Sendable, Hashable {
+    package var time: Timestamp
     /// Time since the gateway process started.
-    public var uptime: Duration
-    public var buses: [BusHealth]
-    public var devices: [DeviceHealth]
-    public var outbox: OutboxStats?
-    public var uplink: UplinkStatus?
+    package var uptime: Duration
+    package var buses: [BusHealth]
+    package var devices: [DeviceHealth]
+    package var outbox: OutboxStats?
+    package var uplink: UplinkStatus?
 
-    public init(time: Timestamp, uptime: Duration, buses: [BusHealth] = [], devices: [DeviceHealth] = [],
+    package init(time: Timestamp, uptime: Duration, buses: [BusHealth] = [], devices: [DeviceHealth] = [],
                 outbox: OutboxStats? = nil, uplink: UplinkStatus? = nil) {
         self.time = time
         self.uptime = uptime
@@ -25,18 +25,18 @@ public struct GatewayHealth: Sendable, Hashable {
 }
 
 /// One bus's load and trouble since start.
-public struct BusHealth: Sendable, Hashable {
+package struct BusHealth: Sendable, Hashable {
     /// The bus name from the site file (`rs485-1`).
-    public var name: String
+    package var name: String
     /// Measured transactions per second ÷ the bus's physical limit (DOMAIN.md: (8 + 5 + 2N)
     /// characters + 2 × t3.5 + turnaround per read), 0…1.
-    public var utilisation: Double
+    package var utilisation: Double
     /// Modbus transactions since start.
-    public var transactions: Int
+    package var transactions: Int
     /// Failed transactions since start (timeouts, CRC errors, exceptions).
-    public var errors: Int
+    package var errors: Int
 
-    public init(name: String, utilisation: Double, transactions: Int, errors: Int) {
+    package init(name: String, utilisation: Double, transactions: Int, errors: Int) {
         self.name = name
         self.utilisation = utilisation
         self.transactions = transactions
@@ -45,15 +45,15 @@ public struct BusHealth: Sendable, Hashable {
 }
 
 /// One device's state and trouble since start.
-public struct DeviceHealth: Sendable, Hashable {
+package struct DeviceHealth: Sendable, Hashable {
     /// The site's device id.
-    public var id: String
+    package var id: String
     /// False once the device missed `offlineAfter` polls in a row.
-    public var online: Bool
+    package var online: Bool
     /// Failed polls since start.
-    public var errors: Int
+    package var errors: Int
 
-    public init(id: String, online: Bool, errors: Int) {
+    package init(id: String, online: Bool, errors: Int) {
         self.id = id
         self.online = online
         self.errors = errors

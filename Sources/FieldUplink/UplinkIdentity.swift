@@ -6,17 +6,17 @@ import FieldDevices
 ///
 /// ThingsBoard device names are unique per tenant and a city has many gateways with a `lamp-1`,
 /// so a device behind the gateway is named `<gateway>.<device>` (`pump-room-7.hydrant-main`).
-public struct UplinkIdentity: Sendable, Hashable {
+package struct UplinkIdentity: Sendable, Hashable {
     /// The gateway's id: the site id.
-    public var gateway: String
-    public var siteName: String
+    package var gateway: String
+    package var siteName: String
     /// The board file's id (`rpi4-2ch-rs485`).
-    public var board: String
-    public var firmware: String
-    public var latitude: Double?
-    public var longitude: Double?
+    package var board: String
+    package var firmware: String
+    package var latitude: Double?
+    package var longitude: Double?
 
-    public init(gateway: String, siteName: String = "", board: String = "", firmware: String = FieldgateVersion.string,
+    package init(gateway: String, siteName: String = "", board: String = "", firmware: String = FieldgateVersion.string,
                 latitude: Double? = nil, longitude: Double? = nil) {
         self.gateway = gateway
         self.siteName = siteName
@@ -28,16 +28,16 @@ public struct UplinkIdentity: Sendable, Hashable {
 
     /// The identity of the gateway a site file describes, on the board with id `board` (the
     /// site's `board` may be a path to the board file).
-    public init(site: Site, board: String) {
+    package init(site: Site, board: String) {
         self.init(gateway: site.info.id, siteName: site.info.name, board: board,
                   latitude: site.info.latitude, longitude: site.info.longitude)
     }
 
     /// The platform's name for site device `device`.
-    public func platformName(_ device: String) -> String { "\(gateway).\(device)" }
+    package func platformName(_ device: String) -> String { "\(gateway).\(device)" }
 
     /// The site device a platform name stands for; nil when it is not one of this gateway's.
-    public func deviceID(_ platformName: String) -> String? {
+    package func deviceID(_ platformName: String) -> String? {
         let head = gateway + "."
         guard platformName.hasPrefix(head), platformName.count > head.count else { return nil }
         return String(platformName.dropFirst(head.count))

@@ -5,7 +5,7 @@ import FieldEngine
 import FoundationEssentials
 
 /// Where the answer to a platform command goes.
-public enum UplinkRPCAddress: Sendable, Hashable {
+package enum UplinkRPCAddress: Sendable, Hashable {
     /// A command for a device behind the gateway (`v1/gateway/rpc`): the answer echoes the
     /// device's platform name and the request id.
     case device(name: String, id: JSONValue)
@@ -15,14 +15,14 @@ public enum UplinkRPCAddress: Sendable, Hashable {
 }
 
 /// A platform command that passed every check, as the one typed command (DESIGN rule 7).
-public struct UplinkRPCRequest: Sendable, Hashable {
-    public var address: UplinkRPCAddress
-    public var method: String
-    public var command: GatewayCommand
+package struct UplinkRPCRequest: Sendable, Hashable {
+    package var address: UplinkRPCAddress
+    package var method: String
+    package var command: GatewayCommand
 }
 
 /// What to do with a message that arrived on an RPC topic.
-public enum UplinkRPCOutcome: Sendable, Hashable {
+package enum UplinkRPCOutcome: Sendable, Hashable {
     /// Run the command and answer with its result.
     case execute(UplinkRPCRequest)
     /// Answer with this error at once; nothing is run, nothing changes.
@@ -35,23 +35,23 @@ public enum UplinkRPCOutcome: Sendable, Hashable {
 /// Reads platform commands (docs/uplink.md, "Commands") and checks them completely before
 /// anything runs: malformed JSON, unknown devices and methods, wrong types and out-of-range
 /// values get an error answer that names the parameter (`params.level: 120 is out of range`).
-public struct UplinkRPC: Sendable {
+package struct UplinkRPC: Sendable {
     /// Methods for a device behind the gateway (`v1/gateway/rpc`).
-    public static let deviceMethods = ["setLamp", "setThreshold", "ackAlarm", "runCommand", "writePoint", "readRegisters", "writeRegisters"]
+    package static let deviceMethods = ["setLamp", "setThreshold", "ackAlarm", "runCommand", "writePoint", "readRegisters", "writeRegisters"]
     /// Methods for the gateway (`v1/devices/me/rpc/request/<id>`): the device methods with a
     /// `device` parameter, register access by bus and unit, and `restart`.
-    public static let gatewayMethods = deviceMethods + ["restart"]
+    package static let gatewayMethods = deviceMethods + ["restart"]
 
-    public let topics: UplinkTopics
-    public let identity: UplinkIdentity
-    public let allowRegisterRPC: Bool
+    package let topics: UplinkTopics
+    package let identity: UplinkIdentity
+    package let allowRegisterRPC: Bool
     /// Answer `not-found` for devices named after other gateways too (`uplink.soleGateway`).
-    public let soleGateway: Bool
+    package let soleGateway: Bool
     /// The role the platform acts with (`uplink.rpcRole`): a command that needs more is refused.
-    public let role: ConsoleUser.Role
+    package let role: ConsoleUser.Role
     private let devices: [String: UplinkDevice]
 
-    public init(topics: UplinkTopics, identity: UplinkIdentity, devices: [UplinkDevice], allowRegisterRPC: Bool,
+    package init(topics: UplinkTopics, identity: UplinkIdentity, devices: [UplinkDevice], allowRegisterRPC: Bool,
                 soleGateway: Bool = false, role: ConsoleUser.Role = .technician) {
         self.topics = topics
         self.identity = identity
@@ -62,7 +62,7 @@ public struct UplinkRPC: Sendable {
     }
 
     /// Reads one message from an RPC topic.
-    public func parse(topic: String, payload: [UInt8]) -> UplinkRPCOutcome {
+    package func parse(topic: String, payload: [UInt8]) -> UplinkRPCOutcome {
         if topic == topics.rpc { return parseDeviceRequest(payload) }
         if let id = topics.gatewayRPCRequestID(topic) { return parseGatewayRequest(payload, requestID: id) }
         return .ignore(reason: "\(topic) is not an RPC topic")

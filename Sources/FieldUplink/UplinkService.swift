@@ -9,7 +9,7 @@ import FoundationEssentials
 ///
 /// Called on the MQTT loop thread: return quickly, hand slow work (a file write, a restart) to a
 /// thread or task of its own.
-public protocol UplinkService: AnyObject, Sendable {
+package protocol UplinkService: AnyObject, Sendable {
     /// Topic filters to subscribe to on every connection, besides the RPC topics.
     func subscriptions(_ topics: UplinkTopics) -> [String]
     /// A message arrived; true when this service took it (the RPC parser does not see it then).
@@ -19,15 +19,15 @@ public protocol UplinkService: AnyObject, Sendable {
 }
 
 /// What a service may send through the uplink.
-public struct UplinkLink: Sendable {
+package struct UplinkLink: Sendable {
     let core: UplinkCore
 
-    public var topics: UplinkTopics { core.encoder.topics }
+    package var topics: UplinkTopics { core.encoder.topics }
 
     /// Publishes now when connected (QoS 1), for what is sent again on every connection anyway
     /// (attributes, chunk requests); false when not connected or the client refused it.
     @discardableResult
-    public func publishNow(topic: String, payload: [UInt8]) -> Bool {
+    package func publishNow(topic: String, payload: [UInt8]) -> Bool {
         guard let client = core.client.withLock({ $0.client }), client.isConnected else { return false }
         do {
             _ = try client.publish(topic: topic, payload: payload, qos: 1)
@@ -40,27 +40,27 @@ public struct UplinkLink: Sendable {
 
     /// Stores an answer in the outbox (durable, with the command answers): it reaches the
     /// platform even if the gateway restarts at once.
-    public func post(topic: String, payload: JSONValue) {
+    package func post(topic: String, payload: JSONValue) {
         core.outbox.post([OutboxMessage(topic: topic, payload: payload.serialized())], as: .command, durable: true)
     }
 
     /// Merges attributes into the gateway's own (`v1/devices/me/attributes`): sent now when
     /// connected, and with the gateway's attributes on every later connection.
-    public func updateGatewayAttributes(_ attributes: [String: JSONValue]) {
+    package func updateGatewayAttributes(_ attributes: [String: JSONValue]) {
         core.gatewayExtras.withLock { $0.merge(attributes) { _, new in new } }
         publishNow(topic: topics.gatewayAttributes, payload: Array(JSONValue.object(attributes).serialized().utf8))
     }
 }
 
 /// A gateway RPC request (`v1/devices/me/rpc/request/<id>`) a service answers itself.
-public struct UplinkServiceRequest: Sendable {
-    public var id: String
-    public var method: String
-    public var params: JSONValue?
+package struct UplinkServiceRequest: Sendable {
+    package var id: String
+    package var method: String
+    package var params: JSONValue?
 
     /// The request on `message`'s topic if it is a gateway RPC for one of `methods`, else nil
     /// (malformed JSON is left to the RPC parser, which answers it).
-    public init?(_ message: MQTTMessage, topics: UplinkTopics, methods: Set<String>) {
+    package init?(_ message: MQTTMessage, topics: UplinkTopics, methods: Set<String>) {
         guard let id = topics.gatewayRPCRequestID(message.topic),
               let doc = try? JSONValue.parse(Data(message.payload)), let method = doc["method"]?.stringValue,
               methods.contains(method) else { return nil }
@@ -73,12 +73,12 @@ public struct UplinkServiceRequest: Sendable {
     }
 
     /// The answer: `{"success": true, "result": …}`.
-    public func success(_ result: JSONValue, link: UplinkLink) {
+    package func success(_ result: JSONValue, link: UplinkLink) {
         link.post(topic: link.topics.gatewayRPCResponse(id), payload: ["success": true, "result": result])
     }
 
     /// The answer: `{"success": false, "error": code, "message": …}` plus `extra` (`errors`).
-    public func failure(_ code: String, _ message: String, extra: [String: JSONValue] = [:], link: UplinkLink) {
+    package func failure(_ code: String, _ message: String, extra: [String: JSONValue] = [:], link: UplinkLink) {
         var body: [String: JSONValue] = ["success": false, "error": .string(code), "message": .string(message)]
         body.merge(extra) { a, _ in a }
         link.post(topic: link.topics.gatewayRPCResponse(id), payload: .object(body))

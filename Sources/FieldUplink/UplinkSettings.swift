@@ -2,25 +2,25 @@ import FieldCore
 import FieldDevices
 
 /// The uplink's connection settings: the site's `uplink` section, or `fieldgate run --mqtt URL`.
-public struct UplinkSettings: Sendable, Hashable {
-    public var url: MQTTURL
+package struct UplinkSettings: Sendable, Hashable {
+    package var url: MQTTURL
     /// The MQTT client id; nil = `fieldgate-<gateway>`.
-    public var clientID: String?
-    public var topicPrefix: String
-    public var keepalive: Duration
-    public var tls: TLSConfig?
-    public var allowRegisterRPC: Bool
+    package var clientID: String?
+    package var topicPrefix: String
+    package var keepalive: Duration
+    package var tls: TLSConfig?
+    package var allowRegisterRPC: Bool
     /// Answer commands for devices of other gateways `not-found` (the site's `uplink.soleGateway`).
-    public var soleGateway: Bool
+    package var soleGateway: Bool
     /// The role the platform's RPCs act with (the site's `uplink.rpcRole`): commands that need
     /// more are refused `forbidden`.
-    public var rpcRole: ConsoleUser.Role
+    package var rpcRole: ConsoleUser.Role
     /// The first and the longest wait before reconnecting.
-    public var reconnectDelay: ClosedRange<Duration>
+    package var reconnectDelay: ClosedRange<Duration>
     /// Outbox records in flight at once (QoS 1 messages awaiting PUBACK).
-    public var window: Int
+    package var window: Int
 
-    public init(url: MQTTURL, clientID: String? = nil, topicPrefix: String = "", keepalive: Duration = .seconds(30),
+    package init(url: MQTTURL, clientID: String? = nil, topicPrefix: String = "", keepalive: Duration = .seconds(30),
                 tls: TLSConfig? = nil, allowRegisterRPC: Bool = false, soleGateway: Bool = false, rpcRole: ConsoleUser.Role = .technician,
                 reconnectDelay: ClosedRange<Duration> = .seconds(1) ... .seconds(60), window: Int = 256) {
         self.url = url
@@ -36,7 +36,7 @@ public struct UplinkSettings: Sendable, Hashable {
     }
 
     /// The settings of a site's `uplink` section.
-    public init(_ config: UplinkConfig) {
+    package init(_ config: UplinkConfig) {
         self.init(url: config.url, clientID: config.clientID, topicPrefix: config.topicPrefix, keepalive: config.keepalive,
                   tls: config.tls, allowRegisterRPC: config.allowRegisterRPC, soleGateway: config.soleGateway,
                   rpcRole: config.rpcRole)
@@ -46,7 +46,7 @@ public struct UplinkSettings: Sendable, Hashable {
     /// credentials replace the site's (a demo broker never gets the site's password); prefix,
     /// keepalive, client id, register access and the RPC role stay; TLS files stay for `mqtts://` and go for
     /// `mqtt://`. Nil when there is neither.
-    public static func resolve(site: UplinkConfig?, override: MQTTURL?) -> UplinkSettings? {
+    package static func resolve(site: UplinkConfig?, override: MQTTURL?) -> UplinkSettings? {
         guard let override else { return site.map(UplinkSettings.init) }
         var s = site.map(UplinkSettings.init) ?? UplinkSettings(url: override)
         s.url = override
@@ -56,7 +56,7 @@ public struct UplinkSettings: Sendable, Hashable {
 
     /// libmosquitto's options for `gateway`: client id, credentials, TLS, keepalive, and the last
     /// will that says the gateway is offline.
-    public func clientOptions(topics: UplinkTopics, encoder: UplinkEncoder) -> MQTTClientOptions {
+    package func clientOptions(topics: UplinkTopics, encoder: UplinkEncoder) -> MQTTClientOptions {
         let will = encoder.status(online: false)
         var tlsOptions: MQTTClientOptions.TLS?
         if url.secure {

@@ -2,8 +2,8 @@ import FieldCore
 
 /// The connection to the platform as the console's `status`, the local API and the health
 /// telemetry show it: the one type for all three.
-public struct UplinkStatus: Sendable, Hashable {
-    public enum State: String, Sendable, Hashable {
+package struct UplinkStatus: Sendable, Hashable {
+    package enum State: String, Sendable, Hashable {
         /// Connected to the broker.
         case connected
         /// Not connected yet, or lost and reconnecting by itself.
@@ -15,23 +15,23 @@ public struct UplinkStatus: Sendable, Hashable {
     }
 
     /// The broker URL without the password.
-    public var broker: String
-    public var state: State
+    package var broker: String
+    package var state: State
     /// When the connection was last made or lost.
-    public var since: Timestamp?
+    package var since: Timestamp?
     /// Connections made after the first one.
-    public var reconnects: Int
+    package var reconnects: Int
     /// Why the last connection attempt failed or the connection was lost (or why there is no
     /// uplink, when disabled).
-    public var lastError: String?
+    package var lastError: String?
     /// Platform commands received, and those refused before reaching the runtime (malformed,
     /// unknown method, bad parameters, not allowed).
-    public var rpcReceived: Int
-    public var rpcRejected: Int
+    package var rpcReceived: Int
+    package var rpcRejected: Int
 
-    public var connected: Bool { state == .connected }
+    package var connected: Bool { state == .connected }
 
-    public init(broker: String, state: State = .connecting, since: Timestamp? = nil, reconnects: Int = 0, lastError: String? = nil,
+    package init(broker: String, state: State = .connecting, since: Timestamp? = nil, reconnects: Int = 0, lastError: String? = nil,
                 rpcReceived: Int = 0, rpcRejected: Int = 0) {
         self.broker = broker
         self.state = state

@@ -3,14 +3,14 @@ import FieldEngine
 
 /// One device's values at one instant, as sent on `v1/gateway/telemetry`. The runtime batches
 /// a telemetry interval's samples into one message (one outbox record).
-public struct TelemetrySample: Sendable, Hashable {
+package struct TelemetrySample: Sendable, Hashable {
     /// The site's device id.
-    public var device: String
-    public var time: Timestamp
+    package var device: String
+    package var time: Timestamp
     /// Point (or derived value) name → value. Non-finite numbers are left out of the message.
-    public var values: [String: PointValue]
+    package var values: [String: PointValue]
 
-    public init(device: String, time: Timestamp, values: [String: PointValue]) {
+    package init(device: String, time: Timestamp, values: [String: PointValue]) {
         self.device = device
         self.time = time
         self.values = values
@@ -21,7 +21,7 @@ public struct TelemetrySample: Sendable, Hashable {
     /// a measurement (DESIGN rule 5). `<point>.quality` (`good`, `comm-error`, `sensor-fault`, …)
     /// goes with the readings whose quality changed, so quality is state on the platform: sent on
     /// change only, the return to `good` included.
-    public static func samples(_ readings: [TelemetryPoint]) -> [TelemetrySample] {
+    package static func samples(_ readings: [TelemetryPoint]) -> [TelemetrySample] {
         struct Key: Hashable {
             var device: String
             var time: Timestamp

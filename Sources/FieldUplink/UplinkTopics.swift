@@ -1,43 +1,43 @@
 /// The MQTT topics the gateway uses (docs/uplink.md, "Topics"): ThingsBoard's gateway API and
 /// device API, plus the gateway's own alarm and status topics, all behind an optional prefix
 /// for platforms that want one (`uplink.topicPrefix`; empty for ThingsBoard).
-public struct UplinkTopics: Sendable, Hashable {
+package struct UplinkTopics: Sendable, Hashable {
     /// The prefix with a trailing `/`, or empty.
-    public let prefix: String
+    package let prefix: String
     /// The gateway's id in its own topics (the site id).
-    public let gateway: String
+    package let gateway: String
 
-    public init(prefix: String = "", gateway: String) {
+    package init(prefix: String = "", gateway: String) {
         self.prefix = prefix.isEmpty || prefix.hasSuffix("/") ? prefix : prefix + "/"
         self.gateway = gateway
     }
 
     /// `v1/gateway/connect`: a device behind the gateway is there (ThingsBoard creates it).
-    public var connect: String { prefix + "v1/gateway/connect" }
+    package var connect: String { prefix + "v1/gateway/connect" }
     /// `v1/gateway/disconnect`: the platform stops routing RPC to the device.
-    public var disconnect: String { prefix + "v1/gateway/disconnect" }
+    package var disconnect: String { prefix + "v1/gateway/disconnect" }
     /// `v1/gateway/telemetry`: readings of devices behind the gateway, and alarm mirrors.
-    public var telemetry: String { prefix + "v1/gateway/telemetry" }
+    package var telemetry: String { prefix + "v1/gateway/telemetry" }
     /// `v1/gateway/attributes`: devices' profiles, units, serial numbers.
-    public var attributes: String { prefix + "v1/gateway/attributes" }
+    package var attributes: String { prefix + "v1/gateway/attributes" }
     /// `v1/gateway/rpc`: commands for devices behind the gateway, and the answers.
-    public var rpc: String { prefix + "v1/gateway/rpc" }
+    package var rpc: String { prefix + "v1/gateway/rpc" }
     /// `v1/devices/me/telemetry`: the gateway's own health.
-    public var gatewayTelemetry: String { prefix + "v1/devices/me/telemetry" }
+    package var gatewayTelemetry: String { prefix + "v1/devices/me/telemetry" }
     /// `v1/devices/me/attributes`: the gateway's firmware, board and site.
-    public var gatewayAttributes: String { prefix + "v1/devices/me/attributes" }
+    package var gatewayAttributes: String { prefix + "v1/devices/me/attributes" }
     /// `v1/devices/me/rpc/request/+`: commands for the gateway itself.
-    public var gatewayRPCRequests: String { prefix + "v1/devices/me/rpc/request/+" }
+    package var gatewayRPCRequests: String { prefix + "v1/devices/me/rpc/request/+" }
     /// `fieldgate/<gateway>/alarms`: alarm events (raise, clear, acknowledge).
-    public var alarms: String { prefix + "fieldgate/\(gateway)/alarms" }
+    package var alarms: String { prefix + "fieldgate/\(gateway)/alarms" }
     /// `fieldgate/<gateway>/status`: retained `{"online": …}`; the last will says offline.
-    public var status: String { prefix + "fieldgate/\(gateway)/status" }
+    package var status: String { prefix + "fieldgate/\(gateway)/status" }
 
     /// `v1/devices/me/rpc/response/<id>`: the answer to gateway request `id`.
-    public func gatewayRPCResponse(_ id: String) -> String { prefix + "v1/devices/me/rpc/response/" + id }
+    package func gatewayRPCResponse(_ id: String) -> String { prefix + "v1/devices/me/rpc/response/" + id }
 
     /// The request id of a gateway RPC topic (`…/v1/devices/me/rpc/request/<id>`), or nil.
-    public func gatewayRPCRequestID(_ topic: String) -> String? {
+    package func gatewayRPCRequestID(_ topic: String) -> String? {
         let head = prefix + "v1/devices/me/rpc/request/"
         guard topic.hasPrefix(head) else { return nil }
         let id = String(topic.dropFirst(head.count))

@@ -4,9 +4,9 @@ import FieldCore
 /// and reported; a frame with a bad checksum, end mark, command or time is reported and skipped
 /// (the reader resynchronises on the next `@@`), so a hostile peer costs log lines, never a crash
 /// or unbounded memory.
-public struct GB26875FrameReader: Sendable {
+package struct GB26875FrameReader: Sendable {
     /// What one call to `next()` found.
-    public enum Item: Sendable, Hashable {
+    package enum Item: Sendable, Hashable {
         case frame(GB26875Frame)
         /// A problem with the stream, for the log; the reader has skipped the bytes in question.
         case problem(String)
@@ -14,19 +14,19 @@ public struct GB26875FrameReader: Sendable {
 
     /// Frames from a centre carry a confirm, a deny or a control command of a few bytes: a longer
     /// declared length is taken for garbage at once rather than waited for.
-    public let maxData: Int
+    package let maxData: Int
     private var buffer: [UInt8] = []
 
-    public init(maxData: Int = 256) {
+    package init(maxData: Int = 256) {
         self.maxData = maxData
     }
 
-    public mutating func feed(_ bytes: [UInt8]) {
+    package mutating func feed(_ bytes: [UInt8]) {
         buffer += bytes
     }
 
     /// The next frame or problem, nil when more bytes are needed.
-    public mutating func next() -> Item? {
+    package mutating func next() -> Item? {
         guard !buffer.isEmpty else { return nil }
         guard let at = startIndex() else {
             // Keep a trailing "@" that may begin a start mark.

@@ -3,26 +3,26 @@ import FieldSystem
 import Synchronization
 
 /// How the link reaches and talks to the centre (site file `uplinks.gb26875`, docs/gb26875.md).
-public struct GB26875LinkSettings: Sendable, Hashable {
-    public var host: String
-    public var port: Int
+package struct GB26875LinkSettings: Sendable, Hashable {
+    package var host: String
+    package var port: Int
     /// This device's address and the centre's.
-    public var source: GB26875Address
-    public var destination: GB26875Address
+    package var source: GB26875Address
+    package var destination: GB26875Address
     /// How long to wait for the centre's confirm (确认) or deny (否认) of a frame.
-    public var ackTimeout: Duration
+    package var ackTimeout: Duration
     /// How often a frame is sent again after a timeout or a deny before giving up on it: after
     /// timeouts the connection is dropped and made again (the frame is kept); after denies the
     /// frame is dropped (the centre refuses its content) and counted.
-    public var retries: Int
+    package var retries: Int
     /// The device's running state is sent this often while nothing else is (巡检, heartbeat).
-    public var heartbeat: Duration
-    public var connectTimeout: Duration
+    package var heartbeat: Duration
+    package var connectTimeout: Duration
     /// Reconnect delay: from `reconnectMin`, doubling to `reconnectMax`, ±20 % jitter.
-    public var reconnectMin: Duration
-    public var reconnectMax: Duration
+    package var reconnectMin: Duration
+    package var reconnectMax: Duration
 
-    public init(host: String, port: Int, source: GB26875Address, destination: GB26875Address, ackTimeout: Duration = .seconds(10),
+    package init(host: String, port: Int, source: GB26875Address, destination: GB26875Address, ackTimeout: Duration = .seconds(10),
                 retries: Int = 3, heartbeat: Duration = .seconds(60), connectTimeout: Duration = .seconds(5),
                 reconnectMin: Duration = .seconds(1), reconnectMax: Duration = .seconds(60)) {
         (self.host, self.port, self.source, self.destination) = (host, port, source, destination)
@@ -30,22 +30,22 @@ public struct GB26875LinkSettings: Sendable, Hashable {
         (self.reconnectMin, self.reconnectMax) = (reconnectMin, reconnectMax)
     }
 
-    public var endpoint: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    package var endpoint: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 
 /// What the link tells its owner (the outbox's courier): a record confirmed by the centre, a
 /// record the centre keeps denying, the connection up or down.
-public struct GB26875LinkEvents: Sendable {
-    public var confirmed: @Sendable (Int32) -> Void
-    public var rejected: @Sendable (Int32, String) -> Void
-    public var ready: @Sendable (Bool) -> Void
+package struct GB26875LinkEvents: Sendable {
+    package var confirmed: @Sendable (Int32) -> Void
+    package var rejected: @Sendable (Int32, String) -> Void
+    package var ready: @Sendable (Bool) -> Void
     /// The device's running state for the next heartbeat.
-    public var deviceState: @Sendable () -> GB26875DeviceState
+    package var deviceState: @Sendable () -> GB26875DeviceState
     /// The answer to a read from the centre (its queries, the link's time now); called on the
     /// link's thread. Without it every read is denied.
-    public var answer: @Sendable ([GB26875Query], CivilTime) -> GB26875Answer
+    package var answer: @Sendable ([GB26875Query], CivilTime) -> GB26875Answer
 
-    public init(confirmed: @escaping @Sendable (Int32) -> Void, rejected: @escaping @Sendable (Int32, String) -> Void,
+    package init(confirmed: @escaping @Sendable (Int32) -> Void, rejected: @escaping @Sendable (Int32, String) -> Void,
                 ready: @escaping @Sendable (Bool) -> Void, deviceState: @escaping @Sendable () -> GB26875DeviceState,
                 answer: @escaping @Sendable ([GB26875Query], CivilTime) -> GB26875Answer = { _, _ in .deny("reads are not answered") }) {
         (self.confirmed, self.rejected, self.ready, self.deviceState, self.answer) = (confirmed, rejected, ready, deviceState, answer)
@@ -53,34 +53,34 @@ public struct GB26875LinkEvents: Sendable {
 }
 
 /// Counters and state of the link, for the status and tests.
-public struct GB26875LinkStatus: Sendable, Hashable {
-    public var connected = false
-    public var sent = 0
-    public var confirmed = 0
-    public var denied = 0
-    public var timeouts = 0
-    public var connects = 0
-    public var heartbeats = 0
+package struct GB26875LinkStatus: Sendable, Hashable {
+    package var connected = false
+    package var sent = 0
+    package var confirmed = 0
+    package var denied = 0
+    package var timeouts = 0
+    package var connects = 0
+    package var heartbeats = 0
     /// Reads from the centre answered with a response, and reads denied.
-    public var answered = 0
-    public var refused = 0
+    package var answered = 0
+    package var refused = 0
     /// The centre's clock minus ours, from its last time sync (`GB26875TimeSync`: applied to every
     /// time label the device sends from then on).
-    public var clockOffset: Duration = .zero
-    public var lastError: String?
+    package var clockOffset: Duration = .zero
+    package var lastError: String?
 }
 
 /// The TCP link to the alarm operations centre (GB/T 26875.3 §5–7): one frame in flight at a
 /// time, each confirmed or denied by the centre; retries, timeouts, heartbeats, the centre's time
 /// sync and roll call, reconnect with backoff. `run()` does blocking socket I/O and is meant for
 /// a thread the owner starts for the link; everything else may be called from any thread.
-public final class GB26875Link: Sendable {
-    public let settings: GB26875LinkSettings
+package final class GB26875Link: Sendable {
+    package let settings: GB26875LinkSettings
     private let events: GB26875LinkEvents
     private let clock: any FieldClock
     private let utcOffsetMinutes: Int
     /// The centre's time sync, shared with the translator that labels the records and answers.
-    public let timeSync: GB26875TimeSync
+    package let timeSync: GB26875TimeSync
     private let log: Logger
     private let queue = Mutex<[(tag: Int32, data: [UInt8])]>([])
     private let state = Mutex(GB26875LinkStatus())
@@ -91,7 +91,7 @@ public final class GB26875Link: Sendable {
     /// - Parameter timeSync: where the centre's time sync goes: the translator's
     ///   (`GB26875Translator.timeSync`), so the records it labels share the link's clock.
     /// - Throws: `GB26875Error.valueOutOfRange` naming the failed `pipe` (out of descriptors).
-    public init(settings: GB26875LinkSettings, events: GB26875LinkEvents, utcOffsetMinutes: Int, timeSync: GB26875TimeSync = GB26875TimeSync(),
+    package init(settings: GB26875LinkSettings, events: GB26875LinkEvents, utcOffsetMinutes: Int, timeSync: GB26875TimeSync = GB26875TimeSync(),
                 clock: any FieldClock = SystemClock(), logger: Logger = Logger("gb26875")) throws(GB26875Error) {
         self.settings = settings
         self.events = events
@@ -106,25 +106,25 @@ public final class GB26875Link: Sendable {
         }
     }
 
-    public var status: GB26875LinkStatus {
+    package var status: GB26875LinkStatus {
         var s = state.withLock { $0 }
         s.clockOffset = timeSync.offset
         return s
     }
 
     /// Records queued and not yet confirmed (the one in flight included).
-    public var queued: Int { queue.withLock { $0.count } }
+    package var queued: Int { queue.withLock { $0.count } }
 
     /// Queues a record's data units for the centre; returns at once. The link sends queued
     /// records in order, one at a time.
-    public func send(tag: Int32, data: [UInt8]) {
+    package func send(tag: Int32, data: [UInt8]) {
         queue.withLock { $0.append((tag, data)) }
         poke()
     }
 
     /// Ends `run()` (the connection is closed; queued records stay for nobody: the outbox keeps
     /// them and hands them over again after a restart).
-    public func stop() {
+    package func stop() {
         stopped.store(true, ordering: .releasing)
         poke()
     }
@@ -136,7 +136,7 @@ public final class GB26875Link: Sendable {
     // MARK: - The link's thread
 
     /// Connects, talks, reconnects with backoff, until `stop()`.
-    public func run() {
+    package func run() {
         var delay = settings.reconnectMin
         var random = SplitMix64(seed: UInt64(truncatingIfNeeded: monotonicMilliseconds()) ^ UInt64(settings.port))
         var failures = 0

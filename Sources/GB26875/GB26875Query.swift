@@ -2,7 +2,7 @@
 /// "read" types 61–89 (GB/T 26875.3-2011 table 3, object layouts as the open-source codecs of
 /// the standard report them: docs/gb26875.md, "Reads from the centre"). The gateway answers the
 /// ones it can answer truthfully; the others are denied.
-public enum GB26875Query: Sendable, Hashable {
+package enum GB26875Query: Sendable, Hashable {
     /// 61 读建筑消防设施系统状态: system type (1), system address (1).
     case systemStatus(GB26875System)
     /// 62 读建筑消防设施部件运行状态: system type, system address, component address (4, low byte
@@ -17,7 +17,7 @@ public enum GB26875Query: Sendable, Hashable {
 
     /// The read types of table 3, their names (for the log) and the size of one object, and
     /// which of them the gateway answers.
-    public static let readTypes: [UInt8: (name: String, size: Int, answered: Bool)] = [
+    package static let readTypes: [UInt8: (name: String, size: Int, answered: Bool)] = [
         61: ("read system state", 2, true),
         62: ("read component state", 6, true),
         63: ("read component analogue value", 6, true),
@@ -36,7 +36,7 @@ public enum GB26875Query: Sendable, Hashable {
 
     /// The queries of a request's application data: one data unit, type and count, then `count`
     /// objects of the type's size and nothing after them.
-    public static func parse(_ data: [UInt8]) -> Result<[GB26875Query], GB26875QueryError> {
+    package static func parse(_ data: [UInt8]) -> Result<[GB26875Query], GB26875QueryError> {
         guard data.count >= 2 else { return .failure(.malformed("request with \(data.count) data bytes (a data unit needs at least 2)")) }
         let type = data[0], count = Int(data[1])
         guard let spec = readTypes[type] else { return .failure(.unsupported(type, "type \(type) is not a read type of table 3")) }
@@ -69,13 +69,13 @@ public enum GB26875Query: Sendable, Hashable {
 }
 
 /// Why a request from the centre is denied without looking at the gateway's state.
-public enum GB26875QueryError: Error, Hashable, Sendable, CustomStringConvertible {
+package enum GB26875QueryError: Error, Hashable, Sendable, CustomStringConvertible {
     /// Its layout is wrong (too short, no objects, a size that is no whole number of objects).
     case malformed(String)
     /// A read the gateway does not answer (type, what it is).
     case unsupported(UInt8, String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .malformed(let why): "malformed request: \(why)"
         case .unsupported(let type, let what): "\(what) (type \(type)) is not answered by this gateway"
@@ -84,7 +84,7 @@ public enum GB26875QueryError: Error, Hashable, Sendable, CustomStringConvertibl
 }
 
 /// The gateway's answer to a request: a response's data unit, or a deny and why.
-public enum GB26875Answer: Sendable, Hashable {
+package enum GB26875Answer: Sendable, Hashable {
     case response([UInt8])
     case deny(String)
 }

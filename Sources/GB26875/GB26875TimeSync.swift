@@ -7,20 +7,20 @@ import Synchronization
 /// answers the link makes, and the event and sample times of the records stored from then on.
 /// The link and the translator share one, so no frame mixes two clocks (docs/gb26875.md, "The
 /// link"). The system clock itself stays NTP's; the offset lasts until the gateway restarts.
-public final class GB26875TimeSync: Sendable {
+package final class GB26875TimeSync: Sendable {
     private let value = Mutex<Duration>(.zero)
 
-    public init() {}
+    package init() {}
 
     /// The centre's clock minus ours; zero until the centre sends a time sync.
-    public var offset: Duration { value.withLock { $0 } }
+    package var offset: Duration { value.withLock { $0 } }
 
-    public func set(_ offset: Duration) {
+    package func set(_ offset: Duration) {
         value.withLock { $0 = offset }
     }
 
     /// `t` on the device's clock, as a time label in local time (`utcOffsetMinutes` east of UTC).
-    public func civil(_ t: Timestamp, utcOffsetMinutes: Int) -> CivilTime {
+    package func civil(_ t: Timestamp, utcOffsetMinutes: Int) -> CivilTime {
         CivilTime(t + offset, offsetMinutes: utcOffsetMinutes)
     }
 }

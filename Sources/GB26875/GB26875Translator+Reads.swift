@@ -13,7 +13,7 @@ extension GB26875Translator {
     ///   - now: the device's time for the time labels of answers that have no time of their own
     ///     (the link's time, with the centre's time sync applied, as `civil` applies it).
     ///   - current: a point's current reading (the engine's point table).
-    public func answer(_ queries: [GB26875Query], now: CivilTime, current: (PointRef) -> Reading?) -> GB26875Answer {
+    package func answer(_ queries: [GB26875Query], now: CivilTime, current: (PointRef) -> Reading?) -> GB26875Answer {
         guard let first = queries.first else { return .deny("a request without objects") }
         let kind: GB26875DataUnit.Kind = switch first {
         case .systemStatus: .systemStatus

@@ -2,33 +2,33 @@ import FieldCore
 
 /// Where one of the site's points (or a whole device) sits in the centre's model: a component
 /// of a building fire facility system (site file `uplinks.gb26875.points`, docs/gb26875.md).
-public struct GB26875PointMapping: Sendable, Hashable {
+package struct GB26875PointMapping: Sendable, Hashable {
     /// The point; nil for a device-level entry (its device's alarms that name no mapped point).
-    public var point: PointRef?
-    public var device: String
-    public var system: GB26875System
-    public var component: GB26875ComponentRef
+    package var point: PointRef?
+    package var device: String
+    package var system: GB26875System
+    package var component: GB26875ComponentRef
     /// A numeric point's analogue type (table 7) and the factor from the point's unit to it
     /// (MPa → 0.1 kPa: 10000); nil: the value is not sent.
-    public var analog: (type: UInt8, scale: Double)?
+    package var analog: (type: UInt8, scale: Double)?
     /// A state point's bits while it is true (a pump's run contact: `started`); nil: not sent.
-    public var whenTrue: GB26875State?
+    package var whenTrue: GB26875State?
     /// Alarm type → the state bits it sets, overriding the default (docs/gb26875.md).
-    public var alarms: [String: GB26875State]
+    package var alarms: [String: GB26875State]
 
-    public init(point: PointRef?, device: String, system: GB26875System, component: GB26875ComponentRef,
+    package init(point: PointRef?, device: String, system: GB26875System, component: GB26875ComponentRef,
                 analog: (type: UInt8, scale: Double)? = nil, whenTrue: GB26875State? = nil, alarms: [String: GB26875State] = [:]) {
         (self.point, self.device, self.system, self.component) = (point, device, system, component)
         (self.analog, self.whenTrue, self.alarms) = (analog, whenTrue, alarms)
     }
 
-    public static func == (a: Self, b: Self) -> Bool {
+    package static func == (a: Self, b: Self) -> Bool {
         let place = a.point == b.point && a.device == b.device && a.system == b.system && a.component == b.component
         let analog = a.analog?.type == b.analog?.type && a.analog?.scale == b.analog?.scale
         return place && analog && a.whenTrue == b.whenTrue && a.alarms == b.alarms
     }
 
-    public func hash(into h: inout Hasher) {
+    package func hash(into h: inout Hasher) {
         h.combine(point)
         h.combine(device)
         h.combine(component)
@@ -37,7 +37,7 @@ public struct GB26875PointMapping: Sendable, Hashable {
     /// The state bits an alarm type sets when the mapping does not say: faults of the sensor or
     /// the link are `fault`, a fire alarm is `fireAlarm`, everything else (low pressure, a closed
     /// valve, a low tank) is `supervisory` (监管).
-    public func bits(forAlarm type: String) -> GB26875State {
+    package func bits(forAlarm type: String) -> GB26875State {
         if let b = alarms[type] { return b }
         let t = type.lowercased()
         if t.hasPrefix("fire") && !t.hasPrefix("fire-pump") { return .fireAlarm }
@@ -48,25 +48,25 @@ public struct GB26875PointMapping: Sendable, Hashable {
 
 /// One record for the centre: a data unit with one object, and whether it is an event (stored
 /// durably, sent first) or an analogue sample.
-public struct GB26875Record: Sendable, Hashable {
-    public var event: Bool
-    public var unit: GB26875DataUnit
+package struct GB26875Record: Sendable, Hashable {
+    package var event: Bool
+    package var unit: GB26875DataUnit
     /// What it is about, for the outbox's topic column and the log (`component-status main-pt.pressure`).
-    public var subject: String
+    package var subject: String
 }
 
 /// Turns the gateway's alarm events and readings into GB 26875.3 data units through the site's
 /// mapping. Keeps the state bits of every mapped component (the alarms active on it, its state
 /// points), because a state object carries the component's whole state, not one change.
 /// Not thread-safe: one caller (the engine's sink) at a time.
-public final class GB26875Translator {
-    public let mappings: [GB26875PointMapping]
+package final class GB26875Translator {
+    package let mappings: [GB26875PointMapping]
     /// Local time's offset east of UTC: time labels are local time.
-    public let utcOffsetMinutes: Int
+    package let utcOffsetMinutes: Int
     /// The shortest time between two analogue values of one point.
-    public let analogInterval: Duration
+    package let analogInterval: Duration
     /// The centre's time sync, shared with the link: every time label is on the device's clock.
-    public let timeSync: GB26875TimeSync
+    package let timeSync: GB26875TimeSync
     private var active: [GB26875ComponentRef: [String: GB26875State]] = [:]
     private var systemBits: [GB26875System: GB26875State] = [:]
     private var lastAnalog: [PointRef: Timestamp] = [:]
@@ -79,7 +79,7 @@ public final class GB26875Translator {
 
     /// - Parameter timeSync: the link's (`GB26875Link.timeSync`), so the records and answers
     ///   the translator labels and the link's frames share one clock.
-    public init(mappings: [GB26875PointMapping], utcOffsetMinutes: Int, analogInterval: Duration = .seconds(60),
+    package init(mappings: [GB26875PointMapping], utcOffsetMinutes: Int, analogInterval: Duration = .seconds(60),
                 timeSync: GB26875TimeSync = GB26875TimeSync()) {
         self.mappings = mappings
         self.utcOffsetMinutes = utcOffsetMinutes
@@ -89,7 +89,7 @@ public final class GB26875Translator {
 
     /// The mapping an alarm belongs to: its point's; else the entry of its device that names its
     /// type in `alarms`; else its device's entry without a point; else its device's first entry.
-    public func mapping(forAlarm id: AlarmID) -> GB26875PointMapping? {
+    package func mapping(forAlarm id: AlarmID) -> GB26875PointMapping? {
         let source = String(id.rawValue.prefix { $0 != "/" })
         let device = id.device
         return mappings.first { $0.point?.description == source }
@@ -101,7 +101,7 @@ public final class GB26875Translator {
     /// Takes the alarms that were active before a restart (the gateway restores them without new
     /// events) into the components' states, so the next state sent for a component still
     /// carries them. Sends nothing: the centre got their raise before the restart.
-    public func restore(active ids: [AlarmID]) {
+    package func restore(active ids: [AlarmID]) {
         for id in ids {
             guard let m = mapping(forAlarm: id) else { continue }
             active[m.component, default: [:]]["alarm:" + id.rawValue] = m.bits(forAlarm: id.type)
@@ -112,7 +112,7 @@ public final class GB26875Translator {
 
     /// The component state (and, when it changed, the system state) an alarm event leads to; an
     /// acknowledgement is an operation record (confirm). Unmapped alarms give nothing.
-    public func alarm(_ e: AlarmEvent) -> [GB26875Record] {
+    package func alarm(_ e: AlarmEvent) -> [GB26875Record] {
         guard let m = mapping(forAlarm: e.id) else { return [] }
         let key = "alarm:" + e.id.rawValue
         switch e.kind {
@@ -129,7 +129,7 @@ public final class GB26875Translator {
     /// The operation flags a console or platform command sets in an operation record, by the
     /// command's name (a profile's `reset`, `silence`, `self-test`; an app's `silence`); nil: the
     /// command is no operation of table 8.2.1.4 and is not sent.
-    public static func operations(forCommand name: String) -> GB26875Operations? {
+    package static func operations(forCommand name: String) -> GB26875Operations? {
         switch name {
         case "reset": .reset
         case "silence": .silence
@@ -147,7 +147,7 @@ public final class GB26875Translator {
     ///     address); nil: the device's.
     ///   - deviceUnit: the device's configured unit id. A command sent to another unit reset
     ///     (silenced, tested) that unit, not the mapped device: it gives nothing.
-    public func operation(device: String, command: String, at time: Timestamp, unit: Int? = nil, deviceUnit: Int? = nil) -> [GB26875Record] {
+    package func operation(device: String, command: String, at time: Timestamp, unit: Int? = nil, deviceUnit: Int? = nil) -> [GB26875Record] {
         if let unit, unit != deviceUnit { return [] }
         guard let operations = Self.operations(forCommand: command),
               let m = mappings.first(where: { $0.point == nil && $0.device == device }) ?? mappings.first(where: { $0.device == device })
@@ -159,7 +159,7 @@ public final class GB26875Translator {
 
     /// The transmission device's own operation record (type 24): the gateway restarted on a
     /// console or platform command is `reset`.
-    public func deviceOperation(_ operations: GB26875Operations, at time: Timestamp) -> [GB26875Record] {
+    package func deviceOperation(_ operations: GB26875Operations, at time: Timestamp) -> [GB26875Record] {
         build(time, subject: "device-operation \(operations.rawValue)") { t throws(GB26875Error) in
             GB26875DataUnit(.deviceOperation, objects: [try GB26875Object.deviceOperation(operations, operatorNumber: 0, time: t)])
         }
@@ -167,7 +167,7 @@ public final class GB26875Translator {
 
     /// What readings lead to: a state point's change is a component state (an event); a numeric
     /// point's value an analogue value, at most one per `analogInterval` per point.
-    public func readings(_ readings: [(PointRef, Reading)]) -> [GB26875Record] {
+    package func readings(_ readings: [(PointRef, Reading)]) -> [GB26875Record] {
         var out: [GB26875Record] = []
         for (ref, reading) in readings {
             guard let m = mappings.first(where: { $0.point == ref }), let value = reading.value, reading.quality == .good else { continue }
@@ -196,13 +196,13 @@ public final class GB26875Translator {
     /// A reading in the unit of its analogue type: `value × scale` rounded to the nearest whole
     /// number (halves away from zero); nil when that is not finite or not in the signed 2-byte
     /// field's −32768…32767. The one check for the values sent and the values read.
-    public static func analogRaw(_ value: Double, scale: Double) -> Int16? {
+    package static func analogRaw(_ value: Double, scale: Double) -> Int16? {
         Int16(exactly: (value * scale).rounded())
     }
 
     /// The device's running state for a heartbeat: monitoring, with fault and fire-alarm bits
     /// while any mapped component has them.
-    public func deviceState() -> GB26875DeviceState {
+    package func deviceState() -> GB26875DeviceState {
         var s: GB26875DeviceState = .monitoring
         let all = active.values.flatMap(\.values).reduce(GB26875State()) { $0.union($1) }
         if all.contains(.fault) { s.insert(.fault) }
@@ -223,7 +223,7 @@ public final class GB26875Translator {
 
     /// The time label for `t`: the site's local time, on the device's clock (with the centre's
     /// time sync applied, as the link's own labels are).
-    public func civil(_ t: Timestamp) -> CivilTime { timeSync.civil(t, utcOffsetMinutes: utcOffsetMinutes) }
+    package func civil(_ t: Timestamp) -> CivilTime { timeSync.civil(t, utcOffsetMinutes: utcOffsetMinutes) }
 
     private func stateRecords(_ m: GB26875PointMapping, time: Timestamp, description: String) -> [GB26875Record] {
         let bits = stateOf(component: m.component)

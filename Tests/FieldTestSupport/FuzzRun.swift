@@ -10,16 +10,16 @@ import Foundation
 /// Environment: `FUZZ_SEED` (decimal or `0x` hex; default: a fresh random seed, printed),
 /// `FUZZ_SECONDS` (budget per target; default the caller's, a few seconds for `make test`),
 /// `FUZZ_CASE` (run that one case seed only).
-public final class FuzzRun {
-    public let name: String
-    public let seed: UInt64
-    public let budget: Double
-    public private(set) var cases = 0
+package final class FuzzRun {
+    package let name: String
+    package let seed: UInt64
+    package let budget: Double
+    package private(set) var cases = 0
     private var seeds: SplitMix64
     private let only: UInt64?
     private let start = Date()
 
-    public init(_ name: String, defaultSeconds: Double = 2) {
+    package init(_ name: String, defaultSeconds: Double = 2) {
         // Fuzzed peers hang up mid-write: that must be EPIPE for the writer, not the end of the
         // test process (the gateway ignores SIGPIPE the same way, in `Supervisor`).
         signal(SIGPIPE, SIG_IGN)
@@ -35,7 +35,7 @@ public final class FuzzRun {
     /// Runs `body` with a generator per case until the budget is spent; returns the case count.
     /// `body` gets the case seed for its failure messages (`FUZZ_CASE=` replays one case).
     @discardableResult
-    public func run(_ body: (_ caseSeed: UInt64, inout SplitMix64) throws -> Void) rethrows -> Int {
+    package func run(_ body: (_ caseSeed: UInt64, inout SplitMix64) throws -> Void) rethrows -> Int {
         if let only {
             var g = SplitMix64(seed: only)
             try body(only, &g)
@@ -58,14 +58,14 @@ public final class FuzzRun {
 
 /// Mutations of real inputs, the way a fuzzer makes them: bytes flipped, inserted, removed and
 /// repeated, and "interesting" tokens (huge and odd numbers, units, brackets) spliced in.
-public enum Mutator {
-    public static let tokens: [String] = [
+package enum Mutator {
+    package static let tokens: [String] = [
         "1e20", "1e20h", "1e20s", "9.5e15", "1e300", "-1e300", "1e308", "1e400", "-0", "NaN", "Infinity", "0x10", "-1",
         "9223372036854775807", "18446744073709551616", "65536", "4294967296", "2.5", "\"\"", "null", "true", "[]", "{}",
         "\"1e20h\"", "\"-5s\"", "\"500ms\"", "\"inf\"", ",", "}", "]", "{", "[", ":", "\"", "\\u0000", "\\ud800", "\u{FEFF}", "é",
     ]
 
-    public static func mutate(_ input: [UInt8], _ g: inout SplitMix64, rounds: Int = 3) -> [UInt8] {
+    package static func mutate(_ input: [UInt8], _ g: inout SplitMix64, rounds: Int = 3) -> [UInt8] {
         var b = input
         for _ in 0..<Int.random(in: 1...rounds, using: &g) {
             let at = b.isEmpty ? 0 : Int.random(in: 0..<b.count, using: &g)
@@ -89,7 +89,7 @@ public enum Mutator {
     }
 
     /// Random bytes, biased toward printable ASCII.
-    public static func bytes(_ g: inout SplitMix64, count: Int) -> [UInt8] {
+    package static func bytes(_ g: inout SplitMix64, count: Int) -> [UInt8] {
         (0..<count).map { _ in Bool.random(using: &g) ? UInt8.random(in: 32...126, using: &g) : UInt8.random(in: 0...255, using: &g) }
     }
 }

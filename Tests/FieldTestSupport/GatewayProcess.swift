@@ -13,18 +13,18 @@ import Foundation
 /// `stop()` sends SIGTERM (SIGKILL if it does not go) and returns the exit status; deinit does
 /// the same, so a failing test leaves nothing running. Sendable so that a test can start and
 /// stop it on a thread of its own (both block for seconds) while its task waits.
-public final class GatewayProcess: @unchecked Sendable {
-    public enum Failure: Error, CustomStringConvertible {
+package final class GatewayProcess: @unchecked Sendable {
+    package enum Failure: Error, CustomStringConvertible {
         case notReady(String)
-        public var description: String {
+        package var description: String {
             switch self {
             case .notReady(let log): "the gateway did not become ready:\n\(log)"
             }
         }
     }
 
-    public let sitePath: String
-    public let stateDirectory: String
+    package let sitePath: String
+    package let stateDirectory: String
     private let child: ChildProcess
     private let notify: NotifySocket
 
@@ -37,7 +37,7 @@ public final class GatewayProcess: @unchecked Sendable {
     ///   - arguments: more options for `fieldgate run` (`--mqtt URL`).
     /// - Throws: `ChildProcessError` when it cannot be started, `.notReady` with its log when
     ///   it does not say `READY=1` within `readyTimeout` (it is stopped then).
-    public init(sitePath: String, stateDirectory: String, simulatorDirectory: String, notifySocket: String? = nil,
+    package init(sitePath: String, stateDirectory: String, simulatorDirectory: String, notifySocket: String? = nil,
                 arguments: [String] = [], readyTimeout: Duration = .seconds(60)) throws {
         self.sitePath = sitePath
         self.stateDirectory = stateDirectory
@@ -57,22 +57,22 @@ public final class GatewayProcess: @unchecked Sendable {
 
     deinit { child.terminate(grace: .seconds(15)) }
 
-    public var pid: Int32 { child.pid }
-    public var isRunning: Bool { child.isRunning }
+    package var pid: Int32 { child.pid }
+    package var isRunning: Bool { child.isRunning }
 
     /// Everything the gateway logged so far.
-    public var log: String { (try? String(contentsOfFile: child.logPath, encoding: .utf8)) ?? "" }
+    package var log: String { (try? String(contentsOfFile: child.logPath, encoding: .utf8)) ?? "" }
 
     /// The last `lines` lines of its log, for failure messages.
-    public func logTail(lines: Int = 30) -> String { child.logTail(lines: lines) }
+    package func logTail(lines: Int = 30) -> String { child.logTail(lines: lines) }
 
     /// The local API socket (`fieldgate.sock`).
-    public var apiSocket: String { stateDirectory + "/fieldgate.sock" }
+    package var apiSocket: String { stateDirectory + "/fieldgate.sock" }
 
     /// SIGTERM, then SIGKILL after `grace`; its exit status. Safe to call again.
     @discardableResult
-    public func stop(grace: Duration = .seconds(15)) -> Int32 { child.terminate(grace: grace) }
+    package func stop(grace: Duration = .seconds(15)) -> Int32 { child.terminate(grace: grace) }
 
     /// Waits for it to exit by itself (a restart, a bad site); its status, nil if it still runs.
-    public func waitForExit(timeout: Duration) -> Int32? { child.waitForExit(timeout: timeout) }
+    package func waitForExit(timeout: Duration) -> Int32? { child.waitForExit(timeout: timeout) }
 }

@@ -6,16 +6,16 @@ import Foundation
 /// accepts connections; the broker is stopped and its directory removed when the value goes
 /// away (also when a test fails). `stop()` and `start()` again simulate an outage on the same
 /// port. Shared by the runtime's broker tests and the end-to-end tests.
-public final class MosquittoBroker: @unchecked Sendable {
+package final class MosquittoBroker: @unchecked Sendable {
     /// TLS listener files (PEM).
-    public struct TLS: Sendable {
-        public var caFile: String
-        public var certFile: String
-        public var keyFile: String
+    package struct TLS: Sendable {
+        package var caFile: String
+        package var certFile: String
+        package var keyFile: String
         /// Refuse clients without a certificate signed by the CA.
-        public var requireClientCertificate = true
+        package var requireClientCertificate = true
 
-        public init(caFile: String, certFile: String, keyFile: String, requireClientCertificate: Bool = true) {
+        package init(caFile: String, certFile: String, keyFile: String, requireClientCertificate: Bool = true) {
             self.caFile = caFile
             self.certFile = certFile
             self.keyFile = keyFile
@@ -23,27 +23,27 @@ public final class MosquittoBroker: @unchecked Sendable {
         }
     }
 
-    public struct Options: Sendable {
+    package struct Options: Sendable {
         /// User name → password; when not empty, anonymous clients are refused.
-        public var users: [String: String] = [:]
-        public var tls: TLS?
+        package var users: [String: String] = [:]
+        package var tls: TLS?
         /// Keep sessions and queued messages across a stop and start (an observer with a
         /// persistent session then misses nothing published while it reconnects).
-        public var persistent = false
+        package var persistent = false
 
-        public init(users: [String: String] = [:], tls: TLS? = nil, persistent: Bool = false) {
+        package init(users: [String: String] = [:], tls: TLS? = nil, persistent: Bool = false) {
             self.users = users
             self.tls = tls
             self.persistent = persistent
         }
     }
 
-    public enum Failure: Error, CustomStringConvertible {
+    package enum Failure: Error, CustomStringConvertible {
         case notInstalled
         case didNotStart(String)
         case tool(String)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .notInstalled: "mosquitto is not installed (apt-get install mosquitto mosquitto-clients)"
             case .didNotStart(let log): "mosquitto did not start:\n\(log)"
@@ -52,13 +52,13 @@ public final class MosquittoBroker: @unchecked Sendable {
         }
     }
 
-    public let options: Options
-    public let directory: TemporaryDirectory
-    public private(set) var port: Int
+    package let options: Options
+    package let directory: TemporaryDirectory
+    package private(set) var port: Int
     private let lock = NSLock()
     private var process: SpawnedProcess?
 
-    public init(_ options: Options = Options()) throws {
+    package init(_ options: Options = Options()) throws {
         self.options = options
         directory = try TemporaryDirectory("mosquitto")
         port = try Waiting.freePort()
@@ -69,14 +69,14 @@ public final class MosquittoBroker: @unchecked Sendable {
     }
 
     /// `mqtt://127.0.0.1:PORT` (or `mqtts://`), for the gateway's `--mqtt` option.
-    public var url: String { "\(options.tls == nil ? "mqtt" : "mqtts")://127.0.0.1:\(port)" }
+    package var url: String { "\(options.tls == nil ? "mqtt" : "mqtts")://127.0.0.1:\(port)" }
 
     /// What the broker wrote to its log so far.
-    public var log: String { (try? String(contentsOfFile: directory.file("mosquitto.log"), encoding: .utf8)) ?? "" }
+    package var log: String { (try? String(contentsOfFile: directory.file("mosquitto.log"), encoding: .utf8)) ?? "" }
 
     /// Starts the broker and waits until it accepts TCP connections (up to 10 s). On the first
     /// start only, a port someone else took in the meantime is replaced by a new one.
-    public func start() async throws {
+    package func start() async throws {
         var retries = everStarted ? 0 : 3
         while true {
             try writeConfig()
@@ -96,7 +96,7 @@ public final class MosquittoBroker: @unchecked Sendable {
     private var everStarted = false
 
     /// Stops the broker (SIGTERM) and waits for it to exit. Clients see the connection drop.
-    public func stop() {
+    package func stop() {
         let p = lock.withLock { () -> SpawnedProcess? in
             defer { process = nil }
             return process
@@ -104,7 +104,7 @@ public final class MosquittoBroker: @unchecked Sendable {
         p?.terminate()
     }
 
-    public var isRunning: Bool { lock.withLock { process?.isRunning ?? false } }
+    package var isRunning: Bool { lock.withLock { process?.isRunning ?? false } }
 
     private func launch() throws -> SpawnedProcess {
         guard let binary = MosquittoBroker.executable("mosquitto") else { throw Failure.notInstalled }
@@ -160,7 +160,7 @@ public final class MosquittoBroker: @unchecked Sendable {
     }
 
     /// The path of a mosquitto tool (`mosquitto` lives in /usr/sbin, often not on PATH).
-    public static func executable(_ name: String) -> String? {
+    package static func executable(_ name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
         let dirs = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/local/sbin", "/usr/bin", "/usr/local/bin"]
         return dirs.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
@@ -168,7 +168,7 @@ public final class MosquittoBroker: @unchecked Sendable {
 
     /// Runs a tool to completion; throws with its output when it fails.
     @discardableResult
-    public static func runTool(_ name: String, _ arguments: [String]) throws -> String {
+    package static func runTool(_ name: String, _ arguments: [String]) throws -> String {
         guard let binary = executable(name) else { throw Failure.tool("\(name) is not installed") }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
@@ -185,7 +185,7 @@ public final class MosquittoBroker: @unchecked Sendable {
     }
 
     /// Publishes one message with `mosquitto_pub` (QoS 1), as a platform would.
-    public func publish(topic: String, payload: String, retain: Bool = false, extra: [String] = []) throws {
+    package func publish(topic: String, payload: String, retain: Bool = false, extra: [String] = []) throws {
         try MosquittoBroker.runTool("mosquitto_pub", ["-h", "127.0.0.1", "-p", "\(port)", "-q", "1", "-t", topic, "-m", payload]
             + (retain ? ["-r"] : []) + extra)
     }

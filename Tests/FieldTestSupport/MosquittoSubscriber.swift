@@ -3,13 +3,13 @@ import Foundation
 /// An independent observer on a test broker: `mosquitto_sub` subscribed to a topic filter,
 /// collecting every message it prints (JSON output format, `-F %j`). `start()` returns once the
 /// broker acknowledged the subscription. Stopped when the value goes away.
-public final class MosquittoSubscriber: @unchecked Sendable {
-    public struct Message: Hashable, CustomStringConvertible, Sendable {
-        public var topic: String
-        public var payload: String
-        public var retained: Bool
+package final class MosquittoSubscriber: @unchecked Sendable {
+    package struct Message: Hashable, CustomStringConvertible, Sendable {
+        package var topic: String
+        package var payload: String
+        package var retained: Bool
 
-        public var description: String { "\(topic) \(payload)\(retained ? " (retained)" : "")" }
+        package var description: String { "\(topic) \(payload)\(retained ? " (retained)" : "")" }
     }
 
     private var process: SpawnedProcess?
@@ -25,7 +25,7 @@ public final class MosquittoSubscriber: @unchecked Sendable {
     ///   - persistent: a persistent session (`-c`): with a persistent broker, messages published
     ///     while the observer reconnects after an outage are kept for it.
     ///   - extra: more `mosquitto_sub` options (TLS files, user name and password).
-    public init(port: Int, filter: String = "#", persistent: Bool = false, extra: [String] = []) throws {
+    package init(port: Int, filter: String = "#", persistent: Bool = false, extra: [String] = []) throws {
         guard let sub = MosquittoBroker.executable("mosquitto_sub") else { throw MosquittoBroker.Failure.notInstalled }
         // Line-buffered stdout: mosquitto_sub flushes after each message but not after its
         // SUBACK line, which says the subscription is in place.
@@ -40,29 +40,29 @@ public final class MosquittoSubscriber: @unchecked Sendable {
     }
 
     /// Starts `mosquitto_sub` and waits for its SUBACK (up to 10 s).
-    public func start() async throws {
+    package func start() async throws {
         process = try SpawnedProcess(binary, arguments, output: .pipe { [weak self] data in self?.consume(data) })
         let ok = await eventually { lock.withLock { subscribed } }
         guard ok else { throw MosquittoBroker.Failure.tool("mosquitto_sub did not subscribe:\n\(transcript)") }
     }
 
     /// Kills it: mosquitto_sub's SIGTERM handler can hang while it reconnects to a stopped broker.
-    public func stop() {
+    package func stop() {
         process?.send(SIGKILL)
         process?.wait()
     }
 
     /// Every message so far, in arrival order.
-    public var messages: [Message] { lock.withLock { received } }
+    package var messages: [Message] { lock.withLock { received } }
 
     /// Messages on `topic` so far.
-    public func messages(on topic: String) -> [Message] { messages.filter { $0.topic == topic } }
+    package func messages(on topic: String) -> [Message] { messages.filter { $0.topic == topic } }
 
     /// What `mosquitto_sub` printed (debug lines included), for failure messages.
-    public var transcript: String { lock.withLock { output } }
+    package var transcript: String { lock.withLock { output } }
 
     /// Waits until `condition` holds for the messages so far (up to `timeout`).
-    public func wait(timeout: Duration = .seconds(10), until condition: ([Message]) -> Bool) async -> Bool {
+    package func wait(timeout: Duration = .seconds(10), until condition: ([Message]) -> Bool) async -> Bool {
         await eventually(timeout: timeout) { condition(messages) }
     }
 

@@ -7,14 +7,14 @@ import Foundation
 
 /// A datagram socket standing in for systemd's `NOTIFY_SOCKET`: the gateway says `READY=1` on
 /// it once its workers and its console run.
-public final class NotifySocket {
-    public let path: String
+package final class NotifySocket {
+    package let path: String
     private let fd: Int32
 
     /// Binds a datagram socket at `path` (removed again on deinit).
     ///
     /// - Throws: `ChildProcessError` with the errno when it cannot be bound.
-    public init(path: String) throws {
+    package init(path: String) throws {
         self.path = path
         fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
         var address = sockaddr_un()
@@ -36,7 +36,7 @@ public final class NotifySocket {
     }
 
     /// True once a datagram containing `text` arrives within `timeout`.
-    public func wait(for text: String, timeout: Duration) -> Bool {
+    package func wait(for text: String, timeout: Duration) -> Bool {
         let deadline = monotonicMilliseconds() + timeout.milliseconds
         var buffer = [UInt8](repeating: 0, count: 4096)
         while monotonicMilliseconds() < deadline {

@@ -8,8 +8,8 @@ import Foundation
 /// `terminate()` forever. FieldSim's `ChildProcess` spawns the same way for a process whose
 /// output goes to a log file; this one also hands the output to the test as it comes
 /// (`mosquitto_sub`) or leaves it on the test's own.
-public final class SpawnedProcess: @unchecked Sendable {
-    public enum Output {
+package final class SpawnedProcess: @unchecked Sendable {
+    package enum Output {
         /// The test's own stdout and stderr.
         case inherit
         /// stdout and stderr appended to a file.
@@ -18,14 +18,14 @@ public final class SpawnedProcess: @unchecked Sendable {
         case pipe(@Sendable (Data) -> Void)
     }
 
-    public struct SpawnError: Error, CustomStringConvertible {
-        public var path: String
-        public var code: Int32
-        public var description: String { "cannot start \(path): \(String(cString: strerror(code)))" }
+    package struct SpawnError: Error, CustomStringConvertible {
+        package var path: String
+        package var code: Int32
+        package var description: String { "cannot start \(path): \(String(cString: strerror(code)))" }
     }
 
-    public let pid: pid_t
-    public let path: String
+    package let pid: pid_t
+    package let path: String
     private let lock = NSLock()
     private var status: Int32?
     private var reader: Thread?
@@ -39,7 +39,7 @@ public final class SpawnedProcess: @unchecked Sendable {
         var isEnded: Bool { lock.withLock { ended } }
     }
 
-    public init(_ path: String, _ arguments: [String], output: Output = .inherit, environment: [String: String]? = nil) throws {
+    package init(_ path: String, _ arguments: [String], output: Output = .inherit, environment: [String: String]? = nil) throws {
         self.path = path
         var (readEnd, writeEnd): (Int32, Int32) = (-1, -1)
         if case .pipe = output {
@@ -98,7 +98,7 @@ public final class SpawnedProcess: @unchecked Sendable {
     }
 
     /// True until the process has exited (and been reaped).
-    public var isRunning: Bool {
+    package var isRunning: Bool {
         lock.withLock {
             guard status == nil else { return false }
             var s: Int32 = 0
@@ -109,15 +109,15 @@ public final class SpawnedProcess: @unchecked Sendable {
     }
 
     /// True once a `.pipe` output reached its end (the process and its children closed it).
-    public var outputClosed: Bool { outputEnd.isEnded }
+    package var outputClosed: Bool { outputEnd.isEnded }
 
-    public func send(_ signal: Int32) {
+    package func send(_ signal: Int32) {
         if isRunning { kill(pid, signal) }
     }
 
     /// Waits for the process to exit; its raw wait status.
     @discardableResult
-    public func wait() -> Int32 {
+    package func wait() -> Int32 {
         lock.withLock {
             if let status { return status }
             var s: Int32 = 0
@@ -129,7 +129,7 @@ public final class SpawnedProcess: @unchecked Sendable {
 
     /// SIGTERM, then SIGKILL if it has not exited after `grace` (to its process group too:
     /// `timeout` leads one, and its command must not outlive it).
-    public func terminate(grace: Duration = .seconds(5)) {
+    package func terminate(grace: Duration = .seconds(5)) {
         guard isRunning else { return }
         kill(pid, SIGTERM)
         let deadline = ContinuousClock.now + grace
@@ -145,7 +145,7 @@ public final class SpawnedProcess: @unchecked Sendable {
     /// crashes cannot leave it running for more than `limit`. Signals sent to the returned
     /// process reach the command; SIGKILL would not (`terminate()` kills the group), so use this
     /// only for helpers the test stops with `terminate()` (brokers), never for a process under test.
-    public static func withSafetyTimeout(_ path: String, _ arguments: [String], limit: Duration = .seconds(1800), output: Output = .inherit) throws -> SpawnedProcess {
+    package static func withSafetyTimeout(_ path: String, _ arguments: [String], limit: Duration = .seconds(1800), output: Output = .inherit) throws -> SpawnedProcess {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/timeout") else { return try SpawnedProcess(path, arguments, output: output) }
         return try SpawnedProcess("/usr/bin/timeout", ["\(limit.components.seconds)", path] + arguments, output: output)
     }

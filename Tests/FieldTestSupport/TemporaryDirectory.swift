@@ -2,16 +2,16 @@ import Foundation
 
 /// A fresh directory under the system's temp dir, removed when the value is released (also when
 /// a test fails).
-public final class TemporaryDirectory: @unchecked Sendable {
-    public let path: String
+package final class TemporaryDirectory: @unchecked Sendable {
+    package let path: String
 
-    public init(_ label: String = "fieldgate") throws {
+    package init(_ label: String = "fieldgate") throws {
         let base = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("\(label)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
         path = base.path
     }
 
-    public func file(_ name: String) -> String { path + "/" + name }
+    package func file(_ name: String) -> String { path + "/" + name }
 
     deinit {
         try? FileManager.default.removeItem(atPath: path)
@@ -20,7 +20,7 @@ public final class TemporaryDirectory: @unchecked Sendable {
 
 /// Polls `condition` every 10 ms until it holds or `timeout` passes; returns whether it held.
 /// For waiting on another process or thread that has no readiness signal of its own.
-public func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
+package func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
     let clock = ContinuousClock()
     let deadline = clock.now + timeout
     while clock.now < deadline {
@@ -32,7 +32,7 @@ public func eventually(timeout: Duration = .seconds(10), _ condition: () async t
 
 /// The path of an executable this package builds (`fieldbench`, `fieldgate`, `fieldsim`): next
 /// to the test bundle in the build directory. `swift build --build-tests` builds them all.
-public func builtProduct(_ name: String) -> String? {
+package func builtProduct(_ name: String) -> String? {
     let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
     let path = here.appendingPathComponent(name).path
     return FileManager.default.isExecutableFile(atPath: path) ? path : nil

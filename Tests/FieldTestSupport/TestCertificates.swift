@@ -2,18 +2,18 @@ import Foundation
 
 /// A certificate authority, a server certificate for 127.0.0.1/localhost and a client
 /// certificate, made with `openssl` in a temp directory (EC P-256 keys: fast to make).
-public struct TestCertificates {
-    public let directory: TemporaryDirectory
-    public var caFile: String { directory.file("ca.crt") }
-    public var serverCert: String { directory.file("server.crt") }
-    public var serverKey: String { directory.file("server.key") }
-    public var clientCert: String { directory.file("client.crt") }
-    public var clientKey: String { directory.file("client.key") }
+package struct TestCertificates {
+    package let directory: TemporaryDirectory
+    package var caFile: String { directory.file("ca.crt") }
+    package var serverCert: String { directory.file("server.crt") }
+    package var serverKey: String { directory.file("server.key") }
+    package var clientCert: String { directory.file("client.crt") }
+    package var clientKey: String { directory.file("client.key") }
 
     /// Makes a CA named `authority` and a server and a client certificate signed by it.
     /// - Parameter serverNames: the server certificate's subjectAltName (another name than the
     ///   broker's address makes a host name mismatch).
-    public init(authority: String = "Fieldgate Test CA", client: String = "gateway-test",
+    package init(authority: String = "Fieldgate Test CA", client: String = "gateway-test",
                 serverNames: String = "IP:127.0.0.1,DNS:localhost") throws {
         directory = try TemporaryDirectory("certs")
         let d = directory
@@ -38,10 +38,10 @@ public struct TestCertificates {
     }
 
     /// The broker's TLS settings for these files.
-    public func brokerTLS(requireClientCertificate: Bool = true) -> MosquittoBroker.TLS {
+    package func brokerTLS(requireClientCertificate: Bool = true) -> MosquittoBroker.TLS {
         MosquittoBroker.TLS(caFile: caFile, certFile: serverCert, keyFile: serverKey, requireClientCertificate: requireClientCertificate)
     }
 
     /// `mosquitto_sub`/`mosquitto_pub` options to connect with the client certificate.
-    public var clientOptions: [String] { ["--cafile", caFile, "--cert", clientCert, "--key", clientKey] }
+    package var clientOptions: [String] { ["--cafile", caFile, "--cert", clientCert, "--key", clientKey] }
 }

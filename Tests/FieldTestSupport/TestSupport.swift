@@ -5,9 +5,9 @@ import FieldSim
 import Foundation
 
 /// Where the tests find the repository, the built executables and free ports.
-public enum TestSupport {
+package enum TestSupport {
     /// The repository's root, found from this file's path (tests run from any directory).
-    public static let repositoryRoot: String = {
+    package static let repositoryRoot: String = {
         var url = URL(fileURLWithPath: #filePath)
         while url.path != "/" {
             url.deleteLastPathComponent()
@@ -17,14 +17,14 @@ public enum TestSupport {
     }()
 
     /// The repository's board files, for `FIELDGATE_BOARDS`.
-    public static var boards: String { repositoryRoot + "/boards" }
+    package static var boards: String { repositoryRoot + "/boards" }
 
     /// A built executable of this package (`fieldgate`, `fieldsim`): next to the test bundle (the
     /// configuration the tests were built in), else in `.build/debug`. `FIELDGATE_BINARY` names
     /// another `fieldgate` to test: the arm64 one under qemu (scripts/arm64.sh e2e).
     ///
     /// - Throws: `ChildProcessError` naming where it looked when it is not built.
-    public static func executable(_ name: String) throws -> String {
+    package static func executable(_ name: String) throws -> String {
         if name == "fieldgate", let given = ProcessInfo.processInfo.environment["FIELDGATE_BINARY"], !given.isEmpty {
             guard FileManager.default.isExecutableFile(atPath: given) else {
                 throw ChildProcessError("FIELDGATE_BINARY=\(given) is not an executable file")
@@ -44,5 +44,5 @@ public enum TestSupport {
     /// A TCP port on 127.0.0.1 that nobody listens on right now (the kernel's pick).
     ///
     /// - Throws: `ChildProcessError` when no socket can be bound.
-    public static func freeTCPPort() throws -> Int { try Waiting.freePort() }
+    package static func freeTCPPort() throws -> Int { try Waiting.freePort() }
 }

@@ -3,11 +3,11 @@ import FieldCore
 /// A pollutant the air terminal averages and judges, with the averaging period and limit of
 /// GB/T 18883-2022 (indoor air quality standard) as defaults. Every default is configurable per
 /// device; the ones not confirmed from the standard's text are marked so in docs/indoor-air.md.
-public enum AirPollutant: String, CaseIterable, Sendable {
+package enum AirPollutant: String, CaseIterable, Sendable {
     case hcho, co2, tvoc, pm25, pm10
 
     /// As people write it in a message ("PM2.5").
-    public var displayName: String {
+    package var displayName: String {
         switch self {
         case .hcho: "HCHO"
         case .co2: "CO2"
@@ -18,7 +18,7 @@ public enum AirPollutant: String, CaseIterable, Sendable {
     }
 
     /// The unit the terminal works and reports in.
-    public var unit: AirUnit {
+    package var unit: AirUnit {
         switch self {
         case .hcho, .tvoc: .milligramsPerCubicMetre
         case .co2: .ppm
@@ -27,7 +27,7 @@ public enum AirPollutant: String, CaseIterable, Sendable {
     }
 
     /// Units a source may report in; readings are converted to `unit`.
-    public var acceptedUnits: [AirUnit] {
+    package var acceptedUnits: [AirUnit] {
         switch self {
         case .hcho: [.milligramsPerCubicMetre, .microgramsPerCubicMetre, .ppb, .ppm]
         case .co2: [.ppm, .percent]
@@ -37,7 +37,7 @@ public enum AirPollutant: String, CaseIterable, Sendable {
     }
 
     /// GB/T 18883-2022's averaging period: HCHO and CO2 1 h, TVOC 8 h, PM2.5 and PM10 24 h.
-    public var defaultWindow: Duration {
+    package var defaultWindow: Duration {
         switch self {
         case .hcho, .co2: .hours(1)
         case .tvoc: .hours(8)
@@ -48,7 +48,7 @@ public enum AirPollutant: String, CaseIterable, Sendable {
     /// The limit of GB/T 18883-2022 on the average, in `unit`. HCHO 0.08 mg/m³ and TVOC 0.60 mg/m³
     /// are confirmed; PM2.5 50 µg/m³, PM10 100 µg/m³ and CO2 1000 ppm (0.10 %) are not confirmed
     /// from the standard's text.
-    public var defaultLimit: Double {
+    package var defaultLimit: Double {
         switch self {
         case .hcho: 0.08
         case .co2: 1000
@@ -59,12 +59,12 @@ public enum AirPollutant: String, CaseIterable, Sendable {
     }
 
     /// Whether `defaultLimit` was confirmed from the standard's own text.
-    public var limitConfirmed: Bool { self == .hcho || self == .tvoc }
+    package var limitConfirmed: Bool { self == .hcho || self == .tvoc }
 
     /// The least share of the window that valid samples must cover for the average to count:
     /// 45 min of an hour, 6 h of 8, 20 h of 24 (the data-validity rule of the ambient air standard
     /// GB 3095-2012, borrowed because GB/T 18883 gives none).
-    public var defaultMinCoverage: Double {
+    package var defaultMinCoverage: Double {
         switch self {
         case .hcho, .co2, .tvoc: 0.75
         case .pm25, .pm10: 20.0 / 24.0
@@ -72,7 +72,7 @@ public enum AirPollutant: String, CaseIterable, Sendable {
     }
 
     /// Above this short average the status LED leaves green (our choice; see docs/indoor-air.md).
-    public var defaultModerateAbove: Double {
+    package var defaultModerateAbove: Double {
         switch self {
         case .hcho: 0.05
         case .co2: 800
@@ -83,9 +83,9 @@ public enum AirPollutant: String, CaseIterable, Sendable {
     }
 
     /// The fan switches on at this short average and off at `defaultFanOff` (our choice).
-    public var defaultFanOn: Double { defaultModerateAbove }
+    package var defaultFanOn: Double { defaultModerateAbove }
 
-    public var defaultFanOff: Double {
+    package var defaultFanOff: Double {
         switch self {
         case .hcho: 0.035
         case .co2: 650
@@ -98,7 +98,7 @@ public enum AirPollutant: String, CaseIterable, Sendable {
     /// Time after a source starts answering during which its readings are not trusted, for sensors
     /// that do not flag their own warm-up: electrochemical HCHO and metal-oxide TVOC cells settle
     /// over minutes, laser PM counters within half a minute; NDIR CO2 (SenseAir S8) flags it itself.
-    public var defaultWarmUp: Duration {
+    package var defaultWarmUp: Duration {
         switch self {
         case .hcho, .tvoc: .minutes(3)
         case .pm25, .pm10: .seconds(30)
@@ -106,7 +106,7 @@ public enum AirPollutant: String, CaseIterable, Sendable {
         }
     }
 
-    public var defaultSeverity: Severity {
+    package var defaultSeverity: Severity {
         switch self {
         case .hcho, .tvoc, .pm25: .major
         case .co2, .pm10: .minor
@@ -115,7 +115,7 @@ public enum AirPollutant: String, CaseIterable, Sendable {
 }
 
 /// A unit an air sensor reports in.
-public enum AirUnit: String, CaseIterable, Sendable {
+package enum AirUnit: String, CaseIterable, Sendable {
     case milligramsPerCubicMetre = "mg/m³"
     case microgramsPerCubicMetre = "µg/m³"
     case ppm
@@ -124,7 +124,7 @@ public enum AirUnit: String, CaseIterable, Sendable {
 
     /// Reads the spellings profiles and site files use: `mg/m³`, `mg/m3`, `µg/m³` (micro sign or
     /// Greek mu), `ug/m3`, `ppm`, `ppb`, `%`.
-    public init?(spelling: String) {
+    package init?(spelling: String) {
         var s = spelling.lowercased()
         s = s.replacingAll("³", with: "3").replacingAll("µ", with: "u").replacingAll("μ", with: "u")
         switch s {
@@ -141,16 +141,16 @@ public enum AirUnit: String, CaseIterable, Sendable {
 extension AirPollutant {
     /// Formaldehyde's molar mass over the molar volume at 25 °C and 101.325 kPa (30.03 / 24.45):
     /// 1 ppm ≈ 1.228 mg/m³.
-    public static let formaldehydeMilligramsPerPPM = 30.03 / 24.45
+    package static let formaldehydeMilligramsPerPPM = 30.03 / 24.45
 
     /// Formaldehyde in mg/m³ as ppb at 25 °C.
-    public static func formaldehydePPB(milligramsPerCubicMetre mg: Double) -> Double {
+    package static func formaldehydePPB(milligramsPerCubicMetre mg: Double) -> Double {
         mg / formaldehydeMilligramsPerPPM * 1000
     }
 
     /// `value` in `from` converted to this pollutant's working unit; nil when the unit does not
     /// apply (ppm of particles).
-    public func convert(_ value: Double, from: AirUnit) -> Double? {
+    package func convert(_ value: Double, from: AirUnit) -> Double? {
         guard acceptedUnits.contains(from) else { return nil }
         switch (from, unit) {
         case (let a, let b) where a == b: return value

@@ -6,7 +6,7 @@ import FieldCore
 ///
 /// Outputs are GPIO points of the device (`led-green`, `led-yellow`, `led-red`, `buzzer`, `fan`),
 /// written only when they change; a device without one of them simply has no such output.
-public struct AirTerminalApp: DeviceApp {
+package struct AirTerminalApp: DeviceApp {
     let context: AppContext
     let settings: AirTerminalSettings
     private(set) var monitors: [PollutantMonitor]
@@ -35,9 +35,9 @@ public struct AirTerminalApp: DeviceApp {
         buzzer = AirBuzzer(enabled: settings.buzzerEnabled, delay: settings.buzzerDelay)
     }
 
-    public var subscriptions: Set<PointRef> { Set(monitors.map(\.settings.source)) }
+    package var subscriptions: Set<PointRef> { Set(monitors.map(\.settings.source)) }
 
-    public mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
+    package mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
         var effects: [AppEffect] = []
         switch input {
         case .reading(let ref, let reading):

@@ -1,7 +1,7 @@
 import FieldCore
 
 /// How the purifier / fresh-air fan is run: by the air (`auto`) or by hand.
-public enum FanMode: String, CaseIterable, Sendable {
+package enum FanMode: String, CaseIterable, Sendable {
     case auto, on, off
 }
 

@@ -128,7 +128,7 @@ struct PollutantMonitor: Sendable {
 }
 
 /// The status LED's three colours.
-public enum AirQualityLevel: String, CaseIterable, Sendable, Comparable {
+package enum AirQualityLevel: String, CaseIterable, Sendable, Comparable {
     case good, moderate, poor
 
     private var rank: Int {
@@ -139,5 +139,5 @@ public enum AirQualityLevel: String, CaseIterable, Sendable, Comparable {
         }
     }
 
-    public static func < (a: AirQualityLevel, b: AirQualityLevel) -> Bool { a.rank < b.rank }
+    package static func < (a: AirQualityLevel, b: AirQualityLevel) -> Bool { a.rank < b.rank }
 }

@@ -1,7 +1,7 @@
 import FieldCore
 
 extension ElectricalFireApp {
-    public var settingsInForce: [String: JSONValue] {
+    package var settingsInForce: [String: JSONValue] {
         let s = settings
         return [
             "leakage-alarm": .number(s.leakageAlarm),

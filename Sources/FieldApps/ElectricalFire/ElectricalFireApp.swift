@@ -9,10 +9,10 @@ import FieldDevices
 ///
 /// Readings update the picture (and feed the leakage trend); ticks and commands judge it, so a
 /// delay runs out even between polls.
-public struct ElectricalFireApp: DeviceApp {
-    public let deviceID: String
-    public let settings: ElectricalFireSettings
-    public let subscriptions: Set<PointRef>
+package struct ElectricalFireApp: DeviceApp {
+    package let deviceID: String
+    package let settings: ElectricalFireSettings
+    package let subscriptions: Set<PointRef>
     private var latest: [String: Reading] = [:]
     private var leakage: DetectorOrGateway
     private var leakageFault: QualityRule
@@ -28,7 +28,7 @@ public struct ElectricalFireApp: DeviceApp {
     static let watched = ["residual-current", "t1", "t2", "t3", "t4", "voltage-a", "voltage-b", "voltage-c",
                           "current-a", "current-b", "current-c", "power", "power-factor", "alarm-flags", "fault-flags"]
 
-    public init(context: AppContext, settings: ElectricalFireSettings) {
+    package init(context: AppContext, settings: ElectricalFireSettings) {
         deviceID = context.deviceID
         self.settings = settings
         subscriptions = Set(Self.watched.filter { context.points[$0] != nil }.map(context.ref))
@@ -49,7 +49,7 @@ public struct ElectricalFireApp: DeviceApp {
         appliance = ApplianceDetector(settings: settings.appliance, utcOffsetMinutes: context.site.utcOffsetMinutes)
     }
 
-    public mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
+    package mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
         var effects: [AppEffect] = []
         switch input {
         case .reading(let ref, let reading):
@@ -137,12 +137,12 @@ public struct ElectricalFireApp: DeviceApp {
 }
 
 /// Makes `electrical-fire` apps; every setting has a default.
-public struct ElectricalFireAppFactory: DeviceAppFactory {
-    public let name = "electrical-fire"
-    public var commands: [CommandSpec] { [AppCommands.maintenance] }
-    public init() {}
+package struct ElectricalFireAppFactory: DeviceAppFactory {
+    package let name = "electrical-fire"
+    package var commands: [CommandSpec] { [AppCommands.maintenance] }
+    package init() {}
 
-    public func make(context: AppContext, settings: JSONObjectReader?) -> (any DeviceApp)? {
+    package func make(context: AppContext, settings: JSONObjectReader?) -> (any DeviceApp)? {
         madeChecked(settings) { s in
             ElectricalFireApp(context: context, settings: s.map(ElectricalFireSettings.read) ?? ElectricalFireSettings())
         }
@@ -150,6 +150,6 @@ public struct ElectricalFireAppFactory: DeviceAppFactory {
 }
 
 /// The electrical fire family's apps, for the runtime's app registry.
-public enum ElectricalFireApps {
-    public static let factories: [any DeviceAppFactory] = [ElectricalFireAppFactory()]
+package enum ElectricalFireApps {
+    package static let factories: [any DeviceAppFactory] = [ElectricalFireAppFactory()]
 }

@@ -3,47 +3,47 @@ import FieldCore
 /// An electrical fire detector's `settings` (docs/electrical-fire.md lists each default and where
 /// it comes from). Every key is optional: the defaults make a working monitor of a 220/380 V
 /// distribution box.
-public struct ElectricalFireSettings: Hashable, Sendable {
+package struct ElectricalFireSettings: Hashable, Sendable {
     /// Residual-current alarm (mA). GB 14287.2: alarm values settable 20–1000 mA; GB 50116
     /// suggests 300–500 mA at a building's supply side; 300 mA is the stricter end.
-    public var leakageAlarm = 300.0
-    public var leakageHysteresis = 10.0
+    package var leakageAlarm = 300.0
+    package var leakageHysteresis = 10.0
     /// GB 14287.2 asks a detector to alarm within 30 s; the gateway's own check takes 10 s.
-    public var leakageDelay: Duration = .seconds(10)
+    package var leakageDelay: Duration = .seconds(10)
     /// Temperature alarm (°C) on every used channel. GB 14287.3: settable 55–140 °C; 80 °C is
     /// ours (10 K above the 70 °C a PVC-insulated conductor may carry continuously).
-    public var temperatureAlarm = 80.0
-    public var temperatureHysteresis = 3.0
-    public var temperatureDelay: Duration = .seconds(10)
+    package var temperatureAlarm = 80.0
+    package var temperatureHysteresis = 3.0
+    package var temperatureDelay: Duration = .seconds(10)
     /// How long a value must be back inside (by the hysteresis) before an alarm clears.
-    public var clearDelay: Duration = .seconds(30)
+    package var clearDelay: Duration = .seconds(30)
     /// The temperature channels with a sensor fitted (1–4); an empty channel is not judged.
-    public var temperatureChannels = [1, 2, 3, 4]
+    package var temperatureChannels = [1, 2, 3, 4]
     /// 1: single phase (only `voltage-a` and `current-a` are judged); 3: three phases.
-    public var phases = 3
+    package var phases = 3
     /// Phase voltage limits (V): 220 V ± 10 %.
-    public var overVoltage = 242.0
-    public var underVoltage = 198.0
+    package var overVoltage = 242.0
+    package var underVoltage = 198.0
     /// A phase below this is lost (V), not merely low: 30 % of 220 V.
-    public var phaseLossVoltage = 66.0
-    public var voltageHysteresis = 2.0
-    public var voltageDelay: Duration = .seconds(10)
-    public var phaseLossDelay: Duration = .seconds(2)
+    package var phaseLossVoltage = 66.0
+    package var voltageHysteresis = 2.0
+    package var voltageDelay: Duration = .seconds(10)
+    package var phaseLossDelay: Duration = .seconds(2)
     /// Over-current per phase (A): the circuit's rating; nil: not judged (no rating is known).
-    public var overCurrent: Double?
+    package var overCurrent: Double?
     /// Longer than a motor's start (seconds of several times its running current).
-    public var overCurrentDelay: Duration = .seconds(30)
-    public var sensorFaultDelay: Duration = .seconds(5)
-    public var staleAfter: Duration = .seconds(60)
+    package var overCurrentDelay: Duration = .seconds(30)
+    package var sensorFaultDelay: Duration = .seconds(5)
+    package var staleAfter: Duration = .seconds(60)
     /// Early warning: the mean residual current of the last `trendWindow` rose this much (mA)
     /// above the mean of the `trendWindow` before it. 0 switches it off.
-    public var trendRise = 30.0
-    public var trendWindow: Duration = .hours(24)
-    public var appliance = ApplianceSettings()
+    package var trendRise = 30.0
+    package var trendWindow: Duration = .hours(24)
+    package var appliance = ApplianceSettings()
 
-    public init() {}
+    package init() {}
 
-    public static func read(_ s: JSONObjectReader) -> ElectricalFireSettings {
+    package static func read(_ s: JSONObjectReader) -> ElectricalFireSettings {
         var x = ElectricalFireSettings()
         if let v = s.double("leakage-alarm", range: 20...1000) { x.leakageAlarm = v }
         if let v = s.double("leakage-hysteresis", range: 0...500) { x.leakageHysteresis = v }
@@ -87,30 +87,30 @@ public struct ElectricalFireSettings: Hashable, Sendable {
 
 /// "Prohibited appliance" detection (`appliance` in the settings): a resistive load of at least
 /// `step` switched on and left on for `hold`, within `hours` (local time). Off without `step`.
-public struct ApplianceSettings: Hashable, Sendable {
+package struct ApplianceSettings: Hashable, Sendable {
     /// The smallest step of active power that counts (W); nil: detection off.
-    public var step: Double?
+    package var step: Double?
     /// The step's own power factor must be at least this (a heater is ≈ 1; a motor 0.7–0.85).
-    public var minPowerFactor = 0.95
+    package var minPowerFactor = 0.95
     /// How long the load must stay on: longer than a kettle's boil (3–4 min for 1.5 l at 2 kW).
-    public var hold: Duration = .minutes(5)
+    package var hold: Duration = .minutes(5)
     /// How long the load must be off before the alarm clears: longer than a thermostat's pause,
     /// so a cycling heater is one alarm, not one per cycle.
-    public var clearDelay: Duration = .minutes(10)
+    package var clearDelay: Duration = .minutes(10)
     /// The level before a step is the median of this last stretch: a load that grows slowly
     /// moves it along and never makes a step.
-    public var baseline: Duration = .seconds(60)
+    package var baseline: Duration = .seconds(60)
     /// Local times `["23:00", "06:00"]` when no such load is allowed; nil: all day.
-    public var hours: (start: Int, end: Int)?
+    package var hours: (start: Int, end: Int)?
 
-    public init(step: Double? = nil) { self.step = step }
+    package init(step: Double? = nil) { self.step = step }
 
-    public static func == (a: ApplianceSettings, b: ApplianceSettings) -> Bool {
+    package static func == (a: ApplianceSettings, b: ApplianceSettings) -> Bool {
         a.step == b.step && a.minPowerFactor == b.minPowerFactor && a.hold == b.hold && a.clearDelay == b.clearDelay
             && a.baseline == b.baseline && a.hours?.start == b.hours?.start && a.hours?.end == b.hours?.end
     }
 
-    public func hash(into h: inout Hasher) {
+    package func hash(into h: inout Hasher) {
         h.combine(step)
         h.combine(minPowerFactor)
         h.combine(hold)

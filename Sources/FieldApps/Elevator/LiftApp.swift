@@ -4,7 +4,7 @@ import FieldCore
 /// `floor` register, or counted from door-zone edges), its status as derived values, every fault of
 /// GB/T 24476's list with a configurable threshold, and maintenance statistics. A pure state
 /// machine over readings, commands and time.
-public struct LiftApp: DeviceApp {
+package struct LiftApp: DeviceApp {
     let context: AppContext
     let settings: LiftSettings
     var contacts: LiftContacts
@@ -75,7 +75,7 @@ public struct LiftApp: DeviceApp {
         contacts = LiftContacts(settings: settings)
     }
 
-    public var subscriptions: Set<PointRef> {
+    package var subscriptions: Set<PointRef> {
         Set((LiftSignal.allCases.map(\.rawValue) + Self.controllerPoints).filter { context.points[$0] != nil }.map(context.ref))
     }
 
@@ -84,11 +84,11 @@ public struct LiftApp: DeviceApp {
 
     /// The next contact debounce or fault delay to run out: the alarm button raises when its
     /// debounce ends, not at the next regular tick.
-    public var wakeUp: Timestamp? {
+    package var wakeUp: Timestamp? {
         [contacts.nextChange, conditions.values.compactMap(\.pendingUntil).min()].compactMap { $0 }.min()
     }
 
-    public mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
+    package mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
         var effects: [AppEffect] = []
         switch input {
         case .reading(let ref, let reading) where ref.device == context.deviceID:

@@ -2,7 +2,7 @@ import FieldCore
 
 /// Every fault and event the lift gateway detects: the alarm type (`lift-1/trapped-passenger`),
 /// its severity and its default time threshold (docs/elevator.md gives each one's source).
-public enum LiftFault: String, CaseIterable, Sendable {
+package enum LiftFault: String, CaseIterable, Sendable {
     case trappedPassenger = "trapped-passenger"
     case trappedPassengerOutOfZone = "trapped-passenger-out-of-zone"
     case alarmButton = "alarm-button"
@@ -23,7 +23,7 @@ public enum LiftFault: String, CaseIterable, Sendable {
     case controllerFault = "controller-fault"
 
     /// Trapped passengers and the alarm button are critical: a person needs help now.
-    public var severity: Severity {
+    package var severity: Severity {
         switch self {
         case .trappedPassenger, .trappedPassengerOutOfZone, .alarmButton: .critical
         case .repeatedDoorReopening, .longDoorOpen, .floorPositionLost: .minor
@@ -33,7 +33,7 @@ public enum LiftFault: String, CaseIterable, Sendable {
 
     /// How long the condition must hold before the alarm is raised (for `repeated-door-reopening`:
     /// the window the reopenings are counted in; `run-time-limit`'s default depends on the travel).
-    public var defaultDelay: Duration {
+    package var defaultDelay: Duration {
         switch self {
         case .trappedPassenger: .seconds(90)
         case .trappedPassengerOutOfZone, .stoppedOutsideDoorZone: .seconds(15)

@@ -1,7 +1,7 @@
 import FieldCore
 
 /// The lift's contacts as the `fg-lift` profile names them, each `true` in the state its doc says.
-public enum LiftSignal: String, CaseIterable, Sendable {
+package enum LiftSignal: String, CaseIterable, Sendable {
     /// True while the car is inside a landing's door (levelling) zone.
     case doorZone = "door-zone"
     /// True while the car and landing doors are closed and locked.
@@ -23,7 +23,7 @@ public enum LiftSignal: String, CaseIterable, Sendable {
 
     /// The debounce against contact bounce (the hold of the PIR is a setting of its own). The door
     /// zone's is short: a vane passed at 2.5 m/s is a pulse of about 60 ms.
-    public var defaultDebounce: Duration {
+    package var defaultDebounce: Duration {
         switch self {
         case .doorZone: .milliseconds(20)
         case .doorsClosed: .milliseconds(500)
@@ -37,7 +37,7 @@ public enum LiftSignal: String, CaseIterable, Sendable {
 }
 
 /// Which way the car is going.
-public enum LiftDirection: String, CaseIterable, Sendable {
+package enum LiftDirection: String, CaseIterable, Sendable {
     case up, down, stopped
 
     /// +1 up, −1 down, nil when stopped.
@@ -51,7 +51,7 @@ public enum LiftDirection: String, CaseIterable, Sendable {
 }
 
 /// The lift's service mode (GB/T 24476's real-time status).
-public enum LiftMode: String, CaseIterable, Sendable {
+package enum LiftMode: String, CaseIterable, Sendable {
     case normal, inspection
     case fireReturn = "fire-return"
     case firefighter

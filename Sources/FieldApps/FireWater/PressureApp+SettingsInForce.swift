@@ -3,7 +3,7 @@ import FieldCore
 extension PressureApp {
     /// The device-wide settings at the top level; `points` lists a watched point only where its
     /// settings differ from them (a `points` override, or a `set-threshold` command).
-    public var settingsInForce: [String: JSONValue] {
+    package var settingsInForce: [String: JSONValue] {
         var x = settings.base.inForce
         x["sensor-fault-delay"] = .duration(settings.sensorFaultDelay)
         x["stale-after"] = .duration(settings.staleAfter)

@@ -7,7 +7,7 @@ import FieldCore
 ///
 /// Readings feed the rapid-drop rule (it needs every sample); ticks and commands judge the
 /// limits and the faults on the latest reading, so a delay runs out even between polls.
-public struct PressureApp: DeviceApp {
+package struct PressureApp: DeviceApp {
     /// One monitored point and its rules.
     struct Watch: Sendable {
         var settings: PressurePointSettings
@@ -69,9 +69,9 @@ public struct PressureApp: DeviceApp {
 
     }
 
-    public let deviceID: String
-    public private(set) var settings: PressureSettings
-    public let subscriptions: Set<PointRef>
+    package let deviceID: String
+    package private(set) var settings: PressureSettings
+    package let subscriptions: Set<PointRef>
     private var watches: [String: Watch]
     /// The transmitter's own fault bit (`fg-pressure-tx`'s `sensor-fault`), when it has one.
     private var faultBit: Reading?
@@ -81,7 +81,7 @@ public struct PressureApp: DeviceApp {
     private var flowSignals: [PointRef: Reading] = [:]
     private var testWindow: TestWindow
 
-    public init(context: AppContext, settings: PressureSettings) {
+    package init(context: AppContext, settings: PressureSettings) {
         deviceID = context.deviceID
         self.settings = settings
         hasFaultBit = context.points["sensor-fault"] != nil && settings.points["sensor-fault"] == nil
@@ -94,7 +94,7 @@ public struct PressureApp: DeviceApp {
         subscriptions = subs
     }
 
-    public mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
+    package mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
         testWindow.filter(judge(input, now: now), now: now)
     }
 

@@ -9,7 +9,7 @@
 /// The roof-tank, sprinkler and jockey-pump figures are the static pressure at the system's **most
 /// unfavourable point** (the highest, farthest outlet), as §5.2.2 and §5.3.3 mean them: put the
 /// transmitter there, or give a `low` corrected for its height.
-public enum PressureCategory: String, Sendable, CaseIterable, Hashable {
+package enum PressureCategory: String, Sendable, CaseIterable, Hashable {
     /// Municipal hydrant network, normal operating pressure ≥ 0.14 MPa (§7.2.8).
     case municipalHydrant = "municipal-hydrant"
     /// Roof tank, static pressure at the most unfavourable point ≥ 0.07 MPa: high-rise residential,
@@ -39,7 +39,7 @@ public enum PressureCategory: String, Sendable, CaseIterable, Hashable {
     case custom
 
     /// The standby (static) low limit (MPa), if the standard gives one.
-    public var low: Double? {
+    package var low: Double? {
         switch self {
         case .municipalHydrant: 0.14
         case .roofTankResidential, .roofTankIndustrialSmall: 0.07
@@ -53,7 +53,7 @@ public enum PressureCategory: String, Sendable, CaseIterable, Hashable {
     /// above 1.0 MPa at an outlet means the zone is not what it was designed as (§6.2.1). A
     /// static reading above §7.4.12's 0.50 MPa is normal on lower floors: pressure-reducing
     /// hydrants act only while water flows.
-    public var high: Double? {
+    package var high: Double? {
         switch self {
         case .indoorHydrant, .indoorHydrantHigh: 1.0
         default: nil
@@ -61,7 +61,7 @@ public enum PressureCategory: String, Sendable, CaseIterable, Hashable {
     }
 
     /// The flowing (dynamic) low limit at the outlet (MPa), §7.4.12.
-    public var flowingLow: Double? {
+    package var flowingLow: Double? {
         switch self {
         case .indoorHydrant: 0.25
         case .indoorHydrantHigh: 0.35
@@ -70,7 +70,7 @@ public enum PressureCategory: String, Sendable, CaseIterable, Hashable {
     }
 
     /// The flowing (dynamic) high limit at the outlet (MPa), §7.4.12 (above 0.70 MPa reduction is mandatory).
-    public var flowingHigh: Double? {
+    package var flowingHigh: Double? {
         switch self {
         case .indoorHydrant, .indoorHydrantHigh: 0.50
         default: nil
@@ -78,7 +78,7 @@ public enum PressureCategory: String, Sendable, CaseIterable, Hashable {
     }
 
     /// The clause the category's figures come from, for messages and docs.
-    public var clause: String {
+    package var clause: String {
         switch self {
         case .municipalHydrant: "GB 50974-2014 §7.2.8"
         case .roofTankResidential, .roofTankPublic, .roofTankOver100m, .roofTankIndustrial, .roofTankIndustrialSmall, .sprinkler:

@@ -2,37 +2,37 @@ import FieldCore
 
 /// The alarm settings of one pressure point. Top-level keys of a pressure device's `settings`
 /// apply to all its points; `points.NAME` overrides them for one point.
-public struct PressurePointSettings: Hashable, Sendable {
-    public var category: PressureCategory = .custom
+package struct PressurePointSettings: Hashable, Sendable {
+    package var category: PressureCategory = .custom
     /// Standby (static) low-pressure limit (MPa); nil: not checked.
-    public var low: Double?
+    package var low: Double?
     /// Standby (static) high-pressure limit (MPa); nil: not checked.
-    public var high: Double?
+    package var high: Double?
     /// Flowing (dynamic) limits (MPa), judged only while `flowing` says water flows.
-    public var flowingLow: Double?
-    public var flowingHigh: Double?
+    package var flowingLow: Double?
+    package var flowingHigh: Double?
     /// A boolean point that is true while water flows at this outlet or in this system: a flow
     /// switch, the hydrant's own flow indicator, or the fire pump's run contact.
-    public var flowing: PointRef?
+    package var flowing: PointRef?
     /// The value must come back past the limit by this much to clear (MPa).
-    public var hysteresis = 0.01
+    package var hysteresis = 0.01
     /// Low or high must last this long: a pressure wave passes in a second or two.
-    public var delay: Duration = .seconds(10)
+    package var delay: Duration = .seconds(10)
     /// Back inside for this long to clear.
-    public var clearDelay: Duration = .seconds(10)
+    package var clearDelay: Duration = .seconds(10)
     /// A fall of this much (MPa) within `rapidDropWindow` is a rapid drop; 0 switches it off.
-    public var rapidDrop = 0.05
-    public var rapidDropWindow: Duration = .seconds(10)
+    package var rapidDrop = 0.05
+    package var rapidDropWindow: Duration = .seconds(10)
     /// The fall must persist this long (shorter than the window).
-    public var rapidDropConfirm: Duration = .seconds(3)
+    package var rapidDropConfirm: Duration = .seconds(3)
     /// The normal level a fall is measured from is the median of this last stretch, so a surge
     /// that comes back is never a fall (`RateOfChangeRule`). At least the window.
-    public var rapidDropReference: Duration = .seconds(60)
+    package var rapidDropReference: Duration = .seconds(60)
     /// The standby level (median of per-minute medians over this stretch) also bounds "normal": a
     /// fire pump stopped after a run falls back to standby, which is no drop. 0 switches it off.
-    public var rapidDropStandby: Duration = .hours(1)
+    package var rapidDropStandby: Duration = .hours(1)
 
-    public init(category: PressureCategory = .custom) {
+    package init(category: PressureCategory = .custom) {
         self.category = category
         low = category.low
         high = category.high
@@ -84,24 +84,24 @@ public struct PressurePointSettings: Hashable, Sendable {
 }
 
 /// A pressure device's `settings`.
-public struct PressureSettings: Hashable, Sendable {
+package struct PressureSettings: Hashable, Sendable {
     /// Settings per monitored point name.
-    public var points: [String: PressurePointSettings]
+    package var points: [String: PressurePointSettings]
     /// The device-wide settings (the top-level keys) that `points` overrides start from.
-    public var base = PressurePointSettings()
+    package var base = PressurePointSettings()
     /// A sensor fault (NE43 loop fault or the transmitter's fault bit) must last this long.
-    public var sensorFaultDelay: Duration = .seconds(5)
+    package var sensorFaultDelay: Duration = .seconds(5)
     /// A reading older than this is not judged: the device stopped answering, which the runtime
     /// reports as `comm-lost`.
-    public var staleAfter: Duration = .seconds(60)
+    package var staleAfter: Duration = .seconds(60)
 
-    public init(points: [String: PressurePointSettings]) {
+    package init(points: [String: PressurePointSettings]) {
         self.points = points
     }
 
     /// Reads settings for a device with `context`'s points. Monitored points: the keys of
     /// `points` if given; else `pressure` if the device has it; else every point in MPa.
-    public static func read(_ s: JSONObjectReader?, context: AppContext) -> PressureSettings? {
+    package static func read(_ s: JSONObjectReader?, context: AppContext) -> PressureSettings? {
         let base = s.map { PressurePointSettings.read($0, over: PressurePointSettings()) } ?? PressurePointSettings()
         var points: [String: PressurePointSettings] = [:]
         if let s, let overrides = s.object("points") {

@@ -1,7 +1,7 @@
 import FieldCore
 
 extension PumpRoomApp {
-    public var settingsInForce: [String: JSONValue] {
+    package var settingsInForce: [String: JSONValue] {
         [
             "valve-debounce": .duration(settings.valveDebounce),
             "contact-debounce": .duration(settings.contactDebounce),

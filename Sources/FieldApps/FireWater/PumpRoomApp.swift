@@ -3,10 +3,10 @@ import FieldCore
 /// The pump room's contacts (app `pump-room`, profile `fg-pump-room`): the signal valve, the
 /// jockey pump, the fire pump's run and fault contacts, and the main's pressure from another
 /// device, for "pump failed to start" and jockey short-cycling.
-public struct PumpRoomApp: DeviceApp {
-    public let deviceID: String
-    public let settings: PumpRoomSettings
-    public let subscriptions: Set<PointRef>
+package struct PumpRoomApp: DeviceApp {
+    package let deviceID: String
+    package let settings: PumpRoomSettings
+    package let subscriptions: Set<PointRef>
     private var inputs: [String: Reading] = [:]
     private var pressure: Reading?
     private var valveClosed: DigitalRule
@@ -20,7 +20,7 @@ public struct PumpRoomApp: DeviceApp {
     private var publishedStarts: Int?
     private var testWindow: TestWindow
 
-    public init(context: AppContext, settings: PumpRoomSettings) {
+    package init(context: AppContext, settings: PumpRoomSettings) {
         deviceID = context.deviceID
         self.settings = settings
         testWindow = TestWindow(context: context)
@@ -39,7 +39,7 @@ public struct PumpRoomApp: DeviceApp {
         shortCycling = DelayedCondition(offDelay: .minutes(10))
     }
 
-    public mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
+    package mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
         var effects: [AppEffect] = []
         switch input {
         case .reading(let ref, let reading):
@@ -108,29 +108,29 @@ public struct PumpRoomApp: DeviceApp {
 }
 
 /// A pump room's `settings`.
-public struct PumpRoomSettings: Hashable, Sendable {
+package struct PumpRoomSettings: Hashable, Sendable {
     /// The signal valve must read closed this long (valves take seconds to travel).
-    public var valveDebounce: Duration = .seconds(5)
+    package var valveDebounce: Duration = .seconds(5)
     /// Pump run and fault contacts must agree this long.
-    public var contactDebounce: Duration = .seconds(2)
+    package var contactDebounce: Duration = .seconds(2)
     /// The main's pressure point on another device (`device.point`), for "failed to start".
-    public var pressurePoint: PointRef?
+    package var pressurePoint: PointRef?
     /// The fire pump's start set-point (MPa): pressure below it is a demand the pump must answer.
-    public var startPressure: Double?
-    public var startHysteresis = 0.02
+    package var startPressure: Double?
+    package var startHysteresis = 0.02
     /// A pressure reading older than this is not judged (its transmitter stopped answering).
-    public var staleAfter: Duration = .seconds(60)
+    package var staleAfter: Duration = .seconds(60)
     /// The pump must be running this long after the demand began. GB 50974 gives 2 min from
     /// the start signal to normal running.
-    public var startDelay: Duration = .minutes(2)
+    package var startDelay: Duration = .minutes(2)
     /// More jockey starts than this within `jockeyWindow` is short-cycling (GB 50974: the
     /// pressure tank is sized for ≤ 15 starts per hour).
-    public var jockeyStartsLimit = 15
-    public var jockeyWindow: Duration = .hours(1)
+    package var jockeyStartsLimit = 15
+    package var jockeyWindow: Duration = .hours(1)
 
-    public init() {}
+    package init() {}
 
-    public static func read(_ s: JSONObjectReader) -> PumpRoomSettings {
+    package static func read(_ s: JSONObjectReader) -> PumpRoomSettings {
         var x = PumpRoomSettings()
         if let v = s.duration("valve-debounce", range: .zero ... .minutes(10)) { x.valveDebounce = v }
         if let v = s.duration("contact-debounce", range: .zero ... .minutes(10)) { x.contactDebounce = v }

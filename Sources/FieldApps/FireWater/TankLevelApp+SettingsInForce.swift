@@ -1,7 +1,7 @@
 import FieldCore
 
 extension TankLevelApp {
-    public var settingsInForce: [String: JSONValue] {
+    package var settingsInForce: [String: JSONValue] {
         [
             "low": .number(settings.low),
             "high": .optional(settings.high, JSONValue.number),

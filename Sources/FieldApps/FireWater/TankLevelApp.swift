@@ -3,10 +3,10 @@ import FieldCore
 /// A fire-water tank or reservoir level (app `tank-level`, profile `fg-level`): low level (the
 /// fire reserve is no longer whole), high level (overflow), sensor fault. A transmitter that stops
 /// answering is the runtime's `comm-lost` alarm; its last value is not judged.
-public struct TankLevelApp: DeviceApp {
-    public let deviceID: String
-    public private(set) var settings: TankLevelSettings
-    public let subscriptions: Set<PointRef>
+package struct TankLevelApp: DeviceApp {
+    package let deviceID: String
+    package private(set) var settings: TankLevelSettings
+    package let subscriptions: Set<PointRef>
     private var low: ThresholdRule
     private var high: ThresholdRule?
     private var sensorFault: QualityRule
@@ -15,7 +15,7 @@ public struct TankLevelApp: DeviceApp {
     private let hasFaultBit: Bool
     private var testWindow: TestWindow
 
-    public init(context: AppContext, settings: TankLevelSettings) {
+    package init(context: AppContext, settings: TankLevelSettings) {
         deviceID = context.deviceID
         self.settings = settings
         testWindow = TestWindow(context: context)
@@ -31,7 +31,7 @@ public struct TankLevelApp: DeviceApp {
                                   message: "level sensor fault: transmitter fault, loop failure, or the reading stays out of range")
     }
 
-    public mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
+    package mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
         var reply: Result<JSONValue, AppError>?
         switch input {
         case .reading(let ref, let reading):
@@ -105,24 +105,24 @@ public struct TankLevelApp: DeviceApp {
 
 /// A tank level's `settings`: `low` is required (the level that holds the fire reserve depends
 /// on the tank; GB 50974 sets the volume, not a level).
-public struct TankLevelSettings: Hashable, Sendable {
+package struct TankLevelSettings: Hashable, Sendable {
     /// Low-level alarm below this (m).
-    public var low: Double
+    package var low: Double
     /// High-level (overflow) alarm above this (m); nil: not checked.
-    public var high: Double?
-    public var hysteresis = 0.05
+    package var high: Double?
+    package var hysteresis = 0.05
     /// Sloshing and pump starts move the surface for tens of seconds.
-    public var delay: Duration = .seconds(30)
-    public var sensorFaultDelay: Duration = .seconds(5)
+    package var delay: Duration = .seconds(30)
+    package var sensorFaultDelay: Duration = .seconds(5)
     /// A reading older than this is not judged (the runtime reports the silence as `comm-lost`).
-    public var staleAfter: Duration = .seconds(60)
+    package var staleAfter: Duration = .seconds(60)
 
-    public init(low: Double, high: Double? = nil) {
+    package init(low: Double, high: Double? = nil) {
         self.low = low
         self.high = high
     }
 
-    public static func read(_ s: JSONObjectReader) -> TankLevelSettings? {
+    package static func read(_ s: JSONObjectReader) -> TankLevelSettings? {
         let low = s.double("low", required: true, range: AppCommands.levelLimits)
         var x = TankLevelSettings(low: low ?? 0, high: s.double("high", range: AppCommands.levelLimits))
         if let v = s.double("hysteresis", range: 0...100) { x.hysteresis = v }

@@ -6,7 +6,7 @@ import Musl
 import FieldCore
 
 /// Sunrise and sunset of one local calendar date at one place.
-public enum SolarDay: Hashable, Sendable {
+package enum SolarDay: Hashable, Sendable {
     /// The sun rises and sets on this date (upper limb on the horizon, standard refraction).
     case risesAndSets(sunrise: Timestamp, sunset: Timestamp)
     /// The sun stays below the horizon all day (polar night).
@@ -16,15 +16,15 @@ public enum SolarDay: Hashable, Sendable {
 }
 
 /// Where a site is, for the astronomical clock.
-public struct GeoLocation: Hashable, Sendable {
+package struct GeoLocation: Hashable, Sendable {
     /// Degrees north (negative south), −90…90.
-    public var latitude: Double
+    package var latitude: Double
     /// Degrees east (negative west), −180…180.
-    public var longitude: Double
+    package var longitude: Double
     /// Local time's offset east of UTC in minutes (China: +480).
-    public var utcOffsetMinutes: Int
+    package var utcOffsetMinutes: Int
 
-    public init(latitude: Double, longitude: Double, utcOffsetMinutes: Int) {
+    package init(latitude: Double, longitude: Double, utcOffsetMinutes: Int) {
         self.latitude = latitude
         self.longitude = longitude
         self.utcOffsetMinutes = utcOffsetMinutes
@@ -36,21 +36,21 @@ public struct GeoLocation: Hashable, Sendable {
 /// H = arccos(cos 90.833° / (cos φ cos δ) − tan φ tan δ), solar noon = 720 − 4λ − EqT minutes UTC,
 /// sunrise/sunset = noon ∓ 4H. δ and EqT are re-evaluated at the event itself, which keeps the
 /// result within about a minute between 65°N and 65°S; |cos H| > 1 is polar night or day.
-public enum AstronomicalClock {
+package enum AstronomicalClock {
     /// Zenith angle of the sun's centre at sunrise/sunset: 90° + 34′ refraction + 16′ semi-diameter.
-    public static let horizonZenith = 90.833
+    package static let horizonZenith = 90.833
     /// Zenith angle at the start of morning and the end of evening civil twilight: the sun 6° below
     /// the horizon (about 3 lx under a clear sky).
-    public static let civilTwilightZenith = 96.0
+    package static let civilTwilightZenith = 96.0
 
     /// Sunrise and sunset on the local calendar date `year-month-day` at `location`.
-    public static func solarDay(year: Int, month: Int, day: Int, at location: GeoLocation) -> SolarDay {
+    package static func solarDay(year: Int, month: Int, day: Int, at location: GeoLocation) -> SolarDay {
         solarDay(localDate: CivilTime.days(year: year, month: month, day: day), at: location)
     }
 
     /// Sunrise and sunset on the local date `localDate` (days since 1970-01-01) at `location`; with
     /// `zenith` 96° the start of morning and end of evening civil twilight instead.
-    public static func solarDay(localDate: Int, at location: GeoLocation, zenith: Double = horizonZenith) -> SolarDay {
+    package static func solarDay(localDate: Int, at location: GeoLocation, zenith: Double = horizonZenith) -> SolarDay {
         // UTC midnight of the same calendar date: solar noon lies within that UTC day for any
         // place whose clock is within 12 h of its mean solar time.
         let midnight = Timestamp(milliseconds: Int64(localDate) * 86_400_000)

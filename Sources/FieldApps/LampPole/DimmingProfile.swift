@@ -6,14 +6,14 @@ import FieldCore
 /// evening, a step before 12:00 on the next morning, so `22:00` comes before `00:00` and `05:00`.
 /// Before the first step the lamps burn at 100 %. A level of 0 switches the lamps off
 /// (part-night lighting).
-public struct DimmingProfile: Hashable, Sendable {
-    public struct Step: Hashable, Sendable {
+package struct DimmingProfile: Hashable, Sendable {
+    package struct Step: Hashable, Sendable {
         /// Minutes after local midnight, or nil for "at dusk".
-        public var minuteOfDay: Int?
+        package var minuteOfDay: Int?
         /// Dim level in percent, 0…100.
-        public var level: Int
+        package var level: Int
 
-        public init(minuteOfDay: Int?, level: Int) {
+        package init(minuteOfDay: Int?, level: Int) {
             self.minuteOfDay = minuteOfDay
             self.level = level
         }
@@ -25,17 +25,17 @@ public struct DimmingProfile: Hashable, Sendable {
         }
     }
 
-    public private(set) var steps: [Step]
+    package private(set) var steps: [Step]
 
-    public init(_ steps: [Step]) {
+    package init(_ steps: [Step]) {
         self.steps = steps.sorted { $0.nightOrder < $1.nightOrder }
     }
 
     /// 100 % from dusk, 50 % from midnight (the example and our default).
-    public static let standard = DimmingProfile([Step(minuteOfDay: nil, level: 100), Step(minuteOfDay: 0, level: 50)])
+    package static let standard = DimmingProfile([Step(minuteOfDay: nil, level: 100), Step(minuteOfDay: 0, level: 50)])
 
     /// The level at `now` during the night whose evening is `nightDate` (days since the epoch).
-    public func level(at now: Timestamp, nightDate: Int, utcOffsetMinutes: Int) -> Int {
+    package func level(at now: Timestamp, nightDate: Int, utcOffsetMinutes: Int) -> Int {
         var level = 100
         for step in steps {
             guard let m = step.minuteOfDay else {
@@ -52,18 +52,18 @@ public struct DimmingProfile: Hashable, Sendable {
 }
 
 /// A date with its own dimming profile (a holiday lit all night, a festival, a quiet night).
-public struct SpecialDay: Hashable, Sendable {
+package struct SpecialDay: Hashable, Sendable {
     /// The night's evening date: a fixed date, or a month and day every year.
-    public enum When: Hashable, Sendable {
+    package enum When: Hashable, Sendable {
         case date(year: Int, month: Int, day: Int)
         case everyYear(month: Int, day: Int)
     }
 
-    public var when: When
-    public var name: String?
-    public var profile: DimmingProfile
+    package var when: When
+    package var name: String?
+    package var profile: DimmingProfile
 
-    public init(_ when: When, name: String? = nil, profile: DimmingProfile) {
+    package init(_ when: When, name: String? = nil, profile: DimmingProfile) {
         self.when = when
         self.name = name
         self.profile = profile

@@ -1,5 +1,5 @@
 import FieldCore
 
 extension EnvironmentApp {
-    public var settingsInForce: [String: JSONValue] { ["sensor-fault-delay": .duration(faultDelay)] }
+    package var settingsInForce: [String: JSONValue] { ["sensor-fault-delay": .duration(faultDelay)] }
 }

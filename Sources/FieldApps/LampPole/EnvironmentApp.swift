@@ -5,15 +5,15 @@ import FieldCore
 /// `comm-lost` when the station stops answering). The app only says when one of its sensors has
 /// failed — a reading that stays a sensor fault or outside the sensor's range — so a broken
 /// particle counter gets a visit instead of quietly reporting nonsense.
-public struct EnvironmentApp: DeviceApp {
-    public let deviceID: String
-    public let subscriptions: Set<PointRef>
-    public let faultDelay: Duration
+package struct EnvironmentApp: DeviceApp {
+    package let deviceID: String
+    package let subscriptions: Set<PointRef>
+    package let faultDelay: Duration
     private var sensors: [String: (rule: QualityRule, reading: Reading?)]
 
     /// - Parameter faultDelay: how long a sensor must stay faulty (dust on a particle counter's
     ///   optics or a gust on the anemometer make brief nonsense).
-    public init(context: AppContext, faultDelay: Duration = .minutes(5)) {
+    package init(context: AppContext, faultDelay: Duration = .minutes(5)) {
         deviceID = context.deviceID
         self.faultDelay = faultDelay
         subscriptions = Set(context.points.keys.map(context.ref))
@@ -23,7 +23,7 @@ public struct EnvironmentApp: DeviceApp {
         }
     }
 
-    public mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
+    package mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
         switch input {
         case .reading(let ref, let reading):
             if ref.device == deviceID, sensors[ref.point] != nil { sensors[ref.point]!.reading = reading }

@@ -3,21 +3,21 @@ import FieldCore
 /// The lamp head's `lamp` command as data: its arguments with their types and limits (level
 /// 0–100 %, an override of 1 min–24 h), read in this one place for the app and for the
 /// platform's `setLamp`; the console's `lamp` line reaches it through the app.
-public struct LampCommand: Sendable, Hashable {
-    public static let actions = ["on", "off", "dim", "auto"]
+package struct LampCommand: Sendable, Hashable {
+    package static let actions = ["on", "off", "dim", "auto"]
     /// Dim levels, percent.
-    public static let levels = 0...100
+    package static let levels = 0...100
     /// How long a manual override may last.
-    public static let durations: ClosedRange<Duration> = .minutes(1) ... .hours(24)
+    package static let durations: ClosedRange<Duration> = .minutes(1) ... .hours(24)
 
     /// `on`, `off`, `dim` or `auto` (back to the schedule).
-    public var action: String
-    public var level: Int?
+    package var action: String
+    package var level: Int?
     /// nil: the app's `overrideDuration`.
-    public var duration: Duration?
+    package var duration: Duration?
 
     /// The command as the app takes it (`{"action": "dim", "level": 40, "for": "2h"}`).
-    public var arguments: JSONValue {
+    package var arguments: JSONValue {
         var o: [String: JSONValue] = ["action": .string(action)]
         if let level { o["level"] = .number(Double(level)) }
         if let duration { o["for"] = .string(formatDuration(duration)) }
@@ -26,7 +26,7 @@ public struct LampCommand: Sendable, Hashable {
 
     /// Reads `{"action", "level", "for"}`, reporting every problem at its path (`level: 120 is
     /// out of range (expected 0…100)`); nil when there was one.
-    public static func read(_ o: JSONObjectReader) -> LampCommand? {
+    package static func read(_ o: JSONObjectReader) -> LampCommand? {
         let before = o.reader.issues.count
         let action = o.string("action", required: true, oneOf: actions)
         let level = o.int("level", range: levels)

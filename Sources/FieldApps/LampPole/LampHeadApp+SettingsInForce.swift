@@ -1,7 +1,7 @@
 import FieldCore
 
 extension LampHeadApp {
-    public var settingsInForce: [String: JSONValue] { settings.inForce }
+    package var settingsInForce: [String: JSONValue] { settings.inForce }
 }
 
 extension LampHeadSettings {

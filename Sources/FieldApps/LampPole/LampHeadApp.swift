@@ -7,9 +7,9 @@ import FieldCore
 /// sensor, the manual override or the schedule decide a level; the outputs follow it (re-written
 /// when the read-back disagrees); the controller's measurements are judged against what was
 /// commanded; the day's energy and burning time accumulate.
-public struct LampHeadApp: DeviceApp {
+package struct LampHeadApp: DeviceApp {
     /// How the lamp is switched.
-    public enum Output: String, Hashable, Sendable {
+    package enum Output: String, Hashable, Sendable {
         /// A single-lamp controller with switch, dim level and measurements.
         case controller
         /// A relay output: on or off, no measurements.
@@ -22,10 +22,10 @@ public struct LampHeadApp: DeviceApp {
         var until: Timestamp
     }
 
-    public let deviceID: String
-    public let output: Output
-    public let settings: LampHeadSettings
-    public let subscriptions: Set<PointRef>
+    package let deviceID: String
+    package let output: Output
+    package let settings: LampHeadSettings
+    package let subscriptions: Set<PointRef>
     private let points: [String: AppPointInfo]
     private let utcOffsetMinutes: Int
     private var schedule: LightingSchedule
@@ -69,7 +69,7 @@ public struct LampHeadApp: DeviceApp {
                              "power-factor", "energy", "leakage-current", "relay-failure", "driver-failure", "relay"]
 
     /// - Returns: nil when the device has neither a writable `switch` nor a writable `relay`.
-    public init?(context: AppContext, settings: LampHeadSettings) {
+    package init?(context: AppContext, settings: LampHeadSettings) {
         if context.points["switch"]?.writable == true {
             output = .controller
         } else if context.points["relay"]?.writable == true {
@@ -104,7 +104,7 @@ public struct LampHeadApp: DeviceApp {
         leakage = ThresholdRule(.high, limit: settings.leakageLimit, hysteresis: 5, offDelay: .seconds(60), name: "leakage current", unit: "mA")
     }
 
-    public mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
+    package mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
         var reply: Result<JSONValue, AppError>?
         switch input {
         case .reading(let ref, let reading):

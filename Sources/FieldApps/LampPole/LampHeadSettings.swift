@@ -2,63 +2,63 @@ import FieldCore
 
 /// A lamp head's `settings` object in the site file. Every value has a default; docs/lamp-pole.md
 /// lists them with their sources.
-public struct LampHeadSettings: Hashable, Sendable {
+package struct LampHeadSettings: Hashable, Sendable {
     /// Added to sunset (positive: on later), −3 h…3 h.
-    public var duskOffset: Duration = .zero
+    package var duskOffset: Duration = .zero
     /// Added to sunrise (positive: off later), −3 h…3 h.
-    public var dawnOffset: Duration = .zero
-    public var dimming: DimmingProfile = .standard
-    public var specialDays: [SpecialDay] = []
+    package var dawnOffset: Duration = .zero
+    package var dimming: DimmingProfile = .standard
+    package var specialDays: [SpecialDay] = []
     /// Another device's illuminance point (lx) that can switch the lamp on outside the night.
-    public var lightSensor: PointRef?
+    package var lightSensor: PointRef?
     /// Dark below this illuminance (lx). CJJ 45-2015's switching levels, as commonly cited.
-    public var lightOnLux = 15.0
+    package var lightOnLux = 15.0
     /// Bright again above this illuminance (lx): the hysteresis band's top.
-    public var lightOffLux = 30.0
+    package var lightOffLux = 30.0
     /// How long the sensor must agree before it switches (passing headlights, a cloud).
-    public var lightSensorDelay: Duration = .minutes(2)
+    package var lightSensorDelay: Duration = .minutes(2)
     /// The level the light sensor switches on at in the morning (nil: the night's last level).
-    public var lightSensorDawnLevel: Int?
+    package var lightSensorDawnLevel: Int?
     /// What dusk and dawn are: sunset/sunrise (default) or the ends of civil twilight.
-    public var twilight: LightingSchedule.Twilight = .sunset
+    package var twilight: LightingSchedule.Twilight = .sunset
     /// Dim level (%) when the schedule cannot be evaluated.
-    public var failSafeLevel = 100
+    package var failSafeLevel = 100
     /// How long a `lamp` command lasts when it names no duration.
-    public var overrideDuration: Duration = .hours(2)
+    package var overrideDuration: Duration = .hours(2)
     /// Written to the controller's `default-dim`: the level it goes to on its own (%).
-    public var defaultDim = 100
+    package var defaultDim = 100
     /// Written to the controller's `fallback-timeout`: silence after which it goes to `default-dim`.
-    public var fallbackTimeout: Duration = .minutes(5)
+    package var fallbackTimeout: Duration = .minutes(5)
     /// How long after a command the lamp's current is not judged, and how long a current fault
     /// must last.
-    public var settleTime: Duration = .seconds(60)
+    package var settleTime: Duration = .seconds(60)
     /// Lamp failure: commanded on but current below this (A).
-    public var lampFailureCurrent = 0.05
+    package var lampFailureCurrent = 0.05
     /// Day burner: commanded off but current above this (A).
-    public var dayBurnerCurrent = 0.05
+    package var dayBurnerCurrent = 0.05
     /// The luminaire's rated power (W); power too high/low is checked only when it is known.
-    public var ratedPower: Double?
+    package var ratedPower: Double?
     /// Power too high/low: deviation from rated power × dim level (%).
-    public var powerTolerance = 20.0
+    package var powerTolerance = 20.0
     /// Low power factor below this, checked at dim levels ≥ 50 %.
-    public var powerFactorMin = 0.85
+    package var powerFactorMin = 0.85
     /// Over-voltage above this (V): 220 V + 7 % (GB/T 12325).
-    public var voltageHigh = 235.4
+    package var voltageHigh = 235.4
     /// Under-voltage below this (V): 220 V − 10 % (GB/T 12325).
-    public var voltageLow = 198.0
+    package var voltageLow = 198.0
     /// Leakage current above this (mA) is critical: the 30 mA class of residual-current devices.
-    public var leakageLimit = 30.0
+    package var leakageLimit = 30.0
     /// On-delay of power, power-factor and voltage faults.
-    public var faultDelay: Duration = .minutes(5)
+    package var faultDelay: Duration = .minutes(5)
     /// A measurement (or the light sensor's reading) older than this is not judged: the
     /// controller stopped answering, which the runtime reports as `comm-lost`.
-    public var staleAfter: Duration = .seconds(180)
+    package var staleAfter: Duration = .seconds(180)
 
-    public init() {}
+    package init() {}
 
     /// Reads settings, reporting problems with their JSON paths; unread keys are left for
     /// the caller's `finish()`.
-    public static func read(_ s: JSONObjectReader) -> LampHeadSettings {
+    package static func read(_ s: JSONObjectReader) -> LampHeadSettings {
         var x = LampHeadSettings()
         let offsetRange = Duration.zero - .hours(3) ... Duration.hours(3)
         if let v = s.signedDuration("dusk-offset", range: offsetRange) { x.duskOffset = v }

@@ -2,20 +2,20 @@ import FieldCore
 import FieldDevices
 
 /// The lamp-pole family's apps, for the runtime's app registry.
-public enum LampPoleApps {
-    public static let factories: [any DeviceAppFactory] = [
+package enum LampPoleApps {
+    package static let factories: [any DeviceAppFactory] = [
         LampHeadAppFactory(), PoleCabinetAppFactory(), TiltAppFactory(), EnvironmentAppFactory(),
     ]
 }
 
 /// Makes `lamp-head` apps. Returns nil (with the reason reported on the settings object when
 /// there is one) when the settings are invalid or the device has nothing to switch.
-public struct LampHeadAppFactory: DeviceAppFactory {
-    public let name = "lamp-head"
-    public var commands: [CommandSpec] { [AppCommands.lamp] }
-    public init() {}
+package struct LampHeadAppFactory: DeviceAppFactory {
+    package let name = "lamp-head"
+    package var commands: [CommandSpec] { [AppCommands.lamp] }
+    package init() {}
 
-    public func make(context: AppContext, settings: JSONObjectReader?) -> (any DeviceApp)? {
+    package func make(context: AppContext, settings: JSONObjectReader?) -> (any DeviceApp)? {
         madeChecked(settings) { s in
             let app = LampHeadApp(context: context, settings: s.map(LampHeadSettings.read) ?? LampHeadSettings())
             if app == nil, let s {
@@ -26,30 +26,30 @@ public struct LampHeadAppFactory: DeviceAppFactory {
     }
 }
 
-public struct PoleCabinetAppFactory: DeviceAppFactory {
-    public let name = "pole-cabinet"
-    public var commands: [CommandSpec] { [AppCommands.maintenance] }
-    public init() {}
+package struct PoleCabinetAppFactory: DeviceAppFactory {
+    package let name = "pole-cabinet"
+    package var commands: [CommandSpec] { [AppCommands.maintenance] }
+    package init() {}
 
-    public func make(context: AppContext, settings: JSONObjectReader?) -> (any DeviceApp)? {
+    package func make(context: AppContext, settings: JSONObjectReader?) -> (any DeviceApp)? {
         madeChecked(settings) { PoleCabinetApp(context: context, settings: $0.map(PoleCabinetSettings.read) ?? PoleCabinetSettings()) }
     }
 }
 
-public struct TiltAppFactory: DeviceAppFactory {
-    public let name = "tilt"
-    public init() {}
+package struct TiltAppFactory: DeviceAppFactory {
+    package let name = "tilt"
+    package init() {}
 
-    public func make(context: AppContext, settings: JSONObjectReader?) -> (any DeviceApp)? {
+    package func make(context: AppContext, settings: JSONObjectReader?) -> (any DeviceApp)? {
         madeChecked(settings) { TiltApp(context: context, settings: $0.map(TiltSettings.read) ?? TiltSettings()) }
     }
 }
 
-public struct EnvironmentAppFactory: DeviceAppFactory {
-    public let name = "environment"
-    public init() {}
+package struct EnvironmentAppFactory: DeviceAppFactory {
+    package let name = "environment"
+    package init() {}
 
-    public func make(context: AppContext, settings: JSONObjectReader?) -> (any DeviceApp)? {
+    package func make(context: AppContext, settings: JSONObjectReader?) -> (any DeviceApp)? {
         madeChecked(settings) { s in
             let delay = s?.duration("sensor-fault-delay", range: .zero ... .hours(24)) ?? .minutes(5)
             return EnvironmentApp(context: context, faultDelay: delay)

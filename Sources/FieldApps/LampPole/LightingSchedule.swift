@@ -1,8 +1,8 @@
 import FieldCore
 
 /// What a lamp should do at one instant, and on whose authority.
-public struct LightingDecision: Hashable, Sendable {
-    public enum Mode: String, Sendable, CaseIterable {
+package struct LightingDecision: Hashable, Sendable {
+    package enum Mode: String, Sendable, CaseIterable {
         /// The astronomical clock and the dimming profile.
         case schedule
         /// The light sensor saw darkness outside the scheduled night.
@@ -14,12 +14,12 @@ public struct LightingDecision: Hashable, Sendable {
     }
 
     /// Dim level in percent; 0 is off.
-    public var level: Int
-    public var mode: Mode
+    package var level: Int
+    package var mode: Mode
     /// Why the schedule could not be evaluated, in fail-safe mode.
-    public var problem: String?
+    package var problem: String?
 
-    public init(level: Int, mode: Mode, problem: String? = nil) {
+    package init(level: Int, mode: Mode, problem: String? = nil) {
         self.level = level
         self.mode = mode
         self.problem = problem
@@ -28,29 +28,29 @@ public struct LightingDecision: Hashable, Sendable {
 
 /// The lamp's night: astronomical dusk and dawn with offsets, a dimming profile, special days,
 /// and the fail-safe when the schedule cannot be evaluated. Pure; caches the last two solar days.
-public struct LightingSchedule: Sendable {
+package struct LightingSchedule: Sendable {
     /// A clock before this year is taken as unset (an RTC without battery starts in 1970 or 2000).
-    public static let earliestTrustedYear = 2020
+    package static let earliestTrustedYear = 2020
 
-    public var location: GeoLocation?
-    public var utcOffsetMinutes: Int
+    package var location: GeoLocation?
+    package var utcOffsetMinutes: Int
     /// Added to sunset: positive switches on later.
-    public var duskOffset: Duration
+    package var duskOffset: Duration
     /// Added to sunrise: positive switches off later.
-    public var dawnOffset: Duration
-    public var profile: DimmingProfile
-    public var specialDays: [SpecialDay]
+    package var dawnOffset: Duration
+    package var profile: DimmingProfile
+    package var specialDays: [SpecialDay]
     /// Level when the schedule cannot be evaluated.
-    public var failSafeLevel: Int
+    package var failSafeLevel: Int
     /// What "dusk" and "dawn" are: sunset and sunrise, or the ends of civil twilight.
-    public var twilight: Twilight
+    package var twilight: Twilight
     /// The light sensor's level in the morning (nil: the level the night's profile ends with, or
     /// the dusk level where the profile ends dark).
-    public var sensorDawnLevel: Int?
+    package var sensorDawnLevel: Int?
     private var cache: [Int: SolarDay] = [:]
 
     /// The astronomical events the lamps switch at.
-    public enum Twilight: String, Sendable, CaseIterable {
+    package enum Twilight: String, Sendable, CaseIterable {
         /// Sunset and sunrise (the sun's upper limb on the horizon, zenith 90.833°).
         case sunset
         /// The end of evening and the start of morning civil twilight (the sun 6° below).
@@ -59,7 +59,7 @@ public struct LightingSchedule: Sendable {
         var zenith: Double { self == .sunset ? AstronomicalClock.horizonZenith : AstronomicalClock.civilTwilightZenith }
     }
 
-    public init(location: GeoLocation?, utcOffsetMinutes: Int, duskOffset: Duration = .zero, dawnOffset: Duration = .zero,
+    package init(location: GeoLocation?, utcOffsetMinutes: Int, duskOffset: Duration = .zero, dawnOffset: Duration = .zero,
                 profile: DimmingProfile = .standard, specialDays: [SpecialDay] = [], failSafeLevel: Int = 100,
                 twilight: Twilight = .sunset, sensorDawnLevel: Int? = nil) {
         self.location = location
@@ -74,7 +74,7 @@ public struct LightingSchedule: Sendable {
     }
 
     /// Why the schedule cannot be evaluated at `now`, or nil when it can.
-    public func problem(at now: Timestamp) -> String? {
+    package func problem(at now: Timestamp) -> String? {
         let local = CivilTime(now, offsetMinutes: utcOffsetMinutes)
         if local.year < Self.earliestTrustedYear {
             return "clock not set (reads \(now.iso8601(offsetMinutes: utcOffsetMinutes)))"
@@ -86,7 +86,7 @@ public struct LightingSchedule: Sendable {
     /// The decision at `now`.
     /// - Parameter sensorDark: the light sensor's verdict (with its hysteresis), nil when there is
     ///   no sensor or its reading is not good.
-    public mutating func decide(at now: Timestamp, sensorDark: Bool?) -> LightingDecision {
+    package mutating func decide(at now: Timestamp, sensorDark: Bool?) -> LightingDecision {
         if let problem = problem(at: now) {
             // Without a trusted clock "night" is only known from a light sensor; without one the
             // lamps stay on: a lamp burning by day costs energy, a dark street costs safety.
@@ -111,13 +111,13 @@ public struct LightingSchedule: Sendable {
 
     /// Sunrise and sunset themselves on a local date, whatever `twilight` the lamps switch at (what
     /// the app publishes), nil without a location.
-    public func sunriseAndSunset(localDate: Int) -> SolarDay? {
+    package func sunriseAndSunset(localDate: Int) -> SolarDay? {
         location.map { AstronomicalClock.solarDay(localDate: localDate, at: $0) }
     }
 
     /// The lamps' dawn and dusk on a local date (days since the epoch): sunrise and sunset, or the
     /// ends of civil twilight; nil without a location.
-    public mutating func solarDay(localDate: Int) -> SolarDay? {
+    package mutating func solarDay(localDate: Int) -> SolarDay? {
         guard let location else { return nil }
         if let d = cache[localDate] { return d }
         let d = AstronomicalClock.solarDay(localDate: localDate, at: location, zenith: twilight.zenith)
@@ -154,5 +154,5 @@ public struct LightingSchedule: Sendable {
 
 extension DimmingProfile {
     /// The level at dusk: the dusk step's, else 100 %.
-    public var duskLevel: Int { steps.first { $0.minuteOfDay == nil }?.level ?? 100 }
+    package var duskLevel: Int { steps.first { $0.minuteOfDay == nil }?.level ?? 100 }
 }

@@ -1,7 +1,7 @@
 import FieldCore
 
 extension PoleCabinetApp {
-    public var settingsInForce: [String: JSONValue] {
+    package var settingsInForce: [String: JSONValue] {
         [
             "door-debounce": .duration(settings.doorDebounce),
             "water-debounce": .duration(settings.waterDebounce),

@@ -4,7 +4,7 @@ import FieldCore
 /// immersion, the cable anti-theft loop and the manhole cover, each debounced; an authorised
 /// maintenance window that suppresses the door alarm; and the pole's energy totals, summed from
 /// its lamp heads' derived values.
-public struct PoleCabinetApp: DeviceApp {
+package struct PoleCabinetApp: DeviceApp {
     /// One contact and its alarm.
     struct Contact: Sendable {
         var signal: String
@@ -14,9 +14,9 @@ public struct PoleCabinetApp: DeviceApp {
         var reading: Reading?
     }
 
-    public let deviceID: String
-    public let settings: PoleCabinetSettings
-    public let subscriptions: Set<PointRef>
+    package let deviceID: String
+    package let settings: PoleCabinetSettings
+    package let subscriptions: Set<PointRef>
     private let utcOffsetMinutes: Int
     private var contacts: [Contact]
     private var doorReported = false
@@ -27,7 +27,7 @@ public struct PoleCabinetApp: DeviceApp {
     private var maintenancePublished = false
     private var totals: PoleTotals
 
-    public init(context: AppContext, settings: PoleCabinetSettings) {
+    package init(context: AppContext, settings: PoleCabinetSettings) {
         deviceID = context.deviceID
         self.settings = settings
         utcOffsetMinutes = context.site.utcOffsetMinutes
@@ -46,7 +46,7 @@ public struct PoleCabinetApp: DeviceApp {
         subscriptions = Set(contacts.map { context.ref($0.signal) }).union(totals.subscriptions)
     }
 
-    public mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
+    package mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
         var effects: [AppEffect] = []
         var reply: AppEffect?
         switch input {

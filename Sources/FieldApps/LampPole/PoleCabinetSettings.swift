@@ -1,22 +1,22 @@
 import FieldCore
 
 /// A pole cabinet's `settings` object in the site file.
-public struct PoleCabinetSettings: Hashable, Sendable {
+package struct PoleCabinetSettings: Hashable, Sendable {
     /// The door contact must agree this long (both ways).
-    public var doorDebounce: Duration = .seconds(2)
+    package var doorDebounce: Duration = .seconds(2)
     /// Water must be seen this long: splashes and condensation bridge a probe for a moment.
-    public var waterDebounce: Duration = .seconds(10)
+    package var waterDebounce: Duration = .seconds(10)
     /// The anti-theft loop must be open this long: short, a thief is quick.
-    public var cableDebounce: Duration = .seconds(1)
-    public var manholeDebounce: Duration = .seconds(2)
+    package var cableDebounce: Duration = .seconds(1)
+    package var manholeDebounce: Duration = .seconds(2)
     /// How long a `maintenance start` without `for` lasts.
-    public var maintenanceDuration: Duration = .hours(1)
+    package var maintenanceDuration: Duration = .hours(1)
     /// The pole's lamp heads (device ids), whose energy the cabinet sums into pole totals.
-    public var lamps: [String] = []
+    package var lamps: [String] = []
 
-    public init() {}
+    package init() {}
 
-    public static func read(_ s: JSONObjectReader) -> PoleCabinetSettings {
+    package static func read(_ s: JSONObjectReader) -> PoleCabinetSettings {
         var x = PoleCabinetSettings()
         let debounce = Duration.zero ... .minutes(10)
         if let v = s.duration("door-debounce", range: debounce) { x.doorDebounce = v }

@@ -1,7 +1,7 @@
 import FieldCore
 
 extension TiltApp {
-    public var settingsInForce: [String: JSONValue] {
+    package var settingsInForce: [String: JSONValue] {
         [
             "limit": .number(settings.limit),
             "hysteresis": .number(settings.hysteresis),

@@ -7,10 +7,10 @@ import FieldCore
 
 /// Pole tilt (app `tilt`, profile `fg-tilt`): how far the pole leans from its installed
 /// baseline, alarmed after a delay so that wind sway does not count.
-public struct TiltApp: DeviceApp {
-    public let deviceID: String
-    public let settings: TiltSettings
-    public let subscriptions: Set<PointRef>
+package struct TiltApp: DeviceApp {
+    package let deviceID: String
+    package let settings: TiltSettings
+    package let subscriptions: Set<PointRef>
     private var readings: [String: Reading] = [:]
     private var rule: ThresholdRule
     private var published: (value: Double, at: Timestamp)?
@@ -19,7 +19,7 @@ public struct TiltApp: DeviceApp {
     static let publishStep = 0.1
     static let republishAfter = Duration.minutes(10)
 
-    public init(context: AppContext, settings: TiltSettings) {
+    package init(context: AppContext, settings: TiltSettings) {
         deviceID = context.deviceID
         self.settings = settings
         subscriptions = Set(["tilt-x", "tilt-y", "tilt"].filter { context.points[$0] != nil }.map(context.ref))
@@ -29,7 +29,7 @@ public struct TiltApp: DeviceApp {
 
     /// Degrees from the baseline at `now`: from both axes when they are good and fresh, else from
     /// the single `tilt` angle.
-    public func deviation(at now: Timestamp) -> Double? {
+    package func deviation(at now: Timestamp) -> Double? {
         func angle(_ point: String) -> Double? { readings[point]?.aged(settings.staleAfter, now: now).goodNumber }
         if let x = angle("tilt-x"), let y = angle("tilt-y") {
             return hypot(x - settings.baselineX, y - settings.baselineY)
@@ -37,7 +37,7 @@ public struct TiltApp: DeviceApp {
         return angle("tilt").map { abs($0 - settings.baseline) }
     }
 
-    public mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
+    package mutating func handle(_ input: AppInput, now: Timestamp) -> [AppEffect] {
         var effects: [AppEffect] = []
         switch input {
         case .reading(let ref, let reading):
@@ -64,24 +64,24 @@ public struct TiltApp: DeviceApp {
 }
 
 /// A tilt sensor's `settings` object in the site file.
-public struct TiltSettings: Hashable, Sendable {
+package struct TiltSettings: Hashable, Sendable {
     /// Alarm beyond this many degrees from the baseline. Our default: no standard gives a figure,
     /// and 2° is 35 cm at the top of a 10 m pole.
-    public var limit = 2.0
+    package var limit = 2.0
     /// Clears below `limit − hysteresis`.
-    public var hysteresis = 0.5
+    package var hysteresis = 0.5
     /// The lean must last this long (gusts sway a pole for seconds).
-    public var delay: Duration = .seconds(60)
+    package var delay: Duration = .seconds(60)
     /// The installed angles (°) the deviation is measured from.
-    public var baselineX = 0.0
-    public var baselineY = 0.0
-    public var baseline = 0.0
+    package var baselineX = 0.0
+    package var baselineY = 0.0
+    package var baseline = 0.0
     /// A reading older than this is not judged (the runtime reports the silence as `comm-lost`).
-    public var staleAfter: Duration = .seconds(180)
+    package var staleAfter: Duration = .seconds(180)
 
-    public init() {}
+    package init() {}
 
-    public static func read(_ s: JSONObjectReader) -> TiltSettings {
+    package static func read(_ s: JSONObjectReader) -> TiltSettings {
         var x = TiltSettings()
         if let v = s.double("limit", range: 0.1...45) { x.limit = v }
         if let v = s.double("hysteresis", range: 0...10) { x.hysteresis = v }

@@ -2,7 +2,7 @@ import FieldCore
 
 /// What a scenario step (`{"at": "5s", "centre": "down"}`) or `fieldsim centre` makes the
 /// simulated centre do.
-public enum CentreAction: Sendable, Hashable {
+package enum CentreAction: Sendable, Hashable {
     case fault(GB26875Centre.Fault, delay: Duration?)
     case down
     case up
@@ -11,11 +11,11 @@ public enum CentreAction: Sendable, Hashable {
     /// A read (request, command 4) with this application data.
     case query([UInt8])
 
-    public static let forms = "normal, deny, drop, disconnect, delay DURATION, down, up, time-sync, roll-call or query "
+    package static let forms = "normal, deny, drop, disconnect, delay DURATION, down, up, time-sync, roll-call or query "
         + "(system-status SYS ADDR, component-status SYS ADDR COMPONENT, analog-value SYS ADDR COMPONENT, device-status, "
         + "device-time, raw BYTE…)"
 
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let words = text.split(separator: " ").map(String.init)
         switch words.first {
         case "normal" where words.count == 1: self = .fault(.none, delay: nil)
@@ -57,7 +57,7 @@ public enum CentreAction: Sendable, Hashable {
         }
     }
 
-    public func apply(to centre: GB26875Centre, now: Timestamp = SystemClock().now()) {
+    package func apply(to centre: GB26875Centre, now: Timestamp = SystemClock().now()) {
         switch self {
         case .fault(let f, let delay): centre.setFault(f, delay: delay)
         case .down: centre.setDown(true)

@@ -273,14 +273,14 @@ struct CentreFrame: Sendable {
 }
 
 /// Why the centre refused a frame; `serial` when the header could be read (for the deny).
-public struct CentreDecodeError: Error, Sendable, Hashable, CustomStringConvertible {
-    public var message: String
-    public var serial: Int?
+package struct CentreDecodeError: Error, Sendable, Hashable, CustomStringConvertible {
+    package var message: String
+    package var serial: Int?
 
     init(_ message: String, serial: Int? = nil) {
         self.message = message
         self.serial = serial
     }
 
-    public var description: String { message }
+    package var description: String { message }
 }

@@ -12,9 +12,9 @@ import Synchronization
 /// connections, reads every frame with its own decoder (`CentreDecoder`), confirms what is valid
 /// and denies what is not, and, on fault injection, denies everything, drops frames unanswered,
 /// answers late, disconnects, or goes down altogether (docs/simulator.md, "The centre").
-public final class GB26875Centre: Sendable {
+package final class GB26875Centre: Sendable {
     /// How the centre misbehaves.
-    public enum Fault: String, Sendable, CaseIterable {
+    package enum Fault: String, Sendable, CaseIterable {
         /// Confirm valid frames, deny invalid ones.
         case none
         /// Deny every frame.
@@ -28,16 +28,16 @@ public final class GB26875Centre: Sendable {
     }
 
     /// A data unit object that reached the centre, with when (ms, monotonic) and from which frame.
-    public struct Received: Sendable {
-        public var at: Int64
-        public var serial: Int
-        public var source: [UInt8]
-        public var object: JSONValue
+    package struct Received: Sendable {
+        package var at: Int64
+        package var serial: Int
+        package var source: [UInt8]
+        package var object: JSONValue
     }
 
-    public let host: String
+    package let host: String
     /// The centre's own address (the destination the gateway uses).
-    public let address: [UInt8]
+    package let address: [UInt8]
     private let wantedPort: Int
     private let state = Mutex(State())
     private let stopFlag = Atomic<Bool>(false)
@@ -65,35 +65,35 @@ public final class GB26875Centre: Sendable {
 
     /// A device's answer to one of the centre's requests: a response with its decoded objects,
     /// or a deny.
-    public struct Answer: Sendable {
-        public var serial: Int
+    package struct Answer: Sendable {
+        package var serial: Int
         /// `response` or `deny`.
-        public var command: String
+        package var command: String
         /// The read type the request asked for.
-        public var request: UInt8
-        public var objects: [JSONValue]
+        package var request: UInt8
+        package var objects: [JSONValue]
         /// The answer frame's own time label (its header), as the decoder prints it.
-        public var time: String
+        package var time: String
     }
 
     /// - Parameter port: 0 for a free port (see `port` after `start`).
-    public init(host: String = "127.0.0.1", port: Int = 0, address: [UInt8] = [0, 0, 0, 0, 0, 0]) {
+    package init(host: String = "127.0.0.1", port: Int = 0, address: [UInt8] = [0, 0, 0, 0, 0, 0]) {
         self.host = host
         wantedPort = port
         self.address = address.count == 6 ? address : [0, 0, 0, 0, 0, 0]
     }
 
-    public var port: Int { state.withLock { $0.port } }
+    package var port: Int { state.withLock { $0.port } }
 
     /// Listens and starts the centre's thread.
-    public func start() throws {
+    package func start() throws {
         try listen(port: wantedPort)
         stopFlag.store(false, ordering: .releasing)
         let t = try WorkerThread(name: "centre") { [self] in loop() }
         thread.withLock { $0 = t }
     }
 
-    public func stop() {
+    package func stop() {
         stopFlag.store(true, ordering: .releasing)
         thread.withLock { t in
             t?.join()
@@ -117,7 +117,7 @@ public final class GB26875Centre: Sendable {
 
     // MARK: - Control
 
-    public func setFault(_ fault: Fault, delay: Duration? = nil) {
+    package func setFault(_ fault: Fault, delay: Duration? = nil) {
         state.withLock { s in
             s.fault = fault
             if let delay { s.delay = delay }
@@ -127,25 +127,25 @@ public final class GB26875Centre: Sendable {
 
     /// An outage: the listening socket closes and connections drop (connects are refused), or
     /// the centre comes back on the same port.
-    public func setDown(_ down: Bool) {
+    package func setDown(_ down: Bool) {
         state.withLock { $0.down = down }
         log.notice(down ? "down" : "up")
     }
 
     /// Sends a time sync (data unit 90) with `time` to every connected device.
-    public func sendTimeSync(_ time: CivilTime) {
+    package func sendTimeSync(_ time: CivilTime) {
         let label: [UInt8] = [time.second, time.minute, time.hour, time.day, time.month, time.year - 2000].map { UInt8(clamping: $0) }
         queueControl([90, 1] + label)
     }
 
     /// Sends a roll call (data unit 91) to every connected device.
-    public func rollCall() { queueControl([91, 1]) }
+    package func rollCall() { queueControl([91, 1]) }
 
     /// Sends a request (command 4, a read) with the application data `data` (type, count,
     /// objects: sent as given, so a test can send a malformed one) to every connected device.
     /// - Returns: the request's serial number, which the device's answer carries.
     @discardableResult
-    public func query(_ data: [UInt8]) -> Int {
+    package func query(_ data: [UInt8]) -> Int {
         state.withLock { s in
             s.serial &+= 1
             s.requests[Int(s.serial)] = data.first ?? 0
@@ -155,9 +155,9 @@ public final class GB26875Centre: Sendable {
     }
 
     /// The answers to the centre's requests so far, in arrival order.
-    public var answers: [Answer] { state.withLock { $0.answers } }
+    package var answers: [Answer] { state.withLock { $0.answers } }
     /// The answer to the request with serial number `serial`, if it came.
-    public func answer(to serial: Int) -> Answer? { state.withLock { s in s.answers.first { $0.serial == serial } } }
+    package func answer(to serial: Int) -> Answer? { state.withLock { s in s.answers.first { $0.serial == serial } } }
 
     private func queueControl(_ data: [UInt8]) {
         state.withLock { s in
@@ -169,18 +169,18 @@ public final class GB26875Centre: Sendable {
     // MARK: - What arrived
 
     /// Every object received so far.
-    public var received: [Received] { state.withLock { $0.received } }
+    package var received: [Received] { state.withLock { $0.received } }
     /// Objects received since the last call.
-    public func newReceived() -> [Received] {
+    package func newReceived() -> [Received] {
         state.withLock { s in
             defer { s.taken = s.received.count }
             return Array(s.received[s.taken...])
         }
     }
     /// Frames the centre refused or could not read, one line each.
-    public var problems: [String] { state.withLock { $0.problems } }
-    public var frameCount: Int { state.withLock { $0.frames } }
-    public var connectionCount: Int { state.withLock { $0.connections } }
+    package var problems: [String] { state.withLock { $0.problems } }
+    package var frameCount: Int { state.withLock { $0.frames } }
+    package var connectionCount: Int { state.withLock { $0.connections } }
 
     // MARK: - The centre's thread
 

@@ -4,24 +4,24 @@ import FieldSystem
 
 /// A client of a simulator's control socket: `fieldsim ctl`, and tests driving a `fieldsim run`
 /// process.
-public final class ControlClient {
+package final class ControlClient {
     private let connection: JSONLineConnection
 
-    public var path: String { connection.path }
+    package var path: String { connection.path }
 
     /// - Throws: `SystemError` when nothing listens at `path`.
-    public init(path: String) throws(SystemError) {
+    package init(path: String) throws(SystemError) {
         connection = try JSONLineConnection(path: path)
     }
 
     /// Sends a request and waits (at most `timeout`) for its answer.
     ///
     /// - Throws: `ControlError` with the simulator's refusal, or when the simulator is gone.
-    public func call(_ request: ControlRequest, timeout: Duration = .seconds(10)) throws(ControlError) -> JSONValue {
+    package func call(_ request: ControlRequest, timeout: Duration = .seconds(10)) throws(ControlError) -> JSONValue {
         try call(request.json, timeout: timeout)
     }
 
-    public func call(_ request: JSONValue, timeout: Duration = .seconds(10)) throws(ControlError) -> JSONValue {
+    package func call(_ request: JSONValue, timeout: Duration = .seconds(10)) throws(ControlError) -> JSONValue {
         do {
             return try connection.call(request, timeout: timeout)
         } catch {

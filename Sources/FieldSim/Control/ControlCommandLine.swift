@@ -2,9 +2,9 @@ import FieldCore
 import FieldHAL
 
 /// `fieldsim ctl` words, and a scenario step's `"ctl"` text, turned into a `ControlRequest`.
-public enum ControlCommandLine {
+package enum ControlCommandLine {
     /// The commands, one per line, for `fieldsim ctl help`.
-    public static let usage = """
+    package static let usage = """
     set TARGET VALUE             set a knob, force a point or contact, or write a register
                                  (TARGET is DEVICE.NAME; VALUE a number, true or false)
     ramp TARGET [FROM] TO OVER   move a knob or point linearly over simulated time (e.g. 60s, 2h)
@@ -29,7 +29,7 @@ public enum ControlCommandLine {
     accelerate RATE              run simulated time RATE times faster than real time
     """
 
-    public static func parse(_ words: [String]) throws(ControlError) -> ControlRequest {
+    package static func parse(_ words: [String]) throws(ControlError) -> ControlRequest {
         guard let command = words.first else { throw ControlError("no command (try: fieldsim ctl help)") }
         let a = Array(words.dropFirst())
         func need(_ n: Int, _ synopsis: String) throws(ControlError) {

@@ -6,7 +6,7 @@ import FieldHAL
 /// `DEVICE.NAME` (a knob, point or signal of a device), `DEVICE` (a device, for faults and
 /// `show`), a bus name (bus faults) or a system (`weather`, `fire-water`, an air terminal's room).
 /// docs/simulator.md has every request with its JSON form.
-public enum ControlRequest: Sendable, Hashable {
+package enum ControlRequest: Sendable, Hashable {
     /// Sets a knob (physics), forces what a point or input contact reports, or writes a writable
     /// register as a local operator would. Forced values hold until `release`.
     case set(target: String, value: JSONValue)
@@ -31,7 +31,7 @@ public enum ControlRequest: Sendable, Hashable {
     case accelerate(Double)
 
     /// The request as the control socket carries it.
-    public var json: JSONValue {
+    package var json: JSONValue {
         switch self {
         case .set(let t, let v): ["op": "set", "target": .string(t), "value": v]
         case .ramp(let t, let from, let to, let over):
@@ -52,7 +52,7 @@ public enum ControlRequest: Sendable, Hashable {
 
     /// Reads a request object, reporting problems with their JSON paths; unread keys are left to
     /// the caller's `finish()` (a scenario step has `at` besides).
-    public static func read(_ o: JSONObjectReader) -> ControlRequest? {
+    package static func read(_ o: JSONObjectReader) -> ControlRequest? {
         guard let op = o.string("op", required: true, oneOf: operations) else { return nil }
         let r = o.reader
         switch op {
@@ -101,7 +101,7 @@ public enum ControlRequest: Sendable, Hashable {
     }
 
     /// Parses one request line of the control socket.
-    public static func parse(_ value: JSONValue) throws(ConfigError) -> ControlRequest {
+    package static func parse(_ value: JSONValue) throws(ConfigError) -> ControlRequest {
         let r = JSONReader()
         let request = r.object(value).flatMap { o -> ControlRequest? in
             defer { o.finish() }
@@ -115,7 +115,7 @@ public enum ControlRequest: Sendable, Hashable {
 
 /// A fault `fieldsim ctl fault` injects. Wire faults act on a device's or bus's Modbus side
 /// (`WireFault`); value faults change what a point or contact reports.
-public enum SimFault: Sendable, Hashable, CustomStringConvertible {
+package enum SimFault: Sendable, Hashable, CustomStringConvertible {
     /// A wire fault of a device, or of a whole bus or TCP endpoint (`silent` is a bus's
     /// `.noResponse`: power lost on the line).
     case wire(WireFault)
@@ -134,14 +134,14 @@ public enum SimFault: Sendable, Hashable, CustomStringConvertible {
     case bounce(toggles: Int, interval: Duration)
 
     /// Loop currents the loop faults drive (mA).
-    public static let openLoopCurrent = 0.0
-    public static let shortedLoopCurrent = 22.5
-    public static let ambiguousHighCurrent = 20.8
+    package static let openLoopCurrent = 0.0
+    package static let shortedLoopCurrent = 22.5
+    package static let ambiguousHighCurrent = 20.8
 
-    public static let kinds = ["no-response", "silent", "slow", "bad-crc", "exception", "intermittent", "stuck", "drift",
+    package static let kinds = ["no-response", "silent", "slow", "bad-crc", "exception", "intermittent", "stuck", "drift",
                                "out-of-range", "loop-open", "loop-short", "bounce"]
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .wire(let w): w.description
         case .stuck: "stuck"

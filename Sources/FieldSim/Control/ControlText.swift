@@ -3,8 +3,8 @@ import FieldCore
 /// A control reply as text for a person (`fieldsim ctl show`, `status`; `--json` keeps the raw
 /// reply): one `key: value` per line, nested objects indented, lists of scalars on one line,
 /// objects of scalars as `name=value` pairs wrapped at 80 columns.
-public enum ControlText {
-    public static func render(_ value: JSONValue) -> String {
+package enum ControlText {
+    package static func render(_ value: JSONValue) -> String {
         lines(value, indent: "").joined(separator: "\n")
     }
 

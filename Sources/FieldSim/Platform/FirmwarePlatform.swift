@@ -19,27 +19,27 @@ import Synchronization
 ///
 /// One `mosquitto_sub` child process receives everything; a thread the platform owns reads its
 /// output and answers. `stop()` ends both.
-public final class FirmwarePlatform: Sendable {
+package final class FirmwarePlatform: Sendable {
     /// One `fw_state` as the gateway reported it.
-    public struct Report: Sendable, Hashable {
-        public var state: String
-        public var error: String?
+    package struct Report: Sendable, Hashable {
+        package var state: String
+        package var error: String?
         /// `monotonicMilliseconds()` when it was read.
-        public var at: Int64
+        package var at: Int64
     }
 
-    public enum Outcome: Sendable, Hashable {
+    package enum Outcome: Sendable, Hashable {
         case updated
         case failed(String)
     }
 
-    public let host: String
-    public let port: Int
-    public let image: [UInt8]
-    public let title: String
-    public let version: String
+    package let host: String
+    package let port: Int
+    package let image: [UInt8]
+    package let title: String
+    package let version: String
     /// SHA-256 of the real image (also when a corrupted byte is served).
-    public let checksum: String
+    package let checksum: String
 
     private struct State {
         var stopped = false
@@ -67,7 +67,7 @@ public final class FirmwarePlatform: Sendable {
     ///     without stopping it.
     /// - Throws: `ChildProcessError` when the mosquitto clients are missing or the broker does not
     ///   answer within 10 s (naming HOST:PORT).
-    public init(host: String, port: Int, image: [UInt8], title: String = "fieldgate", version: String,
+    package init(host: String, port: Int, image: [UInt8], title: String = "fieldgate", version: String,
                 directory: String, lifetime: Duration = .seconds(3600)) throws {
         self.host = host
         self.port = port
@@ -107,7 +107,7 @@ public final class FirmwarePlatform: Sendable {
 
     /// Stops answering and recording (call it: the platform's thread holds it until then); safe
     /// to call more than once.
-    public func stop() {
+    package func stop() {
         state.withLock { $0.stopped = true }
         subscriber.terminate(grace: .seconds(1))
         let t = thread.withLock { t in defer { t = nil }; return t }
@@ -115,41 +115,41 @@ public final class FirmwarePlatform: Sendable {
     }
 
     /// Serve byte `corrupt` (an offset in the image) flipped; the checksum still names the real image.
-    public var corrupt: Int? {
+    package var corrupt: Int? {
         get { state.withLock { $0.corrupt } }
         set { state.withLock { $0.corrupt = newValue } }
     }
 
     /// Answer no chunk after this many (nil: all).
-    public var answerLimit: Int? {
+    package var answerLimit: Int? {
         get { state.withLock { $0.answerLimit } }
         set { state.withLock { $0.answerLimit = newValue } }
     }
 
     /// The shared attributes that assign this package.
-    public var offer: JSONValue {
+    package var offer: JSONValue {
         ["fw_title": .string(title), "fw_version": .string(version), "fw_size": .number(Double(image.count)),
          "fw_checksum": .string(checksum), "fw_checksum_algorithm": "SHA256"]
     }
 
     /// Assigns the package: the shared attributes change, as ThingsBoard pushes them.
-    public func assign() throws {
+    package func assign() throws {
         try publish("v1/devices/me/attributes", message: offer.serialized())
     }
 
     /// Chunk indexes asked for, in order.
-    public var chunksAsked: [Int] { state.withLock { $0.asked } }
-    public var chunksServed: Int { state.withLock { $0.served } }
+    package var chunksAsked: [Int] { state.withLock { $0.asked } }
+    package var chunksServed: Int { state.withLock { $0.served } }
     /// Every `fw_state` the gateway reported, in order.
-    public var reports: [Report] { state.withLock { $0.reports } }
-    public var states: [String] { reports.map(\.state) }
+    package var reports: [Report] { state.withLock { $0.reports } }
+    package var states: [String] { reports.map(\.state) }
     /// Publishing failures (a chunk mosquitto_pub could not send), for failure messages.
-    public var problems: [String] { state.withLock { $0.problems } }
+    package var problems: [String] { state.withLock { $0.problems } }
 
     /// The update's outcome once known: UPDATED after UPDATING; FAILED after UPDATING (a rollback);
     /// FAILED before it unless the gateway asked for its attributes within 3 s of it, which is a
     /// reconnecting gateway repeating its last update's outcome. A FAILED is taken once 3 s old.
-    public var outcome: Outcome? {
+    package var outcome: Outcome? {
         let (reports, requests) = state.withLock { ($0.reports, $0.attributeRequests) }
         let now = monotonicMilliseconds()
         var updating = false

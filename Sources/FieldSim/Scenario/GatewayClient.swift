@@ -6,18 +6,18 @@ import FieldSystem
 /// FieldRuntime's `LocalAPIServer`): what scenarios and the end-to-end tests read the gateway's
 /// points, alarms, devices and buses through. The simulator does not link the runtime, so this
 /// speaks the documented protocol itself.
-public final class GatewayClient {
+package final class GatewayClient {
     private let connection: JSONLineConnection
 
     /// - Throws: `SystemError` when the gateway is not listening (yet).
-    public init(stateDirectory: String) throws(SystemError) {
+    package init(stateDirectory: String) throws(SystemError) {
         connection = try JSONLineConnection(path: stateDirectory + "/fieldgate.sock")
     }
 
     /// Sends `request` (`{"op": "points"}`, …) and returns the gateway's `result`.
     ///
     /// - Throws: `GatewayError` with the gateway's refusal or why no answer came.
-    public func call(_ request: JSONValue, timeout: Duration = .seconds(5)) throws(GatewayError) -> JSONValue {
+    package func call(_ request: JSONValue, timeout: Duration = .seconds(5)) throws(GatewayError) -> JSONValue {
         do {
             return try connection.call(request, timeout: timeout)
         } catch {
@@ -26,7 +26,7 @@ public final class GatewayClient {
     }
 
     /// Every point: `device.point` → (value, quality, time).
-    public func points() throws(GatewayError) -> [String: GatewayPoint] {
+    package func points() throws(GatewayError) -> [String: GatewayPoint] {
         var out: [String: GatewayPoint] = [:]
         for p in try call(["op": "points"]).arrayValue ?? [] {
             guard let name = p["point"]?.stringValue else { continue }
@@ -37,7 +37,7 @@ public final class GatewayClient {
     }
 
     /// Active alarms and cleared ones not yet acknowledged.
-    public func alarms() throws(GatewayError) -> [GatewayAlarm] {
+    package func alarms() throws(GatewayError) -> [GatewayAlarm] {
         (try call(["op": "alarms"]).arrayValue ?? []).compactMap { a in
             guard let id = a["id"]?.stringValue else { return nil }
             return GatewayAlarm(id: id, active: a["active"]?.boolValue ?? false, severity: a["severity"]?.stringValue ?? "",
@@ -49,26 +49,26 @@ public final class GatewayClient {
 }
 
 /// A point as the gateway's local API shows it.
-public struct GatewayPoint: Sendable, Hashable {
-    public var value: JSONValue
-    public var quality: String
-    public var time: Timestamp?
+package struct GatewayPoint: Sendable, Hashable {
+    package var value: JSONValue
+    package var quality: String
+    package var time: Timestamp?
 }
 
 /// An alarm as the gateway's local API shows it.
-public struct GatewayAlarm: Sendable, Hashable {
-    public var id: String
-    public var active: Bool
-    public var severity: String
-    public var message: String
-    public var raisedAt: Timestamp?
-    public var clearedAt: Timestamp?
+package struct GatewayAlarm: Sendable, Hashable {
+    package var id: String
+    package var active: Bool
+    package var severity: String
+    package var message: String
+    package var raisedAt: Timestamp?
+    package var clearedAt: Timestamp?
 }
 
 /// The gateway refused a request, or did not answer.
-public struct GatewayError: Error, Sendable, CustomStringConvertible {
-    public var message: String
+package struct GatewayError: Error, Sendable, CustomStringConvertible {
+    package var message: String
     /// It answered with `{"ok": false}`.
-    public var refused: Bool
-    public var description: String { message }
+    package var refused: Bool
+    package var description: String { message }
 }

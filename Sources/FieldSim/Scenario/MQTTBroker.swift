@@ -9,29 +9,29 @@ import Foundation
 /// A real `mosquitto` on 127.0.0.1 for a scenario (or a test), with a `mosquitto_sub` that records
 /// every message published to it: where the gateway's uplink goes (`fieldgate run --mqtt URL`)
 /// and what MQTT expectations are checked against. Both processes stop with the value.
-public final class MQTTBroker {
+package final class MQTTBroker {
     /// One message as the observer received it.
-    public struct Message: Sendable, Hashable {
-        public var topic: String
+    package struct Message: Sendable, Hashable {
+        package var topic: String
         /// The payload as JSON when it is JSON, else as a string.
-        public var payload: JSONValue
-        public var retained: Bool
+        package var payload: JSONValue
+        package var retained: Bool
     }
 
-    public private(set) var port: Int
+    package private(set) var port: Int
     private let directory: String
     private var broker: ChildProcess?
     private var observer: ChildProcess?
     private var consumed = 0
 
     /// `mqtt://127.0.0.1:PORT`.
-    public var url: String { "mqtt://127.0.0.1:\(port)" }
+    package var url: String { "mqtt://127.0.0.1:\(port)" }
 
     /// Starts the broker on a free port (another if a parallel run takes it first) and the
     /// observer, and returns once the observer sees its own probe message.
     ///
     /// - Throws: `ChildProcessError` when mosquitto is missing or does not come up within 10 s.
-    public init(directory: String) throws {
+    package init(directory: String) throws {
         self.directory = directory
         port = 0
         var attempts = 3
@@ -65,7 +65,7 @@ public final class MQTTBroker {
 
     deinit { stop() }
 
-    public func stop() {
+    package func stop() {
         observer?.terminate(grace: .seconds(1))
         broker?.terminate(grace: .seconds(2))
         observer = nil
@@ -73,7 +73,7 @@ public final class MQTTBroker {
     }
 
     /// Messages received since the last call (the probe excluded).
-    public func newMessages() -> [Message] {
+    package func newMessages() -> [Message] {
         read().filter { $0.topic != "fieldsim/probe" }
     }
 

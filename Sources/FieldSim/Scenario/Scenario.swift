@@ -6,33 +6,33 @@ import Foundation
 /// in answer — alarms raised, cleared or never raised, point values and qualities through the
 /// gateway's local API, and messages its uplink publishes to a real broker. Times are real
 /// seconds from the moment the gateway is ready (every Modbus device online).
-public struct Scenario: Sendable {
-    public var name: String
-    public var description: String
+package struct Scenario: Sendable {
+    package var name: String
+    package var description: String
     /// The site file (absolute, or relative to the working directory).
-    public var sitePath: String
+    package var sitePath: String
     /// Simulated seconds per real second once the scenario starts (the simulator holds its clock
     /// still while the gateway starts).
-    public var acceleration: Double
+    package var acceleration: Double
     /// Simulated wall-clock time at the scenario's start; nil: now.
-    public var start: Timestamp?
-    public var settings: [SimulatorSetting]
+    package var start: Timestamp?
+    package var settings: [SimulatorSetting]
     /// How long the scenario runs at most.
-    public var duration: Duration
+    package var duration: Duration
     /// How long the gateway may take to get every Modbus device online.
-    public var readyTimeout: Duration
+    package var readyTimeout: Duration
     /// Run a mosquitto for the gateway's uplink (`fieldgate run --mqtt`); implied by an MQTT
     /// expectation.
-    public var broker: Bool
+    package var broker: Bool
     /// Run a simulated GB 26875.3 centre for the gateway's second uplink (`fieldgate run
     /// --centre`); implied by a centre step or expectation.
-    public var centre: Bool = false
-    public var steps: [Step]
-    public var expectations: [Expectation]
+    package var centre: Bool = false
+    package var steps: [Step]
+    package var expectations: [Expectation]
 
     /// Something done at `at`.
-    public struct Step: Sendable {
-        public enum Action: Sendable {
+    package struct Step: Sendable {
+        package enum Action: Sendable {
             /// A simulator control request (as `fieldsim ctl` sends).
             case control(ControlRequest)
             /// A request to the gateway's local API (`{"op": "command", …}`).
@@ -41,28 +41,28 @@ public struct Scenario: Sendable {
             case centre(CentreAction)
         }
 
-        public var at: Duration
-        public var action: Action
+        package var at: Duration
+        package var action: Action
         /// How the step reads in the report.
-        public var text: String
+        package var text: String
     }
 
     /// Something the gateway must do.
-    public struct Expectation: Sendable {
-        public enum AlarmCondition: String, Sendable {
+    package struct Expectation: Sendable {
+        package enum AlarmCondition: String, Sendable {
             case raised, cleared, never
         }
 
         /// Conditions on a point's reading; all given ones must hold.
-        public struct PointCondition: Sendable {
-            public var between: ClosedRange<Double>?
-            public var above: Double?
-            public var below: Double?
-            public var equals: JSONValue?
-            public var quality: String?
+        package struct PointCondition: Sendable {
+            package var between: ClosedRange<Double>?
+            package var above: Double?
+            package var below: Double?
+            package var equals: JSONValue?
+            package var quality: String?
         }
 
-        public enum Kind: Sendable {
+        package enum Kind: Sendable {
             /// An alarm id; `*` matches any run of characters (`lift-1/*`).
             case alarm(pattern: String, AlarmCondition)
             /// A point (`device.point`), checked once at `at`, or satisfied at some time in the
@@ -77,15 +77,15 @@ public struct Scenario: Sendable {
             case centre(contains: JSONValue, never: Bool)
         }
 
-        public var kind: Kind
+        package var kind: Kind
         /// The window: from `after` to `by` (default: the scenario's end).
-        public var after: Duration
-        public var by: Duration?
-        public var text: String
+        package var after: Duration
+        package var by: Duration?
+        package var text: String
     }
 
     /// Reads a scenario file; errors name the file and each problem's JSON path.
-    public static func load(path: String) throws(ConfigError) -> Scenario {
+    package static func load(path: String) throws(ConfigError) -> Scenario {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -102,7 +102,7 @@ public struct Scenario: Sendable {
     }
 
     /// Reads a scenario document; `source` is its file, against which `site` is resolved.
-    public static func parse(_ doc: JSONValue, source: String) throws(ConfigError) -> Scenario {
+    package static func parse(_ doc: JSONValue, source: String) throws(ConfigError) -> Scenario {
         let r = JSONReader()
         let scenario = r.object(doc).flatMap { o -> Scenario? in
             defer { o.finish() }

@@ -4,19 +4,19 @@ import Synchronization
 
 /// Several scenario files run by `fieldsim scenario`, one after the other or a few at once
 /// (each has its own simulator, gateway and temporary directory, so they do not meet).
-public struct ScenarioBatch: Sendable {
-    public var paths: [String]
+package struct ScenarioBatch: Sendable {
+    package var paths: [String]
 
-    public init(paths: [String]) { self.paths = paths }
+    package init(paths: [String]) { self.paths = paths }
 
     /// What a batch gave: the scenarios that failed (or did not read), by name or path.
-    public struct Outcome: Sendable {
-        public var failed: [String]
+    package struct Outcome: Sendable {
+        package var failed: [String]
     }
 
     /// Runs every scenario with `jobs` at a time; `report` gets each report (or file error) as
     /// soon as that scenario ends, never two at once.
-    public func run(_ runner: ScenarioRunner, jobs: Int, report: @escaping @Sendable (String) -> Void) -> Outcome {
+    package func run(_ runner: ScenarioRunner, jobs: Int, report: @escaping @Sendable (String) -> Void) -> Outcome {
         let queue = Mutex(paths[...])
         let failed = Mutex<[String]>([])
         let printing = Mutex(())

@@ -69,10 +69,10 @@ struct ScenarioReport {
 }
 
 /// What running a scenario gave.
-public struct ScenarioResult: Sendable {
-    public var scenario: String
-    public var passed: Bool
+package struct ScenarioResult: Sendable {
+    package var scenario: String
+    package var passed: Bool
     /// The readable report (steps, each expectation with what was seen, alarms, problems).
-    public var report: String
-    public var wallTime: Duration
+    package var report: String
+    package var wallTime: Duration
 }

@@ -4,27 +4,27 @@ import Foundation
 /// Runs a scenario: the simulator in this process, a real `fieldgate` against it with a
 /// temporary state directory, the steps on time, the expectations checked through the
 /// gateway's local API. Everything it started is stopped before `run` returns, pass or fail.
-public struct ScenarioRunner: Sendable {
+package struct ScenarioRunner: Sendable {
     /// The `fieldgate` executable.
-    public var gatewayPath: String
+    package var gatewayPath: String
     /// Keep the temporary directory (logs, the gateway's outbox) and print where it is.
-    public var keepFiles: Bool
+    package var keepFiles: Bool
     /// How often the gateway is asked for its alarms and points.
-    public var pollInterval: Duration
+    package var pollInterval: Duration
 
-    public init(gatewayPath: String, keepFiles: Bool = false, pollInterval: Duration = .milliseconds(200)) {
+    package init(gatewayPath: String, keepFiles: Bool = false, pollInterval: Duration = .milliseconds(200)) {
         self.gatewayPath = gatewayPath
         self.keepFiles = keepFiles
         self.pollInterval = pollInterval
     }
 
     /// `fieldgate` next to the running executable (`.build/debug/fieldsim` → `.build/debug/fieldgate`).
-    public static var gatewayNextToExecutable: String {
+    package static var gatewayNextToExecutable: String {
         let exe = (Bundle.main.executablePath ?? CommandLine.arguments[0]) as NSString
         return exe.deletingLastPathComponent + "/fieldgate"
     }
 
-    public func run(_ scenario: Scenario) -> ScenarioResult {
+    package func run(_ scenario: Scenario) -> ScenarioResult {
         let began = monotonicMilliseconds()
         var report = ScenarioReport(scenario: scenario)
         do {

@@ -13,9 +13,9 @@ import Synchronization
 /// Requests are checked with `ModbusRequest.check(bus:units:)` and frames kept apart with
 /// `FramePacing`, exactly as `ModbusClient` does; unit 0 writes are broadcasts, as
 /// `ModbusClient` sends them on both links: every bank applies them and nobody answers. Safe from any thread (one lock guards the state).
-public final class EmbeddedModbusTransport: ModbusTransport, Sendable {
+package final class EmbeddedModbusTransport: ModbusTransport, Sendable {
     /// How a device answers one request.
-    public enum Answer: Sendable, Hashable {
+    package enum Answer: Sendable, Hashable {
         /// From its register bank, after `answerTime`; silence when no bank is attached.
         case serve
         /// With this exception code, after `answerTime`.
@@ -34,21 +34,21 @@ public final class EmbeddedModbusTransport: ModbusTransport, Sendable {
     }
 
     /// One request as the device saw it.
-    public struct Record: Sendable {
-        public var request: ModbusRequest
+    package struct Record: Sendable {
+        package var request: ModbusRequest
         /// Monotonic ns on the transport's clock when the request started (after pacing) and
         /// when its answer (or its timeout) ended.
-        public var start: UInt64
-        public var end: UInt64
+        package var start: UInt64
+        package var end: UInt64
         /// What the request came to: nil when it succeeded.
-        public var error: ModbusError.Kind?
+        package var error: ModbusError.Kind?
     }
 
-    public let bus: String
+    package let bus: String
     /// The response timeout a silent device costs.
-    public let responseTimeout: Duration
+    package let responseTimeout: Duration
     /// How long a served answer takes, request to end of answer.
-    public let answerTime: Duration
+    package let answerTime: Duration
     private let units: ClosedRange<UInt8>
     private let clock: any MonotonicClock
     private let state: Mutex<State>
@@ -72,7 +72,7 @@ public final class EmbeddedModbusTransport: ModbusTransport, Sendable {
     ///     `.tcpUnits` for a TCP endpoint (`ModbusLimits.unitIDs(rtu:)`).
     ///   - pacing: the quiet time between frames (`FramePacing(settings)` of the real bus).
     ///   - clock: where time passes; a `ManualMonotonicClock` for simulated time.
-    public init(bus: String, units: ClosedRange<UInt8> = ModbusLimits.serialUnits, pacing: FramePacing,
+    package init(bus: String, units: ClosedRange<UInt8> = ModbusLimits.serialUnits, pacing: FramePacing,
                 responseTimeout: Duration = .milliseconds(500), answerTime: Duration = .milliseconds(20),
                 clock: any MonotonicClock) {
         self.bus = bus
@@ -86,39 +86,39 @@ public final class EmbeddedModbusTransport: ModbusTransport, Sendable {
     // MARK: Setting up the devices
 
     /// Makes `bank` answer at `unit` (replacing any bank there).
-    public func attach(_ bank: RegisterBank, unit: UInt8) {
+    package func attach(_ bank: RegisterBank, unit: UInt8) {
         state.withLock { $0.banks[unit] = bank }
     }
 
     /// Queues answers for the next requests to `unit`, one per request, after any queued before.
-    public func script(unit: UInt8, _ answers: [Answer]) {
+    package func script(unit: UInt8, _ answers: [Answer]) {
         state.withLock { $0.scripts[unit, default: []].append(contentsOf: answers) }
     }
 
     /// How `unit` answers once its script has run out (`.serve` unless set).
-    public func setDefault(_ answer: Answer, unit: UInt8) {
+    package func setDefault(_ answer: Answer, unit: UInt8) {
         state.withLock { $0.defaults[unit] = answer }
     }
 
     /// Makes the next `count` calls to `connect()` fail with `.cannotConnect`.
-    public func failConnects(_ count: Int) {
+    package func failConnects(_ count: Int) {
         state.withLock { $0.failConnects = count }
     }
 
     // MARK: What happened
 
     /// Every request so far, in order.
-    public var records: [Record] { state.withLock { $0.records } }
+    package var records: [Record] { state.withLock { $0.records } }
 
     /// The requests to `unit` so far, in order.
-    public func records(unit: UInt8) -> [Record] { state.withLock { $0.records.filter { $0.request.unit == unit } } }
+    package func records(unit: UInt8) -> [Record] { state.withLock { $0.records.filter { $0.request.unit == unit } } }
 
     /// How many times the link was opened.
-    public var connects: Int { state.withLock { $0.connects } }
+    package var connects: Int { state.withLock { $0.connects } }
 
     // MARK: ModbusTransport
 
-    public func connect() throws(ModbusError) {
+    package func connect() throws(ModbusError) {
         let refused = state.withLock { s -> Bool in
             if s.isOpen { return false }
             if s.failConnects > 0 {
@@ -132,60 +132,60 @@ public final class EmbeddedModbusTransport: ModbusTransport, Sendable {
         if refused { throw ModbusError(.cannotConnect, bus: bus, detail: "scripted connect failure") }
     }
 
-    public func close() {
+    package func close() {
         state.withLock { $0.isOpen = false }
     }
 
-    public func takeLateAnswer() -> LateAnswer? {
+    package func takeLateAnswer() -> LateAnswer? {
         state.withLock { s in
             defer { s.lateAnswer = nil }
             return s.lateAnswer
         }
     }
 
-    public func readCoils(unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [Bool] {
+    package func readCoils(unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [Bool] {
         let request = ModbusRequest(.readCoils, unit: unit, address: address, count: count)
         return bits(try perform(request, pdu: Self.pdu(request.function, [Int(address), count])), count: count)
     }
 
-    public func readDiscreteInputs(unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [Bool] {
+    package func readDiscreteInputs(unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [Bool] {
         let request = ModbusRequest(.readDiscreteInputs, unit: unit, address: address, count: count)
         return bits(try perform(request, pdu: Self.pdu(request.function, [Int(address), count])), count: count)
     }
 
-    public func readHoldingRegisters(unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [UInt16] {
+    package func readHoldingRegisters(unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [UInt16] {
         let request = ModbusRequest(.readHoldingRegisters, unit: unit, address: address, count: count)
         return words(try perform(request, pdu: Self.pdu(request.function, [Int(address), count])))
     }
 
-    public func readInputRegisters(unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [UInt16] {
+    package func readInputRegisters(unit: UInt8, address: UInt16, count: Int) throws(ModbusError) -> [UInt16] {
         let request = ModbusRequest(.readInputRegisters, unit: unit, address: address, count: count)
         return words(try perform(request, pdu: Self.pdu(request.function, [Int(address), count])))
     }
 
-    public func writeCoil(unit: UInt8, address: UInt16, value: Bool) throws(ModbusError) {
+    package func writeCoil(unit: UInt8, address: UInt16, value: Bool) throws(ModbusError) {
         let request = ModbusRequest(.writeSingleCoil, unit: unit, address: address, count: 1)
         _ = try perform(request, pdu: Self.pdu(request.function, [Int(address), value ? 0xFF00 : 0x0000]))
     }
 
-    public func writeRegister(unit: UInt8, address: UInt16, value: UInt16) throws(ModbusError) {
+    package func writeRegister(unit: UInt8, address: UInt16, value: UInt16) throws(ModbusError) {
         let request = ModbusRequest(.writeSingleRegister, unit: unit, address: address, count: 1)
         _ = try perform(request, pdu: Self.pdu(request.function, [Int(address), Int(value)]))
     }
 
-    public func writeCoils(unit: UInt8, address: UInt16, values: [Bool]) throws(ModbusError) {
+    package func writeCoils(unit: UInt8, address: UInt16, values: [Bool]) throws(ModbusError) {
         var packed = [UInt8](repeating: 0, count: (values.count + 7) / 8)
         for (i, on) in values.enumerated() where on { packed[i / 8] |= 1 << UInt8(i % 8) }
         let request = ModbusRequest(.writeMultipleCoils, unit: unit, address: address, count: values.count)
         _ = try perform(request, pdu: Self.pdu(request.function, [Int(address), values.count], data: packed))
     }
 
-    public func writeRegisters(unit: UInt8, address: UInt16, values: [UInt16]) throws(ModbusError) {
+    package func writeRegisters(unit: UInt8, address: UInt16, values: [UInt16]) throws(ModbusError) {
         let request = ModbusRequest(.writeMultipleRegisters, unit: unit, address: address, count: values.count)
         _ = try perform(request, pdu: Self.pdu(request.function, [Int(address), values.count], data: Self.bytes(values)))
     }
 
-    public func writeAndReadRegisters(unit: UInt8, writeAddress: UInt16, values: [UInt16],
+    package func writeAndReadRegisters(unit: UInt8, writeAddress: UInt16, values: [UInt16],
                                       readAddress: UInt16, readCount: Int) throws(ModbusError) -> [UInt16] {
         let request = ModbusRequest(.writeAndReadRegisters, unit: unit, address: readAddress, count: readCount,
                                     writeAddress: writeAddress, writeCount: values.count)

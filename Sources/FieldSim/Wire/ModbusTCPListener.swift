@@ -11,15 +11,15 @@ import Synchronization
 ///
 /// A request to unit 0 is a broadcast: writes go to every device, nobody answers (as through a
 /// gateway onto an RTU bus). A request to a unit with no device gets `absentUnit`.
-public final class ModbusTCPListener: SimulatedBus {
+package final class ModbusTCPListener: SimulatedBus {
     /// `host:port` as bound, e.g. `127.0.0.1:41523`.
-    public let name: String
+    package let name: String
     /// The host given to `ModbusTCPServer.listen`.
-    public let host: String
+    package let host: String
     /// The bound port (the kernel's choice when 0 was asked for).
-    public let port: Int
-    public let faults = WireFaults()
-    public let absentUnit: AbsentUnitReply
+    package let port: Int
+    package let faults = WireFaults()
+    package let absentUnit: AbsentUnitReply
     let directory: UnitDirectory
     let socket: TCPListenSocket
     private let closed = Atomic<Bool>(false)
@@ -41,17 +41,17 @@ public final class ModbusTCPListener: SimulatedBus {
         Glibc.close(socket.fd)
     }
 
-    public var units: [UInt8] { directory.all.map(\.address) }
+    package var units: [UInt8] { directory.all.map(\.address) }
 
     @discardableResult
-    public func attach(_ bank: RegisterBank, unit: UInt8, faults: WireFaults) throws(SimWireError) -> WireFaults {
+    package func attach(_ bank: RegisterBank, unit: UInt8, faults: WireFaults) throws(SimWireError) -> WireFaults {
         try directory.attach(bank, unit: unit, faults: faults)
         return faults
     }
 
-    public func detach(unit: UInt8) { directory.detach(unit) }
-    public func bank(unit: UInt8) -> RegisterBank? { directory[unit]?.bank }
-    public func faults(unit: UInt8) -> WireFaults? { directory[unit]?.faults }
+    package func detach(unit: UInt8) { directory.detach(unit) }
+    package func bank(unit: UInt8) -> RegisterBank? { directory[unit]?.bank }
+    package func faults(unit: UInt8) -> WireFaults? { directory[unit]?.faults }
 
     /// Answers one request (MBAP unit id and PDU), appending the response PDU to `out`.
     ///
@@ -75,7 +75,7 @@ public final class ModbusTCPListener: SimulatedBus {
 }
 
 /// What a TCP endpoint answers for a unit id with no device behind it.
-public enum AbsentUnitReply: Sendable, Hashable {
+package enum AbsentUnitReply: Sendable, Hashable {
     /// Nothing: the master times out, as with a device that is off.
     case silence
     /// An exception, typically 0x0B (gateway target device failed to respond) as a TCP-to-RTU

@@ -17,10 +17,10 @@ import Synchronization
 ///
 /// Requests on one connection are answered in order, pipelined ones included; a slow-response
 /// fault delays that connection's later answers too, never another connection's.
-public final class ModbusTCPServer: Sendable {
-    public let name: String
+package final class ModbusTCPServer: Sendable {
+    package let name: String
     /// Connections beyond this are closed as soon as they are accepted.
-    public let maxConnections: Int
+    package let maxConnections: Int
     private let registry = Mutex<[ModbusTCPListener]>([])
     private let state = Mutex<LoopState>(.idle)
     let counters = WireCounters()
@@ -51,7 +51,7 @@ public final class ModbusTCPServer: Sendable {
         }
     }
 
-    public init(name: String = "modbus-tcp", maxConnections: Int = 4096) {
+    package init(name: String = "modbus-tcp", maxConnections: Int = 4096) {
         self.name = name
         self.maxConnections = maxConnections
     }
@@ -65,7 +65,7 @@ public final class ModbusTCPServer: Sendable {
     ///   - port: 0 for a free port, read back from `ModbusTCPListener.port`.
     ///   - absentUnit: the answer to a unit id with no device.
     /// - Throws: `.badAddress`, or `.system` from socket, bind or listen (`EADDRINUSE`).
-    public func listen(host: String = "127.0.0.1", port: Int = 0,
+    package func listen(host: String = "127.0.0.1", port: Int = 0,
                        absentUnit: AbsentUnitReply = .exception(.gatewayTargetFailedToRespond)) throws(SimWireError) -> ModbusTCPListener {
         let socket = try TCPListenSocket.open(host: host, port: port, backlog: 1024, bus: name)
         let listener = ModbusTCPListener(host: host, socket: socket, absentUnit: absentUnit)
@@ -76,16 +76,16 @@ public final class ModbusTCPServer: Sendable {
         return listener
     }
 
-    public var listeners: [ModbusTCPListener] { registry.withLock { $0 } }
+    package var listeners: [ModbusTCPListener] { registry.withLock { $0 } }
 
     /// What the server has seen since it was made.
-    public var statistics: WireStatistics { counters.snapshot }
+    package var statistics: WireStatistics { counters.snapshot }
 
     /// Starts accepting and answering on the server's threads; calling it again while it runs
     /// does nothing. A stopped server cannot be started again.
     ///
     /// - Throws: `.system` when a thread or its wake-up pipe cannot be made.
-    public func start() throws(SimWireError) {
+    package func start() throws(SimWireError) {
         try state.withLock { (s: inout LoopState) throws(SimWireError) in
             switch s {
             case .running: return
@@ -115,7 +115,7 @@ public final class ModbusTCPServer: Sendable {
 
     /// Stops answering: closes every connection and listener and waits for the threads to end.
     /// Calling it again does nothing.
-    public func stop() {
+    package func stop() {
         let previous = state.withLock { s in
             defer { s = .stopped }
             return s

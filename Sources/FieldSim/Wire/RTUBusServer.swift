@@ -16,14 +16,14 @@ import Synchronization
 ///
 /// Readiness: when `start` returns, the pty and the link exist and requests are answered.
 /// `stop` joins the bus's thread, closes the pty and removes the link.
-public final class RTUBusServer: SimulatedBus {
+package final class RTUBusServer: SimulatedBus {
     /// The site's bus name, e.g. `rs485-1`.
-    public let name: String
+    package let name: String
     /// Baud rate and framing, for the character time and t3.5.
-    public let link: RTULink
+    package let link: RTULink
     /// Where the symlink to the pty goes, if asked for.
-    public let linkPath: String?
-    public let faults = WireFaults()
+    package let linkPath: String?
+    package let faults = WireFaults()
     let directory: UnitDirectory
     let counters = WireCounters()
     private let pacingSetting: Mutex<RTUPacing>
@@ -38,7 +38,7 @@ public final class RTUBusServer: SimulatedBus {
     /// - Parameters:
     ///   - linkPath: a stable path the gateway opens (a symlink to the pty is made there on
     ///     `start`, replacing a stale one); nil for none (use `devicePath`).
-    public init(name: String, link: RTULink, linkPath: String? = nil, pacing: RTUPacing = RTUPacing()) {
+    package init(name: String, link: RTULink, linkPath: String? = nil, pacing: RTUPacing = RTUPacing()) {
         self.name = name
         self.link = link
         self.linkPath = linkPath
@@ -49,15 +49,15 @@ public final class RTUBusServer: SimulatedBus {
     deinit { stop() }
 
     /// The pacing in force.
-    public var pacing: RTUPacing { pacingSetting.withLock { $0 } }
+    package var pacing: RTUPacing { pacingSetting.withLock { $0 } }
 
     /// Changes the pacing from the next answer on.
-    public func setPacing(_ pacing: RTUPacing) {
+    package func setPacing(_ pacing: RTUPacing) {
         pacingSetting.withLock { $0 = pacing }
     }
 
     /// The pty's tty path (`/dev/pts/N`) while the bus runs.
-    public var slavePath: String? {
+    package var slavePath: String? {
         state.withLock { s in
             if case .running(let pty, _, _, _) = s { return pty.slavePath }
             return nil
@@ -65,29 +65,29 @@ public final class RTUBusServer: SimulatedBus {
     }
 
     /// What a master opens: the link if one was asked for, else the tty; nil before `start`.
-    public var devicePath: String? { slavePath.map { linkPath ?? $0 } }
+    package var devicePath: String? { slavePath.map { linkPath ?? $0 } }
 
     /// What the bus has seen since it was made.
-    public var statistics: WireStatistics { counters.snapshot }
+    package var statistics: WireStatistics { counters.snapshot }
 
-    public var units: [UInt8] { directory.all.map(\.address) }
+    package var units: [UInt8] { directory.all.map(\.address) }
 
     @discardableResult
-    public func attach(_ bank: RegisterBank, unit: UInt8, faults: WireFaults) throws(SimWireError) -> WireFaults {
+    package func attach(_ bank: RegisterBank, unit: UInt8, faults: WireFaults) throws(SimWireError) -> WireFaults {
         try directory.attach(bank, unit: unit, faults: faults)
         return faults
     }
 
-    public func detach(unit: UInt8) { directory.detach(unit) }
-    public func bank(unit: UInt8) -> RegisterBank? { directory[unit]?.bank }
-    public func faults(unit: UInt8) -> WireFaults? { directory[unit]?.faults }
+    package func detach(unit: UInt8) { directory.detach(unit) }
+    package func bank(unit: UInt8) -> RegisterBank? { directory[unit]?.bank }
+    package func faults(unit: UInt8) -> WireFaults? { directory[unit]?.faults }
 
     /// Opens the pty, makes the link and starts answering on the bus's own thread. Calling it
     /// again while the bus runs does nothing; a stopped bus cannot be started again.
     ///
     /// - Throws: `.system` from openpty, symlink (`EEXIST` when something other than a symlink
     ///   is at `linkPath`), or the thread.
-    public func start() throws(SimWireError) {
+    package func start() throws(SimWireError) {
         try state.withLock { (s: inout BusState) throws(SimWireError) in
             switch s {
             case .running: return
@@ -117,7 +117,7 @@ public final class RTUBusServer: SimulatedBus {
 
     /// Stops answering, joins the bus's thread, closes the pty and removes the link. Calling it
     /// again does nothing.
-    public func stop() {
+    package func stop() {
         let previous = state.withLock { s in
             defer { s = .stopped }
             return s

@@ -6,18 +6,18 @@
 /// thinking), and its bytes leave one character time apart. A 9600-baud bus is then as slow as
 /// in a pump room: the master's half of the limit (t3.5 before its next request) is the master's
 /// job. Character time and t3.5 come from the bus's `RTULink` (baud, parity, stop bits).
-public struct RTUPacing: Sendable, Hashable {
+package struct RTUPacing: Sendable, Hashable {
     /// Pace answers; false answers as soon as a request is complete.
-    public var enabled: Bool
+    package var enabled: Bool
     /// From the end of t3.5 after the request to the first character of the answer. 5 ms by
     /// default, typical of small RS-485 sensors (they take from about 1 to 50 ms).
-    public var turnaround: Duration
+    package var turnaround: Duration
 
-    public init(enabled: Bool = true, turnaround: Duration = .milliseconds(5)) {
+    package init(enabled: Bool = true, turnaround: Duration = .milliseconds(5)) {
         self.enabled = enabled
         self.turnaround = turnaround
     }
 
     /// Answers at once: fast tests, and buses whose timing does not matter.
-    public static let off = RTUPacing(enabled: false, turnaround: .zero)
+    package static let off = RTUPacing(enabled: false, turnaround: .zero)
 }

@@ -18,7 +18,7 @@ extension RegisterBank {
     ///
     /// - Parameter broadcast: the request came to unit 0; writes are applied and reported as such.
     /// - Returns: the response PDU (data, or function | 0x80 and the exception code).
-    public func respond(toPDU pdu: [UInt8], broadcast: Bool = false) -> [UInt8] {
+    package func respond(toPDU pdu: [UInt8], broadcast: Bool = false) -> [UInt8] {
         var out: [UInt8] = []
         pdu.withUnsafeBufferPointer { serve($0, broadcast: broadcast, into: &out) }
         return out

@@ -11,8 +11,8 @@ import Synchronization
 /// from it with a real device's exception semantics (see `respond(toPDU:)`), and tell the model
 /// when a master wrote something (`onGatewayWrite`). All methods are safe from any thread: one
 /// lock guards the values, and each request or `set` is applied as a whole.
-public final class RegisterBank: Sendable {
-    public let profile: DeviceProfile
+package final class RegisterBank: Sendable {
+    package let profile: DeviceProfile
     let map: RegisterMap
     private let storage: Mutex<RegisterStorage>
     private let observer = Mutex<(@Sendable (GatewayWrite) -> Void)?>(nil)
@@ -22,7 +22,7 @@ public final class RegisterBank: Sendable {
     /// - Parameters:
     ///   - gaps: what reads of addresses between points get, in every table; nil takes it per
     ///     table from the profile's read limits (`RegisterGaps(profile:table:)`).
-    public init(profile: DeviceProfile, gaps: RegisterGaps? = nil) {
+    package init(profile: DeviceProfile, gaps: RegisterGaps? = nil) {
         self.profile = profile
         map = RegisterMap(profile: profile, gaps: gaps)
         storage = Mutex(RegisterStorage(map))
@@ -30,7 +30,7 @@ public final class RegisterBank: Sendable {
 
     /// A bank for another device of the same model: it shares `other`'s (immutable) register map,
     /// which saves memory in a fleet of thousands, and starts with every value 0.
-    public init(sameModelAs other: RegisterBank) {
+    package init(sameModelAs other: RegisterBank) {
         profile = other.profile
         map = other.map
         storage = Mutex(RegisterStorage(map))
@@ -38,10 +38,10 @@ public final class RegisterBank: Sendable {
 
     /// Every point name the bank serves: the profile's points, then command registers such as
     /// `holding@256`.
-    public var pointNames: [String] { map.points.map(\.name) }
+    package var pointNames: [String] { map.points.map(\.name) }
 
     /// The addresses the device answers for in `table` (empty when it has none there).
-    public func addresses(_ table: RegisterTable) -> Range<Int> {
+    package func addresses(_ table: RegisterTable) -> Range<Int> {
         let t = map.table(table)
         return t.start..<(t.start + t.count)
     }
@@ -54,14 +54,14 @@ public final class RegisterBank: Sendable {
     ///
     /// - Throws: `.unknownPoint`, or `.codec` when the value is of the wrong kind or does not fit
     ///   the point's type.
-    public func set(_ point: String, to value: PointValue) throws(RegisterBankError) {
+    package func set(_ point: String, to value: PointValue) throws(RegisterBankError) {
         try set([point: value])
     }
 
     /// Sets several points at once: a master never reads a mix of old and new values.
     ///
     /// - Throws: as `set(_:to:)`; nothing is changed when any value fails.
-    public func set(_ values: [String: PointValue]) throws(RegisterBankError) {
+    package func set(_ values: [String: PointValue]) throws(RegisterBankError) {
         var encoded: [(PointSpec, EncodedValue)] = []
         encoded.reserveCapacity(values.count)
         for (name, value) in values {
@@ -80,7 +80,7 @@ public final class RegisterBank: Sendable {
     /// A point's value in its `unit`, decoded with its codec from what the registers hold now.
     ///
     /// - Throws: `.unknownPoint`.
-    public func get(_ name: String) throws(RegisterBankError) -> PointValue {
+    package func get(_ name: String) throws(RegisterBankError) -> PointValue {
         let spec = try point(name)
         return storage.withLock { s in s.value(of: spec, map) }
     }
@@ -88,7 +88,7 @@ public final class RegisterBank: Sendable {
     /// Raw 16-bit registers of a register table (holding or input).
     ///
     /// - Throws: `.outsideMap` when the range leaves the addresses the device serves there.
-    public func registers(_ table: RegisterTable, at address: Int, count: Int) throws(RegisterBankError) -> [UInt16] {
+    package func registers(_ table: RegisterTable, at address: Int, count: Int) throws(RegisterBankError) -> [UInt16] {
         precondition(!table.isBitTable, "registers(\(table)): use bits(_:at:count:) for a bit table")
         let offset = try mapped(table, address, count)
         return storage.withLock { s in Array(s.words(table)[offset..<(offset + count)]) }
@@ -97,7 +97,7 @@ public final class RegisterBank: Sendable {
     /// Stores raw 16-bit registers in a register table, as they go on the wire.
     ///
     /// - Throws: `.outsideMap` when the range leaves the addresses the device serves there.
-    public func setRegisters(_ table: RegisterTable, at address: Int, _ values: [UInt16]) throws(RegisterBankError) {
+    package func setRegisters(_ table: RegisterTable, at address: Int, _ values: [UInt16]) throws(RegisterBankError) {
         precondition(!table.isBitTable, "setRegisters(\(table)): use setBits(_:at:_:) for a bit table")
         let offset = try mapped(table, address, values.count)
         storage.withLock { s in s.setWords(table, at: offset, values) }
@@ -106,7 +106,7 @@ public final class RegisterBank: Sendable {
     /// Raw coils or discrete inputs.
     ///
     /// - Throws: `.outsideMap` when the range leaves the addresses the device serves there.
-    public func bits(_ table: RegisterTable, at address: Int, count: Int) throws(RegisterBankError) -> [Bool] {
+    package func bits(_ table: RegisterTable, at address: Int, count: Int) throws(RegisterBankError) -> [Bool] {
         precondition(table.isBitTable, "bits(\(table)): use registers(_:at:count:) for a register table")
         let offset = try mapped(table, address, count)
         return storage.withLock { s in Array(s.flags(table)[offset..<(offset + count)]) }
@@ -115,7 +115,7 @@ public final class RegisterBank: Sendable {
     /// Stores raw coils or discrete inputs.
     ///
     /// - Throws: `.outsideMap` when the range leaves the addresses the device serves there.
-    public func setBits(_ table: RegisterTable, at address: Int, _ values: [Bool]) throws(RegisterBankError) {
+    package func setBits(_ table: RegisterTable, at address: Int, _ values: [Bool]) throws(RegisterBankError) {
         precondition(table.isBitTable, "setBits(\(table)): use setRegisters(_:at:_:) for a register table")
         let offset = try mapped(table, address, values.count)
         storage.withLock { s in s.setFlags(table, at: offset, values) }
@@ -125,7 +125,7 @@ public final class RegisterBank: Sendable {
     /// and before the device answers, on the server's thread: a lamp controller's model sees
     /// `switch` turn on before the gateway can read it back. Keep it short and do not wait in
     /// it; it may call `set`. Replaces any earlier observer; nil removes it.
-    public func onGatewayWrite(_ observer: (@Sendable (GatewayWrite) -> Void)?) {
+    package func onGatewayWrite(_ observer: (@Sendable (GatewayWrite) -> Void)?) {
         self.observer.withLock { $0 = observer }
     }
 

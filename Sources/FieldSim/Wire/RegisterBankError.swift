@@ -1,7 +1,7 @@
 import FieldDevices
 
 /// Why a model could not set or get a value in a device's registers.
-public enum RegisterBankError: Error, Sendable, Hashable, CustomStringConvertible {
+package enum RegisterBankError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The profile has no point of that name (nor a command register `holding@256`).
     case unknownPoint(profile: String, point: String)
     /// The value cannot be encoded for the point (wrong kind, does not fit its type).
@@ -9,7 +9,7 @@ public enum RegisterBankError: Error, Sendable, Hashable, CustomStringConvertibl
     /// Raw access outside the addresses the device serves in that table.
     case outsideMap(profile: String, table: RegisterTable, address: Int, count: Int)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unknownPoint(let profile, let point):
             "\(profile): no point \"\(point)\""

@@ -114,7 +114,7 @@ struct TableMap: Sendable {
 
 /// What a device answers for addresses inside its map that no point covers (the gaps between
 /// points).
-public enum RegisterGaps: Sendable, Hashable {
+package enum RegisterGaps: Sendable, Hashable {
     /// Gaps read as whatever they hold (0 unless set raw), as most devices do; the gateway's read
     /// planner bridges small gaps for this reason.
     case readable
@@ -124,7 +124,7 @@ public enum RegisterGaps: Sendable, Hashable {
 
     /// The behaviour a profile describes for a table: refused when its read limits forbid the
     /// planner to bridge gaps there (`maxGap: 0` for registers, `maxBitGap: 0` for bits).
-    public init(profile: DeviceProfile, table: RegisterTable) {
+    package init(profile: DeviceProfile, table: RegisterTable) {
         let limits = profile.modbus.readLimits
         self = (table.isBitTable ? limits.maxBitGap : limits.maxGap) == 0 ? .refused : .readable
     }

@@ -1,7 +1,7 @@
 import FieldHAL
 
 /// Why a simulated bus or endpoint could not be set up.
-public enum SimWireError: Error, Sendable, Hashable, CustomStringConvertible {
+package enum SimWireError: Error, Sendable, Hashable, CustomStringConvertible {
     /// RTU units are 1–247, TCP units 1–255 (0 is broadcast).
     case unitOutOfRange(bus: String, unit: UInt8, allowed: ClosedRange<UInt8>)
     /// Another device already answers at that address.
@@ -11,7 +11,7 @@ public enum SimWireError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A system call failed (openpty, symlink, socket, bind, listen, pthread_create).
     case system(bus: String, SystemError)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unitOutOfRange(let bus, let unit, let allowed):
             "\(bus): unit \(unit) outside \(allowed.lowerBound)–\(allowed.upperBound)"

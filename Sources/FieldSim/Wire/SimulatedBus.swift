@@ -1,7 +1,7 @@
 /// A set of simulated devices by unit address behind one wire: an RTU bus on a pseudo-terminal
 /// (`RTUBusServer`) or a Modbus TCP endpoint (`ModbusTCPListener`), as a site file's `buses` has
 /// them. Devices may be attached, moved and detached while the server runs.
-public protocol SimulatedBus: AnyObject, Sendable {
+package protocol SimulatedBus: AnyObject, Sendable {
     /// The bus's name in errors and logs (the site's bus name, or `host:port`).
     var name: String { get }
     /// The fault switch of the whole bus or endpoint: `.noResponse` is a power loss, any fault
@@ -29,7 +29,7 @@ extension SimulatedBus {
     ///
     /// - Returns: the device's fault switch.
     @discardableResult
-    public func attach(_ bank: RegisterBank, unit: UInt8) throws(SimWireError) -> WireFaults {
+    package func attach(_ bank: RegisterBank, unit: UInt8) throws(SimWireError) -> WireFaults {
         try attach(bank, unit: unit, faults: WireFaults())
     }
 }

@@ -13,7 +13,7 @@ import FieldHAL
 /// | `corruptReply` | bad CRC | invalid frame (function code garbled) | yes |
 /// | `exception(c)` | exception `c` | exception `c` | no |
 /// | `intermittent(p, seed, f)` | `f` on p % of requests | same | as `f` |
-public indirect enum WireFault: Sendable, Hashable, CustomStringConvertible {
+package indirect enum WireFault: Sendable, Hashable, CustomStringConvertible {
     /// Silent: the device is off or its transceiver dead; on a bus or endpoint, power loss.
     case noResponse
     /// Answers this much later than it would (on top of pacing).
@@ -26,7 +26,7 @@ public indirect enum WireFault: Sendable, Hashable, CustomStringConvertible {
     /// the same seed hits the same requests in every run.
     case intermittent(percent: Double, seed: UInt64, fault: WireFault = .noResponse)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .noResponse: "no response"
         case .slowResponse(let d): "slow response (+\(d))"

@@ -3,7 +3,7 @@ import Synchronization
 
 /// The fault switch of one device, bus or TCP endpoint: set, change or clear a `WireFault` from
 /// any thread while the servers run; it applies from the next request.
-public final class WireFaults: Sendable {
+package final class WireFaults: Sendable {
     private struct State {
         var fault: WireFault?
         var generator = SplitMix64(seed: 0)
@@ -12,18 +12,18 @@ public final class WireFaults: Sendable {
 
     private let state = Mutex(State())
 
-    public init(_ fault: WireFault? = nil) {
+    package init(_ fault: WireFault? = nil) {
         set(fault)
     }
 
     /// The fault in force, nil when healthy.
-    public var fault: WireFault? { state.withLock { $0.fault } }
+    package var fault: WireFault? { state.withLock { $0.fault } }
 
     /// How many requests the fault in force has hit (intermittent faults hit only some).
-    public var hits: Int { state.withLock { $0.hits } }
+    package var hits: Int { state.withLock { $0.hits } }
 
     /// Puts `fault` in force (nil clears it); an intermittent fault starts its sequence afresh.
-    public func set(_ fault: WireFault?) {
+    package func set(_ fault: WireFault?) {
         state.withLock { s in
             s.fault = fault
             s.hits = 0
@@ -31,7 +31,7 @@ public final class WireFaults: Sendable {
         }
     }
 
-    public func clear() { set(nil) }
+    package func clear() { set(nil) }
 
     /// What happens to the request arriving now: the fault that hits it, nil when none does.
     func strike() -> WireFault? {

@@ -2,17 +2,17 @@ import Synchronization
 
 /// What a bus or TCP server has seen since it started: for tests, `fieldsim ctl` status and the
 /// benchmark.
-public struct WireStatistics: Sendable, Hashable {
+package struct WireStatistics: Sendable, Hashable {
     /// Well-formed requests, to any unit (broadcasts included).
-    public var requests = 0
+    package var requests = 0
     /// Answers sent (data or exception).
-    public var replies = 0
+    package var replies = 0
     /// Frames that were not Modbus: bad CRC, noise on the line, a non-MBAP TCP stream.
-    public var badFrames = 0
+    package var badFrames = 0
     /// TCP connections accepted.
-    public var connections = 0
+    package var connections = 0
 
-    public init() {}
+    package init() {}
 }
 
 /// Counters the server's thread bumps and any thread reads.

@@ -4,7 +4,7 @@ import Synchronization
 /// The simulator's clock: wall-clock time that may run faster than real time (a scenario's
 /// "accelerate ×60"). Physics steps on it; the wire (pacing, timeouts, the gateway's polls)
 /// keeps real time. The rate can change while it runs: simulated time stays continuous.
-public final class SimulationClock: FieldClock, Sendable {
+package final class SimulationClock: FieldClock, Sendable {
     private struct Anchor {
         /// Real monotonic time of the anchor (ns).
         var real: UInt64
@@ -18,11 +18,11 @@ public final class SimulationClock: FieldClock, Sendable {
     /// - Parameters:
     ///   - start: simulated time now.
     ///   - rate: simulated seconds per real second.
-    public init(start: Timestamp = SystemClock().now(), rate: Double = 1) {
+    package init(start: Timestamp = SystemClock().now(), rate: Double = 1) {
         anchor = Mutex(Anchor(real: monotonicNanoseconds(), simulated: Double(start.milliseconds), rate: max(rate, 0)))
     }
 
-    public func now() -> Timestamp {
+    package func now() -> Timestamp {
         let real = monotonicNanoseconds()
         return anchor.withLock { a in
             Timestamp(milliseconds: Int64((a.simulated + Double(real &- a.real) / 1_000_000 * a.rate).rounded(.down)))
@@ -30,10 +30,10 @@ public final class SimulationClock: FieldClock, Sendable {
     }
 
     /// Simulated seconds per real second.
-    public var rate: Double { anchor.withLock { $0.rate } }
+    package var rate: Double { anchor.withLock { $0.rate } }
 
     /// Changes the rate from now on.
-    public func setRate(_ rate: Double) {
+    package func setRate(_ rate: Double) {
         let real = monotonicNanoseconds()
         anchor.withLock { a in
             a.simulated += Double(real &- a.real) / 1_000_000 * a.rate

@@ -10,19 +10,19 @@ import Foundation
 import Synchronization
 
 /// How a simulator runs.
-public struct SimulatorOptions: Sendable {
+package struct SimulatorOptions: Sendable {
     /// Simulated seconds per real second.
-    public var acceleration: Double
+    package var acceleration: Double
     /// Simulated time at start; nil: now.
-    public var start: Timestamp?
+    package var start: Timestamp?
     /// RTU answers paced at the line's character rate (as slow as the real bus).
-    public var pacing: Bool
+    package var pacing: Bool
     /// Real time between physics steps.
-    public var tick: Duration
+    package var tick: Duration
     /// `set` requests applied before the buses open (a scenario's `initial` settings).
-    public var settings: [SimulatorSetting]
+    package var settings: [SimulatorSetting]
 
-    public init(acceleration: Double = 1, start: Timestamp? = nil, pacing: Bool = true, tick: Duration = .milliseconds(20),
+    package init(acceleration: Double = 1, start: Timestamp? = nil, pacing: Bool = true, tick: Duration = .milliseconds(20),
                 settings: [SimulatorSetting] = []) {
         self.acceleration = acceleration
         self.start = start
@@ -33,11 +33,11 @@ public struct SimulatorOptions: Sendable {
 }
 
 /// A knob, point or contact setting (`lamp-2.wattage` = 250).
-public struct SimulatorSetting: Sendable, Hashable {
-    public var target: String
-    public var value: JSONValue
+package struct SimulatorSetting: Sendable, Hashable {
+    package var target: String
+    package var value: JSONValue
 
-    public init(_ target: String, _ value: JSONValue) {
+    package init(_ target: String, _ value: JSONValue) {
         self.target = target
         self.value = value
     }
@@ -49,12 +49,12 @@ public struct SimulatorSetting: Sendable, Hashable {
 /// stepped on a `SimulationClock`, and a control socket. `start` returns when everything
 /// answers and `endpoints.json` is written; `stop` (or deinit) closes it all and removes its
 /// sockets, links and `endpoints.json`.
-public final class Simulator: Sendable {
-    public let site: Site
-    public let board: Board
-    public let stateDirectory: String
-    public let clock: SimulationClock
-    public let options: SimulatorOptions
+package final class Simulator: Sendable {
+    package let site: Site
+    package let board: Board
+    package let stateDirectory: String
+    package let clock: SimulationClock
+    package let options: SimulatorOptions
     private let world: Mutex<World>
     private let tcp: ModbusTCPServer
     private let tcpBuses: [(bus: BusConfig, listener: ModbusTCPListener)]
@@ -73,8 +73,8 @@ public final class Simulator: Sendable {
         let raised = Atomic<Bool>(false)
     }
 
-    public var controlSocketPath: String { stateDirectory + "/control.sock" }
-    public var endpointsPath: String { stateDirectory + "/endpoints.json" }
+    package var controlSocketPath: String { stateDirectory + "/control.sock" }
+    package var endpointsPath: String { stateDirectory + "/endpoints.json" }
 
     /// Reads the site and its board and binds the TCP listeners (the RTU buses, the GPIO socket
     /// and the physics start with `start`).
@@ -82,7 +82,7 @@ public final class Simulator: Sendable {
     /// - Parameter stateDirectory: `FIELDSIM_DIR`: the ptys' links and the sockets go here
     ///   (created if missing).
     /// - Throws: `.config` with JSON paths for a bad site or board, `.wire` for a port in use.
-    public init(sitePath: String, stateDirectory: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+    package init(sitePath: String, stateDirectory: String, environment: [String: String] = ProcessInfo.processInfo.environment,
                 options: SimulatorOptions = SimulatorOptions()) throws(SimulatorError) {
         do {
             try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
@@ -174,7 +174,7 @@ public final class Simulator: Sendable {
     ///
     /// - Throws: `.wire` or `.system` when a pty, link, socket or thread cannot be made; what
     ///   was opened is closed again.
-    public func start() throws(SimulatorError) {
+    package func start() throws(SimulatorError) {
         if running.withLock({ $0 != nil }) { return }
         let now = clock.now(), wall = monotonicMilliseconds()
         world.withLock { $0.step(wall: wall, now: now) }
@@ -231,7 +231,7 @@ public final class Simulator: Sendable {
 
     /// Stops the physics and the control socket, closes every bus and the GPIO socket, removes
     /// the links, sockets and `endpoints.json`. Calling it again does nothing.
-    public func stop() {
+    package func stop() {
         guard let r = running.withLock({ r -> Running? in defer { r = nil }; return r }) else {
             tcp.stop()
             return
@@ -263,7 +263,7 @@ public final class Simulator: Sendable {
     // MARK: Control
 
     /// Carries out a control request, as the control socket does.
-    public func execute(_ request: ControlRequest) -> Result<JSONValue, ControlError> {
+    package func execute(_ request: ControlRequest) -> Result<JSONValue, ControlError> {
         switch request {
         case .accelerate(let rate):
             clock.setRate(rate)
@@ -285,7 +285,7 @@ public final class Simulator: Sendable {
     }
 
     /// Simulated local time, ISO 8601 with the site's offset.
-    public var simulatedTime: String { clock.now().iso8601(offsetMinutes: site.info.utcOffsetMinutes) }
+    package var simulatedTime: String { clock.now().iso8601(offsetMinutes: site.info.utcOffsetMinutes) }
 
     private var status: JSONValue {
         var buses: [JSONValue] = []
@@ -317,7 +317,7 @@ public final class Simulator: Sendable {
     }
 
     /// What `endpoints.json` says.
-    public var endpoints: SimulatorEndpoints {
+    package var endpoints: SimulatorEndpoints {
         let tcp = tcpBuses.map { bus, listener in
             SimulatorEndpoints.TCPEndpoint(bus: bus.name, host: listener.host, port: listener.port, units: listener.units.map(Int.init))
         }

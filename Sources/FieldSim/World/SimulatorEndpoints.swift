@@ -1,48 +1,48 @@
 /// What a running simulator serves, as it writes it to `DIR/endpoints.json` once it is ready:
 /// where the gateway (or a test, or `mbpoll`) finds each Modbus bus, the GPIO socket and the
 /// control socket. docs/simulator.md shows an example.
-public struct SimulatorEndpoints: Codable, Sendable, Hashable {
+package struct SimulatorEndpoints: Codable, Sendable, Hashable {
     /// A Modbus TCP endpoint and the unit ids behind it.
-    public struct TCPEndpoint: Codable, Sendable, Hashable {
-        public var bus: String
-        public var host: String
-        public var port: Int
-        public var units: [Int]
+    package struct TCPEndpoint: Codable, Sendable, Hashable {
+        package var bus: String
+        package var host: String
+        package var port: Int
+        package var units: [Int]
     }
 
     /// An RS-485 bus on a pseudo-terminal.
-    public struct RTUEndpoint: Codable, Sendable, Hashable {
-        public var bus: String
+    package struct RTUEndpoint: Codable, Sendable, Hashable {
+        package var bus: String
         /// The board's serial port name (`rs485-1`).
-        public var port: String
+        package var port: String
         /// What a master opens: the board's device path, a symlink to the pty.
-        public var path: String
+        package var path: String
         /// The pty itself (`/dev/pts/N`).
-        public var pty: String
-        public var baud: Int
+        package var pty: String
+        package var baud: Int
         /// `8N1`, `8E1`, …
-        public var framing: String
-        public var units: [Int]
+        package var framing: String
+        package var units: [Int]
         /// Answers are paced at the line's character rate.
-        public var paced: Bool
+        package var paced: Bool
     }
 
-    public struct GPIOEndpoint: Codable, Sendable, Hashable {
-        public var socket: String
-        public var chip: String
+    package struct GPIOEndpoint: Codable, Sendable, Hashable {
+        package var socket: String
+        package var chip: String
         /// Line name → offset, as the board file has them.
-        public var lines: [String: Int]
+        package var lines: [String: Int]
     }
 
-    public var site: String
-    public var pid: Int32
-    public var stateDirectory: String
-    public var tcp: [TCPEndpoint]
-    public var rtu: [RTUEndpoint]
-    public var gpio: GPIOEndpoint?
-    public var control: String
+    package var site: String
+    package var pid: Int32
+    package var stateDirectory: String
+    package var tcp: [TCPEndpoint]
+    package var rtu: [RTUEndpoint]
+    package var gpio: GPIOEndpoint?
+    package var control: String
     /// Simulated seconds per real second when it started.
-    public var acceleration: Double
+    package var acceleration: Double
     /// Simulated time when it started (ISO 8601, UTC).
-    public var simulatedStart: String
+    package var simulatedStart: String
 }

@@ -2,7 +2,7 @@ import FieldCore
 import FieldHAL
 
 /// Why a simulator could not start.
-public enum SimulatorError: Error, Sendable, CustomStringConvertible {
+package enum SimulatorError: Error, Sendable, CustomStringConvertible {
     /// The site or board file (with every problem's JSON path).
     case config(ConfigError)
     /// A bus or TCP endpoint (a port in use, a unit address taken).
@@ -14,7 +14,7 @@ public enum SimulatorError: Error, Sendable, CustomStringConvertible {
     /// Something the simulator cannot serve as asked (a board with lines on two chips).
     case unsupported(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .config(let e): e.description
         case .wire(let e): e.description

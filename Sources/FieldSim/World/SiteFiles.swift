@@ -4,7 +4,7 @@ import Foundation
 
 /// The site and board files as the simulator reads them: the same files, the same validation
 /// and the same `${FIELDSIM_DIR}` expansion as the gateway, so both agree on every address.
-public enum SiteFiles {
+package enum SiteFiles {
     /// Loads and validates a site and its board.
     ///
     /// - Parameters:
@@ -12,7 +12,7 @@ public enum SiteFiles {
     ///     sim board's console link uses) for the board's paths.
     ///   - environment: the process environment (`FIELDGATE_BOARDS` adds board directories).
     /// - Throws: `ConfigError` with the file and every problem's JSON path.
-    public static func load(sitePath: String, stateDirectory: String,
+    package static func load(sitePath: String, stateDirectory: String,
                             environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> (site: Site, board: Board) {
         let builtins = Dictionary(BuiltinProfiles.all.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let site: Site
