@@ -16,7 +16,7 @@ extension GatewayBackend {
     /// `null` removes the key, so an optional setting goes back to its default.
     package func configSet(_ key: String, to value: JSONValue, by actor: String) throws(BackendError) -> ConfigChange {
         do {
-            let edit = try store.set(key, to: value == .null ? nil : value, by: requester(actor))
+            let edit = try store.set(key, to: value == .null ? nil : value, by: origin(actor))
             return ConfigChange(key: edit.key, old: edit.old.map { redacted($0, at: edit.key) }, new: edit.new.map { redacted($0, at: edit.key) },
                                 effect: ConfigChange.Effect(edit.effect))
         } catch {
@@ -62,7 +62,7 @@ extension GatewayBackend {
 
     package func configRevert(by actor: String) throws(BackendError) -> [ConfigDifference] {
         do {
-            return try store.revert(by: requester(actor)).map(difference)
+            return try store.revert(by: origin(actor)).map(difference)
         } catch {
             throw BackendError(error)
         }

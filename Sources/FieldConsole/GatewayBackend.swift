@@ -55,10 +55,6 @@ package final class GatewayBackend: ConsoleBackend {
         return try configSet("console.users[\(i)].hash", to: .string(hash), by: actor)
     }
 
-    /// Who asks for a config change, with the role the site config gives them.
-    func requester(_ actor: String) -> ConfigRequester {
-        .console(actor, role: origin(actor).role)
-    }
 
     /// The origin of a command a console user gives the engine (the role from the site config).
     func origin(_ actor: String) -> CommandOrigin {

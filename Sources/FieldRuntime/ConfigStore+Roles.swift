@@ -1,34 +1,6 @@
 import FieldCore
 import FieldDevices
-
-/// Who asks for a change of the site configuration, for the role check every change passes
-/// (`ConfigStore.set`, `revert`, `replaceFromPlatform`): a console user with their role, or the
-/// platform acting with the site's `uplink.rpcRole`.
-package struct ConfigRequester: Sendable, Hashable {
-    package enum Channel: String, Sendable, Hashable {
-        case console, platform
-    }
-
-    package var name: String
-    package var role: ConsoleUser.Role
-    package var channel: Channel
-
-    package init(name: String, role: ConsoleUser.Role, channel: Channel) {
-        self.name = name
-        self.role = role
-        self.channel = channel
-    }
-
-    /// A console user (or a local API caller) with this role.
-    package static func console(_ name: String, role: ConsoleUser.Role) -> ConfigRequester {
-        ConfigRequester(name: name, role: role, channel: .console)
-    }
-
-    /// The platform, acting with the site's `uplink.rpcRole`.
-    package static func platform(role: ConsoleUser.Role) -> ConfigRequester {
-        ConfigRequester(name: "the platform", role: role, channel: .platform)
-    }
-}
+import FieldEngine
 
 extension ConfigStore {
     /// Refuses a change that lets some role do more than before unless `requester` is an admin
@@ -40,12 +12,13 @@ extension ConfigStore {
     /// command beside `set-address`). A device new in the change is compared with the devices
     /// the site had at the same bus and unit.
     /// - Throws: `.forbidden` naming every widening refused.
-    static func checkRoles(from current: Site, to next: Site, by requester: ConfigRequester?) throws(ConfigStoreError) {
+    static func checkRoles(from current: Site, to next: Site, by requester: CommandOrigin?) throws(ConfigStoreError) {
         guard let requester, requester.role < .admin else { return }
-        let widened = widenings(from: current, to: next, by: requester.name)
+        // Only a console user may change their own password hash without an admin.
+        let widened = widenings(from: current, to: next, by: requester.channel == .platform ? "" : requester.user)
         guard !widened.isEmpty else { return }
         let who = switch requester.channel {
-        case .console: "\(requester.name) is \(requester.role.rawValue)"
+        case .console, .local: "\(requester.user) is \(requester.role.rawValue)"
         case .platform: "the platform acts as \(requester.role.rawValue) (the site's uplink.rpcRole)"
         }
         throw .forbidden("\(widened.joined(separator: "; ")): needs the admin role; \(who)")

@@ -73,7 +73,7 @@ package final class ConfigStore: Sendable {
     ///   (`checkRoles`). nil only for a caller that stands for the gateway itself (tests, tools).
     /// - Throws: `.invalid` with the JSON path of every problem; `.notFound` when the key leads
     ///   into a value that is not an object or array, or past an array's end; `.forbidden`.
-    package func set(_ key: String, to value: JSONValue?, by requester: ConfigRequester? = nil) throws(ConfigStoreError) -> ConfigEdit {
+    package func set(_ key: String, to value: JSONValue?, by requester: CommandOrigin? = nil) throws(ConfigStoreError) -> ConfigEdit {
         return try state.withLock { s throws(ConfigStoreError) -> ConfigEdit in
             if let by = s.replacedBy { throw .conflict(by) }
             let k = try parse(key, in: s.running.document)
@@ -118,7 +118,7 @@ package final class ConfigStore: Sendable {
     /// - Parameter requester: who asks; dropping an admin's pending change that made roles
     ///   stricter needs an admin too (`checkRoles`).
     /// - Returns: what was dropped.
-    package func revert(by requester: ConfigRequester? = nil) throws(ConfigStoreError) -> [ConfigDelta] {
+    package func revert(by requester: CommandOrigin? = nil) throws(ConfigStoreError) -> [ConfigDelta] {
         try state.withLock { s throws(ConfigStoreError) -> [ConfigDelta] in
             if let by = s.replacedBy { throw .conflict(by) }
             let dropped = FieldRuntime.differences(s.saved, s.running.document).map { ConfigDelta(key: $0.0.description, saved: $0.1, running: $0.2) }

@@ -9,8 +9,8 @@ import Testing
 /// uplink.rpcRole raised, a device's command or point write needing a lower role) needs an admin
 /// on the console, and `uplink.rpcRole` admin for the platform's `setConfig`.
 @Suite struct ConfigRolesTests {
-    static let li = ConfigRequester.console("li", role: .technician)
-    static let wang = ConfigRequester.console("wang", role: .admin)
+    static let li = CommandOrigin(user: "li", role: .technician, channel: .console)
+    static let wang = CommandOrigin(user: "wang", role: .admin, channel: .console)
 
     /// `fg-pressure-tx` as a vendor's file might give it: the same map, no role on any command.
     static var relaxedProfile: JSONValue {
