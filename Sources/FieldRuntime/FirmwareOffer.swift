@@ -41,9 +41,12 @@ package struct FirmwareOffer: Sendable, Hashable {
          "algorithm": .string(algorithm), "force": .bool(force)]
     }
 
+    /// An offer kept on disk (`slot.json`, `download.json`); nil for one that is damaged: an
+    /// empty title or version, a size that is not a whole number of bytes in 1…4e9.
     init?(json: JSONValue) {
-        guard let title = json["title"]?.stringValue, let version = json["version"]?.stringValue, let size = json["size"]?.numberValue,
-              size >= 1, size <= 4e9, let checksum = json["checksum"]?.stringValue else { return nil }
+        guard let title = json["title"]?.stringValue, !title.isEmpty, let version = json["version"]?.stringValue, !version.isEmpty,
+              let size = json["size"]?.numberValue, size >= 1, size <= 4e9, size == size.rounded(),
+              let checksum = json["checksum"]?.stringValue else { return nil }
         self.init(title: title, version: version, size: Int(size), checksum: checksum, force: json["force"]?.boolValue ?? false)
     }
 }
