@@ -274,21 +274,7 @@ final class HostileCentre: Sendable {
     private let done = BlockingQueueLite()
 
     init() throws {
-        let fd = socket(AF_INET, CInt(SOCK_STREAM.rawValue), 0)
-        listener = fd
-        var one: CInt = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<CInt>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let rc = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { a in
-                bind(fd, a, length) == 0 && listen(fd, 8) == 0 && getsockname(fd, a, &length) == 0 ? 0 : -1
-            }
-        }
-        guard rc == 0 else { throw SystemError.current("bind") }
-        port = Int(UInt16(bigEndian: address.sin_port))
+        (listener, port) = try loopbackListener()
         let done = self.done
         Thread.detachNewThread { [self] in
             serve()

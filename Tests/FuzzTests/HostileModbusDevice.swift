@@ -22,21 +22,7 @@ final class HostileModbusDevice: Sendable {
 
     /// TCP: listens on a free port.
     init() throws {
-        let fd = socket(AF_INET, CInt(SOCK_STREAM.rawValue), 0)
-        self.fd = fd
-        var one: CInt = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<CInt>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let rc = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { a in
-                bind(fd, a, length) == 0 && listen(fd, 8) == 0 && getsockname(fd, a, &length) == 0 ? 0 : -1
-            }
-        }
-        guard rc == 0 else { throw SystemError.current("bind") }
-        port = Int(UInt16(bigEndian: address.sin_port))
+        (self.fd, port) = try loopbackListener()
         pty = nil
         start { [self] in serveTCP() }
     }
@@ -120,4 +106,28 @@ func withCRC(_ frame: [UInt8]) -> [UInt8] {
         for _ in 0..<8 { crc = crc & 1 != 0 ? (crc >> 1) ^ 0xA001 : crc >> 1 }
     }
     return frame + [UInt8(crc & 0xFF), UInt8(crc >> 8)]
+}
+
+/// A blocking TCP listener on 127.0.0.1 and the port the kernel chose (`SO_REUSEADDR`, backlog
+/// 8), for the fuzz tests' hostile peers; the caller accepts and closes.
+func loopbackListener() throws -> (fd: CInt, port: Int) {
+    let fd = socket(AF_INET, CInt(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw SystemError.current("socket") }
+    var one: CInt = 1
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<CInt>.size))
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let listening = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { a in
+            bind(fd, a, length) == 0 && listen(fd, 8) == 0 && getsockname(fd, a, &length) == 0
+        }
+    }
+    guard listening else {
+        let error = SystemError.current("bind")
+        close(fd)
+        throw error
+    }
+    return (fd, Int(UInt16(bigEndian: address.sin_port)))
 }
