@@ -248,12 +248,7 @@ package struct UplinkRPC: Sendable {
             do throws(CommandSpecError) {
                 return .app(device: d.id, command: name, arguments: try appSpec.checked(arguments: .object(arguments)))
             } catch {
-                switch error {
-                case .missingArgument(let p): o.reader.report(at.key(p), "missing (required)")
-                case .badArgument(let p, let why): o.reader.report(at.key(p), why)
-                case .unknownArgument(let a): o.reader.report(at.key(a), "unknown parameter")
-                case .encoding(let e): o.reader.report(at, e.description)
-                }
+                Self.report(error, at: at, in: o.reader)
                 return nil
             }
         }
@@ -274,12 +269,7 @@ package struct UplinkRPC: Sendable {
         do throws(CommandSpecError) {
             _ = try spec.writes(arguments: numbers)
         } catch {
-            switch error {
-            case .missingArgument(let p): o.reader.report(at.key(p), "missing (required)")
-            case .badArgument(let p, let why): o.reader.report(at.key(p), why)
-            case .unknownArgument(let a): o.reader.report(at.key(a), "unknown parameter")
-            case .encoding(let e): o.reader.report(at, e.description)
-            }
+            Self.report(error, at: at, in: o.reader)
             return nil
         }
         return .deviceCommand(device: d.id, command: name, arguments: numbers)
@@ -289,6 +279,17 @@ package struct UplinkRPC: Sendable {
     /// device's profile, the value in the point's unit (fractional where the point is), checked
     /// against its access, type and range and encoded by its codec (scale, word order) before
     /// anything runs.
+    /// An app's or profile's refusal of `arguments` (at `at`), at the path of the parameter it
+    /// names.
+    private static func report(_ error: CommandSpecError, at: JSONPath, in reader: JSONReader) {
+        switch error {
+        case .missingArgument(let p): reader.report(at.key(p), "missing (required)")
+        case .badArgument(let p, let why): reader.report(at.key(p), why)
+        case .unknownArgument(let a): reader.report(at.key(a), "unknown parameter")
+        case .encoding(let e): reader.report(at, e.description)
+        }
+    }
+
     private func writePoint(_ o: JSONObjectReader, _ d: UplinkDevice) -> GatewayCommand? {
         let name = o.identifier("point", required: true)
         let raw = o.value("value", required: true)
